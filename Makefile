@@ -1,0 +1,52 @@
+# Coalition: `make run` serves the app with demo data; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+CATALOGS := coalition/translations/*/LC_MESSAGES/messages.po
+export FLASK_APP := wsgi
+
+.PHONY: run test lint format translations extract-messages worker clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -q -d coalition/translations
+
+## Serve at http://127.0.0.1:5000 with demo data; mail goes to instance/mail/ as .eml files.
+run: $(STAMP) translations
+	COALITION_ENV=development $(BIN)/flask db upgrade
+	COALITION_ENV=development $(BIN)/flask seed-demo
+	@echo "Mail is written to $(CURDIR)/instance/mail/ (one .eml per message)."
+	@trap 'kill 0' INT TERM EXIT; \
+	  COALITION_ENV=development $(BIN)/flask worker & \
+	  COALITION_ENV=development $(BIN)/flask run --host 127.0.0.1 --port 5000
+
+worker: $(STAMP) translations
+	COALITION_ENV=development $(BIN)/flask worker
+
+## The whole suite: SQLite always, PostgreSQL too when TEST_DATABASE_URL is set.
+test: $(STAMP) translations
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## After changing user-facing text: refresh the catalogs, then translate the new entries.
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o coalition/translations/messages.pot --no-location --sort-output --omit-header .
+	$(BIN)/pybabel update -i coalition/translations/messages.pot -d coalition/translations --no-fuzzy-matching --ignore-obsolete --omit-header
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

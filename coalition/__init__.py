@@ -1,0 +1,110 @@
+"""Coalition: events and actions for a coalition of member organizations."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from config import CONFIGS, INSTANCE_DIR
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: str | type | dict | None = None) -> Flask:
+    """Build the app. `config` is a config name, a class, or a dict of overrides for tests."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(INSTANCE_DIR),
+        instance_relative_config=False,
+    )
+    _load_config(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    register_template_helpers(app)
+    return app
+
+
+def _load_config(app: Flask, config) -> None:
+    overrides: dict = {}
+    if isinstance(config, dict):
+        overrides = config
+        config = overrides.pop("CONFIG_NAME", None)
+    if config is None:
+        config = os.environ.get("COALITION_ENV", "production")
+    if isinstance(config, str):
+        config = CONFIGS[config]
+    app.config.from_object(config)
+    app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError(
+            "SECRET_KEY is not set. Set it in the environment (or COALITION_ENV=development)."
+        )
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgres://"):
+        uri = "postgresql+psycopg://" + uri.removeprefix("postgres://")
+    elif uri.startswith("postgresql://"):
+        uri = "postgresql+psycopg://" + uri.removeprefix("postgresql://")
+    app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    if uri.startswith("sqlite:///"):
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+def register_extensions(app: Flask) -> None:
+    from coalition import access, i18n, models  # noqa: F401  (models: every table registered)
+    from coalition.auth.loader import init_login
+    from coalition.extensions import babel, csrf, db, limiter, mail, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    mail.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    init_login(app)
+    access.init_app(app)
+    _enable_sqlite_foreign_keys(app)
+
+
+def _enable_sqlite_foreign_keys(app: Flask) -> None:
+    from sqlalchemy import event
+
+    from coalition.extensions import db
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+
+    def _fk_pragma(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    with app.app_context():
+        event.listen(db.engine, "connect", _fk_pragma)
+
+
+def register_blueprints(app: Flask) -> None:
+    from coalition.admin.views import bp as admin_bp
+    from coalition.auth.views import bp as auth_bp
+    from coalition.core.errors import register_error_handlers
+    from coalition.core.views import bp as core_bp
+    from coalition.orgs.views import bp as orgs_bp
+
+    for blueprint in (core_bp, auth_bp, orgs_bp, admin_bp):
+        app.register_blueprint(blueprint)
+    register_error_handlers(app)
+
+
+def register_commands(app: Flask) -> None:
+    from coalition.commands import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from coalition.core.templating import init_templating
+
+    init_templating(app)

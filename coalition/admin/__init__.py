@@ -1,0 +1,1 @@
+"""Coalition admin pages: applications, organizations, users."""

@@ -1,0 +1,1 @@
+"""Home page, health check, language switcher, errors and template helpers."""

@@ -1,0 +1,30 @@
+"""What every template can use."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, has_request_context, request
+from flask_babel import get_locale
+
+from coalition.core.forms import EmptyForm
+from coalition.languages import language_name
+from coalition.orgs.labels import ROLE_NAMES, STATUS_NAMES
+
+
+def init_templating(app: Flask) -> None:
+    @app.context_processor
+    def globals_for_templates():
+        values = {
+            "coalition_name": current_app.config["COALITION_NAME"],
+            "ui_languages": current_app.config["LANGUAGES"],
+            "current_locale": str(get_locale() or "en"),
+            "role_names": ROLE_NAMES,
+            "status_names": STATUS_NAMES,
+        }
+        if has_request_context():  # email rendered by the worker has no request
+            values["csrf_form"] = EmptyForm()
+            values["current_path"] = request.full_path.rstrip("?")
+        return values
+
+    app.jinja_env.filters["language_name"] = language_name
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

@@ -1,0 +1,58 @@
+"""Home page, health check, language switcher."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from coalition.access import access, public
+from coalition.core.forms import EmptyForm
+from coalition.extensions import db
+from coalition.i18n import LANGUAGE_COOKIE
+from coalition.orgs.models import Organization, OrgStatus
+from coalition.urls import safe_next
+
+bp = Blueprint("core", __name__)
+
+
+@bp.route("/")
+@access(public)
+def index():
+    orgs = db.session.scalars(
+        sa.select(Organization)
+        .where(Organization.status == OrgStatus.active)
+        .order_by(sa.func.lower(Organization.name))
+    ).all()
+    return render_template("core/index.html", orgs=orgs)
+
+
+@bp.route("/healthz")
+@access(public)
+def healthz():
+    """200 when the database answers, 503 otherwise (for load balancers and uptime checks)."""
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        return jsonify(status="unavailable", database=False), 503
+    return jsonify(status="ok", database=True)
+
+
+@bp.route("/language", methods=["POST"])
+@access(public)
+def set_language():
+    """The language switcher: kept in a cookie, and on the account when signed in."""
+    code = request.form.get("language", "")
+    back = safe_next(request.form.get("next"), url_for("core.index"))
+    if code not in current_app.config["LANGUAGES"] or not EmptyForm().validate_on_submit():
+        return redirect(back)
+    if current_user.is_authenticated:
+        current_user.language = code
+        db.session.commit()
+    response = redirect(back)
+    response.set_cookie(
+        LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return response

@@ -1,0 +1,54 @@
+"""Column types and helpers shared by every feature's models."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC (a callable default, never evaluated at import)."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A datetime that is always timezone-aware UTC in Python.
+
+    PostgreSQL stores it as `timestamp with time zone`; SQLite, which has no zones, as naive UTC.
+    Naive datetimes are refused: they are a bug at the edge that produced them.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def enum_column(enum_cls: type[enum.Enum], **kwargs) -> sa.Enum:
+    """A VARCHAR-backed enum storing the member values (portable, easy to migrate)."""
+    return sa.Enum(
+        enum_cls,
+        native_enum=False,
+        length=32,
+        values_callable=lambda cls: [m.value for m in cls],
+        validate_strings=True,
+        **kwargs,
+    )

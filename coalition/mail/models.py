@@ -1,0 +1,49 @@
+"""The outbox."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from coalition.db import UTCDateTime, enum_column, utcnow
+from coalition.extensions import db
+
+
+class EmailStatus(enum.StrEnum):
+    queued = "queued"
+    sent = "sent"
+    #: Given up: refused permanently, or out of retries.
+    failed = "failed"
+
+
+class OutgoingEmail(db.Model):
+    """One rendered message to one recipient.
+
+    Written in the same transaction as the change it reports, so a rolled-back request sends
+    nothing; delivered by `coalition.mail.delivery` outside any web request.
+    """
+
+    __tablename__ = "outgoing_emails"
+    __table_args__ = (sa.Index("ix_outgoing_emails_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: What the message is about, e.g. "password_reset" (for logs and the organizers' view).
+    kind: Mapped[str] = mapped_column(sa.String(60))
+    recipient: Mapped[str] = mapped_column(sa.String(254))
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    body_text: Mapped[str] = mapped_column(sa.Text)
+    body_html: Mapped[str | None] = mapped_column(sa.Text)
+    #: Extra headers, e.g. {"List-Unsubscribe": "<https://...>"}.
+    headers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    #: [{"filename", "content_type", "data"}] with data as text (e.g. an .ics file).
+    attachments: Mapped[list] = mapped_column(sa.JSON, default=list)
+    status: Mapped[EmailStatus] = mapped_column(enum_column(EmailStatus), default=EmailStatus.queued)
+    attempts: Mapped[int] = mapped_column(default=0)
+    #: Not to be tried before this time (backoff after a temporary failure).
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

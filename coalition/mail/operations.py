@@ -1,0 +1,44 @@
+"""Queue email in the recipient's language."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask_babel import force_locale
+
+from coalition.extensions import db
+from coalition.mail.models import OutgoingEmail
+
+
+def queue_email(
+    *,
+    to: str,
+    kind: str,
+    subject,
+    template: str,
+    locale: str,
+    headers: dict | None = None,
+    attachments: list | None = None,
+    **context,
+) -> OutgoingEmail:
+    """Render `templates/email/<template>.{txt,html}` in `locale` and add it to the outbox.
+
+    `subject` is a lazy string (`lazy_gettext` with its variables) so that it is translated in the
+    recipient's language, not the sender's. Nothing is sent here: the row is part of the caller's
+    transaction and the worker delivers it once that transaction has committed.
+    """
+    with force_locale(locale):
+        rendered_subject = str(subject)
+        context.setdefault("email_locale", locale)
+        body_text = render_template(f"email/{template}.txt", **context)
+        body_html = render_template(f"email/{template}.html", **context)
+    message = OutgoingEmail(
+        kind=kind,
+        recipient=to,
+        subject=rendered_subject[:300],
+        body_text=body_text,
+        body_html=body_html,
+        headers=headers or {},
+        attachments=attachments or [],
+    )
+    db.session.add(message)
+    return message

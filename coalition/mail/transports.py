@@ -1,0 +1,105 @@
+"""Where delivered mail goes: an SMTP relay, or a folder of .eml files for development."""
+
+from __future__ import annotations
+
+import smtplib
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+from flask import current_app
+from flask_mail import Message
+
+from coalition.mail.models import OutgoingEmail
+
+
+def build_message(email: OutgoingEmail) -> Message:
+    """The MIME message (text and HTML alternatives, attachments) for an outbox row."""
+    message = Message(
+        subject=email.subject,
+        recipients=[email.recipient],
+        body=email.body_text,
+        html=email.body_html,
+        sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        extra_headers=dict(email.headers or {}),
+    )
+    for attachment in email.attachments or []:
+        message.attach(
+            filename=attachment["filename"],
+            content_type=attachment["content_type"],
+            data=attachment["data"],
+        )
+    return message
+
+
+class FolderTransport:
+    """Writes one .eml file per message (what `make run` uses)."""
+
+    def __init__(self, folder: str):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def send(self, email: OutgoingEmail) -> None:
+        message = build_message(email)
+        name = f"{email.created_at:%Y%m%dT%H%M%S}-{email.id}-{uuid.uuid4().hex[:6]}.eml"
+        (self.folder / name).write_bytes(message.as_bytes())
+
+    def close(self) -> None:
+        pass
+
+
+class SMTPTransport:
+    """One SMTP connection reused for a batch; every call bounded by MAIL_TIMEOUT."""
+
+    def __init__(self, config):
+        self.config = config
+        self._smtp: smtplib.SMTP | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        cfg = self.config
+        cls = smtplib.SMTP_SSL if cfg["MAIL_USE_SSL"] else smtplib.SMTP
+        smtp = cls(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=cfg["MAIL_TIMEOUT"])
+        if cfg["MAIL_USE_TLS"]:
+            smtp.starttls()
+        if cfg["MAIL_USERNAME"] and cfg["MAIL_PASSWORD"]:
+            smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"])
+        return smtp
+
+    def send(self, email: OutgoingEmail) -> None:
+        message = build_message(email)
+        if self._smtp is None:
+            self._smtp = self._connect()
+        try:
+            self._smtp.sendmail(message.sender, [email.recipient], message.as_bytes())
+        except (smtplib.SMTPServerDisconnected, OSError):
+            self._drop()
+            raise
+
+    def _drop(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            try:
+                smtp.close()
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+            self._drop()
+
+
+@contextmanager
+def open_transport():
+    config = current_app.config
+    if config["MAIL_BACKEND"] == "folder":
+        transport = FolderTransport(config["MAIL_FOLDER"])
+    else:
+        transport = SMTPTransport(config)
+    try:
+        yield transport
+    finally:
+        transport.close()

@@ -1,0 +1,1 @@
+"""Member organizations: applications, profiles, people and invitations."""

@@ -1,0 +1,56 @@
+"""The one long-lived process that owns the scheduler (never started inside a web worker)."""
+
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import current_app
+
+log = logging.getLogger("coalition.worker")
+
+
+def _job(app, func):
+    """Run `func` in an app context; the session is cleaned up whatever happens."""
+
+    def run():
+        from coalition.extensions import db
+
+        with app.app_context():
+            try:
+                func()
+            except Exception:
+                log.exception("job %s failed", func.__name__)
+                db.session.rollback()
+            finally:
+                db.session.remove()
+
+    run.__name__ = func.__name__
+    return run
+
+
+def build_scheduler(app) -> BlockingScheduler:
+    from coalition.mail.delivery import deliver_due
+
+    scheduler = BlockingScheduler(timezone="UTC")
+    scheduler.add_job(
+        _job(app, deliver_due),
+        "interval",
+        seconds=app.config["MAIL_DELIVERY_INTERVAL"],
+        id="deliver-mail",
+        max_instances=1,
+        coalesce=True,
+    )
+    return scheduler
+
+
+def run_worker() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    app = current_app._get_current_object()
+    scheduler = build_scheduler(app)
+    folder = app.config["MAIL_FOLDER"] if app.config["MAIL_BACKEND"] == "folder" else None
+    log.info("worker started%s", f"; mail is written to {folder}" if folder else "")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        log.info("worker stopped")

@@ -1,0 +1,250 @@
+"""Fixtures: an app per test on SQLite and on PostgreSQL, a browser-like client, an SMTP server.
+
+Every test that takes `app` (directly or through `client`, `db`...) runs once per database:
+SQLite (in memory) always, PostgreSQL when TEST_DATABASE_URL is set. Without it the PostgreSQL
+runs are skipped, or fail when REQUIRE_POSTGRES=1 (as in CI).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+
+from coalition import create_app
+from coalition.extensions import db as _db
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
+_pg_schema_ready = False
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def need_postgres() -> str:
+    """The PostgreSQL URL, or skip (fail under REQUIRE_POSTGRES=1)."""
+    if not PG_URL:
+        message = "TEST_DATABASE_URL is not set: PostgreSQL tests not run"
+        if REQUIRE_POSTGRES:
+            pytest.fail(message)
+        pytest.skip(message)
+    return PG_URL
+
+
+# SMTP -----------------------------------------------------------------------------------------
+
+
+class RecordingHandler:
+    """Accepts mail and keeps it; refuses recipients listed in `refuse` with their code."""
+
+    def __init__(self):
+        self.messages: list = []
+        self.refuse: dict[str, tuple[int, str]] = {}
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            code, text = self.refuse[address]
+            return f"{code} {text}"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes, policy
+
+        message = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
+        with self.lock:
+            self.messages.append((envelope.rcpt_tos, message))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    handler = RecordingHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    yield controller
+    controller.stop()
+
+
+@pytest.fixture
+def smtp(smtp_server):
+    """The loopback SMTP server's handler, emptied for this test."""
+    handler = smtp_server.handler
+    handler.messages.clear()
+    handler.refuse.clear()
+    return handler
+
+
+# App and database -----------------------------------------------------------------------------
+
+
+def _make_app(url: str, smtp_port: int, **overrides):
+    config = {
+        "CONFIG_NAME": "testing",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "MAIL_PORT": smtp_port,
+        "MAIL_TIMEOUT": 5,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+def _reset_postgres(app) -> None:
+    global _pg_schema_ready
+    with app.app_context():
+        if not _pg_schema_ready:
+            _db.drop_all()
+            _db.create_all()
+            _pg_schema_ready = True
+        else:
+            names = ", ".join(f'"{t.name}"' for t in _db.metadata.sorted_tables)
+            _db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            _db.session.commit()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request) -> str:
+    if request.param == "postgresql":
+        need_postgres()
+    return request.param
+
+
+@pytest.fixture
+def app_overrides() -> dict:
+    """Override in a test module to change the app's config."""
+    return {}
+
+
+@pytest.fixture
+def app(backend, smtp_server, app_overrides):
+    url = PG_URL if backend == "postgresql" else "sqlite://"
+    app = _make_app(url, smtp_server.port, **app_overrides)
+    if backend == "postgresql":
+        _reset_postgres(app)
+    with app.app_context():
+        if backend == "sqlite":
+            _db.create_all()
+        yield app
+        _db.session.remove()
+        if backend == "sqlite":
+            _db.drop_all()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# A client that behaves like a browser with forms -------------------------------------------------
+
+_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+class Browser:
+    """The Flask test client, plus form posts that carry the page's CSRF token.
+
+    Each request runs in an app context of its own, as in production: its own `g` and its own
+    database session, not the test's.
+    """
+
+    def __init__(self, client):
+        self.client = client
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+    def open(self, *args, **kwargs):
+        with self.client.application.app_context():
+            return self.client.open(*args, **kwargs)
+
+    def get(self, *args, **kwargs):
+        kwargs["method"] = "GET"
+        return self.open(*args, **kwargs)
+
+    def post(self, *args, **kwargs):
+        kwargs["method"] = "POST"
+        return self.open(*args, **kwargs)
+
+    def csrf_token(self, page: str = "/") -> str:
+        response = self.get(page)
+        match = _CSRF.search(response.get_data(as_text=True))
+        assert match, f"no CSRF token on {page} ({response.status_code})"
+        return match.group(1)
+
+    def submit(self, url: str, data: dict | None = None, *, page: str | None = None, **kwargs):
+        """POST `data` as a form, with the CSRF token that `page` (default: `/`) carries."""
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token(page or "/"))
+        return self.post(url, data=data, **kwargs)
+
+    def login(self, email: str, password: str = "correct horse battery"):
+        response = self.submit("/login", {"email": email, "password": password}, page="/login")
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return response
+
+    def logout(self):
+        return self.submit("/logout")
+
+
+@pytest.fixture
+def client(app):
+    return Browser(app.test_client())
+
+
+@pytest.fixture
+def make_client(app):
+    """More browsers for the same app (two people at once)."""
+    return lambda: Browser(app.test_client())
+
+
+# Helpers ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def deliver(app):
+    """Deliver the outbox to the loopback SMTP server now, as the worker would."""
+    from coalition.mail.delivery import deliver_due
+
+    return deliver_due
+
+
+@contextmanager
+def count_queries(engine):
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before)
+
+
+@pytest.fixture
+def queries(db):
+    """`with queries() as statements:` records the SQL run inside the block."""
+    return lambda: count_queries(db.engine)
+
+
+def pytest_configure(config):
+    # Factories are imported late so that they bind to the app's session.
+    pass

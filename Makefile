@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -q -d coalition/translations
+	$(BIN)/pybabel --quiet compile -d coalition/translations
 
 ## Serve at http://127.0.0.1:5000 with demo data; mail goes to instance/mail/ as .eml files.
 run: $(STAMP) translations

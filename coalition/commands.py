@@ -57,7 +57,7 @@ def seed_demo() -> None:
 
     logins = seed()
     db.session.commit()
-    click.echo("Demo data loaded. Sign in with any of these (password: %s):" % DEMO_PASSWORD)
+    click.echo(f"Demo data loaded. Sign in with any of these (password: {DEMO_PASSWORD}):")
     for role, email in logins:
         click.echo(f"  {role:<28} {email}")
 

@@ -62,7 +62,9 @@ class RecordingHandler:
     async def handle_DATA(self, server, session, envelope):
         from email import message_from_bytes, policy
 
-        message = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
+        message = message_from_bytes(
+            envelope.original_content or envelope.content, policy=policy.default
+        )
         with self.lock:
             self.messages.append((envelope.rcpt_tos, message))
         return "250 Message accepted for delivery"

@@ -88,8 +88,7 @@ def _decide(org_id: int, action, *, needs_note: bool, done: str, back: str):
     org = _org(org_id)
     form = NoteForm() if needs_note else EmptyForm()
     if not form.validate_on_submit():
-        return action_refused(_("Write a note to the organization first."), 400,
-                              back=url_for(back))
+        return action_refused(_("Write a note to the organization first."), 400, back=url_for(back))
     try:
         if needs_note:
             action(org, form.note.data.strip())
@@ -105,29 +104,45 @@ def _decide(org_id: int, action, *, needs_note: bool, done: str, back: str):
 @bp.route("/orgs/<int:org_id>/approve", methods=["POST"])
 @access(admin)
 def approve(org_id: int):
-    return _decide(org_id, org_ops.approve, needs_note=False,
-                   done=_("%(org)s is approved."), back="admin.applications")
+    return _decide(
+        org_id,
+        org_ops.approve,
+        needs_note=False,
+        done=_("%(org)s is approved."),
+        back="admin.applications",
+    )
 
 
 @bp.route("/orgs/<int:org_id>/decline", methods=["POST"])
 @access(admin)
 def decline(org_id: int):
-    return _decide(org_id, org_ops.decline, needs_note=True,
-                   done=_("%(org)s is declined."), back="admin.applications")
+    return _decide(
+        org_id,
+        org_ops.decline,
+        needs_note=True,
+        done=_("%(org)s is declined."),
+        back="admin.applications",
+    )
 
 
 @bp.route("/orgs/<int:org_id>/suspend", methods=["POST"])
 @access(admin)
 def suspend(org_id: int):
-    return _decide(org_id, org_ops.suspend, needs_note=True,
-                   done=_("%(org)s is suspended."), back="admin.orgs")
+    return _decide(
+        org_id, org_ops.suspend, needs_note=True, done=_("%(org)s is suspended."), back="admin.orgs"
+    )
 
 
 @bp.route("/orgs/<int:org_id>/reinstate", methods=["POST"])
 @access(admin)
 def reinstate(org_id: int):
-    return _decide(org_id, org_ops.reinstate, needs_note=False,
-                   done=_("%(org)s is reinstated."), back="admin.orgs")
+    return _decide(
+        org_id,
+        org_ops.reinstate,
+        needs_note=False,
+        done=_("%(org)s is reinstated."),
+        back="admin.orgs",
+    )
 
 
 @bp.route("/users")
@@ -138,15 +153,17 @@ def users():
     query = sa.select(User).order_by(User.created_at.desc())
     if q:
         like = f"%{q.lower()}%"
-        query = query.where(sa.or_(sa.func.lower(User.email).like(like),
-                                   sa.func.lower(User.name).like(like)))
+        query = query.where(
+            sa.or_(sa.func.lower(User.email).like(like), sa.func.lower(User.name).like(like))
+        )
     pagination = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
-    return render_template("admin/users.html", pagination=pagination, q=q,
-                           button_form=EmptyForm())
+    return render_template("admin/users.html", pagination=pagination, q=q, button_form=EmptyForm())
 
 
-@bp.route("/users/<int:user_id>/<any(disable, enable, 'make-admin', 'revoke-admin'):action>",
-          methods=["POST"])
+@bp.route(
+    "/users/<int:user_id>/<any(disable, enable, 'make-admin', 'revoke-admin'):action>",
+    methods=["POST"],
+)
 @access(admin)
 def user_action(user_id: int, action: str):
     user = _user(user_id)

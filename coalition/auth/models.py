@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from coalition.orgs.models import Membership
 
 
-
 def _hasher() -> PasswordHasher:
     """Argon2id. Production uses RFC 9106's low-memory profile (OWASP's recommendation);
     tests may choose the cheapest profile through ARGON2_PROFILE to stay fast."""

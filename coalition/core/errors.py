@@ -40,8 +40,13 @@ def action_refused(message: str, status: int, back: str | None = None):
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(_exc):
-        return _render(400, _("The form has expired or was not sent from this site. "
-                              "Reload the page and try again."))
+        return _render(
+            400,
+            _(
+                "The form has expired or was not sent from this site. "
+                "Reload the page and try again."
+            ),
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

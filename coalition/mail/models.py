@@ -40,7 +40,9 @@ class OutgoingEmail(db.Model):
     headers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     #: [{"filename", "content_type", "data"}] with data as text (e.g. an .ics file).
     attachments: Mapped[list] = mapped_column(sa.JSON, default=list)
-    status: Mapped[EmailStatus] = mapped_column(enum_column(EmailStatus), default=EmailStatus.queued)
+    status: Mapped[EmailStatus] = mapped_column(
+        enum_column(EmailStatus), default=EmailStatus.queued
+    )
     attempts: Mapped[int] = mapped_column(default=0)
     #: Not to be tried before this time (backoff after a temporary failure).
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -12,7 +12,7 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, URL
+from wtforms.validators import URL, DataRequired, Email, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from coalition.auth.forms import password_field
@@ -52,8 +52,11 @@ class OrganizationForm(FlaskForm):
     city = StringField(_l("City or region"), validators=[Optional(), Length(max=120)])
     website = URLField(
         _l("Website"),
-        validators=[Optional(), URL(message=_l("Enter a full address, like https://example.org.")),
-                    Length(max=300)],
+        validators=[
+            Optional(),
+            URL(message=_l("Enter a full address, like https://example.org.")),
+            Length(max=300),
+        ],
     )
     contact_email = EmailField(
         _l("Public contact email"),

@@ -228,7 +228,9 @@ def invite(org: Organization, *, email: str, role: OrgRole, invited_by: User) ->
 def invitation_for_token(token: str) -> Invitation:
     """The open invitation behind a link; TokenError when expired, tampered with or used."""
     payload = read_token(INVITATION_PURPOSE, token, current_app.config["INVITATION_MAX_AGE"])
-    invitation = db.session.get(Invitation, payload.get("id")) if isinstance(payload, dict) else None
+    invitation = (
+        db.session.get(Invitation, payload.get("id")) if isinstance(payload, dict) else None
+    )
     if invitation is None or not invitation.is_open:
         raise TokenError("invalid")
     return invitation
@@ -269,7 +271,11 @@ def _owner_count(org: Organization) -> int:
 
 
 def change_role(membership: Membership, role: OrgRole) -> None:
-    if membership.role == OrgRole.owner and role != OrgRole.owner and _owner_count(membership.org) == 1:
+    if (
+        membership.role == OrgRole.owner
+        and role != OrgRole.owner
+        and _owner_count(membership.org) == 1
+    ):
         raise OrgError(_l("An organization keeps at least one owner."))
     membership.role = role
 

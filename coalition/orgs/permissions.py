@@ -22,8 +22,10 @@ def load_org(slug: str) -> Organization:
     org = db.session.scalar(sa.select(Organization).where(Organization.slug == slug))
     if org is None:
         abort(404)
-    if org.status != OrgStatus.active and org.role_of(current_user) is None and not (
-        current_user.is_authenticated and current_user.is_admin
+    if (
+        org.status != OrgStatus.active
+        and org.role_of(current_user) is None
+        and not (current_user.is_authenticated and current_user.is_admin)
     ):
         abort(404)
     g.org = org

@@ -51,8 +51,10 @@ def apply():
         else:
             db.session.commit()
             flash(
-                _("Thank you. A coalition admin will review the application of %(org)s.",
-                  org=org.name),
+                _(
+                    "Thank you. A coalition admin will review the application of %(org)s.",
+                    org=org.name,
+                ),
                 "success",
             )
             return redirect(url_for("orgs.show", slug=org.slug))
@@ -92,8 +94,9 @@ def people(slug: str):
     form = InviteForm()
     if form.validate_on_submit():
         try:
-            ops.invite(org, email=form.email.data, role=OrgRole(form.role.data),
-                       invited_by=current_user)
+            ops.invite(
+                org, email=form.email.data, role=OrgRole(form.role.data), invited_by=current_user
+            )
         except ops.OrgError as exc:
             form.email.errors.append(str(exc))
         else:
@@ -213,7 +216,8 @@ def accept_invitation(token: str):
         flash(_("Welcome to %(org)s.", org=invitation.org.name), "success")
         return redirect(url_for("orgs.show", slug=invitation.org.slug))
     return (
-        render_template("orgs/accept_invitation.html", invitation=invitation, form=form,
-                        new_account=True),
+        render_template(
+            "orgs/accept_invitation.html", invitation=invitation, form=form, new_account=True
+        ),
         400 if form.errors else 200,
     )

@@ -122,15 +122,23 @@ def test_profile_changes_name_language_and_password(client, db):
     assert (user.name, user.language) == ("Ana María", "es")
     wrong = client.submit(
         "/account",
-        {"form_name": "password", "pw-current": "not it at all", "pw-password": "a new passphrase",
-         "pw-confirm": "a new passphrase"},
+        {
+            "form_name": "password",
+            "pw-current": "not it at all",
+            "pw-password": "a new passphrase",
+            "pw-confirm": "a new passphrase",
+        },
         page="/account",
     )
     assert wrong.status_code == 400
     ok = client.submit(
         "/account",
-        {"form_name": "password", "pw-current": PASSWORD, "pw-password": "a new passphrase",
-         "pw-confirm": "a new passphrase"},
+        {
+            "form_name": "password",
+            "pw-current": PASSWORD,
+            "pw-password": "a new passphrase",
+            "pw-confirm": "a new passphrase",
+        },
         page="/account",
     )
     assert ok.status_code == 302

@@ -31,9 +31,7 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
 
 
 def test_postgres_urls_use_the_psycopg_driver():
-    app = create_app(
-        {"CONFIG_NAME": "testing", "SQLALCHEMY_DATABASE_URI": "postgres://u@h:5432/d"}
-    )
+    app = create_app({"CONFIG_NAME": "testing", "SQLALCHEMY_DATABASE_URI": "postgres://u@h:5432/d"})
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h:5432/d"
 
 

@@ -1,4 +1,4 @@
-"""Route × role → expected status, for every page of the foundation."""
+"""Route by role → expected status, for every page of the foundation."""
 
 import pytest
 
@@ -22,7 +22,7 @@ TABLE = [
     ("GET", "/orgs/{org}/edit", OWNERS),
     ("GET", "/orgs/{org}/people", OWNERS),
     # The owner removes the person; for the admin after them the membership is gone.
-    ("POST", "/orgs/{org}/people/{membership}/remove", OWNERS[:4] + [302, 403, 404]),
+    ("POST", "/orgs/{org}/people/{membership}/remove", [*OWNERS[:4], 302, 403, 404]),
     ("GET", "/orgs/apply", SIGNED_IN),
     ("GET", "/account", SIGNED_IN),
     ("GET", "/login", [200, 302, 302, 302, 302, 302, 302]),
@@ -30,7 +30,7 @@ TABLE = [
     ("GET", "/admin/applications", ADMINS),
     ("GET", "/admin/orgs", ADMINS),
     ("GET", "/admin/users", ADMINS),
-    ("POST", "/admin/orgs/{pending_id}/approve", ADMINS[:6] + [302]),
+    ("POST", "/admin/orgs/{pending_id}/approve", [*ADMINS[:6], 302]),
 ]
 
 
@@ -58,7 +58,9 @@ def world(db):
     return people, values
 
 
-@pytest.mark.parametrize(("method", "path", "expected"), TABLE, ids=[f"{m} {p}" for m, p, _ in TABLE])
+@pytest.mark.parametrize(
+    ("method", "path", "expected"), TABLE, ids=[f"{m} {p}" for m, p, _ in TABLE]
+)
 def test_route_role_table(make_client, world, method, path, expected):
     people, values = world
     url = path.format(**values)
@@ -67,9 +69,6 @@ def test_route_role_table(make_client, world, method, path, expected):
         client = make_client()
         if role != "anonymous":
             client.login(people[role].email)
-        if method == "GET":
-            status = client.get(url).status_code
-        else:
-            status = client.submit(url).status_code
-        results[role] = status
+        response = client.get(url) if method == "GET" else client.submit(url)
+        results[role] = response.status_code
     assert results == dict(zip(ROLES, expected, strict=True))

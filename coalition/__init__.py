@@ -88,12 +88,27 @@ def _enable_sqlite_foreign_keys(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from coalition.admin.views import bp as admin_bp
+    from coalition.api.views import bp as api_bp
     from coalition.auth.views import bp as auth_bp
     from coalition.core.errors import register_error_handlers
     from coalition.core.views import bp as core_bp
+    from coalition.events.admin_views import bp as events_admin_bp
+    from coalition.events.manage_views import bp as events_manage_bp
+    from coalition.events.public_views import bp as events_bp
+    from coalition.extensions import csrf
     from coalition.orgs.views import bp as orgs_bp
 
-    for blueprint in (core_bp, auth_bp, orgs_bp, admin_bp):
+    csrf.exempt(api_bp)  # JSON API: no cookies are trusted there
+    for blueprint in (
+        core_bp,
+        auth_bp,
+        orgs_bp,
+        admin_bp,
+        events_bp,
+        events_manage_bp,
+        events_admin_bp,
+        api_bp,
+    ):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
 

@@ -1,7 +1,21 @@
 """Imports every feature's models so that metadata (and Alembic) sees all tables."""
 
 from coalition.auth.models import User
+from coalition.events.models import Event, EventCosponsor, EventTranslation, EventType, Occurrence
 from coalition.mail.models import OutgoingEmail
 from coalition.orgs.models import Invitation, Membership, Organization
+from coalition.settings.models import Setting
 
-__all__ = ["Invitation", "Membership", "Organization", "OutgoingEmail", "User"]
+__all__ = [
+    "Event",
+    "EventCosponsor",
+    "EventTranslation",
+    "EventType",
+    "Invitation",
+    "Membership",
+    "Occurrence",
+    "Organization",
+    "OutgoingEmail",
+    "Setting",
+    "User",
+]

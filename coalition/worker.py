@@ -38,14 +38,33 @@ def build_scheduler(app) -> BlockingScheduler:
         "interval",
         seconds=app.config["MAIL_DELIVERY_INTERVAL"],
         id="deliver-mail",
+        name="deliver mail",
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
+        _job(app, _extend_series),
+        "cron",
+        hour=3,
+        id="extend-series",
+        name="extend open-ended series",
         max_instances=1,
         coalesce=True,
     )
     return scheduler
 
 
+def _extend_series() -> None:
+    from coalition.events.operations import extend_open_ended_series
+    from coalition.extensions import db
+
+    extend_open_ended_series()
+    db.session.commit()
+
+
 def run_worker() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     app = current_app._get_current_object()
     scheduler = build_scheduler(app)
     folder = app.config["MAIL_FOLDER"] if app.config["MAIL_BACKEND"] == "folder" else None

@@ -61,3 +61,57 @@ def member_of(org: Organization, role: OrgRole, **user_fields) -> User:
     user = UserFactory(**user_fields)
     MembershipFactory(user=user, org=org, role=role)
     return user
+
+
+# Events -------------------------------------------------------------------------------------
+
+from datetime import date, time  # noqa: E402
+
+from coalition.events import operations as event_ops  # noqa: E402
+from coalition.events.models import Event, EventStatus  # noqa: E402
+from coalition.events.recurrence import RecurrenceSpec  # noqa: E402
+from coalition.events.types import ensure_default_types  # noqa: E402
+
+
+def event_input(**overrides) -> event_ops.EventInput:
+    """A valid EventInput (a rally in Boston next year); override any field."""
+    title = overrides.pop("title", "Rally for TPS")
+    description = overrides.pop("description", "Bring signs. **Todos bienvenidos.**")
+    values = {
+        "type_slug": "rally",
+        "primary_language": "en",
+        "texts": {"en": (title, description)},
+        "timezone": "America/New_York",
+        "start_date": date(2027, 5, 1),
+        "start_time": time(12, 0),
+        "end_time": time(14, 0),
+        "venue": "City Hall Plaza",
+        "address": "1 City Hall Sq",
+        "city": "Boston",
+        "languages": ["en", "es"],
+    }
+    values.update(overrides)
+    return event_ops.EventInput(**values)
+
+
+def make_event(
+    org: Organization | None = None,
+    *,
+    by: User | None = None,
+    status: EventStatus = EventStatus.published,
+    recurrence: RecurrenceSpec | None = None,
+    **overrides,
+) -> Event:
+    """An event created and (by default) published through the operations, committed."""
+    ensure_default_types()
+    org = org or OrganizationFactory()
+    by = by or member_of(org, OrgRole.organizer)
+    if recurrence is not None:
+        overrides["recurrence"] = recurrence
+    event = event_ops.create_event(org, by, event_input(**overrides))
+    if status != EventStatus.draft:
+        event_ops.publish(event, by)
+    if status == EventStatus.cancelled:
+        event_ops.cancel_event(event, "Weather")
+    db.session.commit()
+    return event

@@ -1,0 +1,1 @@
+"""Events: posting, recurrence, co-sponsors, location privacy, the public calendar."""

@@ -1,0 +1,62 @@
+"""Dates and times of events, shown in the event's own zone, in the reader's language."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_interval, format_time
+from flask_babel import get_locale
+
+
+def _locale(locale: str | None) -> str:
+    return locale or str(get_locale() or "en")
+
+
+def zone_abbreviation(moment: datetime, zone: ZoneInfo) -> str:
+    """ "EST" / "EDT" for New York, depending on the date."""
+    return moment.astimezone(zone).tzname() or zone.key
+
+
+def format_when(
+    start: datetime,
+    end: datetime,
+    zone: ZoneInfo,
+    *,
+    all_day: bool = False,
+    locale: str | None = None,
+) -> str:
+    """e.g. "Thursday, November 26, 2026 · 7:00 – 9:00 PM EST" in the event's zone."""
+    loc = _locale(locale)
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    if all_day:
+        last_day = (local_end - timedelta(seconds=1)).date()
+        if last_day == local_start.date():
+            return format_date(local_start.date(), "full", locale=loc)
+        return format_interval(local_start.date(), last_day, "yMMMMEEEEd", locale=loc)
+    abbreviation = zone_abbreviation(start, zone)
+    if local_start.date() == local_end.date():
+        day = format_date(local_start.date(), "full", locale=loc)
+        hours = format_interval(
+            local_start.time(), local_end.time(), "hm" if _uses_12h(loc) else "Hm", locale=loc
+        )
+        return f"{day} · {hours} {abbreviation}"
+    return f"{_moment(local_start, loc)} – {_moment(local_end, loc)} {abbreviation}"
+
+
+def _moment(local: datetime, loc: str) -> str:
+    day = format_date(local.date(), "medium", locale=loc)
+    return f"{day} {format_time(local, 'short', locale=loc)}"
+
+
+def format_day(day, locale: str | None = None) -> str:
+    return format_date(day, "full", locale=_locale(locale))
+
+
+def format_clock(moment: datetime, zone: ZoneInfo, locale: str | None = None) -> str:
+    clock = format_time(moment.astimezone(zone), "short", locale=_locale(locale))
+    return f"{clock} {zone_abbreviation(moment, zone)}"
+
+
+def _uses_12h(locale: str) -> bool:
+    return locale.split("_")[0] in {"en"}

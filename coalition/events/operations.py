@@ -1,0 +1,538 @@
+"""Event logic: create, edit, publish, moderate, cancel, duplicate; occurrences; co-sponsors.
+
+Functions change state and flush; the caller commits once. Mail is queued in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
+from flask_babel import lazy_gettext as _l
+
+from coalition.auth.models import User
+from coalition.db import utcnow
+from coalition.events import recurrence
+from coalition.events.models import (
+    CosponsorStatus,
+    Event,
+    EventCosponsor,
+    EventStatus,
+    EventTranslation,
+    EventType,
+    EventVisibility,
+    LocationVisibility,
+    Occurrence,
+)
+from coalition.extensions import db
+from coalition.languages import CONTENT_LANGUAGES
+from coalition.mail.operations import queue_email
+from coalition.orgs.models import Organization, OrgRole, OrgStatus
+from coalition.settings.operations import get_setting
+from coalition.urls import external_url
+
+
+class EventError(ValueError):
+    """A change we refuse. `field` names the form field the message belongs next to."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass
+class EventInput:
+    """Everything an organizer sets on an event, in local terms (what the form gives)."""
+
+    type_slug: str
+    primary_language: str
+    #: {"en": ("Title", "Markdown"), "es": (...)}; the primary language is required.
+    texts: dict[str, tuple[str, str]]
+    timezone: str
+    start_date: date
+    start_time: time | None
+    end_date: date | None = None
+    end_time: time | None = None
+    is_all_day: bool = False
+    recurrence: recurrence.RecurrenceSpec = field(default_factory=recurrence.RecurrenceSpec)
+    is_bilingual: bool = False
+    venue: str | None = None
+    address: str | None = None
+    city: str | None = None
+    map_url: str | None = None
+    online_url: str | None = None
+    location_visibility: LocationVisibility = LocationVisibility.public
+    location_reveal_hours: int | None = None
+    languages: list[str] = field(default_factory=list)
+    has_interpretation: bool = False
+    has_childcare: bool = False
+    has_rides: bool = False
+    has_food: bool = False
+    accessibility_notes: str | None = None
+    contact_name: str | None = None
+    contact_email: str | None = None
+    contact_phone: str | None = None
+    capacity: int | None = None
+    has_waitlist: bool = True
+    rsvp_opens_at: datetime | None = None
+    rsvp_closes_at: datetime | None = None
+    reminder_offsets: list[int] | None = None
+    delegations_by_organizers_only: bool = False
+    visibility: EventVisibility = EventVisibility.public
+
+
+#: Fields whose change a subscribed calendar or an attendee must learn of.
+SIGNIFICANT_FIELDS = (
+    "start_at", "end_at", "timezone", "is_all_day", "rrule", "venue", "address", "city",
+    "map_url", "online_url", "location_visibility", "location_reveal_hours",
+)  # fmt: skip
+SIMPLE_FIELDS = (
+    "is_bilingual", "venue", "address", "city", "map_url", "online_url", "location_visibility",
+    "location_reveal_hours", "languages", "has_interpretation", "has_childcare", "has_rides",
+    "has_food", "accessibility_notes", "contact_name", "contact_email", "contact_phone",
+    "capacity", "has_waitlist", "rsvp_opens_at", "rsvp_closes_at", "reminder_offsets",
+    "delegations_by_organizers_only", "visibility", "primary_language",
+)  # fmt: skip
+
+
+def active_types() -> list[EventType]:
+    return list(
+        db.session.scalars(
+            sa.select(EventType).where(EventType.is_active.is_(True)).order_by(EventType.position)
+        )
+    )
+
+
+def _type_for(slug: str) -> EventType:
+    event_type = db.session.scalar(
+        sa.select(EventType).where(EventType.slug == slug, EventType.is_active.is_(True))
+    )
+    if event_type is None:
+        raise EventError(_l("Choose a type from the list."), "type_slug")
+    return event_type
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise EventError(_l("Choose a time zone from the list."), "timezone") from exc
+
+
+def resolve_times(data: EventInput) -> tuple[datetime, datetime]:
+    """Start and end in UTC from the local date and times in the event's zone."""
+    zone = _zone(data.timezone)
+    end_date = data.end_date or data.start_date
+    if data.is_all_day:
+        start_local = datetime.combine(data.start_date, time(0, 0), tzinfo=zone)
+        # All-day ends are exclusive: the midnight after the last day.
+        end_local = datetime.combine(end_date + timedelta(days=1), time(0, 0), tzinfo=zone)
+    else:
+        if data.start_time is None:
+            raise EventError(_l("Give a start time, or mark the event as all day."), "start_time")
+        start_local = datetime.combine(data.start_date, data.start_time, tzinfo=zone)
+        end_time = data.end_time or (
+            (datetime.combine(data.start_date, data.start_time) + timedelta(hours=2)).time()
+        )
+        end_local = datetime.combine(end_date, end_time, tzinfo=zone)
+    start_at, end_at = start_local.astimezone(UTC), end_local.astimezone(UTC)
+    if end_at <= start_at:
+        raise EventError(_l("The end must be after the start."), "end_time")
+    if end_at - start_at > timedelta(days=31):
+        raise EventError(_l("An event lasts at most 31 days; use a series for more."), "end_date")
+    return start_at, end_at
+
+
+def _check_texts(data: EventInput) -> None:
+    if data.primary_language not in CONTENT_LANGUAGES:
+        raise EventError(_l("Choose a language from the list."), "primary_language")
+    title, _description = data.texts.get(data.primary_language, ("", ""))
+    if not title.strip():
+        raise EventError(_l("Give a title in the main language."), "title")
+    for language in data.texts:
+        if language not in CONTENT_LANGUAGES:
+            raise EventError(_l("Choose a language from the list."), "primary_language")
+    if data.is_bilingual and len([t for t in data.texts.values() if t[0].strip()]) < 2:
+        raise EventError(_l("A bilingual event needs its title in two languages."), "is_bilingual")
+
+
+def _check_location(data: EventInput) -> None:
+    if data.location_visibility == LocationVisibility.hidden_until and not (
+        data.location_reveal_hours and data.location_reveal_hours > 0
+    ):
+        raise EventError(
+            _l("Say how many hours before the start the place becomes public."),
+            "location_reveal_hours",
+        )
+    if data.rsvp_opens_at and data.rsvp_closes_at and data.rsvp_closes_at <= data.rsvp_opens_at:
+        raise EventError(_l("RSVPs must close after they open."), "rsvp_closes_at")
+
+
+def _apply(event: Event, data: EventInput) -> set[str]:
+    """Write `data` onto `event`; return the names of the fields that changed."""
+    _check_texts(data)
+    _check_location(data)
+    start_at, end_at = resolve_times(data)
+    local_start = start_at.astimezone(_zone(data.timezone))
+    try:
+        rule = recurrence.build_rrule(data.recurrence, local_start)
+    except recurrence.RecurrenceError as exc:
+        raise EventError(exc.args[0], "frequency") from exc
+    new_values = {
+        "type": _type_for(data.type_slug),
+        "start_at": start_at,
+        "end_at": end_at,
+        "timezone": data.timezone,
+        "is_all_day": data.is_all_day,
+        "rrule": rule,
+        **{name: getattr(data, name) for name in SIMPLE_FIELDS},
+    }
+    if new_values["location_visibility"] != LocationVisibility.hidden_until:
+        new_values["location_reveal_hours"] = None
+    changed = set()
+    for name, value in new_values.items():
+        if getattr(event, name, None) != value:
+            changed.add(name)
+            setattr(event, name, value)
+    if _set_texts(event, data.texts):
+        changed.add("texts")
+    return changed
+
+
+def _set_texts(event: Event, texts: dict[str, tuple[str, str]]) -> bool:
+    changed = False
+    existing = {t.language: t for t in event.translations}
+    for language, (title, description) in texts.items():
+        title, description = title.strip(), (description or "").strip()
+        current = existing.get(language)
+        if not title:
+            if current is not None:
+                event.translations.remove(current)
+                changed = True
+            continue
+        if current is None:
+            event.translations.append(
+                EventTranslation(language=language, title=title, description=description)
+            )
+            changed = True
+        elif (current.title, current.description) != (title, description):
+            current.title, current.description = title, description
+            changed = True
+    for language, current in existing.items():
+        if language not in texts:
+            event.translations.remove(current)
+            changed = True
+    return changed
+
+
+def create_event(org: Organization, user: User, data: EventInput) -> Event:
+    if not org.can_organize(user):
+        raise EventError(_l("You cannot post events for this organization."))
+    event = Event(host_org=org, created_by=user, status=EventStatus.draft)
+    _apply(event, data)
+    db.session.add(event)
+    sync_occurrences(event)
+    db.session.flush()
+    return event
+
+
+def update_event(event: Event, data: EventInput) -> set[str]:
+    """Apply an edit; raise SEQUENCE when a subscribed calendar must show the change."""
+    changed = _apply(event, data)
+    if changed & {"start_at", "end_at", "timezone", "is_all_day", "rrule"}:
+        sync_occurrences(event)
+    if changed and event.status != EventStatus.draft:
+        event.sequence += 1
+    db.session.flush()
+    return changed
+
+
+# Occurrences ----------------------------------------------------------------------------------
+
+
+def sync_occurrences(event: Event, now: datetime | None = None) -> None:
+    """Make the occurrence rows match the event's dates.
+
+    Rows are matched on their local date, so moving a series to another time of day keeps its
+    rows (and what hangs on them: overrides, RSVPs). Dates the rule no longer gives are removed.
+    """
+    zone = event.zone
+    duration = event.end_at - event.start_at
+    if event.rrule:
+        starts = recurrence.expand(event.rrule, event.start_at.astimezone(zone))
+        wanted = {s.date(): s.astimezone(UTC) for s in starts}
+    else:
+        wanted = {event.start_at.astimezone(zone).date(): event.start_at}
+    existing = list(event.occurrences)
+    if not event.rrule and len(existing) == 1:
+        # A one-off event keeps its single row whatever its new date.
+        occurrence = existing[0]
+        occurrence.recurrence_id = occurrence.start_at = event.start_at
+        occurrence.end_at = event.end_at
+        return
+    by_date = {o.recurrence_id.astimezone(zone).date(): o for o in existing}
+    for day, occurrence in by_date.items():
+        if day not in wanted:
+            event.occurrences.remove(occurrence)
+    for day, start in wanted.items():
+        occurrence = by_date.get(day)
+        if occurrence is None:
+            event.occurrences.append(
+                Occurrence(recurrence_id=start, start_at=start, end_at=start + duration)
+            )
+            continue
+        if occurrence.recurrence_id != start:
+            occurrence.recurrence_id = start
+        if not occurrence.is_override:
+            occurrence.start_at, occurrence.end_at = start, start + duration
+
+
+def extend_open_ended_series() -> int:
+    """Materialize the next dates of open-ended series (run daily by the worker)."""
+    events = db.session.scalars(
+        sa.select(Event).where(
+            Event.rrule.is_not(None),
+            ~Event.rrule.contains("COUNT="),
+            ~Event.rrule.contains("UNTIL="),
+        )
+    ).all()
+    for event in events:
+        sync_occurrences(event)
+    return len(events)
+
+
+def cancel_occurrence(occurrence: Occurrence, reason: str) -> None:
+    if occurrence.is_cancelled:
+        raise EventError(_l("This date is already cancelled."))
+    occurrence.is_cancelled = True
+    occurrence.cancel_reason = reason
+    occurrence.sequence += 1
+    occurrence.event.sequence += 1
+
+
+def restore_occurrence(occurrence: Occurrence) -> None:
+    if not occurrence.is_cancelled:
+        raise EventError(_l("This date is not cancelled."))
+    occurrence.is_cancelled = False
+    occurrence.cancel_reason = None
+    occurrence.sequence += 1
+    occurrence.event.sequence += 1
+
+
+@dataclass
+class OccurrenceChange:
+    start_date: date
+    start_time: time | None
+    end_time: time | None
+    venue: str | None = None
+    address: str | None = None
+    city: str | None = None
+    map_url: str | None = None
+    note: str | None = None
+    capacity: int | None = None
+
+
+def override_occurrence(occurrence: Occurrence, change: OccurrenceChange) -> set[str]:
+    """Change one date's time, place, note or seats; the rest of the series is untouched."""
+    event = occurrence.event
+    zone = event.zone
+    if event.is_all_day:
+        start_local = datetime.combine(change.start_date, time(0, 0), tzinfo=zone)
+        end_local = start_local + (event.end_at - event.start_at)
+    else:
+        if change.start_time is None:
+            raise EventError(_l("Give a start time."), "start_time")
+        start_local = datetime.combine(change.start_date, change.start_time, tzinfo=zone)
+        end_time = change.end_time or (start_local + event.duration).time()
+        end_local = datetime.combine(change.start_date, end_time, tzinfo=zone)
+        if end_local <= start_local:
+            end_local += timedelta(days=1) if change.end_time else timedelta(0)
+    start_at, end_at = start_local.astimezone(UTC), end_local.astimezone(UTC)
+    if end_at <= start_at:
+        raise EventError(_l("The end must be after the start."), "end_time")
+    if change.capacity is not None and change.capacity < 1:
+        raise EventError(_l("Seats must be a positive number."), "capacity")
+    values = {
+        "start_at": start_at,
+        "end_at": end_at,
+        "venue": change.venue or None,
+        "address": change.address or None,
+        "city": change.city or None,
+        "map_url": change.map_url or None,
+        "note": change.note or None,
+        "capacity": change.capacity,
+    }
+    changed = {k for k, v in values.items() if getattr(occurrence, k) != v}
+    for name in changed:
+        setattr(occurrence, name, values[name])
+    if changed:
+        occurrence.is_override = True
+        occurrence.sequence += 1
+        event.sequence += 1
+    return changed
+
+
+# Publishing and moderation ---------------------------------------------------------------------
+
+
+def _notify(users, *, kind, subject, template, event, **context):
+    for user in users:
+        queue_email(
+            to=user.email,
+            kind=kind,
+            subject=subject,
+            template=template,
+            locale=user.language,
+            user=user,
+            event=event,
+            event_url=external_url("events.show", event_id=event.id),
+            **context,
+        )
+
+
+def _admins() -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User).where(User.is_admin.is_(True), User.is_disabled.is_(False))
+        )
+    )
+
+
+def _organizers(org: Organization) -> list[User]:
+    return [m.user for m in org.memberships if m.role in (OrgRole.owner, OrgRole.organizer)]
+
+
+def publish(event: Event, user: User) -> EventStatus:
+    """Publish, or submit for approval when the coalition moderates (admins publish at once)."""
+    if event.status not in (EventStatus.draft,):
+        raise EventError(_l("Only a draft can be published."))
+    if not event.host_org.is_active:
+        raise EventError(_l("The organization is not an active member of the coalition."))
+    if get_setting("events_require_approval") and not user.is_admin:
+        event.status = EventStatus.pending
+        _notify(
+            _admins(),
+            kind="event_pending",
+            subject=_l("An event waits for approval: %(title)s", title=event.title),
+            template="events/pending",
+            event=event,
+        )
+    else:
+        event.status = EventStatus.published
+        event.published_at = utcnow()
+        event.moderation_note = None
+    return event.status
+
+
+def approve(event: Event) -> None:
+    if event.status != EventStatus.pending:
+        raise EventError(_l("Only an event waiting for approval can be approved."))
+    event.status = EventStatus.published
+    event.published_at = utcnow()
+    event.moderation_note = None
+    _notify(
+        _organizers(event.host_org),
+        kind="event_approved",
+        subject=_l("Your event is published: %(title)s", title=event.title),
+        template="events/approved",
+        event=event,
+    )
+
+
+def unpublish(event: Event, reason: str) -> None:
+    """An admin takes an event off the public calendar, with a reason for the hosts."""
+    if event.status not in (EventStatus.published, EventStatus.pending):
+        raise EventError(_l("Only a published or pending event can be unpublished."))
+    event.status = EventStatus.draft
+    event.moderation_note = reason
+    event.sequence += 1
+    _notify(
+        _organizers(event.host_org),
+        kind="event_unpublished",
+        subject=_l("Your event was unpublished: %(title)s", title=event.title),
+        template="events/unpublished",
+        event=event,
+        reason=reason,
+    )
+
+
+def cancel_event(event: Event, reason: str) -> None:
+    """Cancel the whole event; it stays visible, marked cancelled, with the reason."""
+    if event.status == EventStatus.cancelled:
+        raise EventError(_l("This event is already cancelled."))
+    if event.status == EventStatus.draft:
+        raise EventError(_l("A draft is not public: delete it instead."))
+    event.status = EventStatus.cancelled
+    event.cancel_reason = reason
+    event.cancelled_at = utcnow()
+    event.sequence += 1
+
+
+def delete_draft(event: Event) -> None:
+    if event.status != EventStatus.draft or event.published_at is not None:
+        raise EventError(_l("Only a draft that was never published can be deleted."))
+    db.session.delete(event)
+
+
+def duplicate(event: Event, user: User, *, shift: relativedelta | None = None) -> Event:
+    """A new draft like `event`, a month later by default ("post it again next month")."""
+    shift = shift or relativedelta(months=1)
+    zone = event.zone
+    copy = Event(host_org=event.host_org, created_by=user, status=EventStatus.draft)
+    for name in (*SIMPLE_FIELDS, "type_id", "timezone", "is_all_day", "rrule"):
+        setattr(copy, name, getattr(event, name))
+    copy.start_at = (event.start_at.astimezone(zone) + shift).astimezone(UTC)
+    copy.end_at = (event.end_at.astimezone(zone) + shift).astimezone(UTC)
+    for text in event.translations:
+        copy.translations.append(
+            EventTranslation(language=text.language, title=text.title, description=text.description)
+        )
+    db.session.add(copy)
+    sync_occurrences(copy)
+    db.session.flush()
+    return copy
+
+
+# Co-sponsors ----------------------------------------------------------------------------------
+
+
+def invite_cosponsor(event: Event, org: Organization) -> EventCosponsor:
+    if org.id == event.host_org_id:
+        raise EventError(_l("The host cannot co-sponsor its own event."), "org")
+    if org.status != OrgStatus.active:
+        raise EventError(_l("Only member organizations can co-sponsor."), "org")
+    if any(c.org_id == org.id for c in event.cosponsors):
+        raise EventError(_l("This organization is already invited."), "org")
+    cosponsor = EventCosponsor(event=event, org=org)
+    db.session.add(cosponsor)
+    _notify(
+        _organizers(org),
+        kind="cosponsor_invitation",
+        subject=_l(
+            "%(org)s invites you to co-sponsor %(title)s",
+            org=event.host_org.name,
+            title=event.title,
+        ),
+        template="events/cosponsor_invitation",
+        event=event,
+        org=org,
+        respond_url=external_url("events_manage.cosponsorships", slug=org.slug),
+    )
+    return cosponsor
+
+
+def respond_to_cosponsorship(cosponsor: EventCosponsor, accept: bool) -> None:
+    if cosponsor.status != CosponsorStatus.invited:
+        raise EventError(_l("This invitation was answered already."))
+    cosponsor.status = CosponsorStatus.accepted if accept else CosponsorStatus.declined
+    cosponsor.responded_at = utcnow()
+    cosponsor.event.sequence += 1
+
+
+def remove_cosponsor(cosponsor: EventCosponsor) -> None:
+    cosponsor.event.sequence += 1
+    db.session.delete(cosponsor)

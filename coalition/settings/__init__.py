@@ -1,0 +1,1 @@
+"""Coalition-wide settings that admins change at run time (stored in the database)."""

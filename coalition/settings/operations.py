@@ -1,0 +1,32 @@
+"""Read and write coalition settings, with defaults for those never set."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from coalition.extensions import db
+from coalition.settings.models import Setting
+
+DEFAULTS: dict[str, Any] = {
+    #: Events of member organizations wait for an admin before they are public.
+    "events_require_approval": False,
+    #: Days after an occurrence ends before attendees' personal data is erased.
+    "purge_after_days": 30,
+    #: Reminder offsets before an occurrence starts, in minutes (1 day and 2 hours).
+    "reminder_offsets": [1440, 120],
+}
+
+
+def get_setting(key: str) -> Any:
+    row = db.session.get(Setting, key)
+    return DEFAULTS[key] if row is None else row.value
+
+
+def set_setting(key: str, value: Any) -> None:
+    if key not in DEFAULTS:
+        raise KeyError(key)
+    row = db.session.get(Setting, key)
+    if row is None:
+        db.session.add(Setting(key=key, value=value))
+    else:
+        row.value = value

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date, time, timedelta
+
 import sqlalchemy as sa
+from dateutil.relativedelta import TH, relativedelta
+from flask import current_app
 
 from coalition.auth.models import User
+from coalition.events import operations as event_ops
+from coalition.events.models import Event, EventTranslation, LocationVisibility
+from coalition.events.recurrence import Frequency, RecurrenceSpec
+from coalition.events.types import ensure_default_types
 from coalition.extensions import db
 from coalition.orgs.models import Membership, Organization, OrgRole, OrgStatus
 
@@ -105,6 +113,7 @@ def seed() -> list[tuple[str, str]]:
             if org.role_of(users[email]) is None:
                 org.memberships.append(Membership(user=users[email], role=role))
     db.session.flush()
+    seed_events(users)
     return [
         ("coalition admin", "admin@example.org"),
         ("org owner", "owner@example.org"),
@@ -112,3 +121,248 @@ def seed() -> list[tuple[str, str]]:
         ("org member", "member@example.org"),
         ("applicant (pending org)", "applicant@example.org"),
     ]
+
+
+def _org(slug: str) -> Organization:
+    return db.session.scalar(sa.select(Organization).where(Organization.slug == slug))
+
+
+def _next_weekday(start: date, weekday: int) -> date:
+    return start + timedelta(days=(weekday - start.weekday()) % 7)
+
+
+def _demo_events(today: date) -> list[dict]:
+    """The demo calendar, relative to today so that it always looks current."""
+    may_day = date(today.year + (1 if (today.month, today.day) >= (5, 1) else 0), 5, 1)
+    fourth_thursday = today + relativedelta(day=1, weekday=TH(4))
+    if fourth_thursday < today:
+        fourth_thursday = today + relativedelta(months=1, day=1, weekday=TH(4))
+    # The second Sunday of March: the US spring-forward date in the coming year.
+    dst_year = today.year + 1 if today.month >= 3 else today.year
+    spring_forward = date(dst_year, 3, 1) + relativedelta(weekday=6) + timedelta(days=7)
+    return [
+        {
+            "org": "local-615-janitors",
+            "by": "organizer@example.org",
+            "cosponsors": [
+                "valley-workers-center",
+                "haitian-community-partners",
+                "worcester-immigrant-coalition",
+            ],
+            "data": {
+                "type_slug": "march",
+                "primary_language": "en",
+                "is_bilingual": True,
+                "texts": {
+                    "en": (
+                        "May Day March for Immigrant Workers",
+                        "We march from the Common to "
+                        "City Hall. **Bring your union shirt and your family.**",
+                    ),
+                    "es": (
+                        "Marcha del Primero de Mayo",
+                        "Marchamos del Common a la Alcaldía. "
+                        "**Trae tu camiseta del sindicato y a tu familia.**",
+                    ),
+                },
+                "start_date": may_day,
+                "start_time": time(11, 0),
+                "end_time": time(15, 0),
+                "venue": "Boston Common, Parkman Bandstand",
+                "address": "139 Tremont St",
+                "city": "Boston",
+                "map_url": "https://www.openstreetmap.org/?mlat=42.355&mlon=-71.065",
+                "languages": ["en", "es", "pt", "ht"],
+                "has_interpretation": True,
+                "has_food": True,
+                "has_rides": True,
+                "accessibility_notes": "The route is flat; a van follows the march.",
+            },
+        },
+        {
+            "org": "worcester-immigrant-coalition",
+            "by": "owner@example.org",
+            "data": {
+                "type_slug": "meeting",
+                "primary_language": "en",
+                "texts": {
+                    "en": (
+                        "Coalition monthly meeting",
+                        "Every 4th Thursday. Todos son bienvenidos; Spanish interpretation.",
+                    )
+                },
+                "start_date": fourth_thursday,
+                "start_time": time(18, 30),
+                "end_time": time(20, 30),
+                "recurrence": RecurrenceSpec(
+                    Frequency.monthly_weekday, week_position=4, open_ended=True
+                ),
+                "venue": "Centro Community Room",
+                "address": "11 Sycamore St",
+                "city": "Worcester",
+                "languages": ["en", "es"],
+                "has_interpretation": True,
+                "has_childcare": True,
+            },
+        },
+        {
+            "org": "haitian-community-partners",
+            "by": "organizer@example.org",
+            "data": {
+                "type_slug": "dialogue",
+                "primary_language": "en",
+                "is_bilingual": True,
+                "texts": {
+                    "en": (
+                        "Movement building dialogue",
+                        "A quarterly dialogue of immigrant "
+                        "leaders across communities, with simultaneous interpretation.",
+                    ),
+                    "ht": (
+                        "Dyalòg pou bati mouvman an",
+                        "Yon dyalòg chak twa mwa ant lidè imigran yo, ak entèpretasyon.",
+                    ),
+                },
+                "start_date": today + timedelta(days=20),
+                "start_time": time(10, 0),
+                "end_time": time(13, 0),
+                "recurrence": RecurrenceSpec(Frequency.quarterly_weekday, count=4),
+                "venue": "Encuentro 5",
+                "address": "9 Hamilton Pl",
+                "city": "Boston",
+                "languages": ["en", "ht", "es"],
+                "has_interpretation": True,
+                "has_food": True,
+            },
+        },
+        {
+            "org": "valley-workers-center",
+            "by": "owner@example.org",
+            "data": {
+                "type_slug": "vigil",
+                "primary_language": "es",
+                "texts": {
+                    "es": ("Vigilia por las familias separadas", "Traigan velas."),
+                    "en": ("Vigil for separated families", "Bring candles."),
+                },
+                "start_date": today + timedelta(days=6),
+                "start_time": time(19, 0),
+                "end_time": time(20, 0),
+                "venue": "First Churches",
+                "address": "129 Main St",
+                "city": "Northampton",
+                "languages": ["es", "en"],
+            },
+        },
+        {
+            "org": "valley-workers-center",
+            "by": "owner@example.org",
+            "data": {
+                "type_slug": "training",
+                "primary_language": "es",
+                "is_bilingual": True,
+                "texts": {
+                    "es": ("Taller: conoce tus derechos", "Qué hacer si ICE llega a tu puerta."),
+                    "en": ("Know your rights training", "What to do if ICE comes to your door."),
+                },
+                "start_date": today + timedelta(days=12),
+                "start_time": time(18, 0),
+                "end_time": time(20, 0),
+                "venue": "Valley Workers Center",
+                "address": "20 Hampton Ave",
+                "city": "Northampton",
+                "capacity": 25,
+                "has_waitlist": True,
+                "has_childcare": True,
+                "languages": ["es", "en"],
+            },
+        },
+        {
+            "org": "haitian-community-partners",
+            "by": "organizer@example.org",
+            "data": {
+                "type_slug": "court-accompaniment",
+                "primary_language": "en",
+                "texts": {
+                    "en": (
+                        "Court accompaniment for a community member",
+                        "Come with us to immigration court. The place is shared with "
+                        "people who RSVP.",
+                    )
+                },
+                "start_date": today + timedelta(days=9),
+                "start_time": time(8, 30),
+                "end_time": time(11, 0),
+                "venue": "Immigration Court, Room 1104",
+                "address": "15 New Sudbury St",
+                "city": "Boston",
+                "location_visibility": LocationVisibility.attendees,
+                "languages": ["en", "ht"],
+            },
+        },
+        {
+            "org": "worcester-immigrant-coalition",
+            "by": "owner@example.org",
+            "cancel": "The city closed the park for repairs.",
+            "data": {
+                "type_slug": "outreach",
+                "primary_language": "en",
+                "texts": {
+                    "en": ("Leafleting at the bus terminal", "Hand out know-your-rights cards.")
+                },
+                "start_date": today + timedelta(days=4),
+                "start_time": time(7, 0),
+                "end_time": time(9, 0),
+                "venue": "Union Station",
+                "address": "2 Washington Sq",
+                "city": "Worcester",
+                "languages": ["en", "es", "pt"],
+            },
+        },
+        {
+            "org": "valley-workers-center",
+            "by": "owner@example.org",
+            "data": {
+                "type_slug": "meeting",
+                "primary_language": "es",
+                "texts": {
+                    "es": (
+                        "Comité de respuesta rápida",
+                        "Reunión semanal de la línea de "
+                        "emergencia; cruza el cambio de horario de marzo.",
+                    )
+                },
+                "start_date": spring_forward - timedelta(days=14),
+                "start_time": time(19, 0),
+                "end_time": time(20, 0),
+                "recurrence": RecurrenceSpec(Frequency.weekly, count=6),
+                "venue": "Valley Workers Center",
+                "address": "20 Hampton Ave",
+                "city": "Northampton",
+                "languages": ["es"],
+            },
+        },
+    ]
+
+
+def seed_events(users: dict[str, User]) -> None:
+    ensure_default_types()
+    existing_titles = set(db.session.scalars(sa.select(EventTranslation.title)))
+    for spec in _demo_events(date.today()):
+        data = dict(spec["data"])
+        data.setdefault("timezone", current_app.config["COALITION_TIMEZONE"])
+        if any(title in existing_titles for title, _ in data["texts"].values()):
+            continue
+        org, user = _org(spec["org"]), users[spec["by"]]
+        event = event_ops.create_event(org, user, event_ops.EventInput(**data))
+        event_ops.publish(event, user)
+        for slug in spec.get("cosponsors", []):
+            cosponsor = event_ops.invite_cosponsor(event, _org(slug))
+            event_ops.respond_to_cosponsorship(cosponsor, accept=True)
+        if spec.get("cancel"):
+            event_ops.cancel_event(event, spec["cancel"])
+    db.session.flush()
+
+
+def demo_event_count() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Event))

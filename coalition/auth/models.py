@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -44,6 +45,10 @@ class User(UserMixin, db.Model):
     is_disabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Secret in the URL of the person's private calendar feeds; reset to revoke old links.
+    feed_token: Mapped[str] = mapped_column(
+        sa.String(43), unique=True, default=lambda: secrets.token_urlsafe(32)
+    )
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"

@@ -69,6 +69,7 @@ class EventType(db.Model):
     names: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     position: Mapped[int] = mapped_column(default=0)
     is_active: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     def name(self, language: str) -> str:
         return self.names.get(language) or self.names.get("en") or self.slug

@@ -58,6 +58,8 @@ class Organization(db.Model):
     status_note: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Any change to the profile or status (feeds use it to know they are stale).
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="org", cascade="all, delete-orphan"

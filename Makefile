@@ -14,6 +14,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+JS_CHECK := tests/feeds/js/node_modules/.package-lock.json
+
+$(JS_CHECK): tests/feeds/js/package.json tests/feeds/js/package-lock.json
+	npm ci --prefix tests/feeds/js --no-audit --no-fund --silent
+
 translations: $(STAMP)
 	$(BIN)/pybabel --quiet compile -d coalition/translations
 
@@ -30,7 +35,7 @@ worker: $(STAMP) translations
 	COALITION_ENV=development $(BIN)/flask worker
 
 ## The whole suite: SQLite always, PostgreSQL too when TEST_DATABASE_URL is set.
-test: $(STAMP) translations
+test: $(STAMP) translations $(JS_CHECK)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -96,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     from coalition.events.manage_views import bp as events_manage_bp
     from coalition.events.public_views import bp as events_bp
     from coalition.extensions import csrf
+    from coalition.feeds.views import bp as feeds_bp
     from coalition.orgs.views import bp as orgs_bp
 
     csrf.exempt(api_bp)  # JSON API: no cookies are trusted there
@@ -108,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
         events_manage_bp,
         events_admin_bp,
         api_bp,
+        feeds_bp,
     ):
         app.register_blueprint(blueprint)
     register_error_handlers(app)

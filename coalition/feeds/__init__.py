@@ -1,0 +1,1 @@
+"""iCalendar feeds: the whole calendar, one organization, one event, private feeds."""

@@ -1,12 +1,17 @@
 """Imports every feature's models so that metadata (and Alembic) sees all tables."""
 
 from coalition.auth.models import User
+from coalition.delegations.models import Delegation
 from coalition.events.models import Event, EventCosponsor, EventTranslation, EventType, Occurrence
 from coalition.mail.models import OutgoingEmail
 from coalition.orgs.models import Invitation, Membership, Organization
+from coalition.rsvps.models import RSVP, AuditEntry
 from coalition.settings.models import Setting
 
 __all__ = [
+    "RSVP",
+    "AuditEntry",
+    "Delegation",
     "Event",
     "EventCosponsor",
     "EventTranslation",

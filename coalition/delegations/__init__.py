@@ -1,0 +1,1 @@
+"""Delegations: a town's or an organization's group travelling together to an action."""

@@ -1,0 +1,74 @@
+"""Delegations to an occurrence."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coalition.db import UTCDateTime, enum_column, utcnow
+from coalition.extensions import db
+
+if TYPE_CHECKING:
+    from coalition.events.models import Occurrence
+    from coalition.orgs.models import Organization
+    from coalition.rsvps.models import RSVP
+
+
+class TravelMode(enum.StrEnum):
+    bus = "bus"
+    van = "van"
+    carpool = "carpool"
+    transit = "transit"
+    walking = "walking"
+
+
+class Delegation(db.Model):
+    """A group travelling together ("the Worcester delegation"); its members are RSVPs."""
+
+    __tablename__ = "delegations"
+    __table_args__ = (
+        sa.CheckConstraint("seat_limit IS NULL OR seat_limit > 0", name="seat_limit_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurrence_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("occurrences.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(120))
+    #: Town or neighborhood it comes from (shown publicly with the name and headcount).
+    town: Mapped[str] = mapped_column(sa.String(120))
+    sponsor_org_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="SET NULL")
+    )
+    #: The lead's contact: personal data, erased with the attendees'.
+    lead_name: Mapped[str | None] = mapped_column(sa.String(80))
+    lead_email: Mapped[str | None] = mapped_column(sa.String(254))
+    lead_phone: Mapped[str | None] = mapped_column(sa.String(20))
+    lead_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    lead_language: Mapped[str] = mapped_column(sa.String(8), default="en")
+    expected_headcount: Mapped[int] = mapped_column(default=1)
+    travel_mode: Mapped[TravelMode] = mapped_column(enum_column(TravelMode), default=TravelMode.bus)
+    meeting_point: Mapped[str | None] = mapped_column(sa.String(300))
+    departure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Seats on the bus or van; joining past it is refused.
+    seat_limit: Mapped[int | None] = mapped_column()
+    is_closed: Mapped[bool] = mapped_column(default=False)
+    #: Secret part of the lead's private roster link and of the join link.
+    manage_secret: Mapped[str] = mapped_column(
+        sa.String(40), default=lambda: secrets.token_urlsafe(24)
+    )
+    join_secret: Mapped[str] = mapped_column(
+        sa.String(40), default=lambda: secrets.token_urlsafe(12)
+    )
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    occurrence: Mapped[Occurrence] = relationship()
+    sponsor_org: Mapped[Organization | None] = relationship()
+    members: Mapped[list[RSVP]] = relationship(back_populates="delegation")

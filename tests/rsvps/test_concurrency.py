@@ -1,0 +1,107 @@
+"""On PostgreSQL, hundreds of simultaneous RSVPs never overbook an occurrence."""
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from coalition import create_app
+from coalition.events.models import Occurrence
+from coalition.extensions import db as _db
+from coalition.rsvps import operations as ops
+from coalition.rsvps.models import RSVP, RSVPStatus
+from tests.conftest import need_postgres
+from tests.factories import make_event
+
+
+@pytest.fixture
+def pg_app(app, backend):
+    """A second app on the same PostgreSQL database with a pool big enough for many threads."""
+    if backend != "postgresql":
+        pytest.skip("concurrency is proven on PostgreSQL")
+    need_postgres()
+    concurrent = create_app(
+        {
+            "CONFIG_NAME": "testing",
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 40, "max_overflow": 20, "pool_timeout": 120},
+        }
+    )
+    yield concurrent
+    with concurrent.app_context():
+        _db.engine.dispose()
+
+
+def _run_at_once(app, occurrence_id: int, inputs: list[ops.RSVPInput]) -> list[str]:
+    barrier = threading.Barrier(len(inputs))
+    errors: list[str] = []
+
+    def worker(data: ops.RSVPInput):
+        barrier.wait()  # all threads start together; the pool caps open connections
+        with app.app_context():
+            try:
+                occurrence = _db.session.get(Occurrence, occurrence_id)
+                ops.submit(occurrence, data, notify=False)
+                _db.session.commit()
+            except Exception as exc:  # recorded; the assertion below reports it
+                _db.session.rollback()
+                errors.append(repr(exc))
+            finally:
+                _db.session.remove()
+
+    threads = [threading.Thread(target=worker, args=(data,)) for data in inputs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return errors
+
+
+def test_200_simultaneous_rsvps_for_50_seats(pg_app, db):
+    occurrence = make_event(capacity=50).occurrences[0]
+    people = [ops.RSVPInput(name=f"Person {n}", email=f"p{n}@example.org") for n in range(200)]
+    errors = _run_at_once(pg_app, occurrence.id, people)
+    assert errors == []
+    db.session.expire_all()
+    counts = dict(
+        db.session.execute(
+            sa.select(RSVP.status, sa.func.count())
+            .where(RSVP.occurrence_id == occurrence.id)
+            .group_by(RSVP.status)
+        ).all()
+    )
+    assert counts == {RSVPStatus.confirmed: 50, RSVPStatus.waitlisted: 150}
+    assert ops.confirmed_headcount(occurrence.id) == 50
+
+
+def test_simultaneous_parties_never_exceed_capacity(pg_app, db):
+    occurrence = make_event(capacity=30).occurrences[0]
+    people = [
+        ops.RSVPInput(name=f"P{n}", email=f"p{n}@example.org", party_size=1 + n % 4)
+        for n in range(60)
+    ]
+    assert _run_at_once(pg_app, occurrence.id, people) == []
+    db.session.expire_all()
+    assert ops.confirmed_headcount(occurrence.id) <= 30
+    # Whoever waits could not have fitted when they arrived: no seat is left that a waiting
+    # party of one could take.
+    waiting_sizes = db.session.scalars(
+        sa.select(RSVP.party_size).where(
+            RSVP.occurrence_id == occurrence.id, RSVP.status == RSVPStatus.waitlisted
+        )
+    ).all()
+    assert all(size > 30 - ops.confirmed_headcount(occurrence.id) for size in waiting_sizes)
+
+
+def test_a_double_click_is_harmless(pg_app, db):
+    occurrence = make_event(capacity=10).occurrences[0]
+    same = [ops.RSVPInput(name="Ana", email="ana@example.org", party_size=2) for _ in range(8)]
+    assert _run_at_once(pg_app, occurrence.id, same) == []
+    db.session.expire_all()
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(RSVP).where(RSVP.occurrence_id == occurrence.id)
+        )
+        == 1
+    )
+    assert ops.confirmed_headcount(occurrence.id) == 2

@@ -15,6 +15,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(worker)
     app.cli.add_command(deliver_mail)
+    app.cli.add_command(purge_expired)
+    app.cli.add_command(reminders)
 
 
 @click.command("create-admin")
@@ -77,3 +79,60 @@ def worker() -> None:
     from coalition.worker import run_worker
 
     run_worker()
+
+
+@click.command("purge-expired")
+def purge_expired() -> None:
+    """Erase attendees' personal data of occurrences that ended more than N days ago."""
+    from coalition.rsvps.operations import purge_expired as purge
+    from coalition.settings.operations import get_setting
+
+    erased = purge()
+    db.session.commit()
+    click.echo(
+        f"erased personal data of {erased} RSVPs (retention {get_setting('purge_after_days')} days)"
+    )
+
+
+@click.group("reminders")
+def reminders() -> None:
+    """Scheduled reminders."""
+
+
+@reminders.command("list")
+@click.option("--limit", default=50, show_default=True)
+def reminders_list(limit: int) -> None:
+    """What is due when (pending reminders, soonest first)."""
+    from coalition.reminders.operations import upcoming
+
+    rows = upcoming(limit)
+    if not rows:
+        click.echo("no pending reminders")
+    for reminder in rows:
+        event = reminder.occurrence.event
+        click.echo(
+            f"{reminder.due_at:%Y-%m-%d %H:%M}Z  {reminder.kind:<11}  "
+            f"{reminder.offset_minutes / 60:>5.1f} h before  event {event.id}: {event.title}"
+        )
+
+
+@reminders.command("send-due")
+@click.option("--dry-run", is_flag=True, help="Only list what would be sent.")
+def reminders_send_due(dry_run: bool) -> None:
+    """Queue the email of every reminder that is due now (the worker runs this every minute)."""
+    from coalition.reminders.operations import send_due
+
+    if dry_run:
+        report = send_due(dry_run=True)
+        for reminder in report.would_send:
+            due = f"{reminder.due_at:%Y-%m-%d %H:%M}Z"
+            click.echo(f"would send reminder {reminder.id} ({reminder.kind}) due {due}")
+        click.echo(f"{len(report.would_send)} due")
+        return
+
+    def progress(report):
+        if (report.queued + report.skipped) % 100 == 0:
+            click.echo(f"... {report.queued} queued, {report.skipped} skipped")
+
+    report = send_due(progress=progress)
+    click.echo(f"queued {report.queued}, skipped {report.skipped} (no longer useful)")

@@ -5,6 +5,7 @@ from coalition.delegations.models import Delegation
 from coalition.events.models import Event, EventCosponsor, EventTranslation, EventType, Occurrence
 from coalition.mail.models import OutgoingEmail
 from coalition.orgs.models import Invitation, Membership, Organization
+from coalition.reminders.models import Reminder
 from coalition.rsvps.models import RSVP, AuditEntry
 from coalition.settings.models import Setting
 
@@ -21,6 +22,7 @@ __all__ = [
     "Occurrence",
     "Organization",
     "OutgoingEmail",
+    "Reminder",
     "Setting",
     "User",
 ]

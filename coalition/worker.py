@@ -43,6 +43,33 @@ def build_scheduler(app) -> BlockingScheduler:
         coalesce=True,
     )
     scheduler.add_job(
+        _job(app, _send_reminders),
+        "interval",
+        minutes=1,
+        id="send-reminders",
+        name="send due reminders",
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
+        _job(app, _close_waitlists),
+        "interval",
+        minutes=5,
+        id="close-rsvps",
+        name="close RSVPs past their closing time",
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
+        _job(app, _purge),
+        "cron",
+        hour=4,
+        id="purge-expired",
+        name="purge expired personal data",
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
         _job(app, _extend_series),
         "cron",
         hour=3,
@@ -73,3 +100,25 @@ def run_worker() -> None:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         log.info("worker stopped")
+
+
+def _send_reminders() -> None:
+    from coalition.reminders.operations import send_due
+
+    send_due()
+
+
+def _close_waitlists() -> None:
+    from coalition.extensions import db
+    from coalition.rsvps.operations import close_waitlists
+
+    close_waitlists()
+    db.session.commit()
+
+
+def _purge() -> None:
+    from coalition.extensions import db
+    from coalition.rsvps.operations import purge_expired
+
+    purge_expired()
+    db.session.commit()

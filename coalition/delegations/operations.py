@@ -13,6 +13,7 @@ from coalition.delegations.models import Delegation, TravelMode
 from coalition.events.models import Occurrence
 from coalition.extensions import db
 from coalition.mail.operations import queue_email
+from coalition.reminders.operations import schedule_for_delegation
 from coalition.rsvps import operations as rsvp_ops
 from coalition.rsvps.models import RSVP, RSVPStatus
 from coalition.tokens import TokenError, make_token, read_token
@@ -92,6 +93,7 @@ def start(occurrence: Occurrence, data: DelegationInput, *, user: User | None = 
     )
     db.session.add(delegation)
     db.session.flush()
+    schedule_for_delegation(delegation)
     if delegation.lead_email:
         queue_email(
             to=delegation.lead_email,

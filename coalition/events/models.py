@@ -125,6 +125,8 @@ class Event(db.Model):
     has_rides: Mapped[bool] = mapped_column(default=False)
     has_food: Mapped[bool] = mapped_column(default=False)
     accessibility_notes: Mapped[str | None] = mapped_column(sa.Text)
+    #: What to bring (ID, water, a sign...): on the page and in reminders.
+    what_to_bring: Mapped[str | None] = mapped_column(sa.Text)
     #: Public contact for questions (an org address, not a person's private one).
     contact_name: Mapped[str | None] = mapped_column(sa.String(120))
     contact_email: Mapped[str | None] = mapped_column(sa.String(254))

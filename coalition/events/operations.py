@@ -73,6 +73,8 @@ class EventInput:
     has_rides: bool = False
     has_food: bool = False
     accessibility_notes: str | None = None
+    #: Shown on the page and in reminders ("bring ID, water, a sign").
+    what_to_bring: str | None = None
     contact_name: str | None = None
     contact_email: str | None = None
     contact_phone: str | None = None
@@ -95,7 +97,7 @@ SIMPLE_FIELDS = (
     "location_reveal_hours", "languages", "has_interpretation", "has_childcare", "has_rides",
     "has_food", "accessibility_notes", "contact_name", "contact_email", "contact_phone",
     "capacity", "has_waitlist", "rsvp_opens_at", "rsvp_closes_at", "reminder_offsets",
-    "delegations_by_organizers_only", "visibility", "primary_language",
+    "delegations_by_organizers_only", "visibility", "primary_language", "what_to_bring",
 )  # fmt: skip
 
 
@@ -248,7 +250,28 @@ def update_event(event: Event, data: EventInput) -> set[str]:
     if changed and event.status != EventStatus.draft:
         event.sequence += 1
     db.session.flush()
+    if changed & {"start_at", "end_at", "timezone", "is_all_day", "rrule", "reminder_offsets"}:
+        _reminders().reschedule_event(event)
+    if changed & {"capacity", "has_waitlist"}:
+        from coalition.rsvps.operations import capacity_changed
+
+        for occurrence in event.occurrences:
+            capacity_changed(occurrence)
+    if event.status == EventStatus.published:
+        _notices().notify_change(event, changed)
     return changed
+
+
+def _reminders():
+    from coalition.reminders import operations
+
+    return operations
+
+
+def _notices():
+    from coalition.reminders import notices
+
+    return notices
 
 
 # Occurrences ----------------------------------------------------------------------------------
@@ -312,6 +335,8 @@ def cancel_occurrence(occurrence: Occurrence, reason: str) -> None:
     occurrence.cancel_reason = reason
     occurrence.sequence += 1
     occurrence.event.sequence += 1
+    _notices().notify_cancellation(occurrence.event, reason, occurrence)
+    _reminders().reschedule_occurrence(occurrence)
 
 
 def restore_occurrence(occurrence: Occurrence) -> None:
@@ -321,6 +346,7 @@ def restore_occurrence(occurrence: Occurrence) -> None:
     occurrence.cancel_reason = None
     occurrence.sequence += 1
     occurrence.event.sequence += 1
+    _reminders().reschedule_occurrence(occurrence)
 
 
 @dataclass
@@ -373,6 +399,14 @@ def override_occurrence(occurrence: Occurrence, change: OccurrenceChange) -> set
         occurrence.is_override = True
         occurrence.sequence += 1
         event.sequence += 1
+        db.session.flush()
+        _reminders().reschedule_occurrence(occurrence)
+        if event.status == EventStatus.published:
+            _notices().notify_change(event, changed, [occurrence])
+        if "capacity" in changed:
+            from coalition.rsvps.operations import capacity_changed
+
+            capacity_changed(occurrence)
     return changed
 
 
@@ -450,6 +484,7 @@ def unpublish(event: Event, reason: str) -> None:
     event.status = EventStatus.draft
     event.moderation_note = reason
     event.sequence += 1
+    _reminders().reschedule_event(event)
     _notify(
         _organizers(event.host_org),
         kind="event_unpublished",
@@ -470,6 +505,8 @@ def cancel_event(event: Event, reason: str) -> None:
     event.cancel_reason = reason
     event.cancelled_at = utcnow()
     event.sequence += 1
+    _notices().notify_cancellation(event, reason)
+    _reminders().reschedule_event(event)
 
 
 def delete_draft(event: Event) -> None:

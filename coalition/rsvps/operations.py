@@ -15,9 +15,10 @@ from flask_babel import lazy_gettext as _l
 
 from coalition.auth.models import User
 from coalition.db import utcnow
-from coalition.events.models import EventStatus, Occurrence
+from coalition.events.models import Event, EventStatus, Occurrence
 from coalition.extensions import db
 from coalition.mail.operations import queue_email
+from coalition.reminders.operations import schedule_for_rsvp
 from coalition.rsvps.models import RSVP, AuditEntry, RSVPStatus
 from coalition.settings.operations import get_setting
 from coalition.tokens import TokenError, make_token, read_token
@@ -195,6 +196,7 @@ def submit(
     db.session.flush()
     if was_status == RSVPStatus.confirmed and data.party_size < previous_size:
         promote_waitlist(occurrence, now=now)
+    schedule_for_rsvp(rsvp, now)
     if notify and (created or was_status == RSVPStatus.cancelled):
         send_confirmation(rsvp)
     return Outcome(rsvp=rsvp, created=created)
@@ -252,6 +254,7 @@ def cancel(rsvp: RSVP, now: datetime | None = None) -> None:
     was_confirmed = rsvp.status == RSVPStatus.confirmed
     rsvp.status = RSVPStatus.cancelled
     rsvp.cancelled_at = now
+    schedule_for_rsvp(rsvp, now)
     db.session.flush()
     if was_confirmed:
         promote_waitlist(occurrence, now=now)
@@ -277,6 +280,8 @@ def promote_waitlist(occurrence: Occurrence, now: datetime | None = None) -> lis
     The caller must hold the occurrence lock (every caller here does).
     """
     now = now or utcnow()
+    if closed_reason(occurrence, now) is not None:
+        return []  # no promotions once RSVPs are closed; close_waitlists tells the waiting
     left = seats_left(occurrence)
     waiting = db.session.scalars(
         sa.select(RSVP)
@@ -295,6 +300,8 @@ def promote_waitlist(occurrence: Occurrence, now: datetime | None = None) -> lis
             left -= rsvp.party_size
             if left <= 0:
                 break
+    for rsvp in promoted:
+        schedule_for_rsvp(rsvp, now)
     db.session.flush()
     for rsvp in promoted:
         send_promotion(rsvp)
@@ -307,6 +314,12 @@ def capacity_changed(occurrence: Occurrence) -> list[RSVP]:
 
 
 # Links and mail ----------------------------------------------------------------------------
+
+
+def set_reminder_consent(rsvp: RSVP, consents: bool) -> None:
+    """The person turns reminders on or off (the manage page, or List-Unsubscribe)."""
+    rsvp.consents_to_reminders = consents
+    schedule_for_rsvp(rsvp)
 
 
 def manage_token(rsvp: RSVP) -> str:
@@ -399,6 +412,41 @@ def send_promotion(rsvp: RSVP) -> None:
         subject=_l("A seat opened up for you: %(title)s", title=title),
         template="rsvps/promoted",
     )
+
+
+def close_waitlists(now: datetime | None = None) -> int:
+    """RSVPs closed (closing time reached, or the event started): whoever still waits will not
+    get a seat; cancel their place on the list and tell them. Safe to run again."""
+    now = now or utcnow()
+    closed_events = sa.select(Event.id).where(
+        sa.or_(Event.rsvp_closes_at <= now, Event.status == EventStatus.cancelled)
+    )
+    waiting = db.session.scalars(
+        sa.select(RSVP)
+        .join(RSVP.occurrence)
+        .where(
+            RSVP.status == RSVPStatus.waitlisted,
+            sa.or_(
+                Occurrence.start_at <= now,
+                Occurrence.event_id.in_(closed_events),
+                Occurrence.is_cancelled.is_(True),
+            ),
+        )
+    ).all()
+    for rsvp in waiting:
+        rsvp.status = RSVPStatus.cancelled
+        rsvp.cancelled_at = now
+        schedule_for_rsvp(rsvp, now)
+        if (
+            rsvp.occurrence.event.status != EventStatus.cancelled
+            and not rsvp.occurrence.is_cancelled
+        ):
+            title = rsvp.occurrence.event.translation(rsvp.language).title
+            _mail(rsvp, kind="waitlist_closed",
+                  subject=_l("No seat opened up: %(title)s", title=title),
+                  template="rsvps/waitlist_closed")  # fmt: skip
+    db.session.flush()
+    return len(waiting)
 
 
 # Retention and audit -----------------------------------------------------------------------

@@ -1,0 +1,89 @@
+"""Reminders are data: one row per (person, occurrence, offset), with its due time."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coalition.db import UTCDateTime, enum_column, utcnow
+from coalition.extensions import db
+
+if TYPE_CHECKING:
+    from coalition.delegations.models import Delegation
+    from coalition.events.models import Occurrence
+    from coalition.mail.models import OutgoingEmail
+    from coalition.rsvps.models import RSVP
+
+
+class ReminderKind(enum.StrEnum):
+    #: To a confirmed attendee, at the event's offsets.
+    attendee = "attendee"
+    #: To a delegation's lead: headcount, members and how to reach them.
+    lead_roster = "lead_roster"
+
+
+class ReminderStatus(enum.StrEnum):
+    pending = "pending"
+    #: Turned into an outgoing email (delivery is the outbox's job).
+    queued = "queued"
+    cancelled = "cancelled"
+    #: Fell due while nobody could send it and was no longer useful.
+    skipped = "skipped"
+
+
+class Reminder(db.Model):
+    __tablename__ = "reminders"
+    __table_args__ = (
+        # Once per (person, occurrence, reminder): the unique delivery record. Partial indexes,
+        # since NULLs never collide in a plain unique constraint.
+        sa.Index(
+            "uq_reminders_rsvp_offset",
+            "rsvp_id",
+            "offset_minutes",
+            unique=True,
+            sqlite_where=sa.text("rsvp_id IS NOT NULL"),
+            postgresql_where=sa.text("rsvp_id IS NOT NULL"),
+        ),
+        sa.Index(
+            "uq_reminders_delegation_offset",
+            "delegation_id",
+            "offset_minutes",
+            unique=True,
+            sqlite_where=sa.text("delegation_id IS NOT NULL"),
+            postgresql_where=sa.text("delegation_id IS NOT NULL"),
+        ),
+        sa.Index("ix_reminders_due", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[ReminderKind] = mapped_column(enum_column(ReminderKind))
+    occurrence_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("occurrences.id", ondelete="CASCADE"), index=True
+    )
+    rsvp_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("rsvps.id", ondelete="CASCADE"), index=True
+    )
+    delegation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("delegations.id", ondelete="CASCADE"), index=True
+    )
+    #: Minutes before the occurrence starts.
+    offset_minutes: Mapped[int] = mapped_column()
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[ReminderStatus] = mapped_column(
+        enum_column(ReminderStatus), default=ReminderStatus.pending
+    )
+    #: The outgoing email it became.
+    email_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("outgoing_emails.id", ondelete="SET NULL")
+    )
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    occurrence: Mapped[Occurrence] = relationship()
+    rsvp: Mapped[RSVP | None] = relationship()
+    delegation: Mapped[Delegation | None] = relationship()
+    email: Mapped[OutgoingEmail | None] = relationship()

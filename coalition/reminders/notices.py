@@ -1,0 +1,99 @@
+"""Notices to the people who RSVPed: an event changed, or an event or one date was cancelled.
+
+Queued in the same transaction as the change (the worker delivers them), each in the person's
+own language, only to people with an active RSVP for an occurrence still ahead.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from coalition.db import utcnow
+from coalition.events.models import Event, Occurrence
+from coalition.extensions import db
+from coalition.mail.operations import queue_email
+from coalition.rsvps.models import RSVP, RSVPStatus
+from coalition.urls import external_url
+
+#: What changed, in words an attendee understands (field names from events.operations).
+CHANGE_LABELS = {
+    "start_at": _l("the date or time"),
+    "end_at": _l("the end time"),
+    "timezone": _l("the time zone"),
+    "is_all_day": _l("the time"),
+    "rrule": _l("the dates of the series"),
+    "venue": _l("the place"),
+    "address": _l("the address"),
+    "city": _l("the city"),
+    "map_url": _l("the map"),
+    "online_url": _l("the online link"),
+    "location_visibility": _l("who can see the place"),
+    "note": _l("a note from the organizers"),
+}
+
+
+def _people(occurrences: list[Occurrence]) -> list[RSVP]:
+    ids = [o.id for o in occurrences if o.end_at > utcnow()]
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(RSVP).where(
+                RSVP.occurrence_id.in_(ids),
+                RSVP.status.in_([RSVPStatus.confirmed, RSVPStatus.waitlisted]),
+                RSVP.email.is_not(None),
+            )
+        )
+    )
+
+
+def _send(rsvp: RSVP, *, kind: str, subject, template: str, **context) -> None:
+    from coalition.rsvps.operations import location_for_rsvp, manage_url
+
+    occurrence = rsvp.occurrence
+    queue_email(
+        to=rsvp.email,
+        kind=kind,
+        subject=subject,
+        template=template,
+        locale=rsvp.language if rsvp.language in ("en", "es") else "en",
+        rsvp=rsvp,
+        occurrence=occurrence,
+        event=occurrence.event,
+        location=location_for_rsvp(rsvp),
+        manage_url=manage_url(rsvp),
+        event_url=external_url(
+            "events.occurrence", event_id=occurrence.event_id, occurrence_id=occurrence.id
+        ),
+        **context,
+    )
+
+
+def notify_change(event: Event, changed: set[str], occurrences: list[Occurrence] | None = None):
+    """Tell attendees what changed (only changes a person must act on)."""
+    labels = [CHANGE_LABELS[name] for name in CHANGE_LABELS if name in changed]
+    if not labels:
+        return
+    for rsvp in _people(occurrences or event.occurrences):
+        title = event.translation(rsvp.language).title
+        _send(
+            rsvp,
+            kind="event_changed",
+            subject=_l("Changed: %(title)s", title=title),
+            template="reminders/changed",
+            changes=labels,
+        )
+
+
+def notify_cancellation(event: Event, reason: str, occurrence: Occurrence | None = None):
+    occurrences = [occurrence] if occurrence is not None else list(event.occurrences)
+    for rsvp in _people(occurrences):
+        title = event.translation(rsvp.language).title
+        _send(
+            rsvp,
+            kind="event_cancelled",
+            subject=_l("Cancelled: %(title)s", title=title),
+            template="reminders/cancelled",
+            reason=reason,
+        )

@@ -49,6 +49,8 @@ class RecordingHandler:
 
     def __init__(self):
         self.messages: list = []
+        #: The client address of each message's connection (one per SMTP session).
+        self.peers: list = []
         self.refuse: dict[str, tuple[int, str]] = {}
         self.lock = threading.Lock()
 
@@ -67,6 +69,7 @@ class RecordingHandler:
         )
         with self.lock:
             self.messages.append((envelope.rcpt_tos, message))
+            self.peers.append(session.peer)
         return "250 Message accepted for delivery"
 
 
@@ -84,6 +87,7 @@ def smtp(smtp_server):
     """The loopback SMTP server's handler, emptied for this test."""
     handler = smtp_server.handler
     handler.messages.clear()
+    handler.peers.clear()
     handler.refuse.clear()
     return handler
 

@@ -99,3 +99,61 @@ def test_a_rolled_back_request_sends_nothing(client, db, smtp):
     # A registration that fails validation queues nothing.
     client.submit("/password/forgot", {"email": "not an email"}, page="/password/forgot")
     assert deliver_due().sent == 0
+
+
+def test_a_batch_reuses_one_smtp_connection(db, smtp):
+    _queue(db, "a@example.org", "b@example.org", "c@example.org")
+    assert deliver_due().sent == 3
+    assert len(set(smtp.peers)) == 1
+
+
+def _silent_server():
+    """A TCP server on loopback that accepts connections and never answers (a hung relay)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    return server
+
+
+def test_a_relay_that_hangs_times_out_and_the_mail_waits_for_a_retry(app, db):
+    server = _silent_server()
+    try:
+        app.config.update(MAIL_PORT=server.getsockname()[1], MAIL_TIMEOUT=1)
+        _queue(db, "a@example.org")
+        report = deliver_due()
+        assert report.retrying == 1
+        email = db.session.scalar(sa.select(OutgoingEmail))
+        assert email.status == EmailStatus.queued
+        assert "timed out" in email.last_error.lower() or "timeout" in email.last_error.lower()
+    finally:
+        server.close()
+
+
+def test_a_dropped_connection_fails_one_message_and_the_next_reconnects(app, db, smtp):
+    import threading
+
+    # A relay that greets, then hangs up at the first command.
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+
+    def serve_once():
+        connection, _ = server.accept()
+        connection.sendall(b"220 flaky relay\r\n")
+        connection.recv(1024)
+        connection.close()
+
+    thread = threading.Thread(target=serve_once, daemon=True)
+    thread.start()
+    real_port = app.config["MAIL_PORT"]
+    app.config.update(MAIL_PORT=server.getsockname()[1], MAIL_TIMEOUT=2)
+    _queue(db, "a@example.org")
+    report = deliver_due()
+    thread.join(timeout=5)
+    server.close()
+    assert report.retrying == 1
+    # The relay is back: the message goes out on the next run.
+    app.config["MAIL_PORT"] = real_port
+    email = db.session.scalar(sa.select(OutgoingEmail))
+    assert deliver_due(now=email.next_attempt_at).sent == 1
+    assert [r for r, _m in smtp.messages] == [["a@example.org"]]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from icalendar import Timezone, TimezoneDaylight, TimezoneStandard, vRecur
@@ -93,8 +94,20 @@ def _component(kind, transitions_: list[Transition]):
     return component
 
 
+@lru_cache(maxsize=256)
+def _vtimezone_ical(tzid: str, first_year: int, last_year: int) -> bytes:
+    return _build_vtimezone(tzid, first_year, last_year).to_ical()
+
+
 def vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone:
-    """A VTIMEZONE for `tzid` valid for the given years (and, for regular zones, beyond)."""
+    """A VTIMEZONE for `tzid` valid for the given years (and, for regular zones, beyond).
+
+    Computing transitions costs milliseconds; the result is cached per zone and years and a fresh
+    component parsed from it each time (components are mutable)."""
+    return Timezone.from_ical(_vtimezone_ical(tzid, first_year, last_year))
+
+
+def _build_vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone:
     zone = ZoneInfo(tzid)
     timezone = Timezone()
     timezone.add("tzid", tzid)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import smtplib
 import uuid
 from contextlib import contextmanager, suppress
+from email import policy
 from pathlib import Path
 
 from flask import current_app
@@ -12,16 +13,26 @@ from flask_mail import Message
 
 from coalition.mail.models import OutgoingEmail
 
+#: Serializing with the compat32 policy skips re-parsing every header through the header
+#: registry (half the cost per message); Flask-Mail already RFC 2047-encodes what needs it.
+_WIRE_POLICY = policy.compat32.clone(linesep="\r\n")
+
+
+class OutboxMessage(Message):
+    def as_bytes(self) -> bytes:
+        return self._message().as_bytes(policy=_WIRE_POLICY)
+
 
 def build_message(email: OutgoingEmail) -> Message:
     """The MIME message (text and HTML alternatives, attachments) for an outbox row."""
-    message = Message(
+    message = OutboxMessage(
         subject=email.subject,
         recipients=[email.recipient],
         body=email.body_text,
         html=email.body_html,
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
-        extra_headers=dict(email.headers or {}),
+        # X-Coalition-Id names the outbox row: a re-sent message can be recognised downstream.
+        extra_headers={**(email.headers or {}), "X-Coalition-Id": str(email.id)},
     )
     for attachment in email.attachments or []:
         message.attach(

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from coalition.db import utcnow
 from coalition.delegations.models import Delegation
@@ -165,28 +166,50 @@ def _still_useful(reminder: Reminder, now: datetime) -> bool:
 
 
 def send_due(
-    now: datetime | None = None, *, limit: int = 10_000, dry_run: bool = False, progress=None
+    now: datetime | None = None,
+    *,
+    limit: int = 10_000,
+    batch: int = 100,
+    dry_run: bool = False,
+    progress=None,
 ) -> SendReport:
-    """Turn due reminders into outgoing email, one transaction per reminder."""
+    """Turn due reminders into outgoing email.
+
+    Rows are claimed `batch` at a time with FOR UPDATE SKIP LOCKED (another worker skips them),
+    and each batch commits its emails and the reminders' new status together: a crash rolls the
+    whole batch back, so nothing is lost or queued twice. SMTP delivery, where a crash could
+    re-send, is the outbox's job and goes one message per transaction.
+    """
     now = now or utcnow()
     report = SendReport()
     if dry_run:
         report.would_send = list(db.session.scalars(due_query(now).limit(limit)))
         return report
-    for _ in range(limit):
-        reminder = db.session.scalars(
-            due_query(now).limit(1).with_for_update(skip_locked=True)
-        ).first()
-        if reminder is None:
+    calendars: dict = {}
+    while report.queued + report.skipped < limit:
+        size = min(batch, limit - report.queued - report.skipped)
+        claimed = db.session.scalars(
+            due_query(now)
+            .limit(size)
+            .with_for_update(skip_locked=True, of=Reminder)
+            .options(
+                selectinload(Reminder.rsvp),
+                selectinload(Reminder.delegation),
+                selectinload(Reminder.occurrence)
+                .selectinload(Occurrence.event)
+                .selectinload(Event.translations),
+            )
+        ).all()
+        if not claimed:
             break
-        if not _still_useful(reminder, now):
-            reminder.status = ReminderStatus.skipped
-            report.skipped += 1
-        else:
-            email = _queue_reminder_email(reminder)
+        for reminder in claimed:
+            if not _still_useful(reminder, now):
+                reminder.status = ReminderStatus.skipped
+                report.skipped += 1
+                continue
+            reminder.email = _queue_reminder_email(reminder, calendars)
             reminder.status = ReminderStatus.queued
             reminder.queued_at = now
-            reminder.email = email
             report.queued += 1
         db.session.commit()
         if progress is not None:
@@ -194,7 +217,7 @@ def send_due(
     return report
 
 
-def _queue_reminder_email(reminder: Reminder):
+def _queue_reminder_email(reminder: Reminder, calendars: dict):
     from coalition.feeds.builder import FeedInfo, single_occurrence_calendar
     from coalition.rsvps.operations import location_for_rsvp, manage_url
 
@@ -205,11 +228,14 @@ def _queue_reminder_email(reminder: Reminder):
         language = rsvp.language if rsvp.language in ("en", "es") else "en"
         title = event.translation(rsvp.language).title
         manage = manage_url(rsvp)
-        ics = single_occurrence_calendar(
-            occurrence,
-            FeedInfo(name=title, description=event.host_org.name, language=rsvp.language),
-            timezone=event.timezone,
-        )
+        key = (occurrence.id, occurrence.sequence, event.sequence, rsvp.language)
+        if key not in calendars:  # one .ics per occurrence and language in a run
+            calendars[key] = single_occurrence_calendar(
+                occurrence,
+                FeedInfo(name=title, description=event.host_org.name, language=rsvp.language),
+                timezone=event.timezone,
+            ).decode()
+        ics = calendars[key]
         return queue_email(
             to=rsvp.email,
             kind="reminder",
@@ -224,7 +250,7 @@ def _queue_reminder_email(reminder: Reminder):
                 {
                     "filename": "event.ics",
                     "content_type": "text/calendar; method=PUBLISH",
-                    "data": ics.decode(),
+                    "data": ics,
                 }
             ],
             rsvp=rsvp,

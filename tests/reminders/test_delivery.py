@@ -53,7 +53,7 @@ def test_due_reminder_becomes_one_email_in_the_persons_language(db, smtp, delive
     body = message.get_body(preferencelist=("plain",)).get_content()
     assert SECRET in body  # a confirmed attendee may see the place
     assert "Your ID" in body
-    assert message["List-Unsubscribe"].startswith("<http://localhost/rsvp/")
+    assert message["List-Unsubscribe"].strip().startswith("<http://localhost/rsvp/")
     attachments = list(message.iter_attachments())
     assert [a.get_content_type() for a in attachments] == ["text/calendar"]
     assert b"BEGIN:VEVENT" in attachments[0].get_payload(decode=True)

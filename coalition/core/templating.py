@@ -6,7 +6,13 @@ from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
 
 from coalition.core.forms import EmptyForm
-from coalition.events.formatting import format_clock, format_day, format_when
+from coalition.events.formatting import (
+    format_clock,
+    format_day,
+    format_month,
+    format_weekday,
+    format_when,
+)
 from coalition.events.markdown import render_markdown
 from coalition.languages import language_name
 from coalition.orgs.labels import ROLE_NAMES, STATUS_NAMES
@@ -32,5 +38,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.globals["format_when"] = format_when
     app.jinja_env.globals["format_day"] = format_day
     app.jinja_env.globals["format_clock"] = format_clock
+    app.jinja_env.globals["format_month"] = format_month
+    app.jinja_env.globals["format_weekday"] = format_weekday
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -24,7 +24,9 @@ def index():
         .where(Organization.status == OrgStatus.active)
         .order_by(sa.func.lower(Organization.name))
     ).all()
-    return render_template("core/index.html", orgs=orgs)
+    from coalition.events.public_views import upcoming_for_home
+
+    return render_template("core/index.html", orgs=orgs, upcoming=upcoming_for_home())
 
 
 @bp.route("/healthz")

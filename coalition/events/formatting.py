@@ -60,3 +60,17 @@ def format_clock(moment: datetime, zone: ZoneInfo, locale: str | None = None) ->
 
 def _uses_12h(locale: str) -> bool:
     return locale.split("_")[0] in {"en"}
+
+
+def format_month(day, locale: str | None = None) -> str:
+    """ "November 2026" / "noviembre de 2026"."""
+    from babel.dates import format_skeleton
+
+    return format_skeleton("yMMMM", day, locale=_locale(locale))
+
+
+def format_weekday(day, width: str = "abbreviated", locale: str | None = None) -> str:
+    from babel.dates import format_date as _format_date
+
+    pattern = {"abbreviated": "EEE", "wide": "EEEE"}[width]
+    return _format_date(day, pattern, locale=_locale(locale))

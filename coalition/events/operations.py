@@ -544,7 +544,7 @@ def invite_cosponsor(event: Event, org: Organization) -> EventCosponsor:
         raise EventError(_l("Only member organizations can co-sponsor."), "org")
     if any(c.org_id == org.id for c in event.cosponsors):
         raise EventError(_l("This organization is already invited."), "org")
-    cosponsor = EventCosponsor(event=event, org=org)
+    cosponsor = EventCosponsor(event=event, org=org, status=CosponsorStatus.invited)
     db.session.add(cosponsor)
     _notify(
         _organizers(org),

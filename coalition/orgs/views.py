@@ -65,8 +65,18 @@ def apply():
 @access(can_view_org)
 def show(slug: str):
     """An organization's public page."""
+    from coalition.events.public_views import upcoming_for_org
+    from coalition.urls import external_url
+
     org = load_org(slug)
-    return render_template("orgs/show.html", org=org, can_manage=org.can_manage(current_user))
+    return render_template(
+        "orgs/show.html",
+        org=org,
+        can_manage=org.can_manage(current_user),
+        can_organize=org.can_organize(current_user),
+        upcoming=upcoming_for_org(org) if org.is_active else [],
+        feed_url=external_url("feeds.org_calendar", slug=org.slug),
+    )
 
 
 @bp.route("/orgs/<slug>/edit", methods=["GET", "POST"])

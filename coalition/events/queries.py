@@ -24,6 +24,7 @@ from coalition.events.models import (
     EventTranslation,
     EventType,
     EventVisibility,
+    LocationVisibility,
     Occurrence,
     is_coalition_member,
 )
@@ -232,8 +233,12 @@ def occurrences_query(
         )
     )
     if filters.cities:
+        # Only a public place can be searched for: otherwise the search itself would reveal it.
         city = sa.func.lower(sa.func.coalesce(Occurrence.city, Event.city))
-        query = query.where(city.in_([c.lower() for c in filters.cities]))
+        query = query.where(
+            city.in_([c.lower() for c in filters.cities]),
+            Event.location_visibility == LocationVisibility.public,
+        )
     start, end = _day_bounds(filters, zone)
     # An occurrence is "upcoming" until it ends.
     if after is not None:
@@ -254,7 +259,7 @@ def events_query(filters: CalendarFilters, *, user: User | None = None) -> sa.Se
     query = sa.select(Event).where(visible_events_clause(user), *_event_filter_clauses(filters))
     if filters.cities:
         city_match = sa.func.lower(Event.city).in_([c.lower() for c in filters.cities])
-        query = query.where(city_match)
+        query = query.where(city_match, Event.location_visibility == LocationVisibility.public)
     return query.options(
         selectinload(Event.translations),
         selectinload(Event.type),

@@ -1,0 +1,102 @@
+"""A location that is not public appears in no public response, not even in the HTML source."""
+
+from datetime import UTC, datetime, timedelta
+
+from coalition.events.models import LocationVisibility
+from coalition.orgs.models import OrgRole
+from coalition.rsvps import operations as rsvp_ops
+from tests.factories import OrganizationFactory, make_event, member_of
+
+SECRET_VENUE = "Back room of Lupita bakery 9921"
+SECRET_ADDRESS = "77 Hidden Lane"
+SECRET_CITY = "Chelsea-secret"
+
+
+def _secret_event(org, **fields):
+    return make_event(
+        org,
+        title="Solidarity with the Q family",
+        venue=SECRET_VENUE,
+        address=SECRET_ADDRESS,
+        city=SECRET_CITY,
+        map_url="https://maps.example.org/secret-9921",
+        **fields,
+    )
+
+
+def _public_urls(event, org):
+    occurrence = event.occurrences[0]
+    return [
+        "/",
+        "/calendar",
+        f"/calendar/month?year={occurrence.start_at.year}&month={occurrence.start_at.month}",
+        "/calendar/past",
+        f"/events/{event.id}",
+        f"/events/{event.id}/occurrences/{occurrence.id}",
+        f"/orgs/{org.slug}",
+        "/calendar.ics",
+        f"/orgs/{org.slug}/calendar.ics",
+        f"/events/{event.id}.ics",
+        f"/events/{event.id}/occurrences/{occurrence.id}.ics",
+        "/api/v1/events",
+        f"/api/v1/events/{event.id}",
+    ]
+
+
+def _assert_hidden(client, urls):
+    for url in urls:
+        response = client.get(url)
+        body = response.get_data(as_text=True)
+        for secret in (SECRET_VENUE, SECRET_ADDRESS, SECRET_CITY, "secret-9921", "9921"):
+            assert secret not in body, (url, secret)
+
+
+def test_attendees_only_location_is_in_no_public_response(client, db):
+    org = OrganizationFactory()
+    event = _secret_event(org, location_visibility=LocationVisibility.attendees)
+    _assert_hidden(client, _public_urls(event, org))
+    # Nor can it be found by searching for its city.
+    body = client.get(f"/calendar?city={SECRET_CITY}").get_data(as_text=True)
+    assert "Solidarity with the Q family" not in body
+
+
+def test_hidden_until_location_stays_hidden_until_the_window(client, db):
+    org = OrganizationFactory()
+    event = _secret_event(
+        org, location_visibility=LocationVisibility.hidden_until, location_reveal_hours=3
+    )
+    _assert_hidden(client, _public_urls(event, org))
+
+
+def test_hidden_until_location_shows_inside_the_window(client, db):
+    org = OrganizationFactory()
+    soon = datetime.now(UTC) + timedelta(hours=2)
+    local = soon.astimezone(__import__("zoneinfo").ZoneInfo("America/New_York"))
+    event = _secret_event(
+        org,
+        location_visibility=LocationVisibility.hidden_until,
+        location_reveal_hours=3,
+        start_date=local.date(),
+        start_time=local.time().replace(microsecond=0, second=0),
+        end_time=None,
+    )
+    body = client.get(f"/events/{event.id}").get_data(as_text=True)
+    assert SECRET_VENUE in body
+
+
+def test_hosts_and_confirmed_attendees_see_it(client, db):
+    org = OrganizationFactory()
+    member_of(org, OrgRole.organizer, email="host@example.org")
+    event = _secret_event(org, location_visibility=LocationVisibility.attendees)
+    client.login("host@example.org")
+    assert SECRET_VENUE in client.get(f"/events/{event.id}").get_data(as_text=True)
+    client.logout()
+    attendee = member_of(OrganizationFactory(), OrgRole.member, email="att@example.org")
+    rsvp_ops.submit(
+        event.occurrences[0],
+        rsvp_ops.RSVPInput(name="Att", email="att@example.org"),
+        user=attendee,
+    )
+    db.session.commit()
+    client.login("att@example.org")
+    assert SECRET_VENUE in client.get(f"/events/{event.id}").get_data(as_text=True)

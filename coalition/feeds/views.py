@@ -31,6 +31,7 @@ from coalition.feeds import cache
 from coalition.feeds.builder import FeedInfo, build_calendar, single_occurrence_calendar
 from coalition.feeds.operations import reset_feed_token
 from coalition.orgs.models import Organization, OrgStatus
+from coalition.rsvps.models import RSVP, RSVPStatus
 from coalition.urls import external_url
 
 bp = Blueprint("feeds", __name__)
@@ -214,6 +215,57 @@ def member_calendar(token: str):
     )
 
 
+@bp.route("/feeds/<token>/my-events.ics")
+@access(public)
+def my_events(token: str):
+    """The events a person RSVPed to (confirmed or waitlisted), whatever their visibility."""
+    user = _user_for_token(token)
+    name = current_app.config["COALITION_NAME"]
+
+    def build() -> bytes:
+        attending = (
+            sa.select(Occurrence.event_id)
+            .join(RSVP, RSVP.occurrence_id == Occurrence.id)
+            .where(
+                RSVP.user_id == user.id,
+                RSVP.status.in_([RSVPStatus.confirmed, RSVPStatus.waitlisted]),
+            )
+        )
+        events = list(
+            db.session.scalars(
+                sa.select(Event)
+                .where(Event.id.in_(attending), Event.status != EventStatus.draft)
+                .order_by(Event.start_at)
+            )
+        )
+        info = FeedInfo(
+            name=_("My events · %(name)s", name=name),
+            description=_("The events you RSVPed to"),
+        )
+        return build_calendar(events, info, timezone=current_app.config["COALITION_TIMEZONE"])
+
+    return _feed_response(build, private=True)
+
+
+@bp.route("/delegations/<token>/calendar.ics")
+@access(public)
+def delegation_calendar(token: str):
+    """A delegation's occurrence, for its lead (token from the lead link) and its members."""
+    from coalition.delegations.operations import delegation_for_lead_token
+    from coalition.tokens import TokenError
+
+    try:
+        delegation = delegation_for_lead_token(token)
+    except TokenError:
+        abort(404)
+    occurrence = delegation.occurrence
+    info = FeedInfo(name=delegation.name, description=occurrence.event.title)
+    zone = current_app.config["COALITION_TIMEZONE"]
+    return _feed_response(
+        lambda: single_occurrence_calendar(occurrence, info, timezone=zone), private=True
+    )
+
+
 @bp.route("/calendar/subscribe")
 @access(public)
 def subscribe():
@@ -223,11 +275,16 @@ def subscribe():
     except FilterError as exc:
         return _bad_filter(exc)
     feed_url = external_url("feeds.calendar", **filters.to_args().to_dict(flat=False))
-    private_url = None
+    private_url = my_events_url = None
     if current_user.is_authenticated:
         private_url = external_url("feeds.member_calendar", token=current_user.feed_token)
+        my_events_url = external_url("feeds.my_events", token=current_user.feed_token)
     return render_template(
-        "feeds/subscribe.html", feed_url=feed_url, private_url=private_url, form=EmptyForm()
+        "feeds/subscribe.html",
+        feed_url=feed_url,
+        private_url=private_url,
+        my_events_url=my_events_url,
+        form=EmptyForm(),
     )
 
 

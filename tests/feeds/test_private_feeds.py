@@ -38,3 +38,34 @@ def test_unknown_token_is_404_and_reset_revokes_the_old_link(client, db):
     db.session.refresh(member)
     assert member.feed_token != old
     assert client.get(f"/feeds/{member.feed_token}/calendar.ics").status_code == 200
+
+
+def test_my_events_feed_lists_what_the_person_rsvped_to(client, db):
+    from coalition.rsvps import operations as rsvp_ops
+
+    org = OrganizationFactory()
+    person = member_of(org, OrgRole.member, email="ana@example.org")
+    going = make_event(org, title="Going to this", visibility=EventVisibility.unlisted)
+    make_event(org, title="Not going")
+    rsvp_ops.submit(going.occurrences[0], rsvp_ops.RSVPInput(name="Ana", email="ana@example.org"),
+                    user=person)  # fmt: skip
+    db.session.commit()
+    body = client.get(f"/feeds/{person.feed_token}/my-events.ics").data
+    assert b"Going to this" in body and b"Not going" not in body
+    assert client.get("/feeds/nope/my-events.ics").status_code == 404
+
+
+def test_delegation_feed_for_the_lead_link(client, db):
+    from coalition.delegations import operations as delegation_ops
+
+    event = make_event(title="May Day march")
+    bus = delegation_ops.start(
+        event.occurrences[0],
+        delegation_ops.DelegationInput(
+            name="Worcester bus", town="Worcester", lead_name="Rosa", lead_email="rosa@example.org"
+        ),
+    )
+    db.session.commit()
+    body = client.get(f"/delegations/{delegation_ops.lead_token(bus)}/calendar.ics").data
+    assert b"May Day march" in body and b"Worcester bus" in body
+    assert client.get("/delegations/forged/calendar.ics").status_code == 404

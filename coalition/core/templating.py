@@ -13,6 +13,7 @@ from coalition.events.formatting import (
     format_weekday,
     format_when,
 )
+from coalition.events.labels import COSPONSOR_STATUS_NAMES, EVENT_STATUS_NAMES
 from coalition.events.markdown import render_markdown
 from coalition.languages import language_name
 from coalition.orgs.labels import ROLE_NAMES, STATUS_NAMES
@@ -26,6 +27,8 @@ def init_templating(app: Flask) -> None:
             "ui_languages": current_app.config["LANGUAGES"],
             "current_locale": str(get_locale() or "en"),
             "role_names": ROLE_NAMES,
+            "event_status_names": EVENT_STATUS_NAMES,
+            "cosponsor_status_names": COSPONSOR_STATUS_NAMES,
             "status_names": STATUS_NAMES,
         }
         if has_request_context():  # email rendered by the worker has no request
@@ -34,6 +37,7 @@ def init_templating(app: Flask) -> None:
         return values
 
     app.jinja_env.filters["language_name"] = language_name
+    app.jinja_env.globals["has_endpoint"] = lambda name: name in current_app.view_functions
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.globals["format_when"] = format_when
     app.jinja_env.globals["format_day"] = format_day

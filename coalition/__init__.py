@@ -92,12 +92,14 @@ def register_blueprints(app: Flask) -> None:
     from coalition.auth.views import bp as auth_bp
     from coalition.core.errors import register_error_handlers
     from coalition.core.views import bp as core_bp
+    from coalition.delegations.views import bp as delegations_bp
     from coalition.events.admin_views import bp as events_admin_bp
     from coalition.events.manage_views import bp as events_manage_bp
     from coalition.events.public_views import bp as events_bp
     from coalition.extensions import csrf
     from coalition.feeds.views import bp as feeds_bp
     from coalition.orgs.views import bp as orgs_bp
+    from coalition.rsvps.views import bp as rsvps_bp
 
     csrf.exempt(api_bp)  # JSON API: no cookies are trusted there
     for blueprint in (
@@ -110,6 +112,8 @@ def register_blueprints(app: Flask) -> None:
         events_admin_bp,
         api_bp,
         feeds_bp,
+        rsvps_bp,
+        delegations_bp,
     ):
         app.register_blueprint(blueprint)
     register_error_handlers(app)

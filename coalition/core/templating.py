@@ -6,6 +6,7 @@ from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
 
 from coalition.core.forms import EmptyForm
+from coalition.delegations.operations import public_summary
 from coalition.events.formatting import (
     format_clock,
     format_day,
@@ -17,6 +18,7 @@ from coalition.events.labels import COSPONSOR_STATUS_NAMES, EVENT_STATUS_NAMES
 from coalition.events.markdown import render_markdown
 from coalition.languages import language_name
 from coalition.orgs.labels import ROLE_NAMES, STATUS_NAMES
+from coalition.rsvps.operations import closed_reason, seats_left
 
 
 def init_templating(app: Flask) -> None:
@@ -38,6 +40,9 @@ def init_templating(app: Flask) -> None:
 
     app.jinja_env.filters["language_name"] = language_name
     app.jinja_env.globals["has_endpoint"] = lambda name: name in current_app.view_functions
+    app.jinja_env.globals["rsvp_closed_reason"] = closed_reason
+    app.jinja_env.globals["rsvp_seats_left"] = seats_left
+    app.jinja_env.globals["delegation_summary"] = public_summary
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.globals["format_when"] = format_when
     app.jinja_env.globals["format_day"] = format_day

@@ -1,0 +1,60 @@
+"""Delegation forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateTimeLocalField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+
+from coalition.delegations.models import TravelMode
+from coalition.languages import CONTENT_LANGUAGES
+from coalition.validators import PhoneNumber
+
+TRAVEL_LABELS = {
+    TravelMode.bus: _l("Bus"),
+    TravelMode.van: _l("Van"),
+    TravelMode.carpool: _l("Carpool"),
+    TravelMode.transit: _l("Public transit"),
+    TravelMode.walking: _l("Walking"),
+}
+
+
+class DelegationForm(FlaskForm):
+    name = StringField(_l("Name of the delegation"), validators=[InputRequired(), Length(max=120)],
+                       description=_l("For example: the Worcester delegation"))  # fmt: skip
+    town = StringField(_l("Town or neighborhood"), validators=[InputRequired(), Length(max=120)])
+    sponsor_org = SelectField(_l("Sponsoring member organization"), choices=[],
+                              validators=[Optional()])  # fmt: skip
+    lead_name = StringField(_l("Lead's name"), validators=[InputRequired(), Length(max=80)])
+    lead_email = EmailField(
+        _l("Lead's email"),
+        validators=[Optional(), Email(check_deliverability=False), Length(max=254)],
+    )
+    lead_phone = StringField(_l("Lead's phone"), validators=[Optional(), Length(max=40),
+                                                             PhoneNumber()])  # fmt: skip
+    lead_language = SelectField(_l("Lead's language"), choices=list(CONTENT_LANGUAGES.items()))
+    expected_headcount = IntegerField(
+        _l("Expected headcount"),
+        default=10,
+        validators=[InputRequired(), NumberRange(min=1, max=5000)],
+    )
+    travel_mode = SelectField(
+        _l("How it travels"), choices=[(m.value, label) for m, label in TRAVEL_LABELS.items()]
+    )
+    meeting_point = StringField(_l("Meeting point"), validators=[Optional(), Length(max=300)])
+    departure = DateTimeLocalField(_l("Departure time"), validators=[Optional()])
+    seat_limit = IntegerField(_l("Seats (bus or van), if limited"),
+                              validators=[Optional(), NumberRange(min=1, max=5000)])  # fmt: skip
+
+
+class MessageForm(FlaskForm):
+    subject = StringField(_l("Subject"), validators=[InputRequired(), Length(max=200)])
+    body = TextAreaField(_l("Message"), validators=[InputRequired(), Length(max=5000)])

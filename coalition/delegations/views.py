@@ -1,0 +1,248 @@
+"""Start a delegation, join it, and the lead's private roster."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from coalition.access import access, public
+from coalition.core.forms import EmptyForm
+from coalition.delegations import operations as ops
+from coalition.delegations.forms import DelegationForm, MessageForm
+from coalition.delegations.models import TravelMode
+from coalition.delegations.permissions import can_start_delegation
+from coalition.events.models import Event, Occurrence
+from coalition.extensions import db, limiter
+from coalition.mail.operations import queue_email
+from coalition.orgs.models import Organization, OrgStatus
+from coalition.rsvps import operations as rsvp_ops
+from coalition.rsvps.forms import RSVPForm
+from coalition.rsvps.models import RSVP, RSVPStatus
+from coalition.tokens import TokenError
+
+bp = Blueprint("delegations", __name__)
+
+_form_limit = limiter.limit("10 per minute;60 per hour", methods=["POST"])
+PRIVATE_HEADERS = {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"}
+
+
+def _private(response):
+    response = make_response(response)
+    response.headers.update(PRIVATE_HEADERS)
+    return response
+
+
+@bp.route(
+    "/events/<int:event_id>/occurrences/<int:occurrence_id>/delegations/new",
+    methods=["GET", "POST"],
+)
+@access(can_start_delegation)
+@_form_limit
+def new(event_id: int, occurrence_id: int):
+    """Start a delegation: a group that travels together."""
+    event = db.session.get(Event, event_id)
+    occurrence = db.session.get(Occurrence, occurrence_id)
+    form = DelegationForm()
+    orgs = db.session.scalars(
+        sa.select(Organization).where(Organization.status == OrgStatus.active)
+        .order_by(sa.func.lower(Organization.name))
+    ).all()  # fmt: skip
+    form.sponsor_org.choices = [("", _("None"))] + [(str(o.id), o.name) for o in orgs]
+    if request.method == "GET":
+        form.lead_language.data = str(get_locale() or "en")
+        if current_user.is_authenticated:
+            form.lead_name.data, form.lead_email.data = current_user.name, current_user.email
+    status = 200
+    if form.validate_on_submit():
+        departure = None
+        if form.departure.data:
+            departure = form.departure.data.replace(tzinfo=ZoneInfo(event.timezone))
+        data = ops.DelegationInput(
+            name=form.name.data, town=form.town.data, lead_name=form.lead_name.data,
+            lead_email=form.lead_email.data, lead_phone=form.lead_phone.data,
+            lead_language=form.lead_language.data,
+            expected_headcount=form.expected_headcount.data,
+            travel_mode=TravelMode(form.travel_mode.data), meeting_point=form.meeting_point.data,
+            departure_at=departure, seat_limit=form.seat_limit.data,
+            sponsor_org_id=int(form.sponsor_org.data) if form.sponsor_org.data else None,
+        )  # fmt: skip
+        try:
+            delegation = ops.start(
+                occurrence, data, user=current_user if current_user.is_authenticated else None
+            )
+        except ops.DelegationError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "name", form.name).errors.append(str(exc.message))
+            status = exc.status
+        else:
+            db.session.commit()
+            return redirect(url_for("delegations.lead", token=ops.lead_token(delegation)), 303)
+    else:
+        status = 400 if form.errors else 200
+    return render_template("delegations/new.html", form=form, event=event,
+                           occurrence=occurrence), status  # fmt: skip
+
+
+@bp.route("/delegations/<int:delegation_id>/join/<secret>", methods=["GET", "POST"])
+@access(public)
+@_form_limit
+def join(delegation_id: int, secret: str):
+    """Join a delegation with the short RSVP form."""
+    try:
+        delegation = ops.delegation_for_join(delegation_id, secret)
+    except TokenError:
+        abort(404)
+    occurrence = delegation.occurrence
+    form = RSVPForm()
+    if request.method == "GET":
+        form.language.data = str(get_locale() or "en")
+    status = 200
+    if request.method == "POST" and request.form.get("website"):
+        return redirect(url_for("events.occurrence", event_id=occurrence.event_id,
+                                occurrence_id=occurrence.id), 303)  # fmt: skip
+    if form.validate_on_submit():
+        data = rsvp_ops.RSVPInput(
+            name=form.name.data, email=form.email.data, phone=form.phone.data,
+            language=form.language.data, party_size=form.party_size.data,
+            needs_interpretation=form.needs_interpretation.data,
+            needs_childcare=form.needs_childcare.data, needs_ride=form.needs_ride.data,
+            note=form.note.data, consents_to_reminders=form.consents_to_reminders.data,
+        )  # fmt: skip
+        try:
+            outcome = ops.join(
+                delegation, data, user=current_user if current_user.is_authenticated else None
+            )
+        except rsvp_ops.RSVPError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "name", form.name).errors.append(str(exc.message))
+            status = exc.status
+        else:
+            db.session.commit()
+            return redirect(url_for("rsvps.manage", token=rsvp_ops.manage_token(outcome.rsvp)), 303)
+    elif request.method == "POST":
+        status = 400
+    return render_template("delegations/join.html", form=form, delegation=delegation,
+                           occurrence=occurrence, event=occurrence.event), status  # fmt: skip
+
+
+def _lead(token: str):
+    try:
+        return ops.delegation_for_lead_token(token)
+    except TokenError:
+        return None
+
+
+def _members(delegation) -> list[RSVP]:
+    return list(
+        db.session.scalars(
+            sa.select(RSVP)
+            .where(RSVP.delegation_id == delegation.id,
+                   RSVP.status.in_([RSVPStatus.confirmed, RSVPStatus.waitlisted]))
+            .order_by(RSVP.created_at)
+        )
+    )  # fmt: skip
+
+
+@bp.route("/delegations/lead/<token>")
+@access(public)
+def lead(token: str):
+    """The lead's private roster (every view is written to the audit log)."""
+    delegation = _lead(token)
+    if delegation is None:
+        return _private((render_template("auth/token_error.html", reason="invalid"), 400))
+    members = _members(delegation)
+    rsvp_ops.record_access(
+        current_user if current_user.is_authenticated else None,
+        delegation.occurrence.event.host_org_id, "view_roster", delegation_id=delegation.id,
+    )  # fmt: skip
+    db.session.commit()
+    return _private(render_template(
+        "delegations/lead.html", delegation=delegation, members=members, token=token,
+        headcount=sum(m.party_size for m in members), join_url=ops.join_url(delegation),
+        occurrence=delegation.occurrence, event=delegation.occurrence.event,
+        button=EmptyForm(), message_form=MessageForm(),
+    ))  # fmt: skip
+
+
+def _lead_action(token: str, action, message):
+    delegation = _lead(token)
+    if delegation is None:
+        return _private((render_template("auth/token_error.html", reason="invalid"), 400))
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    action(delegation)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("delegations.lead", token=token), 303)
+
+
+@bp.route("/delegations/lead/<token>/close", methods=["POST"])
+@access(public)
+def close(token: str):
+    return _lead_action(token, ops.close, _l("The delegation is closed to new members."))
+
+
+@bp.route("/delegations/lead/<token>/reopen", methods=["POST"])
+@access(public)
+def reopen(token: str):
+    return _lead_action(token, ops.reopen, _l("The delegation is open again."))
+
+
+@bp.route("/delegations/lead/<token>/members/<int:rsvp_id>/remove", methods=["POST"])
+@access(public)
+def remove_member(token: str, rsvp_id: int):
+    delegation = _lead(token)
+    if delegation is None:
+        return _private((render_template("auth/token_error.html", reason="invalid"), 400))
+    rsvp = db.session.get(RSVP, rsvp_id)
+    if rsvp is None or rsvp.delegation_id != delegation.id or not EmptyForm().validate_on_submit():
+        abort(404)
+    ops.remove_member(delegation, rsvp)
+    db.session.commit()
+    flash(_("Removed from the delegation."), "success")
+    return redirect(url_for("delegations.lead", token=token), 303)
+
+
+@bp.route("/delegations/lead/<token>/message", methods=["POST"])
+@access(public)
+def message(token: str):
+    """Email every member who gave an email."""
+    delegation = _lead(token)
+    if delegation is None:
+        return _private((render_template("auth/token_error.html", reason="invalid"), 400))
+    form = MessageForm()
+    if not form.validate_on_submit():
+        flash(_("Write a subject and a message."), "error")
+        return redirect(url_for("delegations.lead", token=token), 303)
+    sent = 0
+    for member in _members(delegation):
+        if not member.email:
+            continue
+        queue_email(
+            to=member.email, kind="delegation_message", subject=form.subject.data,
+            template="delegations/message",
+            locale=member.language if member.language in ("en", "es") else "en",
+            delegation=delegation, body=form.body.data, rsvp=member,
+            manage_url=rsvp_ops.manage_url(member),
+        )  # fmt: skip
+        sent += 1
+    rsvp_ops.record_access(None, delegation.occurrence.event.host_org_id, "message",
+                           delegation_id=delegation.id, detail=f"{sent} recipients")  # fmt: skip
+    db.session.commit()
+    flash(_("Message sent to %(n)d people.", n=sent), "success")
+    return redirect(url_for("delegations.lead", token=token), 303)

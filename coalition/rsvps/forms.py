@@ -1,0 +1,67 @@
+"""RSVP forms: short, phone-first; a honeypot for bots."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+
+from coalition.languages import CONTENT_LANGUAGES
+from coalition.rsvps.operations import MAX_PARTY
+from coalition.validators import PhoneNumber
+
+
+class NeedsMixin:
+    party_size = IntegerField(
+        _l("How many people, you included"),
+        default=1,
+        validators=[
+            InputRequired(_l("Say how many people are coming.")),
+            NumberRange(min=1, max=MAX_PARTY, message=_l("A party is 1 to %(max)s people.")),
+        ],
+    )
+    needs_interpretation = BooleanField(_l("I need interpretation"))
+    needs_childcare = BooleanField(_l("I need childcare"))
+    needs_ride = BooleanField(_l("I need a ride"))
+    note = TextAreaField(
+        _l("Accessibility or other needs"), validators=[Optional(), Length(max=1000)]
+    )
+
+
+class RSVPForm(NeedsMixin, FlaskForm):
+    name = StringField(
+        _l("Name"),
+        validators=[InputRequired(_l("Tell us a name.")), Length(max=80)],
+        description=_l("A first name or nickname is enough."),
+        render_kw={"autocomplete": "given-name"},
+    )
+    email = EmailField(
+        _l("Email"),
+        validators=[Optional(), Email(check_deliverability=False), Length(max=254)],
+        render_kw={"autocomplete": "email"},
+    )
+    phone = StringField(
+        _l("Phone"),
+        validators=[Optional(), Length(max=40), PhoneNumber()],
+        description=_l("Email or phone: one is enough."),
+        render_kw={"autocomplete": "tel", "type": "tel"},
+    )
+    language = SelectField(_l("Language for messages"), choices=list(CONTENT_LANGUAGES.items()))
+    consents_to_reminders = BooleanField(
+        _l("Send me a reminder a day and two hours before"), default=True
+    )
+    #: Honeypot: people never see it; bots fill it in.
+    website = StringField("Website", validators=[Optional()])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not (self.email.data or self.phone.data):
+            message = _l("Give an email or a phone number so we can reach you.")
+            self.email.errors = [*self.email.errors, message]
+            return False
+        return valid
+
+
+class ManageForm(NeedsMixin, FlaskForm):
+    pass

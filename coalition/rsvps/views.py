@@ -1,0 +1,214 @@
+"""The public RSVP form and the private manage page (the signed link is the authorisation)."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from coalition.access import access, public
+from coalition.core.forms import EmptyForm
+from coalition.events.models import Event, Occurrence
+from coalition.extensions import csrf, db, limiter
+from coalition.rsvps import operations as ops
+from coalition.rsvps.forms import ManageForm, RSVPForm
+from coalition.tokens import TokenError
+
+bp = Blueprint("rsvps", __name__)
+
+_form_limit = limiter.limit("10 per minute;60 per hour", methods=["POST"])
+PRIVATE_HEADERS = {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"}
+
+
+def _occurrence(event_id: int, occurrence_id: int) -> Occurrence:
+    event = db.session.get(Event, event_id)
+    occurrence = db.session.get(Occurrence, occurrence_id)
+    if event is None or occurrence is None or occurrence.event_id != event.id:
+        abort(404)
+    if not event.can_view(current_user):
+        abort(404)
+    return occurrence
+
+
+def _input(form: RSVPForm) -> ops.RSVPInput:
+    return ops.RSVPInput(
+        name=form.name.data,
+        email=form.email.data,
+        phone=form.phone.data,
+        language=form.language.data,
+        party_size=form.party_size.data,
+        needs_interpretation=form.needs_interpretation.data,
+        needs_childcare=form.needs_childcare.data,
+        needs_ride=form.needs_ride.data,
+        note=form.note.data,
+        consents_to_reminders=form.consents_to_reminders.data,
+    )
+
+
+def _private(response):
+    response = make_response(response)
+    response.headers.update(PRIVATE_HEADERS)
+    return response
+
+
+@bp.route("/events/<int:event_id>/occurrences/<int:occurrence_id>/rsvp", methods=["GET", "POST"])
+@access(public)
+@_form_limit
+def new(event_id: int, occurrence_id: int):
+    """RSVP for one date: no account needed; signed-in people in one click."""
+    occurrence = _occurrence(event_id, occurrence_id)
+    event = occurrence.event
+    closed = ops.closed_reason(occurrence)
+    form = RSVPForm()
+    if request.method == "GET":
+        form.language.data = str(get_locale() or "en")
+        if current_user.is_authenticated:
+            form.name.data, form.email.data = current_user.name, current_user.email
+            form.language.data = current_user.language
+    status = 200
+    if request.method == "POST":
+        if closed is not None:
+            status = 409
+        elif request.form.get("website"):
+            # A bot filled the honeypot: answer like a success, write nothing.
+            return redirect(url_for("events.occurrence", event_id=event.id,
+                                    occurrence_id=occurrence.id), 303)  # fmt: skip
+        elif form.validate_on_submit():
+            try:
+                outcome = ops.submit(
+                    occurrence, _input(form),
+                    user=current_user if current_user.is_authenticated else None,
+                )  # fmt: skip
+            except ops.RSVPError as exc:
+                db.session.rollback()
+                getattr(form, exc.field or "name", form.name).errors.append(str(exc.message))
+                status = exc.status
+            else:
+                db.session.commit()
+                return redirect(url_for("rsvps.manage", token=ops.manage_token(outcome.rsvp)), 303)
+        else:
+            status = 400
+    upcoming = [o for o in event.occurrences if ops.closed_reason(o) is None][:20]
+    return render_template(
+        "rsvps/new.html", form=form, event=event, occurrence=occurrence, closed=closed,
+        seats_left=ops.seats_left(occurrence), upcoming=upcoming,
+    ), status  # fmt: skip
+
+
+def _rsvp(token: str):
+    try:
+        return ops.rsvp_for_token(token)
+    except TokenError:
+        return None
+
+
+def _token_error():
+    return _private((render_template("auth/token_error.html", reason="invalid"), 400))
+
+
+@bp.route("/rsvp/<token>")
+@access(public)
+def manage(token: str):
+    """The confirmation and manage page."""
+    rsvp = _rsvp(token)
+    if rsvp is None:
+        return _token_error()
+    form = ManageForm(obj=rsvp)
+    return _private(_manage_page(rsvp, token, form))
+
+
+def _manage_page(rsvp, token, form, status=200):
+    occurrence = rsvp.occurrence
+    return render_template(
+        "rsvps/manage.html", rsvp=rsvp, token=token, form=form, occurrence=occurrence,
+        event=occurrence.event, location=ops.location_for_rsvp(rsvp), button=EmptyForm(),
+    ), status  # fmt: skip
+
+
+@bp.route("/rsvp/<token>/update", methods=["POST"])
+@access(public)
+@_form_limit
+def update(token: str):
+    rsvp = _rsvp(token)
+    if rsvp is None:
+        return _token_error()
+    form = ManageForm()
+    if not form.validate_on_submit():
+        return _private(_manage_page(rsvp, token, form, 400))
+    try:
+        ops.change(rsvp, party_size=form.party_size.data,
+                   needs_interpretation=form.needs_interpretation.data,
+                   needs_childcare=form.needs_childcare.data, needs_ride=form.needs_ride.data,
+                   note=form.note.data)  # fmt: skip
+    except ops.RSVPError as exc:
+        db.session.rollback()
+        getattr(form, exc.field or "party_size", form.party_size).errors.append(str(exc.message))
+        return _private(_manage_page(rsvp, token, form, exc.status))
+    db.session.commit()
+    flash(_("Your RSVP is updated."), "success")
+    return redirect(url_for("rsvps.manage", token=token), 303)
+
+
+@bp.route("/rsvp/<token>/cancel", methods=["POST"])
+@access(public)
+def cancel(token: str):
+    rsvp = _rsvp(token)
+    if rsvp is None:
+        return _token_error()
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    ops.cancel(rsvp)
+    db.session.commit()
+    flash(_("Your RSVP is cancelled. Thank you for telling us."), "success")
+    return redirect(url_for("rsvps.manage", token=token), 303)
+
+
+@bp.route("/rsvp/<token>/erase", methods=["POST"])
+@access(public)
+def erase(token: str):
+    rsvp = _rsvp(token)
+    if rsvp is None:
+        return _token_error()
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    event = rsvp.occurrence.event
+    ops.erase(rsvp)
+    db.session.commit()
+    return _private(render_template("rsvps/erased.html", event=event))
+
+
+@bp.route("/rsvp/<token>/reminders/<any(on, off):state>", methods=["POST"])
+@access(public)
+def reminders(token: str, state: str):
+    rsvp = _rsvp(token)
+    if rsvp is None:
+        return _token_error()
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    ops.set_reminder_consent(rsvp, state == "on")
+    db.session.commit()
+    flash(_("Reminders are on.") if state == "on" else _("Reminders are off."), "success")
+    return redirect(url_for("rsvps.manage", token=token), 303)
+
+
+@bp.route("/rsvp/<token>/reminders-off", methods=["POST"])
+@access(public)
+@csrf.exempt
+def unsubscribe(token: str):
+    """RFC 8058 one-click unsubscribe (the List-Unsubscribe header of reminder emails)."""
+    rsvp = _rsvp(token)
+    if rsvp is None:
+        return _token_error()
+    ops.set_reminder_consent(rsvp, False)
+    db.session.commit()
+    return _private((_("Reminders are off."), 200, {"Content-Type": "text/plain; charset=utf-8"}))

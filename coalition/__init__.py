@@ -92,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
     from coalition.auth.views import bp as auth_bp
     from coalition.core.errors import register_error_handlers
     from coalition.core.views import bp as core_bp
+    from coalition.dashboard.views import bp as dashboard_bp
     from coalition.delegations.views import bp as delegations_bp
     from coalition.events.admin_views import bp as events_admin_bp
     from coalition.events.manage_views import bp as events_manage_bp
@@ -114,6 +115,7 @@ def register_blueprints(app: Flask) -> None:
         feeds_bp,
         rsvps_bp,
         delegations_bp,
+        dashboard_bp,
     ):
         app.register_blueprint(blueprint)
     register_error_handlers(app)

@@ -18,6 +18,7 @@ from coalition.events.labels import COSPONSOR_STATUS_NAMES, EVENT_STATUS_NAMES
 from coalition.events.markdown import render_markdown
 from coalition.languages import language_name
 from coalition.orgs.labels import ROLE_NAMES, STATUS_NAMES
+from coalition.rsvps.labels import RSVP_STATUS_NAMES
 from coalition.rsvps.operations import closed_reason, seats_left
 
 
@@ -31,6 +32,7 @@ def init_templating(app: Flask) -> None:
             "role_names": ROLE_NAMES,
             "event_status_names": EVENT_STATUS_NAMES,
             "cosponsor_status_names": COSPONSOR_STATUS_NAMES,
+            "rsvp_status_names": RSVP_STATUS_NAMES,
             "status_names": STATUS_NAMES,
         }
         if has_request_context():  # email rendered by the worker has no request

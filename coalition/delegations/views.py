@@ -165,12 +165,12 @@ def lead(token: str):
     delegation = _lead(token)
     if delegation is None:
         return _private((render_template("auth/token_error.html", reason="invalid"), 400))
-    members = _members(delegation)
     rsvp_ops.record_access(
         current_user if current_user.is_authenticated else None,
         delegation.occurrence.event.host_org_id, "view_roster", delegation_id=delegation.id,
     )  # fmt: skip
     db.session.commit()
+    members = _members(delegation)  # loaded after the commit, so not expired
     return _private(render_template(
         "delegations/lead.html", delegation=delegation, members=members, token=token,
         headcount=sum(m.party_size for m in members), join_url=ops.join_url(delegation),

@@ -1,0 +1,1 @@
+"""The organizers' view of one occurrence: counts, attendees, export, check-in, messages."""

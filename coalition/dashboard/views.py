@@ -1,0 +1,182 @@
+"""The organizers' dashboard for one occurrence; every look at attendee data is audited."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from coalition.access import access
+from coalition.core.errors import action_refused
+from coalition.core.forms import EmptyForm
+from coalition.dashboard import operations as ops
+from coalition.dashboard.forms import MessageForm, WalkInForm
+from coalition.dashboard.permissions import (
+    can_handle_attendees,
+    can_read_audit,
+    can_see_attendees,
+    can_see_counts,
+    load,
+)
+from coalition.delegations.models import Delegation
+from coalition.extensions import db
+from coalition.orgs.permissions import load_org
+from coalition.rsvps.models import RSVP, AuditEntry
+from coalition.rsvps.operations import record_access
+
+bp = Blueprint("dashboard", __name__)
+
+PRIVATE = {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"}
+PREFIX = "/events/<int:event_id>/occurrences/<int:occurrence_id>"
+
+
+def _audit(event, occurrence, action: str, detail: str | None = None) -> None:
+    record_access(current_user, event.host_org_id, action, occurrence_id=occurrence.id,
+                  detail=detail)  # fmt: skip
+
+
+@bp.route(f"{PREFIX}/attendees")
+@access(can_see_counts)
+def occurrence(event_id: int, occurrence_id: int):
+    """Counts for hosts and co-sponsors; the attendee list for those it is shared with."""
+    event, occ = load(event_id, occurrence_id)
+    show_list = can_see_attendees(event, current_user)
+    if show_list:  # recorded (and committed) before the rows are loaded for display
+        _audit(event, occ, "view_attendees")
+        db.session.commit()
+    rows = ops.attendees(occ) if show_list else []
+    body = render_template(
+        "dashboard/occurrence.html", event=event, occurrence=occ, counts=ops.counts(occ),
+        rows=rows, show_list=show_list, button=EmptyForm(),
+    )  # fmt: skip
+    return Response(body, headers=PRIVATE)
+
+
+@bp.route(f"{PREFIX}/attendees.csv")
+@access(can_handle_attendees)
+def export_csv(event_id: int, occurrence_id: int):
+    event, occ = load(event_id, occurrence_id)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([_("Name"), _("Email"), _("Phone"), _("Language"), _("People"),
+                     _("Interpretation"), _("Childcare"), _("Rides"), _("Needs"), _("Status"),
+                     _("Delegation"), _("Checked in")])  # fmt: skip
+    for r in ops.attendees(occ):
+        writer.writerow([r.name, r.email or "", r.phone or "", r.language, r.party_size,
+                         int(r.needs_interpretation), int(r.needs_childcare), int(r.needs_ride),
+                         r.note or "", r.status.value, r.delegation.name if r.delegation else "",
+                         r.checked_in_at.isoformat() if r.checked_in_at else ""])  # fmt: skip
+    _audit(event, occ, "export_csv")
+    db.session.commit()
+    filename = f"attendees-{event.id}-{occ.local_start:%Y%m%d}.csv"
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        content_type="text/csv; charset=utf-8",
+        headers={**PRIVATE, "Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.route(f"{PREFIX}/checkin")
+@access(can_handle_attendees)
+def checkin(event_id: int, occurrence_id: int):
+    """Check-in on a phone: search a name, tap to check in, add a walk-in."""
+    event, occ = load(event_id, occurrence_id)
+    query = (request.args.get("q") or "").strip()[:80]
+    _audit(event, occ, "check_in", detail="view")
+    db.session.commit()
+    rows = ops.attendees(occ, query=query)
+    body = render_template("dashboard/checkin.html", event=event, occurrence=occ, rows=rows,
+                           query=query, button=EmptyForm(), walk_in=WalkInForm(),
+                           counts=ops.counts(occ))  # fmt: skip
+    return Response(body, headers=PRIVATE)
+
+
+@bp.route(f"{PREFIX}/checkin/<int:rsvp_id>", methods=["POST"])
+@access(can_handle_attendees)
+def check_in(event_id: int, occurrence_id: int, rsvp_id: int):
+    event, occ = load(event_id, occurrence_id)
+    rsvp = db.session.get(RSVP, rsvp_id)
+    if rsvp is None or rsvp.occurrence_id != occ.id:
+        return action_refused(_("There is nothing at this address."), 404)
+    if not EmptyForm().validate_on_submit():
+        return action_refused(_("The form has expired. Reload the page and try again."), 400)
+    ops.toggle_check_in(rsvp)
+    _audit(event, occ, "check_in", detail=str(rsvp.id))
+    db.session.commit()
+    return redirect(url_for("dashboard.checkin", event_id=event.id, occurrence_id=occ.id,
+                            q=request.form.get("q") or None))  # fmt: skip
+
+
+@bp.route(f"{PREFIX}/walk-in", methods=["POST"])
+@access(can_handle_attendees)
+def walk_in(event_id: int, occurrence_id: int):
+    event, occ = load(event_id, occurrence_id)
+    form = WalkInForm()
+    back = url_for("dashboard.checkin", event_id=event.id, occurrence_id=occ.id)
+    if not form.validate_on_submit():
+        return action_refused(_("Write a name and how many people."), 400, back=back)
+    ops.add_walk_in(occ, name=form.name.data, phone=form.phone.data,
+                    party_size=form.party_size.data)  # fmt: skip
+    _audit(event, occ, "check_in", detail="walk-in")
+    db.session.commit()
+    flash(_("Walk-in added and checked in."), "success")
+    return redirect(back)
+
+
+@bp.route(f"{PREFIX}/message", methods=["GET", "POST"])
+@access(can_handle_attendees)
+def message(event_id: int, occurrence_id: int):
+    """Write to attendees; each gets the version in their language when there is one."""
+    event, occ = load(event_id, occurrence_id)
+    form = MessageForm()
+    delegations = db.session.scalars(
+        sa.select(Delegation).where(Delegation.occurrence_id == occ.id).order_by(Delegation.name)
+    ).all()
+    form.audience.choices = [("all", _("Everyone who RSVPed")), ("confirmed", _("Confirmed")),
+                             ("waitlisted", _("Waitlist"))] + [
+        (f"delegation-{d.id}", _("Delegation: %(name)s", name=d.name)) for d in delegations
+    ]  # fmt: skip
+    if form.validate_on_submit():
+        subjects, bodies = {}, {}
+        for code in ("en", "es"):
+            subject, body = (
+                getattr(form, f"subject_{code}").data,
+                getattr(form, f"body_{code}").data,
+            )
+            if subject and body:
+                subjects[code], bodies[code] = subject.strip(), body.strip()
+        if not subjects:
+            form.subject_en.errors.append(str(ops.NO_SUBJECT))
+        else:
+            audience = form.audience.data
+            delegation_id = (
+                int(audience.split("-")[1]) if audience.startswith("delegation-") else None
+            )
+            sent = ops.message_attendees(occ, audience=audience, subjects=subjects, bodies=bodies,
+                                         delegation_id=delegation_id)  # fmt: skip
+            _audit(event, occ, "message", detail=f"{sent} recipients")
+            db.session.commit()
+            flash(_("Message sent to %(n)d people.", n=sent), "success")
+            return redirect(
+                url_for("dashboard.occurrence", event_id=event.id, occurrence_id=occ.id)
+            )
+    return render_template("dashboard/message.html", event=event, occurrence=occ, form=form), (
+        400 if form.errors else 200
+    )
+
+
+@bp.route("/orgs/<slug>/audit")
+@access(can_read_audit)
+def audit(slug: str):
+    """Who looked at or exported attendee data (for owners and coalition admins)."""
+    org = load_org(slug)
+    page = db.paginate(
+        sa.select(AuditEntry).where(AuditEntry.org_id == org.id)
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()),
+        page=request.args.get("page", 1, type=int), per_page=50, error_out=False,
+    )  # fmt: skip
+    return render_template("dashboard/audit.html", org=org, page=page)

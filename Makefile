@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 CATALOGS := coalition/translations/*/LC_MESSAGES/messages.po
 export FLASK_APP := wsgi
 
-.PHONY: run test lint format translations extract-messages worker clean
+.PHONY: run test lint format translations extract-messages worker clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ test: $(STAMP) translations $(JS_CHECK)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## Seed 10,000 events in a temporary database and measure the calendar and API (bench/README.md).
+bench: $(STAMP) translations
+	$(BIN)/python bench/calendar_bench.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

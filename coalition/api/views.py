@@ -1,7 +1,123 @@
-"""JSON API, public data only."""
+"""JSON API, public data only: events (with the calendar's filters), organizations, OpenAPI."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+
+from coalition.access import access, public
+from coalition.api import queries
+from coalition.api.openapi import openapi_document
+from coalition.api.serializers import event_detail_json, event_json, org_json
+from coalition.db import utcnow
+from coalition.events.queries import FilterError, parse_filters
+from coalition.extensions import db
+from coalition.orgs.models import Organization, OrgStatus
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+
+DEFAULT_PER_PAGE = 25
+MAX_PER_PAGE = 100
+#: Lists may be cached briefly by browsers and proxies (public data only).
+LIST_CACHE_CONTROL = "public, max-age=60"
+
+
+class BadRequest(ValueError):
+    """A query parameter we refuse; the message is for the API's user."""
+
+
+def _error(status: int, message: str) -> tuple[Response, int]:
+    return jsonify(error={"status": status, "message": message}), status
+
+
+def _int_arg(args: MultiDict, name: str, default: int, highest: int | None = None) -> int:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1 or (highest is not None and value > highest):
+        if highest is None:
+            raise BadRequest(_("%(name)s must be a whole number from 1.", name=name))
+        raise BadRequest(
+            _("%(name)s must be a whole number from 1 to %(n)d.", name=name, n=highest)
+        )
+    return value
+
+
+def _listed(response: Response) -> Response:
+    response.headers["Cache-Control"] = LIST_CACHE_CONTROL
+    return response
+
+
+@bp.route("/v1/events")
+@access(public)
+def list_events():
+    """Public events having a date in the range (default: not ended yet), with the calendar's
+    filters: ?type=&org=&lang=&city= (repeatable), ?from=&to= (dates), ?q=, ?page=&per_page=.
+    The first ?lang= also picks the language of titles and descriptions."""
+    try:
+        filters = parse_filters(request.args)
+        page = _int_arg(request.args, "page", 1)
+        per_page = _int_arg(request.args, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)
+    except (FilterError, BadRequest) as exc:
+        return _error(400, str(exc.args[0]))
+    now = utcnow()
+    listing = queries.list_events(
+        filters,
+        zone=ZoneInfo(current_app.config["COALITION_TIMEZONE"]),
+        now=now,
+        page=page,
+        per_page=per_page,
+    )
+    language = filters.languages[0] if filters.languages else None
+    next_url = None
+    if page * per_page < listing.total:
+        args = filters.to_args()
+        args["page"], args["per_page"] = str(page + 1), str(per_page)
+        next_url = url_for("api.list_events", **args.to_dict(flat=False), _external=True)
+    events = [
+        event_json(event, listing.occurrences.get(event.id, []), language=language, now=now)
+        for event in listing.events
+    ]
+    return _listed(
+        jsonify(events=events, page=page, per_page=per_page, total=listing.total, next=next_url)
+    )
+
+
+@bp.route("/v1/events/<int:event_id>")
+@access(public)
+def get_event(event_id: int):
+    """One publicly listed event with its upcoming dates (?lang= picks the text); else 404."""
+    event = queries.listed_event(event_id)
+    if event is None:
+        abort(404)
+    language = request.args.get("lang") or None
+    now = utcnow()
+    occurrences = queries.upcoming_occurrences(event, now=now)
+    return jsonify(event_detail_json(event, occurrences, language=language, now=now))
+
+
+@bp.route("/v1/orgs")
+@access(public)
+def list_orgs():
+    """The coalition's member organizations."""
+    orgs = db.session.scalars(
+        sa.select(Organization)
+        .where(Organization.status == OrgStatus.active)
+        .order_by(sa.func.lower(Organization.name), Organization.id)
+    )
+    return _listed(jsonify(orgs=[org_json(org) for org in orgs]))
+
+
+@bp.route("/openapi.json")
+@access(public)
+def openapi():
+    """The OpenAPI 3.1 document describing every endpoint above."""
+    return jsonify(openapi_document())

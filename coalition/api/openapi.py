@@ -1,0 +1,350 @@
+"""The OpenAPI 3.1 document of the JSON API (served at /api/openapi.json).
+
+A test checks it against the specification and that every route under /api is described here.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from coalition.api.queries import EVENT_OCCURRENCES, NEXT_OCCURRENCES
+
+
+def _nullable(schema: dict) -> dict:
+    kind = schema.get("type")
+    if kind is None:
+        return {"anyOf": [schema, {"type": "null"}]}
+    return {**schema, "type": [kind, "null"]}
+
+
+STRING = {"type": "string"}
+URL = {"type": "string", "format": "uri"}
+DATETIME = {
+    "type": "string",
+    "format": "date-time",
+    "description": "ISO 8601 in the event's zone, with its UTC offset.",
+}
+LANGUAGE = {"type": "string", "description": "Language code, e.g. en, es, ht, pt.", "example": "es"}
+ORG_REF = {
+    "type": "object",
+    "required": ["slug", "name"],
+    "properties": {"slug": STRING, "name": STRING},
+}
+
+OCCURRENCE = {
+    "type": "object",
+    "description": "One date of an event; a one-off event has exactly one.",
+    "required": ["id", "start", "end", "cancelled", "cancel_reason", "url"],
+    "properties": {
+        "id": {"type": "integer"},
+        "start": DATETIME,
+        "end": DATETIME,
+        "cancelled": {"type": "boolean", "description": "This date, or the whole event."},
+        "cancel_reason": _nullable(STRING),
+        "url": URL,
+    },
+}
+
+LOCATION = {
+    "type": "object",
+    "description": "The place, given only when it is public.",
+    "properties": {
+        "venue": _nullable(STRING),
+        "address": _nullable(STRING),
+        "city": _nullable(STRING),
+        "map_url": _nullable(STRING),
+        "online_url": _nullable(STRING),
+        "latitude": _nullable({"type": "number"}),
+        "longitude": _nullable({"type": "number"}),
+    },
+}
+
+EVENT_PROPERTIES = {
+    "id": {"type": "integer"},
+    "url": {**URL, "description": "The event page."},
+    "title": {**STRING, "description": "In the requested language when translated."},
+    "description": {**STRING, "description": "Markdown."},
+    "language": {**LANGUAGE, "description": "The language of title and description."},
+    "primary_language": LANGUAGE,
+    "is_bilingual": {"type": "boolean"},
+    "translations": {
+        "type": "object",
+        "description": "Every text of the event by language code.",
+        "additionalProperties": {
+            "type": "object",
+            "required": ["title", "description"],
+            "properties": {"title": STRING, "description": STRING},
+        },
+    },
+    "type": {
+        "type": "object",
+        "required": ["slug", "name"],
+        "properties": {"slug": {**STRING, "example": "rally"}, "name": STRING},
+    },
+    "host": {"$ref": "#/components/schemas/OrganizationRef"},
+    "cosponsors": {
+        "type": "array",
+        "description": "Organizations that accepted to co-sponsor.",
+        "items": {"$ref": "#/components/schemas/OrganizationRef"},
+    },
+    "start": {**DATETIME, "description": "The next date that is not cancelled."},
+    "end": DATETIME,
+    "timezone": {**STRING, "description": "IANA zone.", "example": "America/New_York"},
+    "all_day": {"type": "boolean"},
+    "status": {"type": "string", "enum": ["published", "cancelled"]},
+    "cancel_reason": _nullable(STRING),
+    "visibility": {"type": "string", "enum": ["public"]},
+    "languages": {"type": "array", "items": LANGUAGE, "description": "Spoken there."},
+    "has_interpretation": {"type": "boolean"},
+    "has_childcare": {"type": "boolean"},
+    "has_rides": {"type": "boolean"},
+    "has_food": {"type": "boolean"},
+    "accessibility_notes": _nullable(STRING),
+    "contact": {
+        "type": "object",
+        "properties": {
+            "name": _nullable(STRING),
+            "email": _nullable(STRING),
+            "phone": _nullable(STRING),
+        },
+    },
+    "rrule": _nullable(
+        {
+            **STRING,
+            "description": "RFC 5545 RRULE of a series, in the event's zone from dtstart.",
+            "example": "FREQ=MONTHLY;BYDAY=4TH",
+        }
+    ),
+    "dtstart": _nullable({**DATETIME, "description": "First date of a series."}),
+    "next_occurrences": {
+        "type": "array",
+        "maxItems": NEXT_OCCURRENCES,
+        "description": "The event's next dates in the requested range, in order.",
+        "items": {"$ref": "#/components/schemas/Occurrence"},
+    },
+    "location": {
+        "anyOf": [{"$ref": "#/components/schemas/Location"}, {"type": "null"}],
+        "description": "Null unless the place is public (for the next date).",
+    },
+    "location_visibility": {"type": "string", "enum": ["public", "attendees", "hidden_until"]},
+    "location_reveal_at": _nullable(
+        {**DATETIME, "description": "With hidden_until: when the place becomes public."}
+    ),
+}
+#: Every property is always present (null when unknown or not public).
+EVENT = {"type": "object", "required": list(EVENT_PROPERTIES), "properties": EVENT_PROPERTIES}
+
+EVENT_DETAIL = {
+    "allOf": [
+        {"$ref": "#/components/schemas/Event"},
+        {
+            "type": "object",
+            "required": ["occurrences", "capacity", "spots_left"],
+            "properties": {
+                "occurrences": {
+                    "type": "array",
+                    "maxItems": EVENT_OCCURRENCES,
+                    "description": "Upcoming dates (not ended yet), in order.",
+                    "items": {"$ref": "#/components/schemas/Occurrence"},
+                },
+                "capacity": _nullable(
+                    {"type": "integer", "description": "Seats on the next date; null: no limit."}
+                ),
+                "spots_left": _nullable({"type": "integer", "description": "On the next date."}),
+            },
+        },
+    ]
+}
+
+ORGANIZATION = {
+    "type": "object",
+    "required": ["slug", "name", "city", "website", "contact_email", "languages", "color", "url"],
+    "properties": {
+        "slug": STRING,
+        "name": STRING,
+        "city": _nullable(STRING),
+        "website": _nullable(STRING),
+        "contact_email": _nullable(STRING),
+        "languages": {"type": "array", "items": LANGUAGE},
+        "color": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"},
+        "url": {**URL, "description": "The organization's page."},
+    },
+}
+
+ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["status", "message"],
+            "properties": {"status": {"type": "integer"}, "message": STRING},
+        }
+    },
+}
+
+
+def _query(name: str, description: str, schema: dict, *, repeat: bool = False) -> dict:
+    parameter = {"name": name, "in": "query", "required": False, "description": description}
+    if repeat:
+        parameter.update(schema={"type": "array", "items": schema}, style="form", explode=True)
+    else:
+        parameter["schema"] = schema
+    return parameter
+
+
+def _json(schema_ref: str, description: str, *, cached: bool = False) -> dict:
+    response = {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": schema_ref}}},
+    }
+    if cached:
+        response["headers"] = {
+            "Cache-Control": {"schema": {"type": "string", "example": "public, max-age=60"}}
+        }
+    return response
+
+
+def _error_response(description: str) -> dict:
+    return _json("#/components/schemas/Error", description)
+
+
+def openapi_document() -> dict:
+    """The document; built per call so that it names this coalition."""
+    name = current_app.config["COALITION_NAME"]
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": f"{name} public API",
+            "version": "1.0.0",
+            "description": (
+                "Public events and member organizations of the coalition, read-only. "
+                "Only publicly listed events appear; a place that is not public is never given."
+            ),
+        },
+        "paths": {
+            "/api/v1/events": {
+                "get": {
+                    "operationId": "listEvents",
+                    "summary": "Events with a date in the range (default: not ended yet)",
+                    "parameters": [
+                        _query("type", "Event type slug.", STRING, repeat=True),
+                        _query("org", "Host or co-sponsor organization slug.", STRING, repeat=True),
+                        _query(
+                            "lang",
+                            "Language of the event; the first also picks the text's language.",
+                            LANGUAGE,
+                            repeat=True,
+                        ),
+                        _query("city", "City (case-insensitive).", STRING, repeat=True),
+                        _query(
+                            "from",
+                            "First day (coalition's zone).",
+                            {"type": "string", "format": "date"},
+                        ),
+                        _query(
+                            "to",
+                            "Last day (coalition's zone).",
+                            {"type": "string", "format": "date"},
+                        ),
+                        _query(
+                            "q", "Text in a title or description.", {**STRING, "maxLength": 100}
+                        ),
+                        _query(
+                            "page", "Page number.", {"type": "integer", "minimum": 1, "default": 1}
+                        ),
+                        _query(
+                            "per_page",
+                            "Events per page.",
+                            {"type": "integer", "minimum": 1, "maximum": 100, "default": 25},
+                        ),
+                    ],
+                    "responses": {
+                        "200": _json(
+                            "#/components/schemas/EventList", "A page of events", cached=True
+                        ),
+                        "400": _error_response("An unknown filter value or a bad page"),
+                    },
+                }
+            },
+            "/api/v1/events/{event_id}": {
+                "get": {
+                    "operationId": "getEvent",
+                    "summary": "One publicly listed event with its upcoming dates",
+                    "parameters": [
+                        {
+                            "name": "event_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                        },
+                        _query("lang", "Language of title and description.", LANGUAGE),
+                    ],
+                    "responses": {
+                        "200": _json("#/components/schemas/EventDetail", "The event"),
+                        "404": _error_response("No such publicly listed event"),
+                    },
+                }
+            },
+            "/api/v1/orgs": {
+                "get": {
+                    "operationId": "listOrganizations",
+                    "summary": "The coalition's member organizations",
+                    "responses": {
+                        "200": _json(
+                            "#/components/schemas/OrganizationList",
+                            "Every member organization",
+                            cached=True,
+                        )
+                    },
+                }
+            },
+            "/api/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "This document",
+                    "responses": {
+                        "200": {
+                            "description": "OpenAPI 3.1",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
+                    },
+                }
+            },
+        },
+        "components": {
+            "schemas": {
+                "Event": EVENT,
+                "EventDetail": EVENT_DETAIL,
+                "EventList": {
+                    "type": "object",
+                    "required": ["events", "page", "per_page", "total", "next"],
+                    "properties": {
+                        "events": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/Event"},
+                        },
+                        "page": {"type": "integer"},
+                        "per_page": {"type": "integer"},
+                        "total": {"type": "integer", "description": "Events on all pages."},
+                        "next": _nullable({**URL, "description": "The next page, if any."}),
+                    },
+                },
+                "Occurrence": OCCURRENCE,
+                "Location": LOCATION,
+                "Organization": ORGANIZATION,
+                "OrganizationRef": ORG_REF,
+                "OrganizationList": {
+                    "type": "object",
+                    "required": ["orgs"],
+                    "properties": {
+                        "orgs": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/Organization"},
+                        }
+                    },
+                },
+                "Error": ERROR,
+            }
+        },
+    }

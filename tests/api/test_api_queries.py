@@ -1,0 +1,66 @@
+"""/api/v1/events runs a fixed number of SQL statements, whatever the number of events."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from coalition.events import operations as ops
+from coalition.events.recurrence import Frequency, RecurrenceSpec
+from coalition.extensions import db
+from coalition.orgs.models import OrgRole
+from tests.factories import OrganizationFactory, make_event, member_of
+
+URLS = [
+    "/api/v1/events?per_page=100",
+    "/api/v1/events?per_page=100&type=rally&type=vigil&lang=es&city=Boston&q=rally",
+    "/api/v1/events?per_page=100&from=2027-01-01&to=2027-12-31&org={org}",
+]
+
+
+def _add_events(hosts, partner, start: int, count: int) -> None:
+    """`count` events, a quarter of them weekly or monthly series, half co-sponsored."""
+    for n in range(start, start + count):
+        host = hosts[n % len(hosts)]
+        organizer = host.memberships[0].user
+        recurrence = None
+        if n % 4 == 0:
+            frequency = Frequency.weekly if n % 8 == 0 else Frequency.monthly_weekday
+            recurrence = RecurrenceSpec(frequency, count=10)
+        event = make_event(
+            host,
+            by=organizer,
+            title=f"Rally {n}",
+            type_slug=["rally", "vigil", "march"][n % 3],
+            texts={"en": (f"Rally {n}", "Come."), "es": (f"Mitin {n}", "Vengan.")},
+            start_date=date(2027, 1, 4) + timedelta(days=n),
+            recurrence=recurrence,
+        )
+        if n % 2:
+            ops.respond_to_cosponsorship(ops.invite_cosponsor(event, partner), accept=True)
+    db.session.commit()
+
+
+def _statements(client, queries, url: str) -> int:
+    with queries() as statements:
+        response = client.get(url)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return len(statements)
+
+
+def test_statement_count_does_not_grow_with_the_number_of_events(client, queries):
+    hosts = [OrganizationFactory() for _ in range(3)]
+    for host in hosts:
+        member_of(host, OrgRole.organizer)
+    partner = OrganizationFactory()
+    urls = [url.format(org=hosts[0].slug) for url in URLS]
+
+    _add_events(hosts, partner, 0, 40)
+    small = [_statements(client, queries, url) for url in urls]
+    _add_events(hosts, partner, 40, 80)
+    listed = client.get(urls[0]).get_json()
+    assert listed["total"] == 120 and len(listed["events"]) == 100
+    assert sum(1 for e in listed["events"] if e["rrule"]) >= 20
+    large = [_statements(client, queries, url) for url in urls]
+
+    assert large == small
+    assert max(large) <= 12, large

@@ -178,9 +178,99 @@ ERROR = {
         "error": {
             "type": "object",
             "required": ["status", "message"],
-            "properties": {"status": {"type": "integer"}, "message": STRING},
+            "properties": {
+                "status": {"type": "integer"},
+                "message": STRING,
+                "field": {"type": ["string", "null"], "description": "The field at fault."},
+            },
         }
     },
+}
+
+
+RSVP_REQUEST = {
+    "type": "object",
+    "required": ["name"],
+    "description": "At least one of email and phone is required.",
+    "properties": {
+        "name": {"type": "string", "maxLength": 80, "description": "A first name is enough."},
+        "email": {"type": "string", "format": "email"},
+        "phone": {"type": "string", "description": "National or international form."},
+        "language": {"type": "string", "description": "Language for messages, e.g. es."},
+        "party_size": {"type": "integer", "minimum": 1, "maximum": 10, "default": 1},
+        "needs": {
+            "type": "object",
+            "properties": {
+                "interpretation": {"type": "boolean"},
+                "childcare": {"type": "boolean"},
+                "ride": {"type": "boolean"},
+                "note": {"type": "string", "maxLength": 1000},
+            },
+        },
+        "reminders": {"type": "boolean", "default": True},
+        "occurrence": {
+            "type": "string",
+            "format": "date-time",
+            "description": "The date's start (ISO 8601); required for recurring events.",
+        },
+    },
+}
+RSVP_RESULT = {
+    "type": "object",
+    "required": ["status", "occurrence", "party_size", "manage_url"],
+    "properties": {
+        "status": {"type": "string", "enum": ["confirmed", "waitlisted"]},
+        "occurrence": {"type": "string", "format": "date-time"},
+        "party_size": {"type": "integer"},
+        "manage_url": {
+            "type": "string",
+            "format": "uri",
+            "description": "Private link to change, cancel or erase the RSVP; give it only "
+            "to the person.",
+        },
+    },
+}
+RSVP_PATH = {
+    "post": {
+        "operationId": "createRsvp",
+        "summary": "RSVP for an event (or one date of a series)",
+        "parameters": [
+            {"name": "event_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+        ],
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/RSVPRequest"}}
+            },
+        },
+        "responses": {
+            "201": {
+                "description": "Created: confirmed, or waitlisted when full.",
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/RSVPResult"}}
+                },
+            },
+            "200": {
+                "description": "The same person (email or phone) had an RSVP: it is updated.",
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/RSVPResult"}}
+                },
+            },
+            "400": {
+                "description": "Invalid input; `error.field` names the field.",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            },
+            "404": {
+                "description": "No such public event, or no date starts at `occurrence`.",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            },
+            "409": {
+                "description": "RSVPs closed, the event cancelled, or full with no waitlist.",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            },
+            "429": {"description": "Too many requests from this client."},
+        },
+    }
 }
 
 
@@ -212,7 +302,7 @@ def _error_response(description: str) -> dict:
 def openapi_document() -> dict:
     """The document; built per call so that it names this coalition."""
     name = current_app.config["COALITION_NAME"]
-    return {
+    document = {
         "openapi": "3.1.0",
         "info": {
             "title": f"{name} public API",
@@ -345,6 +435,10 @@ def openapi_document() -> dict:
                     },
                 },
                 "Error": ERROR,
+                "RSVPRequest": RSVP_REQUEST,
+                "RSVPResult": RSVP_RESULT,
             }
         },
     }
+    document["paths"]["/api/v1/events/{event_id}/rsvps"] = RSVP_PATH
+    return document

@@ -12,11 +12,14 @@ from werkzeug.datastructures import MultiDict
 from coalition.access import access, public
 from coalition.api import queries
 from coalition.api.openapi import openapi_document
+from coalition.api.rsvp_input import InputError, parse_rsvp
 from coalition.api.serializers import event_detail_json, event_json, org_json
 from coalition.db import utcnow
+from coalition.events.models import Event
 from coalition.events.queries import FilterError, parse_filters
-from coalition.extensions import db
+from coalition.extensions import db, limiter
 from coalition.orgs.models import Organization, OrgStatus
+from coalition.rsvps import operations as rsvp_ops
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -121,3 +124,35 @@ def list_orgs():
 def openapi():
     """The OpenAPI 3.1 document describing every endpoint above."""
     return jsonify(openapi_document())
+
+
+@bp.route("/v1/events/<int:event_id>/rsvps", methods=["POST"])
+@access(public)
+@limiter.limit("10 per minute;60 per hour")
+def create_rsvp(event_id: int):
+    """RSVP from a member organization's own website (same rules as the form)."""
+    event = db.session.get(Event, event_id)
+    if event is None or not event.is_public_listing:
+        return _error(404, _("There is nothing at this address."))
+    body = request.get_json(silent=True)
+    try:
+        occurrence, data = parse_rsvp(body, event)
+        outcome = rsvp_ops.submit(occurrence, data)
+    except InputError as exc:
+        db.session.rollback()
+        return _field_error(exc.status, exc.message, exc.field)
+    except rsvp_ops.RSVPError as exc:
+        db.session.rollback()
+        return _field_error(exc.status, str(exc.message), exc.field)
+    db.session.commit()
+    rsvp = outcome.rsvp
+    return jsonify(
+        status=rsvp.status.value,
+        occurrence=occurrence.start_at.astimezone(event.zone).isoformat(),
+        party_size=rsvp.party_size,
+        manage_url=rsvp_ops.manage_url(rsvp),
+    ), (201 if outcome.created else 200)
+
+
+def _field_error(status: int, message: str, field: str | None):
+    return jsonify(error={"status": status, "message": message, "field": field}), status

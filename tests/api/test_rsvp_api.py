@@ -1,0 +1,127 @@
+"""POST /api/v1/events/<id>/rsvps: member organizations' own websites RSVP through the API."""
+
+import threading
+from datetime import date, time
+
+import pytest
+import sqlalchemy as sa
+
+from coalition import create_app
+from coalition.events.models import EventStatus, EventVisibility
+from coalition.events.recurrence import Frequency, RecurrenceSpec
+from coalition.extensions import db as _db
+from coalition.rsvps.models import RSVP, RSVPStatus
+from tests.conftest import need_postgres
+from tests.factories import make_event
+
+PERSON = {"name": "Rosa", "email": "rosa@example.org", "language": "es", "party_size": 2,
+          "needs": {"interpretation": True}}  # fmt: skip
+
+
+def _post(client, event_id, body):
+    return client.post(f"/api/v1/events/{event_id}/rsvps", json=body)
+
+
+def test_created_confirmed_then_updated(client, db):
+    event = make_event(capacity=10)
+    response = _post(client, event.id, PERSON)
+    assert response.status_code == 201
+    data = response.get_json()
+    assert data["status"] == "confirmed" and data["party_size"] == 2
+    assert data["manage_url"].startswith("http://localhost/rsvp/")
+    again = _post(client, event.id, {**PERSON, "party_size": 3})
+    assert again.status_code == 200
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RSVP)) == 1
+
+
+def test_waitlisted_past_capacity(client, db):
+    event = make_event(capacity=1)
+    _post(client, event.id, {**PERSON, "party_size": 1})
+    response = _post(client, event.id, {**PERSON, "email": "b@example.org", "party_size": 1})
+    assert response.status_code == 201 and response.get_json()["status"] == "waitlisted"
+
+
+def test_recurring_events_need_the_occurrence(client, db):
+    event = make_event(recurrence=RecurrenceSpec(Frequency.weekly, count=3),
+                       start_date=date(2027, 3, 4), start_time=time(19, 0),
+                       end_time=time(20, 0))  # fmt: skip
+    missing = _post(client, event.id, PERSON)
+    assert missing.status_code == 400 and missing.get_json()["error"]["field"] == "occurrence"
+    wrong = _post(client, event.id, {**PERSON, "occurrence": "2027-03-05T19:00:00-05:00"})
+    assert wrong.status_code == 404
+    right = _post(client, event.id, {**PERSON, "occurrence": "2027-03-18T19:00:00-04:00"})
+    assert right.status_code == 201
+    assert right.get_json()["occurrence"] == "2027-03-18T19:00:00-04:00"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        ("not json", 400, None),
+        ({**PERSON, "email": "nope"}, 400, "email"),
+        ({**PERSON, "email": None, "phone": "12"}, 400, "phone"),
+        ({"name": "Rosa"}, 400, "email"),
+        ({**PERSON, "party_size": 0}, 400, "party_size"),
+        ({**PERSON, "party_size": 11}, 400, "party_size"),
+        ({**PERSON, "name": ""}, 400, "name"),
+    ],
+)
+def test_bad_input_is_a_4xx_json_error_and_writes_nothing(client, db, body, status, field):
+    event = make_event()
+    response = (
+        client.post(f"/api/v1/events/{event.id}/rsvps", data=body, content_type="application/json")
+        if isinstance(body, str)
+        else _post(client, event.id, body)
+    )
+    assert response.status_code == status
+    error = response.get_json()["error"]
+    assert error["message"] and error.get("field") == field
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RSVP)) == 0
+
+
+def test_closed_and_hidden_events(client, db):
+    cancelled = make_event(status=EventStatus.cancelled)
+    assert _post(client, cancelled.id, PERSON).status_code == 409
+    members = make_event(visibility=EventVisibility.members)
+    assert _post(client, members.id, PERSON).status_code == 404
+    assert _post(client, 99999, PERSON).status_code == 404
+
+
+@pytest.fixture
+def pg_app(app, backend):
+    if backend != "postgresql":
+        pytest.skip("concurrency is proven on PostgreSQL")
+    need_postgres()
+    concurrent = create_app({
+        "CONFIG_NAME": "testing",
+        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 40, "max_overflow": 20, "pool_timeout": 120},
+    })  # fmt: skip
+    yield concurrent
+    with concurrent.app_context():
+        _db.engine.dispose()
+
+
+def test_200_simultaneous_api_requests_for_50_seats(pg_app, db):
+    event_id = make_event(capacity=50).id
+    barrier = threading.Barrier(200)
+    statuses = []
+
+    def post(n):
+        client = pg_app.test_client()
+        barrier.wait()
+        response = client.post(f"/api/v1/events/{event_id}/rsvps",
+                               json={"name": f"P{n}", "email": f"p{n}@example.org"})  # fmt: skip
+        statuses.append((response.status_code, response.get_json()["status"]))
+
+    threads = [threading.Thread(target=post, args=(n,)) for n in range(200)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=180)
+    assert sorted({s for s, _ in statuses}) == [201]
+    assert sum(1 for _, status in statuses if status == "confirmed") == 50
+    db.session.expire_all()
+    counts = dict(db.session.execute(
+        sa.select(RSVP.status, sa.func.count()).group_by(RSVP.status)).all())  # fmt: skip
+    assert counts == {RSVPStatus.confirmed: 50, RSVPStatus.waitlisted: 150}

@@ -9,12 +9,15 @@ from dateutil.relativedelta import TH, relativedelta
 from flask import current_app
 
 from coalition.auth.models import User
+from coalition.delegations import operations as delegation_ops
+from coalition.delegations.models import TravelMode
 from coalition.events import operations as event_ops
 from coalition.events.models import Event, EventTranslation, LocationVisibility
 from coalition.events.recurrence import Frequency, RecurrenceSpec
 from coalition.events.types import ensure_default_types
 from coalition.extensions import db
 from coalition.orgs.models import Membership, Organization, OrgRole, OrgStatus
+from coalition.rsvps import operations as rsvp_ops
 
 DEMO_PASSWORD = "demo-password"
 
@@ -361,7 +364,68 @@ def seed_events(users: dict[str, User]) -> None:
             event_ops.respond_to_cosponsorship(cosponsor, accept=True)
         if spec.get("cancel"):
             event_ops.cancel_event(event, spec["cancel"])
+        seeder = ATTENDANCE.get(spec["data"]["type_slug"])
+        if seeder is not None and not spec.get("cancel"):
+            db.session.flush()
+            seeder(event)
     db.session.flush()
+
+
+FIRST_NAMES = ["Ana", "Luis", "Marie", "Jean", "Fatima", "Nguyen", "Rosa", "Carlos", "Yusuf",
+               "Claudia", "Pedro", "Mireille", "Sofia", "Diego", "Amina", "Tomas"]  # fmt: skip
+LANGUAGES = ["es", "es", "en", "ht", "pt", "es", "so", "vi"]
+
+
+def _people(prefix: str, count: int, start: int = 0):
+    for n in range(start, start + count):
+        name = FIRST_NAMES[n % len(FIRST_NAMES)]
+        yield rsvp_ops.RSVPInput(
+            name=name,
+            email=f"{prefix}{n}@example.org",
+            language=LANGUAGES[n % len(LANGUAGES)],
+            party_size=1 + (n % 3 == 0),
+            needs_interpretation=n % 4 == 0,
+            needs_childcare=n % 5 == 0,
+            needs_ride=n % 6 == 0,
+        )
+
+
+def _fill_training(event: Event) -> None:
+    """The know-your-rights training capped at 25: full, with a waitlist."""
+    occurrence = event.occurrences[0]
+    for person in _people("training", 22):
+        rsvp_ops.submit(occurrence, person, notify=False)
+
+
+def _fill_march(event: Event) -> None:
+    """May Day: individual RSVPs and two delegations, one on a bus with a seat limit."""
+    occurrence = event.occurrences[0]
+    for person in _people("march", 12):
+        rsvp_ops.submit(occurrence, person, notify=False)
+    bus = delegation_ops.start(
+        occurrence,
+        delegation_ops.DelegationInput(
+            name="Worcester delegation", town="Worcester", lead_name="Marisol",
+            lead_email="owner@example.org", lead_language="es", expected_headcount=45,
+            travel_mode=TravelMode.bus, meeting_point="Union Station, Worcester",
+            seat_limit=50,
+        ),
+    )  # fmt: skip
+    carpool = delegation_ops.start(
+        occurrence,
+        delegation_ops.DelegationInput(
+            name="Springfield carpool", town="Springfield", lead_name="Jean",
+            lead_email="organizer@example.org", expected_headcount=8,
+            travel_mode=TravelMode.carpool, meeting_point="Pride gas station, Main St",
+        ),
+    )  # fmt: skip
+    for person in _people("bus", 14, start=30):
+        delegation_ops.join(bus, person)
+    for person in _people("carpool", 4, start=60):
+        delegation_ops.join(carpool, person)
+
+
+ATTENDANCE = {"training": _fill_training, "march": _fill_march}
 
 
 def demo_event_count() -> int:

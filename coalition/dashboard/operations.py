@@ -94,6 +94,20 @@ def attendees(occurrence: Occurrence, *, query: str = "") -> list[RSVP]:
     return list(db.session.scalars(statement))
 
 
+def failed_deliveries(occurrence: Occurrence) -> list[tuple[str, str, str | None]]:
+    """Messages about this date that could not be delivered: (kind, recipient, error)."""
+    from coalition.mail.models import EmailStatus, OutgoingEmail
+    from coalition.reminders.models import Reminder
+
+    rows = db.session.execute(
+        sa.select(OutgoingEmail.kind, OutgoingEmail.recipient, OutgoingEmail.last_error)
+        .join(Reminder, Reminder.email_id == OutgoingEmail.id)
+        .where(Reminder.occurrence_id == occurrence.id, OutgoingEmail.status == EmailStatus.failed)
+        .order_by(OutgoingEmail.id)
+    ).all()
+    return [tuple(row) for row in rows]
+
+
 def toggle_check_in(rsvp: RSVP) -> None:
     rsvp.checked_in_at = None if rsvp.checked_in_at else utcnow()
 

@@ -52,6 +52,7 @@ def occurrence(event_id: int, occurrence_id: int):
     body = render_template(
         "dashboard/occurrence.html", event=event, occurrence=occ, counts=ops.counts(occ),
         rows=rows, show_list=show_list, button=EmptyForm(),
+        failures=ops.failed_deliveries(occ) if show_list else [],
     )  # fmt: skip
     return Response(body, headers=PRIVATE)
 

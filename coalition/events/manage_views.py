@@ -308,6 +308,25 @@ def remove_cosponsor(event_id: int, cosponsor_id: int):
     return redirect(url_for("events_manage.cosponsors", event_id=event.id))
 
 
+@bp.route("/events/<int:event_id>/cosponsors/<int:cosponsor_id>/share", methods=["POST"])
+@access(can_manage_event)
+def share_attendees(event_id: int, cosponsor_id: int):
+    """Share the attendee list with a co-sponsor, or stop sharing it (counts are always shared)."""
+    event = load_event(event_id)
+    cosponsor = db.session.get(EventCosponsor, cosponsor_id)
+    if cosponsor is None or cosponsor.event_id != event.id:
+        return action_refused(_("There is nothing at this address."), 404)
+    if not EmptyForm().validate_on_submit():
+        return action_refused(_("The form has expired. Reload the page and try again."), 400)
+    cosponsor.shares_attendees = not cosponsor.shares_attendees
+    db.session.commit()
+    if cosponsor.shares_attendees:
+        flash(_("%(org)s now sees the attendee list.", org=cosponsor.org.name), "success")
+    else:
+        flash(_("%(org)s no longer sees the attendee list.", org=cosponsor.org.name), "success")
+    return redirect(url_for("events_manage.cosponsors", event_id=event.id))
+
+
 @bp.route("/orgs/<slug>/cosponsorships")
 @access(can_organize_org)
 def cosponsorships(slug: str):

@@ -341,7 +341,23 @@ def manage_url(rsvp: RSVP) -> str:
     return external_url("rsvps.manage", token=manage_token(rsvp))
 
 
-def _mail(rsvp: RSVP, *, kind: str, subject, template: str, **context) -> None:
+def _calendar_attachment(rsvp: RSVP) -> list[dict]:
+    """The date as an .ics file, which Gmail and Outlook offer to add to the calendar."""
+    from coalition.feeds.builder import FeedInfo, single_occurrence_calendar
+
+    occurrence = rsvp.occurrence
+    event = occurrence.event
+    info = FeedInfo(
+        name=event.translation(rsvp.language).title,
+        description=event.host_org.name,
+        language=rsvp.language,
+    )
+    ics = single_occurrence_calendar(occurrence, info, timezone=event.timezone)
+    return [{"filename": "event.ics", "content_type": "text/calendar; method=PUBLISH",
+             "data": ics.decode()}]  # fmt: skip
+
+
+def _mail(rsvp: RSVP, *, kind: str, subject, template: str, attach: bool = False, **context):
     if not rsvp.email:
         return  # phone-only RSVPs: no email channel
     occurrence = rsvp.occurrence
@@ -350,6 +366,7 @@ def _mail(rsvp: RSVP, *, kind: str, subject, template: str, **context) -> None:
         kind=kind,
         subject=subject,
         template=template,
+        attachments=_calendar_attachment(rsvp) if attach else None,
         locale=rsvp.language if rsvp.language in ("en", "es") else "en",
         rsvp=rsvp,
         occurrence=occurrence,
@@ -358,6 +375,9 @@ def _mail(rsvp: RSVP, *, kind: str, subject, template: str, **context) -> None:
         manage_url=manage_url(rsvp),
         event_url=external_url(
             "events.occurrence", event_id=occurrence.event_id, occurrence_id=occurrence.id
+        ),
+        ics_url=external_url(
+            "feeds.occurrence", event_id=occurrence.event_id, occurrence_id=occurrence.id
         ),
         **context,
     )
@@ -401,7 +421,8 @@ def send_confirmation(rsvp: RSVP) -> None:
         subject = _l("You are on the waitlist: %(title)s", title=title)
     else:
         subject = _l("You are signed up: %(title)s", title=title)
-    _mail(rsvp, kind="rsvp_confirmation", subject=subject, template="rsvps/confirmation")
+    _mail(rsvp, kind="rsvp_confirmation", subject=subject, template="rsvps/confirmation",
+          attach=True)  # fmt: skip
 
 
 def send_promotion(rsvp: RSVP) -> None:
@@ -411,6 +432,7 @@ def send_promotion(rsvp: RSVP) -> None:
         kind="rsvp_promoted",
         subject=_l("A seat opened up for you: %(title)s", title=title),
         template="rsvps/promoted",
+        attach=True,
     )
 
 

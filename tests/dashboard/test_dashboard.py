@@ -160,3 +160,30 @@ def test_dashboard_queries_are_bounded(client, world, db, queries):
 
     extra = Counter(large) - Counter(small)
     assert len(large) == len(small), list(extra.items())[:2]
+
+
+def test_failed_reminders_are_shown_to_the_organizers(client, world, db, smtp):
+    from datetime import timedelta
+
+    from coalition.mail.delivery import MAX_ATTEMPTS, deliver_due
+    from coalition.reminders.operations import send_due
+
+    _event, occurrence, _people, base, *_ = world
+    smtp.refuse["dee@example.org"] = (550, "Mailbox unavailable")
+    send_due(now=occurrence.start_at - timedelta(days=1))
+    for _attempt in range(MAX_ATTEMPTS):
+        deliver_due(now=occurrence.start_at)
+    client.login("host@example.org")
+    body = client.get(f"{base}/attendees").get_data(as_text=True)
+    assert "could not be delivered" in body and "dee@example.org" in body
+    assert "Mailbox unavailable" in body
+
+
+def test_host_shares_the_list_with_a_cosponsor(client, world, db):
+    event, _occurrence, _people, base, invitation, _ = world
+    client.login("host@example.org")
+    url = f"/events/{event.id}/cosponsors/{invitation.id}/share"
+    assert client.submit(url, page=f"/events/{event.id}/cosponsors").status_code == 302
+    client.logout()
+    client.login("partner@example.org")
+    assert "Carla" in client.get(f"{base}/attendees").get_data(as_text=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 
 import click
@@ -17,6 +18,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(deliver_mail)
     app.cli.add_command(purge_expired)
     app.cli.add_command(reminders)
+    app.cli.add_command(settings)
 
 
 @click.command("create-admin")
@@ -136,3 +138,37 @@ def reminders_send_due(dry_run: bool) -> None:
 
     report = send_due(progress=progress)
     click.echo(f"queued {report.queued}, skipped {report.skipped} (no longer useful)")
+
+
+@click.group("settings")
+def settings() -> None:
+    """Coalition settings stored in the database."""
+
+
+@settings.command("list")
+def settings_list() -> None:
+    """Every setting with its current value."""
+    from coalition.settings.operations import DEFAULTS, get_setting
+
+    for key in DEFAULTS:
+        click.echo(f"{key} = {json.dumps(get_setting(key))}")
+
+
+@settings.command("set")
+@click.argument("key")
+@click.argument("value")
+def settings_set(key: str, value: str) -> None:
+    """Set KEY to VALUE (JSON: 45, true, [1440, 120])."""
+    from coalition.settings.operations import DEFAULTS, set_setting
+
+    if key not in DEFAULTS:
+        raise click.BadParameter(f"one of {', '.join(DEFAULTS)}", param_hint="key")
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter("a JSON value, e.g. 45, true or [1440, 120]") from exc
+    if not isinstance(parsed, type(DEFAULTS[key])):
+        raise click.BadParameter(f"a {type(DEFAULTS[key]).__name__}", param_hint="value")
+    set_setting(key, parsed)
+    db.session.commit()
+    click.echo(f"{key} = {json.dumps(parsed)}")

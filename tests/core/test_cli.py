@@ -41,3 +41,16 @@ def test_seed_demo_is_idempotent_and_prints_logins(runner, db):
         db.session.scalar(sa.select(sa.func.count()).select_from(Organization)),
     )
     assert counts[1] >= 4
+
+
+def test_settings_list_and_set(runner, db):
+    from coalition.settings.operations import get_setting
+
+    assert "purge_after_days = 30" in runner.invoke(args=["settings", "list"]).output
+    result = runner.invoke(args=["settings", "set", "purge_after_days", "45"])
+    assert result.exit_code == 0, result.output
+    assert get_setting("purge_after_days") == 45
+    bad = runner.invoke(args=["settings", "set", "purge_after_days", "soon"])
+    assert bad.exit_code != 0
+    wrong_type = runner.invoke(args=["settings", "set", "events_require_approval", "3"])
+    assert wrong_type.exit_code != 0

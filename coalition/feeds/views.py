@@ -250,7 +250,7 @@ def my_events(token: str):
 @bp.route("/delegations/<token>/calendar.ics")
 @access(public)
 def delegation_calendar(token: str):
-    """A delegation's occurrence, for its lead (token from the lead link) and its members."""
+    """A delegation's date for its lead (the token of the lead's private link)."""
     from coalition.delegations.operations import delegation_for_lead_token
     from coalition.tokens import TokenError
 
@@ -258,6 +258,24 @@ def delegation_calendar(token: str):
         delegation = delegation_for_lead_token(token)
     except TokenError:
         abort(404)
+    return _delegation_feed(delegation)
+
+
+@bp.route("/delegations/<int:delegation_id>/<secret>/calendar.ics")
+@access(public)
+def delegation_member_calendar(delegation_id: int, secret: str):
+    """The same for its members, by the delegation's join secret (it grants nothing else)."""
+    from coalition.delegations.operations import delegation_for_join
+    from coalition.tokens import TokenError
+
+    try:
+        delegation = delegation_for_join(delegation_id, secret)
+    except TokenError:
+        abort(404)
+    return _delegation_feed(delegation)
+
+
+def _delegation_feed(delegation):
     occurrence = delegation.occurrence
     info = FeedInfo(name=delegation.name, description=occurrence.event.title)
     zone = current_app.config["COALITION_TIMEZONE"]

@@ -69,3 +69,6 @@ def test_delegation_feed_for_the_lead_link(client, db):
     body = client.get(f"/delegations/{delegation_ops.lead_token(bus)}/calendar.ics").data
     assert b"May Day march" in body and b"Worcester bus" in body
     assert client.get("/delegations/forged/calendar.ics").status_code == 404
+    member_feed = client.get(f"/delegations/{bus.id}/{bus.join_secret}/calendar.ics")
+    assert b"May Day march" in member_feed.data
+    assert client.get(f"/delegations/{bus.id}/wrong/calendar.ics").status_code == 404

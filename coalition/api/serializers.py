@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import current_app, url_for
-from werkzeug.routing import BuildError
+from flask import url_for
 
 from coalition.api.queries import NEXT_OCCURRENCES
 from coalition.events.models import Event, EventStatus, LocationVisibility, Occurrence
@@ -35,22 +34,16 @@ def _iso(moment: datetime, event: Event) -> str:
 
 
 def _event_url(event: Event) -> str:
-    try:  # TEMPORARY until events.show lands
-        return url_for("events.show", event_id=event.id, _external=True)
-    except BuildError:
-        return f"http://localhost/events/{event.id}"
+    return url_for("events.show", event_id=event.id, _external=True)
 
 
 def _occurrence_url(occurrence: Occurrence) -> str:
-    """The date's own page, or the event page when the app has none."""
-    if "events.occurrence" in current_app.view_functions:
-        return url_for(
-            "events.occurrence",
-            event_id=occurrence.event_id,
-            occurrence_id=occurrence.id,
-            _external=True,
-        )
-    return _event_url(occurrence.event) + f"?occurrence={occurrence.id}"
+    return url_for(
+        "events.occurrence",
+        event_id=occurrence.event_id,
+        occurrence_id=occurrence.id,
+        _external=True,
+    )
 
 
 def org_ref(org: Organization) -> dict:

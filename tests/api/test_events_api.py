@@ -88,7 +88,12 @@ def test_lists_upcoming_public_events_with_their_details(client, db):
     assert data["accessibility_notes"] == "Step-free route"
     assert data["contact"] == {"name": "Ana", "email": "events@valley.example", "phone": None}
     assert data["rrule"] is None
-    assert [o["id"] for o in data["next_occurrences"]] == [event.occurrences[0].id]
+    [occurrence] = data["next_occurrences"]
+    assert occurrence["id"] == event.occurrences[0].id
+    occurrence_path = urlsplit(occurrence["url"]).path
+    assert occurrence_path == f"/events/{event.id}/occurrences/{occurrence['id']}"
+    assert client.get(urlsplit(data["url"]).path).status_code == 200
+    assert client.get(occurrence_path).status_code == 200
     assert "capacity" not in data  # only on the event's own endpoint
 
 

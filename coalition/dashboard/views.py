@@ -13,6 +13,7 @@ from flask_login import current_user
 from coalition.access import access
 from coalition.core.errors import action_refused
 from coalition.core.forms import EmptyForm
+from coalition.core.responses import PRIVATE_HEADERS
 from coalition.dashboard import operations as ops
 from coalition.dashboard.forms import MessageForm, WalkInForm
 from coalition.dashboard.permissions import (
@@ -30,7 +31,6 @@ from coalition.rsvps.operations import record_access
 
 bp = Blueprint("dashboard", __name__)
 
-PRIVATE = {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"}
 PREFIX = "/events/<int:event_id>/occurrences/<int:occurrence_id>"
 
 
@@ -54,7 +54,7 @@ def occurrence(event_id: int, occurrence_id: int):
         rows=rows, show_list=show_list, button=EmptyForm(),
         failures=ops.failed_deliveries(occ) if show_list else [],
     )  # fmt: skip
-    return Response(body, headers=PRIVATE)
+    return Response(body, headers=PRIVATE_HEADERS)
 
 
 @bp.route(f"{PREFIX}/attendees.csv")
@@ -77,7 +77,7 @@ def export_csv(event_id: int, occurrence_id: int):
     return Response(
         "\ufeff" + buffer.getvalue(),
         content_type="text/csv; charset=utf-8",
-        headers={**PRIVATE, "Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={**PRIVATE_HEADERS, "Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
@@ -93,7 +93,7 @@ def checkin(event_id: int, occurrence_id: int):
     body = render_template("dashboard/checkin.html", event=event, occurrence=occ, rows=rows,
                            query=query, button=EmptyForm(), walk_in=WalkInForm(),
                            counts=ops.counts(occ))  # fmt: skip
-    return Response(body, headers=PRIVATE)
+    return Response(body, headers=PRIVATE_HEADERS)
 
 
 @bp.route(f"{PREFIX}/checkin/<int:rsvp_id>", methods=["POST"])

@@ -9,7 +9,6 @@ from flask import (
     Blueprint,
     abort,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -22,6 +21,7 @@ from flask_login import current_user
 
 from coalition.access import access, public
 from coalition.core.forms import EmptyForm
+from coalition.core.responses import invalid_link, private
 from coalition.delegations import operations as ops
 from coalition.delegations.forms import DelegationForm, MessageForm
 from coalition.delegations.models import TravelMode
@@ -38,13 +38,6 @@ from coalition.tokens import TokenError
 bp = Blueprint("delegations", __name__)
 
 _form_limit = limiter.limit("10 per minute;60 per hour", methods=["POST"])
-PRIVATE_HEADERS = {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"}
-
-
-def _private(response):
-    response = make_response(response)
-    response.headers.update(PRIVATE_HEADERS)
-    return response
 
 
 @bp.route(
@@ -164,14 +157,14 @@ def lead(token: str):
     """The lead's private roster (every view is written to the audit log)."""
     delegation = _lead(token)
     if delegation is None:
-        return _private((render_template("auth/token_error.html", reason="invalid"), 400))
+        return invalid_link()
     rsvp_ops.record_access(
         current_user if current_user.is_authenticated else None,
         delegation.occurrence.event.host_org_id, "view_roster", delegation_id=delegation.id,
     )  # fmt: skip
     db.session.commit()
     members = _members(delegation)  # loaded after the commit, so not expired
-    return _private(render_template(
+    return private(render_template(
         "delegations/lead.html", delegation=delegation, members=members, token=token,
         headcount=sum(m.party_size for m in members), join_url=ops.join_url(delegation),
         occurrence=delegation.occurrence, event=delegation.occurrence.event,
@@ -182,7 +175,7 @@ def lead(token: str):
 def _lead_action(token: str, action, message):
     delegation = _lead(token)
     if delegation is None:
-        return _private((render_template("auth/token_error.html", reason="invalid"), 400))
+        return invalid_link()
     if not EmptyForm().validate_on_submit():
         abort(400)
     action(delegation)
@@ -208,7 +201,7 @@ def reopen(token: str):
 def remove_member(token: str, rsvp_id: int):
     delegation = _lead(token)
     if delegation is None:
-        return _private((render_template("auth/token_error.html", reason="invalid"), 400))
+        return invalid_link()
     rsvp = db.session.get(RSVP, rsvp_id)
     if rsvp is None or rsvp.delegation_id != delegation.id or not EmptyForm().validate_on_submit():
         abort(404)
@@ -224,7 +217,7 @@ def message(token: str):
     """Email every member who gave an email."""
     delegation = _lead(token)
     if delegation is None:
-        return _private((render_template("auth/token_error.html", reason="invalid"), 400))
+        return invalid_link()
     form = MessageForm()
     if not form.validate_on_submit():
         flash(_("Write a subject and a message."), "error")

@@ -6,7 +6,6 @@ from flask import (
     Blueprint,
     abort,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -18,6 +17,7 @@ from flask_login import current_user
 
 from coalition.access import access, public
 from coalition.core.forms import EmptyForm
+from coalition.core.responses import invalid_link, private
 from coalition.events.models import Event, Occurrence
 from coalition.extensions import csrf, db, limiter
 from coalition.rsvps import operations as ops
@@ -27,7 +27,6 @@ from coalition.tokens import TokenError
 bp = Blueprint("rsvps", __name__)
 
 _form_limit = limiter.limit("10 per minute;60 per hour", methods=["POST"])
-PRIVATE_HEADERS = {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"}
 
 
 def _occurrence(event_id: int, occurrence_id: int) -> Occurrence:
@@ -53,12 +52,6 @@ def _input(form: RSVPForm) -> ops.RSVPInput:
         note=form.note.data,
         consents_to_reminders=form.consents_to_reminders.data,
     )
-
-
-def _private(response):
-    response = make_response(response)
-    response.headers.update(PRIVATE_HEADERS)
-    return response
 
 
 @bp.route("/events/<int:event_id>/occurrences/<int:occurrence_id>/rsvp", methods=["GET", "POST"])
@@ -112,19 +105,15 @@ def _rsvp(token: str):
         return None
 
 
-def _token_error():
-    return _private((render_template("auth/token_error.html", reason="invalid"), 400))
-
-
 @bp.route("/rsvp/<token>")
 @access(public)
 def manage(token: str):
     """The confirmation and manage page."""
     rsvp = _rsvp(token)
     if rsvp is None:
-        return _token_error()
+        return invalid_link()
     form = ManageForm(obj=rsvp)
-    return _private(_manage_page(rsvp, token, form))
+    return private(_manage_page(rsvp, token, form))
 
 
 def _manage_page(rsvp, token, form, status=200):
@@ -141,10 +130,10 @@ def _manage_page(rsvp, token, form, status=200):
 def update(token: str):
     rsvp = _rsvp(token)
     if rsvp is None:
-        return _token_error()
+        return invalid_link()
     form = ManageForm()
     if not form.validate_on_submit():
-        return _private(_manage_page(rsvp, token, form, 400))
+        return private(_manage_page(rsvp, token, form, 400))
     try:
         ops.change(rsvp, party_size=form.party_size.data,
                    needs_interpretation=form.needs_interpretation.data,
@@ -153,7 +142,7 @@ def update(token: str):
     except ops.RSVPError as exc:
         db.session.rollback()
         getattr(form, exc.field or "party_size", form.party_size).errors.append(str(exc.message))
-        return _private(_manage_page(rsvp, token, form, exc.status))
+        return private(_manage_page(rsvp, token, form, exc.status))
     db.session.commit()
     flash(_("Your RSVP is updated."), "success")
     return redirect(url_for("rsvps.manage", token=token), 303)
@@ -164,7 +153,7 @@ def update(token: str):
 def cancel(token: str):
     rsvp = _rsvp(token)
     if rsvp is None:
-        return _token_error()
+        return invalid_link()
     if not EmptyForm().validate_on_submit():
         abort(400)
     ops.cancel(rsvp)
@@ -178,13 +167,13 @@ def cancel(token: str):
 def erase(token: str):
     rsvp = _rsvp(token)
     if rsvp is None:
-        return _token_error()
+        return invalid_link()
     if not EmptyForm().validate_on_submit():
         abort(400)
     event = rsvp.occurrence.event
     ops.erase(rsvp)
     db.session.commit()
-    return _private(render_template("rsvps/erased.html", event=event))
+    return private(render_template("rsvps/erased.html", event=event))
 
 
 @bp.route("/rsvp/<token>/reminders/<any(on, off):state>", methods=["POST"])
@@ -192,7 +181,7 @@ def erase(token: str):
 def reminders(token: str, state: str):
     rsvp = _rsvp(token)
     if rsvp is None:
-        return _token_error()
+        return invalid_link()
     if not EmptyForm().validate_on_submit():
         abort(400)
     ops.set_reminder_consent(rsvp, state == "on")
@@ -208,7 +197,7 @@ def unsubscribe(token: str):
     """RFC 8058 one-click unsubscribe (the List-Unsubscribe header of reminder emails)."""
     rsvp = _rsvp(token)
     if rsvp is None:
-        return _token_error()
+        return invalid_link()
     ops.set_reminder_consent(rsvp, False)
     db.session.commit()
-    return _private((_("Reminders are off."), 200, {"Content-Type": "text/plain; charset=utf-8"}))
+    return private((_("Reminders are off."), 200, {"Content-Type": "text/plain; charset=utf-8"}))

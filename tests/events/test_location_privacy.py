@@ -1,6 +1,7 @@
 """A location that is not public appears in no public response, not even in the HTML source."""
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from coalition.events.models import LocationVisibility
 from coalition.orgs.models import OrgRole
@@ -71,14 +72,16 @@ def test_hidden_until_location_stays_hidden_until_the_window(client, db):
 def test_hidden_until_location_shows_inside_the_window(client, db):
     org = OrganizationFactory()
     soon = datetime.now(UTC) + timedelta(hours=2)
-    local = soon.astimezone(__import__("zoneinfo").ZoneInfo("America/New_York"))
+    local = soon.astimezone(ZoneInfo("America/New_York"))
+    end = local + timedelta(hours=1)  # may cross midnight: give the end date too
     event = _secret_event(
         org,
         location_visibility=LocationVisibility.hidden_until,
         location_reveal_hours=3,
         start_date=local.date(),
         start_time=local.time().replace(microsecond=0, second=0),
-        end_time=None,
+        end_date=end.date(),
+        end_time=end.time().replace(microsecond=0, second=0),
     )
     body = client.get(f"/events/{event.id}").get_data(as_text=True)
     assert SECRET_VENUE in body

@@ -48,8 +48,9 @@ def test_waitlisted_get_none_until_promoted(db):
 def test_a_late_rsvp_gets_only_the_reminders_still_ahead(db):
     soon = datetime.now(UTC) + timedelta(hours=5)
     local = soon.astimezone(event_ops.ZoneInfo("America/New_York"))
+    end = local + timedelta(hours=1)  # may cross midnight: give the end date too
     event = make_event(start_date=local.date(), start_time=local.time().replace(microsecond=0),
-                       end_time=None)  # fmt: skip
+                       end_date=end.date(), end_time=end.time().replace(microsecond=0))  # fmt: skip
     rsvp = rsvp_ops.submit(event.occurrences[0], _person()).rsvp
     assert [offset for offset, _due in _pending(db, rsvp)] == [120]
 

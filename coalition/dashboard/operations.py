@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from coalition.db import utcnow
 from coalition.delegations.models import Delegation
@@ -15,8 +14,6 @@ from coalition.mail.operations import queue_email
 from coalition.rsvps.models import RSVP, RSVPStatus
 from coalition.rsvps.operations import manage_url
 from coalition.validators import normalize_phone
-
-AUDIENCES = ("all", "confirmed", "waitlisted")
 
 
 @dataclass
@@ -75,10 +72,21 @@ def counts(occurrence: Occurrence) -> Counts:
     result.by_delegation = [
         {"name": r[0], "town": r[1], "expected": r[2], "confirmed": int(r[3])} for r in rows
     ]
-    towns: dict[str, int] = {}
-    for row in result.by_delegation:
-        towns[row["town"]] = towns.get(row["town"], 0) + row["confirmed"]
-    result.by_town = sorted(towns.items())
+    members = (
+        sa.select(RSVP.delegation_id, RSVP.party_size)
+        .where(RSVP.occurrence_id == occurrence.id, confirmed)
+        .subquery()
+    )
+    result.by_town = [
+        (town, int(people))
+        for town, people in db.session.execute(
+            sa.select(Delegation.town, sa.func.coalesce(sa.func.sum(members.c.party_size), 0))
+            .outerjoin(members, members.c.delegation_id == Delegation.id)
+            .where(Delegation.occurrence_id == occurrence.id)
+            .group_by(Delegation.town)
+            .order_by(Delegation.town)
+        )
+    ]
     return result
 
 
@@ -113,20 +121,29 @@ def toggle_check_in(rsvp: RSVP) -> None:
 
 
 def add_walk_in(occurrence: Occurrence, *, name: str, phone: str | None, party_size: int) -> RSVP:
-    """Someone at the door without an RSVP: confirmed and checked in (they are here)."""
+    """Someone at the door: confirmed past capacity (they are here) and checked in.
+
+    A phone that already has an RSVP for this date is that person: their RSVP is confirmed and
+    checked in rather than duplicated.
+    """
     now = utcnow()
-    rsvp = RSVP(
-        occurrence=occurrence,
-        name=name.strip()[:80],
-        phone=normalize_phone(phone) if phone else None,
-        party_size=max(1, min(party_size, 50)),
-        status=RSVPStatus.confirmed,
-        is_walk_in=True,
-        confirmed_at=now,
-        checked_in_at=now,
-        consents_to_reminders=False,
-    )
-    db.session.add(rsvp)
+    phone = normalize_phone(phone) if phone else None
+    rsvp = None
+    if phone:
+        rsvp = db.session.scalar(
+            sa.select(RSVP).where(RSVP.occurrence_id == occurrence.id, RSVP.phone == phone)
+        )
+    if rsvp is None:
+        rsvp = RSVP(occurrence=occurrence, phone=phone, is_walk_in=True,
+                    consents_to_reminders=False)  # fmt: skip
+        db.session.add(rsvp)
+    rsvp.name = name.strip()[:80]
+    rsvp.party_size = max(1, min(party_size, 50))
+    if rsvp.status != RSVPStatus.confirmed:
+        rsvp.status = RSVPStatus.confirmed
+        rsvp.confirmed_at = now
+        rsvp.waitlisted_at = rsvp.cancelled_at = None
+    rsvp.checked_in_at = now
     db.session.flush()
     return rsvp
 
@@ -135,19 +152,17 @@ def message_attendees(occurrence: Occurrence, *, audience: str, subjects: dict[s
                       bodies: dict[str, str], delegation_id: int | None = None) -> int:  # fmt: skip
     """Queue a message to each recipient, in their RSVP language when the organizer wrote it."""
     statement = sa.select(RSVP).where(RSVP.occurrence_id == occurrence.id, RSVP.email.is_not(None))
-    if delegation_id:
-        statement = statement.where(RSVP.delegation_id == delegation_id,
-                                    RSVP.status == RSVPStatus.confirmed)  # fmt: skip
-    elif audience == "confirmed":
+    if audience == "confirmed":
         statement = statement.where(RSVP.status == RSVPStatus.confirmed)
     elif audience == "waitlisted":
         statement = statement.where(RSVP.status == RSVPStatus.waitlisted)
     else:
         statement = statement.where(RSVP.status.in_([RSVPStatus.confirmed, RSVPStatus.waitlisted]))
-    fallback = (
-        occurrence.event.primary_language
-        if occurrence.event.primary_language in subjects
-        else next(iter(subjects))
+    if delegation_id:
+        statement = statement.where(RSVP.delegation_id == delegation_id)
+    # Whoever has no version in their language gets the primary one, else English, else any.
+    fallback = next(
+        code for code in (occurrence.event.primary_language, "en", *subjects) if code in subjects
     )
     sent = 0
     for rsvp in db.session.scalars(statement):
@@ -161,6 +176,3 @@ def message_attendees(occurrence: Occurrence, *, audience: str, subjects: dict[s
         )  # fmt: skip
         sent += 1
     return sent
-
-
-NO_SUBJECT = _l("Write a subject and a message in at least one language.")

@@ -8,6 +8,7 @@ import io
 import sqlalchemy as sa
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from coalition.access import access
@@ -15,7 +16,7 @@ from coalition.core.errors import action_refused
 from coalition.core.forms import EmptyForm
 from coalition.core.responses import PRIVATE_HEADERS
 from coalition.dashboard import operations as ops
-from coalition.dashboard.forms import MessageForm, WalkInForm
+from coalition.dashboard.forms import WalkInForm, message_form
 from coalition.dashboard.permissions import (
     can_handle_attendees,
     can_read_audit,
@@ -24,12 +25,22 @@ from coalition.dashboard.permissions import (
     load,
 )
 from coalition.delegations.models import Delegation
+from coalition.events.models import Event, Occurrence
 from coalition.extensions import db
 from coalition.orgs.permissions import load_org
 from coalition.rsvps.models import RSVP, AuditEntry
 from coalition.rsvps.operations import record_access
 
 bp = Blueprint("dashboard", __name__)
+
+#: What each audit action means, for the audit page.
+AUDIT_ACTIONS = {
+    "view_attendees": _l("Looked at the attendee list"),
+    "export_csv": _l("Exported the attendee list (CSV)"),
+    "view_roster": _l("Looked at a delegation's roster"),
+    "check_in": _l("Checked in at the door"),
+    "message": _l("Sent a message"),
+}
 
 PREFIX = "/events/<int:event_id>/occurrences/<int:occurrence_id>"
 
@@ -57,22 +68,33 @@ def occurrence(event_id: int, occurrence_id: int):
     return Response(body, headers=PRIVATE_HEADERS)
 
 
+#: A spreadsheet runs a cell that starts like a formula; people type their own names here.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str | None) -> str:
+    value = value or ""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
 @bp.route(f"{PREFIX}/attendees.csv")
 @access(can_handle_attendees)
 def export_csv(event_id: int, occurrence_id: int):
+    """The attendee list as CSV (UTF-8 with a BOM, so Excel reads accents)."""
     event, occ = load(event_id, occurrence_id)
+    _audit(event, occ, "export_csv")
+    db.session.commit()
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([_("Name"), _("Email"), _("Phone"), _("Language"), _("People"),
                      _("Interpretation"), _("Childcare"), _("Rides"), _("Needs"), _("Status"),
-                     _("Delegation"), _("Checked in")])  # fmt: skip
+                     _("Delegation"), _("Walk-in"), _("Checked in")])  # fmt: skip
     for r in ops.attendees(occ):
-        writer.writerow([r.name, r.email or "", r.phone or "", r.language, r.party_size,
+        writer.writerow([_cell(r.name), _cell(r.email), r.phone or "", r.language, r.party_size,
                          int(r.needs_interpretation), int(r.needs_childcare), int(r.needs_ride),
-                         r.note or "", r.status.value, r.delegation.name if r.delegation else "",
+                         _cell(r.note), r.status.value,
+                         _cell(r.delegation.name if r.delegation else ""), int(r.is_walk_in),
                          r.checked_in_at.isoformat() if r.checked_in_at else ""])  # fmt: skip
-    _audit(event, occ, "export_csv")
-    db.session.commit()
     filename = f"attendees-{event.id}-{occ.local_start:%Y%m%d}.csv"
     return Response(
         "\ufeff" + buffer.getvalue(),
@@ -87,7 +109,7 @@ def checkin(event_id: int, occurrence_id: int):
     """Check-in on a phone: search a name, tap to check in, add a walk-in."""
     event, occ = load(event_id, occurrence_id)
     query = (request.args.get("q") or "").strip()[:80]
-    _audit(event, occ, "check_in", detail="view")
+    _audit(event, occ, "view_attendees", detail="check-in")
     db.session.commit()
     rows = ops.attendees(occ, query=query)
     body = render_template("dashboard/checkin.html", event=event, occurrence=occ, rows=rows,
@@ -133,7 +155,7 @@ def walk_in(event_id: int, occurrence_id: int):
 def message(event_id: int, occurrence_id: int):
     """Write to attendees; each gets the version in their language when there is one."""
     event, occ = load(event_id, occurrence_id)
-    form = MessageForm()
+    form = message_form(event.primary_language)
     delegations = db.session.scalars(
         sa.select(Delegation).where(Delegation.occurrence_id == occ.id).order_by(Delegation.name)
     ).all()
@@ -142,29 +164,17 @@ def message(event_id: int, occurrence_id: int):
         (f"delegation-{d.id}", _("Delegation: %(name)s", name=d.name)) for d in delegations
     ]  # fmt: skip
     if form.validate_on_submit():
-        subjects, bodies = {}, {}
-        for code in ("en", "es"):
-            subject, body = (
-                getattr(form, f"subject_{code}").data,
-                getattr(form, f"body_{code}").data,
-            )
-            if subject and body:
-                subjects[code], bodies[code] = subject.strip(), body.strip()
-        if not subjects:
-            form.subject_en.errors.append(str(ops.NO_SUBJECT))
-        else:
-            audience = form.audience.data
-            delegation_id = (
-                int(audience.split("-")[1]) if audience.startswith("delegation-") else None
-            )
-            sent = ops.message_attendees(occ, audience=audience, subjects=subjects, bodies=bodies,
-                                         delegation_id=delegation_id)  # fmt: skip
-            _audit(event, occ, "message", detail=f"{sent} recipients")
-            db.session.commit()
-            flash(_("Message sent to %(n)d people.", n=sent), "success")
-            return redirect(
-                url_for("dashboard.occurrence", event_id=event.id, occurrence_id=occ.id)
-            )
+        subjects, bodies = form.written()
+        audience = form.audience.data
+        delegation_id = None
+        if audience.startswith("delegation-"):
+            audience, delegation_id = "all", int(audience.removeprefix("delegation-"))
+        sent = ops.message_attendees(occ, audience=audience, subjects=subjects, bodies=bodies,
+                                     delegation_id=delegation_id)  # fmt: skip
+        _audit(event, occ, "message", detail=f"{form.audience.data}: {sent} recipients")
+        db.session.commit()
+        flash(_("Message sent to %(n)d people.", n=sent), "success")
+        return redirect(url_for("dashboard.occurrence", event_id=event.id, occurrence_id=occ.id))
     return render_template("dashboard/message.html", event=event, occurrence=occ, form=form), (
         400 if form.errors else 200
     )
@@ -177,7 +187,23 @@ def audit(slug: str):
     org = load_org(slug)
     page = db.paginate(
         sa.select(AuditEntry).where(AuditEntry.org_id == org.id)
+        .options(sa.orm.selectinload(AuditEntry.user))
         .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()),
         page=request.args.get("page", 1, type=int), per_page=50, error_out=False,
     )  # fmt: skip
-    return render_template("dashboard/audit.html", org=org, page=page)
+    occurrence_ids = {e.occurrence_id for e in page.items if e.occurrence_id}
+    delegation_ids = {e.delegation_id for e in page.items if e.delegation_id}
+    delegations = {
+        d.id: d
+        for d in db.session.scalars(sa.select(Delegation).where(Delegation.id.in_(delegation_ids)))
+    }
+    occurrence_ids |= {d.occurrence_id for d in delegations.values()}
+    occurrences = {
+        o.id: o
+        for o in db.session.scalars(
+            sa.select(Occurrence).where(Occurrence.id.in_(occurrence_ids))
+            .options(sa.orm.selectinload(Occurrence.event).selectinload(Event.translations))
+        )
+    }  # fmt: skip
+    return render_template("dashboard/audit.html", org=org, page=page, occurrences=occurrences,
+                           delegations=delegations, actions=AUDIT_ACTIONS)  # fmt: skip

@@ -50,7 +50,8 @@ class DelegationForm(FlaskForm):
         _l("How it travels"), choices=[(m.value, label) for m, label in TRAVEL_LABELS.items()]
     )
     meeting_point = StringField(_l("Meeting point"), validators=[Optional(), Length(max=300)])
-    departure = DateTimeLocalField(_l("Departure time"), validators=[Optional()])
+    departure = DateTimeLocalField(_l("Departure time"), validators=[Optional()],
+                                   description=_l("Local time where the event is."))  # fmt: skip
     seat_limit = IntegerField(_l("Seats (bus or van), if limited"),
                               validators=[Optional(), NumberRange(min=1, max=5000)])  # fmt: skip
 

@@ -1,12 +1,24 @@
-"""Access rules for delegation pages."""
+"""Access rules for delegation pages.
+
+The join and lead pages are public routes: their secret link is the authorisation, checked by
+the view (`delegation_for_join`, `delegation_for_lead_token`).
+"""
 
 from __future__ import annotations
 
 from flask import abort
 from flask_login import current_user
 
+from coalition.delegations.models import Delegation
 from coalition.events.models import Event, Occurrence
 from coalition.extensions import db
+
+
+def may_start(event: Event, user) -> bool:
+    """Anyone who sees the event, or only the host's organizers when the event says so."""
+    if event.delegations_by_organizers_only:
+        return event.can_manage(user)
+    return True
 
 
 def can_start_delegation(event_id: int, occurrence_id: int, **_kwargs) -> bool:
@@ -16,6 +28,16 @@ def can_start_delegation(event_id: int, occurrence_id: int, **_kwargs) -> bool:
         abort(404)
     if not event.can_view(current_user):
         abort(404)
-    if event.delegations_by_organizers_only:
-        return event.can_manage(current_user)
-    return True
+    return may_start(event, current_user)
+
+
+def is_delegation_lead(delegation_id: int, **_kwargs) -> bool:
+    """A signed-in lead reaches their roster from the event page, without the emailed link."""
+    delegation = db.session.get(Delegation, delegation_id)
+    if delegation is None or delegation.erased_at is not None:
+        abort(404)
+    return (
+        current_user.is_authenticated
+        and delegation.lead_user_id is not None
+        and delegation.lead_user_id == current_user.id
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -23,9 +24,9 @@ from coalition.access import access, public
 from coalition.core.forms import EmptyForm
 from coalition.core.responses import invalid_link, private
 from coalition.delegations import operations as ops
-from coalition.delegations.forms import DelegationForm, MessageForm
-from coalition.delegations.models import TravelMode
-from coalition.delegations.permissions import can_start_delegation
+from coalition.delegations.forms import TRAVEL_LABELS, DelegationForm, MessageForm
+from coalition.delegations.models import Delegation, TravelMode
+from coalition.delegations.permissions import can_start_delegation, is_delegation_lead, may_start
 from coalition.events.models import Event, Occurrence
 from coalition.extensions import db, limiter
 from coalition.mail.operations import queue_email
@@ -60,11 +61,13 @@ def new(event_id: int, occurrence_id: int):
         form.lead_language.data = str(get_locale() or "en")
         if current_user.is_authenticated:
             form.lead_name.data, form.lead_email.data = current_user.name, current_user.email
+    closed = rsvp_ops.closed_reason(occurrence)
     status = 200
     if form.validate_on_submit():
         departure = None
         if form.departure.data:
-            departure = form.departure.data.replace(tzinfo=ZoneInfo(event.timezone))
+            local = form.departure.data.replace(tzinfo=ZoneInfo(event.timezone))
+            departure = local.astimezone(UTC)
         data = ops.DelegationInput(
             name=form.name.data, town=form.town.data, lead_name=form.lead_name.data,
             lead_email=form.lead_email.data, lead_phone=form.lead_phone.data,
@@ -84,11 +87,13 @@ def new(event_id: int, occurrence_id: int):
             status = exc.status
         else:
             db.session.commit()
+            flash(_("Your delegation is started. Share the join link below; this page is your "
+                    "private roster, keep its address to yourself."), "success")  # fmt: skip
             return redirect(url_for("delegations.lead", token=ops.lead_token(delegation)), 303)
     else:
         status = 400 if form.errors else 200
     return render_template("delegations/new.html", form=form, event=event,
-                           occurrence=occurrence), status  # fmt: skip
+                           occurrence=occurrence, closed=closed), status  # fmt: skip
 
 
 @bp.route("/delegations/<int:delegation_id>/join/<secret>", methods=["GET", "POST"])
@@ -129,8 +134,13 @@ def join(delegation_id: int, secret: str):
             return redirect(url_for("rsvps.manage", token=rsvp_ops.manage_token(outcome.rsvp)), 303)
     elif request.method == "POST":
         status = 400
-    return render_template("delegations/join.html", form=form, delegation=delegation,
-                           occurrence=occurrence, event=occurrence.event), status  # fmt: skip
+    seats = None
+    if delegation.seat_limit is not None:
+        seats = max(delegation.seat_limit - ops.members_headcount(delegation), 0)
+    return private((render_template(
+        "delegations/join.html", form=form, delegation=delegation, occurrence=occurrence,
+        event=occurrence.event, seats_left=seats, closed=rsvp_ops.closed_reason(occurrence),
+    ), status))  # fmt: skip
 
 
 def _lead(token: str):
@@ -167,6 +177,7 @@ def lead(token: str):
     return private(render_template(
         "delegations/lead.html", delegation=delegation, members=members, token=token,
         headcount=sum(m.party_size for m in members), join_url=ops.join_url(delegation),
+        lead_url=ops.lead_url(delegation), travel_labels=TRAVEL_LABELS,
         occurrence=delegation.occurrence, event=delegation.occurrence.event,
         button=EmptyForm(), message_form=MessageForm(),
     ))  # fmt: skip
@@ -234,8 +245,38 @@ def message(token: str):
             manage_url=rsvp_ops.manage_url(member),
         )  # fmt: skip
         sent += 1
-    rsvp_ops.record_access(None, delegation.occurrence.event.host_org_id, "message",
+    rsvp_ops.record_access(current_user if current_user.is_authenticated else None,
+                           delegation.occurrence.event.host_org_id, "message",
                            delegation_id=delegation.id, detail=f"{sent} recipients")  # fmt: skip
     db.session.commit()
     flash(_("Message sent to %(n)d people.", n=sent), "success")
     return redirect(url_for("delegations.lead", token=token), 303)
+
+
+@bp.route("/delegations/<int:delegation_id>/roster")
+@access(is_delegation_lead)
+def roster(delegation_id: int):
+    """A signed-in lead's way to the roster from the event page (no emailed link needed)."""
+    delegation = db.session.get(Delegation, delegation_id)
+    return private(redirect(url_for("delegations.lead", token=ops.lead_token(delegation)), 303))
+
+
+@bp.app_template_global()
+def delegations_led_by_me(occurrence) -> set[int]:
+    """Ids of this occurrence's delegations that the signed-in person leads."""
+    if not current_user.is_authenticated:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(Delegation.id).where(
+                Delegation.occurrence_id == occurrence.id,
+                Delegation.lead_user_id == current_user.id,
+            )
+        )
+    )
+
+
+@bp.app_template_global()
+def may_start_delegation(occurrence) -> bool:
+    """Show "start a delegation": the date takes RSVPs and this person may start one."""
+    return rsvp_ops.closed_reason(occurrence) is None and may_start(occurrence.event, current_user)

@@ -1,8 +1,12 @@
 """The organizers' dashboard: counts, who sees the list, export, check-in, messages, audit."""
 
+import csv
+import io
+
 import pytest
 import sqlalchemy as sa
 
+from coalition.dashboard import operations as dashboard_ops
 from coalition.delegations import operations as delegation_ops
 from coalition.events import operations as event_ops
 from coalition.mail.models import OutgoingEmail
@@ -48,14 +52,30 @@ def world(db):
     return event, occurrence, people, base, invitation, utcnow
 
 
-def test_counts_and_roll_ups(client, world):
-    _event, _occurrence, _people, base, *_ = world
+def test_counts_and_roll_ups(client, world, db):
+    _event, occurrence, _people, base, *_ = world
+    # A second delegation from the same town and one from another town, both still empty.
+    for name, town in (("Worcester van", "Worcester"), ("Lowell carpool", "Lowell")):
+        delegation_ops.start(occurrence, delegation_ops.DelegationInput(
+            name=name, town=town, lead_name="Lead", lead_email=f"{town}@example.org"))  # fmt: skip
+    db.session.commit()
+    counts = dashboard_ops.counts(occurrence)
+    assert counts.by_status == {"confirmed": {"rsvps": 2, "people": 5},
+                                "waitlisted": {"rsvps": 1, "people": 2}}  # fmt: skip
+    assert counts.headcount == 5
+    assert counts.by_language == {"es": 2, "en": 3}
+    assert counts.needs == {"interpretation": 0, "childcare": 1, "ride": 1}
+    assert counts.by_town == [("Lowell", 0), ("Worcester", 2)]
+    assert [(d["name"], d["confirmed"]) for d in counts.by_delegation] == [
+        ("Lowell carpool", 0), ("Worcester bus", 2), ("Worcester van", 0)]  # fmt: skip
     client.login("host@example.org")
     body = client.get(f"{base}/attendees").get_data(as_text=True)
     assert "<strong>5</strong> people confirmed / 6" in body
     assert "<strong>2</strong> people waiting" in body
     assert "Worcester bus (Worcester): 2 / 1" in body
+    assert "Worcester: 2" in body and "Lowell: 0" in body
     assert "Español: 2" in body
+    assert "childcare: 1" in body and "rides: 1" in body
     assert "Carla" in body and "dee@example.org" in body
 
 
@@ -88,36 +108,103 @@ def test_sharing_with_a_cosponsor_shows_them_the_list(client, world, db):
 
 
 def test_csv_and_every_view_are_audited(client, world, db):
-    event, _occurrence, _people, base, *_ = world
+    event, occurrence, _people, base, *_ = world
+    dee = db.session.scalar(sa.select(RSVP).where(RSVP.name == "Dee"))
+    dee.name = '=HYPERLINK("http://evil")'
+    db.session.commit()
     client.login("host@example.org")
     client.get(f"{base}/attendees")
     response = client.get(f"{base}/attendees.csv")
-    text = response.data.decode("utf-8-sig")
-    assert "Carla" in text and "carla@example.org" in text
+    assert response.data.startswith(b"\xef\xbb\xbf")
     assert response.headers["Cache-Control"] == "private, no-store"
-    actions = db.session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.id)).all()
-    assert actions == ["view_attendees", "export_csv"]
-    client.logout()
-    client.login("owner@example.org")
-    page = client.get(f"/orgs/{event.host_org.slug}/audit").get_data(as_text=True)
-    assert "export_csv" in page and "host@example.org" in page
-    client.logout()
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[0][:5] == ["Name", "Email", "Phone", "Language", "People"]
+    carla = next(row for row in rows if row[0] == "Carla")
+    assert carla[1:5] == ["carla@example.org", "", "es", "2"]
+    assert carla[9:11] == ["confirmed", "Worcester bus"]
+    assert any(row[0].startswith("'=HYPERLINK") for row in rows)  # not run as a formula
+    entries = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id)).all()
+    assert [e.action for e in entries] == ["view_attendees", "export_csv"]
+    assert {(e.user.email, e.org_id, e.occurrence_id) for e in entries} == {
+        ("host@example.org", event.host_org_id, occurrence.id)
+    }
+
+
+def test_audit_page_for_owners_and_admins(client, world, db):
+    event, _occurrence, _people, base, *_ = world
     client.login("host@example.org")
+    client.get(f"{base}/attendees.csv")
     assert client.get(f"/orgs/{event.host_org.slug}/audit").status_code == 403
+    client.logout()
+    for email in ("owner@example.org", "admin@example.org"):
+        client.login(email)
+        page = client.get(f"/orgs/{event.host_org.slug}/audit").get_data(as_text=True)
+        assert "Exported the attendee list (CSV)" in page and "host@example.org" in page
+        assert event.title in page  # which date
+        client.logout()
+
+
+def test_audit_page_is_newest_first_and_paginated(client, world, db):
+    event, occurrence, people, *_ = world
+    for n in range(60):
+        rsvp_ops.record_access(people["organizer"], event.host_org_id, "view_attendees",
+                               occurrence_id=occurrence.id, detail=f"look {n}")  # fmt: skip
+    db.session.commit()
+    client.login("owner@example.org")
+    first = client.get(f"/orgs/{event.host_org.slug}/audit").get_data(as_text=True)
+    assert first.index("look 59") < first.index("look 58")
+    assert "look 9<" not in first and "Page 1 of 2" in first
+    second = client.get(f"/orgs/{event.host_org.slug}/audit?page=2").get_data(as_text=True)
+    assert "look 9<" in second and "look 59" not in second
 
 
 def test_check_in_and_walk_in(client, world, db):
     _event, occurrence, _people, base, *_ = world
     client.login("host@example.org")
+    page = client.get(f"{base}/checkin").get_data(as_text=True)
+    assert "Tap to check in" in page and 'type="search"' in page
     dee = db.session.scalar(sa.select(RSVP).where(RSVP.name == "Dee"))
     assert client.submit(f"{base}/checkin/{dee.id}", page=f"{base}/checkin").status_code == 302
     db.session.refresh(dee)
     assert dee.checked_in_at is not None
+    assert dashboard_ops.counts(occurrence).checked_in == 3
+    # Tapping again undoes a mistaken check-in.
+    client.submit(f"{base}/checkin/{dee.id}", page=f"{base}/checkin")
+    db.session.refresh(dee)
+    assert dee.checked_in_at is None
     response = client.submit(f"{base}/walk-in", {"name": "Walk In", "phone": "", "party_size": "2"},
                              page=f"{base}/checkin")  # fmt: skip
     assert response.status_code == 302
+    # Capacity is 6 and 5 were confirmed: the walk-in is counted past it (they are here).
     assert rsvp_ops.confirmed_headcount(occurrence.id) == 7
+    walk_in = db.session.scalar(sa.select(RSVP).where(RSVP.name == "Walk In"))
+    assert walk_in.is_walk_in and walk_in.checked_in_at is not None
     assert "Walk In" in client.get(f"{base}/checkin?q=walk").get_data(as_text=True)
+    assert "Dee" not in client.get(f"{base}/checkin?q=walk").get_data(as_text=True)
+    actions = db.session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.id)).all()
+    assert actions.count("check_in") == 3 and "view_attendees" in actions
+
+
+def test_walk_in_with_the_phone_of_a_waitlisted_rsvp_confirms_it(client, world, db):
+    _event, occurrence, _people, base, *_ = world
+    client.login("host@example.org")
+    response = client.submit(f"{base}/walk-in",
+                             {"name": "Eli", "phone": "617 555 0111", "party_size": "2"},
+                             page=f"{base}/checkin")  # fmt: skip
+    assert response.status_code == 302
+    eli = db.session.scalars(sa.select(RSVP).where(RSVP.phone == "+16175550111")).one()
+    assert eli.status == "confirmed" and eli.checked_in_at is not None
+    assert rsvp_ops.confirmed_headcount(occurrence.id) == 7
+
+
+def test_walk_in_without_a_name_is_refused(client, world, db):
+    _event, occurrence, _people, base, *_ = world
+    client.login("host@example.org")
+    response = client.submit(f"{base}/walk-in", {"name": "", "party_size": "1"},
+                             page=f"{base}/checkin")  # fmt: skip
+    assert response.status_code == 400
+    assert rsvp_ops.confirmed_headcount(occurrence.id) == 5
 
 
 def test_message_to_confirmed_in_each_language(client, world, db):
@@ -145,17 +232,70 @@ def test_message_to_confirmed_in_each_language(client, world, db):
     assert rows == {"carla@example.org": "Traigan agua", "dee@example.org": "Bring water"}
 
 
+def test_message_falls_back_to_the_primary_language(client, db):
+    host = OrganizationFactory()
+    organizer = member_of(host, OrgRole.organizer, email="host@example.org")
+    event = make_event(host, by=organizer, primary_language="ht",
+                       texts={"ht": ("Rasanbleman", "Vini")})  # fmt: skip
+    occurrence = event.occurrences[0]
+    for name, language in (("Jean", "ht"), ("Ana", "es"), ("Vo", "vi")):
+        rsvp_ops.submit(occurrence, rsvp_ops.RSVPInput(name=name, email=f"{name}@example.org",
+                                                       language=language))  # fmt: skip
+    db.session.commit()
+    base = f"/events/{event.id}/occurrences/{occurrence.id}"
+    client.login("host@example.org")
+    form = client.get(f"{base}/message").get_data(as_text=True)
+    assert 'name="subject_ht"' in form and 'name="subject_es"' in form
+    data = {"audience": "all", "subject_ht": "Dlo", "body_ht": "Pote dlo",
+            "subject_en": "Water", "body_en": "Bring water"}  # fmt: skip
+    response = client.submit(f"{base}/message", data, page=f"{base}/message")
+    assert response.status_code == 302
+    rows = dict(db.session.execute(sa.select(OutgoingEmail.recipient, OutgoingEmail.subject).where(
+        OutgoingEmail.kind == "organizer_message")).all())  # fmt: skip
+    # Nobody wrote Spanish or Vietnamese: those get the event's primary language, not English.
+    assert rows == {"jean@example.org": "Dlo", "ana@example.org": "Dlo", "vo@example.org": "Dlo"}
+
+
+def test_message_to_one_delegation_and_half_written_versions(client, world, db):
+    _event, _occurrence, _people, base, *_ = world
+    client.login("host@example.org")
+    delegation_id = db.session.scalar(sa.select(RSVP.delegation_id).where(RSVP.name == "Carla"))
+    half = client.submit(f"{base}/message", {"audience": "all", "subject_en": "Only a subject"},
+                         page=f"{base}/message")  # fmt: skip
+    assert half.status_code == 400 and "Write both a subject and a message" in half.text
+    empty = client.submit(f"{base}/message", {"audience": "all"}, page=f"{base}/message")
+    assert empty.status_code == 400 and "at least one language" in empty.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutgoingEmail).where(
+        OutgoingEmail.kind == "organizer_message")) == 0  # fmt: skip
+    response = client.submit(f"{base}/message", {"audience": f"delegation-{delegation_id}",
+                             "subject_en": "Bus at 7", "body_en": "Be early"},
+                             page=f"{base}/message")  # fmt: skip
+    assert response.status_code == 302
+    assert db.session.scalars(sa.select(OutgoingEmail.recipient).where(
+        OutgoingEmail.kind == "organizer_message")).all() == ["carla@example.org"]  # fmt: skip
+    entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "message")).one()
+    assert entry.detail.endswith("1 recipients")
+
+
 def test_dashboard_queries_are_bounded(client, world, db, queries):
     _event, occurrence, _people, base, *_ = world
+    bus = db.session.scalar(sa.select(RSVP.delegation_id).where(RSVP.name == "Carla"))
+
+    def add(n: int) -> None:
+        for i in range(n):
+            db.session.add(RSVP(occurrence=occurrence, name=f"P{i}", email=f"p{i}-{n}@example.org",
+                                status=("confirmed", "waitlisted", "cancelled")[i % 3],
+                                delegation_id=bus if i % 2 else None,
+                                needs_ride=bool(i % 4)))  # fmt: skip
+        db.session.commit()
+
     client.login("host@example.org")
+    add(7)  # 10 RSVPs
     with queries() as small:
-        client.get(f"{base}/attendees")
-    for n in range(40):
-        db.session.add(RSVP(occurrence=occurrence, name=f"P{n}", email=f"x{n}@example.org",
-                            status="waitlisted"))  # fmt: skip
-    db.session.commit()
+        assert client.get(f"{base}/attendees").status_code == 200
+    add(50)  # 60 RSVPs
     with queries() as large:
-        client.get(f"{base}/attendees")
+        assert "P49" in client.get(f"{base}/attendees").text
     from collections import Counter
 
     extra = Counter(large) - Counter(small)

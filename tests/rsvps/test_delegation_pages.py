@@ -1,10 +1,15 @@
 """Delegation pages: start, join up to the seat limit, the lead's private roster."""
 
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 
 from coalition.delegations.models import Delegation
+from coalition.events.models import EventStatus
+from coalition.mail.models import OutgoingEmail
 from coalition.orgs.models import OrgRole
-from coalition.rsvps.models import AuditEntry
+from coalition.rsvps.models import RSVP, AuditEntry
+from coalition.rsvps.operations import confirmed_headcount
 from tests.factories import UserFactory, make_event, member_of
 
 
@@ -72,8 +77,6 @@ def test_closed_delegation_refuses_and_message_reaches_members(client, db, make_
     sent = client.submit(f"{lead_url}/message", {"subject": "Bus at 7", "body": "Be early"},
                          page=lead_url)  # fmt: skip
     assert sent.status_code == 303
-    from coalition.mail.models import OutgoingEmail
-
     assert db.session.scalars(
         sa.select(OutgoingEmail.recipient).where(OutgoingEmail.kind == "delegation_message")
     ).all() == ["m1@example.org"]
@@ -92,3 +95,127 @@ def test_organizers_only_setting(client, db):
     member_of(event.host_org, OrgRole.organizer, email="org@example.org")
     client.login("org@example.org")
     assert client.get(url).status_code == 200
+
+
+def test_start_shows_both_links_and_emails_them_to_the_lead(client, db):
+    event = make_event(title="May Day march")
+    response = _start(client, event, departure="2027-05-01T07:30")
+    lead_url = response.headers["Location"]
+    page = client.get(lead_url)
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    delegation = db.session.scalar(sa.select(Delegation))
+    body = page.get_data(as_text=True)
+    assert "delegation is started" in body
+    assert f"/delegations/{delegation.id}/join/{delegation.join_secret}" in body
+    assert lead_url.split("/delegations/lead/")[1] in body
+    # 7:30 in Boston (EDT) is 11:30 UTC.
+    assert delegation.departure_at == datetime(2027, 5, 1, 11, 30, tzinfo=UTC)
+    email = db.session.scalars(
+        sa.select(OutgoingEmail).where(OutgoingEmail.kind == "delegation_started")
+    ).one()
+    assert email.recipient == "rosa@example.org"
+    assert delegation.join_secret in email.body_text and "/delegations/lead/" in email.body_text
+
+
+def test_members_count_in_the_event_and_the_lead_removes_one(client, db, make_client):
+    event = make_event()
+    lead_url = _start(client, event, seat_limit="").headers["Location"]
+    delegation = db.session.scalar(sa.select(Delegation))
+    join_url = f"/delegations/{delegation.id}/join/{delegation.join_secret}"
+    _join(make_client(), join_url, 1, "3")
+    _join(make_client(), join_url, 2, "1")
+    assert confirmed_headcount(event.occurrences[0].id) == 4
+    member = db.session.scalar(sa.select(RSVP).where(RSVP.name == "Member 1"))
+    removed = client.submit(f"{lead_url}/members/{member.id}/remove", page=lead_url)
+    assert removed.status_code == 303
+    db.session.refresh(member)
+    assert member.status == "cancelled" and member.delegation_id is None
+    assert confirmed_headcount(event.occurrences[0].id) == 1
+    roster = client.get(lead_url).get_data(as_text=True)
+    assert "Member 2" in roster and "Member 1" not in roster
+
+
+def test_closed_delegation_and_full_seats_speak_the_persons_language(client, db, make_client):
+    event = make_event()
+    _start(client, event, seat_limit="1")
+    delegation = db.session.scalar(sa.select(Delegation))
+    join_url = f"/delegations/{delegation.id}/join/{delegation.join_secret}"
+    spanish = make_client()
+    spanish.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es"
+    full = _join(spanish, join_url, 1, "2")
+    assert full.status_code == 409
+    assert "A la delegación le quedan 1 lugares." in full.get_data(as_text=True)
+    delegation.is_closed = True
+    db.session.commit()
+    closed = _join(spanish, join_url, 1, "1")
+    assert closed.status_code == 409
+    assert "Esta delegación está cerrada." in closed.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RSVP)) == 0
+
+
+def test_message_to_members_is_audited_and_skips_phone_only_members(client, db, make_client):
+    event = make_event()
+    lead_url = _start(client, event, seat_limit="").headers["Location"]
+    delegation = db.session.scalar(sa.select(Delegation))
+    join_url = f"/delegations/{delegation.id}/join/{delegation.join_secret}"
+    _join(make_client(), join_url, 1)
+    _join(make_client(), join_url, 2)
+    phone_only = {"name": "Phone", "email": "", "phone": "617 555 0100", "language": "es",
+                  "party_size": "1"}  # fmt: skip
+    assert make_client().submit(join_url, phone_only, page=join_url).status_code == 303
+    client.submit(f"{lead_url}/message", {"subject": "Bus", "body": "At 7"}, page=lead_url)
+    recipients = db.session.scalars(
+        sa.select(OutgoingEmail.recipient).where(OutgoingEmail.kind == "delegation_message")
+    ).all()
+    assert sorted(recipients) == ["m1@example.org", "m2@example.org"]
+    entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "message")).one()
+    assert entry.delegation_id == delegation.id and entry.org_id == event.host_org_id
+
+
+def test_public_list_names_no_member_and_a_signed_in_lead_reaches_the_roster(client, db):
+    event = make_event()
+    UserFactory(email="lead@example.org", name="Rosa Lead")
+    client.login("lead@example.org")
+    _start(client, event, lead_name="Rosa Lead", lead_email="lead@example.org")
+    delegation = db.session.scalar(sa.select(Delegation))
+    join_url = f"/delegations/{delegation.id}/join/{delegation.join_secret}"
+    client.logout()
+    _join(client, join_url, 7, "2")
+    page = client.get(f"/events/{event.id}").get_data(as_text=True)
+    assert "Worcester delegation" in page and "Worcester · 2 coming" in page
+    for private in ("Member 7", "m7@example.org", "Rosa Lead", "lead@example.org",
+                    delegation.join_secret, "/roster"):  # fmt: skip
+        assert private not in page
+    client.login("lead@example.org")
+    page = client.get(f"/events/{event.id}").get_data(as_text=True)
+    roster_link = f"/delegations/{delegation.id}/roster"
+    assert roster_link in page
+    response = client.get(roster_link)
+    assert response.status_code == 303
+    assert "Member 7" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def _delegations_section(page: str) -> str:
+    start = page.find('id="delegations-heading"')
+    return "" if start < 0 else page[start : page.index("</section>", start)]
+
+
+def test_start_link_only_where_one_may_start(client, db):
+    open_event = make_event()
+    page = client.get(f"/events/{open_event.id}").get_data(as_text=True)
+    assert "/delegations/new" in _delegations_section(page)
+    only = make_event(delegations_by_organizers_only=True)
+    url = f"/events/{only.id}/occurrences/{only.occurrences[0].id}/delegations/new"
+    page = client.get(f"/events/{only.id}").get_data(as_text=True)
+    assert url not in _delegations_section(page)
+    member_of(only.host_org, OrgRole.organizer, email="org@example.org")
+    client.login("org@example.org")
+    page = client.get(f"/events/{only.id}").get_data(as_text=True)
+    assert url in _delegations_section(page)
+
+
+def test_cannot_start_for_a_cancelled_event(client, db):
+    event = make_event(status=EventStatus.cancelled)
+    response = _start(client, event)
+    assert response.status_code == 409
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Delegation)) == 0

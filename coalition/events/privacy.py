@@ -1,30 +1,43 @@
-"""Who may see where an event happens. Every page, feed and email asks here."""
+"""Who may see where an event happens. Every page, feed and email asks here.
+
+Attendees include undocumented people: a place that is not public (shared with confirmed
+attendees, or announced N hours before the start) must not reach anyone else in any form, not
+even the city, a map link or coordinates.
+"""
 
 from __future__ import annotations
 
 from coalition.events.models import Event, Occurrence
 
 
-def location_for(event: Event, occurrence: Occurrence | None, user) -> dict | None:
-    """The place of `occurrence` as `user` may see it, or None.
-
-    Public places are shown to all; a place hidden until N hours before is shown from then on;
-    an attendees-only place is shown to confirmed attendees; the hosts always see it.
-    """
+def may_see_location(event: Event, occurrence: Occurrence | None, user) -> bool:
+    """Public places are shown to all; a place hidden until N hours before is shown from then
+    on; an attendees-only place is shown to confirmed attendees; the hosts always see it."""
     from coalition.rsvps.operations import is_confirmed_attendee
 
-    allowed = (
+    return (
         event.location_is_public(occurrence)
         or event.can_manage(user)
         or (occurrence is not None and is_confirmed_attendee(user, occurrence))
     )
-    if not allowed:
+
+
+def location_for(event: Event, occurrence: Occurrence | None, user) -> dict | None:
+    """The place of `occurrence` (its own when changed, else the event's) as `user` may see it,
+    or None when it must stay hidden from them."""
+    if not may_see_location(event, occurrence, user):
         return None
-    source = occurrence if occurrence is not None else None
+    if occurrence is not None:
+        venue, address = occurrence.effective_venue, occurrence.effective_address
+        city, map_url = occurrence.effective_city, occurrence.effective_map_url
+    else:
+        venue, address, city, map_url = event.venue, event.address, event.city, event.map_url
     return {
-        "venue": source.effective_venue if source else event.venue,
-        "address": source.effective_address if source else event.address,
-        "city": source.effective_city if source else event.city,
-        "map_url": source.effective_map_url if source else event.map_url,
+        "venue": venue,
+        "address": address,
+        "city": city,
+        "map_url": map_url,
         "online_url": event.online_url,
+        "latitude": event.latitude,
+        "longitude": event.longitude,
     }

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import calendar as calendar_module
-from collections import OrderedDict
 from datetime import date, timedelta
-from itertools import groupby
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, g, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -19,7 +18,14 @@ from coalition.core.errors import action_refused
 from coalition.db import utcnow
 from coalition.events.models import Event, EventCosponsor, EventType, Occurrence
 from coalition.events.privacy import location_for
-from coalition.events.queries import CalendarFilters, FilterError, occurrences_query, parse_filters
+from coalition.events.queries import (
+    MAX_YEAR,
+    MIN_YEAR,
+    CalendarFilters,
+    FilterError,
+    occurrences_query,
+    parse_filters,
+)
 from coalition.extensions import db
 from coalition.languages import CONTENT_LANGUAGES
 from coalition.orgs.models import Organization, OrgStatus
@@ -28,36 +34,56 @@ from coalition.urls import external_url
 bp = Blueprint("events", __name__)
 
 PER_PAGE = 25
+#: Beyond this a page number is a typo (and a huge OFFSET overflows the database's integers).
+MAX_PAGE = 10_000
 
 
 def _zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["COALITION_TIMEZONE"])
 
 
-def _filter_choices() -> dict:
+def _filter_choices() -> dict[str, list[tuple[str, str, str | None]]]:
+    """Checkbox options of the filter form: (value, label, language of the label)."""
+    locale = str(get_locale() or "en")
+    types = db.session.scalars(
+        sa.select(EventType).where(EventType.is_active.is_(True)).order_by(EventType.position)
+    )
+    orgs = db.session.scalars(
+        sa.select(Organization)
+        .where(Organization.status == OrgStatus.active)
+        .order_by(sa.func.lower(Organization.name))
+    )
     return {
-        "types": db.session.scalars(
-            sa.select(EventType).where(EventType.is_active.is_(True)).order_by(EventType.position)
-        ).all(),
-        "orgs": db.session.scalars(
-            sa.select(Organization)
-            .where(Organization.status == OrgStatus.active)
-            .order_by(sa.func.lower(Organization.name))
-        ).all(),
-        "languages": CONTENT_LANGUAGES,
+        "types": [(t.slug, t.name(locale), None) for t in types],
+        "orgs": [(o.slug, o.name, None) for o in orgs],
+        "languages": [(code, name, code) for code, name in CONTENT_LANGUAGES.items()],
     }
 
 
 def _feed_url(filters: CalendarFilters) -> str:
-    return external_url("feeds.calendar", **filters.to_args().to_dict(flat=False))
+    return external_url("feeds.calendar", **_link_args(filters))
 
 
-def _by_day(occurrences: list[Occurrence]) -> OrderedDict:
-    """Occurrences grouped by their local date (each in its event's zone)."""
-    grouped: OrderedDict = OrderedDict()
-    for day, items in groupby(occurrences, key=lambda o: o.local_start.date()):
-        grouped.setdefault(day, []).extend(items)
-    return grouped
+def _link_args(filters: CalendarFilters) -> dict[str, list[str]]:
+    """The filters as `url_for` values, repeatable ones kept whole (`**MultiDict` keeps only the
+    first value of each name)."""
+    return filters.to_args().to_dict(flat=False)
+
+
+def _by_day(occurrences: list[Occurrence], *, newest_first: bool = False) -> dict:
+    """Occurrences grouped by their local date, each in its event's zone.
+
+    Rows come ordered by UTC start, so events in different zones may interleave their local
+    dates; each day keeps its rows in order and the days are sorted.
+    """
+    grouped: dict[date, list[Occurrence]] = {}
+    for occurrence in occurrences:
+        grouped.setdefault(occurrence.local_start.date(), []).append(occurrence)
+    return dict(sorted(grouped.items(), reverse=newest_first))
+
+
+def _page_number() -> int:
+    return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
 
 
 def _parse_or_none():
@@ -77,8 +103,7 @@ def calendar():
     query = occurrences_query(
         filters, user=current_user, zone=_zone(), after=None if filters.start else utcnow()
     )
-    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
-                       error_out=False)  # fmt: skip
+    page = db.paginate(query, page=_page_number(), per_page=PER_PAGE, error_out=False)
     return render_template(
         "events/public/calendar.html",
         days=_by_day(page.items),
@@ -86,7 +111,7 @@ def calendar():
         filters=filters,
         choices=_filter_choices(),
         feed_url=_feed_url(filters),
-        args=filters.to_args(),
+        args=_link_args(filters),
     )
 
 
@@ -100,15 +125,14 @@ def past():
     query = occurrences_query(
         filters, user=current_user, zone=_zone(), before=utcnow(), descending=True
     )
-    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
-                       error_out=False)  # fmt: skip
+    page = db.paginate(query, page=_page_number(), per_page=PER_PAGE, error_out=False)
     return render_template(
         "events/public/past.html",
-        days=_by_day(page.items),
+        days=_by_day(page.items, newest_first=True),
         page=page,
         filters=filters,
         choices=_filter_choices(),
-        args=filters.to_args(),
+        args=_link_args(filters),
     )
 
 
@@ -123,6 +147,8 @@ def month():
     try:
         year = request.args.get("year", today.year, type=int)
         month_number = request.args.get("month", today.month, type=int)
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            raise ValueError(year)
         first = date(year, month_number, 1)
     except ValueError:
         return action_refused(_("Choose a valid year and month."), 400)
@@ -145,22 +171,31 @@ def month():
         today=today,
         filters=filters,
         choices=_filter_choices(),
-        args=filters.to_args(),
+        args=_link_args(filters),
         feed_url=_feed_url(filters),
+        keep={"year": first.year, "month": first.month},
     )
 
 
 def _viewable(event_id: int) -> Event:
+    """The event for the URL with its texts and co-sponsors, cached for the request; 404 when
+    this visitor may not see it (drafts, pending, members-only, suspended host)."""
+    cached = g.get("public_event")
+    if cached is not None and cached.id == event_id:
+        return cached
     event = db.session.scalar(
         sa.select(Event)
         .where(Event.id == event_id)
         .options(
             selectinload(Event.translations),
+            selectinload(Event.type),
+            selectinload(Event.host_org),
             selectinload(Event.cosponsors).selectinload(EventCosponsor.org),
         )
     )
     if event is None or not event.can_view(current_user):
         abort(404)
+    g.public_event = event
     return event
 
 
@@ -170,8 +205,37 @@ def can_view_event(event_id: int, **_kwargs) -> bool:
 
 
 def _upcoming(event: Event, limit: int = 12) -> list[Occurrence]:
-    now = utcnow()
-    return [o for o in event.occurrences if o.end_at >= now][:limit]
+    """The next dates of the event (those not yet over), in one query."""
+    return list(
+        db.session.scalars(
+            sa.select(Occurrence)
+            .where(Occurrence.event_id == event.id, Occurrence.end_at >= utcnow())
+            .order_by(Occurrence.start_at, Occurrence.id)
+            .limit(limit)
+        )
+    )
+
+
+def _last(event: Event) -> Occurrence | None:
+    return db.session.scalar(
+        sa.select(Occurrence)
+        .where(Occurrence.event_id == event.id)
+        .order_by(Occurrence.start_at.desc(), Occurrence.id.desc())
+        .limit(1)
+    )
+
+
+def _render_event(event: Event, occurrence: Occurrence | None, upcoming, **context):
+    return render_template(
+        "events/public/show.html",
+        event=event,
+        occurrence=occurrence,
+        upcoming=upcoming,
+        location=location_for(event, occurrence, current_user),
+        can_manage=event.can_manage(current_user),
+        feed_url=external_url("feeds.event", event_id=event.id),
+        **context,
+    )
 
 
 @bp.route("/events/<int:event_id>")
@@ -180,16 +244,8 @@ def show(event_id: int):
     """Everything about an event; for a series, its next dates."""
     event = _viewable(event_id)
     upcoming = _upcoming(event)
-    featured = upcoming[0] if upcoming else (event.occurrences[-1] if event.occurrences else None)
-    return render_template(
-        "events/public/show.html",
-        event=event,
-        occurrence=featured,
-        upcoming=upcoming,
-        location=location_for(event, featured, current_user),
-        can_manage=event.can_manage(current_user),
-        feed_url=external_url("feeds.event", event_id=event.id),
-    )
+    featured = upcoming[0] if upcoming else _last(event)
+    return _render_event(event, featured, upcoming)
 
 
 @bp.route("/events/<int:event_id>/occurrences/<int:occurrence_id>")
@@ -200,16 +256,8 @@ def occurrence(event_id: int, occurrence_id: int):
     occurrence = db.session.get(Occurrence, occurrence_id)
     if occurrence is None or occurrence.event_id != event.id:
         abort(404)
-    return render_template(
-        "events/public/show.html",
-        event=event,
-        occurrence=occurrence,
-        upcoming=_upcoming(event) if event.is_recurring else [],
-        location=location_for(event, occurrence, current_user),
-        can_manage=event.can_manage(current_user),
-        feed_url=external_url("feeds.event", event_id=event.id),
-        single_date=True,
-    )
+    upcoming = _upcoming(event) if event.is_recurring else []
+    return _render_event(event, occurrence, upcoming, single_date=True)
 
 
 def upcoming_for_home(limit: int = 8) -> list[Occurrence]:
@@ -218,6 +266,6 @@ def upcoming_for_home(limit: int = 8) -> list[Occurrence]:
 
 
 def upcoming_for_org(org: Organization, limit: int = 10) -> list[Occurrence]:
-    filters = CalendarFilters(orgs=[org.slug], org_ids=[org.id])
+    filters = CalendarFilters(org_ids=[org.id])
     query = occurrences_query(filters, user=current_user, zone=_zone(), after=utcnow())
     return list(db.session.scalars(query.limit(limit)))

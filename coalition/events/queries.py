@@ -72,14 +72,21 @@ class CalendarFilters:
         return MultiDict(args)
 
 
+#: Dates outside these years are typos (and would overflow date arithmetic).
+MIN_YEAR, MAX_YEAR = 1900, 2199
+
+
 def _date_arg(args: MultiDict, name: str) -> date | None:
     value = (args.get(name) or "").strip()
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError as exc:
         raise FilterError(_l("%(name)s must be a date like 2026-05-01.", name=name)) from exc
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise FilterError(_l("%(name)s must be a date like 2026-05-01.", name=name))
+    return day
 
 
 def parse_filters(args: MultiDict) -> CalendarFilters:
@@ -88,6 +95,11 @@ def parse_filters(args: MultiDict) -> CalendarFilters:
     Unknown types, organizations or languages raise FilterError: a typo must not silently give
     an empty calendar.
     """
+    if any("\x00" in value for _name, value in args.items(multi=True)):
+        # PostgreSQL refuses NUL in text: answer 400 rather than fail in the query.
+        raise FilterError(
+            _l("The request could not be understood. Check what you entered and try again.")
+        )
     filters = CalendarFilters(
         types=[v for v in args.getlist("type") if v],
         orgs=[v for v in args.getlist("org") if v],

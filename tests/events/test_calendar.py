@@ -1,5 +1,6 @@
 """The public calendar: grouping, filters, pagination, zones, what is never listed."""
 
+import re
 from datetime import date, time
 
 import pytest
@@ -73,12 +74,70 @@ def test_org_filter_includes_cosponsored_events(client, db):
 
 
 @pytest.mark.parametrize(
-    "query",
-    ["type=picnic", "org=nobody", "lang=xx", "from=soon", "page=1&to=2020-01-01&from=2021-01-01"],
+    ("query", "message"),
+    [
+        ("type=picnic", "Unknown event type: picnic"),
+        ("type=rally&type=picnic", "Unknown event type: picnic"),
+        ("org=nobody", "Unknown organization: nobody"),
+        ("lang=xx", "Unknown language: xx"),
+        ("from=soon", "from must be a date like 2026-05-01."),
+        ("to=9999-12-31", "to must be a date like 2026-05-01."),
+        ("page=1&to=2020-01-01&from=2021-01-01", "The end date must not be before the start date."),
+        ("q=" + "x" * 101, "Search for at most 100 characters."),
+        ("q=a%00b", "The request could not be understood."),
+    ],
 )
-def test_bad_filters_are_a_400_with_a_message(client, db, query):
-    response = client.get(f"/calendar?{query}")
+@pytest.mark.parametrize("path", ["/calendar", "/calendar/past", "/calendar/month"])
+def test_bad_filters_are_a_400_with_a_message(client, db, path, query, message):
+    make_event()  # the default types exist
+    response = client.get(f"{path}?{query}")
     assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", ["year=1&month=1", "year=9999&month=12", "year=2027&month=13"])
+def test_month_out_of_range_is_a_400(client, db, query):
+    response = client.get(f"/calendar/month?{query}")
+    assert response.status_code == 400
+    assert "Choose a valid year and month." in response.get_data(as_text=True)
+
+
+def test_repeatable_filters(client, db):
+    one, two, three = OrganizationFactory(), OrganizationFactory(), OrganizationFactory()
+    make_event(one, title="Creole forum", languages=["ht"], city="Brockton")
+    make_event(two, title="Portuguese class", languages=["pt"], city="Framingham")
+    make_event(three, title="English meeting", languages=["en"], city="Lowell")
+    shown = {
+        f"org={one.slug}&org={two.slug}": ["Creole forum", "Portuguese class"],
+        "lang=ht&lang=pt": ["Creole forum", "Portuguese class"],
+        "city=Brockton&city=framingham": ["Creole forum", "Portuguese class"],
+    }
+    for query, titles in shown.items():
+        body = _page(client, f"/calendar?{query}")
+        for title in titles:
+            assert title in body, (query, title)
+        assert "English meeting" not in body, query
+
+
+def test_filter_form_shows_the_chosen_filters(client, db):
+    make_event()
+    body = _page(client, "/calendar?type=vigil&type=march&lang=es&city=Lynn&city=Salem&q=bus")
+    for value in ("vigil", "march"):
+        assert re.search(rf'name="type" value="{value}" checked', body)
+    assert not re.search(r'name="type" value="rally" checked', body)
+    assert re.search(r'name="lang" value="es" checked', body)
+    assert 'name="city" type="text" value="Lynn"' in body
+    assert 'name="city" type="text" value="Salem"' in body
+    assert 'name="q" type="search" value="bus"' in body
+    form = re.search(r'<form method="get".*?</form>', body, re.S).group(0)
+    for input_id in re.findall(r'<input [^>]*id="([^"]+)"', form):  # every input has its label
+        assert f'for="{input_id}"' in form, input_id
+
+
+def test_subscribe_link_carries_the_same_filters(client, db):
+    make_event()
+    body = _page(client, "/calendar?type=vigil&type=march&lang=es")
+    assert "/calendar.ics?type=vigil&amp;type=march&amp;lang=es" in body
 
 
 def test_pagination(client, db):
@@ -90,6 +149,35 @@ def test_pagination(client, db):
     second = _page(client, "/calendar?page=2")
     assert first.count('class="card event-card') == 25
     assert second.count('class="card event-card') == 5
+    titles = set(re.findall(r"Meeting \d\d", first)) | set(re.findall(r"Meeting \d\d", second))
+    assert len(titles) == 30
+    assert 'href="/calendar?page=2"' in first
+    assert _page(client, "/calendar?page=99999999999999999999").count("event-card") == 0
+
+
+def test_page_links_keep_repeated_filters(client, db):
+    org = OrganizationFactory()
+    for n in range(26):
+        make_event(org, title=f"Vigil {n:02d}", type_slug="vigil" if n % 2 else "march",
+                   start_date=date(2027, 2, 1 + n))  # fmt: skip
+    body = _page(client, "/calendar?type=vigil&type=march")
+    assert "page=2&amp;type=vigil&amp;type=march" in body
+    nav = _page(client, "/calendar/month?year=2027&month=2&type=vigil&type=march")
+    assert "year=2027&amp;month=1&amp;type=vigil&amp;type=march" in nav
+    assert "year=2027&amp;month=3&amp;type=vigil&amp;type=march" in nav
+
+
+def test_days_in_order_when_zones_interleave(client, db):
+    # 10 PM in Los Angeles on the 14th is later (in UTC) than 12:30 AM in New York on the 15th.
+    west = {"timezone": "America/Los_Angeles", "start_date": date(2027, 1, 14)}
+    make_event(title="West coast vigil", start_time=time(22, 0), end_time=time(23, 0), **west)
+    make_event(title="Midnight rally", start_date=date(2027, 1, 15), start_time=time(0, 30),
+               end_time=time(1, 30))  # fmt: skip
+    body = _page(client, "/calendar")
+    assert body.index("Thursday, January 14, 2027") < body.index("West coast vigil")
+    assert body.index("West coast vigil") < body.index("Friday, January 15, 2027")
+    assert body.index("Friday, January 15, 2027") < body.index("Midnight rally")
+    assert "PST" in body
 
 
 def test_never_listed(client, db):

@@ -2,40 +2,61 @@
 
 from datetime import date, time
 
+from coalition.events import operations as ops
 from coalition.events.recurrence import Frequency, RecurrenceSpec
 from tests.factories import OrganizationFactory, make_event
 
 
 def _seed(db, orgs, count: int, start: int) -> None:
+    """`count` events, one in four of them a weekly series, some co-sponsored and translated."""
     for n in range(start, start + count):
         org = orgs[n % len(orgs)]
         recurrence = RecurrenceSpec(Frequency.weekly, count=6) if n % 4 == 0 else None
-        make_event(org, title=f"Event {n}", start_date=date(2027, 1 + n % 12, 1 + n % 27),
-                   start_time=time(10, 0), end_time=time(12, 0),
-                   recurrence=recurrence)  # fmt: skip
+        texts = {"en": (f"Event {n}", "About it"), "es": (f"Evento {n}", "Sobre esto")}
+        event = make_event(org, texts=texts, start_date=date(2027, 1 + n % 12, 1 + n % 27),
+                           start_time=time(10, 0), end_time=time(12, 0),
+                           recurrence=recurrence)  # fmt: skip
+        if n % 5 == 0:
+            partner = orgs[(n + 1) % len(orgs)]
+            ops.respond_to_cosponsorship(ops.invite_cosponsor(event, partner), accept=True)
+            db.session.commit()
 
 
 def _count(client, queries, url) -> int:
     with queries() as statements:
-        assert client.get(url).status_code == 200
+        assert client.get(url).status_code == 200, url
     return len(statements)
 
 
-def test_calendar_and_month_queries_do_not_grow_with_events(client, db, queries):
+def test_listing_queries_do_not_grow_with_events(client, db, queries):
     orgs = [OrganizationFactory() for _ in range(4)]
-    _seed(db, orgs, 40, 0)
-    urls = ["/calendar", "/calendar/month?year=2027&month=3", "/calendar/past", "/"]
+    _seed(db, orgs, 60, 0)  # 15 of them recurring
+    urls = [
+        "/calendar",
+        "/calendar?page=2",
+        "/calendar?type=rally&lang=es",
+        "/calendar/month?year=2027&month=3",
+        "/calendar/past",
+        "/",
+        f"/orgs/{orgs[0].slug}",
+    ]
     small = {url: _count(client, queries, url) for url in urls}
-    _seed(db, orgs, 80, 40)
+    _seed(db, orgs, 60, 60)
     large = {url: _count(client, queries, url) for url in urls}
     assert large == small
     assert max(large.values()) <= 20
 
 
 def test_event_page_queries_are_bounded(client, db, queries):
-    series = make_event(recurrence=RecurrenceSpec(Frequency.weekly, count=40))
+    short = make_event(recurrence=RecurrenceSpec(Frequency.weekly, count=3))
+    long = make_event(recurrence=RecurrenceSpec(Frequency.weekly, count=60))
     single = make_event(title="One-off")
-    assert _count(client, queries, f"/events/{series.id}") <= 20
-    assert _count(client, queries, f"/events/{series.id}") == _count(
-        client, queries, f"/events/{single.id}"
-    )
+    counts = {
+        event.id: _count(client, queries, f"/events/{event.id}") for event in (short, long, single)
+    }
+    assert counts[short.id] == counts[long.id] == counts[single.id] <= 20
+    occurrence_pages = [
+        _count(client, queries, f"/events/{e.id}/occurrences/{e.occurrences[-1].id}")
+        for e in (short, long)
+    ]
+    assert occurrence_pages[0] == occurrence_pages[1] <= 20

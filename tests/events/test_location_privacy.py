@@ -3,7 +3,9 @@
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from coalition.events import operations as event_ops
 from coalition.events.models import LocationVisibility
+from coalition.events.recurrence import Frequency, RecurrenceSpec
 from coalition.orgs.models import OrgRole
 from coalition.rsvps import operations as rsvp_ops
 from tests.factories import OrganizationFactory, make_event, member_of
@@ -11,18 +13,26 @@ from tests.factories import OrganizationFactory, make_event, member_of
 SECRET_VENUE = "Back room of Lupita bakery 9921"
 SECRET_ADDRESS = "77 Hidden Lane"
 SECRET_CITY = "Chelsea-secret"
+SECRETS = (SECRET_VENUE, SECRET_ADDRESS, SECRET_CITY, "secret-9921", "9921", "42.39")
 
 
 def _secret_event(org, **fields):
-    return make_event(
+    event = make_event(
         org,
         title="Solidarity with the Q family",
         venue=SECRET_VENUE,
         address=SECRET_ADDRESS,
         city=SECRET_CITY,
         map_url="https://maps.example.org/secret-9921",
+        online_url="https://meet.example.org/secret-9921",
         **fields,
     )
+    # Coordinates have no form field yet; set them as an import would.
+    event.latitude, event.longitude = 42.3918, -71.0328
+    from coalition.extensions import db
+
+    db.session.commit()
+    return event
 
 
 def _public_urls(event, org):
@@ -48,13 +58,20 @@ def _assert_hidden(client, urls):
     for url in urls:
         response = client.get(url)
         body = response.get_data(as_text=True)
-        for secret in (SECRET_VENUE, SECRET_ADDRESS, SECRET_CITY, "secret-9921", "9921"):
+        assert response.status_code == 200, url
+        for secret in SECRETS:
             assert secret not in body, (url, secret)
 
 
 def test_attendees_only_location_is_in_no_public_response(client, db):
     org = OrganizationFactory()
     event = _secret_event(org, location_visibility=LocationVisibility.attendees)
+    body = client.get(f"/events/{event.id}").get_data(as_text=True)
+    assert "The place is shared with confirmed attendees." in body
+    _assert_hidden(client, _public_urls(event, org))
+    # Nor to people signed in who are not hosts: a member of another org, a co-sponsor.
+    member_of(OrganizationFactory(), OrgRole.member, email="member@example.org")
+    client.login("member@example.org")
     _assert_hidden(client, _public_urls(event, org))
     # Nor can it be found by searching for its city.
     body = client.get(f"/calendar?city={SECRET_CITY}").get_data(as_text=True)
@@ -66,7 +83,35 @@ def test_hidden_until_location_stays_hidden_until_the_window(client, db):
     event = _secret_event(
         org, location_visibility=LocationVisibility.hidden_until, location_reveal_hours=3
     )
+    body = client.get(f"/events/{event.id}").get_data(as_text=True)
+    assert "The place is announced 3 hours before the start." in body
     _assert_hidden(client, _public_urls(event, org))
+
+
+def test_a_date_moved_to_another_place_keeps_it_hidden(client, db):
+    org = OrganizationFactory()
+    event = make_event(
+        org,
+        title="Weekly accompaniment",
+        recurrence=RecurrenceSpec(Frequency.weekly, count=3),
+        location_visibility=LocationVisibility.attendees,
+        venue="Courthouse steps",
+    )
+    moved = event.occurrences[1]
+    event_ops.override_occurrence(
+        moved,
+        event_ops.OccurrenceChange(
+            start_date=moved.local_start.date(),
+            start_time=moved.local_start.time(),
+            end_time=moved.local_end.time(),
+            venue=SECRET_VENUE,
+            city=SECRET_CITY,
+            map_url="https://maps.example.org/secret-9921",
+        ),
+    )
+    db.session.commit()
+    urls = [*_public_urls(event, org), f"/events/{event.id}/occurrences/{moved.id}"]
+    _assert_hidden(client, urls)
 
 
 def test_hidden_until_location_shows_inside_the_window(client, db):
@@ -83,8 +128,11 @@ def test_hidden_until_location_shows_inside_the_window(client, db):
         end_date=end.date(),
         end_time=end.time().replace(microsecond=0, second=0),
     )
-    body = client.get(f"/events/{event.id}").get_data(as_text=True)
-    assert SECRET_VENUE in body
+    occurrence = event.occurrences[0]
+    for url in (f"/events/{event.id}", f"/events/{event.id}/occurrences/{occurrence.id}"):
+        body = client.get(url).get_data(as_text=True)
+        assert SECRET_VENUE in body and "secret-9921" in body, url
+    assert SECRET_CITY in client.get("/calendar").get_data(as_text=True)
 
 
 def test_hosts_and_confirmed_attendees_see_it(client, db):
@@ -92,7 +140,9 @@ def test_hosts_and_confirmed_attendees_see_it(client, db):
     member_of(org, OrgRole.organizer, email="host@example.org")
     event = _secret_event(org, location_visibility=LocationVisibility.attendees)
     client.login("host@example.org")
-    assert SECRET_VENUE in client.get(f"/events/{event.id}").get_data(as_text=True)
+    occurrence = event.occurrences[0]
+    for url in (f"/events/{event.id}", f"/events/{event.id}/occurrences/{occurrence.id}"):
+        assert SECRET_VENUE in client.get(url).get_data(as_text=True), url
     client.logout()
     attendee = member_of(OrganizationFactory(), OrgRole.member, email="att@example.org")
     rsvp_ops.submit(

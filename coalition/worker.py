@@ -30,54 +30,25 @@ def _job(app, func):
 
 
 def build_scheduler(app) -> BlockingScheduler:
+    """One scheduler, every job locked against overlap and coalesced after downtime."""
     from coalition.mail.delivery import deliver_due
 
+    jobs = [
+        # (job, trigger, trigger arguments, id, name)
+        (deliver_due, "interval", {"seconds": app.config["MAIL_DELIVERY_INTERVAL"]},
+         "deliver-mail", "deliver mail"),
+        (_send_reminders, "interval", {"minutes": 1}, "send-reminders", "send due reminders"),
+        (_close_waitlists, "interval", {"minutes": 5}, "close-rsvps",
+         "close RSVPs past their closing time"),
+        (_purge, "cron", {"hour": 4}, "purge-expired", "purge expired personal data"),
+        (_extend_series, "cron", {"hour": 3}, "extend-series", "extend open-ended series"),
+    ]  # fmt: skip
     scheduler = BlockingScheduler(timezone="UTC")
-    scheduler.add_job(
-        _job(app, deliver_due),
-        "interval",
-        seconds=app.config["MAIL_DELIVERY_INTERVAL"],
-        id="deliver-mail",
-        name="deliver mail",
-        max_instances=1,
-        coalesce=True,
-    )
-    scheduler.add_job(
-        _job(app, _send_reminders),
-        "interval",
-        minutes=1,
-        id="send-reminders",
-        name="send due reminders",
-        max_instances=1,
-        coalesce=True,
-    )
-    scheduler.add_job(
-        _job(app, _close_waitlists),
-        "interval",
-        minutes=5,
-        id="close-rsvps",
-        name="close RSVPs past their closing time",
-        max_instances=1,
-        coalesce=True,
-    )
-    scheduler.add_job(
-        _job(app, _purge),
-        "cron",
-        hour=4,
-        id="purge-expired",
-        name="purge expired personal data",
-        max_instances=1,
-        coalesce=True,
-    )
-    scheduler.add_job(
-        _job(app, _extend_series),
-        "cron",
-        hour=3,
-        id="extend-series",
-        name="extend open-ended series",
-        max_instances=1,
-        coalesce=True,
-    )
+    for func, trigger, arguments, job_id, name in jobs:
+        scheduler.add_job(
+            _job(app, func), trigger, id=job_id, name=name, max_instances=1, coalesce=True,
+            **arguments,
+        )  # fmt: skip
     return scheduler
 
 

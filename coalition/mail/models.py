@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from coalition.crypto import EncryptedString
 from coalition.db import UTCDateTime, enum_column, utcnow
 from coalition.extensions import db
 
@@ -32,7 +33,8 @@ class OutgoingEmail(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: What the message is about, e.g. "password_reset" (for logs and the organizers' view).
     kind: Mapped[str] = mapped_column(sa.String(60))
-    recipient: Mapped[str] = mapped_column(sa.String(254))
+    #: Often an attendee's address: encrypted at rest like their RSVP's.
+    recipient: Mapped[str] = mapped_column(EncryptedString)
     subject: Mapped[str] = mapped_column(sa.String(300))
     body_text: Mapped[str] = mapped_column(sa.Text)
     body_html: Mapped[str | None] = mapped_column(sa.Text)

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from coalition.auth.models import User
+from coalition.crypto import email_hash, phone_hash
 from coalition.db import utcnow
 from coalition.events.models import Event, EventStatus, Occurrence
 from coalition.extensions import db
@@ -109,9 +110,9 @@ def seats_left(occurrence: Occurrence) -> int | None:
 def _find_same_person(occurrence: Occurrence, data: RSVPInput, user: User | None) -> RSVP | None:
     matches = []
     if data.email:
-        matches.append(RSVP.email == data.email)
+        matches.append(RSVP.email_hash == email_hash(data.email))
     if data.phone:
-        matches.append(RSVP.phone == data.phone)
+        matches.append(RSVP.phone_hash == phone_hash(data.phone))
     if user is not None:
         matches.append(RSVP.user_id == user.id)
     if not matches:
@@ -488,7 +489,9 @@ def purge_expired(now: datetime | None = None) -> int:
         .values(
             name=None,
             email=None,
+            email_hash=None,
             phone=None,
+            phone_hash=None,
             note=None,
             user_id=None,
             manage_secret="erased",

@@ -1,6 +1,7 @@
 """contacts encrypted at rest
 
-Attendees' and leads' emails and phones, and outbox recipients, become Fernet tokens under
+Attendees' and leads' emails and phones, and the outbox's recipients, subjects, bodies and
+errors (which can name people and repeat their contacts) become Fernet tokens under
 CONTACT_KEYS; RSVPs gain keyed hashes (CONTACT_HASH_KEY) for lookups, and their uniqueness per
 occurrence moves to the hashes. Existing rows are encrypted here with the configured keys, so
 set them before `flask db upgrade`. Downgrade decrypts them back.
@@ -23,18 +24,20 @@ branch_labels = None
 depends_on = None
 
 BATCH = 500
-#: table -> its contact columns (column -> kind)
+#: table -> its encrypted columns (column -> kind of contact, for the hash; None: no hash)
 CONTACTS = {
     'rsvps': {'email': 'email', 'phone': 'phone'},
     'delegations': {'lead_email': 'email', 'lead_phone': 'phone'},
-    'outgoing_emails': {'recipient': 'email'},
+    'outgoing_emails': {'recipient': 'email', 'subject': None, 'body_text': None,
+                        'body_html': None, 'last_error': None},
 }
 OLD_TYPES = {
     'email': sa.VARCHAR(length=254), 'phone': sa.VARCHAR(length=20),
     'lead_email': sa.VARCHAR(length=254), 'lead_phone': sa.VARCHAR(length=20),
-    'recipient': sa.VARCHAR(length=254),
+    'recipient': sa.VARCHAR(length=254), 'subject': sa.VARCHAR(length=300),
+    'body_text': sa.Text(), 'body_html': sa.Text(), 'last_error': sa.Text(),
 }
-NULLABLE = {'recipient': False}
+NULLABLE = {'recipient': False, 'subject': False, 'body_text': False}
 
 
 def _is_token(value):
@@ -65,7 +68,7 @@ def _convert(table_name, columns, convert, with_hashes=False):
                 if value is None:
                     continue
                 values[column] = convert(value)
-                if with_hashes:
+                if with_hashes and kind is not None:
                     plain = value if not _is_token(value) else keys().decrypt(value)
                     values[f'{column}_hash'] = contact_hash(kind, plain)
             if values:
@@ -82,8 +85,9 @@ def upgrade():
                 batch_op.add_column(sa.Column('email_hash', sa.String(length=64), nullable=True))
                 batch_op.add_column(sa.Column('phone_hash', sa.String(length=64), nullable=True))
             for column in columns:
-                batch_op.alter_column(column, existing_type=OLD_TYPES[column], type_=sa.Text(),
-                                      existing_nullable=NULLABLE.get(column, True))
+                if not isinstance(OLD_TYPES[column], sa.Text):
+                    batch_op.alter_column(column, existing_type=OLD_TYPES[column], type_=sa.Text(),
+                                          existing_nullable=NULLABLE.get(column, True))
 
     def encrypt(value):
         return value if _is_token(value) else keys().encrypt(value)
@@ -111,8 +115,9 @@ def downgrade():
     for table_name, columns in CONTACTS.items():
         with op.batch_alter_table(table_name, schema=None) as batch_op:
             for column in columns:
-                batch_op.alter_column(column, existing_type=sa.Text(), type_=OLD_TYPES[column],
-                                      existing_nullable=NULLABLE.get(column, True))
+                if not isinstance(OLD_TYPES[column], sa.Text):
+                    batch_op.alter_column(column, existing_type=sa.Text(), type_=OLD_TYPES[column],
+                                          existing_nullable=NULLABLE.get(column, True))
             if table_name == 'rsvps':
                 batch_op.create_index('uq_rsvps_occurrence_email', ['occurrence_id', 'email'], unique=True, sqlite_where=sa.text('email IS NOT NULL'), postgresql_where=sa.text('email IS NOT NULL'))
                 batch_op.create_index('uq_rsvps_occurrence_phone', ['occurrence_id', 'phone'], unique=True, sqlite_where=sa.text('phone IS NOT NULL'), postgresql_where=sa.text('phone IS NOT NULL'))

@@ -108,7 +108,7 @@ def rotate_keys(batch_size: int) -> None:
     try:
         for table, count in rotate(db.session, db.metadata, batch_size=batch_size):
             click.echo(
-                f"{table}: {count.rotated} re-encrypted, {count.current} already under the "
+                f"{table}: {count.rotated} values re-encrypted, {count.current} already under the "
                 f"first key, {count.rehashed} hashes recomputed"
             )
     except ContactKeyError as error:

@@ -132,14 +132,14 @@ def test_rotation_then_dropping_the_old_key_still_reads_everything(app, db, runn
     _use_keys(app, new_key, old_key)
     first = runner.invoke(args=["rotate-keys", "--batch-size", "1"])
     assert first.exit_code == 0, first.output
-    assert "rsvps: 2 re-encrypted, 0 already under the first key, 0 hashes recomputed" in (
+    assert "rsvps: 2 values re-encrypted, 0 already under the first key, 0 hashes recomputed" in (
         first.output
     )
-    assert "delegations: 2 re-encrypted" in first.output
+    assert "delegations: 2 values re-encrypted" in first.output
     assert "outgoing_emails: " in first.output
     again = runner.invoke(args=["rotate-keys"])
-    assert "rsvps: 0 re-encrypted, 2 already under the first key" in again.output
-    assert "delegations: 0 re-encrypted, 2 already" in again.output
+    assert "rsvps: 0 values re-encrypted, 2 already under the first key" in again.output
+    assert "delegations: 0 values re-encrypted, 2 already" in again.output
 
     _use_keys(app, new_key)  # the old key is gone
     assert (rsvp.email, rsvp.phone) == (EMAIL, PHONE)
@@ -154,7 +154,7 @@ def test_a_new_hash_key_is_applied_by_rotate_keys(app, db, runner):
     _use_keys(app, app.config["CONTACT_KEYS"], hash_key="another-hash-key-" + "x" * 32)
     assert db.session.scalar(sa.select(RSVP).where(RSVP.email_hash == email_hash(EMAIL))) is None
     result = runner.invoke(args=["rotate-keys"])
-    assert "rsvps: 0 re-encrypted, 2 already under the first key, 2 hashes recomputed" in (
+    assert "rsvps: 0 values re-encrypted, 2 already under the first key, 2 hashes recomputed" in (
         result.output
     )
     found = db.session.scalar(sa.select(RSVP).where(RSVP.phone_hash == phone_hash(PHONE)))

@@ -1,8 +1,9 @@
 """Contacts encrypted at rest, and the keyed hashes that find them.
 
 A copy of the database alone (seizure, subpoena, a lost backup) must not tell who signed up.
-Attendees' and delegation leads' emails and phone numbers are stored as Fernet tokens
-(`EncryptedString`, AES-128-CBC + HMAC-SHA256) under keys that live only in the environment:
+Attendees' and delegation leads' emails and phone numbers, and the outbox's messages (which
+repeat them), are stored as Fernet tokens (`EncryptedString`, AES-128-CBC + HMAC-SHA256) under
+keys that live only in the environment:
 
 - `CONTACT_KEYS`: comma-separated Fernet keys; the first encrypts, all decrypt (`MultiFernet`),
   so a new key is put first, `flask rotate-keys` re-encrypts every row with it, then the old one
@@ -237,8 +238,8 @@ def rotate_keys(session, metadata: sa.MetaData, *, batch_size: int = 500):
 
     Commits once per batch of rows (a long run holds no long transaction) and is idempotent:
     values already under the first key are left alone, so an interrupted run can simply be run
-    again. A value no key opens stops it with ContactKeyError, before anything of its batch
-    is written.
+    again. A value no key opens stops it with ContactKeyError before its batch is committed
+    (the caller rolls back).
     """
     ring = keys()
     for table_name, names in encrypted_columns(metadata).items():

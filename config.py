@@ -84,6 +84,8 @@ class Config:
     #: Accounts that can see attendee data (admins, organizers, owners) must use a second
     #: factor (TOTP) before they reach any page but its setup.
     REQUIRE_TWO_FACTOR = _env_bool("REQUIRE_TWO_FACTOR", True)
+    #: Seconds allowed between the password and the second step.
+    TWO_FACTOR_PENDING_SECONDS = 300
 
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"

@@ -6,6 +6,7 @@ import time
 
 from flask import (
     Blueprint,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -29,8 +30,6 @@ from coalition.urls import safe_next
 
 bp = Blueprint("two_factor", __name__)
 
-#: Seconds between the password and the code.
-PENDING_MAX_AGE = 300
 _PENDING = "two_factor_pending"
 _SETUP_SECRET = "two_factor_setup_secret"
 
@@ -50,7 +49,8 @@ def start_second_step(user: User, *, remember: bool, next_url: str):
 
 def _pending_user() -> tuple[User | None, dict]:
     pending = session.get(_PENDING)
-    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_MAX_AGE:
+    max_age = current_app.config["TWO_FACTOR_PENDING_SECONDS"]
+    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > max_age:
         return None, {}
     user = db.session.get(User, pending.get("uid"))
     if user is None or user.is_disabled or user.session_version != pending.get("v"):

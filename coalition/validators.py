@@ -45,7 +45,7 @@ class HexColor:
 
 
 #: C0 and C1 control characters (CR, LF, NUL, ESC...), which no one-line answer contains.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 #: Dates outside these years are refused (Python and the database cannot hold every year).
 MIN_YEAR, MAX_YEAR = 1900, 2200
 
@@ -54,7 +54,7 @@ class SingleLine:
     """Refuses control characters (CR/LF would break email headers, NUL the database)."""
 
     def __call__(self, form, field):
-        if isinstance(field.data, str) and _CONTROL.search(field.data):
+        if isinstance(field.data, str) and CONTROL_CHARACTERS.search(field.data):
             raise ValidationError(_l("Use one line of text, without special characters."))
 
 

@@ -273,3 +273,33 @@ def test_8_members_only_ics_is_private_no_store(client, db):
     client.logout()
     public_event = make_event(org, title="Rally")
     assert "public" in client.get(f"/events/{public_event.id}.ics").headers["Cache-Control"]
+
+
+def test_7_the_api_refuses_cr_lf_in_a_name_too(client, db):
+    event = make_event()
+    response = client.post(
+        f"/api/v1/events/{event.id}/rsvps",
+        json={"name": "Ana\r\nBcc: x@example.org", "email": "ana@example.org"},
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"]["field"] == "name"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RSVP)) == 0
+
+
+def test_3_a_view_made_for_embedding_may_be_framed_and_no_other(smtp_server):
+    from coalition.access import access, public
+    from coalition.core.http import embeddable
+
+    app = create_app({"CONFIG_NAME": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+    @access(public)
+    @embeddable()
+    def widget():
+        return "a calendar widget"
+
+    app.add_url_rule("/embed/widget", "widget", widget)
+    client = app.test_client()
+    framed = client.get("/embed/widget")
+    assert "frame-ancestors *" in framed.headers["Content-Security-Policy"]
+    assert "X-Frame-Options" not in framed.headers
+    assert "frame-ancestors 'none'" in client.get("/healthz").headers["Content-Security-Policy"]

@@ -75,6 +75,9 @@ class Config:
     PASSWORD_RESET_MAX_AGE = _env_int("PASSWORD_RESET_MAX_AGE", 2 * 3600)
     INVITATION_MAX_AGE = _env_int("INVITATION_MAX_AGE", 7 * 24 * 3600)
 
+    #: Seconds a process may reuse the calendar version it read (coalition/calendar_version.py).
+    CALENDAR_VERSION_TTL = float(os.environ.get("CALENDAR_VERSION_TTL", "1"))
+
     #: Seconds between two runs of the worker's mail delivery job.
     MAIL_DELIVERY_INTERVAL = _env_int("MAIL_DELIVERY_INTERVAL", 5)
 
@@ -103,6 +106,7 @@ class TestingConfig(Config):
     BASE_URL = "http://localhost"
     SERVER_NAME = "localhost"
     ARGON2_PROFILE = "CHEAPEST"
+    CALENDAR_VERSION_TTL = 0.0
 
 
 CONFIGS = {

@@ -132,6 +132,27 @@ def _keys_for_row(table: str, obj) -> set[str]:
     return keys
 
 
+#: Rows that belong to one event: a change raises that event's `revision`.
+_EVENT_TABLES = frozenset({"events", "event_translations", "occurrences", "event_cosponsors"})
+
+
+def _before_flush(session: Session, _context, _instances) -> None:
+    """Raise `Event.revision` of every event whose row, dates, texts or co-sponsors change."""
+    events = {}
+    with session.no_autoflush:
+        for obj in (*session.new, *session.dirty, *session.deleted):
+            table = getattr(obj, "__tablename__", None)
+            if table not in _EVENT_TABLES:
+                continue
+            if obj in session.dirty and not session.is_modified(obj):
+                continue
+            event = obj if table == "events" else getattr(obj, "event", None)
+            if event is not None and event not in session.new and event not in session.deleted:
+                events[id(event)] = event
+    for event in events.values():
+        event.revision = (event.revision or 0) + 1
+
+
 def _after_flush(session: Session, _context) -> None:
     keys: set[str] = set()
     for obj in (*session.new, *session.deleted):
@@ -204,6 +225,7 @@ def _after_transaction_end(session: Session, transaction) -> None:
 
 def _listen() -> None:
     for name, listener in (
+        ("before_flush", _before_flush),
         ("after_flush", _after_flush),
         ("do_orm_execute", _do_orm_execute),
         ("before_commit", _before_commit),

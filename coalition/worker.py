@@ -41,7 +41,8 @@ def build_scheduler(app) -> BlockingScheduler:
         (_close_waitlists, "interval", {"minutes": 5}, "close-rsvps",
          "close RSVPs past their closing time"),
         (_purge, "cron", {"hour": 4}, "purge-expired", "purge expired personal data"),
-        (_extend_series, "cron", {"hour": 3}, "extend-series", "extend open-ended series"),
+        (_extend_series, "cron", {"hour": 3}, "extend-series",
+         "materialize the dates of every series (open-ended ones ahead)"),
     ]  # fmt: skip
     scheduler = BlockingScheduler(timezone="UTC")
     for func, trigger, arguments, job_id, name in jobs:
@@ -53,10 +54,10 @@ def build_scheduler(app) -> BlockingScheduler:
 
 
 def _extend_series() -> None:
-    from coalition.events.operations import extend_open_ended_series
+    from coalition.events.operations import extend_series
     from coalition.extensions import db
 
-    extend_open_ended_series()
+    extend_series()
     db.session.commit()
 
 

@@ -49,6 +49,9 @@ def _people(occurrences: list[Occurrence]) -> list[RSVP]:
 
 
 def _send(rsvp: RSVP, *, kind: str, subject, template: str, **context) -> None:
+    """Queue the notice with the date's updated `.ics` (same UID as the feeds, SEQUENCE raised),
+    so that a calendar that has the date updates it in place."""
+    from coalition.feeds.builder import ics_attachment
     from coalition.rsvps.operations import location_for_rsvp, manage_url
 
     occurrence = rsvp.occurrence
@@ -57,6 +60,7 @@ def _send(rsvp: RSVP, *, kind: str, subject, template: str, **context) -> None:
         kind=kind,
         subject=subject,
         template=template,
+        attachments=[ics_attachment(occurrence, rsvp.language)],
         locale=rsvp.language if rsvp.language in ("en", "es") else "en",
         rsvp=rsvp,
         occurrence=occurrence,

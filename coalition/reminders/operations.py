@@ -218,7 +218,7 @@ def send_due(
 
 
 def _queue_reminder_email(reminder: Reminder, calendars: dict):
-    from coalition.feeds.builder import FeedInfo, single_occurrence_calendar
+    from coalition.feeds.builder import ics_attachment
     from coalition.rsvps.operations import location_for_rsvp, manage_url
 
     occurrence = reminder.occurrence
@@ -230,12 +230,7 @@ def _queue_reminder_email(reminder: Reminder, calendars: dict):
         manage = manage_url(rsvp)
         key = (occurrence.id, occurrence.sequence, event.sequence, rsvp.language)
         if key not in calendars:  # one .ics per occurrence and language in a run
-            calendars[key] = single_occurrence_calendar(
-                occurrence,
-                FeedInfo(name=title, description=event.host_org.name, language=rsvp.language),
-                timezone=event.timezone,
-            ).decode()
-        ics = calendars[key]
+            calendars[key] = ics_attachment(occurrence, rsvp.language)
         return queue_email(
             to=rsvp.email,
             kind="reminder",
@@ -246,13 +241,7 @@ def _queue_reminder_email(reminder: Reminder, calendars: dict):
                 "List-Unsubscribe": f"<{manage}/reminders-off>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             },
-            attachments=[
-                {
-                    "filename": "event.ics",
-                    "content_type": "text/calendar; method=PUBLISH",
-                    "data": ics,
-                }
-            ],
+            attachments=[calendars[key]],
             rsvp=rsvp,
             occurrence=occurrence,
             event=event,

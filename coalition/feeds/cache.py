@@ -8,11 +8,11 @@ its identity (route, canonical filters, language, person). So a conditional GET 
 every process, before and after a restart.
 
 Bodies are stored under the ETag, raw and compressed (`body:`, `gzip:`, `br:`), and
-`last:<identity>` names the last good copy. A build that needs more than `FEED_INLINE_BUILD_MAX` uncached event
-fragments runs in a background thread (one per feed per process; one per feed across processes
-when the store is Redis) while requests get the last good copy, or, when there is none yet, wait
-up to `FEED_BUILD_WAIT` seconds and then get a 503 with Retry-After: no request ever runs into the
-worker timeout, and other pages and /healthz keep answering.
+`last:<identity>` names the last good copy. A build that needs more than `FEED_INLINE_BUILD_MAX`
+uncached event fragments runs in a background thread (one per feed per process; one per feed
+across processes when the store is Redis) while requests get the last good copy, or, when there is
+none yet, wait up to `FEED_BUILD_WAIT` seconds and then get a 503 with Retry-After: no request
+ever runs into the worker timeout, and other pages and /healthz keep answering.
 """
 
 from __future__ import annotations

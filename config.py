@@ -87,7 +87,7 @@ class Config:
     #: Builds that need more uncached events than this run off the request path.
     FEED_INLINE_BUILD_MAX = _env_int("FEED_INLINE_BUILD_MAX", 1000)
     #: Seconds a request waits for such a build when there is no earlier copy (then 503).
-    FEED_BUILD_WAIT = float(os.environ.get("FEED_BUILD_WAIT", "5"))
+    FEED_BUILD_WAIT = float(os.environ.get("FEED_BUILD_WAIT", "0"))
     FEED_RATE_LIMIT = os.environ.get("FEED_RATE_LIMIT", "60 per minute")
 
     #: Seconds between two runs of the worker's mail delivery job.

@@ -146,7 +146,7 @@ def respond(job: FeedJob) -> Response:
     store = get_store()
     (raw,) = store.get_many([f"body:{etag}"])
     if raw is None:
-        if job.is_slow():
+        if _build_running(job.identity) or job.is_slow():
             return _slow(job, etag)
         raw = job.build_body()
         _store_body(etag, raw)
@@ -179,6 +179,15 @@ def _slow(job: FeedJob, etag: str) -> Response:
         headers={"Retry-After": "30", "Cache-Control": "no-store"},
     )
     return response
+
+
+def _build_running(identity: str) -> bool:
+    """Is this feed being built, here or (with Redis) in another process? (cheap: no scan)"""
+    running = _building.get(identity)
+    if running is not None and running.is_alive():
+        return True
+    (lock,) = get_store().get_many([f"lock:{identity}"])
+    return lock is not None
 
 
 def _start_build(job: FeedJob, etag: str) -> None:

@@ -3,7 +3,8 @@
 
 Every key names immutable content (an event's revision, a feed's ETag), so entries are never
 updated, only added and evicted; a small in-process copy in front of Redis is therefore always
-right. The one exception, `last:` pointers to a feed's last good copy, skips that local copy.
+right. The exceptions, `last:` pointers to a feed's last good copy and `lock:` build locks, skip
+that local copy.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from collections import OrderedDict
 from flask import current_app
 
 log = logging.getLogger(__name__)
+
+#: Keys that change meaning (pointers, locks): never kept in the in-process copy.
+_SHARED_ONLY = ("last:", "lock:")
 
 
 class MemoryStore:
@@ -35,6 +39,10 @@ class MemoryStore:
                     self._items.move_to_end(key)
                 found.append(value)
             return found
+
+    def count_missing(self, keys: list[str]) -> int:
+        with self._lock:
+            return sum(key not in self._items for key in keys)
 
     def set_many(self, items: dict[str, bytes], ttl: int | None = None) -> None:
         with self._lock:
@@ -90,12 +98,24 @@ class RedisStore:
             chunk = missing[start : start + 1000]
             values = self.redis.mget([self.prefix + k for k in chunk])
             remote.update({k: v for k, v in zip(chunk, values, strict=True) if v is not None})
-        kept = {k: v for k, v in remote.items() if not k.startswith("last:")}
+        kept = {k: v for k, v in remote.items() if not k.startswith(_SHARED_ONLY)}
         self.local.set_many(kept)
         return [v if v is not None else remote.get(k) for k, v in zip(keys, found, strict=True)]
 
+    def count_missing(self, keys: list[str]) -> int:
+        """How many keys are in neither copy (without fetching the values)."""
+        with self.local._lock:
+            remote = [k for k in keys if k not in self.local._items]
+        missing = 0
+        for start in range(0, len(remote), 1000):
+            with self.redis.pipeline(transaction=False) as pipe:
+                for key in remote[start : start + 1000]:
+                    pipe.exists(self.prefix + key)
+                missing += sum(not found for found in pipe.execute())
+        return missing
+
     def set_many(self, items: dict[str, bytes], ttl: int | None = None) -> None:
-        self.local.set_many({k: v for k, v in items.items() if not k.startswith("last:")})
+        self.local.set_many({k: v for k, v in items.items() if not k.startswith(_SHARED_ONLY)})
         with self.redis.pipeline(transaction=False) as pipe:
             for key, value in items.items():
                 pipe.set(self.prefix + key, value, ex=ttl)

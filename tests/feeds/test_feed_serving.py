@@ -173,7 +173,9 @@ def test_healthz_answers_while_a_feed_is_being_built(client, db, app_overrides):
     assert len(vevents(done.data)) == 1500
 
 
-@pytest.mark.parametrize("app_overrides", [{"FEED_INLINE_BUILD_MAX": 0}], indirect=True)
+@pytest.mark.parametrize(
+    "app_overrides", [{"FEED_INLINE_BUILD_MAX": 0, "FEED_BUILD_WAIT": 30}], indirect=True
+)
 def test_a_slow_rebuild_serves_the_last_good_copy_meanwhile(client, db, app_overrides):
     event = make_event(title="Old title")
     first = client.get("/calendar.ics")  # waits for the build (FEED_BUILD_WAIT)

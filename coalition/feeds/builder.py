@@ -27,7 +27,7 @@ from icalendar import Event as VEvent
 
 from coalition.events.markdown import render_markdown
 from coalition.events.models import Event, EventStatus, LocationVisibility, Occurrence
-from coalition.feeds.timezones import vtimezone
+from coalition.feeds.timezones import vtimezone, vtimezone_ical
 from coalition.urls import external_url
 
 PRODID = "-//Coalition//Coalition calendar//EN"
@@ -276,11 +276,10 @@ def _header(info: FeedInfo, *, timezone: str, zones: set[str], years: tuple[int,
     if info.color:
         calendar.add("color", _css_color(info.color))
         calendar.add("x-apple-calendar-color", info.color)
-    for tzid in sorted(zones | {timezone}):
-        calendar.add_component(vtimezone(tzid, *years))
     body = calendar.to_ical()
     assert body.endswith(_END)
-    return body[: -len(_END)]
+    zone_texts = [vtimezone_ical(tzid, *years) for tzid in sorted(zones | {timezone})]
+    return b"".join([body[: -len(_END)], *zone_texts])
 
 
 def assemble(fragments: list[Fragment], info: FeedInfo, *, timezone: str) -> bytes:

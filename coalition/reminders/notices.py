@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from coalition.db import utcnow
 from coalition.events.models import Event, Occurrence
 from coalition.extensions import db
+from coalition.languages import message_locale
 from coalition.mail.operations import queue_email
 from coalition.rsvps.models import RSVP, RSVPStatus
 from coalition.urls import external_url
@@ -51,17 +52,19 @@ def _people(occurrences: list[Occurrence]) -> list[RSVP]:
 def _send(rsvp: RSVP, *, kind: str, subject, template: str, **context) -> None:
     """Queue the notice with the date's updated `.ics` (same UID as the feeds, SEQUENCE raised),
     so that a calendar that has the date updates it in place."""
+    from coalition.events.privacy import location_for_rsvp
     from coalition.feeds.builder import ics_attachment
-    from coalition.rsvps.operations import location_for_rsvp, manage_url
+    from coalition.rsvps.operations import manage_url
 
     occurrence = rsvp.occurrence
     queue_email(
+        about_rsvp=rsvp,
         to=rsvp.email,
         kind=kind,
         subject=subject,
         template=template,
         attachments=[ics_attachment(occurrence, rsvp.language)],
-        locale=rsvp.language if rsvp.language in ("en", "es") else "en",
+        locale=message_locale(rsvp.language),
         rsvp=rsvp,
         occurrence=occurrence,
         event=occurrence.event,

@@ -1,7 +1,7 @@
 """calendar versions
 
 Revision ID: c4f1e2a9d7b3
-Revises: bb36014b26db
+Revises: b3fc87207ba0
 Create Date: 2026-11-29 16:40:00.000000
 
 """
@@ -13,7 +13,7 @@ import coalition.db
 
 # revision identifiers, used by Alembic.
 revision = 'c4f1e2a9d7b3'
-down_revision = 'bb36014b26db'
+down_revision = 'b3fc87207ba0'
 branch_labels = None
 depends_on = None
 

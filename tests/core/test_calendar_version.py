@@ -21,6 +21,8 @@ from tests.factories import OrganizationFactory, UserFactory, make_event, member
 def _rsvp(event, user=None):
     data = rsvp_ops.RSVPInput(name="Ana", email="ana@example.org")
     outcome = rsvp_ops.submit(event.occurrences[0], data, user=user, notify=False)
+    if user is not None:
+        rsvp_ops.link_to_account(outcome.rsvp, user)
     db.session.commit()
     return outcome.rsvp
 

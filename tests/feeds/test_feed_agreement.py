@@ -132,7 +132,8 @@ def test_my_events_changes_with_a_new_rsvp(client, db):
     first = client.get(url)
     assert b"Second action" not in first.data
     data = rsvp_ops.RSVPInput(name="Ana", email="ana@example.org")
-    rsvp_ops.submit(second.occurrences[0], data, user=person, notify=False)
+    outcome = rsvp_ops.submit(second.occurrences[0], data, user=person, notify=False)
+    rsvp_ops.link_to_account(outcome.rsvp, person)
     db.session.commit()
     again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 200

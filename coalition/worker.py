@@ -31,6 +31,7 @@ def _job(app, func):
 
 def build_scheduler(app) -> BlockingScheduler:
     """One scheduler, every job locked against overlap and coalesced after downtime."""
+    from coalition.feeds.store import redis_url
     from coalition.mail.delivery import deliver_due
 
     jobs = [
@@ -44,6 +45,9 @@ def build_scheduler(app) -> BlockingScheduler:
         (_extend_series, "cron", {"hour": 3}, "extend-series",
          "materialize the dates of every series (open-ended ones ahead)"),
     ]  # fmt: skip
+    if redis_url(app.config):  # only a shared store helps the web processes
+        jobs.append((_warm_feeds, "interval", {"minutes": 1}, "warm-feeds",
+                     "build changed events' feed fragments into Redis"))  # fmt: skip
     scheduler = BlockingScheduler(timezone="UTC")
     for func, trigger, arguments, job_id, name in jobs:
         scheduler.add_job(
@@ -59,6 +63,12 @@ def _extend_series() -> None:
 
     extend_series()
     db.session.commit()
+
+
+def _warm_feeds() -> None:
+    from coalition.feeds.listing import warm_fragments
+
+    warm_fragments()
 
 
 def run_worker() -> None:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import (
@@ -27,20 +25,17 @@ from coalition.access import access, public, signed_in
 from coalition.auth.models import User
 from coalition.calendar_version import ATTENDANCE, EVERY_USER, PUBLIC, user_key
 from coalition.core.forms import EmptyForm
-from coalition.db import utcnow
 from coalition.events.models import Event, EventStatus, Occurrence, is_coalition_member
 from coalition.events.queries import (
     CalendarFilters,
     FilterError,
-    occurrences_query,
     parse_filters,
-    visible_events_clause,
 )
-from coalition.events.queries import _event_filter_clauses as event_filter_clauses
 from coalition.extensions import db, limiter
 from coalition.feeds.builder import FeedInfo, single_occurrence_calendar
 from coalition.feeds.cache import FeedJob, respond
 from coalition.feeds.fragments import EventRef, refs_query
+from coalition.feeds.listing import listed_refs
 from coalition.feeds.operations import reset_feed_token
 from coalition.languages import CONTENT_LANGUAGES
 from coalition.orgs.models import Organization, OrgStatus
@@ -49,60 +44,11 @@ from coalition.urls import external_url
 
 bp = Blueprint("feeds", __name__)
 
-#: Past events stay in feeds this long; cancelled ones this long after the cancellation.
-PAST_WINDOW = timedelta(days=90)
-CANCELLED_WINDOW = timedelta(days=30)
-#: Query parameters that choose dates rather than events: the feed keeps only matching dates.
-_DATE_FILTERS = ("cities", "start", "end")
-
 _feed_limit = limiter.limit(lambda: current_app.config["FEED_RATE_LIMIT"])
 
 
 def _bad_request(message) -> Response:
     return Response(str(message) + "\n", status=400, content_type="text/plain; charset=utf-8")
-
-
-def _today() -> datetime:
-    """Feeds change with the day, not the minute: the window starts at midnight UTC."""
-    return datetime.combine(utcnow().date(), datetime.min.time(), tzinfo=UTC)
-
-
-def _window_clauses() -> list:
-    today = _today()
-    recent = sa.select(Occurrence.event_id).where(Occurrence.end_at >= today - PAST_WINDOW)
-    return [
-        Event.id.in_(recent),
-        sa.or_(
-            Event.status != EventStatus.cancelled,
-            Event.cancelled_at >= today - CANCELLED_WINDOW,
-        ),
-    ]
-
-
-def _matching_dates(filters: CalendarFilters, user: User | None) -> dict[int, set[int]]:
-    """Occurrence ids per event that the calendar shows for date-choosing filters (city, from,
-    to): the same query as the site's, so that feed and site keep the same dates."""
-    zone = ZoneInfo(current_app.config["COALITION_TIMEZONE"])
-    listed = occurrences_query(filters, user=user, zone=zone).subquery()
-    rows = db.session.execute(sa.select(listed.c.id, listed.c.event_id))
-    dates: dict[int, set[int]] = {}
-    for occurrence_id, event_id in rows:
-        dates.setdefault(event_id, set()).add(occurrence_id)
-    return dates
-
-
-def _listed_refs(filters: CalendarFilters, *, user: User | None) -> list[EventRef]:
-    """The events a feed lists (with `user`: members-only ones too, when a member)."""
-    where = [
-        visible_events_clause(user),
-        *event_filter_clauses(filters),
-        *_window_clauses(),
-    ]
-    rows = db.session.execute(refs_query(where)).all()
-    if not any(getattr(filters, name) for name in _DATE_FILTERS):
-        return [EventRef(*row) for row in rows]
-    dates = _matching_dates(filters, user)
-    return [EventRef(*row, only=frozenset(dates[row[0]])) for row in rows if row[0] in dates]
 
 
 def _canonical(filters: CalendarFilters) -> str:
@@ -130,7 +76,7 @@ def _calendar_job(filters, *, identity, name, description, user, version_keys, p
 
     def refs() -> list[EventRef]:
         if not refs_cache:
-            refs_cache.append(_listed_refs(filters, user=user))
+            refs_cache.append(listed_refs(filters, user=user))
         return refs_cache[0]
 
     return FeedJob(

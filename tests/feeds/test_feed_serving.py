@@ -187,3 +187,23 @@ def test_a_slow_rebuild_serves_the_last_good_copy_meanwhile(client, db, app_over
     assert b"Old title" in meanwhile.data or b"New title" in meanwhile.data
     cache.wait_for_builds()
     assert b"New title" in client.get("/calendar.ics").data
+
+
+def test_the_worker_warms_fragments_so_web_processes_only_concatenate(
+    app, client, db, redis_overrides
+):
+    from coalition.feeds.listing import warm_fragments
+    from coalition.worker import build_scheduler
+
+    store = get_store()
+    try:
+        assert "warm-feeds" in {job.id for job in build_scheduler(app).get_jobs()}
+        make_event(title="Warm rally")
+        assert warm_fragments() == 1
+        assert warm_fragments() == 0
+        store.local.clear()
+        app.config["FEED_INLINE_BUILD_MAX"] = 0  # anything to build would go to the background
+        response = client.get("/calendar.ics")
+        assert response.status_code == 200 and b"Warm rally" in response.data
+    finally:
+        store.clear()

@@ -139,7 +139,10 @@ def respond(job: FeedJob) -> Response:
     """304, cached bytes, a fresh build, or the last good copy while a slow build runs."""
     snapshot = calendar_version.snapshot(*job.version_keys)
     etag = _etag(snapshot.token, job.identity)
-    if _not_modified(etag, snapshot.changed_at):
+    # Feeds also change at midnight (their window of past dates moves).
+    midnight = datetime.combine(datetime.now(UTC).date(), datetime.min.time(), tzinfo=UTC)
+    changed_at = max(snapshot.changed_at or midnight, midnight)
+    if _not_modified(etag, changed_at):
         response = Response(status=304, headers=_headers(job))
         response.set_etag(etag)
         return response
@@ -151,7 +154,7 @@ def respond(job: FeedJob) -> Response:
         raw = job.build_body()
         _store_body(etag, raw)
         store.set_many({f"last:{job.identity}": etag.encode()}, ttl=BODY_TTL)
-    return _answer(job, etag, raw, snapshot.changed_at)
+    return _answer(job, etag, raw, changed_at)
 
 
 def _slow(job: FeedJob, etag: str) -> Response:

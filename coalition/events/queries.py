@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import aliased, contains_eager, selectinload
 from werkzeug.datastructures import MultiDict
 
@@ -409,21 +410,48 @@ def month_occurrences(
     in one query, and the days that have more. Each day is its own index seek, so a month
     costs the same with 10,000 or 100,000 events."""
     base = replace(filters, start=None, end=None)
-    branches = []
-    for day in days:
-        start = datetime.combine(day, time(0, 0), tzinfo=zone).astimezone(UTC)
-        end = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=zone).astimezone(UTC)
-        branch = (
-            occurrences_query(base, user=user, zone=zone)
-            .with_only_columns(Occurrence.id, sa.literal(day.toordinal()).label("day"))
-            .where(Occurrence.start_at >= start, Occurrence.start_at < end)
-            .limit(per_day + 1)
+    ids = (
+        sa.select(Occurrence.id)
+        .join(Occurrence.event)
+        .where(visible_events_clause(user), *_event_filter_clauses(base))
+        .where(*_window(Occurrence, base, zone=zone, after=None, before=None, longest=None))
+        .order_by(Occurrence.start_at, Occurrence.id)
+        .limit(per_day + 1)
+    )
+    bounds = [
+        (
+            datetime.combine(day, time(0, 0), tzinfo=zone).astimezone(UTC),
+            datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=zone).astimezone(UTC),
+            day.toordinal(),
         )
-        branches.append(sa.select(branch.subquery()))
-    if not branches:
+        for day in days
+    ]
+    if not bounds:
         return [], set()
-    picked = sa.union_all(*branches).subquery()
-    rows = db.session.execute(sa.select(picked.c.id, picked.c.day)).all()
+    if db.engine.dialect.name == "postgresql":
+        # One LATERAL seek per day: planned once, whatever the number of days.
+        moments = postgresql.ARRAY(sa.DateTime(timezone=True))
+        grid = sa.func.unnest(
+            sa.literal([b[0] for b in bounds], moments),
+            sa.literal([b[1] for b in bounds], moments),
+            sa.literal([b[2] for b in bounds], postgresql.ARRAY(sa.Integer)),
+        ).table_valued("day_start", "day_end", "day").render_derived(name="grid")
+        seek = ids.where(
+            Occurrence.start_at >= grid.c.day_start, Occurrence.start_at < grid.c.day_end
+        ).lateral("seek")
+        picked = sa.select(seek.c.id, grid.c.day).select_from(grid).join(seek, sa.true())
+    else:  # SQLite plans a UNION ALL of one seek per day quickly
+        branches = [
+            sa.select(
+                ids.add_columns(sa.literal(day).label("day"))
+                .where(Occurrence.start_at >= start, Occurrence.start_at < end)
+                .subquery()
+            )
+            for start, end, day in bounds
+        ]
+        union = sa.union_all(*branches).subquery()
+        picked = sa.select(union.c.id, union.c.day)
+    rows = db.session.execute(picked).all()
     counts: dict[int, int] = {}
     keep: list[int] = []
     for row in rows:

@@ -431,11 +431,15 @@ def month_occurrences(
     if db.engine.dialect.name == "postgresql":
         # One LATERAL seek per day: planned once, whatever the number of days.
         moments = postgresql.ARRAY(sa.DateTime(timezone=True))
-        grid = sa.func.unnest(
-            sa.literal([b[0] for b in bounds], moments),
-            sa.literal([b[1] for b in bounds], moments),
-            sa.literal([b[2] for b in bounds], postgresql.ARRAY(sa.Integer)),
-        ).table_valued("day_start", "day_end", "day").render_derived(name="grid")
+        grid = (
+            sa.func.unnest(
+                sa.literal([b[0] for b in bounds], moments),
+                sa.literal([b[1] for b in bounds], moments),
+                sa.literal([b[2] for b in bounds], postgresql.ARRAY(sa.Integer)),
+            )
+            .table_valued("day_start", "day_end", "day")
+            .render_derived(name="grid")
+        )
         seek = ids.where(
             Occurrence.start_at >= grid.c.day_start, Occurrence.start_at < grid.c.day_end
         ).lateral("seek")

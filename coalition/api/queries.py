@@ -13,7 +13,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from coalition.events.models import Event, EventCosponsor, Occurrence
 from coalition.events.queries import (
@@ -44,8 +44,8 @@ class EventPage:
 def _event_options():
     return (
         selectinload(Event.translations),
-        selectinload(Event.type),
-        selectinload(Event.host_org),
+        joinedload(Event.type, innerjoin=True),
+        joinedload(Event.host_org, innerjoin=True),
         selectinload(Event.cosponsors).selectinload(EventCosponsor.org),
     )
 

@@ -12,7 +12,7 @@ from flask import Blueprint, abort, current_app, g, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from coalition.access import access, public
 from coalition.core.errors import action_refused
@@ -215,8 +215,8 @@ def _viewable(event_id: int) -> Event:
         .where(Event.id == event_id)
         .options(
             selectinload(Event.translations),
-            selectinload(Event.type),
-            selectinload(Event.host_org),
+            joinedload(Event.type, innerjoin=True),
+            joinedload(Event.host_org, innerjoin=True),
             selectinload(Event.cosponsors).selectinload(EventCosponsor.org),
         )
     )

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import aliased, contains_eager, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 from werkzeug.datastructures import MultiDict
 
 from coalition.auth.models import User
@@ -343,8 +343,8 @@ def occurrences_query(
         .options(
             contains_eager(Occurrence.event).options(
                 selectinload(Event.translations),
-                selectinload(Event.type),
-                selectinload(Event.host_org),
+                joinedload(Event.type, innerjoin=True),
+                joinedload(Event.host_org, innerjoin=True),
                 selectinload(Event.cosponsors).selectinload(EventCosponsor.org),
             )
         )

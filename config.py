@@ -78,11 +78,16 @@ class Config:
     #: Seconds between two runs of the worker's mail delivery job.
     MAIL_DELIVERY_INTERVAL = _env_int("MAIL_DELIVERY_INTERVAL", 5)
 
+    #: Text messages: "none" (phone numbers are not asked for: nothing could reach them),
+    #: "folder" (development and tests) or a provider.
+    SMS_BACKEND = os.environ.get("SMS_BACKEND", "none")
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "folder")
+    SMS_BACKEND = os.environ.get("SMS_BACKEND", "folder")
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
 
@@ -96,6 +101,7 @@ class TestingConfig(Config):
     MAIL_BACKEND = "smtp"
     MAIL_SERVER = "127.0.0.1"
     MAIL_PORT = 8025
+    SMS_BACKEND = "folder"
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     RATELIMIT_ENABLED = False

@@ -10,6 +10,7 @@ from coalition.db import utcnow
 from coalition.delegations.models import Delegation
 from coalition.events.models import Occurrence
 from coalition.extensions import db
+from coalition.languages import message_locale
 from coalition.mail.operations import queue_email
 from coalition.rsvps.models import RSVP, RSVPStatus
 from coalition.rsvps.operations import manage_url
@@ -168,9 +169,10 @@ def message_attendees(occurrence: Occurrence, *, audience: str, subjects: dict[s
     for rsvp in db.session.scalars(statement):
         language = rsvp.language if rsvp.language in subjects else fallback
         queue_email(
+            about_rsvp=rsvp,
             to=rsvp.email, kind="organizer_message", subject=subjects[language],
             template="dashboard/message",
-            locale=language if language in ("en", "es") else "en",
+            locale=message_locale(language),
             body=bodies[language], rsvp=rsvp, event=occurrence.event,
             manage_url=manage_url(rsvp),
         )  # fmt: skip

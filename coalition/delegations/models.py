@@ -39,9 +39,11 @@ class Delegation(db.Model):
     occurrence_id: Mapped[int] = mapped_column(
         sa.ForeignKey("occurrences.id", ondelete="CASCADE"), index=True
     )
-    name: Mapped[str] = mapped_column(sa.String(120))
-    #: Town or neighborhood it comes from (shown publicly with the name and headcount).
-    town: Mapped[str] = mapped_column(sa.String(120))
+    #: None once purged.
+    name: Mapped[str | None] = mapped_column(sa.String(120))
+    #: Town or neighborhood it comes from (shown publicly with the name and headcount). None once
+    #: purged.
+    town: Mapped[str | None] = mapped_column(sa.String(120))
     sponsor_org_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("organizations.id", ondelete="SET NULL")
     )
@@ -58,7 +60,11 @@ class Delegation(db.Model):
     #: Seats on the bus or van; joining past it is refused.
     seat_limit: Mapped[int | None] = mapped_column()
     is_closed: Mapped[bool] = mapped_column(default=False)
-    #: Secret part of the lead's private roster link and of the join link.
+    #: False while it waits for a host's approval (events with `delegations_need_approval`):
+    #: nobody can join it and it is not listed.
+    is_approved: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    #: Secret parts of the lead's private roster link and of the join link (both replaced when
+    #: the delegation is purged, so old links answer 404).
     manage_secret: Mapped[str] = mapped_column(
         sa.String(40), default=lambda: secrets.token_urlsafe(24)
     )

@@ -27,7 +27,6 @@ from coalition.events.models import (
     EventTranslation,
     EventType,
     EventVisibility,
-    LocationVisibility,
     Occurrence,
     is_coalition_member,
 )
@@ -257,12 +256,9 @@ def _window(
     matches a day it overlaps) and "not over by `after`" / "started before `before`"."""
     clauses = []
     if filters.cities:
-        # Only a public place can be searched for: otherwise the search itself would reveal it.
+        # The town is public in every place mode (events/privacy.py): only the place is hidden.
         city = sa.func.lower(sa.func.coalesce(occurrence.city, Event.city))
-        clauses += [
-            city.in_([c.lower() for c in filters.cities]),
-            Event.location_visibility == LocationVisibility.public,
-        ]
+        clauses.append(city.in_([c.lower() for c in filters.cities]))
     start, end = _day_bounds(filters, zone)
     for moment in (after, start):
         if moment is not None:
@@ -475,8 +471,7 @@ def events_query(filters: CalendarFilters, *, user: User | None = None) -> sa.Se
     """Listed events (not occurrences) matching `filters`: what a feed or the API lists."""
     query = sa.select(Event).where(visible_events_clause(user), *_event_filter_clauses(filters))
     if filters.cities:
-        city_match = sa.func.lower(Event.city).in_([c.lower() for c in filters.cities])
-        query = query.where(city_match, Event.location_visibility == LocationVisibility.public)
+        query = query.where(sa.func.lower(Event.city).in_([c.lower() for c in filters.cities]))
     return query.options(
         selectinload(Event.translations),
         selectinload(Event.type),

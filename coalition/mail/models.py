@@ -17,6 +17,8 @@ class EmailStatus(enum.StrEnum):
     sent = "sent"
     #: Given up: refused permanently, or out of retries.
     failed = "failed"
+    #: Never sent: the person erased their data before it went out.
+    cancelled = "cancelled"
 
 
 class OutgoingEmail(db.Model):
@@ -28,6 +30,10 @@ class OutgoingEmail(db.Model):
 
     __tablename__ = "outgoing_emails"
     __table_args__ = (sa.Index("ix_outgoing_emails_due", "status", "next_attempt_at"),)
+
+    # Personal data (recipient, subject, bodies, headers, attachments) is erased with the RSVP or
+    # delegation it is about, and from every message N days after it was sent
+    # (`coalition.erasure`); what remains is the kind, the status and the times.
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: What the message is about, e.g. "password_reset" (for logs and the organizers' view).
@@ -47,5 +53,15 @@ class OutgoingEmail(db.Model):
     #: Not to be tried before this time (backoff after a temporary failure).
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The RSVP the message is about (erased with it), if any.
+    rsvp_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("rsvps.id", ondelete="SET NULL"), index=True
+    )
+    #: The delegation the message is about (erased with it), if any.
+    delegation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("delegations.id", ondelete="SET NULL"), index=True
+    )
+    #: Recipient and contents removed; only metadata is left.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

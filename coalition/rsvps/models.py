@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 
 
 class RSVPStatus(enum.StrEnum):
+    #: Waiting for a host's approval (events in the `approved` place mode); takes no seat.
+    pending = "pending"
+    #: A host declined the request (the person was told).
+    declined = "declined"
     confirmed = "confirmed"
     #: Past capacity, in arrival order; promoted automatically when seats free up.
     waitlisted = "waitlisted"
@@ -85,6 +89,8 @@ class RSVP(db.Model):
     note: Mapped[str | None] = mapped_column(sa.Text)
     #: The person agreed to reminder messages.
     consents_to_reminders: Mapped[bool] = mapped_column(default=True)
+    #: A delegation member agreed that the lead sees their email and phone (else: name only).
+    shares_contact_with_lead: Mapped[bool] = mapped_column(default=False)
     status: Mapped[RSVPStatus] = mapped_column(
         enum_column(RSVPStatus), default=RSVPStatus.confirmed
     )
@@ -111,7 +117,7 @@ class RSVP(db.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.status in (RSVPStatus.confirmed, RSVPStatus.waitlisted)
+        return self.status in (RSVPStatus.confirmed, RSVPStatus.waitlisted, RSVPStatus.pending)
 
 
 class AuditEntry(db.Model):

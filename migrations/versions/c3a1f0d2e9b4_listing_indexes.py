@@ -1,7 +1,7 @@
 """indexes for the listings: (start, id) keyset, an event's dates by start, longest date
 
 Revision ID: c3a1f0d2e9b4
-Revises: bb36014b26db
+Revises: b3fc87207ba0
 Create Date: 2026-11-29 17:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c3a1f0d2e9b4'
-down_revision = 'bb36014b26db'
+down_revision = 'b3fc87207ba0'
 branch_labels = None
 depends_on = None
 

@@ -67,6 +67,8 @@ CITIES = ["Boston", "Worcester", "Springfield", "Lowell", "Lawrence", "Chelsea",
 ZONES = ["America/New_York"] * 9 + ["America/Chicago"]
 CHUNK = 5000
 SERVER_START_TIMEOUT = 30
+#: Seconds one warm-up request may take (a cold feed of 100,000 events is slow to build).
+WARMUP_TIMEOUT = 60
 
 
 def app_config(database_url: str, **options) -> dict:
@@ -102,6 +104,12 @@ def _reusable(events: int) -> bool:
     """The database already holds a data set of `events` events (from an earlier run)."""
     if "events" not in sa.inspect(db.engine).get_table_names():
         return False
+    inspector = sa.inspect(db.engine)
+    for table in db.metadata.sorted_tables:  # the schema changed since: make the data again
+        if table.name not in inspector.get_table_names():
+            return False
+        if {c["name"] for c in inspector.get_columns(table.name)} != set(table.columns.keys()):
+            return False
     if db.session.scalar(sa.select(sa.func.count()).select_from(Event)) != events:
         return False
     for table in db.metadata.sorted_tables:  # indexes added since the data set was made
@@ -541,7 +549,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-render-cache", action="store_true", help="render every page on every request"
     )
-    parser.add_argument("--only", action="append", help="measure only paths starting so")
+    parser.add_argument("--only", action="append", help="measure only these paths")
+    parser.add_argument("--skip", action="append", help="leave out paths starting so")
+    parser.add_argument(
+        "--prepare-only", action="store_true", help="seed (or check) the data set and stop"
+    )
     parser.add_argument("--seed", type=int, default=2026, help="random seed of the data")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
@@ -573,9 +585,13 @@ def main(argv: list[str] | None = None) -> int:
                     f"in {seeded.seconds:.1f} s."
                 )
             backend = db.engine.dialect.name
+            if args.prepare_only:
+                return 0
             pages = targets()
             if args.only:
-                pages = [p for p in pages if any(p[0].startswith(o) for o in args.only)]
+                pages = [p for p in pages if p[0] in args.only]
+            if args.skip:
+                pages = [p for p in pages if not any(p[0].startswith(s) for s in args.skip)]
             db.session.remove()
         if args.redis_url:
             import redis
@@ -590,7 +606,10 @@ def main(argv: list[str] | None = None) -> int:
         with load.Gunicorn(url, workers=args.workers, env=env) as server:
             for path, _label in pages:  # warm up: caches, lazy imports, connection pools
                 for _ in range(2 * args.workers):
-                    load.get(server.port, path)
+                    try:
+                        load.get(server.port, path, timeout=WARMUP_TIMEOUT)
+                    except OSError as exc:
+                        print(f"warm-up of {path}: {exc}", flush=True)
             print(
                 f"gunicorn, {args.workers} sync workers, {backend}, {args.events} events; "
                 f"{client}, {args.connections} connections, {args.seconds:.0f} s per "

@@ -103,7 +103,7 @@ def get_event(event_id: int):
     language = request.args.get("lang") or None
     now = utcnow()
     occurrences = queries.upcoming_occurrences(event, now=now)
-    return jsonify(event_detail_json(event, occurrences, language=language, now=now))
+    return json_response(event_detail_json(event, occurrences, language=language, now=now))
 
 
 @bp.route("/v1/orgs")

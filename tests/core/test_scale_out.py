@@ -120,6 +120,8 @@ def servers(smtp_server):
     env = {
         "COALITION_ENV": "production",
         "SECRET_KEY": "scale-out-test",
+        "CONTACT_KEYS": "c2NhbGUtb3V0LXRlc3Qtb25seS1jb250YWN0LWtleXM=",
+        "CONTACT_HASH_KEY": "scale-out-test-only-contact-hash-key",
         "DATABASE_URL": database_url,
         "RATELIMIT_STORAGE_URI": redis_url,
         "RATELIMIT_KEY_PREFIX": f"scale-out-{uuid.uuid4().hex}",
@@ -154,7 +156,7 @@ def test_two_web_servers_answer_alike_and_share_rate_limits(servers):
     rsvp = {"name": "Ana", "email": "ana@example.org",
             "party_size": 3}  # fmt: skip
     status, body = _post_json(one.port, f"{event_path}/rsvps", rsvp)
-    assert status == 201, body
+    assert status in (201, 202), body
     assert json.loads(_get(two.port, event_path)[1])["spots_left"] == 17
 
     # "10 per minute" for the RSVP API, counted across both servers: 10 more requests (one

@@ -74,7 +74,7 @@ def _link_args(filters: CalendarFilters) -> dict[str, list[str]]:
     return filters.to_args().to_dict(flat=False)
 
 
-def _by_day(occurrences: list[Occurrence], *, newest_first: bool = False) -> dict:
+def _by_day(occurrences: list, *, newest_first: bool = False) -> dict:
     """Occurrences grouped by their local date, each in its event's zone.
 
     Rows come ordered by UTC start, so events in different zones may interleave their local

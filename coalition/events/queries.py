@@ -404,8 +404,8 @@ class MonthEntry:
     zone: ZoneInfo
     is_all_day: bool
     is_cancelled_effectively: bool
-    #: The host organization's color.
-    color: str | None
+    #: The host organization (its color comes from /orgs/colors.css as `.org-<id>`).
+    org_id: int
     primary_language: str
     #: Title by language, in the order the texts were written.
     titles: dict[str, str]
@@ -500,10 +500,9 @@ def month_occurrences(
             Event.timezone,
             Event.is_all_day,
             Event.primary_language,
-            Organization.color,
+            Event.host_org_id,
         )
         .join(Occurrence.event)
-        .join(Event.host_org)
         .where(Occurrence.id.in_(keep))
         .order_by(Occurrence.start_at, Occurrence.id)
     ).all()
@@ -522,7 +521,7 @@ def month_occurrences(
             zone=ZoneInfo(row.timezone),
             is_all_day=row.is_all_day,
             is_cancelled_effectively=row.is_cancelled or row.status == EventStatus.cancelled,
-            color=row.color,
+            org_id=row.host_org_id,
             primary_language=row.primary_language,
             titles=titles.get(row.event_id, {}),
         )

@@ -350,7 +350,7 @@ def openapi_document() -> dict:
                             "after",
                             "Where the page starts: given in the `next` link of the page "
                             "before (pages are read from a cursor, not numbered).",
-                            {**STRING, "pattern": "^[0-9]{8}T[0-9]{12}-[0-9]{1,18}$"},
+                            {**STRING, "pattern": "^[0-9]{8}T[0-9]{12}-[0-9]{1,10}$"},
                         ),
                         _query(
                             "per_page",

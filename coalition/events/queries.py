@@ -280,7 +280,9 @@ class Cursor:
     start_at: datetime
     id: int
 
-    _FORMAT = re.compile(r"^(\d{8}T\d{12})-(\d{1,18})$")
+    _FORMAT = re.compile(r"^(\d{8}T\d{12})-(\d{1,10})$")
+    #: Ids are 32-bit integers in the database.
+    _MAX_ID = 2**31 - 1
 
     def __str__(self) -> str:
         return f"{self.start_at.astimezone(UTC):%Y%m%dT%H%M%S%f}-{self.id}"
@@ -296,7 +298,7 @@ class Cursor:
             return None
         match = cls._FORMAT.match(value.strip())
         try:
-            if match is None:
+            if match is None or int(match.group(2)) > cls._MAX_ID:
                 raise ValueError(value)
             moment = datetime.strptime(match.group(1), "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC)
         except ValueError as exc:

@@ -312,6 +312,14 @@ class Occurrence(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("event_id", "recurrence_id"),
         sa.Index("ix_occurrences_start_at_event_id", "start_at", "event_id"),
+        # Listings read dates in (start, id) order from a keyset cursor; an event's own dates
+        # are read in start order; the longest date bounds how far back "not over yet" reaches.
+        sa.Index("ix_occurrences_start_at_id", "start_at", "id"),
+        sa.Index("ix_occurrences_event_id_start_at", "event_id", "start_at"),
+        # (SQLite's own, on julianday(), is created by the DDL below the class.)
+        sa.Index("ix_occurrences_duration_pg", sa.text("(end_at - start_at)")).ddl_if(
+            dialect="postgresql"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -380,6 +388,16 @@ class Occurrence(db.Model):
     @property
     def local_end(self) -> datetime:
         return self.end_at.astimezone(self.event.zone)
+
+
+sa.event.listen(
+    Occurrence.__table__,
+    "after_create",
+    sa.DDL(
+        "CREATE INDEX ix_occurrences_duration_sqlite "
+        "ON occurrences ((julianday(end_at) - julianday(start_at)))"
+    ).execute_if(dialect="sqlite"),
+)
 
 
 class EventCosponsor(db.Model):

@@ -9,7 +9,7 @@ from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from coalition.auth.models import User
+from coalition.auth.models import AccountEvent, User
 from coalition.db import utcnow
 from coalition.extensions import db
 from coalition.mail.operations import queue_email
@@ -178,3 +178,13 @@ def change_password(user: User, new_password: str) -> None:
 def update_profile(user: User, *, name: str, language: str) -> None:
     user.name = name.strip()
     user.language = language
+
+
+def account_events(user: User, limit: int = 5) -> list[AccountEvent]:
+    """The latest changes others made to the account's security, newest first."""
+    return db.session.scalars(
+        sa.select(AccountEvent)
+        .where(AccountEvent.user_id == user.id)
+        .order_by(AccountEvent.created_at.desc(), AccountEvent.id.desc())
+        .limit(limit)
+    ).all()

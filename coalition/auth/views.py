@@ -176,7 +176,13 @@ def profile():
             flash(_("Your password is changed. You are signed out everywhere else."), "success")
             return redirect(url_for("auth.profile"))
     status = 400 if (form.errors or password_form.errors) else 200
-    return render_template("auth/profile.html", form=form, password_form=password_form), status
+    events = ops.account_events(current_user)
+    return (
+        render_template(
+            "auth/profile.html", form=form, password_form=password_form, account_events=events
+        ),
+        status,
+    )
 
 
 @bp.route("/account/sign-out-everywhere", methods=["POST"])

@@ -136,3 +136,21 @@ class AccountEvent(db.Model):
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+
+
+class PendingRegistration(db.Model):
+    """An account waiting for its email address to be confirmed (the emailed link's secret is
+    stored hashed; the password only as its Argon2id hash, and never in the link)."""
+
+    __tablename__ = "pending_registrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: SHA-256 of the secret in the emailed link.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    language: Mapped[str] = mapped_column(sa.String(8))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    #: Where to go once the account exists (a path on this site).
+    next_url: Mapped[str | None] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -104,12 +104,13 @@ def register():
 def confirm_registration(token: str):
     """The emailed link that creates the account (a button, so that mail scanners change
     nothing)."""
+    try:
+        ops.pending_registration(token)
+    except TokenError as exc:
+        return render_template("auth/token_error.html", reason=exc.reason), 400
     form = EmptyForm()
     if form.validate_on_submit():
-        try:
-            user, next_url = ops.finish_registration(token)
-        except TokenError as exc:
-            return render_template("auth/token_error.html", reason=exc.reason), 400
+        user, next_url = ops.finish_registration(token)
         db.session.commit()
         session.clear()
         login_user(user)

@@ -1,7 +1,7 @@
 """session version, two-factor, account events, pending registrations
 
 Revision ID: f7bdb35916dc
-Revises: bb36014b26db
+Revises: 1168b87191aa
 Create Date: 2026-11-29 16:27:16.538301
 
 """
@@ -13,7 +13,7 @@ import coalition.db
 
 # revision identifiers, used by Alembic.
 revision = 'f7bdb35916dc'
-down_revision = 'bb36014b26db'
+down_revision = '1168b87191aa'
 branch_labels = None
 depends_on = None
 

@@ -13,6 +13,7 @@ from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from coalition.crypto import EncryptedString
 from coalition.db import UTCDateTime, utcnow
 from coalition.extensions import db
 
@@ -54,7 +55,8 @@ class User(UserMixin, db.Model):
     #: change or reset, "sign out everywhere", a second factor reset) ends every session.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     #: Base32 TOTP secret of the person's authenticator app; None until two-factor is set up.
-    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    #: Encrypted under CONTACT_KEYS: a copy of the database alone cannot make codes.
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedString)
     #: The last TOTP time step accepted, so that one code cannot be used twice.
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 

@@ -78,7 +78,7 @@ def message_form(primary_language: str) -> MessageForm:
     return Form()
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     """Approve or decline a request; a message goes with a decline."""
 
     message = TextAreaField(

@@ -48,6 +48,9 @@ def test_sign_in_needs_the_code_after_the_password(client, db):
     secret, _codes = _set_up(client)
     client.logout()
 
+    raw = db.session.execute(sa.text("SELECT totp_secret FROM users")).scalar()
+    assert secret not in raw  # encrypted at rest under CONTACT_KEYS
+
     response = _password_step(client)
     assert response.headers["Location"].endswith("/login/two-factor")
     assert client.get("/account").status_code == 302  # not signed in yet

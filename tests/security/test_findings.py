@@ -165,6 +165,13 @@ def test_3_hsts_when_served_over_https(app, smtp_server):
 # 4. Rate limits that hold ------------------------------------------------------------------
 
 
+#: Production refuses to start without contact keys; give valid ones (tests/core/test_crypto.py).
+KEYS = {
+    "CONTACT_KEYS": "bm90LWEtc2VjcmV0LWNvbnRhY3Qta2V5LWRldi10ZXM=",
+    "CONTACT_HASH_KEY": "not-a-secret-contact-hash-key-for-the-tests",
+}
+
+
 def test_4_production_refuses_memory_rate_limits_with_several_workers():
     with pytest.raises(RuntimeError, match="RATELIMIT_STORAGE_URI"):
         create_app(
@@ -174,6 +181,7 @@ def test_4_production_refuses_memory_rate_limits_with_several_workers():
                 "SQLALCHEMY_DATABASE_URI": "sqlite://",
                 "WEB_CONCURRENCY": 3,
                 "RATELIMIT_STORAGE_URI": "memory://",
+                **KEYS,
             }
         )
     app = create_app(
@@ -183,6 +191,7 @@ def test_4_production_refuses_memory_rate_limits_with_several_workers():
             "SQLALCHEMY_DATABASE_URI": "sqlite://",
             "WEB_CONCURRENCY": 3,
             "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/11",
+            **KEYS,
         }
     )
     assert app.config["WEB_CONCURRENCY"] == 3

@@ -1,6 +1,6 @@
 """Imports every feature's models so that metadata (and Alembic) sees all tables."""
 
-from coalition.auth.models import AccountEvent, RecoveryCode, User
+from coalition.auth.models import AccountEvent, PendingRegistration, RecoveryCode, User
 from coalition.calendar_version import CalendarVersion
 from coalition.delegations.models import Delegation
 from coalition.events.models import Event, EventCosponsor, EventTranslation, EventType, Occurrence
@@ -25,6 +25,7 @@ __all__ = [
     "Occurrence",
     "Organization",
     "OutgoingEmail",
+    "PendingRegistration",
     "RecoveryCode",
     "Reminder",
     "Setting",

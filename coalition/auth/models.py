@@ -13,6 +13,7 @@ from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from coalition.crypto import EncryptedString
 from coalition.db import UTCDateTime, utcnow
 from coalition.extensions import db
 
@@ -54,7 +55,8 @@ class User(UserMixin, db.Model):
     #: change or reset, "sign out everywhere", a second factor reset) ends every session.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     #: Base32 TOTP secret of the person's authenticator app; None until two-factor is set up.
-    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    #: Encrypted under CONTACT_KEYS: a copy of the database alone cannot make codes.
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedString)
     #: The last TOTP time step accepted, so that one code cannot be used twice.
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
@@ -136,3 +138,21 @@ class AccountEvent(db.Model):
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+
+
+class PendingRegistration(db.Model):
+    """An account waiting for its email address to be confirmed (the emailed link's secret is
+    stored hashed; the password only as its Argon2id hash, and never in the link)."""
+
+    __tablename__ = "pending_registrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: SHA-256 of the secret in the emailed link.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    language: Mapped[str] = mapped_column(sa.String(8))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    #: Where to go once the account exists (a path on this site).
+    next_url: Mapped[str | None] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

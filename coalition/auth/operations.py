@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from coalition.auth.models import User
+from coalition.auth.models import AccountEvent, PendingRegistration, User
 from coalition.db import utcnow
 from coalition.extensions import db
 from coalition.mail.operations import queue_email
@@ -17,7 +19,6 @@ from coalition.tokens import TokenError, make_token, read_token
 from coalition.urls import external_url
 
 RESET_PURPOSE = "password-reset"
-REGISTER_PURPOSE = "register"
 
 
 class EmailTaken(Exception):
@@ -60,6 +61,10 @@ def _password_fingerprint(user: User) -> str:
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
 
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def start_registration(
     *, email: str, name: str, password: str, language: str, next_url: str | None = None
 ) -> None:
@@ -72,6 +77,10 @@ def start_registration(
     user = find_user(email)
     probe = User(password_hash="")
     probe.set_password(password)
+    max_age = timedelta(seconds=current_app.config["REGISTRATION_MAX_AGE"])
+    db.session.execute(
+        sa.delete(PendingRegistration).where(PendingRegistration.created_at < utcnow() - max_age)
+    )
     if user is not None:
         queue_email(
             to=user.email,
@@ -84,15 +93,16 @@ def start_registration(
             reset_url=external_url("auth.forgot_password"),
         )
         return
-    token = make_token(
-        REGISTER_PURPOSE,
-        {
-            "email": email,
-            "name": name.strip(),
-            "language": language,
-            "hash": probe.password_hash,
-            "next": next_url,
-        },
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        PendingRegistration(
+            token_hash=_token_hash(token),
+            email=email,
+            name=name.strip(),
+            language=language,
+            password_hash=probe.password_hash,
+            next_url=next_url,
+        )
     )
     queue_email(
         to=email,
@@ -106,23 +116,38 @@ def start_registration(
     )
 
 
+def pending_registration(token: str) -> PendingRegistration:
+    """The registration behind a confirmation link; TokenError when expired or unknown."""
+    pending = db.session.scalar(
+        sa.select(PendingRegistration).where(PendingRegistration.token_hash == _token_hash(token))
+    )
+    if pending is None or find_user(pending.email) is not None:
+        raise TokenError("invalid")
+    max_age = timedelta(seconds=current_app.config["REGISTRATION_MAX_AGE"])
+    if pending.created_at < utcnow() - max_age:
+        raise TokenError("expired")
+    return pending
+
+
 def finish_registration(token: str) -> tuple[User, str | None]:
     """Create the account from a confirmation link (which proves the address is the person's).
 
-    TokenError when the link is expired, tampered with, or already used.
+    TokenError when the link is expired, unknown, or already used.
     """
-    payload = read_token(REGISTER_PURPOSE, token, current_app.config["REGISTRATION_MAX_AGE"])
-    if not isinstance(payload, dict) or find_user(payload.get("email", "")) is not None:
-        raise TokenError("invalid")
+    pending = pending_registration(token)
     user = User(
-        email=payload["email"],
-        name=payload["name"],
-        language=payload["language"],
-        password_hash=payload["hash"],
+        email=pending.email,
+        name=pending.name,
+        language=pending.language,
+        password_hash=pending.password_hash,
     )
     db.session.add(user)
+    next_url = pending.next_url
+    db.session.execute(
+        sa.delete(PendingRegistration).where(PendingRegistration.email == pending.email)
+    )
     db.session.flush()
-    return user, payload.get("next")
+    return user, next_url
 
 
 def request_password_reset(email: str) -> None:
@@ -178,3 +203,13 @@ def change_password(user: User, new_password: str) -> None:
 def update_profile(user: User, *, name: str, language: str) -> None:
     user.name = name.strip()
     user.language = language
+
+
+def account_events(user: User, limit: int = 5) -> list[AccountEvent]:
+    """The latest changes others made to the account's security, newest first."""
+    return db.session.scalars(
+        sa.select(AccountEvent)
+        .where(AccountEvent.user_id == user.id)
+        .order_by(AccountEvent.created_at.desc(), AccountEvent.id.desc())
+        .limit(limit)
+    ).all()

@@ -104,12 +104,13 @@ def register():
 def confirm_registration(token: str):
     """The emailed link that creates the account (a button, so that mail scanners change
     nothing)."""
+    try:
+        ops.pending_registration(token)
+    except TokenError as exc:
+        return render_template("auth/token_error.html", reason=exc.reason), 400
     form = EmptyForm()
     if form.validate_on_submit():
-        try:
-            user, next_url = ops.finish_registration(token)
-        except TokenError as exc:
-            return render_template("auth/token_error.html", reason=exc.reason), 400
+        user, next_url = ops.finish_registration(token)
         db.session.commit()
         session.clear()
         login_user(user)
@@ -176,7 +177,13 @@ def profile():
             flash(_("Your password is changed. You are signed out everywhere else."), "success")
             return redirect(url_for("auth.profile"))
     status = 400 if (form.errors or password_form.errors) else 200
-    return render_template("auth/profile.html", form=form, password_form=password_form), status
+    events = ops.account_events(current_user)
+    return (
+        render_template(
+            "auth/profile.html", form=form, password_form=password_form, account_events=events
+        ),
+        status,
+    )
 
 
 @bp.route("/account/sign-out-everywhere", methods=["POST"])

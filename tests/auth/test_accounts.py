@@ -33,6 +33,7 @@ def test_register_emails_a_link_that_creates_the_account_and_signs_in(client, db
     assert response.status_code == 302
     assert db.session.scalar(sa.select(User)) is None  # nothing until the address is confirmed
     link = _confirm_link(db)
+    assert "argon2" not in link  # the link carries a random secret, nothing of the password
     assert client.get(link).status_code == 200  # a page with a button: GET changes nothing
     assert db.session.scalar(sa.select(User)) is None
     response = client.submit(link, {}, page=link)

@@ -48,6 +48,9 @@ def test_sign_in_needs_the_code_after_the_password(client, db):
     secret, _codes = _set_up(client)
     client.logout()
 
+    raw = db.session.execute(sa.text("SELECT totp_secret FROM users")).scalar()
+    assert secret not in raw  # encrypted at rest under CONTACT_KEYS
+
     response = _password_step(client)
     assert response.headers["Location"].endswith("/login/two-factor")
     assert client.get("/account").status_code == 302  # not signed in yet
@@ -149,6 +152,9 @@ def test_an_admin_resets_a_lost_second_factor_and_it_is_audited(client, make_cli
     event = db.session.scalars(sa.select(AccountEvent)).one()
     assert (event.user_id, event.actor_id, event.action) == (ana.id, admin.id, "two_factor_reset")
     assert phone.get("/account").status_code == 302  # her sessions ended too
+    phone.login("ana@example.org")
+    assert "reset your two-step sign-in" in phone.get("/account").get_data(as_text=True)
+    phone.logout()
     # Someone who is not an admin cannot.
     assert phone.login("ana@example.org").status_code == 302
     assert phone.submit(f"/admin/users/{admin.id}/reset-two-factor").status_code == 403

@@ -54,6 +54,23 @@ class Config:
     #: Seconds allowed for any single SMTP call.
     MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 20)
 
+    #: Region of phone numbers written without a country code (stored E.164).
+    COALITION_PHONE_REGION = os.environ.get("COALITION_PHONE_REGION", "US")
+
+    # Text messages. SMS_BACKEND is "twilio", "folder" (one .txt per text written to SMS_FOLDER,
+    # for development) or "none" (phone-only RSVPs get no texts).
+    SMS_BACKEND = os.environ.get("SMS_BACKEND", "none")
+    SMS_FOLDER = os.environ.get("SMS_FOLDER", str(INSTANCE_DIR / "sms"))
+    TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID")
+    TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN")
+    #: The sending number (E.164), or TWILIO_MESSAGING_SERVICE_SID instead.
+    TWILIO_FROM = os.environ.get("TWILIO_FROM")
+    TWILIO_MESSAGING_SERVICE_SID = os.environ.get("TWILIO_MESSAGING_SERVICE_SID")
+    #: Where the Twilio client sends its requests (tests point it at a server on loopback).
+    TWILIO_BASE_URL = os.environ.get("TWILIO_BASE_URL", "https://api.twilio.com")
+    #: Seconds allowed for one provider request.
+    SMS_TIMEOUT = _env_int("SMS_TIMEOUT", 20)
+
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
@@ -83,6 +100,7 @@ class DevelopmentConfig(Config):
     ENV_NAME = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "folder")
+    SMS_BACKEND = os.environ.get("SMS_BACKEND", "folder")
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
 
@@ -96,6 +114,7 @@ class TestingConfig(Config):
     MAIL_BACKEND = "smtp"
     MAIL_SERVER = "127.0.0.1"
     MAIL_PORT = 8025
+    SMS_BACKEND = "none"
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     RATELIMIT_ENABLED = False

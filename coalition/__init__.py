@@ -101,8 +101,10 @@ def register_blueprints(app: Flask) -> None:
     from coalition.feeds.views import bp as feeds_bp
     from coalition.orgs.views import bp as orgs_bp
     from coalition.rsvps.views import bp as rsvps_bp
+    from coalition.sms.views import bp as sms_bp
 
     csrf.exempt(api_bp)  # JSON API: no cookies are trusted there
+    csrf.exempt(sms_bp)  # provider webhooks, signed by the provider
     for blueprint in (
         core_bp,
         auth_bp,
@@ -116,6 +118,7 @@ def register_blueprints(app: Flask) -> None:
         rsvps_bp,
         delegations_bp,
         dashboard_bp,
+        sms_bp,
     ):
         app.register_blueprint(blueprint)
     register_error_handlers(app)

@@ -3,15 +3,17 @@
 from coalition.auth.models import User
 from coalition.delegations.models import Delegation
 from coalition.events.models import Event, EventCosponsor, EventTranslation, EventType, Occurrence
-from coalition.mail.models import OutgoingEmail
+from coalition.mail.models import ChannelState, OutgoingEmail
 from coalition.orgs.models import Invitation, Membership, Organization
 from coalition.reminders.models import Reminder
 from coalition.rsvps.models import RSVP, AuditEntry
 from coalition.settings.models import Setting
+from coalition.sms.models import SmsNumber
 
 __all__ = [
     "RSVP",
     "AuditEntry",
+    "ChannelState",
     "Delegation",
     "Event",
     "EventCosponsor",
@@ -24,5 +26,6 @@ __all__ = [
     "OutgoingEmail",
     "Reminder",
     "Setting",
+    "SmsNumber",
     "User",
 ]

@@ -94,6 +94,9 @@ class Config:
 
     #: Seconds between two runs of the worker's mail delivery job.
     MAIL_DELIVERY_INTERVAL = _env_int("MAIL_DELIVERY_INTERVAL", 5)
+    #: Seconds a worker holds the batch of outbox rows it claimed (after a crash, the rows it
+    #: had not sent wait this long before another run takes them).
+    OUTBOX_LEASE_SECONDS = _env_int("OUTBOX_LEASE_SECONDS", 120)
 
 
 class DevelopmentConfig(Config):

@@ -13,15 +13,17 @@ to a message depends on who failed (`coalition.mail.errors`):
 - a message that can no longer arrive in time (`expires_at`, a reminder whose event started)
   is dropped, not sent late.
 
-The mark that records a message as sent is committed without waiting for the disk flush on
-PostgreSQL (`synchronous_commit = off` for that transaction): the worker being killed loses
-nothing (the server has the commit); only a crash of the database server itself can lose the
-last fraction of a second of marks, i.e. re-send those messages once.
+A worker leases a batch of due rows (FOR UPDATE SKIP LOCKED, then `leased_until`, one commit),
+then sends them one by one, recording each outcome with one autocommitted statement before the
+next message goes: a killed worker re-sends at most the one message it was sending, and the
+rest of its batch waits for the lease to run out. Those marks do not wait for the disk flush
+(see `_Marks`), which is what makes one statement per message cheap.
 """
 
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -99,29 +101,117 @@ def channel_state(channel: Channel) -> ChannelState:
     return state
 
 
-def _fast_commit() -> None:
-    """Commit a delivery mark; on PostgreSQL without waiting for the WAL flush (see above)."""
-    db.session.commit()
+#: Rows claimed at once by one worker.
+BATCH = 100
 
 
-def _begin_mark() -> None:
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.text("SET LOCAL synchronous_commit = off"))
+class _Marks:
+    """Records outcomes, one autocommitted statement per message on a connection of its own.
+
+    The mark of a sent message is written by a helper thread while the next message is built
+    and its envelope sent; `wait()` is called before that next message's end of data (the
+    point after which it counts as sent), so a killed worker re-sends at most one message.
+    On PostgreSQL the marks do not wait for the WAL flush (`synchronous_commit = off`): a
+    killed worker loses nothing, since the server has the commit; only a crash of the database
+    server itself can lose the last fraction of a second of marks. On SQLite the connection
+    syncs less often (`synchronous = NORMAL`), with the same trade.
+    """
+
+    def __init__(self):
+        self.dialect = db.engine.dialect.name
+        self.pending = None
+        self.connection = None
+        self.executor = None
+        if self.dialect == "sqlite" and db.engine.url.database in (None, "", ":memory:"):
+            return  # one connection shared by everything (tests): marks go through the session
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-marks")
+        self.executor.submit(self._open, db.engine).result()
+
+    def _open(self, engine) -> None:
+        self.connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        if self.dialect == "postgresql":
+            self.connection.exec_driver_sql("SET synchronous_commit TO off")
+        elif self.dialect == "sqlite":
+            self.connection.exec_driver_sql("PRAGMA synchronous = NORMAL")
+
+    @staticmethod
+    def _statement(ids, values):
+        return sa.update(OutgoingEmail).where(OutgoingEmail.id.in_(ids)).values(**values)
+
+    def update_later(self, ids, **values) -> None:
+        """Start writing the mark; `wait()` (or the next mark) makes sure it was written."""
+        ids = [ids] if isinstance(ids, int) else list(ids)
+        if not ids:
+            return
+        if self.executor is None:
+            db.session.execute(
+                self._statement(ids, values).execution_options(synchronize_session=False)
+            )
+            db.session.commit()
+            return
+        self.wait()
+        statement = self._statement(ids, values)
+        self.pending = self.executor.submit(lambda: self.connection.execute(statement))
+
+    def update(self, ids, **values) -> None:
+        self.update_later(ids, **values)
+        self.wait()
+
+    def wait(self) -> None:
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.result()
+
+    def close(self) -> None:
+        if self.executor is None:
+            return
+        try:
+            self.wait()
+        finally:
+            self.executor.submit(self._close).result()
+            self.executor.shutdown()
+
+    def _close(self) -> None:
+        try:
+            if self.dialect == "postgresql":
+                self.connection.exec_driver_sql("RESET synchronous_commit")
+            elif self.dialect == "sqlite":
+                self.connection.exec_driver_sql("PRAGMA synchronous = FULL")
+        finally:
+            self.connection.close()
 
 
-def _claim_next(channel: Channel, now: datetime) -> OutgoingEmail | None:
+def _claim_batch(channel: Channel, now: datetime, size: int) -> list[OutgoingEmail]:
+    """Lease up to `size` due rows, oldest due first."""
+    lease = timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
     query = (
         sa.select(OutgoingEmail)
         .where(
             OutgoingEmail.channel == channel,
             OutgoingEmail.status == EmailStatus.queued,
             OutgoingEmail.next_attempt_at <= now,
+            sa.or_(OutgoingEmail.leased_until.is_(None), OutgoingEmail.leased_until <= now),
         )
         .order_by(OutgoingEmail.next_attempt_at, OutgoingEmail.id)
-        .limit(1)
+        .limit(size)
         .with_for_update(skip_locked=True)
     )
-    return db.session.scalars(query).first()
+    rows = db.session.scalars(query).all()
+    if rows:
+        db.session.execute(
+            sa.update(OutgoingEmail)
+            .where(OutgoingEmail.id.in_([r.id for r in rows]))
+            .values(leased_until=now + lease)
+            .execution_options(synchronize_session=False)
+        )
+    # The rows keep their loaded values (no reload per row); outcomes are written by `_Marks`.
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+    return rows
 
 
 def deliver_due(
@@ -191,98 +281,125 @@ def _deliver_channel(channel: Channel, report: DeliveryReport, limit, clock) -> 
 
 
 def _deliver_queue(channel, transport, state, report, limit, clock) -> None:
+    marks = _Marks()
+    try:
+        _deliver_batches(channel, transport, report, limit, clock, marks)
+    finally:
+        marks.close()
+        db.session.expire_all()  # outcomes were written beside the session
+
+
+def _deliver_batches(channel, transport, report, limit, clock, marks) -> None:
     screen = getattr(transport, "screen", None)
+    lease = current_app.config["OUTBOX_LEASE_SECONDS"]
     done = 0
     while limit is None or done < limit:
-        now = clock()
-        _begin_mark()
-        row = _claim_next(channel, now)
-        if row is None:
-            db.session.commit()
+        size = BATCH if limit is None else min(BATCH, limit - done)
+        rows = _claim_batch(channel, clock(), size)
+        if not rows:
             return
-        done += 1
-        if row.expires_at is not None and row.expires_at <= now:
-            _finish(row, EmailStatus.dropped, "not sent: too late (its event had started)")
-            report.dropped += 1
-            log.info("%s %s dropped: its event had started", channel, row.id)
-            _fast_commit()
-            continue
-        hold = screen(row, now) if screen else None
-        if hold is not None:
-            if hold.stop_until is not None:
-                db.session.rollback()
-                state = channel_state(channel)
-                state.paused_until = hold.stop_until
-                state.last_error = hold.reason
-                db.session.commit()
-                report.paused_channels.append(channel.value)
-                return
-            if hold.status is not None:
-                _finish(row, hold.status, f"not sent: {hold.reason}")
-                if hold.status == EmailStatus.dropped:
-                    report.dropped += 1
-                else:
-                    report.suppressed += 1
-            else:
-                row.next_attempt_at = hold.until
-            _fast_commit()
-            continue
+        claimed_at = utcnow()
+        pending = [r.id for r in rows]
         try:
-            transport.send(row)
-        except ChannelDown as exc:
-            row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            report.retrying += 1
-            db.session.commit()
+            for row in rows:
+                if (utcnow() - claimed_at).total_seconds() > lease / 2:
+                    break  # the lease runs out: the rest goes with the next claim
+                pending.remove(row.id)
+                done += 1
+                if not _deliver_one(channel, transport, screen, row, report, clock(), marks):
+                    return
+        finally:
+            marks.update(pending, leased_until=None)
+
+
+def _deliver_one(channel, transport, screen, row, report, now, marks) -> bool:
+    """Send one row and record its outcome; False when the channel stops for now."""
+    if row.expires_at is not None and row.expires_at <= now:
+        marks.update(row.id, status=EmailStatus.dropped, leased_until=None,
+                     last_error="not sent: too late (its event had started)")  # fmt: skip
+        report.dropped += 1
+        log.info("%s %s dropped: its event had started", channel, row.id)
+        return True
+    hold = screen(row, now) if screen else None
+    if hold is not None:
+        if hold.stop_until is not None:
+            marks.update(row.id, leased_until=None)
             state = channel_state(channel)
-            _pause(state, exc, clock())
+            state.paused_until = hold.stop_until
+            state.last_error = hold.reason
             db.session.commit()
             report.paused_channels.append(channel.value)
-            return
-        except OutcomeUnknown as exc:
-            _unknown(row, exc, report, now)
-        except PermanentFailure as exc:
-            _finish(row, EmailStatus.failed, f"{type(exc).__name__}: {exc}")
-            if hasattr(transport, "failed"):
-                transport.failed(row, exc)
-            report.failed += 1
-            log.warning("%s %s refused for good: %s", channel, row.id, exc)
-        except TemporaryFailure as exc:
-            _temporary(row, exc, report, now)
+            return False
+        if hold.status is not None:
+            marks.update(row.id, status=hold.status, leased_until=None,
+                         last_error=f"not sent: {hold.reason}")  # fmt: skip
+            if hold.status == EmailStatus.dropped:
+                report.dropped += 1
+            else:
+                report.suppressed += 1
         else:
-            row.status = EmailStatus.sent
-            row.sent_at = utcnow()
-            report.sent += 1
-        _fast_commit()
+            marks.update(row.id, next_attempt_at=hold.until, leased_until=None)
+        return True
+    try:
+        # The previous message's mark is written before this one can count as sent.
+        transport.send(row, ready=marks.wait)
+    except ChannelDown as exc:
+        marks.update(row.id, last_error=_error(exc), leased_until=None)
+        report.retrying += 1
+        state = channel_state(channel)
+        _pause(state, exc, now)
+        db.session.commit()
+        report.paused_channels.append(channel.value)
+        return False
+    except OutcomeUnknown as exc:
+        _unknown(row, exc, report, now, marks)
+    except PermanentFailure as exc:
+        marks.update(row.id, status=EmailStatus.failed, leased_until=None, last_error=_error(exc))
+        if hasattr(transport, "failed"):
+            transport.failed(row, exc)
+            db.session.commit()
+        report.failed += 1
+        log.warning("%s %s refused for good: %s", channel, row.id, exc)
+    except TemporaryFailure as exc:
+        _temporary(row, exc, report, now, marks)
+    else:
+        marks.update_later(row.id, status=EmailStatus.sent, sent_at=utcnow(),
+                           leased_until=None, provider_id=row.provider_id,
+                           segments=row.segments)  # fmt: skip
+        report.sent += 1
+    return True
 
 
-def _finish(row: OutgoingEmail, status: EmailStatus, error: str) -> None:
-    row.status = status
-    row.last_error = error[:2000]
+def _error(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:2000]
 
 
-def _unknown(row: OutgoingEmail, exc: Exception, report: DeliveryReport, now: datetime) -> None:
+def _unknown(row, exc: Exception, report: DeliveryReport, now: datetime, marks) -> None:
     if row.is_uncertain:
-        _finish(row, EmailStatus.failed, f"no answer twice, not tried again: {exc}")
+        marks.update(row.id, status=EmailStatus.failed, leased_until=None,
+                     last_error=f"no answer twice, not tried again: {exc}"[:2000])  # fmt: skip
         report.failed += 1
         log.warning("%s %s gave up: no answer twice (%s)", row.channel, row.id, exc)
         return
-    row.is_uncertain = True
-    row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-    row.next_attempt_at = now + UNKNOWN_PAUSE
+    next_attempt = now + UNKNOWN_PAUSE
+    marks.update(row.id, is_uncertain=True, last_error=_error(exc), leased_until=None,
+                 next_attempt_at=next_attempt)  # fmt: skip
     report.retrying += 1
     log.warning("%s %s: no answer after sending; one retry at %s", row.channel, row.id,
-                row.next_attempt_at.isoformat())  # fmt: skip
+                next_attempt.isoformat())  # fmt: skip
 
 
-def _temporary(row: OutgoingEmail, exc: Exception, report: DeliveryReport, now: datetime) -> None:
-    row.attempts += 1
-    row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-    if row.attempts >= MAX_ATTEMPTS:
-        row.status = EmailStatus.failed
+def _temporary(row, exc: Exception, report: DeliveryReport, now: datetime, marks) -> None:
+    attempts = row.attempts + 1
+    if attempts >= MAX_ATTEMPTS:
+        marks.update(row.id, status=EmailStatus.failed, attempts=attempts, leased_until=None,
+                     last_error=_error(exc))  # fmt: skip
         report.failed += 1
-        log.warning("%s %s gave up after %d refusals: %s", row.channel, row.id, row.attempts, exc)
+        log.warning("%s %s gave up after %d refusals: %s", row.channel, row.id, attempts, exc)
         return
-    row.next_attempt_at = now + _backoff(row.attempts)
+    next_attempt = now + _backoff(attempts)
+    marks.update(row.id, attempts=attempts, next_attempt_at=next_attempt, leased_until=None,
+                 last_error=_error(exc))  # fmt: skip
     report.retrying += 1
     log.info("%s %s refused for now (try %d), retry at %s: %s", row.channel, row.id,
-             row.attempts, row.next_attempt_at.isoformat(), exc)  # fmt: skip
+             attempts, next_attempt.isoformat(), exc)  # fmt: skip

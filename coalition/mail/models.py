@@ -70,6 +70,8 @@ class OutgoingEmail(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     #: Not to be tried before this time (backoff after a temporary failure, quiet hours, cap).
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Claimed by a delivering worker until then (another worker leaves it alone meanwhile).
+    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Not to be sent at or after this time (a reminder: when its event starts).
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Texts only: IANA zone whose quiet hours (21:00-08:00) the text waits out.

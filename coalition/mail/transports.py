@@ -22,7 +22,15 @@ _LEADING_DOT = re.compile(rb"(?m)^\.")
 
 class OutboxMessage(Message):
     def as_bytes(self) -> bytes:
-        return self._message().as_bytes(policy=_WIRE_POLICY)
+        message = self._message()
+        # Boundaries from the random Message-ID: the generator then skips drawing one and
+        # searching the whole text for it with a fresh regular expression, per part.
+        token = re.sub(r"\W", "", self.msgId or "")[:32]
+        if token:
+            for number, part in enumerate(message.walk()):
+                if part.is_multipart():
+                    part.set_boundary(f"=_{token}_{number}")
+        return message.as_bytes(policy=_WIRE_POLICY)
 
 
 def build_message(email: OutgoingEmail) -> Message:
@@ -58,8 +66,10 @@ class FolderTransport:
         if not self.folder.is_dir():
             raise ChannelDown(f"{self.folder} is missing")
 
-    def send(self, email: OutgoingEmail) -> None:
+    def send(self, email: OutgoingEmail, ready=None) -> None:
         message = build_message(email)
+        if ready is not None:
+            ready()
         name = f"{email.created_at:%Y%m%dT%H%M%S}-{email.id}.eml"
         (self.folder / name).write_bytes(message.as_bytes())
 
@@ -104,7 +114,10 @@ class SMTPTransport:
             self._drop()
             raise ChannelDown(f"SMTP relay answered {code} {text!r}", code=code)
 
-    def send(self, email: OutgoingEmail) -> None:
+    def send(self, email: OutgoingEmail, ready=None) -> None:
+        """Send one message. `ready()` is called just before the end of data, the point from
+        which the message counts as sent (the outbox makes sure the previous mark is written).
+        """
         data = build_message(email).as_bytes()
         sender = self.config["MAIL_DEFAULT_SENDER"]
         if self._smtp is None:
@@ -128,6 +141,12 @@ class SMTPTransport:
         payload = _LEADING_DOT.sub(b"..", data)
         if not payload.endswith(b"\r\n"):
             payload += b"\r\n"
+        if ready is not None:
+            try:
+                ready()
+            except Exception:
+                self._drop()  # the message is not complete: the relay discards it
+                raise
         try:
             smtp.send(payload + b".\r\n")
         except (OSError, smtplib.SMTPServerDisconnected) as exc:  # the end mark never went

@@ -76,7 +76,9 @@ class SmsTransport:
                 return Hold("daily SMS cap reached", stop_until=start + timedelta(days=1))
         return None
 
-    def send(self, row: OutgoingEmail) -> None:
+    def send(self, row: OutgoingEmail, ready=None) -> None:
+        if ready is not None:
+            ready()
         callback = None
         if self.config["SMS_BACKEND"] == "twilio":
             from coalition.urls import external_url

@@ -1,4 +1,4 @@
-"""outbox channels, stable message ids, sms numbers
+"""outbox channels, stable message ids, leases, sms numbers
 
 Revision ID: 40753e6f1bb7
 Revises: bb36014b26db
@@ -42,6 +42,7 @@ def upgrade():
     with op.batch_alter_table('outgoing_emails', schema=None) as batch_op:
         batch_op.add_column(sa.Column('channel', sa.Enum('email', 'sms', name='channel', native_enum=False, length=32), server_default='email', nullable=False))
         batch_op.add_column(sa.Column('message_id', sa.String(length=100), nullable=True))
+        batch_op.add_column(sa.Column('leased_until', coalition.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('expires_at', coalition.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('quiet_hours_zone', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('is_uncertain', sa.Boolean(), server_default=sa.false(), nullable=False))
@@ -82,6 +83,7 @@ def downgrade():
         batch_op.drop_column('is_uncertain')
         batch_op.drop_column('quiet_hours_zone')
         batch_op.drop_column('expires_at')
+        batch_op.drop_column('leased_until')
         batch_op.drop_column('message_id')
         batch_op.drop_column('channel')
 

@@ -455,7 +455,7 @@ def sms_baseline(provider, count: int) -> float:
 
 
 def sms_copies(provider, count: int) -> tuple[int, int]:
-    bodies = Counter(r["Body"].split(":")[0] for r in provider.requests)
+    bodies = Counter(r["Body"].split(":")[0] for r in provider.state.requests)
     losses = sum(1 for n in range(count) if bodies[f"Reminder {n}"] == 0)
     duplicates = sum(c - 1 for c in bodies.values() if c > 1)
     return losses, duplicates

@@ -77,9 +77,15 @@ def _enable_sqlite_foreign_keys(app: Flask) -> None:
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
 
+    on_disk = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+
     def _fk_pragma(dbapi_connection, _record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        if on_disk:
+            # WAL: the web app reads while the worker writes, and a commit with
+            # synchronous=NORMAL (the outbox's marks) need not wait for the disk.
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
     with app.app_context():

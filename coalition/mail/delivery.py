@@ -342,7 +342,7 @@ def _deliver_one(channel, transport, screen, row, report, now, marks) -> bool:
         return True
     try:
         # The previous message's mark is written before this one can count as sent.
-        transport.send(row, ready=marks.wait)
+        result = transport.send(row, ready=marks.wait)
     except ChannelDown as exc:
         marks.update(row.id, last_error=_error(exc), leased_until=None)
         report.retrying += 1
@@ -363,9 +363,11 @@ def _deliver_one(channel, transport, screen, row, report, now, marks) -> bool:
     except TemporaryFailure as exc:
         _temporary(row, exc, report, now, marks)
     else:
-        marks.update_later(row.id, status=EmailStatus.sent, sent_at=utcnow(),
-                           leased_until=None, provider_id=row.provider_id,
-                           segments=row.segments)  # fmt: skip
+        extra = {}
+        if result is not None:  # texts: the provider's id and the segments it counted
+            extra = {"provider_id": result.provider_id, "segments": result.segments}
+        marks.update_later(row.id, status=EmailStatus.sent, sent_at=utcnow(), leased_until=None,
+                           **extra)  # fmt: skip
         report.sent += 1
     return True
 

@@ -76,7 +76,7 @@ class SmsTransport:
                 return Hold("daily SMS cap reached", stop_until=start + timedelta(days=1))
         return None
 
-    def send(self, row: OutgoingEmail, ready=None) -> None:
+    def send(self, row: OutgoingEmail, ready=None):
         if ready is not None:
             ready()
         callback = None
@@ -90,9 +90,8 @@ class SmsTransport:
             callback,
             name=f"{row.created_at:%Y%m%dT%H%M%S}-{row.id}",
         )
-        row.provider_id = result.provider_id
-        row.segments = result.segments
         self._sent_today += 1
+        return result
 
     def failed(self, row: OutgoingEmail, exc: Exception) -> None:
         if isinstance(exc, PermanentFailure):

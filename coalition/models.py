@@ -1,6 +1,6 @@
 """Imports every feature's models so that metadata (and Alembic) sees all tables."""
 
-from coalition.auth.models import User
+from coalition.auth.models import AccountEvent, RecoveryCode, User
 from coalition.delegations.models import Delegation
 from coalition.events.models import Event, EventCosponsor, EventTranslation, EventType, Occurrence
 from coalition.mail.models import ChannelState, OutgoingEmail
@@ -12,6 +12,7 @@ from coalition.sms.models import SmsNumber
 
 __all__ = [
     "RSVP",
+    "AccountEvent",
     "AuditEntry",
     "ChannelState",
     "Delegation",
@@ -24,6 +25,7 @@ __all__ = [
     "Occurrence",
     "Organization",
     "OutgoingEmail",
+    "RecoveryCode",
     "Reminder",
     "Setting",
     "SmsNumber",

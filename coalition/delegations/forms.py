@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     EmailField,
     IntegerField,
@@ -14,8 +14,10 @@ from wtforms import (
 )
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
+from coalition.core.forms import Form
 from coalition.delegations.models import TravelMode
 from coalition.languages import CONTENT_LANGUAGES
+from coalition.rsvps.forms import RSVPForm
 from coalition.validators import PhoneNumber
 
 TRAVEL_LABELS = {
@@ -27,7 +29,7 @@ TRAVEL_LABELS = {
 }
 
 
-class DelegationForm(FlaskForm):
+class DelegationForm(Form):
     name = StringField(_l("Name of the delegation"), validators=[InputRequired(), Length(max=120)],
                        description=_l("For example: the Worcester delegation"))  # fmt: skip
     town = StringField(_l("Town or neighborhood"), validators=[InputRequired(), Length(max=120)])
@@ -56,6 +58,17 @@ class DelegationForm(FlaskForm):
                               validators=[Optional(), NumberRange(min=1, max=5000)])  # fmt: skip
 
 
-class MessageForm(FlaskForm):
+class MessageForm(Form):
     subject = StringField(_l("Subject"), validators=[InputRequired(), Length(max=200)])
     body = TextAreaField(_l("Message"), validators=[InputRequired(), Length(max=5000)])
+
+
+class JoinForm(RSVPForm):
+    """Joining a delegation: the RSVP form, and whether the lead may see how to reach you."""
+
+    shares_contact_with_lead = BooleanField(
+        _l("Let the delegation's lead see my email and phone, to reach me about the trip"),
+        description=_l("The lead always sees your name. Without this, only the event's "
+                       "organizers see how to reach you; the lead can still message you "
+                       "through this site."),
+    )  # fmt: skip

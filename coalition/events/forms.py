@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo, available_timezones
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -23,6 +22,7 @@ from wtforms import (
 )
 from wtforms.validators import URL, Email, InputRequired, Length, NumberRange, Optional
 
+from coalition.core.forms import Form
 from coalition.events import operations as ops
 from coalition.events.models import Event, EventVisibility, LocationVisibility
 from coalition.events.recurrence import Frequency, RecurrenceSpec, describe
@@ -59,7 +59,7 @@ def zone_choices() -> list[tuple[str, str]]:
     return [(z, z.replace("_", " ")) for z in COMMON_ZONES + rest]
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     type_slug = SelectField(_l("Type"), choices=[], validators=[InputRequired()])
     primary_language = SelectField(
         _l("Main language"), choices=[(c, CONTENT_LANGUAGES[c]) for c in TEXT_LANGUAGES]
@@ -110,16 +110,34 @@ class EventForm(FlaskForm):
     location_visibility = SelectField(
         _l("Who sees the place"),
         choices=[
-            (LocationVisibility.public.value, _l("Everyone")),
-            (LocationVisibility.attendees.value, _l("Only confirmed attendees and the hosts")),
+            (LocationVisibility.public.value, _l("Everyone: the place is on every page and feed")),
+            (
+                LocationVisibility.attendees.value,
+                _l("Attendees: anyone who signs up with a working email sees it (this stops "
+                   "search engines, not a determined stranger)"),
+            ),
             (
                 LocationVisibility.hidden_until.value,
-                _l("Everyone, from some hours before the start"),
+                _l("Hidden until some hours before the start, for everyone, attendees "
+                   "included; then public"),
+            ),
+            (
+                LocationVisibility.approved.value,
+                _l("Approved attendees: you approve each RSVP, and only those you approve "
+                   "ever see it"),
             ),
         ],
-    )
+        description=_l("The town is always shown, so people know whether they can get there."),
+    )  # fmt: skip
     location_reveal_hours = IntegerField(
         _l("Hours before the start"), validators=[Optional(), NumberRange(min=1, max=168)]
+    )
+    location_attendees_early = BooleanField(
+        _l("Tell confirmed attendees the place as soon as they sign up"),
+        description=_l("With 'hidden until': attendees see it at once, everyone else later."),
+    )
+    delegations_need_approval = BooleanField(
+        _l("Delegations need our approval before anyone can join them")
     )
     languages = MultiCheckboxField(_l("Languages spoken"), choices=list(CONTENT_LANGUAGES.items()))
     has_interpretation = BooleanField(_l("Interpretation"))
@@ -230,6 +248,8 @@ def form_to_input(form: EventForm) -> ops.EventInput:
         online_url=form.online_url.data or None,
         location_visibility=LocationVisibility(form.location_visibility.data),
         location_reveal_hours=form.location_reveal_hours.data,
+        location_attendees_early=form.location_attendees_early.data,
+        delegations_need_approval=form.delegations_need_approval.data,
         languages=form.languages.data or [],
         has_interpretation=form.has_interpretation.data,
         has_childcare=form.has_childcare.data,
@@ -277,8 +297,8 @@ def event_to_form_data(event: Event) -> dict:
     for name in ("venue", "address", "city", "map_url", "online_url", "location_reveal_hours",
                  "languages", "has_interpretation", "has_childcare", "has_rides", "has_food",
                  "accessibility_notes", "what_to_bring", "contact_name", "contact_email",
-                 "contact_phone", "capacity", "has_waitlist",
-                 "delegations_by_organizers_only"):  # fmt: skip
+                 "contact_phone", "capacity", "has_waitlist", "location_attendees_early",
+                 "delegations_by_organizers_only", "delegations_need_approval"):  # fmt: skip
         data[name] = getattr(event, name)
     data["location_visibility"] = event.location_visibility.value
     data["visibility"] = event.visibility.value
@@ -318,7 +338,7 @@ def _recurrence_data(event: Event) -> dict:
     return data
 
 
-class OccurrenceForm(FlaskForm):
+class OccurrenceForm(Form):
     start_date = DateField(_l("Date"), validators=[InputRequired()])
     start_time = TimeField(_l("Starts at"), validators=[Optional()])
     end_time = TimeField(_l("Ends at"), validators=[Optional()])
@@ -332,22 +352,22 @@ class OccurrenceForm(FlaskForm):
     )
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = TextAreaField(_l("Reason (shown to the public and to attendees)"),
                            validators=[InputRequired(), Length(max=2000)])  # fmt: skip
 
 
-class CosponsorInviteForm(FlaskForm):
+class CosponsorInviteForm(Form):
     org = SelectField(_l("Organization"), choices=[], validators=[InputRequired()])
 
 
-class TypeForm(FlaskForm):
+class TypeForm(Form):
     slug = StringField(_l("Key (used in links)"), validators=[InputRequired(), Length(max=60)])
     name_en = StringField(_l("Name in English"), validators=[InputRequired(), Length(max=80)])
     name_es = StringField(_l("Name in Spanish"), validators=[InputRequired(), Length(max=80)])
 
 
-class ModerationSettingsForm(FlaskForm):
+class ModerationSettingsForm(Form):
     events_require_approval = BooleanField(
         _l("Events of member organizations wait for an admin's approval before they are public")
     )

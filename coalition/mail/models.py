@@ -9,6 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from coalition.crypto import EncryptedString
 from coalition.db import UTCDateTime, enum_column, utcnow
 from coalition.extensions import db
 
@@ -23,6 +24,8 @@ class EmailStatus(enum.StrEnum):
     sent = "sent"
     #: Given up: refused permanently, out of retries, or twice without an answer.
     failed = "failed"
+    #: Never sent: the person erased their data before it went out.
+    cancelled = "cancelled"
     #: Not sent because it could no longer arrive in time (its event had started).
     dropped = "dropped"
     #: Not sent: the number asked for no more texts (STOP) or is known to be invalid.
@@ -45,18 +48,25 @@ class OutgoingEmail(db.Model):
         sa.Index("ix_outgoing_emails_due", "channel", "status", "next_attempt_at", "id"),
     )
 
+    # Personal data (recipient, subject, bodies, headers, attachments) is erased with the RSVP or
+    # delegation it is about, and from every message N days after it was sent
+    # (`coalition.erasure`); what remains is the kind, the status and the times.
+
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[Channel] = mapped_column(
         enum_column(Channel), default=Channel.email, server_default="email"
     )
     #: What the message is about, e.g. "password_reset" (for logs and the organizers' view).
     kind: Mapped[str] = mapped_column(sa.String(60))
-    #: An email address, or an E.164 phone number for a text.
-    recipient: Mapped[str] = mapped_column(sa.String(254))
+    #: An email address, or an E.164 phone number for a text. Often an attendee's contact:
+    #: encrypted at rest like their RSVP's (so are the subject, bodies and last error, which
+    #: can name the person or repeat the address).
+    recipient: Mapped[str] = mapped_column(EncryptedString)
     #: Empty for texts.
-    subject: Mapped[str] = mapped_column(sa.String(300))
-    body_text: Mapped[str] = mapped_column(sa.Text)
-    body_html: Mapped[str | None] = mapped_column(sa.Text)
+    subject: Mapped[str] = mapped_column(EncryptedString)
+    #: Bodies may carry names, contacts (a lead's roster) and private links: encrypted too.
+    body_text: Mapped[str] = mapped_column(EncryptedString)
+    body_html: Mapped[str | None] = mapped_column(EncryptedString)
     #: Extra headers, e.g. {"List-Unsubscribe": "<https://...>"}.
     headers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     #: [{"filename", "content_type", "data"}] with data as text (e.g. an .ics file).
@@ -90,9 +100,19 @@ class OutgoingEmail(db.Model):
     delivery_status: Mapped[str | None] = mapped_column(sa.String(20))
     #: Texts: the carrier's error code for an undelivered message.
     delivery_error: Mapped[str | None] = mapped_column(sa.String(20))
-    last_error: Mapped[str | None] = mapped_column(sa.Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(EncryptedString)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    #: The RSVP the message is about (erased with it), if any.
+    rsvp_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("rsvps.id", ondelete="SET NULL"), index=True
+    )
+    #: The delegation the message is about (erased with it), if any.
+    delegation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("delegations.id", ondelete="SET NULL"), index=True
+    )
+    #: Recipient and contents removed; only metadata is left.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 #: The outbox row, whichever the channel.

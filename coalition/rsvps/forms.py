@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
+from coalition.core.forms import Form
 from coalition.languages import CONTENT_LANGUAGES
+from coalition.rsvps.identity import sms_available
 from coalition.rsvps.operations import MAX_PARTY
 from coalition.validators import PhoneNumber
 
@@ -29,7 +30,7 @@ class NeedsMixin:
     )
 
 
-class RSVPForm(NeedsMixin, FlaskForm):
+class RSVPForm(NeedsMixin, Form):
     name = StringField(
         _l("Name"),
         validators=[InputRequired(_l("Tell us a name.")), Length(max=80)],
@@ -54,14 +55,28 @@ class RSVPForm(NeedsMixin, FlaskForm):
     #: Honeypot: people never see it; bots fill it in.
     website = StringField("Website", validators=[Optional()])
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not sms_available():
+            # We could not text a phone: don't ask for one (collect little), and say why.
+            del self.phone
+
+    @property
+    def offers_phone(self) -> bool:
+        return "phone" in self._fields
+
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        if not (self.email.data or self.phone.data):
-            message = _l("Give an email or a phone number so we can reach you.")
+        phone = self.phone.data if self.offers_phone else None
+        if not (self.email.data or phone):
+            if self.offers_phone:
+                message = _l("Give an email or a phone number so we can reach you.")
+            else:
+                message = _l("Give an email address: we send your private link there.")
             self.email.errors = [*self.email.errors, message]
             return False
         return valid
 
 
-class ManageForm(NeedsMixin, FlaskForm):
+class ManageForm(NeedsMixin, Form):
     pass

@@ -117,6 +117,7 @@ def register_blueprints(app: Flask) -> None:
     from coalition.feeds.views import bp as feeds_bp
     from coalition.orgs.views import bp as orgs_bp
     from coalition.rsvps.views import bp as rsvps_bp
+    from coalition.shortlinks.views import bp as shortlinks_bp
     from coalition.sms.views import bp as sms_bp
 
     csrf.exempt(api_bp)  # JSON API: no cookies are trusted there
@@ -136,6 +137,7 @@ def register_blueprints(app: Flask) -> None:
         delegations_bp,
         dashboard_bp,
         sms_bp,
+        shortlinks_bp,
     ):
         app.register_blueprint(blueprint)
     register_error_handlers(app)

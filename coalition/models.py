@@ -8,6 +8,7 @@ from coalition.orgs.models import Invitation, Membership, Organization
 from coalition.reminders.models import Reminder
 from coalition.rsvps.models import RSVP, AuditEntry
 from coalition.settings.models import Setting
+from coalition.shortlinks.models import ShortLink
 from coalition.sms.models import SmsNumber
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "RecoveryCode",
     "Reminder",
     "Setting",
+    "ShortLink",
     "SmsNumber",
     "User",
 ]

@@ -1,7 +1,8 @@
 """What we know about a phone number: it asked to stop, it is invalid, it does not receive.
 
-Numbers are kept only as a keyed hash (HMAC with the app's SECRET_KEY), so a copy of the
-database does not list who texted the coalition; the app can still look a number up.
+Numbers are kept only as their keyed hash (`coalition.crypto.phone_hash`, CONTACT_HASH_KEY),
+so a copy of the database does not list who texted the coalition; the app can still look a
+number up.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from coalition.extensions import db
 class SmsNumber(db.Model):
     __tablename__ = "sms_numbers"
 
-    #: HMAC-SHA256 of the E.164 number (hex); see `coalition.sms.numbers.number_key`.
+    #: Keyed hash of the E.164 number; see `coalition.sms.numbers.number_key`.
     number_key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     #: The person replied STOP (or the provider says they did); no text goes until START.
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-
 import sqlalchemy as sa
 from flask import current_app
 
+from coalition.crypto import phone_hash
 from coalition.db import utcnow
 from coalition.extensions import db
 from coalition.sms.models import SmsNumber
 
 
 def number_key(phone: str) -> str:
-    secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, f"sms-number:{phone}".encode(), hashlib.sha256).hexdigest()
+    """The keyed hash by which contacts are found (`coalition.crypto`, CONTACT_HASH_KEY)."""
+    return phone_hash(phone)
 
 
 def get_number(phone: str) -> SmsNumber | None:
@@ -72,3 +70,8 @@ def unreachable(phones: list[str]) -> set[str]:
         for row in rows
         if not row.can_receive or row.undeliverable_at is not None
     }
+
+
+def sms_available() -> bool:
+    """Texts are configured (SMS_BACKEND is not "none")."""
+    return (current_app.config.get("SMS_BACKEND") or "none") != "none"

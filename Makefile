@@ -22,11 +22,12 @@ $(JS_CHECK): tests/feeds/js/package.json tests/feeds/js/package-lock.json
 translations: $(STAMP)
 	$(BIN)/pybabel --quiet compile -d coalition/translations
 
-## Serve at http://127.0.0.1:5000 with demo data; mail goes to instance/mail/ as .eml files.
+## Serve at http://127.0.0.1:5000 with demo data; mail goes to instance/mail/, texts to instance/sms/.
 run: $(STAMP) translations
 	COALITION_ENV=development $(BIN)/flask db upgrade
 	COALITION_ENV=development $(BIN)/flask seed-demo
 	@echo "Mail is written to $(CURDIR)/instance/mail/ (one .eml per message)."
+	@echo "Texts are written to $(CURDIR)/instance/sms/ (one .txt per text message)."
 	@trap 'kill 0' INT TERM EXIT; \
 	  COALITION_ENV=development $(BIN)/flask worker & \
 	  COALITION_ENV=development $(BIN)/flask run --host 127.0.0.1 --port 5000

@@ -8,6 +8,7 @@ environment variable of the same name.
 from __future__ import annotations
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -54,6 +55,24 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "coalition@localhost")
     #: Seconds allowed for any single SMTP call.
     MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 20)
+
+    #: Region of phone numbers written without a country code (stored E.164).
+    COALITION_PHONE_REGION = os.environ.get("COALITION_PHONE_REGION", "US")
+
+    # Text messages. SMS_BACKEND is "twilio", "folder" (one .txt per text written to SMS_FOLDER,
+    # for development and tests) or "none" (phone numbers are not asked for: nothing could
+    # reach them).
+    SMS_BACKEND = os.environ.get("SMS_BACKEND", "none")
+    SMS_FOLDER = os.environ.get("SMS_FOLDER", str(INSTANCE_DIR / "sms"))
+    TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID")
+    TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN")
+    #: The sending number (E.164), or TWILIO_MESSAGING_SERVICE_SID instead.
+    TWILIO_FROM = os.environ.get("TWILIO_FROM")
+    TWILIO_MESSAGING_SERVICE_SID = os.environ.get("TWILIO_MESSAGING_SERVICE_SID")
+    #: Where the Twilio client sends its requests (tests point it at a server on loopback).
+    TWILIO_BASE_URL = os.environ.get("TWILIO_BASE_URL", "https://api.twilio.com")
+    #: Seconds allowed for one provider request.
+    SMS_TIMEOUT = _env_int("SMS_TIMEOUT", 20)
 
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
@@ -114,10 +133,9 @@ class Config:
 
     #: Seconds between two runs of the worker's mail delivery job.
     MAIL_DELIVERY_INTERVAL = _env_int("MAIL_DELIVERY_INTERVAL", 5)
-
-    #: Text messages: "none" (phone numbers are not asked for: nothing could reach them),
-    #: "folder" (development and tests) or a provider.
-    SMS_BACKEND = os.environ.get("SMS_BACKEND", "none")
+    #: Seconds a worker holds the batch of outbox rows it claimed (after a crash, the rows it
+    #: had not sent wait this long before another run takes them).
+    OUTBOX_LEASE_SECONDS = _env_int("OUTBOX_LEASE_SECONDS", 120)
 
     #: Attendees' and leads' emails and phones are encrypted at rest (coalition/crypto.py).
     #: Comma-separated Fernet keys: the first encrypts, all decrypt (rotation). Required.
@@ -156,6 +174,7 @@ class TestingConfig(Config):
     MAIL_SERVER = "127.0.0.1"
     MAIL_PORT = 8025
     SMS_BACKEND = "folder"
+    SMS_FOLDER = str(Path(tempfile.gettempdir()) / "coalition-test-sms")
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     RATELIMIT_ENABLED = False

@@ -6,10 +6,19 @@
 2. Crashes: the same run with the worker process killed (SIGKILL) several times and restarted;
    counts losses (must be 0) and duplicates (at most one per kill).
 3. Two workers at once on PostgreSQL: duplicates (must be 0).
+4. As deployed (issue 13): `--deployed N` queued messages delivered by `flask worker` itself
+   (a subprocess, default settings) against the same sink, timed from the worker's start and
+   from the first to the last message received, as a ratio to the plain smtplib loop; then the
+   same with the worker killed (SIGKILL) `--kills` times and restarted: losses and duplicates.
+5. Texts (issue 11): `--texts N` texts through the outbox to a local server speaking Twilio's
+   Messages API, against a plain loop of `twilio` client calls to the same server; kills and
+   two workers at once count requests per text.
 
-Usage: .venv/bin/python bench/reminders_bench.py [--count 10000] [--kills 5]
-       [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
-PostgreSQL parts create and drop their own database on that server (skipped without it).
+Usage: .venv/bin/python bench/reminders_bench.py [--count 10000] [--kills 5] [--deployed 2000]
+       [--texts 2000] [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
+       [--use-database URL] [--skip-reminders]
+PostgreSQL parts create and drop their own database on that server (skipped without it), or use
+the existing database given with --use-database (its tables are dropped and re-created).
 """
 
 from __future__ import annotations
@@ -38,11 +47,12 @@ sys.path.insert(0, str(ROOT))
 
 
 class Sink:
-    """Counts messages by their X-Coalition-Id header."""
+    """Counts messages by their X-Coalition-Id header, with the times of the first and last."""
 
     def __init__(self):
         self.ids: Counter = Counter()
         self.total = 0
+        self.first = self.last = 0.0
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
@@ -53,12 +63,16 @@ class Sink:
         with self.lock:
             self.ids[ident] += 1
             self.total += 1
+            self.last = time.perf_counter()
+            if self.total == 1:
+                self.first = self.last
         return "250 OK"
 
     def reset(self):
         with self.lock:
             self.ids.clear()
             self.total = 0
+            self.first = self.last = 0.0
 
 
 def free_port() -> int:
@@ -255,6 +269,254 @@ def run_two_workers(url: str, port: int, sink: Sink, count: int) -> tuple[int, i
     return losses, duplicates
 
 
+# As deployed: `flask worker` itself ---------------------------------------------------------
+
+
+def queue_reminder_mail(url: str, count: int) -> None:
+    """`count` reminder emails in the outbox, rendered by the app (text, HTML and .ics)."""
+    from coalition import create_app
+    from coalition.reminders.operations import send_due
+
+    seed(url, count)
+    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        from coalition.extensions import db
+
+        send_due(limit=count)
+        db.engine.dispose()
+
+
+def start_worker(env: dict) -> subprocess.Popen:
+    return subprocess.Popen(
+        [str(ROOT / ".venv/bin/flask"), "--app", "wsgi", "worker"], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def baseline_same_messages(url: str, port: int, sink: Sink) -> float:
+    """Plain smtplib over one connection, sending the very bytes the outbox holds (prebuilt)."""
+    from coalition import create_app
+    from coalition.extensions import db
+    from coalition.mail.models import OutgoingEmail
+    from coalition.mail.transports import build_message
+
+    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        rows = db.session.scalars(sa.select(OutgoingEmail).order_by(OutgoingEmail.id)).all()
+        messages = [(r.recipient, build_message(r).as_bytes()) for r in rows]
+        db.engine.dispose()
+    sink.reset()
+    started = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", port, timeout=20) as smtp:
+        for recipient, data in messages:
+            smtp.sendmail("coalition@localhost", [recipient], data)
+    rate = len(messages) / (time.perf_counter() - started)
+    sink.reset()
+    return rate
+
+
+def run_deployed(url: str, port: int, sink: Sink, count: int) -> tuple[float, float, float]:
+    """(baseline msg/s, msg/s from the worker's start, msg/s from the first to the last)."""
+    queue_reminder_mail(url, count)
+    base = baseline_same_messages(url, port, sink)
+    started = time.perf_counter()
+    process = start_worker(env_for(url, port))
+    try:
+        wait_for(sink, count, 120)
+    finally:
+        stop(process)
+    assert sink.total >= count, f"only {sink.total} of {count} delivered"
+    return base, count / (sink.last - started), (count - 1) / (sink.last - sink.first)
+
+
+def run_deployed_kills(url, port, sink, count, kills) -> tuple[int, int, int]:
+    queue_reminder_mail(url, count)
+    sink.reset()
+    env = env_for(url, port)
+    env["OUTBOX_LEASE_SECONDS"] = "2"  # the killed worker's unsent batch is taken up soon
+    rng = random.Random(11)
+    done_kills = 0
+    while done_kills < kills:
+        process = start_worker(env)
+        # Kill somewhere in the middle of delivery (after at least one message went).
+        before = sink.total
+        deadline = time.monotonic() + 30
+        while sink.total <= before and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.05, 0.6))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        done_kills += 1
+    process = start_worker(env)
+    try:
+        wait_for(sink, count, 120)
+        time.sleep(1)
+    finally:
+        stop(process)
+    losses = sum(1 for n in range(1, count + 1) if sink.ids[str(n).encode()] == 0)
+    duplicates = sum(c - 1 for c in sink.ids.values() if c > 1)
+    return done_kills, losses, duplicates
+
+
+# Texts through the outbox to a local Twilio-like server ---------------------------------------
+
+
+def queue_texts(url: str, count: int, reset: bool = True) -> None:
+    """`count` texts in the outbox, bodies numbered so that copies can be counted."""
+    from coalition import create_app
+    from coalition.extensions import db
+    from coalition.mail.models import Channel, OutgoingEmail
+
+    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        if reset:
+            db.drop_all()
+            db.create_all()
+        now = datetime.now(UTC)
+        db.session.execute(
+            sa.insert(OutgoingEmail),
+            [
+                {
+                    "channel": Channel.sms,
+                    "kind": "reminder",
+                    "recipient": f"+1617555{n:04d}",
+                    "subject": "",
+                    "body_text": f"Reminder {n}: May Day rally tomorrow 10am, "
+                    "City Hall. Details: http://127.0.0.1:5000/r/abcdefghijklmnop",
+                    "headers": {},
+                    "attachments": [],
+                    "message_id": f"<b{n}@bench>",
+                    "status": "queued",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                    "segments": 1,
+                    "is_uncertain": False,
+                }
+                for n in range(count)
+            ],
+        )
+        db.session.commit()
+        db.engine.dispose()
+
+
+def sms_env(url: str, provider) -> dict:
+    env = env_for(url, 1)
+    env["OUTBOX_LEASE_SECONDS"] = "2"  # a killed worker's unsent batch is taken up soon
+    env.update({key: str(value) for key, value in provider.config().items()})
+    env["MAIL_BACKEND"] = "folder"
+    env["MAIL_FOLDER"] = tempfile.mkdtemp(prefix="coalition-bench-mail-")
+    return env
+
+
+SMS_DRAIN = """
+from coalition import create_app
+from coalition.mail.delivery import deliver_due
+from coalition.mail.models import Channel
+from coalition.settings.operations import set_setting
+from coalition.extensions import db
+app = create_app()
+with app.app_context():
+    set_setting("sms_daily_cap", 0)
+    db.session.commit()
+    while True:
+        report = deliver_due(limit=200, channels=[Channel.sms])
+        if report.sent == 0 and report.retrying == 0:
+            break
+"""
+
+
+def sms_drain(env: dict) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", SMS_DRAIN], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+
+
+def sms_baseline(provider, count: int) -> float:
+    from twilio.http.http_client import TwilioHttpClient
+    from twilio.rest import Client
+
+    config = provider.config()
+    client = Client(
+        config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"],
+        http_client=TwilioHttpClient(timeout=20),
+    )  # fmt: skip
+    client.api.base_url = config["TWILIO_BASE_URL"]
+    started = time.perf_counter()
+    for n in range(count):
+        client.messages.create(
+            to=f"+1617555{n:04d}", from_=config["TWILIO_FROM"],
+            body=f"Baseline {n}: May Day rally tomorrow 10am, City Hall.",
+        )  # fmt: skip
+    return count / (time.perf_counter() - started)
+
+
+def sms_copies(provider, count: int) -> tuple[int, int]:
+    bodies = Counter(r["Body"].split(":")[0] for r in provider.state.requests)
+    losses = sum(1 for n in range(count) if bodies[f"Reminder {n}"] == 0)
+    duplicates = sum(c - 1 for c in bodies.values() if c > 1)
+    return losses, duplicates
+
+
+def run_texts(url: str, provider, count: int, kills: int, two_workers: bool) -> None:
+    state = provider.state
+    state.reset()
+    base = sms_baseline(provider, count)
+    print(f"plain twilio client loop:           {base:8.0f} texts/s  (baseline)")
+    state.reset()
+    queue_texts(url, count)
+    env = sms_env(url, provider)
+    started = time.perf_counter()
+    process = sms_drain(env)
+    process.wait()
+    elapsed = time.perf_counter() - started
+    assert process.returncode == 0, process.stderr.read().decode()[-2000:]
+    losses, duplicates = sms_copies(provider, count)
+    rate = len(state.requests) / elapsed
+    print(f"texts through the outbox:           {rate:8.0f} texts/s  ratio {rate / base:.3f}"
+          f"  (losses {losses}, duplicates {duplicates})")  # fmt: skip
+    state.reset()
+    queue_texts(url, count)
+    rng = random.Random(5)
+    done_kills = 0
+    while True:
+        process = sms_drain(env)
+        if done_kills < kills:
+            time.sleep(rng.uniform(1.0, 2.5))
+            if process.poll() is None:
+                process.send_signal(signal.SIGKILL)
+                process.wait()
+                done_kills += 1
+                continue
+        process.wait()
+        if process.returncode == 0 and len({r["Body"] for r in state.requests}) >= count:
+            break
+        time.sleep(0.5)
+    losses, duplicates = sms_copies(provider, count)
+    print(f"texts, SIGKILL x{done_kills}: losses {losses} (must be 0), duplicates {duplicates}"
+          f" (at most {done_kills})")  # fmt: skip
+    if two_workers:
+        state.reset()
+        queue_texts(url, count)
+        processes = [sms_drain(env), sms_drain(env)]
+        for process in processes:
+            process.wait()
+        losses, duplicates = sms_copies(provider, count)
+        print(f"texts, two workers at once (PostgreSQL): losses {losses}, duplicates "
+              f"{duplicates} (must be 0)")  # fmt: skip
+
+
 def postgres_database(server_url: str | None):
     if not server_url:
         return None, None
@@ -281,6 +543,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--kills", type=int, default=5)
+    parser.add_argument("--deployed", type=int, default=2000, help="0 to skip")
+    parser.add_argument("--texts", type=int, default=2000, help="0 to skip")
+    parser.add_argument("--skip-reminders", action="store_true", help="only parts 4 and 5")
     parser.add_argument(
         "--database-url",
         default=os.environ.get(
@@ -288,6 +553,7 @@ def main() -> None:
         ),
         help="a PostgreSQL server to create a scratch database on ('' to skip)",
     )
+    parser.add_argument("--use-database", help="an existing PostgreSQL database to use instead")
     args = parser.parse_args()
 
     sink = Sink()
@@ -296,26 +562,59 @@ def main() -> None:
     controller.start()
     tmp = tempfile.mkdtemp(prefix="coalition-bench-")
     sqlite_url = f"sqlite:///{tmp}/bench.db"
-    pg_url, pg_handle = postgres_database(args.database_url)
+    if args.use_database:
+        pg_url, pg_handle = args.use_database, None
+    else:
+        pg_url, pg_handle = postgres_database(args.database_url)
     try:
         base = baseline(port, args.count)
         sink.reset()
         print(f"plain smtplib, one connection:      {base:8.0f} msg/s  (baseline)")
-        for label, url in (("SQLite", sqlite_url), ("PostgreSQL", pg_url)):
-            if url is None:
-                continue
-            rate = run_rate(url, port, sink, args.count)
-            print(f"worker path on {label:<10}          {rate:8.0f} msg/s  ratio {rate / base:.3f}")
-        crash_url = pg_url or sqlite_url
-        kills, losses, duplicates = run_kills(crash_url, port, sink, args.count, args.kills)
-        print(
-            f"SIGKILL x{kills} mid-run ({'PostgreSQL' if pg_url else 'SQLite'}): "
-            f"losses {losses} (must be 0), duplicates {duplicates} (at most {kills})"
-        )
-        if pg_url:
-            losses, duplicates = run_two_workers(pg_url, port, sink, args.count)
-            print(f"two workers at once (PostgreSQL): losses {losses}, duplicates {duplicates}"
-                  " (must be 0)")  # fmt: skip
+        if not args.skip_reminders:
+            for label, url in (("SQLite", sqlite_url), ("PostgreSQL", pg_url)):
+                if url is None:
+                    continue
+                rate = run_rate(url, port, sink, args.count)
+                print(f"worker path on {label:<10}          {rate:8.0f} msg/s"
+                      f"  ratio {rate / base:.3f}")  # fmt: skip
+            crash_url = pg_url or sqlite_url
+            kills, losses, duplicates = run_kills(crash_url, port, sink, args.count, args.kills)
+            print(
+                f"SIGKILL x{kills} mid-run ({'PostgreSQL' if pg_url else 'SQLite'}): "
+                f"losses {losses} (must be 0), duplicates {duplicates} (at most {kills})"
+            )
+            if pg_url:
+                losses, duplicates = run_two_workers(pg_url, port, sink, args.count)
+                print(f"two workers at once (PostgreSQL): losses {losses}, duplicates "
+                      f"{duplicates} (must be 0)")  # fmt: skip
+        if args.deployed:
+            base = baseline(port, args.deployed)
+            sink.reset()
+            print(f"plain smtplib, {args.deployed} small messages: {base:6.0f} msg/s")
+            for label, url in (("SQLite", f"sqlite:///{tmp}/deployed.db"), ("PostgreSQL", pg_url)):
+                if url is None:
+                    continue
+                same, from_start, steady = run_deployed(url, port, sink, args.deployed)
+                print(f"plain smtplib, the same {args.deployed} reminders: {same:6.0f} msg/s"
+                      " (baseline)")  # fmt: skip
+                print(f"flask worker on {label:<10}: {from_start:6.0f} msg/s from its start"
+                      f" (ratio {from_start / same:.3f}), {steady:6.0f} msg/s first to last"
+                      f" (ratio {steady / same:.3f})")  # fmt: skip
+            crash_url = pg_url or f"sqlite:///{tmp}/deployed.db"
+            kills, losses, duplicates = run_deployed_kills(
+                crash_url, port, sink, args.deployed, args.kills
+            )
+            print(f"flask worker SIGKILL x{kills}: losses {losses} (must be 0), duplicates "
+                  f"{duplicates} (at most {kills})")  # fmt: skip
+        if args.texts:
+            from tests.sms.fake_provider import FakeProvider
+
+            provider = FakeProvider().start()
+            try:
+                url = pg_url or f"sqlite:///{tmp}/texts.db"
+                run_texts(url, provider, args.texts, args.kills, two_workers=pg_url is not None)
+            finally:
+                provider.stop()
     finally:
         controller.stop()
         if pg_handle is not None:

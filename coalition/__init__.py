@@ -79,9 +79,15 @@ def _enable_sqlite_foreign_keys(app: Flask) -> None:
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
 
+    on_disk = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+
     def _fk_pragma(dbapi_connection, _record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        if on_disk:
+            # WAL: the web app reads while the worker writes, and a commit with
+            # synchronous=NORMAL (the outbox's marks) need not wait for the disk.
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
     with app.app_context():
@@ -111,8 +117,11 @@ def register_blueprints(app: Flask) -> None:
     from coalition.feeds.views import bp as feeds_bp
     from coalition.orgs.views import bp as orgs_bp
     from coalition.rsvps.views import bp as rsvps_bp
+    from coalition.shortlinks.views import bp as shortlinks_bp
+    from coalition.sms.views import bp as sms_bp
 
     csrf.exempt(api_bp)  # JSON API: no cookies are trusted there
+    csrf.exempt(sms_bp)  # provider webhooks, signed by the provider
     for blueprint in (
         core_bp,
         auth_bp,
@@ -127,6 +136,8 @@ def register_blueprints(app: Flask) -> None:
         rsvps_bp,
         delegations_bp,
         dashboard_bp,
+        sms_bp,
+        shortlinks_bp,
     ):
         app.register_blueprint(blueprint)
     register_error_handlers(app)

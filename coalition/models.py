@@ -4,17 +4,20 @@ from coalition.auth.models import AccountEvent, PendingRegistration, RecoveryCod
 from coalition.calendar_version import CalendarVersion
 from coalition.delegations.models import Delegation
 from coalition.events.models import Event, EventCosponsor, EventTranslation, EventType, Occurrence
-from coalition.mail.models import OutgoingEmail
+from coalition.mail.models import ChannelState, OutgoingEmail
 from coalition.orgs.models import Invitation, Membership, Organization
 from coalition.reminders.models import Reminder
 from coalition.rsvps.models import RSVP, AuditEntry
 from coalition.settings.models import Setting
+from coalition.shortlinks.models import ShortLink
+from coalition.sms.models import SmsNumber
 
 __all__ = [
     "RSVP",
     "AccountEvent",
     "AuditEntry",
     "CalendarVersion",
+    "ChannelState",
     "Delegation",
     "Event",
     "EventCosponsor",
@@ -29,5 +32,7 @@ __all__ = [
     "RecoveryCode",
     "Reminder",
     "Setting",
+    "ShortLink",
+    "SmsNumber",
     "User",
 ]

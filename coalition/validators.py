@@ -12,8 +12,18 @@ DEFAULT_PHONE_REGION = "US"
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
-def normalize_phone(raw: str, region: str = DEFAULT_PHONE_REGION) -> str | None:
+def phone_region() -> str:
+    """Region for numbers written without a country code (`COALITION_PHONE_REGION`, US)."""
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        return current_app.config.get("COALITION_PHONE_REGION") or DEFAULT_PHONE_REGION
+    return DEFAULT_PHONE_REGION
+
+
+def normalize_phone(raw: str, region: str | None = None) -> str | None:
     """E.164 form of a valid phone number, or None."""
+    region = region or phone_region()
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import current_app
@@ -35,9 +36,11 @@ def build_scheduler(app) -> BlockingScheduler:
     from coalition.mail.delivery import deliver_due
 
     jobs = [
-        # (job, trigger, trigger arguments, id, name)
-        (deliver_due, "interval", {"seconds": app.config["MAIL_DELIVERY_INTERVAL"]},
-         "deliver-mail", "deliver mail"),
+        # (job, trigger, trigger arguments, id, name). Delivery starts at once and each run
+        # drains the whole due queue (both channels), so no batch waits for the next interval.
+        (deliver_due, "interval", {"seconds": app.config["MAIL_DELIVERY_INTERVAL"],
+                                   "next_run_time": datetime.now(UTC)},
+         "deliver-mail", "deliver mail and texts"),
         (_send_reminders, "interval", {"minutes": 1}, "send-reminders", "send due reminders"),
         (_close_waitlists, "interval", {"minutes": 5}, "close-rsvps",
          "close RSVPs past their closing time"),
@@ -77,7 +80,12 @@ def run_worker() -> None:
     app = current_app._get_current_object()
     scheduler = build_scheduler(app)
     folder = app.config["MAIL_FOLDER"] if app.config["MAIL_BACKEND"] == "folder" else None
-    log.info("worker started%s", f"; mail is written to {folder}" if folder else "")
+    sms_folder = app.config["SMS_FOLDER"] if app.config["SMS_BACKEND"] == "folder" else None
+    log.info(
+        "worker started%s%s",
+        f"; mail is written to {folder}" if folder else "",
+        f"; texts are written to {sms_folder}" if sms_folder else "",
+    )
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):

@@ -1,23 +1,54 @@
-"""Deliver the outbox: one message per transaction, so a crash can re-send at most one."""
+"""Deliver the outbox, both channels: one message per transaction, so a crash re-sends at most one.
+
+Each channel (the SMTP relay, the SMS provider) is delivered over one connection. What happens
+to a message depends on who failed (`coalition.mail.errors`):
+
+- the channel is down (no connection, 421, provider 429/5xx): the channel pauses with its own
+  backoff and is probed before the next try; the queued messages are not blamed, keep their
+  place and all go as soon as a probe succeeds, oldest due first;
+- the message was refused for now: it backs off on its own and is given up after MAX_ATTEMPTS;
+- refused for good: failed at once (an invalid number is remembered);
+- no answer after the message was handed over: it may have arrived, so it is tried once more
+  after UNKNOWN_PAUSE (same Message-ID), then given up;
+- a message that can no longer arrive in time (`expires_at`, a reminder whose event started)
+  is dropped, not sent late.
+
+A worker leases a batch of due rows (FOR UPDATE SKIP LOCKED, then `leased_until`, one commit),
+then sends them one by one, recording each outcome with one autocommitted statement before the
+next message goes: a killed worker re-sends at most the one message it was sending, and the
+rest of its batch waits for the lease to run out. Those marks do not wait for the disk flush
+(see `_Marks`), which is what makes one statement per message cheap.
+"""
 
 from __future__ import annotations
 
 import logging
-import smtplib
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 
 from coalition.db import utcnow
 from coalition.extensions import db
-from coalition.mail.models import EmailStatus, OutgoingEmail
-from coalition.mail.transports import open_transport
+from coalition.mail.errors import (
+    ChannelDown,
+    DeliveryError,
+    OutcomeUnknown,
+    PermanentFailure,
+    TemporaryFailure,
+)
+from coalition.mail.models import Channel, ChannelState, EmailStatus, OutgoingEmail
 
 log = logging.getLogger(__name__)
 
-#: Tries before a temporarily failing message is given up.
+#: Tries before a message that is refused for now (not an outage) is given up.
 MAX_ATTEMPTS = 6
+#: Wait before the one retry of a message whose outcome is unknown.
+UNKNOWN_PAUSE = timedelta(minutes=10)
+#: Longest pause between two probes of a channel that is down.
+MAX_PROBE_INTERVAL = timedelta(seconds=30)
 
 
 @dataclass
@@ -25,56 +56,352 @@ class DeliveryReport:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    dropped: int = 0
+    suppressed: int = 0
+    #: Messages left waiting because their channel is paused (outage or cap).
+    paused_channels: list[str] = field(default_factory=list)
 
 
 def _backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** (attempts - 1), 60))
 
 
-def _is_permanent(exc: Exception) -> bool:
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _ in exc.recipients.values()]
-        return all(code >= 500 for code in codes)
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return exc.smtp_code >= 500
-    return False
+def _probe_backoff(failures: int) -> timedelta:
+    interval = current_app.config["MAIL_DELIVERY_INTERVAL"]
+    return min(timedelta(seconds=interval * 2 ** max(failures - 1, 0)), MAX_PROBE_INTERVAL)
 
 
-def _claim_next(now: datetime) -> OutgoingEmail | None:
+def _open(channel: Channel):
+    config = current_app.config
+    if channel == Channel.sms:
+        from coalition.sms.channel import SmsTransport
+
+        return SmsTransport(config)
+    from coalition.mail.transports import open_email_transport
+
+    return open_email_transport(config)
+
+
+def active_channels() -> list[Channel]:
+    if current_app.config.get("SMS_BACKEND", "none") == "none":
+        return [Channel.email]
+    return [Channel.email, Channel.sms]
+
+
+def channel_state(channel: Channel) -> ChannelState:
+    state = db.session.get(ChannelState, channel)
+    if state is None:
+        state = ChannelState(channel=channel, failures=0)
+        db.session.add(state)
+        try:
+            db.session.flush()
+        except sa.exc.IntegrityError:  # another worker made it first
+            db.session.rollback()
+            state = db.session.get(ChannelState, channel)
+    return state
+
+
+#: Rows claimed at once by one worker.
+BATCH = 100
+
+
+class _Marks:
+    """Records outcomes, one autocommitted statement per message on a connection of its own.
+
+    The mark of a sent message is written by a helper thread while the next message is built
+    and its envelope sent; `wait()` is called before that next message's end of data (the
+    point after which it counts as sent), so a killed worker re-sends at most one message.
+    On PostgreSQL the marks do not wait for the WAL flush (`synchronous_commit = off`): a
+    killed worker loses nothing, since the server has the commit; only a crash of the database
+    server itself can lose the last fraction of a second of marks. On SQLite the connection
+    syncs less often (`synchronous = NORMAL`), with the same trade.
+    """
+
+    def __init__(self):
+        self.dialect = db.engine.dialect.name
+        self.pending = None
+        self.connection = None
+        self.executor = None
+        if self.dialect == "sqlite" and db.engine.url.database in (None, "", ":memory:"):
+            return  # one connection shared by everything (tests): marks go through the session
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-marks")
+        self.executor.submit(self._open, db.engine).result()
+
+    def _open(self, engine) -> None:
+        self.connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        if self.dialect == "postgresql":
+            self.connection.exec_driver_sql("SET synchronous_commit TO off")
+        elif self.dialect == "sqlite":
+            self.connection.exec_driver_sql("PRAGMA synchronous = NORMAL")
+
+    @staticmethod
+    def _statement(ids, values):
+        return sa.update(OutgoingEmail).where(OutgoingEmail.id.in_(ids)).values(**values)
+
+    def update_later(self, ids, **values) -> None:
+        """Start writing the mark; `wait()` (or the next mark) makes sure it was written."""
+        ids = [ids] if isinstance(ids, int) else list(ids)
+        if not ids:
+            return
+        if self.executor is None:
+            db.session.execute(
+                self._statement(ids, values).execution_options(synchronize_session=False)
+            )
+            db.session.commit()
+            return
+        self.wait()
+        statement = self._statement(ids, values)
+        self.pending = self.executor.submit(lambda: self.connection.execute(statement))
+
+    def update(self, ids, **values) -> None:
+        self.update_later(ids, **values)
+        self.wait()
+
+    def wait(self) -> None:
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.result()
+
+    def close(self) -> None:
+        if self.executor is None:
+            return
+        try:
+            self.wait()
+        finally:
+            self.executor.submit(self._close).result()
+            self.executor.shutdown()
+
+    def _close(self) -> None:
+        try:
+            if self.dialect == "postgresql":
+                self.connection.exec_driver_sql("RESET synchronous_commit")
+            elif self.dialect == "sqlite":
+                self.connection.exec_driver_sql("PRAGMA synchronous = FULL")
+        finally:
+            self.connection.close()
+
+
+def _claim_batch(channel: Channel, now: datetime, size: int) -> list[OutgoingEmail]:
+    """Lease up to `size` due rows, oldest due first."""
+    lease = timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
     query = (
         sa.select(OutgoingEmail)
-        .where(OutgoingEmail.status == EmailStatus.queued, OutgoingEmail.next_attempt_at <= now)
-        .order_by(OutgoingEmail.id)
-        .limit(1)
+        .where(
+            OutgoingEmail.channel == channel,
+            OutgoingEmail.status == EmailStatus.queued,
+            OutgoingEmail.next_attempt_at <= now,
+            sa.or_(OutgoingEmail.leased_until.is_(None), OutgoingEmail.leased_until <= now),
+        )
+        .order_by(OutgoingEmail.next_attempt_at, OutgoingEmail.id)
+        .limit(size)
         .with_for_update(skip_locked=True)
     )
-    return db.session.scalars(query).first()
+    rows = db.session.scalars(query).all()
+    if rows:
+        db.session.execute(
+            sa.update(OutgoingEmail)
+            .where(OutgoingEmail.id.in_([r.id for r in rows]))
+            .values(leased_until=now + lease)
+            .execution_options(synchronize_session=False)
+        )
+    # The rows keep their loaded values (no reload per row); outcomes are written by `_Marks`.
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+    return rows
 
 
-def deliver_due(limit: int = 500, now: datetime | None = None) -> DeliveryReport:
-    """Send up to `limit` due messages over one connection and record each outcome."""
+def deliver_due(
+    limit: int | None = None,
+    now: datetime | None = None,
+    channels: list[Channel] | None = None,
+) -> DeliveryReport:
+    """Send every due message (or up to `limit` per channel) and record each outcome.
+
+    Without `now` the clock runs: messages that fall due while the run goes on are sent too, so
+    the worker drains the queue in one run instead of waiting for its next interval.
+    """
     report = DeliveryReport()
-    now = now or utcnow()
-    with open_transport() as transport:
-        for _ in range(limit):
-            email = _claim_next(now)
-            if email is None:
-                break
-            email.attempts += 1
-            try:
-                transport.send(email)
-            except Exception as exc:  # recorded on this message alone; the batch goes on
-                email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                if _is_permanent(exc) or email.attempts >= MAX_ATTEMPTS:
-                    email.status = EmailStatus.failed
-                    report.failed += 1
-                else:
-                    email.next_attempt_at = utcnow() + _backoff(email.attempts)
-                    report.retrying += 1
-                log.warning("mail %s to %s failed: %s", email.id, email.recipient, exc)
-            else:
-                email.status = EmailStatus.sent
-                email.sent_at = utcnow()
-                report.sent += 1
-            db.session.commit()
+    for channel in channels or active_channels():
+        _deliver_channel(channel, report, limit, (lambda: now) if now else utcnow)
     return report
+
+
+def _pause(state: ChannelState, exc: Exception, now: datetime) -> None:
+    state.failures += 1
+    state.down_since = state.down_since or now
+    state.paused_until = now + _probe_backoff(state.failures)
+    state.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    log.warning(
+        "%s channel down (failure %d, next probe at %s): %s",
+        state.channel, state.failures, state.paused_until.isoformat(), exc,
+    )  # fmt: skip
+
+
+def _resume(state: ChannelState) -> None:
+    if state.failures:
+        log.info("%s channel answers again; delivering the queue", state.channel)
+    state.failures = 0
+    state.paused_until = None
+    state.down_since = None
+    state.last_error = None
+
+
+def _deliver_channel(channel: Channel, report: DeliveryReport, limit, clock) -> None:
+    now = clock()
+    state = channel_state(channel)
+    if state.paused_until is not None and state.paused_until > now:
+        report.paused_channels.append(channel.value)
+        db.session.commit()
+        return
+    try:
+        transport = _open(channel)
+    except ChannelDown as exc:  # e.g. the provider is not configured
+        _pause(state, exc, now)
+        db.session.commit()
+        report.paused_channels.append(channel.value)
+        return
+    try:
+        if state.failures:
+            try:
+                transport.probe()
+            except DeliveryError as exc:
+                _pause(state, exc, now)
+                db.session.commit()
+                report.paused_channels.append(channel.value)
+                return
+        _resume(state)
+        db.session.commit()
+        _deliver_queue(channel, transport, state, report, limit, clock)
+    finally:
+        transport.close()
+
+
+def _deliver_queue(channel, transport, state, report, limit, clock) -> None:
+    marks = _Marks()
+    try:
+        _deliver_batches(channel, transport, report, limit, clock, marks)
+    finally:
+        marks.close()
+        db.session.expire_all()  # outcomes were written beside the session
+
+
+def _deliver_batches(channel, transport, report, limit, clock, marks) -> None:
+    screen = getattr(transport, "screen", None)
+    lease = current_app.config["OUTBOX_LEASE_SECONDS"]
+    done = 0
+    while limit is None or done < limit:
+        size = BATCH if limit is None else min(BATCH, limit - done)
+        rows = _claim_batch(channel, clock(), size)
+        if not rows:
+            return
+        claimed_at = utcnow()
+        pending = [r.id for r in rows]
+        try:
+            for row in rows:
+                if (utcnow() - claimed_at).total_seconds() > lease / 2:
+                    break  # the lease runs out: the rest goes with the next claim
+                pending.remove(row.id)
+                done += 1
+                if not _deliver_one(channel, transport, screen, row, report, clock(), marks):
+                    return
+        finally:
+            marks.update(pending, leased_until=None)
+
+
+def _deliver_one(channel, transport, screen, row, report, now, marks) -> bool:
+    """Send one row and record its outcome; False when the channel stops for now."""
+    if row.expires_at is not None and row.expires_at <= now:
+        marks.update(row.id, status=EmailStatus.dropped, leased_until=None,
+                     last_error="not sent: too late (its event had started)")  # fmt: skip
+        report.dropped += 1
+        log.info("%s %s dropped: its event had started", channel, row.id)
+        return True
+    hold = screen(row, now) if screen else None
+    if hold is not None:
+        if hold.stop_until is not None:
+            marks.update(row.id, leased_until=None)
+            state = channel_state(channel)
+            state.paused_until = hold.stop_until
+            state.last_error = hold.reason
+            db.session.commit()
+            report.paused_channels.append(channel.value)
+            return False
+        if hold.status is not None:
+            marks.update(row.id, status=hold.status, leased_until=None,
+                         last_error=f"not sent: {hold.reason}")  # fmt: skip
+            if hold.status == EmailStatus.dropped:
+                report.dropped += 1
+            else:
+                report.suppressed += 1
+        else:
+            marks.update(row.id, next_attempt_at=hold.until, leased_until=None)
+        return True
+    try:
+        # The previous message's mark is written before this one can count as sent.
+        result = transport.send(row, ready=marks.wait)
+    except ChannelDown as exc:
+        marks.update(row.id, last_error=_error(exc), leased_until=None)
+        report.retrying += 1
+        state = channel_state(channel)
+        _pause(state, exc, now)
+        db.session.commit()
+        report.paused_channels.append(channel.value)
+        return False
+    except OutcomeUnknown as exc:
+        _unknown(row, exc, report, now, marks)
+    except PermanentFailure as exc:
+        marks.update(row.id, status=EmailStatus.failed, leased_until=None, last_error=_error(exc))
+        if hasattr(transport, "failed"):
+            transport.failed(row, exc)
+            db.session.commit()
+        report.failed += 1
+        log.warning("%s %s refused for good: %s", channel, row.id, exc)
+    except TemporaryFailure as exc:
+        _temporary(row, exc, report, now, marks)
+    else:
+        extra = {}
+        if result is not None:  # texts: the provider's id and the segments it counted
+            extra = {"provider_id": result.provider_id, "segments": result.segments}
+        marks.update_later(row.id, status=EmailStatus.sent, sent_at=utcnow(), leased_until=None,
+                           **extra)  # fmt: skip
+        report.sent += 1
+    return True
+
+
+def _error(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+def _unknown(row, exc: Exception, report: DeliveryReport, now: datetime, marks) -> None:
+    if row.is_uncertain:
+        marks.update(row.id, status=EmailStatus.failed, leased_until=None,
+                     last_error=f"no answer twice, not tried again: {exc}"[:2000])  # fmt: skip
+        report.failed += 1
+        log.warning("%s %s gave up: no answer twice (%s)", row.channel, row.id, exc)
+        return
+    next_attempt = now + UNKNOWN_PAUSE
+    marks.update(row.id, is_uncertain=True, last_error=_error(exc), leased_until=None,
+                 next_attempt_at=next_attempt)  # fmt: skip
+    report.retrying += 1
+    log.warning("%s %s: no answer after sending; one retry at %s", row.channel, row.id,
+                next_attempt.isoformat())  # fmt: skip
+
+
+def _temporary(row, exc: Exception, report: DeliveryReport, now: datetime, marks) -> None:
+    attempts = row.attempts + 1
+    if attempts >= MAX_ATTEMPTS:
+        marks.update(row.id, status=EmailStatus.failed, attempts=attempts, leased_until=None,
+                     last_error=_error(exc))  # fmt: skip
+        report.failed += 1
+        log.warning("%s %s gave up after %d refusals: %s", row.channel, row.id, attempts, exc)
+        return
+    next_attempt = now + _backoff(attempts)
+    marks.update(row.id, attempts=attempts, next_attempt_at=next_attempt, leased_until=None,
+                 last_error=_error(exc))  # fmt: skip
+    report.retrying += 1
+    log.info("%s %s refused for now (try %d), retry at %s: %s", row.channel, row.id,
+             attempts, next_attempt.isoformat(), exc)  # fmt: skip

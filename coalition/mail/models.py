@@ -1,8 +1,9 @@
-"""The outbox."""
+"""The outbox: one table for both channels (email and text messages)."""
 
 from __future__ import annotations
 
 import enum
+import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -13,35 +14,55 @@ from coalition.db import UTCDateTime, enum_column, utcnow
 from coalition.extensions import db
 
 
+class Channel(enum.StrEnum):
+    email = "email"
+    sms = "sms"
+
+
 class EmailStatus(enum.StrEnum):
     queued = "queued"
     sent = "sent"
-    #: Given up: refused permanently, or out of retries.
+    #: Given up: refused permanently, out of retries, or twice without an answer.
     failed = "failed"
     #: Never sent: the person erased their data before it went out.
     cancelled = "cancelled"
+    #: Not sent because it could no longer arrive in time (its event had started).
+    dropped = "dropped"
+    #: Not sent: the number asked for no more texts (STOP) or is known to be invalid.
+    suppressed = "suppressed"
+
+
+def _message_id() -> str:
+    return f"<{uuid.uuid4().hex}@coalition>"
 
 
 class OutgoingEmail(db.Model):
-    """One rendered message to one recipient.
+    """One rendered message to one recipient, by email or by text (`channel`).
 
     Written in the same transaction as the change it reports, so a rolled-back request sends
     nothing; delivered by `coalition.mail.delivery` outside any web request.
     """
 
     __tablename__ = "outgoing_emails"
-    __table_args__ = (sa.Index("ix_outgoing_emails_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        sa.Index("ix_outgoing_emails_due", "channel", "status", "next_attempt_at", "id"),
+    )
 
     # Personal data (recipient, subject, bodies, headers, attachments) is erased with the RSVP or
     # delegation it is about, and from every message N days after it was sent
     # (`coalition.erasure`); what remains is the kind, the status and the times.
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[Channel] = mapped_column(
+        enum_column(Channel), default=Channel.email, server_default="email"
+    )
     #: What the message is about, e.g. "password_reset" (for logs and the organizers' view).
     kind: Mapped[str] = mapped_column(sa.String(60))
-    #: Often an attendee's address: encrypted at rest like their RSVP's (so are the subject,
-    #: bodies and last error, which can name the person or repeat the address).
+    #: An email address, or an E.164 phone number for a text. Often an attendee's contact:
+    #: encrypted at rest like their RSVP's (so are the subject, bodies and last error, which
+    #: can name the person or repeat the address).
     recipient: Mapped[str] = mapped_column(EncryptedString)
+    #: Empty for texts.
     subject: Mapped[str] = mapped_column(EncryptedString)
     #: Bodies may carry names, contacts (a lead's roster) and private links: encrypted too.
     body_text: Mapped[str] = mapped_column(EncryptedString)
@@ -50,15 +71,38 @@ class OutgoingEmail(db.Model):
     headers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     #: [{"filename", "content_type", "data"}] with data as text (e.g. an .ics file).
     attachments: Mapped[list] = mapped_column(sa.JSON, default=list)
+    #: The same Message-ID on every try, so a receiver (and our tests) can spot a copy.
+    message_id: Mapped[str] = mapped_column(sa.String(100), default=_message_id)
     status: Mapped[EmailStatus] = mapped_column(
         enum_column(EmailStatus), default=EmailStatus.queued
     )
+    #: Tries that failed because of this message (an outage of the channel does not count).
     attempts: Mapped[int] = mapped_column(default=0)
-    #: Not to be tried before this time (backoff after a temporary failure).
+    #: Not to be tried before this time (backoff after a temporary failure, quiet hours, cap).
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Claimed by a delivering worker until then (another worker leaves it alone meanwhile).
+    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Not to be sent at or after this time (a reminder: when its event starts).
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Texts only: IANA zone whose quiet hours (21:00-08:00) the text waits out.
+    quiet_hours_zone: Mapped[str | None] = mapped_column(sa.String(64))
+    #: A try timed out after the message was handed over: it may have arrived. Retried once.
+    is_uncertain: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: The organization the message is sent for (costs per organization); None for the site.
+    org_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="SET NULL"), index=True
+    )
+    #: Texts: message segments billed by the provider.
+    segments: Mapped[int | None] = mapped_column()
+    #: Texts: the provider's id for the message (Twilio's SID), for delivery callbacks.
+    provider_id: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    #: Texts: the last delivery state the provider reported ("delivered", "undelivered", ...).
+    delivery_status: Mapped[str | None] = mapped_column(sa.String(20))
+    #: Texts: the carrier's error code for an undelivered message.
+    delivery_error: Mapped[str | None] = mapped_column(sa.String(20))
     last_error: Mapped[str | None] = mapped_column(EncryptedString)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     #: The RSVP the message is about (erased with it), if any.
     rsvp_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("rsvps.id", ondelete="SET NULL"), index=True
@@ -69,3 +113,28 @@ class OutgoingEmail(db.Model):
     )
     #: Recipient and contents removed; only metadata is left.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+#: The outbox row, whichever the channel.
+OutgoingMessage = OutgoingEmail
+
+
+class ChannelState(db.Model):
+    """Whether a channel (the SMTP relay, the SMS provider) is paused by an outage.
+
+    An outage pauses the channel as a whole, with its own backoff and probes, instead of every
+    queued message backing off on its own; the queue resumes as soon as a probe succeeds.
+    """
+
+    __tablename__ = "outbox_channels"
+
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel), primary_key=True)
+    #: Failed connections (or probes) in a row; 0 when the channel works.
+    failures: Mapped[int] = mapped_column(default=0)
+    #: No delivery or probe before this time.
+    paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the current outage began.
+    down_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    #: Day (in the coalition's zone, ISO) on which admins were told the daily SMS cap was hit.
+    cap_notified_on: Mapped[str | None] = mapped_column(sa.String(10))

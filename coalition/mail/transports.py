@@ -2,25 +2,35 @@
 
 from __future__ import annotations
 
+import re
 import smtplib
-import uuid
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from email import policy
 from pathlib import Path
 
 from flask import current_app
 from flask_mail import Message
 
+from coalition.mail.errors import ChannelDown, OutcomeUnknown, PermanentFailure, TemporaryFailure
 from coalition.mail.models import OutgoingEmail
 
 #: Serializing with the compat32 policy skips re-parsing every header through the header
 #: registry (half the cost per message); Flask-Mail already RFC 2047-encodes what needs it.
 _WIRE_POLICY = policy.compat32.clone(linesep="\r\n")
+_LEADING_DOT = re.compile(rb"(?m)^\.")
 
 
 class OutboxMessage(Message):
     def as_bytes(self) -> bytes:
-        return self._message().as_bytes(policy=_WIRE_POLICY)
+        message = self._message()
+        # Boundaries from the random Message-ID: the generator then skips drawing one and
+        # searching the whole text for it with a fresh regular expression, per part.
+        token = re.sub(r"\W", "", self.msgId or "")[:32]
+        if token:
+            for number, part in enumerate(message.walk()):
+                if part.is_multipart():
+                    part.set_boundary(f"=_{token}_{number}")
+        return message.as_bytes(policy=_WIRE_POLICY)
 
 
 def build_message(email: OutgoingEmail) -> Message:
@@ -34,6 +44,8 @@ def build_message(email: OutgoingEmail) -> Message:
         # X-Coalition-Id names the outbox row: a re-sent message can be recognised downstream.
         extra_headers={**(email.headers or {}), "X-Coalition-Id": str(email.id)},
     )
+    # The same Message-ID on every try of this row: receivers drop a copy.
+    message.msgId = email.message_id
     for attachment in email.attachments or []:
         data = attachment["data"]
         message.attach(
@@ -47,15 +59,21 @@ def build_message(email: OutgoingEmail) -> Message:
 
 
 class FolderTransport:
-    """Writes one .eml file per message (what `make run` uses)."""
+    """Writes one .eml file per message (what `make run` uses), named by the outbox row."""
 
     def __init__(self, folder: str):
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
 
-    def send(self, email: OutgoingEmail) -> None:
+    def probe(self) -> None:
+        if not self.folder.is_dir():
+            raise ChannelDown(f"{self.folder} is missing")
+
+    def send(self, email: OutgoingEmail, ready=None) -> None:
         message = build_message(email)
-        name = f"{email.created_at:%Y%m%dT%H%M%S}-{email.id}-{uuid.uuid4().hex[:6]}.eml"
+        if ready is not None:
+            ready()
+        name = f"{email.created_at:%Y%m%dT%H%M%S}-{email.id}.eml"
         (self.folder / name).write_bytes(message.as_bytes())
 
     def close(self) -> None:
@@ -63,7 +81,12 @@ class FolderTransport:
 
 
 class SMTPTransport:
-    """One SMTP connection reused for a batch; every call bounded by MAIL_TIMEOUT."""
+    """One SMTP connection reused for a batch; every call bounded by MAIL_TIMEOUT.
+
+    Failures are sorted for the outbox (`coalition.mail.errors`): no connection, a 421 or a
+    dropped connection before the message went pause the channel; a timeout or a drop after
+    the whole message was sent is "unknown" (it may have arrived).
+    """
 
     def __init__(self, config):
         self.config = config
@@ -72,22 +95,89 @@ class SMTPTransport:
     def _connect(self) -> smtplib.SMTP:
         cfg = self.config
         cls = smtplib.SMTP_SSL if cfg["MAIL_USE_SSL"] else smtplib.SMTP
-        smtp = cls(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=cfg["MAIL_TIMEOUT"])
-        if cfg["MAIL_USE_TLS"]:
-            smtp.starttls()
-        if cfg["MAIL_USERNAME"] and cfg["MAIL_PASSWORD"]:
-            smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"])
+        try:
+            smtp = cls(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=cfg["MAIL_TIMEOUT"])
+            if cfg["MAIL_USE_TLS"]:
+                smtp.starttls()
+            if cfg["MAIL_USERNAME"] and cfg["MAIL_PASSWORD"]:
+                smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"])
+        except (OSError, smtplib.SMTPException) as exc:
+            raise ChannelDown(f"SMTP relay unavailable: {type(exc).__name__}: {exc}") from exc
         return smtp
 
-    def send(self, email: OutgoingEmail) -> None:
-        message = build_message(email)
+    def probe(self) -> None:
         if self._smtp is None:
             self._smtp = self._connect()
         try:
-            self._smtp.sendmail(message.sender, [email.recipient], message.as_bytes())
-        except (smtplib.SMTPServerDisconnected, OSError):
+            code, text = self._smtp.noop()
+        except (OSError, smtplib.SMTPException) as exc:
             self._drop()
-            raise
+            raise ChannelDown(f"SMTP relay unavailable: {exc}") from exc
+        if code != 250:
+            self._drop()
+            raise ChannelDown(f"SMTP relay answered {code} {text!r}", code=code)
+
+    def send(self, email: OutgoingEmail, ready=None) -> None:
+        """Send one message. `ready()` is called just before the end of data, the point from
+        which the message counts as sent (the outbox makes sure the previous mark is written).
+        """
+        data = build_message(email).as_bytes()
+        sender = self.config["MAIL_DEFAULT_SENDER"]
+        if self._smtp is None:
+            self._smtp = self._connect()
+        smtp = self._smtp
+        try:
+            self._envelope(smtp, sender, email.recipient)
+            code, text = smtp.docmd("data")
+            if code != 354:
+                raise smtplib.SMTPDataError(code, text)
+        except smtplib.SMTPRecipientsRefused as exc:
+            self._reset(smtp)
+            code, text = next(iter(exc.recipients.values()))
+            raise _classify(code, text) from exc
+        except smtplib.SMTPResponseException as exc:
+            self._reset(smtp)
+            raise _classify(exc.smtp_code, exc.smtp_error) from exc
+        except OSError as exc:  # SMTPServerDisconnected and socket errors (SMTPException too)
+            self._drop()
+            raise ChannelDown(f"SMTP connection lost: {type(exc).__name__}: {exc}") from exc
+        payload = _LEADING_DOT.sub(b"..", data)
+        if not payload.endswith(b"\r\n"):
+            payload += b"\r\n"
+        if ready is not None:
+            try:
+                ready()
+            except Exception:
+                self._drop()  # the message is not complete: the relay discards it
+                raise
+        try:
+            smtp.send(payload + b".\r\n")
+        except (OSError, smtplib.SMTPServerDisconnected) as exc:  # the end mark never went
+            self._drop()
+            raise ChannelDown(f"SMTP connection lost: {exc}") from exc
+        try:
+            code, text = smtp.getreply()
+        except (OSError, smtplib.SMTPServerDisconnected) as exc:
+            self._drop()
+            raise OutcomeUnknown(f"no answer after the message was sent: {exc}") from exc
+        if code != 250:
+            raise _classify(code, text)
+
+    def _envelope(self, smtp: smtplib.SMTP, sender: str, recipient: str) -> None:
+        if smtp.helo_resp is None and smtp.ehlo_resp is None:
+            code, _ = smtp.ehlo()
+            if not 200 <= code <= 299:
+                smtp.helo()
+        code, text = smtp.mail(sender)
+        if code != 250:
+            raise smtplib.SMTPSenderRefused(code, text, sender)
+        code, text = smtp.rcpt(recipient)
+        if code not in (250, 251):
+            raise smtplib.SMTPRecipientsRefused({recipient: (code, text)})
+
+    def _reset(self, smtp: smtplib.SMTP) -> None:
+        with suppress(OSError, smtplib.SMTPException):
+            smtp.rset()
 
     def _drop(self) -> None:
         smtp, self._smtp = self._smtp, None
@@ -102,14 +192,18 @@ class SMTPTransport:
             self._drop()
 
 
-@contextmanager
-def open_transport():
-    config = current_app.config
+def _classify(code: int, text) -> Exception:
+    if isinstance(text, bytes):
+        text = text.decode(errors="replace")
+    message = f"{code} {text}"
+    if code == 421:  # the relay is closing the connection: its problem, not the message's
+        return ChannelDown(message, code=code)
+    if code >= 500:
+        return PermanentFailure(message, code=code)
+    return TemporaryFailure(message, code=code)
+
+
+def open_email_transport(config):
     if config["MAIL_BACKEND"] == "folder":
-        transport = FolderTransport(config["MAIL_FOLDER"])
-    else:
-        transport = SMTPTransport(config)
-    try:
-        yield transport
-    finally:
-        transport.close()
+        return FolderTransport(config["MAIL_FOLDER"])
+    return SMTPTransport(config)

@@ -15,6 +15,7 @@ from coalition.extensions import db
 from coalition.languages import message_locale
 from coalition.mail.operations import queue_email
 from coalition.rsvps.models import RSVP, RSVPStatus
+from coalition.sms.notices import text_rsvp
 from coalition.urls import external_url
 
 #: What changed, in words an attendee understands (field names from events.operations).
@@ -43,7 +44,7 @@ def _people(occurrences: list[Occurrence]) -> list[RSVP]:
             sa.select(RSVP).where(
                 RSVP.occurrence_id.in_(ids),
                 RSVP.status.in_([RSVPStatus.confirmed, RSVPStatus.waitlisted]),
-                RSVP.email.is_not(None),
+                sa.or_(RSVP.email.is_not(None), RSVP.phone.is_not(None)),
             )
         )
     )
@@ -56,6 +57,9 @@ def _send(rsvp: RSVP, *, kind: str, subject, template: str, **context) -> None:
     from coalition.feeds.builder import ics_attachment
     from coalition.rsvps.operations import manage_url
 
+    if not rsvp.email:  # phone only: the same notice by text, at once (no quiet hours)
+        text_rsvp(rsvp, kind=kind, template=template, **context)
+        return
     occurrence = rsvp.occurrence
     queue_email(
         about_rsvp=rsvp,

@@ -24,6 +24,8 @@ from coalition.mail.operations import queue_email
 from coalition.reminders.models import Reminder, ReminderKind, ReminderStatus
 from coalition.rsvps.models import RSVP, RSVPStatus
 from coalition.settings.operations import get_setting
+from coalition.sms.notices import text_lead_roster, text_rsvp
+from coalition.sms.numbers import sms_available
 from coalition.urls import external_url
 
 #: A delegation's lead hears 3 days and 1 day before.
@@ -70,13 +72,14 @@ def _sync(existing: dict[int, Reminder], wanted: dict[int, datetime], make, now:
 
 
 def schedule_for_rsvp(rsvp: RSVP, now: datetime | None = None) -> None:
-    """Pending reminders for a confirmed, consenting attendee with an email; none otherwise."""
+    """Pending reminders for a confirmed, consenting attendee we can reach (an email, or a phone
+    when texts are configured); none otherwise."""
     now = now or utcnow()
     occurrence = rsvp.occurrence
     eligible = (
         rsvp.status == RSVPStatus.confirmed
         and rsvp.consents_to_reminders
-        and rsvp.email
+        and (rsvp.email or (rsvp.phone and sms_available()))
         and rsvp.erased_at is None
         and _occurrence_is_live(occurrence)
     )
@@ -109,7 +112,9 @@ def schedule_for_rsvp(rsvp: RSVP, now: datetime | None = None) -> None:
 def schedule_for_delegation(delegation: Delegation, now: datetime | None = None) -> None:
     now = now or utcnow()
     occurrence = delegation.occurrence
-    eligible = delegation.lead_email and delegation.erased_at is None
+    eligible = (
+        delegation.lead_email or (delegation.lead_phone and sms_available())
+    ) and delegation.erased_at is None
     wanted = {}
     if eligible and _occurrence_is_live(occurrence):
         wanted = {o: occurrence.start_at - timedelta(minutes=o) for o in LEAD_OFFSETS}
@@ -235,6 +240,12 @@ def _queue_reminder_email(reminder: Reminder, calendars: dict, now: datetime):
 
     occurrence = reminder.occurrence
     event = occurrence.event
+    if reminder.kind == ReminderKind.attendee and not reminder.rsvp.email:
+        # By text: waits out quiet hours in the event's zone, dropped once the event started.
+        return text_rsvp(
+            reminder.rsvp, kind="reminder", template="reminders/attendee",
+            expires_at=occurrence.start_at, quiet_hours=True,
+        )  # fmt: skip
     if reminder.kind == ReminderKind.attendee:
         rsvp = reminder.rsvp
         language = message_locale(rsvp.language)
@@ -274,6 +285,8 @@ def _queue_reminder_email(reminder: Reminder, calendars: dict, now: datetime):
         .order_by(RSVP.name)
     ).all()
     language = message_locale(delegation.lead_language)
+    if not delegation.lead_email:
+        return text_lead_roster(delegation, members, expires_at=occurrence.start_at)
     return queue_email(
         about_delegation=delegation,
         to=delegation.lead_email,

@@ -23,6 +23,7 @@ from coalition.mail.operations import queue_email
 from coalition.reminders.operations import schedule_for_rsvp
 from coalition.rsvps import identity
 from coalition.rsvps.models import RSVP, AuditEntry, RSVPStatus
+from coalition.sms.notices import text_rsvp
 from coalition.tokens import TokenError, make_token, read_token
 from coalition.urls import external_url
 
@@ -453,7 +454,10 @@ def _calendar_attachment(rsvp: RSVP) -> list[dict]:
 
 def _mail(rsvp: RSVP, *, kind: str, subject, template: str, attach: bool = False, **context):
     if not rsvp.email:
-        return  # phone-only RSVPs: no email channel
+        # Phone-only RSVPs get the same notice as a short text with a short private link.
+        if rsvp.phone:
+            text_rsvp(rsvp, kind=kind, template=template, **context)
+        return
     occurrence = rsvp.occurrence
     queue_email(
         to=rsvp.email,

@@ -14,6 +14,8 @@ DEFAULTS: dict[str, Any] = {
     "purge_after_days": 30,
     #: Reminder offsets before an occurrence starts, in minutes (1 day and 2 hours).
     "reminder_offsets": [1440, 120],
+    #: Texts sent per day (in the coalition's zone) at most; more wait for the next day. 0: no cap.
+    "sms_daily_cap": 500,
 }
 
 

@@ -5,7 +5,7 @@ import socket
 import sqlalchemy as sa
 
 from coalition.mail.delivery import MAX_ATTEMPTS, deliver_due
-from coalition.mail.models import EmailStatus, OutgoingEmail
+from coalition.mail.models import Channel, ChannelState, EmailStatus, OutgoingEmail
 from coalition.mail.operations import queue_email
 
 
@@ -114,15 +114,17 @@ def _silent_server():
     return server
 
 
-def test_a_relay_that_hangs_times_out_and_the_mail_waits_for_a_retry(app, db):
+def test_a_relay_that_hangs_times_out_and_pauses_the_channel(app, db):
     server = _silent_server()
     try:
         app.config.update(MAIL_PORT=server.getsockname()[1], MAIL_TIMEOUT=1)
         _queue(db, "a@example.org")
         report = deliver_due()
         assert report.retrying == 1
+        assert report.paused_channels == ["email"]
         email = db.session.scalar(sa.select(OutgoingEmail))
         assert email.status == EmailStatus.queued
+        assert email.attempts == 0  # the relay's fault, not the message's
         assert "timed out" in email.last_error.lower() or "timeout" in email.last_error.lower()
     finally:
         server.close()
@@ -151,8 +153,8 @@ def test_a_dropped_connection_fails_one_message_and_the_next_reconnects(app, db,
     thread.join(timeout=5)
     server.close()
     assert report.retrying == 1
-    # The relay is back: the message goes out on the next run.
+    # The relay is back: the probe succeeds and the message goes out on the next run.
     app.config["MAIL_PORT"] = real_port
-    email = db.session.scalar(sa.select(OutgoingEmail))
-    assert deliver_due(now=email.next_attempt_at).sent == 1
+    state = db.session.get(ChannelState, Channel.email)
+    assert deliver_due(now=state.paused_until).sent == 1
     assert [r for r, _m in smtp.messages] == [["a@example.org"]]

@@ -62,13 +62,14 @@ def test_event_offsets_override_or_turn_off_the_default(db):
     assert _pending(db, rsvp_ops.submit(off, _person(2)).rsvp) == []
 
 
-def test_no_consent_or_no_email_means_no_reminders(db):
+def test_no_consent_means_no_reminders_and_a_phone_gets_them_by_text(db):
     occurrence = make_event().occurrences[0]
     no_consent = rsvp_ops.submit(occurrence, _person(1, consents_to_reminders=False)).rsvp
     phone_only = rsvp_ops.submit(
         occurrence, rsvp_ops.RSVPInput(name="Tel", phone="+16175550199")
     ).rsvp
-    assert _pending(db, no_consent) == [] and _pending(db, phone_only) == []
+    assert _pending(db, no_consent) == []
+    assert len(_pending(db, phone_only)) == 2  # texts are configured (SMS_BACKEND=folder)
 
 
 def test_moving_the_event_moves_pending_reminders(db):

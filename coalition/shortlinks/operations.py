@@ -1,0 +1,82 @@
+"""Make and follow short links. They live exactly as long as the long link they stand for:
+the same secret, the same erasure (an erased or revoked RSVP or delegation kills both)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+import sqlalchemy as sa
+
+from coalition.delegations.models import Delegation
+from coalition.extensions import db
+from coalition.rsvps.models import RSVP
+from coalition.shortlinks.models import ShortLink
+from coalition.urls import external_url
+
+#: 12 random bytes: 96 bits, 16 characters.
+TOKEN_BYTES = 12
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _link(**target) -> ShortLink:
+    secret = target.pop("secret")
+    digest = _digest(secret)
+    column, value = next(iter(target.items()))
+    existing = db.session.scalar(
+        sa.select(ShortLink).where(
+            getattr(ShortLink, column) == value, ShortLink.secret_digest == digest
+        )
+    )
+    if existing is not None:
+        return existing
+    link = ShortLink(
+        token=secrets.token_urlsafe(TOKEN_BYTES), secret_digest=digest, **{column: value}
+    )
+    db.session.add(link)
+    return link
+
+
+def short_manage_url(rsvp: RSVP) -> str:
+    """`BASE_URL/r/<token>` for this RSVP's private manage page."""
+    db.session.flush()
+    link = _link(rsvp_id=rsvp.id, secret=rsvp.manage_secret)
+    return external_url("shortlinks.follow", token=link.token)
+
+
+def short_lead_url(delegation: Delegation) -> str:
+    """`BASE_URL/r/<token>` for a delegation lead's private page."""
+    db.session.flush()
+    link = _link(delegation_id=delegation.id, secret=delegation.manage_secret)
+    return external_url("shortlinks.follow", token=link.token)
+
+
+def resolve(token: str) -> str | None:
+    """The long private link behind `token`, or None (unknown, revoked or erased)."""
+    if not token or len(token) > 32:
+        return None
+    link = db.session.get(ShortLink, token)
+    if link is None:
+        return None
+    if link.rsvp_id is not None:
+        from coalition.rsvps.operations import manage_url
+
+        rsvp = db.session.get(RSVP, link.rsvp_id)
+        if rsvp is None or rsvp.erased_at is not None:
+            return None
+        if not secrets.compare_digest(_digest(rsvp.manage_secret), link.secret_digest):
+            return None
+        return manage_url(rsvp)
+    if link.delegation_id is not None:
+        from coalition.delegations.operations import lead_url
+
+        delegation = db.session.get(Delegation, link.delegation_id)
+        if delegation is None or delegation.erased_at is not None:
+            return None
+        if not secrets.compare_digest(_digest(delegation.manage_secret), link.secret_digest):
+            return None
+        return lead_url(delegation)
+    return None

@@ -1,0 +1,37 @@
+"""What we know about a phone number: it asked to stop, it is invalid, it does not receive.
+
+Numbers are kept only as their keyed hash (`coalition.crypto.phone_hash`, CONTACT_HASH_KEY),
+so a copy of the database does not list who texted the coalition; the app can still look a
+number up.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from coalition.db import UTCDateTime, utcnow
+from coalition.extensions import db
+
+
+class SmsNumber(db.Model):
+    __tablename__ = "sms_numbers"
+
+    #: Keyed hash of the E.164 number; see `coalition.sms.numbers.number_key`.
+    number_key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    #: The person replied STOP (or the provider says they did); no text goes until START.
+    opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The provider refused the number as invalid or not able to receive texts.
+    invalid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The provider's error code for the invalid number (e.g. 21211).
+    invalid_code: Mapped[str | None] = mapped_column(sa.String(20))
+    #: A text was undeliverable (delivery callback), with the carrier's code.
+    undeliverable_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    undeliverable_code: Mapped[str | None] = mapped_column(sa.String(20))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @property
+    def can_receive(self) -> bool:
+        return self.opted_out_at is None and self.invalid_at is None

@@ -1,0 +1,77 @@
+"""Look up and record what we know about a number (opted out, invalid, undeliverable)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app
+
+from coalition.crypto import phone_hash
+from coalition.db import utcnow
+from coalition.extensions import db
+from coalition.sms.models import SmsNumber
+
+
+def number_key(phone: str) -> str:
+    """The keyed hash by which contacts are found (`coalition.crypto`, CONTACT_HASH_KEY)."""
+    return phone_hash(phone)
+
+
+def get_number(phone: str) -> SmsNumber | None:
+    return db.session.get(SmsNumber, number_key(phone))
+
+
+def _number(phone: str) -> SmsNumber:
+    number = get_number(phone)
+    if number is None:
+        number = SmsNumber(number_key=number_key(phone))
+        db.session.add(number)
+    return number
+
+
+def can_text(phone: str | None) -> bool:
+    """A text may go to `phone`: texts are configured and it did not stop or prove invalid."""
+    if not phone or current_app.config["SMS_BACKEND"] == "none":
+        return False
+    number = get_number(phone)
+    return number is None or number.can_receive
+
+
+def opt_out(phone: str) -> None:
+    number = _number(phone)
+    if number.opted_out_at is None:
+        number.opted_out_at = utcnow()
+
+
+def opt_in(phone: str) -> None:
+    number = _number(phone)
+    number.opted_out_at = None
+
+
+def mark_invalid(phone: str, code: str | None) -> None:
+    number = _number(phone)
+    number.invalid_at = utcnow()
+    number.invalid_code = code
+
+
+def mark_undeliverable(phone: str, code: str | None) -> None:
+    number = _number(phone)
+    number.undeliverable_at = utcnow()
+    number.undeliverable_code = code
+
+
+def unreachable(phones: list[str]) -> set[str]:
+    """Those of `phones` that opted out, are invalid, or had a text undelivered."""
+    keys = {number_key(p): p for p in phones if p}
+    if not keys:
+        return set()
+    rows = db.session.scalars(sa.select(SmsNumber).where(SmsNumber.number_key.in_(keys)))
+    return {
+        keys[row.number_key]
+        for row in rows
+        if not row.can_receive or row.undeliverable_at is not None
+    }
+
+
+def sms_available() -> bool:
+    """Texts are configured (SMS_BACKEND is not "none")."""
+    return (current_app.config.get("SMS_BACKEND") or "none") != "none"

@@ -1,0 +1,74 @@
+"""Twilio's webhooks: replies (`POST /sms/inbound`) and delivery reports (`POST /sms/status`).
+
+Both answer only requests signed by Twilio with our auth token (`X-Twilio-Signature`, checked
+with the client's `RequestValidator` against the URL under BASE_URL); anything else is 403.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, current_app, request
+
+from coalition.access import access, public
+from coalition.extensions import db
+from coalition.mail.models import Channel, OutgoingEmail
+from coalition.sms import numbers
+from coalition.sms.replies import handle_reply
+from coalition.urls import external_url
+from coalition.validators import normalize_phone
+
+bp = Blueprint("sms", __name__)
+
+#: Delivery states after which nothing more happens.
+_UNDELIVERED = {"undelivered", "failed"}
+
+
+def _check_signature(endpoint: str) -> None:
+    from twilio.request_validator import RequestValidator
+
+    token = current_app.config.get("TWILIO_AUTH_TOKEN")
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not token or not signature:
+        abort(403)
+    validator = RequestValidator(token)
+    if not validator.validate(external_url(endpoint), request.form.to_dict(), signature):
+        abort(403)
+
+
+@bp.route("/sms/inbound", methods=["POST"])
+@access(public)  # the provider's signature is the check, in the view
+def inbound():
+    """A reply from a phone: STOP/START/HELP are honoured and answered."""
+    from twilio.twiml.messaging_response import MessagingResponse
+
+    _check_signature("sms.inbound")
+    phone = normalize_phone(request.form.get("From", ""))
+    answer = MessagingResponse()
+    if phone:
+        text = handle_reply(phone, request.form.get("Body", ""))
+        if text:
+            answer.message(text)
+        db.session.commit()
+    return Response(str(answer), mimetype="application/xml")
+
+
+@bp.route("/sms/status", methods=["POST"])
+@access(public)  # the provider's signature is the check, in the view
+def status():
+    """A delivery report: delivered, or undelivered with the carrier's error code."""
+    _check_signature("sms.status")
+    sid = request.form.get("MessageSid", "")
+    state = request.form.get("MessageStatus", "")[:20]
+    row = db.session.scalar(
+        sa.select(OutgoingEmail).where(
+            OutgoingEmail.channel == Channel.sms, OutgoingEmail.provider_id == sid
+        )
+    )
+    if row is not None and state:
+        row.delivery_status = state
+        if state in _UNDELIVERED:
+            code = request.form.get("ErrorCode") or None
+            row.delivery_error = code[:20] if code else None
+            numbers.mark_undeliverable(row.recipient, row.delivery_error)
+        db.session.commit()
+    return Response(status=204)

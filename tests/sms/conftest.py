@@ -1,0 +1,22 @@
+import pytest
+
+from tests.sms.fake_provider import FakeProvider
+
+
+@pytest.fixture(scope="session")
+def provider_server():
+    server = FakeProvider().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def provider(provider_server):
+    """The fake Twilio server's state, emptied for this test."""
+    provider_server.state.reset()
+    return provider_server.state
+
+
+@pytest.fixture
+def app_overrides(provider_server):
+    return {**provider_server.config(), "SMS_TIMEOUT": 2}

@@ -5,7 +5,7 @@ longer carries anything but a random secret). TOTP secrets become Fernet tokens 
 CONTACT_KEYS (existing ones are encrypted here; downgrade decrypts them).
 
 Revision ID: 31f3ecbc86f7
-Revises: f7bdb35916dc
+Revises: c3a1f0d2e9b4
 Create Date: 2026-11-29 17:33:22.441286
 
 """

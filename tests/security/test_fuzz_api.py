@@ -23,7 +23,7 @@ from coalition.events.models import EventVisibility
 from tests.factories import OrganizationFactory, make_event
 
 #: Generated requests per operation and mode.
-EXAMPLES = 15
+EXAMPLES = 10
 CHECKS = [
     not_a_server_error,
     status_code_conformance,

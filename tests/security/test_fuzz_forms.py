@@ -16,7 +16,7 @@ from coalition.delegations import operations as delegation_ops
 from tests.factories import make_event
 
 #: Examples per form (each is one POST).
-EXAMPLES = 30
+EXAMPLES = 20
 _NAMES = re.compile(r'<(?:input|select|textarea)[^>]*\sname="([^"]+)"')
 
 TRICKY = st.sampled_from(

@@ -67,9 +67,10 @@ def _decode(raw: bytes) -> Fragment:
     return Fragment(text=text, tzid=tzid or None, first_year=int(first), last_year=int(last))
 
 
-def missing(refs: list[EventRef], language: str | None) -> int:
-    """How many of the fragments are not cached (to decide whether to build on the request)."""
-    return get_store().count_missing([_key(r, language) for r in refs])
+def missing(refs: list[EventRef], language: str | None, stop_after: int | None = None) -> int:
+    """How many of the fragments are not cached (to decide whether to build on the request;
+    counting may stop once more than `stop_after` are missing)."""
+    return get_store().count_missing([_key(r, language) for r in refs], stop_after)
 
 
 def fragments_for(refs: list[EventRef], language: str | None) -> list[Fragment]:

@@ -8,6 +8,7 @@ environment variable of the same name.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -57,6 +58,15 @@ class Config:
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    #: Web worker processes (gunicorn reads the same variable). Above 1, production refuses
+    #: `memory://` rate-limit storage: each worker would count alone.
+    WEB_CONCURRENCY = _env_int("WEB_CONCURRENCY", 1)
+    #: Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (ProxyFix).
+    TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
+    #: "https" turns on HSTS and https links.
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
+    #: Largest request body accepted (forms and JSON are small).
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     SESSION_COOKIE_HTTPONLY = True
@@ -65,6 +75,17 @@ class Config:
     REMEMBER_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    #: "Keep me signed in" lasts at most this long; any password change ends it sooner.
+    REMEMBER_COOKIE_DURATION = timedelta(days=_env_int("REMEMBER_COOKIE_DAYS", 30))
+    #: Sign-in attempts that fail, per account, whatever the address they come from.
+    LOGIN_ACCOUNT_LIMIT = os.environ.get("LOGIN_ACCOUNT_LIMIT", "10 per 15 minutes;30 per day")
+    #: Two-factor codes tried, per account.
+    TWO_FACTOR_LIMIT = os.environ.get("TWO_FACTOR_LIMIT", "5 per 5 minutes;20 per day")
+    #: Accounts that can see attendee data (admins, organizers, owners) must use a second
+    #: factor (TOTP) before they reach any page but its setup.
+    REQUIRE_TWO_FACTOR = _env_bool("REQUIRE_TWO_FACTOR", True)
+    #: Seconds allowed between the password and the second step.
+    TWO_FACTOR_PENDING_SECONDS = 300
 
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
@@ -74,6 +95,7 @@ class Config:
     #: Lifetimes of emailed links, in seconds.
     PASSWORD_RESET_MAX_AGE = _env_int("PASSWORD_RESET_MAX_AGE", 2 * 3600)
     INVITATION_MAX_AGE = _env_int("INVITATION_MAX_AGE", 7 * 24 * 3600)
+    REGISTRATION_MAX_AGE = _env_int("REGISTRATION_MAX_AGE", 24 * 3600)
 
     #: Seconds a process may reuse the calendar version it read (coalition/calendar_version.py).
     CALENDAR_VERSION_TTL = float(os.environ.get("CALENDAR_VERSION_TTL", "1"))
@@ -97,20 +119,37 @@ class Config:
     #: "folder" (development and tests) or a provider.
     SMS_BACKEND = os.environ.get("SMS_BACKEND", "none")
 
+    #: Attendees' and leads' emails and phones are encrypted at rest (coalition/crypto.py).
+    #: Comma-separated Fernet keys: the first encrypts, all decrypt (rotation). Required.
+    CONTACT_KEYS = os.environ.get("CONTACT_KEYS")
+    #: Secret for the keyed hashes (HMAC-SHA256) that find a contact without decrypting it.
+    CONTACT_HASH_KEY = os.environ.get("CONTACT_HASH_KEY")
+
+
+# Fixed, public keys for development and tests only: anything encrypted with them is readable by
+# anyone who has this file.
+_NOT_SECRET_CONTACT_KEY = "bm90LWEtc2VjcmV0LWNvbnRhY3Qta2V5LWRldi10ZXM="
+_NOT_SECRET_HASH_KEY = "not-a-secret-contact-hash-key-for-development-and-tests"
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    CONTACT_KEYS = os.environ.get("CONTACT_KEYS", _NOT_SECRET_CONTACT_KEY)
+    CONTACT_HASH_KEY = os.environ.get("CONTACT_HASH_KEY", _NOT_SECRET_HASH_KEY)
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "folder")
     SMS_BACKEND = os.environ.get("SMS_BACKEND", "folder")
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
+    REQUIRE_TWO_FACTOR = _env_bool("REQUIRE_TWO_FACTOR", False)
 
 
 class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
     SECRET_KEY = "testing-not-secret"
+    CONTACT_KEYS = _NOT_SECRET_CONTACT_KEY
+    CONTACT_HASH_KEY = _NOT_SECRET_HASH_KEY
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "sqlite://")
     SQLALCHEMY_ENGINE_OPTIONS = {}
     MAIL_BACKEND = "smtp"
@@ -124,6 +163,9 @@ class TestingConfig(Config):
     BASE_URL = "http://localhost"
     SERVER_NAME = "localhost"
     ARGON2_PROFILE = "CHEAPEST"
+    REQUIRE_TWO_FACTOR = False
+    PREFERRED_URL_SCHEME = "http"
+    TRUSTED_PROXIES = 0
     CALENDAR_VERSION_TTL = 0.0
 
 

@@ -22,6 +22,7 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     )
     _load_config(app, config)
     register_extensions(app)
+    register_http_hardening(app)
     register_blueprints(app)
     register_commands(app)
     register_template_helpers(app)
@@ -54,10 +55,11 @@ def _load_config(app: Flask, config) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from coalition import access, i18n, models  # noqa: F401  (models: every table registered)
+    from coalition import access, crypto, i18n, models  # noqa: F401  (models: every table registered)
     from coalition.auth.loader import init_login
     from coalition.extensions import babel, csrf, db, limiter, mail, migrate
 
+    crypto.init_app(app)  # refuses to start without valid CONTACT_KEYS and CONTACT_HASH_KEY
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     mail.init_app(app)
@@ -86,9 +88,17 @@ def _enable_sqlite_foreign_keys(app: Flask) -> None:
         event.listen(db.engine, "connect", _fk_pragma)
 
 
+def register_http_hardening(app: Flask) -> None:
+    """Converters, bad-byte refusal, security and cache headers, ProxyFix (core/http.py)."""
+    from coalition.core import http
+
+    http.init_app(app)
+
+
 def register_blueprints(app: Flask) -> None:
     from coalition.admin.views import bp as admin_bp
     from coalition.api.views import bp as api_bp
+    from coalition.auth.two_factor_views import bp as two_factor_bp
     from coalition.auth.views import bp as auth_bp
     from coalition.core.errors import register_error_handlers
     from coalition.core.views import bp as core_bp
@@ -106,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (
         core_bp,
         auth_bp,
+        two_factor_bp,
         orgs_bp,
         admin_bp,
         events_bp,

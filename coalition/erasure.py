@@ -31,7 +31,15 @@ from coalition.settings.operations import get_setting
 ERASED = "erased"
 
 #: What an erased RSVP keeps of its personal fields.
-_RSVP_BLANK = {"name": None, "email": None, "phone": None, "note": None, "user_id": None}
+_RSVP_BLANK = {
+    "name": None,
+    "email": None,
+    "email_hash": None,
+    "phone": None,
+    "phone_hash": None,
+    "note": None,
+    "user_id": None,
+}
 _DELEGATION_BLANK = {
     "name": None,
     "town": None,

@@ -1,6 +1,6 @@
 """Imports every feature's models so that metadata (and Alembic) sees all tables."""
 
-from coalition.auth.models import User
+from coalition.auth.models import AccountEvent, RecoveryCode, User
 from coalition.calendar_version import CalendarVersion
 from coalition.delegations.models import Delegation
 from coalition.events.models import Event, EventCosponsor, EventTranslation, EventType, Occurrence
@@ -12,6 +12,7 @@ from coalition.settings.models import Setting
 
 __all__ = [
     "RSVP",
+    "AccountEvent",
     "AuditEntry",
     "CalendarVersion",
     "Delegation",
@@ -24,6 +25,7 @@ __all__ = [
     "Occurrence",
     "Organization",
     "OutgoingEmail",
+    "RecoveryCode",
     "Reminder",
     "Setting",
     "User",

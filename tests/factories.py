@@ -127,11 +127,15 @@ def link_sent_to(recipient: str, path: str = "/rsvp/") -> str:
     from coalition.extensions import db
     from coalition.mail.models import OutgoingEmail
 
-    body = db.session.scalars(
-        sa.select(OutgoingEmail.body_text)
-        .where(OutgoingEmail.recipient == recipient)
-        .order_by(OutgoingEmail.id.desc())
-    ).first()
+    # Recipients are encrypted at rest (no SQL equality): pick the newest one in Python.
+    body = next(
+        (
+            m.body_text
+            for m in db.session.scalars(sa.select(OutgoingEmail).order_by(OutgoingEmail.id.desc()))
+            if m.recipient == recipient
+        ),
+        None,
+    )
     assert body, f"no message to {recipient}"
     match = re.search(r"http://localhost(" + re.escape(path) + r"[^\s]+)", body)
     assert match, f"no {path} link in the message to {recipient}"

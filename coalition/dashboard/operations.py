@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from coalition.crypto import phone_hash
 from coalition.db import utcnow
 from coalition.delegations.models import Delegation
 from coalition.events.models import Occurrence
@@ -132,7 +133,9 @@ def add_walk_in(occurrence: Occurrence, *, name: str, phone: str | None, party_s
     rsvp = None
     if phone:
         rsvp = db.session.scalar(
-            sa.select(RSVP).where(RSVP.occurrence_id == occurrence.id, RSVP.phone == phone)
+            sa.select(RSVP).where(
+                RSVP.occurrence_id == occurrence.id, RSVP.phone_hash == phone_hash(phone)
+            )
         )
     if rsvp is None:
         rsvp = RSVP(occurrence=occurrence, phone=phone, is_walk_in=True,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from coalition.crypto import EncryptedString
 from coalition.db import UTCDateTime, enum_column, utcnow
 from coalition.extensions import db
 
@@ -47,10 +48,11 @@ class Delegation(db.Model):
     sponsor_org_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("organizations.id", ondelete="SET NULL")
     )
-    #: The lead's contact: personal data, erased with the attendees'.
+    #: The lead's contact: personal data, erased with the attendees'; email and phone are
+    #: encrypted at rest (never looked up, so no hash column).
     lead_name: Mapped[str | None] = mapped_column(sa.String(80))
-    lead_email: Mapped[str | None] = mapped_column(sa.String(254))
-    lead_phone: Mapped[str | None] = mapped_column(sa.String(20))
+    lead_email: Mapped[str | None] = mapped_column(EncryptedString)
+    lead_phone: Mapped[str | None] = mapped_column(EncryptedString)
     lead_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     lead_language: Mapped[str] = mapped_column(sa.String(8), default="en")
     expected_headcount: Mapped[int] = mapped_column(default=1)

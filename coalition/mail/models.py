@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from coalition.crypto import EncryptedString
 from coalition.db import UTCDateTime, enum_column, utcnow
 from coalition.extensions import db
 
@@ -38,10 +39,13 @@ class OutgoingEmail(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: What the message is about, e.g. "password_reset" (for logs and the organizers' view).
     kind: Mapped[str] = mapped_column(sa.String(60))
-    recipient: Mapped[str] = mapped_column(sa.String(254))
-    subject: Mapped[str] = mapped_column(sa.String(300))
-    body_text: Mapped[str] = mapped_column(sa.Text)
-    body_html: Mapped[str | None] = mapped_column(sa.Text)
+    #: Often an attendee's address: encrypted at rest like their RSVP's (so are the subject,
+    #: bodies and last error, which can name the person or repeat the address).
+    recipient: Mapped[str] = mapped_column(EncryptedString)
+    subject: Mapped[str] = mapped_column(EncryptedString)
+    #: Bodies may carry names, contacts (a lead's roster) and private links: encrypted too.
+    body_text: Mapped[str] = mapped_column(EncryptedString)
+    body_html: Mapped[str | None] = mapped_column(EncryptedString)
     #: Extra headers, e.g. {"List-Unsubscribe": "<https://...>"}.
     headers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     #: [{"filename", "content_type", "data"}] with data as text (e.g. an .ics file).
@@ -52,7 +56,7 @@ class OutgoingEmail(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     #: Not to be tried before this time (backoff after a temporary failure).
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    last_error: Mapped[str | None] = mapped_column(EncryptedString)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The RSVP the message is about (erased with it), if any.

@@ -23,6 +23,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from coalition.crypto import email_hash, phone_hash
 from coalition.db import utcnow
 from coalition.extensions import db
 from coalition.rsvps.models import RSVP
@@ -63,12 +64,13 @@ def masked_destination(email: str | None, phone: str | None) -> str:
 
 
 def contact_clauses(email: str | None, phone: str | None) -> list:
-    """SQL conditions matching an RSVP by any of the given contacts."""
+    """SQL conditions matching an RSVP by any of the given contacts (contacts are encrypted at
+    rest: they are found by their keyed hashes, `coalition.crypto`)."""
     clauses = []
     if email:
-        clauses.append(RSVP.email == email)
+        clauses.append(RSVP.email_hash == email_hash(email))
     if phone:
-        clauses.append(RSVP.phone == phone)
+        clauses.append(RSVP.phone_hash == phone_hash(phone))
     return clauses
 
 

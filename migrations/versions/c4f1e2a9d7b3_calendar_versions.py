@@ -13,7 +13,7 @@ import coalition.db
 
 # revision identifiers, used by Alembic.
 revision = 'c4f1e2a9d7b3'
-down_revision = 'b3fc87207ba0'
+down_revision = 'f7bdb35916dc'
 branch_labels = None
 depends_on = None
 

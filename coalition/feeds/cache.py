@@ -74,7 +74,8 @@ class FeedJob:
     def is_slow(self) -> bool:
         if self.refs is None:
             return False
-        return missing(self.refs(), self.language) > current_app.config["FEED_INLINE_BUILD_MAX"]
+        limit = current_app.config["FEED_INLINE_BUILD_MAX"]
+        return missing(self.refs(), self.language, stop_after=limit) > limit
 
 
 def _etag(token: str, identity: str) -> str:

@@ -67,9 +67,10 @@ def _decode(raw: bytes) -> Fragment:
     return Fragment(text=text, tzid=tzid or None, first_year=int(first), last_year=int(last))
 
 
-def missing(refs: list[EventRef], language: str | None) -> int:
-    """How many of the fragments are not cached (to decide whether to build on the request)."""
-    return get_store().count_missing([_key(r, language) for r in refs])
+def missing(refs: list[EventRef], language: str | None, stop_after: int | None = None) -> int:
+    """How many of the fragments are not cached (to decide whether to build on the request;
+    counting may stop once more than `stop_after` are missing)."""
+    return get_store().count_missing([_key(r, language) for r in refs], stop_after)
 
 
 def fragments_for(refs: list[EventRef], language: str | None) -> list[Fragment]:
@@ -81,6 +82,14 @@ def fragments_for(refs: list[EventRef], language: str | None) -> list[Fragment]:
     built: dict[str, Fragment] = {}
     for start in range(0, len(todo), CHUNK):
         chunk = todo[start : start + CHUNK]
+        # Another process (the worker, another web worker) may have built some meanwhile.
+        chunk_keys = [_key(r, language) for r in chunk]
+        for key, raw in zip(chunk_keys, store.get_many(chunk_keys), strict=True):
+            if raw is not None:
+                built[key] = _decode(raw)
+        chunk = [r for r, key in zip(chunk, chunk_keys, strict=True) if key not in built]
+        if not chunk:
+            continue
         events = {
             e.id: e
             for e in db.session.scalars(

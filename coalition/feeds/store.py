@@ -40,7 +40,7 @@ class MemoryStore:
                 found.append(value)
             return found
 
-    def count_missing(self, keys: list[str]) -> int:
+    def count_missing(self, keys: list[str], stop_after: int | None = None) -> int:
         with self._lock:
             return sum(key not in self._items for key in keys)
 
@@ -102,8 +102,9 @@ class RedisStore:
         self.local.set_many(kept)
         return [v if v is not None else remote.get(k) for k, v in zip(keys, found, strict=True)]
 
-    def count_missing(self, keys: list[str]) -> int:
-        """How many keys are in neither copy (without fetching the values)."""
+    def count_missing(self, keys: list[str], stop_after: int | None = None) -> int:
+        """How many keys are in neither copy (without fetching the values); counting stops once
+        more than `stop_after` are missing."""
         with self.local._lock:
             remote = [k for k in keys if k not in self.local._items]
         missing = 0
@@ -112,6 +113,8 @@ class RedisStore:
                 for key in remote[start : start + 1000]:
                     pipe.exists(self.prefix + key)
                 missing += sum(not found for found in pipe.execute())
+            if stop_after is not None and missing > stop_after:
+                break
         return missing
 
     def set_many(self, items: dict[str, bytes], ttl: int | None = None) -> None:

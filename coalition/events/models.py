@@ -11,6 +11,7 @@ RECURRENCE-ID) survives regeneration, and RSVPs attach to it.
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -165,6 +166,12 @@ class Event(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: iCalendar SEQUENCE: raised on every change a subscribed calendar must show.
     sequence: Mapped[int] = mapped_column(default=0)
+    #: Raised by every flush that changes the event, its dates, texts or co-sponsors
+    #: (coalition/calendar_version.py); feeds cache each event's VEVENTs under it. Starts at a
+    #: random value so that two databases sharing one cache never share a revision.
+    revision: Mapped[int] = mapped_column(
+        sa.BigInteger, default=lambda: secrets.randbelow(2**40) + 1
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

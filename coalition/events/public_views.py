@@ -31,6 +31,7 @@ from coalition.events.queries import (
     month_occurrences,
     occurrences_query,
     parse_filters,
+    per_version,
 )
 from coalition.extensions import db
 from coalition.languages import CONTENT_LANGUAGES
@@ -49,8 +50,13 @@ def _zone() -> ZoneInfo:
 
 
 def _filter_choices() -> dict[str, list[tuple[str, str, str | None]]]:
-    """Checkbox options of the filter form: (value, label, language of the label)."""
+    """Checkbox options of the filter form: (value, label, language of the label), kept per
+    process while the calendar version stays the same."""
     locale = str(get_locale() or "en")
+    return per_version("filter_choices", lambda: _read_filter_choices(locale), locale)
+
+
+def _read_filter_choices(locale: str) -> dict[str, list[tuple[str, str, str | None]]]:
     types = db.session.scalars(
         sa.select(EventType).where(EventType.is_active.is_(True)).order_by(EventType.position)
     )

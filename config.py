@@ -131,6 +131,14 @@ class Config:
     FEED_BUILD_WAIT = float(os.environ.get("FEED_BUILD_WAIT", "0"))
     FEED_RATE_LIMIT = os.environ.get("FEED_RATE_LIMIT", "60 per minute")
 
+    # Rendered public pages for anonymous visitors (coalition/core/render_cache.py), kept under
+    # the calendar version; in Redis as the feeds are, else in each process's memory.
+    RENDER_CACHE = _env_bool("RENDER_CACHE", True)
+    #: A stored page is replayed for at most this many seconds ("upcoming" follows the clock).
+    RENDER_CACHE_SECONDS = _env_int("RENDER_CACHE_SECONDS", 30)
+    RENDER_CACHE_PREFIX = os.environ.get("RENDER_CACHE_PREFIX", "coalition:pages:")
+    RENDER_CACHE_MEMORY_MB = _env_int("RENDER_CACHE_MEMORY_MB", 64)
+
     #: Seconds between two runs of the worker's mail delivery job.
     MAIL_DELIVERY_INTERVAL = _env_int("MAIL_DELIVERY_INTERVAL", 5)
     #: Seconds a worker holds the batch of outbox rows it claimed (after a crash, the rows it
@@ -186,6 +194,8 @@ class TestingConfig(Config):
     PREFERRED_URL_SCHEME = "http"
     TRUSTED_PROXIES = 0
     CALENDAR_VERSION_TTL = 0.0
+    #: Tests see every render (tests/core/test_render_cache.py turns the cache on).
+    RENDER_CACHE = False
 
 
 CONFIGS = {

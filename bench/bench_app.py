@@ -31,7 +31,7 @@ def bench_config(database_url: str, *, redis_url: str | None = None, render_cach
         "RENDER_CACHE": render_cache,
     }
     if redis_url:
-        config["REDIS_URL"] = redis_url
+        config["CACHE_REDIS_URL"] = redis_url
         config["RATELIMIT_STORAGE_URI"] = redis_url
     return config
 

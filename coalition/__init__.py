@@ -57,6 +57,7 @@ def _load_config(app: Flask, config) -> None:
 def register_extensions(app: Flask) -> None:
     from coalition import access, crypto, i18n, models  # noqa: F401  (models: every table registered)
     from coalition.auth.loader import init_login
+    from coalition.core import render_cache
     from coalition.extensions import babel, csrf, db, limiter, mail, migrate
 
     crypto.init_app(app)  # refuses to start without valid CONTACT_KEYS and CONTACT_HASH_KEY
@@ -67,6 +68,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     init_login(app)
+    render_cache.init_app(app)  # a replay answers before the access rule (see its docstring)
     access.init_app(app)
     _enable_sqlite_foreign_keys(app)
 

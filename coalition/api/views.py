@@ -14,6 +14,8 @@ from coalition.api import queries
 from coalition.api.openapi import openapi_document
 from coalition.api.rsvp_input import InputError, parse_rsvp
 from coalition.api.serializers import event_detail_json, event_json, json_response, org_json
+from coalition.calendar_version import ATTENDANCE, PUBLIC
+from coalition.core.render_cache import render_cached
 from coalition.db import utcnow
 from coalition.events.models import Event
 from coalition.events.queries import Cursor, FilterError, parse_filters
@@ -61,6 +63,7 @@ def _listed(response: Response) -> Response:
 
 @bp.route("/v1/events")
 @access(public)
+@render_cached(PUBLIC)
 def list_events():
     """Public events having a date in the range (default: not ended yet), with the calendar's
     filters: ?type=&org=&lang=&city= (repeatable), ?from=&to= (dates), ?q=, ?per_page=, and
@@ -95,6 +98,7 @@ def list_events():
 
 @bp.route("/v1/events/<int:event_id>")
 @access(public)
+@render_cached(PUBLIC, ATTENDANCE)
 def get_event(event_id: int):
     """One publicly listed event with its upcoming dates (?lang= picks the text); else 404."""
     event = queries.listed_event(event_id)
@@ -108,6 +112,7 @@ def get_event(event_id: int):
 
 @bp.route("/v1/orgs")
 @access(public)
+@render_cached(PUBLIC)
 def list_orgs():
     """The coalition's member organizations."""
     orgs = db.session.scalars(

@@ -19,7 +19,9 @@ from flask import (
 from flask_login import current_user
 
 from coalition.access import access, public
+from coalition.calendar_version import PUBLIC
 from coalition.core.forms import EmptyForm
+from coalition.core.render_cache import render_cached
 from coalition.extensions import db
 from coalition.i18n import LANGUAGE_COOKIE
 from coalition.orgs.models import Organization, OrgStatus
@@ -30,6 +32,7 @@ bp = Blueprint("core", __name__)
 
 @bp.route("/")
 @access(public)
+@render_cached(PUBLIC)
 def index():
     orgs = db.session.scalars(
         sa.select(Organization)

@@ -15,7 +15,9 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from coalition.access import access, public
+from coalition.calendar_version import ATTENDANCE, PUBLIC
 from coalition.core.errors import action_refused
+from coalition.core.render_cache import render_cached
 from coalition.db import utcnow
 from coalition.events.models import Event, EventCosponsor, EventType, Occurrence
 from coalition.events.privacy import location_for
@@ -29,6 +31,7 @@ from coalition.events.queries import (
     month_occurrences,
     occurrences_query,
     parse_filters,
+    per_version,
 )
 from coalition.extensions import db
 from coalition.languages import CONTENT_LANGUAGES
@@ -47,8 +50,13 @@ def _zone() -> ZoneInfo:
 
 
 def _filter_choices() -> dict[str, list[tuple[str, str, str | None]]]:
-    """Checkbox options of the filter form: (value, label, language of the label)."""
+    """Checkbox options of the filter form: (value, label, language of the label), kept per
+    process while the calendar version stays the same."""
     locale = str(get_locale() or "en")
+    return per_version("filter_choices", lambda: _read_filter_choices(locale), locale)
+
+
+def _read_filter_choices(locale: str) -> dict[str, list[tuple[str, str, str | None]]]:
     types = db.session.scalars(
         sa.select(EventType).where(EventType.is_active.is_(True)).order_by(EventType.position)
     )
@@ -113,6 +121,7 @@ def _parse_or_none(cursor_name: str = "after"):
 
 @bp.route("/calendar")
 @access(public)
+@render_cached(PUBLIC)
 def calendar():
     """Upcoming events grouped by day, with filters, a page at a time."""
     filters, cursor, error = _parse_or_none()
@@ -142,6 +151,7 @@ def calendar():
 
 @bp.route("/calendar/past")
 @access(public)
+@render_cached(PUBLIC)
 def past():
     """The archive: past events, newest first."""
     filters, cursor, error = _parse_or_none("before")
@@ -164,6 +174,7 @@ def past():
 
 @bp.route("/calendar/month")
 @access(public)
+@render_cached(PUBLIC)
 def month():
     """A month grid; a list on narrow screens."""
     filters, _cursor, error = _parse_or_none()
@@ -267,6 +278,7 @@ def _render_event(event: Event, occurrence: Occurrence | None, upcoming, **conte
 
 @bp.route("/events/<int:event_id>")
 @access(can_view_event)
+@render_cached(PUBLIC, ATTENDANCE)
 def show(event_id: int):
     """Everything about an event; for a series, its next dates."""
     event = _viewable(event_id)
@@ -277,6 +289,7 @@ def show(event_id: int):
 
 @bp.route("/events/<int:event_id>/occurrences/<int:occurrence_id>")
 @access(can_view_event)
+@render_cached(PUBLIC, ATTENDANCE)
 def occurrence(event_id: int, occurrence_id: int):
     """One date's own page (its own time, place and note when changed)."""
     event = _viewable(event_id)

@@ -12,11 +12,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 from werkzeug.datastructures import MultiDict
 
+from coalition import calendar_version
 from coalition.auth.models import User
 from coalition.db import UTCDateTime
 from coalition.events.models import (
@@ -222,11 +224,30 @@ def _day_bounds(
 
 
 def longest_occurrence() -> timedelta:
-    """The duration of the longest date (one index lookup on `ix_occurrences_duration_*`).
+    """The duration of the longest date (one index lookup on `ix_occurrences_duration_*`, kept
+    per process while the calendar version stays the same).
 
     A date that has not ended by a moment started at most this long before it: a listing of
     what is "not over yet" can seek on `start_at` from there instead of reading every past date.
     """
+    return per_version("longest_occurrence", _longest_occurrence)
+
+
+def per_version(name: str, compute, *key):
+    """`compute()`, computed once per process for each calendar version (PUBLIC) and `key`: for
+    small facts every listing needs (the version is read first, so a value is never older than
+    the version it is kept under)."""
+    token = (calendar_version.current(calendar_version.PUBLIC), *key)
+    memo = current_app.extensions.setdefault(f"per_version:{name}", {})
+    if token not in memo:
+        value = compute()
+        if len(memo) > 16:
+            memo.clear()
+        memo[token] = value
+    return memo[token]
+
+
+def _longest_occurrence() -> timedelta:
     if db.engine.dialect.name == "postgresql":
         longest = db.session.scalar(
             sa.select(sa.func.max(sa.literal_column("end_at - start_at", sa.Interval))).select_from(

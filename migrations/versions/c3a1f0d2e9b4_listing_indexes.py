@@ -1,7 +1,7 @@
 """indexes for the listings: (start, id) keyset, an event's dates by start, longest date
 
 Revision ID: c3a1f0d2e9b4
-Revises: f7bdb35916dc
+Revises: d2a7c5e8f019
 Create Date: 2026-11-29 17:00:00
 
 """

@@ -264,3 +264,10 @@ def test_past_archive_newest_first(client, db):
     body = _page(client, "/calendar/past")
     assert "Future march" not in body
     assert body.index("Old vigil") < body.index("Older rally")
+
+
+def test_filter_choices_follow_a_new_organization_at_once(client, db):
+    make_event(start_date=date(2027, 3, 4))
+    assert "Brand new workers center" not in _page(client, "/calendar")
+    OrganizationFactory(name="Brand new workers center")
+    assert "Brand new workers center" in _page(client, "/calendar")

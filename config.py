@@ -122,7 +122,6 @@ class Config:
     #: had not sent wait this long before another run takes them).
     OUTBOX_LEASE_SECONDS = _env_int("OUTBOX_LEASE_SECONDS", 120)
 
-
     #: Attendees' and leads' emails and phones are encrypted at rest (coalition/crypto.py).
     #: Comma-separated Fernet keys: the first encrypts, all decrypt (rotation). Required.
     CONTACT_KEYS = os.environ.get("CONTACT_KEYS")

@@ -1,6 +1,7 @@
 """Imports every feature's models so that metadata (and Alembic) sees all tables."""
 
 from coalition.auth.models import AccountEvent, RecoveryCode, User
+from coalition.calendar_version import CalendarVersion
 from coalition.delegations.models import Delegation
 from coalition.events.models import Event, EventCosponsor, EventTranslation, EventType, Occurrence
 from coalition.mail.models import ChannelState, OutgoingEmail
@@ -15,6 +16,7 @@ __all__ = [
     "RSVP",
     "AccountEvent",
     "AuditEntry",
+    "CalendarVersion",
     "ChannelState",
     "Delegation",
     "Event",

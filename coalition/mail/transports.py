@@ -47,10 +47,13 @@ def build_message(email: OutgoingEmail) -> Message:
     # The same Message-ID on every try of this row: receivers drop a copy.
     message.msgId = email.message_id
     for attachment in email.attachments or []:
+        data = attachment["data"]
         message.attach(
             filename=attachment["filename"],
             content_type=attachment["content_type"],
-            data=attachment["data"],
+            # Text is stored as str: handed over as str, Flask-Mail would encode it with
+            # raw-unicode-escape; the content type of a text attachment names UTF-8.
+            data=data.encode("utf-8") if isinstance(data, str) else data,
         )
     return message
 

@@ -1,7 +1,7 @@
 """outbox channels, stable message ids, leases, sms numbers
 
 Revision ID: 40753e6f1bb7
-Revises: f7bdb35916dc
+Revises: c3a1f0d2e9b4
 Create Date: 2026-11-29 16:33:03.023066
 
 """
@@ -13,7 +13,7 @@ import coalition.db
 
 # revision identifiers, used by Alembic.
 revision = '40753e6f1bb7'
-down_revision = 'f7bdb35916dc'
+down_revision = 'c3a1f0d2e9b4'
 branch_labels = None
 depends_on = None
 

@@ -278,7 +278,7 @@ def queue_reminder_mail(url: str, count: int) -> None:
     from coalition.reminders.operations import send_due
 
     seed(url, count)
-    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
+    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url, **CONTACT_KEYS})
     with app.app_context():
         from coalition.extensions import db
 
@@ -310,7 +310,7 @@ def baseline_same_messages(url: str, port: int, sink: Sink) -> float:
     from coalition.mail.models import OutgoingEmail
     from coalition.mail.transports import build_message
 
-    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
+    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url, **CONTACT_KEYS})
     with app.app_context():
         rows = db.session.scalars(sa.select(OutgoingEmail).order_by(OutgoingEmail.id)).all()
         messages = [(r.recipient, build_message(r).as_bytes()) for r in rows]
@@ -377,7 +377,7 @@ def queue_texts(url: str, count: int, reset: bool = True) -> None:
     from coalition.extensions import db
     from coalition.mail.models import Channel, OutgoingEmail
 
-    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
+    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url, **CONTACT_KEYS})
     with app.app_context():
         if reset:
             db.drop_all()

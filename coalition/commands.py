@@ -20,6 +20,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(reminders)
     app.cli.add_command(settings)
     app.cli.add_command(rotate_keys)
+    app.cli.add_command(sms)
 
 
 @click.command("create-admin")
@@ -192,3 +193,26 @@ def settings_set(key: str, value: str) -> None:
     set_setting(key, parsed)
     db.session.commit()
     click.echo(f"{key} = {json.dumps(parsed)}")
+
+
+@click.group("sms")
+def sms() -> None:
+    """Text messages: costs."""
+
+
+@sms.command("stats")
+@click.option("--days", default=30, show_default=True, help="How many days back.")
+def sms_stats(days: int) -> None:
+    """Texts and segments sent per day (UTC) and organization."""
+    from coalition.settings.operations import get_setting
+    from coalition.sms.costs import stats
+
+    rows = stats(days=days)
+    cap = get_setting("sms_daily_cap")
+    click.echo(f"daily cap: {cap or 'none'}")
+    click.echo(f"{'day':<10}  {'organization':<40} {'texts':>6} {'segments':>8}")
+    for row in rows:
+        click.echo(f"{row.day.isoformat():<10}  {row.org or '(site)':<40.40} {row.messages:>6}"
+                   f" {row.segments:>8}")  # fmt: skip
+    click.echo(f"total: {sum(r.messages for r in rows)} texts, "
+               f"{sum(r.segments for r in rows)} segments")  # fmt: skip

@@ -15,6 +15,8 @@ from coalition.languages import message_locale
 from coalition.mail.operations import queue_email
 from coalition.rsvps.models import RSVP, RSVPStatus
 from coalition.rsvps.operations import manage_url
+from coalition.sms.numbers import can_text
+from coalition.sms.operations import queue_sms
 from coalition.validators import normalize_phone
 
 
@@ -152,10 +154,8 @@ def add_walk_in(occurrence: Occurrence, *, name: str, phone: str | None, party_s
     return rsvp
 
 
-def message_attendees(occurrence: Occurrence, *, audience: str, subjects: dict[str, str],
-                      bodies: dict[str, str], delegation_id: int | None = None) -> int:  # fmt: skip
-    """Queue a message to each recipient, in their RSVP language when the organizer wrote it."""
-    statement = sa.select(RSVP).where(RSVP.occurrence_id == occurrence.id, RSVP.email.is_not(None))
+def _audience_statement(occurrence: Occurrence, audience: str, delegation_id: int | None):
+    statement = sa.select(RSVP).where(RSVP.occurrence_id == occurrence.id, RSVP.erased_at.is_(None))
     if audience == "confirmed":
         statement = statement.where(RSVP.status == RSVPStatus.confirmed)
     elif audience == "waitlisted":
@@ -164,6 +164,31 @@ def message_attendees(occurrence: Occurrence, *, audience: str, subjects: dict[s
         statement = statement.where(RSVP.status.in_([RSVPStatus.confirmed, RSVPStatus.waitlisted]))
     if delegation_id:
         statement = statement.where(RSVP.delegation_id == delegation_id)
+    return statement
+
+
+def _channel(rsvp: RSVP) -> str:
+    """How a message reaches this person: "email", "sms", or "none" (no way at all)."""
+    if rsvp.email:
+        return "email"
+    if rsvp.phone and can_text(rsvp.phone):
+        return "sms"
+    return "none"
+
+
+def reach(occurrence: Occurrence, audience: str = "all", delegation_id: int | None = None):
+    """How many of the audience a message reaches by email, by text, and how many not at all."""
+    counts = {"email": 0, "sms": 0, "none": 0}
+    for rsvp in db.session.scalars(_audience_statement(occurrence, audience, delegation_id)):
+        counts[_channel(rsvp)] += 1
+    return counts
+
+
+def message_attendees(occurrence: Occurrence, *, audience: str, subjects: dict[str, str],
+                      bodies: dict[str, str], delegation_id: int | None = None) -> int:  # fmt: skip
+    """Queue a message to each recipient, in their RSVP language when the organizer wrote it:
+    by email, or by text to people who gave only a phone (cut to three segments)."""
+    statement = _audience_statement(occurrence, audience, delegation_id)
     # Whoever has no version in their language gets the primary one, else English, else any.
     fallback = next(
         code for code in (occurrence.event.primary_language, "en", *subjects) if code in subjects
@@ -171,13 +196,23 @@ def message_attendees(occurrence: Occurrence, *, audience: str, subjects: dict[s
     sent = 0
     for rsvp in db.session.scalars(statement):
         language = rsvp.language if rsvp.language in subjects else fallback
-        queue_email(
-            about_rsvp=rsvp,
-            to=rsvp.email, kind="organizer_message", subject=subjects[language],
-            template="dashboard/message",
-            locale=message_locale(language),
-            body=bodies[language], rsvp=rsvp, event=occurrence.event,
-            manage_url=manage_url(rsvp),
-        )  # fmt: skip
+        channel = _channel(rsvp)
+        if channel == "email":
+            queue_email(
+                about_rsvp=rsvp,
+                to=rsvp.email, kind="organizer_message", subject=subjects[language],
+                template="dashboard/message",
+                locale=message_locale(language),
+                body=bodies[language], rsvp=rsvp, event=occurrence.event,
+                manage_url=manage_url(rsvp),
+            )  # fmt: skip
+        elif channel == "sms":
+            queue_sms(
+                to=rsvp.phone, kind="organizer_message", template="dashboard/message",
+                locale=message_locale(language), org_id=occurrence.event.host_org_id,
+                about_rsvp=rsvp, subject=subjects[language], body=bodies[language],
+            )  # fmt: skip
+        else:
+            continue
         sent += 1
     return sent

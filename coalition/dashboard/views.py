@@ -233,9 +233,10 @@ def message(event_id: int, occurrence_id: int):
         db.session.commit()
         flash(_("Message sent to %(n)d people.", n=sent), "success")
         return redirect(url_for("dashboard.occurrence", event_id=event.id, occurrence_id=occ.id))
-    return render_template("dashboard/message.html", event=event, occurrence=occ, form=form), (
-        400 if form.errors else 200
-    )
+    reach = ops.reach(occ)
+    return render_template(
+        "dashboard/message.html", event=event, occurrence=occ, form=form, reach=reach
+    ), (400 if form.errors else 200)
 
 
 @bp.route("/orgs/<slug>/audit")

@@ -17,6 +17,7 @@ from coalition.mail.operations import queue_email
 from coalition.reminders.operations import schedule_for_delegation
 from coalition.rsvps import operations as rsvp_ops
 from coalition.rsvps.models import RSVP, RSVPStatus
+from coalition.sms.notices import text_lead
 from coalition.tokens import TokenError, make_token, read_token
 from coalition.urls import external_url
 
@@ -113,6 +114,8 @@ def start(occurrence: Occurrence, data: DelegationInput, *, user: User | None = 
             lead_url=lead_url(delegation),
             join_url=join_url(delegation),
         )
+    elif delegation.lead_phone:
+        text_lead(delegation, kind="delegation_started", template="delegations/started")
     return delegation
 
 
@@ -136,6 +139,9 @@ def join(delegation: Delegation, data: rsvp_ops.RSVPInput, *, user: User | None 
             rsvp=outcome.rsvp,
             lead_url=lead_url(delegation),
         )
+    elif delegation.lead_phone and outcome.created:
+        text_lead(delegation, kind="delegation_joined", template="delegations/joined",
+                  member=outcome.rsvp.name)  # fmt: skip
     return outcome
 
 

@@ -125,10 +125,13 @@ class _Marks:
         if self.dialect == "sqlite" and db.engine.url.database in (None, "", ":memory:"):
             return  # one connection shared by everything (tests): marks go through the session
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-marks")
-        self.executor.submit(self._open, db.engine).result()
+        self.executor.submit(self._open, current_app._get_current_object()).result()
 
-    def _open(self, engine) -> None:
-        self.connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    def _open(self, app) -> None:
+        # The helper thread keeps an app context: encrypted columns need the app's keys.
+        self.context = app.app_context()
+        self.context.push()
+        self.connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         if self.dialect == "postgresql":
             self.connection.exec_driver_sql("SET synchronous_commit TO off")
         elif self.dialect == "sqlite":
@@ -179,6 +182,7 @@ class _Marks:
                 self.connection.exec_driver_sql("PRAGMA synchronous = FULL")
         finally:
             self.connection.close()
+            self.context.pop()
 
 
 def _claim_batch(channel: Channel, now: datetime, size: int) -> list[OutgoingEmail]:

@@ -64,3 +64,25 @@ def text_lead_roster(delegation, members, *, expires_at: datetime | None = None)
         when=format_moment(occurrence.start_at, event.zone, locale),
         link=short_lead_url(delegation),
     )
+
+
+def text_lead(delegation, *, kind: str, template: str, **context):
+    """A notice to a delegation's lead who gave only a phone, with a short link to their page."""
+    from coalition.shortlinks.operations import short_lead_url
+
+    occurrence = delegation.occurrence
+    event = occurrence.event
+    locale = message_locale(delegation.lead_language)
+    return queue_sms(
+        to=delegation.lead_phone,
+        kind=kind,
+        template=template,
+        locale=locale,
+        org_id=event.host_org_id,
+        about_delegation=delegation,
+        name=delegation.name,
+        title=event.translation(delegation.lead_language).title,
+        when=format_moment(occurrence.start_at, event.zone, locale),
+        link=short_lead_url(delegation),
+        **context,
+    )

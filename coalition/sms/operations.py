@@ -10,7 +10,7 @@ from flask_babel import force_locale
 from coalition.extensions import db
 from coalition.mail.models import Channel, OutgoingEmail
 from coalition.sms import numbers
-from coalition.sms.segments import count_segments, fit
+from coalition.sms.segments import count_segments, fit, plain
 
 
 def queue_sms(
@@ -36,7 +36,7 @@ def queue_sms(
     if not numbers.can_text(to):
         return None
     with force_locale(locale):
-        body = fit(render_template(f"sms/{template}.txt", **context))
+        body = fit(plain(render_template(f"sms/{template}.txt", **context)))
     message = OutgoingEmail(
         channel=Channel.sms,
         kind=kind,

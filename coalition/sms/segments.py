@@ -44,6 +44,20 @@ def count_segments(text: str) -> SegmentCount:
     return SegmentCount(encoding, units, segments, segments * multi - units)
 
 
+#: Typography that forces UCS-2 for nothing: replaced by its GSM-7 look-alike before counting.
+_PLAIN = str.maketrans({
+    "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2019": "'", "\u2018": "'",
+    "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-", "\u2026": "...",
+})  # fmt: skip
+
+
+def plain(text: str) -> str:
+    """`text` with non-breaking spaces, curly quotes, dashes and ellipses made plain (a date
+    formatted for a locale has a narrow no-break space before "PM": that alone would double the
+    cost of an English text)."""
+    return text.translate(_PLAIN)
+
+
 def fit(text: str, max_segments: int = MAX_SEGMENTS) -> str:
     """`text`, cut with "..." if needed so that it takes at most `max_segments` segments."""
     text = text.strip()

@@ -7,9 +7,9 @@ with the client's `RequestValidator` against the URL under BASE_URL); anything e
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 
-from coalition.access import access, public
+from coalition.access import access, admin, public
 from coalition.extensions import db
 from coalition.mail.models import Channel, OutgoingEmail
 from coalition.sms import numbers
@@ -72,3 +72,22 @@ def status():
             numbers.mark_undeliverable(row.recipient, row.delivery_error)
         db.session.commit()
     return Response(status=204)
+
+
+@bp.route("/admin/sms")
+@access(admin)
+def costs():
+    """Texts and segments per day and organization, the daily cap, and the provider's state."""
+    from coalition.mail.delivery import channel_state
+    from coalition.settings.operations import get_setting
+    from coalition.sms.costs import stats
+
+    state = channel_state(Channel.sms)
+    db.session.commit()
+    return render_template(
+        "admin/sms.html",
+        rows=stats(days=30),
+        cap=get_setting("sms_daily_cap"),
+        state=state,
+        backend=current_app.config["SMS_BACKEND"],
+    )

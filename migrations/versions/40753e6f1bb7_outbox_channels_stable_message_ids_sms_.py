@@ -1,7 +1,7 @@
 """outbox channels, stable message ids, leases, sms numbers
 
 Revision ID: 40753e6f1bb7
-Revises: f7bdb35916dc
+Revises: c3a1f0d2e9b4
 Create Date: 2026-11-29 16:33:03.023066
 
 """

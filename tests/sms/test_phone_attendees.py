@@ -37,6 +37,7 @@ def test_a_phone_only_rsvp_gets_its_confirmation_with_a_working_short_link(clien
     deliver_due()
     (text,) = _texts(provider)
     assert "Marcha del 1 de mayo" in text  # in the person's language
+    assert count_segments(text).encoding == "GSM-7"  # no typography forces UCS-2
     assert count_segments(text).segments <= 2
     token = SHORT.search(text).group(1)
     assert len(token) >= 16  # 12 random bytes: 96 bits

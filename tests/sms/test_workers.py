@@ -86,6 +86,7 @@ def test_a_killed_worker_sends_each_text_at_most_once_more(app, db, provider, pg
         SMS_BACKEND="twilio", TWILIO_ACCOUNT_SID=app.config["TWILIO_ACCOUNT_SID"],
         TWILIO_AUTH_TOKEN=app.config["TWILIO_AUTH_TOKEN"], TWILIO_FROM="+16175550000",
         TWILIO_BASE_URL=app.config["TWILIO_BASE_URL"], RATELIMIT_ENABLED="0",
+        CONTACT_KEYS=app.config["CONTACT_KEYS"], CONTACT_HASH_KEY=app.config["CONTACT_HASH_KEY"],
     )  # fmt: skip
     provider.delay = 0.02
     kills = 0

@@ -1,0 +1,217 @@
+"""Four people's journeys, in Chromium on a 360 px phone.
+
+With SCREENSHOTS=<folder> (`make screenshots`), each step is saved there as a PNG.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date
+from pathlib import Path
+
+import sqlalchemy as sa
+from dateutil.relativedelta import TH, relativedelta
+
+from tests.browser.conftest import PHONE
+
+SCREENSHOTS = os.environ.get("SCREENSHOTS")
+
+
+def shot(tab, name: str) -> None:
+    """Save the whole page as docs/screenshots/<name>.png when screenshots are asked for."""
+    if SCREENSHOTS:
+        folder = Path(SCREENSHOTS)
+        folder.mkdir(parents=True, exist_ok=True)
+        tab.page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def checked(tab) -> None:
+    """The page a journey reached is accessible and fits the phone."""
+    assert not tab.problems()
+
+
+def test_a_spanish_speaker_rsvps_on_a_phone_and_manages_it(live, visitor):
+    tab = visitor(PHONE, locale="es-ES")
+    page = tab.page
+    tab.goto("/")
+    shot(tab, "rsvp-1-home")
+    page.get_by_role("link", name="Vigilia por las familias separadas").first.click()
+    shot(tab, "rsvp-2-event")
+    page.get_by_role("link", name=re.compile("^Confirmar asistencia$")).click()
+    checked(tab)
+    page.get_by_label("Nombre").fill("Graciela")
+    page.get_by_label("Correo electrónico").fill("graciela@example.org")
+    page.get_by_label("Cuántas personas, contándote a ti").fill("2")
+    shot(tab, "rsvp-3-form")
+    page.locator("main form button[type=submit]").last.click()
+    page.wait_for_url(re.compile("/rsvp/"))
+    assert "Estás inscrita" in page.content() or "inscrit" in page.content()
+    checked(tab)
+    shot(tab, "rsvp-4-signed-up")
+
+    page.get_by_label("Cuántas personas, contándote a ti").fill("3")
+    page.get_by_role("button", name="Guardar").click()
+    page.wait_for_load_state()
+    assert page.get_by_label("Cuántas personas, contándote a ti").input_value() == "3"
+    shot(tab, "rsvp-5-changed")
+
+    page.get_by_role("button", name="Cancelar mi asistencia").click()
+    page.wait_for_load_state()
+    checked(tab)
+    shot(tab, "rsvp-6-cancelled")
+    from coalition.rsvps.models import RSVP, RSVPStatus
+
+    with live.context():
+        from coalition.extensions import db
+
+        rsvp = db.session.scalar(sa.select(RSVP).where(RSVP.name == "Graciela"))
+        assert rsvp.status == RSVPStatus.cancelled and rsvp.party_size == 3
+        assert rsvp.language == "es"
+    assert not tab.console_errors
+
+
+def _fourth_thursday_next_month() -> date:
+    return date.today() + relativedelta(months=1, day=1, weekday=TH(4))
+
+
+def test_an_organizer_posts_a_bilingual_monthly_vigil_with_a_hidden_place(live, visitor):
+    tab = visitor(PHONE)
+    page = tab.page
+    tab.sign_in("owner@example.org")
+    tab.goto("/orgs/valley-workers-center/events")
+    shot(tab, "organizer-1-events")
+    page.get_by_role("link", name=re.compile("Post an event|Publicar un evento")).first.click()
+    page.select_option("#type_slug", "vigil")
+    page.fill("#title_es", "Vigilia en el tribunal")
+    page.fill("#description_es", "Cada cuarto jueves acompañamos a las familias.")
+    page.fill("#start_date", _fourth_thursday_next_month().isoformat())
+    page.fill("#start_time", "18:00")
+    page.fill("#end_time", "19:00")
+    page.fill("#venue", "Worcester Courthouse steps")
+    page.fill("#address", "225 Main St")
+    page.fill("#city", "Worcester")
+    page.select_option("#location_visibility", "attendees")
+    page.locator("summary", has_text=re.compile("Repeats|Se repite")).click()
+    page.select_option("#frequency", "monthly_weekday")
+    page.select_option("#week_position", "4")
+    page.select_option("#ends", "count")
+    page.fill("#count", "6")
+    page.locator("summary", has_text=re.compile("Translations|Traducciones")).click()
+    page.check("#is_bilingual")
+    page.fill("#title_en", "Vigil at the courthouse")
+    page.fill("#description_en", "Every 4th Thursday we stand with families.")
+    shot(tab, "organizer-2-form")
+    page.locator("main form button[type=submit]").last.click()
+    page.wait_for_load_state()
+    checked(tab)
+    shot(tab, "organizer-3-preview")
+    page.get_by_role("button", name=re.compile("^(Publish|Publicar)$")).first.click()
+    page.wait_for_load_state()
+
+    with live.context():
+        from coalition.events.models import Event, EventTranslation
+        from coalition.extensions import db
+
+        event = db.session.scalar(
+            sa.select(Event)
+            .join(EventTranslation)
+            .where(EventTranslation.title == "Vigil at the courthouse")
+        )
+        assert event.published_at is not None
+        dates = [occ.start_at for occ in event.occurrences]
+        assert len(dates) == 6
+        event_id, second = event.id, event.occurrences[1].id
+
+    # Cancel the second date only.
+    tab.goto(f"/events/{event_id}/occurrences/{second}/edit")
+    page.fill("#reason", "The courthouse is closed that day.")
+    page.locator("form[action$='/cancel'] button").click()
+    page.wait_for_load_state()
+    shot(tab, "organizer-4-date-cancelled")
+
+    # The public sees the series, its hidden place kept hidden, one date cancelled.
+    public = visitor(PHONE)
+    public.goto(f"/events/{event_id}")
+    text = public.page.inner_text("main")
+    assert "Vigil at the courthouse" in text and "Vigilia en el tribunal" in text
+    assert "Worcester Courthouse steps" not in public.page.content()
+    assert "225 Main St" not in public.page.content()
+    shot(public, "organizer-5-public-event")
+    checked(public)
+    assert not tab.console_errors and not public.console_errors
+
+
+def test_a_lead_starts_a_delegation_and_a_second_person_joins(live, visitor):
+    ids = live.ids
+    lead = visitor(PHONE)
+    page = lead.page
+    lead.goto(f"/events/{ids['march']}/occurrences/{ids['march_occ']}")
+    shot(lead, "delegation-1-event")
+    page.get_by_role("link", name="Start a delegation").click()
+    page.fill("#name", "Holyoke delegation")
+    page.fill("#town", "Holyoke")
+    page.fill("#lead_name", "Carmen")
+    page.fill("#lead_email", "carmen@example.org")
+    page.fill("#expected_headcount", "10")
+    page.fill("#meeting_point", "Holyoke City Hall")
+    shot(lead, "delegation-2-form")
+    page.get_by_role("button", name="Start the delegation").click()
+    page.wait_for_url(re.compile("/delegations/lead/"))
+    checked(lead)
+    shot(lead, "delegation-3-lead-page")
+    join_url = page.locator("#join-link").input_value()
+    join_path = join_url[join_url.index("/delegations/") :]
+
+    second = visitor(PHONE)
+    second.goto(join_path)
+    shot(second, "delegation-4-join")
+    second.page.fill("#name", "Pedro")
+    second.page.fill("#email", "pedro@example.org")
+    second.page.get_by_role("button", name="Join").click()
+    second.page.wait_for_load_state()
+    checked(second)
+    shot(second, "delegation-5-joined")
+
+    page.reload()
+    assert "Pedro" in page.inner_text("main")
+    shot(lead, "delegation-6-roster")
+    assert not lead.console_errors and not second.console_errors
+
+
+def test_an_admin_approves_an_organization(live, visitor):
+    applicant = visitor(PHONE)
+    page = applicant.page
+    applicant.goto("/register")
+    page.fill("#name", "Dalia")
+    page.fill("#email", "dalia@example.org")
+    page.fill("#password", "a long enough password")
+    if page.locator("#confirm").count():
+        page.fill("#confirm", "a long enough password")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    applicant.goto("/orgs/apply")
+    page.fill("#name", "Lawrence Worker Center")
+    page.fill("#city", "Lawrence")
+    page.fill("#description", "Day laborers and factory workers in Lawrence.")
+    page.fill("#contact_email", "info@lawrence.example.org")
+    shot(applicant, "admin-1-application")
+    page.get_by_role("button", name="Send the application").click()
+    page.wait_for_load_state()
+
+    admin = visitor(PHONE)
+    admin.sign_in("admin@example.org")
+    admin.goto("/admin/applications")
+    checked(admin)
+    shot(admin, "admin-2-applications")
+    card = admin.page.locator("main li, main article, main tr").filter(
+        has_text="Lawrence Worker Center"
+    )
+    card.get_by_role("button", name="Approve").first.click()
+    admin.page.wait_for_load_state()
+    shot(admin, "admin-3-approved")
+
+    applicant.goto("/orgs")
+    assert "Lawrence Worker Center" in page.inner_text("main")
+    shot(applicant, "admin-4-directory")
+    assert not admin.console_errors and not applicant.console_errors

@@ -208,6 +208,7 @@ class Visitor:
             base_url=live.url,
         )
         self.context.set_default_timeout(10_000)
+        self.context.add_init_script(path=str(AXE))
         self.page = self.context.new_page()
         self.console_errors: list[str] = []
         self.page.on(
@@ -242,8 +243,6 @@ class Visitor:
     def problems(self) -> list[str]:
         """Serious or critical axe violations and horizontal overflow on the current page."""
         found = []
-        if not self.page.evaluate("typeof axe !== 'undefined'"):
-            self.page.add_script_tag(path=str(AXE))
         result = self.page.evaluate("axe.run(document, {resultTypes: ['violations']})")
         width = self.page.viewport_size["width"]
         for violation in result["violations"]:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from coalition.access import access, public
 from coalition.core.forms import EmptyForm
+from coalition.core.theme import theme_css
+from coalition.events.summaries import home_page
 from coalition.extensions import db
 from coalition.i18n import LANGUAGE_COOKIE
 from coalition.orgs.models import Organization, OrgStatus
+from coalition.settings.operations import get_setting
 from coalition.urls import safe_next
 
 bp = Blueprint("core", __name__)
@@ -24,9 +29,22 @@ def index():
         .where(Organization.status == OrgStatus.active)
         .order_by(sa.func.lower(Organization.name))
     ).all()
-    from coalition.events.public_views import upcoming_for_home
+    zone = ZoneInfo(current_app.config["COALITION_TIMEZONE"])
+    home = home_page(current_user, zone)
+    return render_template("core/index.html", orgs=orgs, home=home)
 
-    return render_template("core/index.html", orgs=orgs, upcoming=upcoming_for_home())
+
+@bp.route("/theme.css")
+@access(public)
+def theme():
+    """The coalition's colour and logo from its settings, as CSS (a strict CSP allows no inline
+    style)."""
+    response = current_app.response_class(
+        theme_css(get_setting("brand_color"), get_setting("logo_url")), mimetype="text/css"
+    )
+    response.cache_control.public = True
+    response.cache_control.max_age = 300
+    return response
 
 
 @bp.route("/healthz")

@@ -27,6 +27,7 @@ from coalition.events.permissions import (
     load_event,
     load_occurrence,
 )
+from coalition.events.summaries import dates_summary
 from coalition.extensions import db
 from coalition.orgs.models import Organization, OrgStatus
 from coalition.orgs.permissions import load_org
@@ -57,7 +58,11 @@ def org_events(slug: str):
         .where(EventCosponsor.org_id == org.id, EventCosponsor.status == CosponsorStatus.invited)
     )
     return render_template(
-        "events/manage/org_events.html", org=org, events=events, invitations=invitations
+        "events/manage/org_events.html",
+        org=org,
+        events=events,
+        invitations=invitations,
+        dates=dates_summary(events),
     )
 
 

@@ -1,8 +1,9 @@
 """Who may see where an event happens. Every page, feed and email asks here.
 
 Attendees include undocumented people: a place that is not public (shared with confirmed
-attendees, or announced N hours before the start) must not reach anyone else in any form, not
-even the city, a map link or coordinates.
+attendees, or announced N hours before the start) must not reach anyone else in any form: not
+the venue, the address, a map link or coordinates. The town is public (`public_town`): people
+need it to know whether they can come, and the calendar can be searched by it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ def may_see_location(event: Event, occurrence: Occurrence | None, user) -> bool:
         or event.can_manage(user)
         or (occurrence is not None and is_confirmed_attendee(user, occurrence))
     )
+
+
+def public_town(event: Event, occurrence: Occurrence | None) -> str | None:
+    """The town, shown to everyone even when the place itself is hidden."""
+    return occurrence.effective_city if occurrence is not None else event.city
 
 
 def location_for(event: Event, occurrence: Occurrence | None, user) -> dict | None:

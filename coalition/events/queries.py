@@ -245,12 +245,9 @@ def occurrences_query(
         )
     )
     if filters.cities:
-        # Only a public place can be searched for: otherwise the search itself would reveal it.
+        # The town is public even when the place is not (events/privacy.py).
         city = sa.func.lower(sa.func.coalesce(Occurrence.city, Event.city))
-        query = query.where(
-            city.in_([c.lower() for c in filters.cities]),
-            Event.location_visibility == LocationVisibility.public,
-        )
+        query = query.where(city.in_([c.lower() for c in filters.cities]))
     start, end = _day_bounds(filters, zone)
     # An occurrence is "upcoming" until it ends.
     if after is not None:

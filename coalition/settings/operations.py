@@ -14,6 +14,11 @@ DEFAULTS: dict[str, Any] = {
     "purge_after_days": 30,
     #: Reminder offsets before an occurrence starts, in minutes (1 day and 2 hours).
     "reminder_offsets": [1440, 120],
+    #: The coalition's colour for the header, buttons and links (#rrggbb; too light for text on
+    #: white and the default is used instead).
+    "brand_color": "#0b5d7a",
+    #: Address of the coalition's logo shown in the header ("" shows the built-in mark).
+    "logo_url": "",
 }
 
 

@@ -93,14 +93,11 @@ ROLES = {
 }
 
 #: Endpoints that answer something other than an HTML page for people (feeds, JSON, CSV).
-NOT_PAGES = {"static", "core.healthz", "dashboard.export_csv"}
+NOT_PAGES = {"static", "core.healthz", "core.theme", "dashboard.export_csv"}
 
 
 #: Signed in, the public pages differ only by the header: two of them are enough.
 SIGNED_IN_PUBLIC = ["/", "/events/{march}"]
-
-#: Findings of issue #14 still open: the test fails for them until they are fixed.
-OPEN_FINDINGS = {}
 
 
 def _paths(live, role: str) -> list[str]:
@@ -108,15 +105,7 @@ def _paths(live, role: str) -> list[str]:
     return [path.format(**live.ids) for path in public + ROLES[role][1]]
 
 
-@pytest.mark.parametrize(
-    "role",
-    [
-        pytest.param(role, marks=pytest.mark.xfail(reason=OPEN_FINDINGS[role], strict=True))
-        if role in OPEN_FINDINGS
-        else role
-        for role in ROLES
-    ],
-)
+@pytest.mark.parametrize("role", list(ROLES))
 def test_every_page_is_accessible_and_fits_a_phone(role, live, visitor):
     email = ROLES[role][0]
     tab = visitor(DESKTOP)

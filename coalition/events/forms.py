@@ -54,9 +54,29 @@ FREQUENCY_LABELS = {
 }
 
 
-def zone_choices() -> list[tuple[str, str]]:
-    rest = sorted(available_timezones() - set(COMMON_ZONES))
-    return [(z, z.replace("_", " ")) for z in COMMON_ZONES + rest]
+#: Regions of the IANA database whose zones are places (not "Factory", "localtime", "Etc/GMT+5"
+#: or links kept for old names such as "US/Eastern").
+ZONE_REGIONS = ("America", "Europe", "Africa", "Asia", "Atlantic", "Pacific", "Australia", "Indian")
+
+
+def _zone_label(zone: str) -> str:
+    return zone.split("/", 1)[1].replace("_", " ").replace("/", " / ")
+
+
+def zone_choices(current: str | None = None) -> dict[str, list[tuple[str, str]]]:
+    """Zones grouped by region, the usual US ones first; `current` kept when it is elsewhere."""
+    places = sorted(
+        zone for zone in available_timezones()
+        if zone.split("/", 1)[0] in ZONE_REGIONS and "/" in zone and zone not in COMMON_ZONES
+    )  # fmt: skip
+    groups: dict[str, list[tuple[str, str]]] = {
+        str(_l("United States")): [(z, _zone_label(z)) for z in COMMON_ZONES]
+    }
+    for zone in places:
+        groups.setdefault(zone.split("/", 1)[0], []).append((zone, _zone_label(zone)))
+    if current and not any(current == z for group in groups.values() for z, _ in group):
+        groups[str(_l("Other"))] = [(current, current)]
+    return groups
 
 
 class EventForm(FlaskForm):
@@ -65,6 +85,16 @@ class EventForm(FlaskForm):
         _l("Main language"), choices=[(c, CONTENT_LANGUAGES[c]) for c in TEXT_LANGUAGES]
     )
     is_bilingual = BooleanField(_l("Bilingual: show two languages side by side"))
+    #: The texts in the main language, whichever it is: choosing another main language never
+    #: moves them (issue #14, finding 2). Other languages have title_<code> fields.
+    title = StringField(
+        _l("Title (in the main language)"), validators=[Optional(), Length(max=200)]
+    )
+    description = TextAreaField(
+        _l("Description (in the main language)"),
+        validators=[Optional(), Length(max=20000)],
+        description=_l("Markdown: **bold**, *italic*, [link](https://...), lists."),
+    )
     start_date = DateField(_l("Date"), validators=[InputRequired()])
     start_time = TimeField(_l("Starts at"), validators=[Optional()])
     end_time = TimeField(_l("Ends at"), validators=[Optional()])
@@ -159,9 +189,9 @@ class EventForm(FlaskForm):
         super().__init__(*args, **kwargs)
         language = str(get_locale() or "en")
         self.type_slug.choices = [(t.slug, t.name(language)) for t in ops.active_types()]
-        self.timezone.choices = zone_choices()
         if not self.timezone.data:
             self.timezone.data = current_app.config["COALITION_TIMEZONE"]
+        self.timezone.choices = zone_choices(self.timezone.data)
 
 
 def _add_text_fields() -> None:
@@ -192,6 +222,9 @@ def form_to_input(form: EventForm) -> ops.EventInput:
         title = getattr(form, f"title_{code}").data or ""
         if title.strip():
             texts[code] = (title, getattr(form, f"description_{code}").data or "")
+    if (form.title.data or "").strip():
+        # The main-language fields win over a translation typed for the same language.
+        texts[form.primary_language.data] = (form.title.data, form.description.data or "")
     frequency = Frequency(form.frequency.data)
     spec = RecurrenceSpec(
         frequency=frequency,
@@ -286,8 +319,9 @@ def event_to_form_data(event: Event) -> dict:
         value = getattr(event, name)
         data[name] = value.astimezone(zone).replace(tzinfo=None) if value else None
     for text in event.translations:
-        data[f"title_{text.language}"] = text.title
-        data[f"description_{text.language}"] = text.description
+        prefix = "" if text.language == event.primary_language else f"_{text.language}"
+        data[f"title{prefix}"] = text.title
+        data[f"description{prefix}"] = text.description
     data.update(_recurrence_data(event))
     return data
 

@@ -37,9 +37,7 @@ bp = Blueprint("events_manage", __name__)
 
 def _field_error(form, exc: ops.EventError) -> None:
     """Put an operation's refusal next to the field it concerns (the title for texts)."""
-    name = {"title": f"title_{form.primary_language.data}", "org": "org"}.get(
-        exc.field or "", exc.field or ""
-    )
+    name = exc.field or ""
     field = getattr(form, name, None) or getattr(form, "type_slug", None) or form.csrf_token
     field.errors = [*field.errors, str(exc.message)]
 

@@ -22,6 +22,16 @@ document.addEventListener("DOMContentLoaded", () => {
       navigator.share({ title: button.dataset.title, url: source.value }).catch(() => {});
     });
   });
+  // The event form: the main language's text has its own fields, so hide that language among
+  // the translations.
+  const main = document.getElementById("primary_language");
+  if (main) {
+    const sync = () => document.querySelectorAll("[data-language-fields]").forEach((block) => {
+      block.hidden = block.dataset.languageFields === main.value;
+    });
+    main.addEventListener("change", sync);
+    sync();
+  }
   // <button data-print>: print the page (rosters and sign-in sheets have print styles).
   document.querySelectorAll("button[data-print]").forEach((button) => {
     button.hidden = false;

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import importlib.resources
 from datetime import UTC
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -63,12 +65,20 @@ def _zone_label(zone: str) -> str:
     return zone.split("/", 1)[1].replace("_", " ").replace("/", " / ")
 
 
+@functools.cache
+def _place_zones() -> list[str]:
+    """The zones of places people live (tzdata's zone.tab), not its links for old names."""
+    table = importlib.resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text()
+    listed = {line.split("\t")[2] for line in table.splitlines() if line and line[0] != "#"}
+    return sorted(
+        zone for zone in listed & available_timezones()
+        if zone.split("/", 1)[0] in ZONE_REGIONS and zone not in COMMON_ZONES
+    )  # fmt: skip
+
+
 def zone_choices(current: str | None = None) -> dict[str, list[tuple[str, str]]]:
     """Zones grouped by region, the usual US ones first; `current` kept when it is elsewhere."""
-    places = sorted(
-        zone for zone in available_timezones()
-        if zone.split("/", 1)[0] in ZONE_REGIONS and "/" in zone and zone not in COMMON_ZONES
-    )  # fmt: skip
+    places = _place_zones()
     groups: dict[str, list[tuple[str, str]]] = {
         str(_l("United States")): [(z, _zone_label(z)) for z in COMMON_ZONES]
     }

@@ -177,6 +177,11 @@ def test_a_lead_starts_a_delegation_and_a_second_person_joins(live, visitor):
     shot(lead, "delegation-3-lead-page")
     join_url = page.locator("#join-link").input_value()
     join_path = join_url[join_url.index("/delegations/") :]
+    # The copy button (a progressive enhancement) puts the join link on the clipboard.
+    lead.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live.url)
+    page.get_by_role("button", name="Copy the link").click()
+    assert page.locator("#join-link-status").inner_text() == "Copied."
+    assert page.evaluate("navigator.clipboard.readText()") == join_url
 
     second = visitor(PHONE)
     second.goto(join_path)

@@ -63,6 +63,7 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    i18n.use_compiled_catalogs(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     init_login(app)
     access.init_app(app)

@@ -26,6 +26,12 @@ def queue_email(
     recipient's language, not the sender's. Nothing is sent here: the row is part of the caller's
     transaction and the worker delivers it once that transaction has committed.
     """
+    headers = dict(headers or {})
+    event = context.get("event")
+    contact = getattr(event, "contact_email", None)
+    if contact and "Reply-To" not in headers:
+        # A reply about an event reaches the person the organizers named for it, not us.
+        headers["Reply-To"] = contact
     with force_locale(locale):
         rendered_subject = str(subject)
         context.setdefault("email_locale", locale)
@@ -37,7 +43,7 @@ def queue_email(
         subject=rendered_subject[:300],
         body_text=body_text,
         body_html=body_html,
-        headers=headers or {},
+        headers=headers,
         attachments=attachments or [],
     )
     db.session.add(message)

@@ -60,3 +60,9 @@ def test_theme_css_takes_the_coalition_colour_and_logo(client, db, runner):
     runner.invoke(args=["settings", "set", "logo_url", '"x\\") ; body{display:none"'])
     css = client.get("/theme.css").get_data(as_text=True)
     assert "--accent: #0b5d7a" in css and "url(" not in css
+
+
+def test_a_month_without_events_says_so(client, db):
+    body = client.get("/calendar/month?year=2031&month=2").get_data(as_text=True)
+    assert "Nothing is announced for February 2031 yet." in body
+    assert 'class="month-grid"' in body

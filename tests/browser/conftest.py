@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,10 +54,26 @@ class LiveApp:
 
     url: str
     app: object
+    smtp: object
     ids: dict = field(default_factory=dict)
 
     def context(self):
         return self.app.app_context()
+
+    def link_mailed_to(self, address: str, path: str) -> str:
+        """Deliver the outbox (as the worker would) and return the last link to `path` (e.g.
+        "/rsvp/") that `address` received, as a path on the served app."""
+        from coalition.mail.delivery import deliver_due
+
+        with self.context():
+            deliver_due()
+        for recipients, message in reversed(self.smtp.handler.messages):
+            if address in recipients:
+                text = message.get_body(("plain",)).get_content()
+                found = re.findall(re.escape(self.url) + re.escape(path) + r"[^\s<>\"]+", text)
+                if found:
+                    return found[-1].removeprefix(self.url)
+        raise AssertionError(f"no mail to {address} with a link to {path}")
 
 
 def _seed(app) -> dict:
@@ -176,7 +193,7 @@ def live(tmp_path_factory, smtp_server):
         ids = _seed(app)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield LiveApp(url=url, app=app, ids=ids)
+    yield LiveApp(url=url, app=app, smtp=smtp_server, ids=ids)
     server.shutdown()
 
 

@@ -15,7 +15,6 @@ MARCH = "/events/{march}/occurrences/{march_occ}"
 PUBLIC = [
     "/",
     "/calendar",
-    "/calendar?type=march&lang=es",
     "/calendar/month",
     "/calendar/past",
     "/orgs",
@@ -52,6 +51,7 @@ ROLES = {
         "owner@example.org",
         [
             "/account",
+            "/events/{training}",
             VALLEY + "/events",
             VALLEY + "/events/new",
             VALLEY + "/edit",
@@ -69,6 +69,7 @@ ROLES = {
     "organizer": (
         "organizer@example.org",
         [
+            "/events/{march}",
             "/orgs/local-615-janitors/events",
             "/orgs/local-615-janitors/people",
             "/events/{march}/cosponsors",
@@ -80,6 +81,7 @@ ROLES = {
     "admin": (
         "admin@example.org",
         [
+            "/events/{march}",
             "/admin/",
             "/admin/applications",
             "/admin/orgs",
@@ -96,8 +98,9 @@ ROLES = {
 NOT_PAGES = {"static", "core.healthz", "core.theme", "dashboard.export_csv"}
 
 
-#: Signed in, the public pages differ only by the header: two of them are enough.
-SIGNED_IN_PUBLIC = ["/", "/events/{march}"]
+#: Signed in, the public pages differ only by the header (and, for hosts and admins, the
+#: event page's manage box, listed with their pages).
+SIGNED_IN_PUBLIC = ["/"]
 
 
 def _paths(live, role: str) -> list[str]:

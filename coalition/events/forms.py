@@ -233,6 +233,14 @@ def _add_text_fields() -> None:
             validators=[Optional(), Length(max=20000)],
             description=_l("Markdown: **bold**, *italic*, [link](https://...), lists."),
         ))  # fmt: skip
+        setattr(EventForm, f"accessibility_notes_{code}", TextAreaField(
+            _l("Accessibility (%(language)s)", language=CONTENT_LANGUAGES[code]),
+            validators=[Optional(), Length(max=2000)],
+        ))  # fmt: skip
+        setattr(EventForm, f"what_to_bring_{code}", TextAreaField(
+            _l("What to bring (%(language)s)", language=CONTENT_LANGUAGES[code]),
+            validators=[Optional(), Length(max=1000)],
+        ))  # fmt: skip
 
 
 _add_text_fields()
@@ -253,6 +261,11 @@ def form_to_input(form: EventForm) -> ops.EventInput:
     if (form.title.data or "").strip():
         # The main-language fields win over a translation typed for the same language.
         texts[form.primary_language.data] = (form.title.data, form.description.data or "")
+    translated_notes = {
+        code: {name: getattr(form, f"{name}_{code}").data or "" for name in ops.TRANSLATED_NOTES}
+        for code in texts
+        if code != form.primary_language.data
+    }
     frequency = Frequency(form.frequency.data)
     spec = RecurrenceSpec(
         frequency=frequency,
@@ -310,6 +323,7 @@ def form_to_input(form: EventForm) -> ops.EventInput:
         reminder_offsets=offsets,
         delegations_by_organizers_only=form.delegations_by_organizers_only.data,
         visibility=EventVisibility(form.visibility.data),
+        translated_notes=translated_notes,
     )
 
 
@@ -352,6 +366,9 @@ def event_to_form_data(event: Event) -> dict:
         prefix = "" if text.language == event.primary_language else f"_{text.language}"
         data[f"title{prefix}"] = text.title
         data[f"description{prefix}"] = text.description
+        if prefix:
+            data[f"accessibility_notes{prefix}"] = text.accessibility_notes
+            data[f"what_to_bring{prefix}"] = text.what_to_bring
     data.update(_recurrence_data(event))
     return data
 

@@ -32,6 +32,12 @@ document.addEventListener("DOMContentLoaded", () => {
     main.addEventListener("change", sync);
     sync();
   }
+  // The language switcher changes the language as soon as one is chosen.
+  const language = document.getElementById("language-switch");
+  if (language && language.form) {
+    language.addEventListener("change", () => language.form.requestSubmit());
+    language.form.querySelector("button[type=submit]").hidden = true;
+  }
   // <button data-print>: print the page (rosters and sign-in sheets have print styles).
   document.querySelectorAll("button[data-print]").forEach((button) => {
     button.hidden = false;

@@ -31,3 +31,13 @@ def test_starting_a_second_delegation_shows_those_already_going(client, db, make
     body = make_client().get(url).get_data(as_text=True)
     assert "Already going to this date" in body
     assert "Springfield carpool" in body and "Ask its lead for the join link" in body
+
+
+def test_the_lead_is_counted_and_on_the_roster(client, db, make_client):
+    event = make_event(title="May Day march")
+    lead_url = _start(client, event, lead_name="Rosa").headers["Location"]
+    roster = client.get(lead_url).get_data(as_text=True)
+    assert "<strong>1</strong> coming, you included" in roster
+    assert "Rosa (lead)" in roster and "rosa@example.org" in roster
+    page = make_client().get(f"/events/{event.id}").get_data(as_text=True)
+    assert "Worcester · 1 coming" in page and "Rosa" not in page

@@ -33,8 +33,9 @@ def accent_color(value) -> str:
     return color if contrast_with_white(color) >= MIN_CONTRAST else DEFAULT_ACCENT
 
 
-#: A logo address: https or a path on this site, nothing that could break out of CSS's url().
-_LOGO = re.compile(r"^(https://|/)[^\s\"'()\\<>;{}]+$")
+#: A logo address: a path on this site (the Content-Security-Policy loads images from the site
+#: only), nothing that could break out of CSS's url().
+_LOGO = re.compile(r"^/(?!/)[^\s\"'()\\<>;{}]+$")
 
 
 def logo_url(value) -> str | None:

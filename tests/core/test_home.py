@@ -57,7 +57,10 @@ def test_theme_css_takes_the_coalition_colour_and_logo(client, db, runner):
     # A colour too pale to read on white, or a logo address that could break out of url(),
     # are refused.
     runner.invoke(args=["settings", "set", "brand_color", '"#ffee00"'])
-    runner.invoke(args=["settings", "set", "logo_url", '"x\\") ; body{display:none"'])
+    runner.invoke(args=["settings", "set", "logo_url", '"/x\\") ; body{display:none"'])
+    css = client.get("/theme.css").get_data(as_text=True)
+    assert "--accent: #0b5d7a" in css and "url(" not in css
+    runner.invoke(args=["settings", "set", "logo_url", '"https://elsewhere.example.org/l.png"'])
     css = client.get("/theme.css").get_data(as_text=True)
     assert "--accent: #0b5d7a" in css and "url(" not in css
 

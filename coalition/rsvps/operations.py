@@ -136,10 +136,19 @@ def _validate(data: RSVPInput) -> None:
         raise RSVPError(_l("A party is 1 to %(n)d people.", n=MAX_PARTY), "party_size")
 
 
+def _someone_waits(occurrence: Occurrence, rsvp: RSVP) -> bool:
+    """Is anyone else on this date's waitlist?"""
+    clauses = [RSVP.occurrence_id == occurrence.id, RSVP.status == RSVPStatus.waitlisted]
+    if rsvp.id is not None:
+        clauses.append(RSVP.id != rsvp.id)
+    return bool(db.session.scalar(sa.select(sa.exists().where(*clauses))))
+
+
 def _place(occurrence: Occurrence, rsvp: RSVP, *, needed: int, now: datetime) -> None:
-    """Confirm `rsvp` if `needed` more seats fit, else waitlist it (or refuse when no waitlist)."""
+    """Confirm `rsvp` if `needed` more seats fit and nobody is waiting ahead of it, else
+    waitlist it (or refuse when there is no waitlist). README: "Waitlist fairness"."""
     left = seats_left(occurrence)
-    if left is None or needed <= left:
+    if left is None or (needed <= left and not _someone_waits(occurrence, rsvp)):
         if rsvp.status != RSVPStatus.confirmed:
             rsvp.status = RSVPStatus.confirmed
             rsvp.confirmed_at = now
@@ -377,9 +386,12 @@ def erase(rsvp: RSVP, now: datetime | None = None) -> None:
 
 
 def promote_waitlist(occurrence: Occurrence, now: datetime | None = None) -> list[RSVP]:
-    """Confirm waitlisted parties in arrival order while seats allow.
+    """Confirm waitlisted parties in arrival order while seats allow (README: "Waitlist
+    fairness").
 
-    A party is promoted only when the whole party fits; a smaller party behind it may go first.
+    A party is promoted only when the whole party fits; a smaller party behind it may take seats
+    the bigger one cannot fill. Seats still free after that are offered to the first party that
+    did not fit: it may take them for part of the party (a smaller party size) or keep waiting.
     The caller must hold the occurrence lock (every caller here does).
     """
     now = now or utcnow()
@@ -392,8 +404,10 @@ def promote_waitlist(occurrence: Occurrence, now: datetime | None = None) -> lis
         .order_by(RSVP.waitlisted_at, RSVP.id)
     ).all()
     promoted = []
+    passed_over: list[RSVP] = []
     for rsvp in waiting:
         if left is not None and rsvp.party_size > left:
+            passed_over.append(rsvp)
             continue
         rsvp.status = RSVPStatus.confirmed
         rsvp.confirmed_at = now
@@ -408,6 +422,8 @@ def promote_waitlist(occurrence: Occurrence, now: datetime | None = None) -> lis
     db.session.flush()
     for rsvp in promoted:
         send_promotion(rsvp)
+    if passed_over and left:
+        send_split_offer(passed_over[0], left)
     return promoted
 
 
@@ -517,6 +533,18 @@ def send_promotion(rsvp: RSVP) -> None:
         subject=_l("A seat opened up for you: %(title)s", title=title),
         template="rsvps/promoted",
         attach=True,
+    )
+
+
+def send_split_offer(rsvp: RSVP, seats: int) -> None:
+    """Tell the first waiting party that does not fit how many seats are free now."""
+    title = rsvp.occurrence.event.translation(rsvp.language).title
+    _mail(
+        rsvp,
+        kind="waitlist_offer",
+        subject=_l("%(n)d seats are free: %(title)s", n=seats, title=title),
+        template="rsvps/waitlist_offer",
+        seats=seats,
     )
 
 

@@ -136,12 +136,21 @@ def _validate(data: RSVPInput) -> None:
         raise RSVPError(_l("A party is 1 to %(n)d people.", n=MAX_PARTY), "party_size")
 
 
-def _someone_waits(occurrence: Occurrence, rsvp: RSVP) -> bool:
-    """Is anyone else on this date's waitlist?"""
+def _someone_waits(occurrence: Occurrence, rsvp: RSVP | None = None) -> bool:
+    """Is anyone (else) on this date's waitlist?"""
     clauses = [RSVP.occurrence_id == occurrence.id, RSVP.status == RSVPStatus.waitlisted]
-    if rsvp.id is not None:
+    if rsvp is not None and rsvp.id is not None:
         clauses.append(RSVP.id != rsvp.id)
     return bool(db.session.scalar(sa.select(sa.exists().where(*clauses))))
+
+
+def seats_for_newcomers(occurrence: Occurrence) -> int | None:
+    """Seats a new RSVP can have: none while anyone waits (README: "Waitlist fairness");
+    None without a limit."""
+    left = seats_left(occurrence)
+    if left and _someone_waits(occurrence):
+        return 0
+    return left
 
 
 def _place(occurrence: Occurrence, rsvp: RSVP, *, needed: int, now: datetime) -> None:
@@ -335,8 +344,10 @@ def _apply(rsvp: RSVP, data: RSVPInput, user: User | None) -> None:
 
 
 def change(rsvp: RSVP, *, party_size: int, needs_interpretation: bool, needs_childcare: bool,
-           needs_ride: bool, note: str | None, now: datetime | None = None) -> None:  # fmt: skip
-    """The person changes their party or needs from the manage link."""
+           needs_ride: bool, note: str | None, now: datetime | None = None,
+           notify: bool = False) -> None:  # fmt: skip
+    """The person changes their party or needs from the manage link (`notify`: and is told
+    by email, so that a change nobody made is noticed)."""
     now = now or utcnow()
     if not rsvp.is_active:
         raise RSVPError(_l("This RSVP is cancelled."), status=409)
@@ -360,9 +371,14 @@ def change(rsvp: RSVP, *, party_size: int, needs_interpretation: bool, needs_chi
     db.session.flush()
     if grow < 0 or rsvp.status == RSVPStatus.waitlisted:
         promote_waitlist(occurrence, now=now)
+    if notify:
+        _mail(rsvp, kind="rsvp_changed", template="rsvps/changed",
+              subject=_l("Your RSVP is changed: %(title)s",
+                         title=occurrence.event.translation(rsvp.language).title))  # fmt: skip
 
 
-def cancel(rsvp: RSVP, now: datetime | None = None) -> None:
+def cancel(rsvp: RSVP, now: datetime | None = None, *, notify: bool = False) -> None:
+    """Cancel (`notify`: and confirm it by email, with the link to sign up again)."""
     now = now or utcnow()
     if not rsvp.is_active:
         return  # cancelling twice is harmless
@@ -374,6 +390,10 @@ def cancel(rsvp: RSVP, now: datetime | None = None) -> None:
     db.session.flush()
     if was_confirmed:
         promote_waitlist(occurrence, now=now)
+    if notify:
+        _mail(rsvp, kind="rsvp_cancelled", template="rsvps/cancelled",
+              subject=_l("Your RSVP is cancelled: %(title)s",
+                         title=occurrence.event.translation(rsvp.language).title))  # fmt: skip
 
 
 def erase(rsvp: RSVP, now: datetime | None = None) -> None:

@@ -60,10 +60,16 @@ def test_a_spanish_speaker_rsvps_on_a_phone_and_manages_it(live, visitor):
     assert page.get_by_label("Cuántas personas, contándote a ti").input_value() == "3"
     shot(tab, "rsvp-6-changed")
 
-    page.get_by_role("button", name="Cancelar mi asistencia").click()
+    # Cancelling asks first (finding 7), then says so by email.
+    page.get_by_role("link", name="Cancelar mi asistencia…").click()
     page.wait_for_load_state()
     checked(tab)
-    shot(tab, "rsvp-7-cancelled")
+    shot(tab, "rsvp-7-cancel-sure")
+    page.get_by_role("button", name="Sí, cancelar mi asistencia").click()
+    page.wait_for_load_state()
+    checked(tab)
+    assert page.get_by_role("link", name="Agregar a mi calendario (.ics)").count() == 0
+    shot(tab, "rsvp-8-cancelled")
     from coalition.rsvps.models import RSVP, RSVPStatus
 
     with live.context():
@@ -72,7 +78,10 @@ def test_a_spanish_speaker_rsvps_on_a_phone_and_manages_it(live, visitor):
         rsvp = db.session.scalar(sa.select(RSVP).where(RSVP.name == "Graciela"))
         assert rsvp.status == RSVPStatus.cancelled and rsvp.party_size == 3
         assert rsvp.language == "es"
-    assert not tab.console_errors
+    live.link_mailed_to("graciela@example.org", "/rsvp/")  # delivers the outbox
+    inbox = [m["Subject"] for to, m in live.smtp.handler.messages if "graciela@example.org" in to]
+    assert any("Tu asistencia cambió" in s for s in inbox), inbox
+    assert any("Tu asistencia quedó cancelada" in s for s in inbox), inbox
 
 
 def _fourth_thursday_next_month() -> date:

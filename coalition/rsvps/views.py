@@ -248,14 +248,17 @@ def reminders(token: str, state: str):
     return redirect(url_for("rsvps.manage", token=token), 303)
 
 
-@bp.route("/rsvp/<token>/reminders-off", methods=["POST"])
+@bp.route("/rsvp/<token>/reminders-off", methods=["GET", "POST"])
 @access(public)
 @csrf.exempt
 def unsubscribe(token: str):
-    """RFC 8058 one-click unsubscribe (the List-Unsubscribe header of reminder emails)."""
+    """RFC 8058 one-click unsubscribe (the List-Unsubscribe header of reminder emails). A GET
+    (someone opening the link, or a link previewer) shows a button and changes nothing."""
     rsvp = _rsvp(token)
     if rsvp is None:
         return invalid_link()
+    if request.method == "GET":
+        return private(render_template("rsvps/unsubscribe.html", rsvp=rsvp, token=token))
     ops.set_reminder_consent(rsvp, False)
     db.session.commit()
     return private((_("Reminders are off."), 200, {"Content-Type": "text/plain; charset=utf-8"}))

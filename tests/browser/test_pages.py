@@ -39,6 +39,8 @@ ROLES = {
             "/invitations/{invitation_token}",
             "/rsvp/{rsvp_token}",
             "/rsvp/{waitlisted_token}",
+            "/rsvp/{rsvp_token}/cancel",
+            "/rsvp/{rsvp_token}/reminders-off",
             "/delegations/lead/{bus_lead_token}",
             "/delegations/{bus}/join/{bus_join_secret}",
         ],

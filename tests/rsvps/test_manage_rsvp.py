@@ -59,3 +59,18 @@ def test_html_mail_link_texts_end_without_a_colon(client, db):
     for mail in db.session.scalars(sa.select(OutgoingEmail)):
         for text in re.findall(r"<a [^>]*>([^<]*)</a>", mail.body_html):
             assert not text.rstrip().endswith(":"), (mail.kind, text)
+
+
+def test_opening_the_unsubscribe_link_shows_a_button_and_changes_nothing(client, db):
+    """Issue #14, finding 12: a GET on the List-Unsubscribe link is a page, not a 405."""
+    event = make_event()
+    manage = _manage_url(client, event)
+    page = client.get(f"{manage}/reminders-off")
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    assert "Stop the reminders</button>" in body and f'action="{manage}/reminders-off"' in body
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(RSVP.consents_to_reminders)) is True
+    client.post(f"{manage}/reminders-off")
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(RSVP.consents_to_reminders)) is False

@@ -262,14 +262,14 @@ class Visitor:
         self.goto("/login")
         self.page.fill("input[name=email]", email)
         self.page.fill("input[name=password]", password)
-        self.page.click("main button[type=submit]")
-        self.page.wait_for_load_state()
+        with self.page.expect_navigation():
+            self.page.click("main button[type=submit]")
         if "/login/two-factor" in self.page.url:
             if audit is not None:
                 audit += self.problems()
             self.page.fill("input[name=code]", self.live.recovery[email].pop())
-            self.page.click("main button[type=submit]")
-            self.page.wait_for_load_state()
+            with self.page.expect_navigation():
+                self.page.click("main button[type=submit]")
         self.set_up_two_factor_if_asked(email, audit)
         assert "/login" not in self.page.url, f"sign-in failed for {email}"
 
@@ -284,8 +284,8 @@ class Visitor:
             audit += self.problems()
         secret = self.page.inner_text("code.secret").replace(" ", "")
         self.page.fill("input[name=setup-code]", pyotp.TOTP(secret).now())
-        self.page.click("main form button.primary")
-        self.page.wait_for_load_state()
+        with self.page.expect_navigation():
+            self.page.click("main form button.primary")
         codes = self.page.locator(".recovery-codes li").all_inner_texts()
         assert codes, "no recovery codes after setting up two-step sign-in"
         self.live.recovery[email] = codes

@@ -36,16 +36,18 @@ def test_a_spanish_speaker_rsvps_on_a_phone_and_manages_it(live, visitor):
     page = tab.page
     tab.goto("/")
     shot(tab, "rsvp-1-home")
-    page.get_by_role("link", name="Vigilia por las familias separadas").first.click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Vigilia por las familias separadas").first.click()
     shot(tab, "rsvp-2-event")
-    page.get_by_role("link", name=re.compile("^Confirmar asistencia$")).click()
+    with page.expect_navigation():
+        page.get_by_role("link", name=re.compile("^Confirmar asistencia$")).click()
     checked(tab)
     page.get_by_label("Nombre").fill("Graciela")
     page.get_by_label("Correo electrónico").fill("graciela@example.org")
     page.get_by_label("Cuántas personas, contándote a ti").fill("2")
     shot(tab, "rsvp-3-form")
-    page.locator("main form button[type=submit]").last.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").last.click()
     # The private link goes to the contact only (attendee safety): open it from the email.
     assert "Enviamos tu enlace privado a g•••@e•••.org" in page.inner_text("main")
     checked(tab)
@@ -55,18 +57,18 @@ def test_a_spanish_speaker_rsvps_on_a_phone_and_manages_it(live, visitor):
     shot(tab, "rsvp-5-signed-up")
 
     page.get_by_label("Cuántas personas, contándote a ti").fill("3")
-    page.get_by_role("button", name="Guardar").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Guardar").click()
     assert page.get_by_label("Cuántas personas, contándote a ti").input_value() == "3"
     shot(tab, "rsvp-6-changed")
 
     # Cancelling asks first (finding 7), then says so by email.
-    page.get_by_role("link", name="Cancelar mi asistencia…").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Cancelar mi asistencia…").click()
     checked(tab)
     shot(tab, "rsvp-7-cancel-sure")
-    page.get_by_role("button", name="Sí, cancelar mi asistencia").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sí, cancelar mi asistencia").click()
     checked(tab)
     assert page.get_by_role("link", name="Agregar a mi calendario (.ics)").count() == 0
     shot(tab, "rsvp-8-cancelled")
@@ -94,7 +96,8 @@ def test_an_organizer_posts_a_bilingual_monthly_vigil_with_a_hidden_place(live, 
     tab.sign_in("owner@example.org")
     tab.goto("/orgs/valley-workers-center/events")
     shot(tab, "organizer-1-events")
-    page.get_by_role("link", name=re.compile("Post an event|Publicar un evento")).first.click()
+    with page.expect_navigation():
+        page.get_by_role("link", name=re.compile("Post an event|Publicar un evento")).first.click()
     page.select_option("#type_slug", "vigil")
     # The org works in Spanish first; this vigil's main language is English (finding 2).
     page.select_option("#primary_language", "en")
@@ -119,8 +122,8 @@ def test_an_organizer_posts_a_bilingual_monthly_vigil_with_a_hidden_place(live, 
     page.fill("#title_es", "Vigilia en el tribunal")
     page.fill("#description_es", "Cada cuarto jueves acompañamos a las familias.")
     shot(tab, "organizer-2-form")
-    page.locator("main form button[type=submit]").last.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").last.click()
     checked(tab)
     shot(tab, "organizer-3-preview")
     # The preview says the place is hidden from the public (finding 8), and Publish comes
@@ -128,8 +131,8 @@ def test_an_organizer_posts_a_bilingual_monthly_vigil_with_a_hidden_place(live, 
     main_text = page.inner_text("main")
     assert "Oculto al público" in main_text
     assert main_text.index("Publicar") < main_text.index("Every 4th Thursday")
-    page.get_by_role("button", name=re.compile("^(Publish|Publicar)$")).first.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile("^(Publish|Publicar)$")).first.click()
 
     with live.context():
         from coalition.events.models import Event, EventTranslation
@@ -148,8 +151,8 @@ def test_an_organizer_posts_a_bilingual_monthly_vigil_with_a_hidden_place(live, 
     # Cancel the next date only.
     tab.goto(f"/events/{event_id}/occurrences/{first}/edit")
     page.fill("#reason", "The courthouse is closed that day.")
-    page.locator("form[action$='/cancel'] button").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("form[action$='/cancel'] button").click()
     shot(tab, "organizer-4-date-cancelled")
 
     # The public sees the series going ahead (finding 1), its town but not its place
@@ -176,7 +179,8 @@ def test_a_lead_starts_a_delegation_and_a_second_person_joins(live, visitor):
     page = lead.page
     lead.goto(f"/events/{ids['march']}/occurrences/{ids['march_occ']}")
     shot(lead, "delegation-1-event")
-    page.get_by_role("link", name="Start a delegation").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Start a delegation").click()
     page.fill("#name", "Holyoke delegation")
     page.fill("#town", "Holyoke")
     page.fill("#lead_name", "Carmen")
@@ -203,8 +207,8 @@ def test_a_lead_starts_a_delegation_and_a_second_person_joins(live, visitor):
     shot(second, "delegation-4-join")
     second.page.fill("#name", "Pedro")
     second.page.fill("#email", "pedro@example.org")
-    second.page.get_by_role("button", name="Join").click()
-    second.page.wait_for_load_state()
+    with second.page.expect_navigation():
+        second.page.get_by_role("button", name="Join").click()
     checked(second)
     shot(second, "delegation-5-joined")
 
@@ -223,21 +227,21 @@ def test_an_admin_approves_an_organization(live, visitor):
     page.fill("#password", "a long enough password")
     if page.locator("#confirm").count():
         page.fill("#confirm", "a long enough password")
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
     # The account exists once the emailed link is opened and confirmed.
     applicant.goto(live.link_mailed_to("dalia@example.org", "/register/confirm/"))
     checked(applicant)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
     applicant.goto("/orgs/apply")
     page.fill("#name", "Lawrence Worker Center")
     page.fill("#city", "Lawrence")
     page.fill("#description", "Day laborers and factory workers in Lawrence.")
     page.fill("#contact_email", "info@lawrence.example.org")
     shot(applicant, "admin-1-application")
-    page.get_by_role("button", name="Send the application").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send the application").click()
     # As the owner of an organization she will see attendees: two-step sign-in comes first.
     applicant.goto("/orgs/apply")
     applicant.set_up_two_factor_if_asked("dalia@example.org")
@@ -250,8 +254,8 @@ def test_an_admin_approves_an_organization(live, visitor):
     card = admin.page.locator("main li, main article, main tr").filter(
         has_text="Lawrence Worker Center"
     )
-    card.get_by_role("button", name="Approve").first.click()
-    admin.page.wait_for_load_state()
+    with admin.page.expect_navigation():
+        card.get_by_role("button", name="Approve").first.click()
     shot(admin, "admin-3-approved")
 
     applicant.goto("/orgs")

@@ -1,7 +1,7 @@
 """event translations carry accessibility notes and what to bring
 
 Revision ID: 5e1f0c2a7d44
-Revises: f7bdb35916dc
+Revises: c3a1f0d2e9b4
 Create Date: 2026-11-29 17:20:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5e1f0c2a7d44'
-down_revision = 'f7bdb35916dc'
+down_revision = 'c3a1f0d2e9b4'
 branch_labels = None
 depends_on = None
 

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 CATALOGS := coalition/translations/*/LC_MESSAGES/messages.po
 export FLASK_APP := wsgi
 
-.PHONY: run test lint format translations extract-messages worker clean bench
+.PHONY: chromium screenshots run test lint format translations extract-messages worker clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,24 @@ JS_CHECK := tests/feeds/js/node_modules/.package-lock.json
 
 $(JS_CHECK): tests/feeds/js/package.json tests/feeds/js/package-lock.json
 	npm ci --prefix tests/feeds/js --no-audit --no-fund --silent
+
+BROWSER_JS := tests/browser/js/node_modules/.package-lock.json
+
+$(BROWSER_JS): tests/browser/js/package.json tests/browser/js/package-lock.json
+	npm ci --prefix tests/browser/js --no-audit --no-fund --silent
+
+CHROMIUM ?= /usr/bin/chromium
+
+## Debian's Chromium for the browser tests (never a browser download): apt-get when missing and
+## running as root; otherwise the browser tests skip with a notice (REQUIRE_BROWSER=1 fails them).
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "NOTICE: no Chromium at $(CHROMIUM) (apt-get install chromium as root): browser tests will skip."; \
+	  fi; \
+	fi
 
 translations: $(STAMP)
 	$(BIN)/pybabel --quiet compile -d coalition/translations
@@ -36,10 +54,14 @@ worker: $(STAMP) translations
 	COALITION_ENV=development $(BIN)/flask worker
 
 ## The whole suite: SQLite always, PostgreSQL too when TEST_DATABASE_URL is set.
-test: $(STAMP) translations $(JS_CHECK)
+test: $(STAMP) translations $(JS_CHECK) $(BROWSER_JS) chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## Screenshots of each browser journey at 360 px, written to docs/screenshots/*.png.
+screenshots: $(STAMP) translations $(BROWSER_JS) chromium
+	SCREENSHOTS=docs/screenshots REQUIRE_BROWSER=1 $(BIN)/pytest -q -p no:randomly tests/browser/test_journeys.py
 
 ## Seed 10,000 events (in BENCH_DATABASE_URL, else a temporary SQLite file) and measure every
 ## public page under gunicorn with wrk (installed with apt when missing and root) (bench/README.md).

@@ -66,6 +66,7 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    i18n.use_compiled_catalogs(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     init_login(app)
     render_cache.init_app(app)  # a replay answers before the access rule (see its docstring)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from babel import Locale, UnknownLocaleError
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
+from markupsafe import Markup
 
 from coalition.core.forms import EmptyForm
 from coalition.delegations.operations import public_summary
@@ -20,7 +22,19 @@ from coalition.events.privacy import hidden_place_note, town
 from coalition.languages import language_name
 from coalition.orgs.labels import ROLE_NAMES, STATUS_NAMES
 from coalition.rsvps.labels import RSVP_STATUS_NAMES
-from coalition.rsvps.operations import closed_reason, seats_left
+from coalition.rsvps.operations import closed_reason, seats_for_newcomers
+
+
+def language_marker(code: str) -> Markup:
+    """ "(in English)" beside a text that is not in the page's language, named in the page's."""
+    page_language = str(get_locale() or "en")
+    try:
+        name = Locale.parse(page_language).languages.get(code) or language_name(code)
+    except (ValueError, UnknownLocaleError):
+        name = language_name(code)
+    return Markup('<span class="lang-marker" lang="{}">{}</span>').format(
+        page_language, gettext("(in %(language)s)", language=name)
+    )
 
 
 def init_templating(app: Flask) -> None:
@@ -42,9 +56,10 @@ def init_templating(app: Flask) -> None:
         return values
 
     app.jinja_env.filters["language_name"] = language_name
+    app.jinja_env.globals["language_marker"] = language_marker
     app.jinja_env.globals["has_endpoint"] = lambda name: name in current_app.view_functions
     app.jinja_env.globals["rsvp_closed_reason"] = closed_reason
-    app.jinja_env.globals["rsvp_seats_left"] = seats_left
+    app.jinja_env.globals["rsvp_seats_left"] = seats_for_newcomers
     app.jinja_env.globals["delegation_summary"] = public_summary
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.globals["format_when"] = format_when

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import (
@@ -22,9 +23,12 @@ from coalition.access import access, public
 from coalition.calendar_version import PUBLIC
 from coalition.core.forms import EmptyForm
 from coalition.core.render_cache import render_cached
+from coalition.core.theme import theme_css
+from coalition.events.summaries import home_page
 from coalition.extensions import db
 from coalition.i18n import LANGUAGE_COOKIE
 from coalition.orgs.models import Organization, OrgStatus
+from coalition.settings.operations import get_setting
 from coalition.urls import safe_next
 
 bp = Blueprint("core", __name__)
@@ -39,9 +43,22 @@ def index():
         .where(Organization.status == OrgStatus.active)
         .order_by(sa.func.lower(Organization.name))
     ).all()
-    from coalition.events.public_views import upcoming_for_home
+    zone = ZoneInfo(current_app.config["COALITION_TIMEZONE"])
+    home = home_page(current_user, zone)
+    return render_template("core/index.html", orgs=orgs, home=home)
 
-    return render_template("core/index.html", orgs=orgs, upcoming=upcoming_for_home())
+
+@bp.route("/theme.css")
+@access(public)
+def theme():
+    """The coalition's colour and logo from its settings, as CSS (a strict CSP allows no inline
+    style)."""
+    response = current_app.response_class(
+        theme_css(get_setting("brand_color"), get_setting("logo_url")), mimetype="text/css"
+    )
+    response.cache_control.public = True
+    response.cache_control.max_age = 300
+    return response
 
 
 _HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")

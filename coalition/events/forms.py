@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import importlib.resources
 from datetime import UTC
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -54,9 +56,37 @@ FREQUENCY_LABELS = {
 }
 
 
-def zone_choices() -> list[tuple[str, str]]:
-    rest = sorted(available_timezones() - set(COMMON_ZONES))
-    return [(z, z.replace("_", " ")) for z in COMMON_ZONES + rest]
+#: Regions of the IANA database whose zones are places (not "Factory", "localtime", "Etc/GMT+5"
+#: or links kept for old names such as "US/Eastern").
+ZONE_REGIONS = ("America", "Europe", "Africa", "Asia", "Atlantic", "Pacific", "Australia", "Indian")
+
+
+def _zone_label(zone: str) -> str:
+    return zone.split("/", 1)[1].replace("_", " ").replace("/", " / ")
+
+
+@functools.cache
+def _place_zones() -> list[str]:
+    """The zones of places people live (tzdata's zone.tab), not its links for old names."""
+    table = importlib.resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text()
+    listed = {line.split("\t")[2] for line in table.splitlines() if line and line[0] != "#"}
+    return sorted(
+        zone for zone in listed & available_timezones()
+        if zone.split("/", 1)[0] in ZONE_REGIONS and zone not in COMMON_ZONES
+    )  # fmt: skip
+
+
+def zone_choices(current: str | None = None) -> dict[str, list[tuple[str, str]]]:
+    """Zones grouped by region, the usual US ones first; `current` kept when it is elsewhere."""
+    places = _place_zones()
+    groups: dict[str, list[tuple[str, str]]] = {
+        str(_l("United States")): [(z, _zone_label(z)) for z in COMMON_ZONES]
+    }
+    for zone in places:
+        groups.setdefault(zone.split("/", 1)[0], []).append((zone, _zone_label(zone)))
+    if current and not any(current == z for group in groups.values() for z, _ in group):
+        groups[str(_l("Other"))] = [(current, current)]
+    return groups
 
 
 class EventForm(Form):
@@ -65,6 +95,16 @@ class EventForm(Form):
         _l("Main language"), choices=[(c, CONTENT_LANGUAGES[c]) for c in TEXT_LANGUAGES]
     )
     is_bilingual = BooleanField(_l("Bilingual: show two languages side by side"))
+    #: The texts in the main language, whichever it is: choosing another main language never
+    #: moves them (issue #14, finding 2). Other languages have title_<code> fields.
+    title = StringField(
+        _l("Title (in the main language)"), validators=[Optional(), Length(max=200)]
+    )
+    description = TextAreaField(
+        _l("Description (in the main language)"),
+        validators=[Optional(), Length(max=20000)],
+        description=_l("Markdown: **bold**, *italic*, [link](https://...), lists."),
+    )
     start_date = DateField(_l("Date"), validators=[InputRequired()])
     start_time = TimeField(_l("Starts at"), validators=[Optional()])
     end_time = TimeField(_l("Ends at"), validators=[Optional()])
@@ -177,9 +217,9 @@ class EventForm(Form):
         super().__init__(*args, **kwargs)
         language = str(get_locale() or "en")
         self.type_slug.choices = [(t.slug, t.name(language)) for t in ops.active_types()]
-        self.timezone.choices = zone_choices()
         if not self.timezone.data:
             self.timezone.data = current_app.config["COALITION_TIMEZONE"]
+        self.timezone.choices = zone_choices(self.timezone.data)
 
 
 def _add_text_fields() -> None:
@@ -192,6 +232,14 @@ def _add_text_fields() -> None:
             _l("Description (%(language)s)", language=CONTENT_LANGUAGES[code]),
             validators=[Optional(), Length(max=20000)],
             description=_l("Markdown: **bold**, *italic*, [link](https://...), lists."),
+        ))  # fmt: skip
+        setattr(EventForm, f"accessibility_notes_{code}", TextAreaField(
+            _l("Accessibility (%(language)s)", language=CONTENT_LANGUAGES[code]),
+            validators=[Optional(), Length(max=2000)],
+        ))  # fmt: skip
+        setattr(EventForm, f"what_to_bring_{code}", TextAreaField(
+            _l("What to bring (%(language)s)", language=CONTENT_LANGUAGES[code]),
+            validators=[Optional(), Length(max=1000)],
         ))  # fmt: skip
 
 
@@ -210,6 +258,14 @@ def form_to_input(form: EventForm) -> ops.EventInput:
         title = getattr(form, f"title_{code}").data or ""
         if title.strip():
             texts[code] = (title, getattr(form, f"description_{code}").data or "")
+    if (form.title.data or "").strip():
+        # The main-language fields win over a translation typed for the same language.
+        texts[form.primary_language.data] = (form.title.data, form.description.data or "")
+    translated_notes = {
+        code: {name: getattr(form, f"{name}_{code}").data or "" for name in ops.TRANSLATED_NOTES}
+        for code in texts
+        if code != form.primary_language.data
+    }
     frequency = Frequency(form.frequency.data)
     spec = RecurrenceSpec(
         frequency=frequency,
@@ -267,6 +323,7 @@ def form_to_input(form: EventForm) -> ops.EventInput:
         reminder_offsets=offsets,
         delegations_by_organizers_only=form.delegations_by_organizers_only.data,
         visibility=EventVisibility(form.visibility.data),
+        translated_notes=translated_notes,
     )
 
 
@@ -306,8 +363,12 @@ def event_to_form_data(event: Event) -> dict:
         value = getattr(event, name)
         data[name] = value.astimezone(zone).replace(tzinfo=None) if value else None
     for text in event.translations:
-        data[f"title_{text.language}"] = text.title
-        data[f"description_{text.language}"] = text.description
+        prefix = "" if text.language == event.primary_language else f"_{text.language}"
+        data[f"title{prefix}"] = text.title
+        data[f"description{prefix}"] = text.description
+        if prefix:
+            data[f"accessibility_notes{prefix}"] = text.accessibility_notes
+            data[f"what_to_bring{prefix}"] = text.what_to_bring
     data.update(_recurrence_data(event))
     return data
 

@@ -27,6 +27,7 @@ from coalition.events.permissions import (
     load_event,
     load_occurrence,
 )
+from coalition.events.summaries import dates_summary
 from coalition.extensions import db
 from coalition.orgs.models import Organization, OrgStatus
 from coalition.orgs.permissions import load_org
@@ -36,9 +37,7 @@ bp = Blueprint("events_manage", __name__)
 
 def _field_error(form, exc: ops.EventError) -> None:
     """Put an operation's refusal next to the field it concerns (the title for texts)."""
-    name = {"title": f"title_{form.primary_language.data}", "org": "org"}.get(
-        exc.field or "", exc.field or ""
-    )
+    name = exc.field or ""
     field = getattr(form, name, None) or getattr(form, "type_slug", None) or form.csrf_token
     field.errors = [*field.errors, str(exc.message)]
 
@@ -57,7 +56,11 @@ def org_events(slug: str):
         .where(EventCosponsor.org_id == org.id, EventCosponsor.status == CosponsorStatus.invited)
     )
     return render_template(
-        "events/manage/org_events.html", org=org, events=events, invitations=invitations
+        "events/manage/org_events.html",
+        org=org,
+        events=events,
+        invitations=invitations,
+        dates=dates_summary(events),
     )
 
 

@@ -214,6 +214,14 @@ class Event(db.Model):
     def title(self) -> str:
         return self.translation().title
 
+    def note_in(self, name: str, language: str | None) -> tuple[str | None, str]:
+        """`accessibility_notes` or `what_to_bring` in `language` when translated, else the
+        main language's; with the language the text is in (for `lang` and a marker)."""
+        text = self.translation(language)
+        if text.language != self.primary_language and getattr(text, name):
+            return getattr(text, name), text.language
+        return getattr(self, name), self.primary_language
+
     # Time ----------------------------------------------------------------------------------
 
     @property
@@ -301,6 +309,10 @@ class EventTranslation(db.Model):
     title: Mapped[str] = mapped_column(sa.String(200))
     #: Markdown; rendered through nh3 (no scripts; links get rel="nofollow noopener").
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    #: The event's accessibility notes and what to bring in this language; None for the main
+    #: language (whose are on the event) or when not translated.
+    accessibility_notes: Mapped[str | None] = mapped_column(sa.Text)
+    what_to_bring: Mapped[str | None] = mapped_column(sa.Text)
 
     event: Mapped[Event] = relationship(back_populates="translations")
 

@@ -88,6 +88,13 @@ class EventInput:
     reminder_offsets: list[int] | None = None
     delegations_by_organizers_only: bool = False
     visibility: EventVisibility = EventVisibility.public
+    #: {"es": {"accessibility_notes": "...", "what_to_bring": "..."}} for languages other than
+    #: the main one (whose are `accessibility_notes` and `what_to_bring` above).
+    translated_notes: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+#: Per-language notes an event's translations carry.
+TRANSLATED_NOTES = ("accessibility_notes", "what_to_bring")
 
 
 #: Fields whose change a subscribed calendar or an attendee must learn of.
@@ -208,6 +215,21 @@ def _apply(event: Event, data: EventInput) -> set[str]:
             setattr(event, name, value)
     if _set_texts(event, data.texts):
         changed.add("texts")
+    if _set_translated_notes(event, data):
+        changed.add("texts")
+    return changed
+
+
+def _set_translated_notes(event: Event, data: EventInput) -> bool:
+    changed = False
+    for text in event.translations:
+        given = {} if text.language == data.primary_language else (
+            data.translated_notes.get(text.language) or {})  # fmt: skip
+        for name in TRANSLATED_NOTES:
+            value = (given.get(name) or "").strip() or None
+            if getattr(text, name) != value:
+                setattr(text, name, value)
+                changed = True
     return changed
 
 

@@ -283,7 +283,9 @@ def show(event_id: int):
     """Everything about an event; for a series, its next dates."""
     event = _viewable(event_id)
     upcoming = _upcoming(event)
-    featured = upcoming[0] if upcoming else _last(event)
+    # A series is shown by its next date that goes ahead: one cancelled date is not the series.
+    going_ahead = [occ for occ in upcoming if not occ.is_cancelled]
+    featured = (going_ahead or upcoming or [_last(event)])[0]
     return _render_event(event, featured, upcoming)
 
 

@@ -30,6 +30,12 @@ def queue_email(
     `about_rsvp` / `about_delegation` tie the message to the personal data it carries, so that
     erasing that data erases the message too.
     """
+    headers = dict(headers or {})
+    event = context.get("event")
+    contact = getattr(event, "contact_email", None)
+    if contact and "Reply-To" not in headers:
+        # A reply about an event reaches the person the organizers named for it, not us.
+        headers["Reply-To"] = contact
     with force_locale(locale):
         rendered_subject = str(subject)
         context.setdefault("email_locale", locale)
@@ -41,7 +47,7 @@ def queue_email(
         subject=rendered_subject[:300],
         body_text=body_text,
         body_html=body_html,
-        headers=headers or {},
+        headers=headers,
         attachments=attachments or [],
         rsvp_id=about_rsvp.id if about_rsvp is not None else None,
         delegation_id=about_delegation.id if about_delegation is not None else None,

@@ -137,10 +137,28 @@ def _validate(data: RSVPInput) -> None:
         raise RSVPError(_l("A party is 1 to %(n)d people.", n=MAX_PARTY), "party_size")
 
 
-def _place(occurrence: Occurrence, rsvp: RSVP, *, needed: int, now: datetime) -> None:
-    """Confirm `rsvp` if `needed` more seats fit, else waitlist it (or refuse when no waitlist)."""
+def _someone_waits(occurrence: Occurrence, rsvp: RSVP | None = None) -> bool:
+    """Is anyone (else) on this date's waitlist?"""
+    clauses = [RSVP.occurrence_id == occurrence.id, RSVP.status == RSVPStatus.waitlisted]
+    if rsvp is not None and rsvp.id is not None:
+        clauses.append(RSVP.id != rsvp.id)
+    return bool(db.session.scalar(sa.select(sa.exists().where(*clauses))))
+
+
+def seats_for_newcomers(occurrence: Occurrence) -> int | None:
+    """Seats a new RSVP can have: none while anyone waits (README: "Waitlist fairness");
+    None without a limit."""
     left = seats_left(occurrence)
-    if left is None or needed <= left:
+    if left and _someone_waits(occurrence):
+        return 0
+    return left
+
+
+def _place(occurrence: Occurrence, rsvp: RSVP, *, needed: int, now: datetime) -> None:
+    """Confirm `rsvp` if `needed` more seats fit and nobody is waiting ahead of it, else
+    waitlist it (or refuse when there is no waitlist). README: "Waitlist fairness"."""
+    left = seats_left(occurrence)
+    if left is None or (needed <= left and not _someone_waits(occurrence, rsvp)):
         if rsvp.status != RSVPStatus.confirmed:
             rsvp.status = RSVPStatus.confirmed
             rsvp.confirmed_at = now
@@ -327,8 +345,10 @@ def _apply(rsvp: RSVP, data: RSVPInput, user: User | None) -> None:
 
 
 def change(rsvp: RSVP, *, party_size: int, needs_interpretation: bool, needs_childcare: bool,
-           needs_ride: bool, note: str | None, now: datetime | None = None) -> None:  # fmt: skip
-    """The person changes their party or needs from the manage link."""
+           needs_ride: bool, note: str | None, now: datetime | None = None,
+           notify: bool = False) -> None:  # fmt: skip
+    """The person changes their party or needs from the manage link (`notify`: and is told
+    by email, so that a change nobody made is noticed)."""
     now = now or utcnow()
     if not rsvp.is_active:
         raise RSVPError(_l("This RSVP is cancelled."), status=409)
@@ -352,9 +372,14 @@ def change(rsvp: RSVP, *, party_size: int, needs_interpretation: bool, needs_chi
     db.session.flush()
     if grow < 0 or rsvp.status == RSVPStatus.waitlisted:
         promote_waitlist(occurrence, now=now)
+    if notify:
+        _mail(rsvp, kind="rsvp_changed", template="rsvps/changed",
+              subject=_l("Your RSVP is changed: %(title)s",
+                         title=occurrence.event.translation(rsvp.language).title))  # fmt: skip
 
 
-def cancel(rsvp: RSVP, now: datetime | None = None) -> None:
+def cancel(rsvp: RSVP, now: datetime | None = None, *, notify: bool = False) -> None:
+    """Cancel (`notify`: and confirm it by email, with the link to sign up again)."""
     now = now or utcnow()
     if not rsvp.is_active:
         return  # cancelling twice is harmless
@@ -366,6 +391,10 @@ def cancel(rsvp: RSVP, now: datetime | None = None) -> None:
     db.session.flush()
     if was_confirmed:
         promote_waitlist(occurrence, now=now)
+    if notify:
+        _mail(rsvp, kind="rsvp_cancelled", template="rsvps/cancelled",
+              subject=_l("Your RSVP is cancelled: %(title)s",
+                         title=occurrence.event.translation(rsvp.language).title))  # fmt: skip
 
 
 def erase(rsvp: RSVP, now: datetime | None = None) -> None:
@@ -378,9 +407,12 @@ def erase(rsvp: RSVP, now: datetime | None = None) -> None:
 
 
 def promote_waitlist(occurrence: Occurrence, now: datetime | None = None) -> list[RSVP]:
-    """Confirm waitlisted parties in arrival order while seats allow.
+    """Confirm waitlisted parties in arrival order while seats allow (README: "Waitlist
+    fairness").
 
-    A party is promoted only when the whole party fits; a smaller party behind it may go first.
+    A party is promoted only when the whole party fits; a smaller party behind it may take seats
+    the bigger one cannot fill. Seats still free after that are offered to the first party that
+    did not fit: it may take them for part of the party (a smaller party size) or keep waiting.
     The caller must hold the occurrence lock (every caller here does).
     """
     now = now or utcnow()
@@ -393,8 +425,10 @@ def promote_waitlist(occurrence: Occurrence, now: datetime | None = None) -> lis
         .order_by(RSVP.waitlisted_at, RSVP.id)
     ).all()
     promoted = []
+    passed_over: list[RSVP] = []
     for rsvp in waiting:
         if left is not None and rsvp.party_size > left:
+            passed_over.append(rsvp)
             continue
         rsvp.status = RSVPStatus.confirmed
         rsvp.confirmed_at = now
@@ -409,6 +443,8 @@ def promote_waitlist(occurrence: Occurrence, now: datetime | None = None) -> lis
     db.session.flush()
     for rsvp in promoted:
         send_promotion(rsvp)
+    if passed_over and left:
+        send_split_offer(passed_over[0], left)
     return promoted
 
 
@@ -512,6 +548,18 @@ def send_promotion(rsvp: RSVP) -> None:
         subject=_l("A seat opened up for you: %(title)s", title=title),
         template="rsvps/promoted",
         attach=True,
+    )
+
+
+def send_split_offer(rsvp: RSVP, seats: int) -> None:
+    """Tell the first waiting party that does not fit how many seats are free now."""
+    title = rsvp.occurrence.event.translation(rsvp.language).title
+    _mail(
+        rsvp,
+        kind="waitlist_offer",
+        subject=_l("%(n)d seats are free: %(title)s", n=seats, title=title),
+        template="rsvps/waitlist_offer",
+        seats=seats,
     )
 
 

@@ -151,7 +151,7 @@ def update(token: str):
         ops.change(rsvp, party_size=form.party_size.data,
                    needs_interpretation=form.needs_interpretation.data,
                    needs_childcare=form.needs_childcare.data, needs_ride=form.needs_ride.data,
-                   note=form.note.data)  # fmt: skip
+                   note=form.note.data, notify=True)  # fmt: skip
     except ops.RSVPError as exc:
         db.session.rollback()
         getattr(form, exc.field or "party_size", form.party_size).errors.append(str(exc.message))
@@ -197,15 +197,24 @@ def rejoin(token: str):
     return redirect(url_for("rsvps.manage", token=token), 303)
 
 
-@bp.route("/rsvp/<token>/cancel", methods=["POST"])
+@bp.route("/rsvp/<token>/cancel", methods=["GET", "POST"])
 @access(public)
 def cancel(token: str):
+    """GET asks "are you sure?"; POST cancels and confirms it by email."""
     rsvp = _rsvp(token)
     if rsvp is None:
         return invalid_link()
+    if request.method == "GET":
+        if not rsvp.is_active:
+            return redirect(url_for("rsvps.manage", token=token), 303)
+        occurrence = rsvp.occurrence
+        return private(render_template(
+            "rsvps/cancel.html", rsvp=rsvp, token=token, occurrence=occurrence,
+            event=occurrence.event, button=EmptyForm(),
+        ))  # fmt: skip
     if not EmptyForm().validate_on_submit():
         abort(400)
-    ops.cancel(rsvp)
+    ops.cancel(rsvp, notify=True)
     db.session.commit()
     flash(_("Your RSVP is cancelled. Thank you for telling us."), "success")
     return redirect(url_for("rsvps.manage", token=token), 303)
@@ -239,14 +248,17 @@ def reminders(token: str, state: str):
     return redirect(url_for("rsvps.manage", token=token), 303)
 
 
-@bp.route("/rsvp/<token>/reminders-off", methods=["POST"])
+@bp.route("/rsvp/<token>/reminders-off", methods=["GET", "POST"])
 @access(public)
 @csrf.exempt
 def unsubscribe(token: str):
-    """RFC 8058 one-click unsubscribe (the List-Unsubscribe header of reminder emails)."""
+    """RFC 8058 one-click unsubscribe (the List-Unsubscribe header of reminder emails). A GET
+    (someone opening the link, or a link previewer) shows a button and changes nothing."""
     rsvp = _rsvp(token)
     if rsvp is None:
         return invalid_link()
+    if request.method == "GET":
+        return private(render_template("rsvps/unsubscribe.html", rsvp=rsvp, token=token))
     ops.set_reminder_consent(rsvp, False)
     db.session.commit()
     return private((_("Reminders are off."), 200, {"Content-Type": "text/plain; charset=utf-8"}))

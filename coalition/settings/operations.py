@@ -16,6 +16,11 @@ DEFAULTS: dict[str, Any] = {
     "reminder_offsets": [1440, 120],
     #: Texts sent per day (in the coalition's zone) at most; more wait for the next day. 0: no cap.
     "sms_daily_cap": 500,
+    #: The coalition's colour for the header, buttons and links (#rrggbb; too light for text on
+    #: white and the default is used instead).
+    "brand_color": "#0b5d7a",
+    #: Address of the coalition's logo shown in the header ("" shows the built-in mark).
+    "logo_url": "",
 }
 
 

@@ -90,7 +90,7 @@ def test_recurring_event_from_the_form_and_edit_round_trip(client, db, org):
         ({"type_slug": "picnic"}, "type_slug", ""),
         ({"timezone": "Mars/Base"}, "timezone", ""),
         ({"title_en": "x" * 201}, "title_en", ""),
-        ({"title_en": ""}, "title_en", "Give a title in the main language."),
+        ({"title_en": ""}, "title", "Give a title in the main language."),
     ],
 )
 def test_bad_input_gets_a_message_next_to_the_field_and_writes_nothing(
@@ -103,6 +103,36 @@ def test_bad_input_gets_a_message_next_to_the_field_and_writes_nothing(
     assert f'id="{field}-error"' in body
     assert message in body
     assert _count(db) == 0 and _count(db, EventTranslation) == 0
+
+
+def test_choosing_another_main_language_keeps_the_title(client, db):
+    """Issue #14, finding 2: the org works in Haitian Creole first; the event is in English."""
+    from coalition.events.types import ensure_default_types
+
+    ensure_default_types()
+    org = OrganizationFactory(languages=["ht", "en"])
+    member_of(org, OrgRole.organizer, email="org@example.org")
+    client.login("org@example.org")
+    page = client.get(f"/orgs/{org.slug}/events/new").get_data(as_text=True)
+    assert "Title (in the main language)" in page
+    assert "Title (Kreyòl ayisyen)" in page  # among the translations, not first
+    assert page.index("Title (in the main language)") < page.index("Title (Kreyòl ayisyen)")
+    fields = {k: v for k, v in FORM.items() if not k.endswith("_en")}
+    response = _create(
+        client, org, **fields, title="Know your rights", description="In English.",
+        title_ht="Konnen dwa ou",
+    )  # fmt: skip
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    event = db.session.scalar(sa.select(Event))
+    assert event.primary_language == "en"
+    assert {t.language: t.title for t in event.translations} == {
+        "en": "Know your rights", "ht": "Konnen dwa ou"
+    }  # fmt: skip
+    # The edit form gives the main-language text back in the main fields.
+    page = client.get(f"/events/{event.id}/edit").get_data(as_text=True)
+    assert re.search(r'id="title"[^>]*value="Know your rights"', page) or re.search(
+        r'value="Know your rights"[^>]*id="title"', page
+    )
 
 
 def test_script_in_a_description_is_stored_but_never_run(client, db, org):

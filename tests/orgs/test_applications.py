@@ -131,3 +131,20 @@ def test_owner_edits_the_profile(client, db):
     assert response.status_code == 302
     db.session.refresh(org)
     assert (org.name, org.slug) == ("New Name", "new-name")
+
+
+def test_the_decline_note_goes_with_decline_only(client, db):
+    """Issue #14, finding 6: the note box is inside Decline's own disclosure, not beside
+    Approve, and says it is sent with that decision."""
+    import re
+
+    UserFactory(email="admin@example.org", is_admin=True)
+    org = OrganizationFactory(status=OrgStatus.pending, name="Centro Obrero")
+    client.login("admin@example.org")
+    body = client.get("/admin/applications").get_data(as_text=True)
+    approve = re.search(rf'<form[^>]*action="/admin/orgs/{org.id}/approve".*?</form>', body, re.S)
+    assert approve and "<textarea" not in approve.group(0)
+    decline = re.search(r"<details[^>]*>\s*<summary>Decline…</summary>(.*?)</details>", body, re.S)
+    assert decline and "<textarea" in decline.group(1)
+    assert f'action="/admin/orgs/{org.id}/decline"' in decline.group(1)
+    assert "Note to the organization, sent with this decision" in decline.group(1)

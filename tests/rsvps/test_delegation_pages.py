@@ -184,7 +184,7 @@ def test_public_list_names_no_member_and_a_signed_in_lead_reaches_the_roster(cli
     client.logout()
     _join(client, join_url, 7, "2")
     page = client.get(f"/events/{event.id}").get_data(as_text=True)
-    assert "Worcester delegation" in page and "Worcester · 2 coming" in page
+    assert "Worcester delegation" in page and "Worcester · 3 coming" in page  # 2 + the lead
     for private in ("Member 7", "m7@example.org", "Rosa Lead", "lead@example.org",
                     delegation.join_secret, "/roster"):  # fmt: skip
         assert private not in page

@@ -1,0 +1,345 @@
+"""Browser tests: the app served on loopback, driven by Debian's Chromium through Playwright.
+
+The app runs in a server thread with a database of its own (a SQLite file in a temporary
+folder), seeded with the demo coalition. Pages are checked with axe-core from npm
+(tests/browser/js, installed by `npm ci`). Without Chromium, Playwright or axe-core the tests
+skip with a notice; with REQUIRE_BROWSER=1 (as in CI) they fail instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+AXE = Path(__file__).parent / "js" / "node_modules" / "axe-core" / "axe.min.js"
+REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
+PASSWORD = "demo-password"
+PHONE, DESKTOP = 360, 1280
+_skipped: list[str] = []
+
+
+def browser_missing() -> str | None:
+    """Why the browser tests cannot run here, or None."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright is not installed (pip install -e '.[test]')"
+    if not os.access(CHROMIUM, os.X_OK):
+        return f"no Chromium at {CHROMIUM} (apt-get install -y chromium)"
+    if not AXE.exists():
+        return "axe-core is not installed (npm ci --prefix tests/browser/js)"
+    return None
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _skipped:
+        terminalreporter.write_sep("!", "BROWSER TESTS NOT RUN", yellow=True, bold=True)
+        terminalreporter.write_line(_skipped[0] + "; set REQUIRE_BROWSER=1 to make this fail.")
+
+
+# The app under test ------------------------------------------------------------------------------
+
+
+@dataclass
+class LiveApp:
+    """The served app: its URL, the Flask app (for setting up data) and ids tests need."""
+
+    url: str
+    app: object
+    smtp: object
+    ids: dict = field(default_factory=dict)
+    #: Unused recovery codes of the accounts with two-step sign-in, by email.
+    recovery: dict = field(default_factory=dict)
+
+    def context(self):
+        return self.app.app_context()
+
+    def link_mailed_to(self, address: str, path: str) -> str:
+        """Deliver the outbox (as the worker would) and return the last link to `path` (e.g.
+        "/rsvp/") that `address` received, as a path on the served app."""
+        from coalition.mail.delivery import deliver_due
+
+        with self.context():
+            deliver_due()
+        for recipients, message in reversed(self.smtp.handler.messages):
+            if address in recipients:
+                text = message.get_body(("plain",)).get_content()
+                found = re.findall(re.escape(self.url) + re.escape(path) + r"[^\s<>\"]+", text)
+                if found:
+                    return found[-1].removeprefix(self.url)
+        raise AssertionError(f"no mail to {address} with a link to {path}")
+
+
+def _seed(app) -> dict:
+    """The demo coalition, plus one RSVP, an invitation and a reset link to visit."""
+    import sqlalchemy as sa
+
+    from coalition.auth import operations as auth_ops
+    from coalition.auth import two_factor
+    from coalition.auth.models import User
+    from coalition.delegations import operations as delegation_ops
+    from coalition.delegations.models import Delegation, TravelMode
+    from coalition.demo import seed
+    from coalition.events.models import Event, EventTranslation
+    from coalition.extensions import db
+    from coalition.orgs import operations as org_ops
+    from coalition.orgs.models import Organization, OrgRole
+    from coalition.rsvps import operations as rsvp_ops
+    from coalition.tokens import make_token
+
+    db.create_all()
+    seed()
+    db.session.flush()
+
+    def event(title: str) -> Event:
+        return db.session.scalar(
+            sa.select(Event).join(EventTranslation).where(EventTranslation.title == title)
+        )
+
+    def org(slug: str) -> Organization:
+        return db.session.scalar(sa.select(Organization).where(Organization.slug == slug))
+
+    def user(email: str) -> User:
+        return db.session.scalar(sa.select(User).where(User.email == email))
+
+    training = event("Taller: conoce tus derechos")
+    march = event("May Day March for Immigrant Workers")
+    meeting = event("Coalition monthly meeting")
+    court = event("Court accompaniment for a community member")
+    rsvp = rsvp_ops.submit(
+        training.occurrences[0],
+        rsvp_ops.RSVPInput(name="Lucía", email="lucia@example.org", language="es"),
+        notify=False,
+    ).rsvp
+    going = rsvp_ops.submit(
+        march.occurrences[0],
+        rsvp_ops.RSVPInput(name="Lucía", email="lucia@example.org", language="es", party_size=2),
+        notify=False,
+    ).rsvp
+    bus = db.session.scalar(sa.select(Delegation).where(Delegation.town == "Worcester"))
+    vans = delegation_ops.start(
+        march.occurrences[0],
+        delegation_ops.DelegationInput(
+            name="Northampton vans", town="Northampton", lead_name="Ana",
+            lead_email="member@example.org", lead_language="es", expected_headcount=12,
+            travel_mode=TravelMode.carpool, meeting_point="Valley Workers Center",
+        ),
+        user=user("member@example.org"),
+    )  # fmt: skip
+    valley = org("valley-workers-center")
+    invitation = org_ops.invite(
+        valley,
+        email="newcomer@example.org",
+        role=OrgRole.member,
+        invited_by=user("owner@example.org"),
+    )
+    # Organizers, owners and admins sign in in two steps, as in production; the tests use their
+    # recovery codes (a TOTP code works once per 30 seconds, and they sign in more often).
+    recovery = {
+        email: two_factor.enable(user(email), two_factor.new_secret())
+        for email in ("owner@example.org", "organizer@example.org", "admin@example.org")
+    }
+    admin = user("admin@example.org")
+    reset_token = make_token(
+        auth_ops.RESET_PURPOSE, {"uid": admin.id, "fp": auth_ops._password_fingerprint(admin)}
+    )
+    ids = {
+        "training": training.id,
+        "training_occ": training.occurrences[0].id,
+        "march": march.id,
+        "march_occ": march.occurrences[0].id,
+        "meeting": meeting.id,
+        "meeting_occ": meeting.occurrences[0].id,
+        "court": court.id,
+        "court_occ": court.occurrences[0].id,
+        "waitlisted_token": rsvp_ops.manage_token(rsvp),
+        "rsvp_token": rsvp_ops.manage_token(going),
+        "bus": bus.id,
+        "bus_lead_token": delegation_ops.lead_token(bus),
+        "bus_join_secret": bus.join_secret,
+        "vans": vans.id,
+        "invitation_token": make_token(org_ops.INVITATION_PURPOSE, {"id": invitation.id}),
+        "reset_token": reset_token,
+    }
+    db.session.commit()
+    return ids, recovery
+
+
+@pytest.fixture(scope="session")
+def live(tmp_path_factory, smtp_server):
+    """The app, served by a real HTTP server thread on loopback, with its own database."""
+    reason = browser_missing()
+    if reason:
+        _skipped.append(reason)
+        if REQUIRE_BROWSER:
+            pytest.fail(f"browser tests cannot run: {reason}")
+        pytest.skip(f"browser tests not run: {reason}")
+    from coalition import create_app
+
+    folder = tmp_path_factory.mktemp("live")
+    app = create_app(
+        {
+            "CONFIG_NAME": "testing",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'live.db'}",
+            "SERVER_NAME": None,
+            "MAIL_PORT": smtp_server.port,
+            "TESTING": False,
+            "REQUIRE_TWO_FACTOR": True,
+        }
+    )
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    app.config["BASE_URL"] = url
+    with app.app_context():
+        ids, recovery = _seed(app)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield LiveApp(url=url, app=app, smtp=smtp_server, ids=ids, recovery=recovery)
+    server.shutdown()
+
+
+# The browser -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def chromium(live):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
+        yield browser
+        browser.close()
+
+
+class Visitor:
+    """One person's browser tab: console errors are recorded; pages can be audited."""
+
+    def __init__(self, browser, live: LiveApp, width: int = PHONE, locale: str = "en-US"):
+        self.live = live
+        # bypass_csp lets the test inject axe-core into pages served with a strict CSP.
+        self.context = browser.new_context(
+            viewport={"width": width, "height": 800},
+            locale=locale,
+            bypass_csp=True,
+            base_url=live.url,
+        )
+        self.context.set_default_timeout(10_000)
+        self.context.add_init_script(path=str(AXE))
+        self.page = self.context.new_page()
+        self.console_errors: list[str] = []
+        self.page.on(
+            "console",
+            lambda message: (
+                message.type == "error"
+                and self.console_errors.append(f"{self.page.url}: {message.text}")
+            ),
+        )
+        self.page.on(
+            "pageerror", lambda error: self.console_errors.append(f"{self.page.url}: {error}")
+        )
+
+    def goto(self, path: str, status: int = 200):
+        response = self.page.goto(path)
+        assert response is not None and response.status == status, (
+            f"{path}: {response and response.status}"
+        )
+        return response
+
+    def sign_in(self, email: str, password: str = PASSWORD, audit: list | None = None) -> None:
+        """Sign in, with the second step when the account has one (or must set one up).
+        With `audit`, the problems of the sign-in pages are added to it."""
+        self.goto("/login")
+        self.page.fill("input[name=email]", email)
+        self.page.fill("input[name=password]", password)
+        with self.page.expect_navigation():
+            self.page.click("main button[type=submit]")
+        if "/login/two-factor" in self.page.url:
+            if audit is not None:
+                audit += self.problems()
+            self.page.fill("input[name=code]", self.live.recovery[email].pop())
+            with self.page.expect_navigation():
+                self.page.click("main button[type=submit]")
+        self.set_up_two_factor_if_asked(email, audit)
+        assert "/login" not in self.page.url, f"sign-in failed for {email}"
+
+    def set_up_two_factor_if_asked(self, email: str, audit: list | None = None) -> None:
+        """Someone who sees attendee data sets up two-step sign-in at their first sign-in:
+        read the key the page shows, as an authenticator app would, and give its code."""
+        if "/account/two-factor" not in self.page.url:
+            return
+        import pyotp
+
+        if audit is not None:
+            audit += self.problems()
+        secret = self.page.inner_text("code.secret").replace(" ", "")
+        self.page.fill("input[name=setup-code]", pyotp.TOTP(secret).now())
+        with self.page.expect_navigation():
+            self.page.click("main form button.primary")
+        codes = self.page.locator(".recovery-codes li").all_inner_texts()
+        assert codes, "no recovery codes after setting up two-step sign-in"
+        self.live.recovery[email] = codes
+        if audit is not None:
+            audit += self.problems()
+
+    def resize(self, width: int) -> None:
+        self.page.set_viewport_size({"width": width, "height": 800})
+
+    def problems(self) -> list[str]:
+        """Serious or critical axe violations and horizontal overflow on the current page."""
+        found = []
+        result = self.page.evaluate(
+            "axe.configure({noHtml: true}) || axe.run(document, {resultTypes: ['violations']})"
+        )
+        width = self.page.viewport_size["width"]
+        for violation in result["violations"]:
+            if violation["impact"] in ("serious", "critical"):
+                targets = [", ".join(node["target"]) for node in violation["nodes"][:3]]
+                found.append(
+                    f"{self.page.url} @{width}px axe {violation['id']} ({violation['impact']}): "
+                    f"{targets}"
+                )
+        overflow = self.page.evaluate(
+            """() => {
+              const doc = document.documentElement;
+              if (doc.scrollWidth <= doc.clientWidth) return null;
+              const wide = [...document.body.querySelectorAll('*')]
+                .filter(el => el.getBoundingClientRect().right > doc.clientWidth + 1)
+                .slice(0, 3)
+                .map(el => el.tagName.toLowerCase() + (el.className ? '.' + el.className : ''));
+              return [doc.scrollWidth, wide];
+            }"""
+        )
+        if overflow:
+            found.append(
+                f"{self.page.url} @{width}px overflows: {overflow[0]} px wide ({overflow[1]})"
+            )
+        return found
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def visitor(chromium, live):
+    """A factory of fresh browser tabs (each its own cookies), closed after the test."""
+    opened: list[Visitor] = []
+
+    def open_tab(width: int = PHONE, locale: str = "en-US") -> Visitor:
+        tab = Visitor(chromium, live, width, locale)
+        opened.append(tab)
+        return tab
+
+    yield open_tab
+    for tab in opened:
+        tab.close()

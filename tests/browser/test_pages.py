@@ -1,0 +1,160 @@
+"""Every page of every role, in Chromium at 1280 px and 360 px: no serious or critical axe
+violation, no horizontal overflow, no console error."""
+
+from __future__ import annotations
+
+import pytest
+from werkzeug.exceptions import NotFound
+
+from tests.browser.conftest import DESKTOP, PHONE
+
+VALLEY = "/orgs/valley-workers-center"
+TRAINING = "/events/{training}/occurrences/{training_occ}"
+MARCH = "/events/{march}/occurrences/{march_occ}"
+
+PUBLIC = [
+    "/",
+    "/calendar",
+    "/calendar/month",
+    "/calendar/past",
+    "/orgs",
+    VALLEY,
+    "/events/{march}",
+    "/events/{meeting}",
+    "/events/{court}",
+    MARCH,
+    TRAINING + "/rsvp",
+    MARCH + "/delegations/new",
+]
+
+#: role → (email or None, the pages that role sees beyond the public ones).
+ROLES = {
+    "anonymous": (
+        None,
+        [
+            "/login",
+            "/register",
+            "/password/forgot",
+            "/password/reset/{reset_token}",
+            "/invitations/{invitation_token}",
+            "/rsvp/{rsvp_token}",
+            "/rsvp/{waitlisted_token}",
+            "/rsvp/{rsvp_token}/cancel",
+            "/rsvp/{rsvp_token}/reminders-off",
+            "/delegations/lead/{bus_lead_token}",
+            "/delegations/{bus}/join/{bus_join_secret}",
+        ],
+    ),
+    "member": (
+        "member@example.org",
+        ["/account", "/calendar/subscribe", "/delegations/{vans}/roster"],
+    ),
+    "owner": (
+        "owner@example.org",
+        [
+            "/account",
+            "/events/{training}",
+            VALLEY + "/events",
+            VALLEY + "/events/new",
+            VALLEY + "/edit",
+            VALLEY + "/people",
+            VALLEY + "/audit",
+            VALLEY + "/cosponsorships",
+            "/events/{training}/edit",
+            "/events/{training}/cosponsors",
+            TRAINING + "/edit",
+            TRAINING + "/attendees",
+            TRAINING + "/checkin",
+            TRAINING + "/message",
+        ],
+    ),
+    "organizer": (
+        "organizer@example.org",
+        [
+            "/events/{march}",
+            "/orgs/local-615-janitors/events",
+            "/orgs/local-615-janitors/people",
+            MARCH + "/attendees",
+            "/orgs/haitian-community-partners/cosponsorships",
+        ],
+    ),
+    "admin": (
+        "admin@example.org",
+        [
+            "/events/{march}",
+            "/admin/",
+            "/admin/applications",
+            "/admin/orgs",
+            "/admin/users",
+            "/admin/events/pending",
+            "/admin/events/settings",
+            "/admin/events/types",
+        ],
+    ),
+    "applicant": ("applicant@example.org", ["/account", "/orgs/apply"]),
+}
+
+#: Endpoints that answer something other than an HTML page for people (feeds, JSON, CSV).
+NOT_PAGES = {"static", "core.healthz", "core.theme", "core.org_colors", "dashboard.export_csv"}
+#: Pages audited on the way rather than by address: the second sign-in step and the setup of
+#: two-step sign-in (by `sign_in` above), the confirmation of a new account (the admin journey).
+AUDITED_ON_THE_WAY = {"two_factor.verify", "two_factor.setup", "auth.confirm_registration"}
+
+
+#: Signed in, the public pages differ only by the header (and, for hosts and admins, the
+#: event page's manage box, listed with their pages).
+SIGNED_IN_PUBLIC = ["/"]
+
+
+def _paths(live, role: str) -> list[str]:
+    public = PUBLIC if role == "anonymous" else SIGNED_IN_PUBLIC
+    return [path.format(**live.ids) for path in public + ROLES[role][1]]
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_every_page_is_accessible_and_fits_a_phone(role, live, visitor):
+    email = ROLES[role][0]
+    tab = visitor(DESKTOP)
+    problems: list[str] = []
+    if email:
+        tab.sign_in(email, audit=problems)
+    for path in _paths(live, role):
+        tab.resize(DESKTOP)
+        tab.goto(path)
+        problems += tab.problems()
+        tab.resize(PHONE)
+        problems += tab.problems()
+    problems += tab.console_errors
+    assert not problems, "\n".join(problems)
+
+
+def test_error_pages_are_accessible(live, visitor):
+    tab = visitor(PHONE)
+    tab.goto("/no-such-page", status=404)
+    assert not tab.problems()
+    tab.goto("/events/999999", status=404)
+    assert not tab.problems()
+
+
+def test_the_sweep_covers_every_page(live):
+    """A new page joins the sweep above, or this fails."""
+    adapter = live.app.url_map.bind("localhost")
+    visited = set(AUDITED_ON_THE_WAY)
+    for role in ROLES:
+        for path in PUBLIC + ROLES[role][1]:
+            path = path.format(**live.ids)
+            try:
+                visited.add(adapter.match(path.split("?")[0], method="GET")[0])
+            except NotFound:  # pragma: no cover - a typo in the lists above
+                pytest.fail(f"{path} matches no route")
+    pages = {
+        rule.endpoint
+        for rule in live.app.url_map.iter_rules()
+        if (
+            "GET" in rule.methods
+            and rule.endpoint not in NOT_PAGES
+            and not rule.endpoint.startswith(("api.", "feeds."))
+        )
+        or rule.endpoint == "feeds.subscribe"
+    }
+    assert pages - visited == set()

@@ -89,13 +89,16 @@ ROLES = {
             "/admin/events/pending",
             "/admin/events/settings",
             "/admin/events/types",
+            "/admin/sms",
         ],
     ),
     "applicant": ("applicant@example.org", ["/account", "/orgs/apply"]),
 }
 
 #: Endpoints that answer something other than an HTML page for people (feeds, JSON, CSV).
-NOT_PAGES = {"static", "core.healthz", "core.theme", "core.org_colors", "dashboard.export_csv"}
+#: `shortlinks.follow` only redirects to the long private link (its page is swept as such).
+NOT_PAGES = {"static", "core.healthz", "core.theme", "core.org_colors", "dashboard.export_csv",
+             "shortlinks.follow"}  # fmt: skip
 #: Pages audited on the way rather than by address: the second sign-in step and the setup of
 #: two-step sign-in (by `sign_in` above), the confirmation of a new account (the admin journey).
 AUDITED_ON_THE_WAY = {"two_factor.verify", "two_factor.setup", "auth.confirm_registration"}

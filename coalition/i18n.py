@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+from functools import cache
+
+from babel import Locale, localedata
 from flask import current_app, has_request_context, request
 from flask_login import current_user
 
@@ -35,3 +39,82 @@ def select_locale() -> str:
         request.accept_languages.best_match(list(languages))
         or current_app.config["BABEL_DEFAULT_LOCALE"]
     )
+
+
+def email_language(code: str | None) -> str:
+    """The language to write to someone who chose `code`: theirs if translated, else English."""
+    return normalize_language(code)
+
+
+#: CLDR has no dates for Haitian Creole (Babel would print "2026 M12 24, Thu"): dates in Creole
+#: take the French patterns of Haiti (fr_HT) with Creole month and day names.
+_CREOLE_MONTHS = [
+    "janvye",
+    "fevriye",
+    "mas",
+    "avril",
+    "me",
+    "jen",
+    "jiyè",
+    "out",
+    "septanm",
+    "oktòb",
+    "novanm",
+    "desanm",
+]
+_CREOLE_MONTHS_SHORT = [
+    "jan",
+    "fev",
+    "mas",
+    "avr",
+    "me",
+    "jen",
+    "jiy",
+    "out",
+    "sep",
+    "okt",
+    "nov",
+    "des",
+]
+_CREOLE_DAYS = [
+    "lendi",
+    "madi",
+    "mèkredi",
+    "jedi",
+    "vandredi",
+    "samdi",
+    "dimanch",
+]  # Monday first, as Babel
+_CREOLE_DAYS_SHORT = ["len", "mad", "mèk", "jed", "van", "sam", "dim"]
+
+
+class _CreoleDates(Locale):
+    """fr_HT's date and time patterns, Creole names of months and days."""
+
+    def __init__(self) -> None:
+        super().__init__("fr", "HT")
+        data = copy.deepcopy(localedata.load("fr_HT"))
+        months = {
+            "wide": dict(enumerate(_CREOLE_MONTHS, start=1)),
+            "abbreviated": dict(enumerate(_CREOLE_MONTHS_SHORT, start=1)),
+            "narrow": {n: name[0].upper() for n, name in enumerate(_CREOLE_MONTHS, start=1)},
+        }
+        days = {
+            "wide": dict(enumerate(_CREOLE_DAYS)),
+            "abbreviated": dict(enumerate(_CREOLE_DAYS_SHORT)),
+            "short": dict(enumerate(_CREOLE_DAYS_SHORT)),
+            "narrow": {n: name[0].upper() for n, name in enumerate(_CREOLE_DAYS)},
+        }
+        data["months"] = {"format": months, "stand-alone": copy.deepcopy(months)}
+        data["days"] = {"format": days, "stand-alone": copy.deepcopy(days)}
+        self._creole_data = localedata.LocaleDataDict(data)
+
+    @property
+    def _data(self) -> localedata.LocaleDataDict:
+        return self._creole_data
+
+
+@cache
+def date_locale(code: str) -> Locale | str:
+    """What Babel formats dates with for interface language `code`."""
+    return _CreoleDates() if code.split("_")[0] == "ht" else code

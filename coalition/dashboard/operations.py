@@ -10,6 +10,7 @@ from coalition.db import utcnow
 from coalition.delegations.models import Delegation
 from coalition.events.models import Occurrence
 from coalition.extensions import db
+from coalition.i18n import email_language
 from coalition.mail.operations import queue_email
 from coalition.rsvps.models import RSVP, RSVPStatus
 from coalition.rsvps.operations import manage_url
@@ -170,7 +171,7 @@ def message_attendees(occurrence: Occurrence, *, audience: str, subjects: dict[s
         queue_email(
             to=rsvp.email, kind="organizer_message", subject=subjects[language],
             template="dashboard/message",
-            locale=language if language in ("en", "es") else "en",
+            locale=email_language(language),
             body=bodies[language], rsvp=rsvp, event=occurrence.event,
             manage_url=manage_url(rsvp),
         )  # fmt: skip

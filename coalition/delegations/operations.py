@@ -12,6 +12,7 @@ from coalition.auth.models import User
 from coalition.delegations.models import Delegation, TravelMode
 from coalition.events.models import Occurrence
 from coalition.extensions import db
+from coalition.i18n import email_language
 from coalition.mail.operations import queue_email
 from coalition.reminders.operations import schedule_for_delegation
 from coalition.rsvps import operations as rsvp_ops
@@ -100,7 +101,7 @@ def start(occurrence: Occurrence, data: DelegationInput, *, user: User | None = 
             kind="delegation_started",
             subject=_l("Your delegation: %(name)s", name=delegation.name),
             template="delegations/started",
-            locale=delegation.lead_language if delegation.lead_language in ("en", "es") else "en",
+            locale=email_language(delegation.lead_language),
             delegation=delegation,
             event=occurrence.event,
             occurrence=occurrence,
@@ -122,7 +123,7 @@ def join(delegation: Delegation, data: rsvp_ops.RSVPInput, *, user: User | None 
                 "%(name)s joined %(delegation)s", name=outcome.rsvp.name, delegation=delegation.name
             ),
             template="delegations/joined",
-            locale=delegation.lead_language if delegation.lead_language in ("en", "es") else "en",
+            locale=email_language(delegation.lead_language),
             delegation=delegation,
             rsvp=outcome.rsvp,
             lead_url=lead_url(delegation),

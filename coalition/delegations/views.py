@@ -29,6 +29,7 @@ from coalition.delegations.models import Delegation, TravelMode
 from coalition.delegations.permissions import can_start_delegation, is_delegation_lead, may_start
 from coalition.events.models import Event, Occurrence
 from coalition.extensions import db, limiter
+from coalition.i18n import email_language
 from coalition.mail.operations import queue_email
 from coalition.orgs.models import Organization, OrgStatus
 from coalition.rsvps import operations as rsvp_ops
@@ -240,7 +241,7 @@ def message(token: str):
         queue_email(
             to=member.email, kind="delegation_message", subject=form.subject.data,
             template="delegations/message",
-            locale=member.language if member.language in ("en", "es") else "en",
+            locale=email_language(member.language),
             delegation=delegation, body=form.body.data, rsvp=member,
             manage_url=rsvp_ops.manage_url(member),
         )  # fmt: skip

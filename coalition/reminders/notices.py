@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from coalition.db import utcnow
 from coalition.events.models import Event, Occurrence
 from coalition.extensions import db
+from coalition.i18n import email_language
 from coalition.mail.operations import queue_email
 from coalition.rsvps.models import RSVP, RSVPStatus
 from coalition.urls import external_url
@@ -57,7 +58,7 @@ def _send(rsvp: RSVP, *, kind: str, subject, template: str, **context) -> None:
         kind=kind,
         subject=subject,
         template=template,
-        locale=rsvp.language if rsvp.language in ("en", "es") else "en",
+        locale=email_language(rsvp.language),
         rsvp=rsvp,
         occurrence=occurrence,
         event=occurrence.event,

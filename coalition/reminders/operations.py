@@ -19,6 +19,7 @@ from coalition.db import utcnow
 from coalition.delegations.models import Delegation
 from coalition.events.models import Event, EventStatus, Occurrence
 from coalition.extensions import db
+from coalition.i18n import email_language
 from coalition.mail.operations import queue_email
 from coalition.reminders.models import Reminder, ReminderKind, ReminderStatus
 from coalition.rsvps.models import RSVP, RSVPStatus
@@ -225,7 +226,7 @@ def _queue_reminder_email(reminder: Reminder, calendars: dict):
     event = occurrence.event
     if reminder.kind == ReminderKind.attendee:
         rsvp = reminder.rsvp
-        language = rsvp.language if rsvp.language in ("en", "es") else "en"
+        language = email_language(rsvp.language)
         title = event.translation(rsvp.language).title
         manage = manage_url(rsvp)
         key = (occurrence.id, occurrence.sequence, event.sequence, rsvp.language)
@@ -270,7 +271,7 @@ def _queue_reminder_email(reminder: Reminder, calendars: dict):
         .where(RSVP.delegation_id == delegation.id, RSVP.status == RSVPStatus.confirmed)
         .order_by(RSVP.name)
     ).all()
-    language = delegation.lead_language if delegation.lead_language in ("en", "es") else "en"
+    language = email_language(delegation.lead_language)
     return queue_email(
         to=delegation.lead_email,
         kind="lead_roster",

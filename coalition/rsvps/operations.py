@@ -17,6 +17,7 @@ from coalition.auth.models import User
 from coalition.db import utcnow
 from coalition.events.models import Event, EventStatus, Occurrence
 from coalition.extensions import db
+from coalition.i18n import email_language
 from coalition.mail.operations import queue_email
 from coalition.reminders.operations import schedule_for_rsvp
 from coalition.rsvps.models import RSVP, AuditEntry, RSVPStatus
@@ -367,7 +368,7 @@ def _mail(rsvp: RSVP, *, kind: str, subject, template: str, attach: bool = False
         subject=subject,
         template=template,
         attachments=_calendar_attachment(rsvp) if attach else None,
-        locale=rsvp.language if rsvp.language in ("en", "es") else "en",
+        locale=email_language(rsvp.language),
         rsvp=rsvp,
         occurrence=occurrence,
         event=occurrence.event,

@@ -64,6 +64,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
+    app.before_request(i18n.serve_wtforms_messages)
     init_login(app)
     access.init_app(app)
     _enable_sqlite_foreign_keys(app)

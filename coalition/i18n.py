@@ -7,6 +7,7 @@ from functools import cache
 
 from babel import Locale, localedata
 from flask import current_app, has_request_context, request
+from flask_babel import get_translations
 from flask_login import current_user
 
 LANGUAGE_COOKIE = "lang"
@@ -118,3 +119,21 @@ class _CreoleDates(Locale):
 def date_locale(code: str) -> Locale | str:
     """What Babel formats dates with for interface language `code`."""
     return _CreoleDates() if code.split("_")[0] == "ht" else code
+
+
+class WTFormsMessages:
+    """WTForms' messages from our catalogs, in the page's language (see `wtforms_messages`)."""
+
+    def ugettext(self, string: str) -> str:
+        return get_translations().ugettext(string)
+
+    def ungettext(self, singular: str, plural: str, n: int) -> str:
+        return get_translations().ungettext(singular, plural, n)
+
+
+_WTFORMS_MESSAGES = WTFormsMessages()
+
+
+def serve_wtforms_messages() -> None:
+    """Before each request: Flask-WTF reads the translations of a request from this attribute."""
+    request.wtforms_translations = _WTFORMS_MESSAGES

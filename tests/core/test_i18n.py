@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+import wtforms
 from babel.messages.pofile import read_po
 
 from coalition.events.formatting import format_when
@@ -59,15 +60,32 @@ def test_the_account_language_beats_the_cookie(client):
     assert '<html lang="es">' in body
 
 
-def test_form_errors_are_in_the_visitors_language(client):
+@pytest.mark.parametrize(
+    ("code", "required"),
+    [
+        ("es", "Este campo es obligatorio."),
+        ("ht", "Ou dwe ranpli chan sa a."),
+        ("pt", "Este campo é obrigatório."),
+    ],
+)
+def test_form_errors_are_in_the_visitors_language(client, code, required):
     token = client.csrf_token("/login")
     response = client.post(
         "/register",
         data={"csrf_token": token, "name": "", "email": "x", "password": "", "confirm": ""},
-        headers={"Accept-Language": "es"},
+        headers={"Accept-Language": code},
     )
     assert response.status_code == 400
-    assert "This field is required" not in response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    assert "This field is required" not in body
+    assert required in body
+
+
+def test_our_catalogs_hold_every_message_of_wtforms():
+    wtforms_pot = Path(wtforms.__file__).parent / "locale/wtforms.pot"
+    theirs = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(wtforms_pot.open("rb"))}
+    ours = {m.id if isinstance(m.id, str) else m.id[0] for m in _catalog("ht")}
+    assert theirs - {""} - ours == set(), "add them to coalition/wtforms_messages.py"
 
 
 def test_every_interface_language_has_a_catalog_under_test():

@@ -231,3 +231,21 @@ def test_the_catalog_has_every_message_of_the_source(tmp_path):
     for code in SHIPPED:
         catalog_ids = {m.id for m in _catalog(code) if m.id}
         assert source_ids - catalog_ids == set(), f"run `make extract-messages`, translate {code}"
+
+
+def test_an_admin_names_a_type_in_creole_and_portuguese(client, db):
+    from coalition.events.models import EventType
+
+    event = make_event()
+    UserFactory(email="admin@example.org", is_admin=True)
+    client.login("admin@example.org")
+    rally = db.session.scalar(sa.select(EventType).where(EventType.slug == "rally"))
+    names = {"name_en": "Rally", "name_es": "Mitin", "name_ht": "Gwo rasanbleman", "name_pt": ""}
+    response = client.submit(f"/admin/events/types/{rally.id}", names, page="/admin/events/types")
+    assert response.status_code == 302
+    client.logout()
+    url = f"/events/{event.id}"
+    assert "Gwo rasanbleman" in client.get(url, headers={"Accept-Language": "ht"}).text
+    db.session.expire_all()
+    assert rally.names == {"en": "Rally", "es": "Mitin", "ht": "Gwo rasanbleman"}
+    assert ">Rally<" in client.get(url, headers={"Accept-Language": "pt"}).text

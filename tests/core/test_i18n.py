@@ -176,7 +176,7 @@ def test_an_event_page_gives_its_date_and_type_in_each_language(client, code):
     ("code", "subject", "line"),
     [
         ("ht", "Ou enskri: Rally for TPS", "Bonjou Lupe,"),
-        ("pt", "Você está inscrito: Rally for TPS", "Olá, Lupe,"),
+        ("pt", "Inscrição confirmada: Rally for TPS", "Olá, Lupe,"),
     ],
 )
 def test_the_confirmation_email_is_in_the_persons_language(client, db, code, subject, line):

@@ -79,11 +79,30 @@ class Config:
     #: Seconds between two runs of the worker's mail delivery job.
     MAIL_DELIVERY_INTERVAL = _env_int("MAIL_DELIVERY_INTERVAL", 5)
 
+    #: Text messages: "none" (phone numbers are not asked for: nothing could reach them),
+    #: "folder" (development and tests) or a provider.
+    SMS_BACKEND = os.environ.get("SMS_BACKEND", "none")
+
+    #: Attendees' and leads' emails and phones are encrypted at rest (coalition/crypto.py).
+    #: Comma-separated Fernet keys: the first encrypts, all decrypt (rotation). Required.
+    CONTACT_KEYS = os.environ.get("CONTACT_KEYS")
+    #: Secret for the keyed hashes (HMAC-SHA256) that find a contact without decrypting it.
+    CONTACT_HASH_KEY = os.environ.get("CONTACT_HASH_KEY")
+
+
+# Fixed, public keys for development and tests only: anything encrypted with them is readable by
+# anyone who has this file.
+_NOT_SECRET_CONTACT_KEY = "bm90LWEtc2VjcmV0LWNvbnRhY3Qta2V5LWRldi10ZXM="
+_NOT_SECRET_HASH_KEY = "not-a-secret-contact-hash-key-for-development-and-tests"
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    CONTACT_KEYS = os.environ.get("CONTACT_KEYS", _NOT_SECRET_CONTACT_KEY)
+    CONTACT_HASH_KEY = os.environ.get("CONTACT_HASH_KEY", _NOT_SECRET_HASH_KEY)
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "folder")
+    SMS_BACKEND = os.environ.get("SMS_BACKEND", "folder")
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
 
@@ -92,11 +111,14 @@ class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
     SECRET_KEY = "testing-not-secret"
+    CONTACT_KEYS = _NOT_SECRET_CONTACT_KEY
+    CONTACT_HASH_KEY = _NOT_SECRET_HASH_KEY
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "sqlite://")
     SQLALCHEMY_ENGINE_OPTIONS = {}
     MAIL_BACKEND = "smtp"
     MAIL_SERVER = "127.0.0.1"
     MAIL_PORT = 8025
+    SMS_BACKEND = "folder"
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     RATELIMIT_ENABLED = False

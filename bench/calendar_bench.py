@@ -76,6 +76,8 @@ def app_config(database_url: str) -> dict:
     return {
         "CONFIG_NAME": "production",
         "SECRET_KEY": "benchmark-only-not-secret",
+        "CONTACT_KEYS": "YmVuY2gtb25seS1ub3QtYS1zZWNyZXQtY29udGFjdHM=",
+        "CONTACT_HASH_KEY": "bench-only-not-a-secret-contact-hash-key",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "RATELIMIT_ENABLED": False,
     }

@@ -75,11 +75,19 @@ def wait_for(sink: Sink, expected: int, timeout: float) -> None:
         time.sleep(0.05)
 
 
+#: Contacts are encrypted at rest: the seeding process and the workers share these keys.
+CONTACT_KEYS = {
+    "CONTACT_KEYS": "YmVuY2gtb25seS1ub3QtYS1zZWNyZXQtY29udGFjdHM=",
+    "CONTACT_HASH_KEY": "bench-only-not-a-secret-contact-hash-key",
+}
+
+
 def env_for(url: str, port: int) -> dict:
     env = dict(os.environ)
     env.update(
         COALITION_ENV="production",
         SECRET_KEY="bench-not-secret",
+        **CONTACT_KEYS,
         DATABASE_URL=url,
         MAIL_BACKEND="smtp",
         MAIL_SERVER="127.0.0.1",
@@ -102,7 +110,7 @@ def seed(url: str, count: int) -> None:
     from coalition.reminders.models import Reminder, ReminderKind
     from coalition.rsvps.models import RSVP, RSVPStatus
 
-    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
+    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url, **CONTACT_KEYS})
     with app.app_context():
         db.drop_all()
         db.create_all()

@@ -54,10 +54,11 @@ def _load_config(app: Flask, config) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from coalition import access, i18n, models  # noqa: F401  (models: every table registered)
+    from coalition import access, crypto, i18n, models  # noqa: F401  (models: every table registered)
     from coalition.auth.loader import init_login
     from coalition.extensions import babel, csrf, db, limiter, mail, migrate
 
+    crypto.init_app(app)  # refuses to start without valid CONTACT_KEYS and CONTACT_HASH_KEY
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     mail.init_app(app)

@@ -19,6 +19,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(purge_expired)
     app.cli.add_command(reminders)
     app.cli.add_command(settings)
+    app.cli.add_command(rotate_keys)
 
 
 @click.command("create-admin")
@@ -94,6 +95,25 @@ def purge_expired() -> None:
     click.echo(
         f"erased personal data of {erased} RSVPs (retention {get_setting('purge_after_days')} days)"
     )
+
+
+@click.command("rotate-keys")
+@click.option("--batch-size", default=500, show_default=True, help="Rows per transaction.")
+def rotate_keys(batch_size: int) -> None:
+    """Re-encrypt every contact with the first key of CONTACT_KEYS (and bring the lookup hashes
+    in step with CONTACT_HASH_KEY). Safe to run again; afterwards older keys can be removed."""
+    from coalition.crypto import ContactKeyError
+    from coalition.crypto import rotate_keys as rotate
+
+    try:
+        for table, count in rotate(db.session, db.metadata, batch_size=batch_size):
+            click.echo(
+                f"{table}: {count.rotated} values re-encrypted, {count.current} already under the "
+                f"first key, {count.rehashed} hashes recomputed"
+            )
+    except ContactKeyError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
 
 
 @click.group("reminders")

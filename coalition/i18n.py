@@ -42,11 +42,6 @@ def select_locale() -> str:
     )
 
 
-def email_language(code: str | None) -> str:
-    """The language to write to someone who chose `code`: theirs if translated, else English."""
-    return normalize_language(code)
-
-
 #: CLDR has no dates for Haitian Creole (Babel would print "2026 M12 24, Thu"): dates in Creole
 #: take the French patterns of Haiti (fr_HT) with Creole month and day names.
 _CREOLE_MONTHS = [

@@ -18,3 +18,11 @@ CONTENT_LANGUAGES: dict[str, str] = {
 
 def language_name(code: str) -> str:
     return CONTENT_LANGUAGES.get(code, code)
+
+
+def message_locale(code: str | None) -> str:
+    """The interface language to write a message in for someone who reads `code`: theirs when
+    the interface is translated into it (config LANGUAGES), else English."""
+    from flask import current_app
+
+    return code if code and code in current_app.config["LANGUAGES"] else "en"

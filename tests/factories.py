@@ -115,3 +115,28 @@ def make_event(
         event_ops.cancel_event(event, "Weather")
     db.session.commit()
     return event
+
+
+def link_sent_to(recipient: str, path: str = "/rsvp/") -> str:
+    """The private link (as a path) in the newest message queued to `recipient`: the only way
+    a person without an account learns it."""
+    import re
+
+    import sqlalchemy as sa
+
+    from coalition.extensions import db
+    from coalition.mail.models import OutgoingEmail
+
+    # Recipients are encrypted at rest (no SQL equality): pick the newest one in Python.
+    body = next(
+        (
+            m.body_text
+            for m in db.session.scalars(sa.select(OutgoingEmail).order_by(OutgoingEmail.id.desc()))
+            if m.recipient == recipient
+        ),
+        None,
+    )
+    assert body, f"no message to {recipient}"
+    match = re.search(r"http://localhost(" + re.escape(path) + r"[^\s]+)", body)
+    assert match, f"no {path} link in the message to {recipient}"
+    return match.group(1)

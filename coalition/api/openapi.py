@@ -126,7 +126,13 @@ EVENT_PROPERTIES = {
         "anyOf": [{"$ref": "#/components/schemas/Location"}, {"type": "null"}],
         "description": "Null unless the place is public (for the next date).",
     },
-    "location_visibility": {"type": "string", "enum": ["public", "attendees", "hidden_until"]},
+    "town": _nullable(
+        {"type": "string", "description": "The town, public whatever the place's visibility."}
+    ),
+    "location_visibility": {
+        "type": "string",
+        "enum": ["public", "attendees", "hidden_until", "approved"],
+    },
     "location_reveal_at": _nullable(
         {**DATETIME, "description": "With hidden_until: when the place becomes public."}
     ),
@@ -191,7 +197,8 @@ ERROR = {
 RSVP_REQUEST = {
     "type": "object",
     "required": ["name"],
-    "description": "At least one of email and phone is required.",
+    "description": "An email is required; a phone alone is accepted only where the coalition "
+    "sends text messages.",
     "properties": {
         "name": {"type": "string", "maxLength": 80, "description": "A first name is enough."},
         "email": {"type": "string", "format": "email"},
@@ -217,16 +224,19 @@ RSVP_REQUEST = {
 }
 RSVP_RESULT = {
     "type": "object",
-    "required": ["status", "occurrence", "party_size", "manage_url"],
+    "description": "The same answer whether or not the contact already had an RSVP for this "
+    "date: knowing someone's email or phone must not tell whether they signed up. The private "
+    "link to see, change, cancel or erase the RSVP is sent only to the contact (an existing "
+    "RSVP is left unchanged and its owner is sent their own link).",
+    "required": ["received", "occurrence", "name", "party_size", "sent_to"],
     "properties": {
-        "status": {"type": "string", "enum": ["confirmed", "waitlisted"]},
+        "received": {"type": "boolean", "const": True},
         "occurrence": {"type": "string", "format": "date-time"},
-        "party_size": {"type": "integer"},
-        "manage_url": {
+        "name": {"type": "string", "description": "As sent."},
+        "party_size": {"type": "integer", "description": "As sent."},
+        "sent_to": {
             "type": "string",
-            "format": "uri",
-            "description": "Private link to change, cancel or erase the RSVP; give it only "
-            "to the person.",
+            "description": "Where the private link went, masked (`j•••@g•••.com`, `•••• 0199`).",
         },
     },
 }
@@ -244,14 +254,10 @@ RSVP_PATH = {
             },
         },
         "responses": {
-            "201": {
-                "description": "Created: confirmed, or waitlisted when full.",
-                "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/RSVPResult"}}
-                },
-            },
-            "200": {
-                "description": "The same person (email or phone) had an RSVP: it is updated.",
+            "202": {
+                "description": "Received. The person's private link is on its way to their "
+                "contact; it says whether they have a seat, wait, or (events whose hosts approve "
+                "attendees) wait for approval. Known and new contacts get this same answer.",
                 "content": {
                     "application/json": {"schema": {"$ref": "#/components/schemas/RSVPResult"}}
                 },

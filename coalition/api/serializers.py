@@ -99,6 +99,7 @@ def _location(event: Event, occurrence: Occurrence | None, now: datetime) -> dic
                 "latitude": event.latitude,
                 "longitude": event.longitude,
             },
+            "town": city,
             "location_visibility": LocationVisibility.public.value,
             "location_reveal_at": None,
         }
@@ -108,6 +109,7 @@ def _location(event: Event, occurrence: Occurrence | None, now: datetime) -> dic
         reveal_at = _iso(reveal, event)
     return {
         "location": None,
+        "town": occurrence.effective_city if occurrence is not None else event.city,
         "location_visibility": event.location_visibility.value,
         "location_reveal_at": reveal_at,
     }

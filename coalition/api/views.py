@@ -145,13 +145,14 @@ def create_rsvp(event_id: int):
         db.session.rollback()
         return _field_error(exc.status, str(exc.message), exc.field)
     db.session.commit()
-    rsvp = outcome.rsvp
+    receipt = outcome.receipt
     return jsonify(
-        status=rsvp.status.value,
+        received=True,
         occurrence=occurrence.start_at.astimezone(event.zone).isoformat(),
-        party_size=rsvp.party_size,
-        manage_url=rsvp_ops.manage_url(rsvp),
-    ), (201 if outcome.created else 200)
+        name=receipt.name,
+        party_size=receipt.party_size,
+        sent_to=receipt.sent_to,
+    ), 202
 
 
 def _field_error(status: int, message: str, field: str | None):

@@ -16,5 +16,5 @@ def private(response):
 
 
 def invalid_link():
-    """A tampered, revoked or erased private link."""
-    return private((render_template("auth/token_error.html", reason="invalid"), 400))
+    """A tampered, revoked or erased private link: 404, as if it had never existed."""
+    return private((render_template("auth/token_error.html", reason="invalid"), 404))

@@ -16,6 +16,7 @@ from coalition.events.formatting import (
 )
 from coalition.events.labels import COSPONSOR_STATUS_NAMES, EVENT_STATUS_NAMES
 from coalition.events.markdown import render_markdown
+from coalition.events.privacy import hidden_place_note, town
 from coalition.languages import language_name
 from coalition.orgs.labels import ROLE_NAMES, STATUS_NAMES
 from coalition.rsvps.labels import RSVP_STATUS_NAMES
@@ -47,6 +48,8 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.globals["delegation_summary"] = public_summary
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.globals["format_when"] = format_when
+    app.jinja_env.globals["hidden_place_note"] = hidden_place_note
+    app.jinja_env.globals["public_town"] = town
     app.jinja_env.globals["format_day"] = format_day
     app.jinja_env.globals["format_clock"] = format_clock
     app.jinja_env.globals["format_month"] = format_month

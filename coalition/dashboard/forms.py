@@ -76,3 +76,11 @@ def message_form(primary_language: str) -> MessageForm:
             _l("Message (%(language)s)", language=name), validators=[Optional(), Length(max=5000)]
         ))  # fmt: skip
     return Form()
+
+
+class DecisionForm(FlaskForm):
+    """Approve or decline a request; a message goes with a decline."""
+
+    message = TextAreaField(
+        _l("Message to the person (optional)"), validators=[Optional(), Length(max=1000)]
+    )

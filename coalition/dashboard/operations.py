@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from coalition.crypto import phone_hash
 from coalition.db import utcnow
 from coalition.delegations.models import Delegation
 from coalition.events.models import Occurrence
 from coalition.extensions import db
-from coalition.i18n import email_language
+from coalition.languages import message_locale
 from coalition.mail.operations import queue_email
 from coalition.rsvps.models import RSVP, RSVPStatus
 from coalition.rsvps.operations import manage_url
@@ -132,7 +133,9 @@ def add_walk_in(occurrence: Occurrence, *, name: str, phone: str | None, party_s
     rsvp = None
     if phone:
         rsvp = db.session.scalar(
-            sa.select(RSVP).where(RSVP.occurrence_id == occurrence.id, RSVP.phone == phone)
+            sa.select(RSVP).where(
+                RSVP.occurrence_id == occurrence.id, RSVP.phone_hash == phone_hash(phone)
+            )
         )
     if rsvp is None:
         rsvp = RSVP(occurrence=occurrence, phone=phone, is_walk_in=True,
@@ -169,9 +172,10 @@ def message_attendees(occurrence: Occurrence, *, audience: str, subjects: dict[s
     for rsvp in db.session.scalars(statement):
         language = rsvp.language if rsvp.language in subjects else fallback
         queue_email(
+            about_rsvp=rsvp,
             to=rsvp.email, kind="organizer_message", subject=subjects[language],
             template="dashboard/message",
-            locale=email_language(language),
+            locale=message_locale(language),
             body=bodies[language], rsvp=rsvp, event=occurrence.event,
             manage_url=manage_url(rsvp),
         )  # fmt: skip

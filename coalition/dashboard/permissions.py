@@ -45,3 +45,13 @@ def can_handle_attendees(event_id: int, occurrence_id: int, **_kwargs) -> bool:
 
 def can_read_audit(slug: str, **_kwargs) -> bool:
     return load_org(slug).can_manage(current_user)
+
+
+def can_decide_attendees(event_id: int, occurrence_id: int, **_kwargs) -> bool:
+    """Approving attendees and delegations: the hosts (organizers, owners) and admins only."""
+    event, _occurrence = load(event_id, occurrence_id)
+    if not event.can_manage(current_user):
+        if not event.can_view(current_user):
+            abort(404)
+        return False
+    return True

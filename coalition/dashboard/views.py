@@ -16,19 +16,22 @@ from coalition.core.errors import action_refused
 from coalition.core.forms import EmptyForm
 from coalition.core.responses import PRIVATE_HEADERS
 from coalition.dashboard import operations as ops
-from coalition.dashboard.forms import WalkInForm, message_form
+from coalition.dashboard.forms import DecisionForm, WalkInForm, message_form
 from coalition.dashboard.permissions import (
+    can_decide_attendees,
     can_handle_attendees,
     can_read_audit,
     can_see_attendees,
     can_see_counts,
     load,
 )
+from coalition.delegations import operations as delegation_ops
 from coalition.delegations.models import Delegation
 from coalition.events.models import Event, Occurrence
 from coalition.extensions import db
 from coalition.orgs.permissions import load_org
-from coalition.rsvps.models import RSVP, AuditEntry
+from coalition.rsvps import operations as rsvp_ops
+from coalition.rsvps.models import RSVP, AuditEntry, RSVPStatus
 from coalition.rsvps.operations import record_access
 
 bp = Blueprint("dashboard", __name__)
@@ -40,6 +43,8 @@ AUDIT_ACTIONS = {
     "view_roster": _l("Looked at a delegation's roster"),
     "check_in": _l("Checked in at the door"),
     "message": _l("Sent a message"),
+    "approve": _l("Approved a request to attend"),
+    "decline": _l("Declined a request to attend"),
 }
 
 PREFIX = "/events/<int:event_id>/occurrences/<int:occurrence_id>"
@@ -62,7 +67,14 @@ def occurrence(event_id: int, occurrence_id: int):
     rows = ops.attendees(occ) if show_list else []
     body = render_template(
         "dashboard/occurrence.html", event=event, occurrence=occ, counts=ops.counts(occ),
-        rows=rows, show_list=show_list, button=EmptyForm(),
+        rows=rows, show_list=show_list, button=EmptyForm(), decide_form=DecisionForm(),
+        may_decide=event.can_manage(current_user),
+        pending=[r for r in rows if r.status == RSVPStatus.pending],
+        waiting_delegations=db.session.scalars(
+            sa.select(Delegation).where(Delegation.occurrence_id == occ.id,
+                                        Delegation.is_approved.is_(False),
+                                        Delegation.erased_at.is_(None))
+        ).all() if event.can_manage(current_user) else [],
         failures=ops.failed_deliveries(occ) if show_list else [],
     )  # fmt: skip
     return Response(body, headers=PRIVATE_HEADERS)
@@ -132,6 +144,52 @@ def check_in(event_id: int, occurrence_id: int, rsvp_id: int):
     db.session.commit()
     return redirect(url_for("dashboard.checkin", event_id=event.id, occurrence_id=occ.id,
                             q=request.form.get("q") or None))  # fmt: skip
+
+
+@bp.route(f"{PREFIX}/rsvps/<int:rsvp_id>/<any(approve, decline):decision>", methods=["POST"])
+@access(can_decide_attendees)
+def decide(event_id: int, occurrence_id: int, rsvp_id: int, decision: str):
+    """Approve or decline a request to attend (events whose hosts approve attendees)."""
+    event, occ = load(event_id, occurrence_id)
+    rsvp = db.session.get(RSVP, rsvp_id)
+    back = url_for("dashboard.occurrence", event_id=event.id, occurrence_id=occ.id)
+    if rsvp is None or rsvp.occurrence_id != occ.id or rsvp.erased_at is not None:
+        return action_refused(_("There is nothing at this address."), 404, back=back)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        return action_refused(_("The form has expired. Reload the page and try again."), 400,
+                              back=back)  # fmt: skip
+    try:
+        if decision == "approve":
+            rsvp_ops.approve(rsvp)
+        else:
+            rsvp_ops.decline(rsvp, form.message.data)
+    except rsvp_ops.RSVPError as exc:
+        db.session.rollback()
+        return action_refused(str(exc.message), exc.status, back=back)
+    _audit(event, occ, decision, detail=str(rsvp.id))
+    db.session.commit()
+    flash(_("Approved.") if decision == "approve" else _("Declined; the person is told."),
+          "success")  # fmt: skip
+    return redirect(back, 303)
+
+
+@bp.route(f"{PREFIX}/delegations/<int:delegation_id>/approve", methods=["POST"])
+@access(can_decide_attendees)
+def approve_delegation(event_id: int, occurrence_id: int, delegation_id: int):
+    """Let people join a delegation (events whose delegations need approval)."""
+    event, occ = load(event_id, occurrence_id)
+    delegation = db.session.get(Delegation, delegation_id)
+    back = url_for("dashboard.occurrence", event_id=event.id, occurrence_id=occ.id)
+    if delegation is None or delegation.occurrence_id != occ.id:
+        return action_refused(_("There is nothing at this address."), 404, back=back)
+    if not EmptyForm().validate_on_submit():
+        return action_refused(_("The form has expired. Reload the page and try again."), 400,
+                              back=back)  # fmt: skip
+    delegation_ops.approve(delegation)
+    db.session.commit()
+    flash(_("The delegation is approved: people can join it now."), "success")
+    return redirect(back, 303)
 
 
 @bp.route(f"{PREFIX}/walk-in", methods=["POST"])

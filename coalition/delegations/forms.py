@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     EmailField,
     IntegerField,
@@ -16,6 +17,7 @@ from wtforms.validators import Email, InputRequired, Length, NumberRange, Option
 
 from coalition.delegations.models import TravelMode
 from coalition.languages import CONTENT_LANGUAGES
+from coalition.rsvps.forms import RSVPForm
 from coalition.validators import PhoneNumber
 
 TRAVEL_LABELS = {
@@ -59,3 +61,14 @@ class DelegationForm(FlaskForm):
 class MessageForm(FlaskForm):
     subject = StringField(_l("Subject"), validators=[InputRequired(), Length(max=200)])
     body = TextAreaField(_l("Message"), validators=[InputRequired(), Length(max=5000)])
+
+
+class JoinForm(RSVPForm):
+    """Joining a delegation: the RSVP form, and whether the lead may see how to reach you."""
+
+    shares_contact_with_lead = BooleanField(
+        _l("Let the delegation's lead see my email and phone, to reach me about the trip"),
+        description=_l("The lead always sees your name. Without this, only the event's "
+                       "organizers see how to reach you; the lead can still message you "
+                       "through this site."),
+    )  # fmt: skip

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from coalition.crypto import EncryptedString
 from coalition.db import UTCDateTime, enum_column, utcnow
 from coalition.extensions import db
 
@@ -39,16 +40,19 @@ class Delegation(db.Model):
     occurrence_id: Mapped[int] = mapped_column(
         sa.ForeignKey("occurrences.id", ondelete="CASCADE"), index=True
     )
-    name: Mapped[str] = mapped_column(sa.String(120))
-    #: Town or neighborhood it comes from (shown publicly with the name and headcount).
-    town: Mapped[str] = mapped_column(sa.String(120))
+    #: None once purged.
+    name: Mapped[str | None] = mapped_column(sa.String(120))
+    #: Town or neighborhood it comes from (shown publicly with the name and headcount). None once
+    #: purged.
+    town: Mapped[str | None] = mapped_column(sa.String(120))
     sponsor_org_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("organizations.id", ondelete="SET NULL")
     )
-    #: The lead's contact: personal data, erased with the attendees'.
+    #: The lead's contact: personal data, erased with the attendees'; email and phone are
+    #: encrypted at rest (never looked up, so no hash column).
     lead_name: Mapped[str | None] = mapped_column(sa.String(80))
-    lead_email: Mapped[str | None] = mapped_column(sa.String(254))
-    lead_phone: Mapped[str | None] = mapped_column(sa.String(20))
+    lead_email: Mapped[str | None] = mapped_column(EncryptedString)
+    lead_phone: Mapped[str | None] = mapped_column(EncryptedString)
     lead_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     lead_language: Mapped[str] = mapped_column(sa.String(8), default="en")
     expected_headcount: Mapped[int] = mapped_column(default=1)
@@ -58,7 +62,11 @@ class Delegation(db.Model):
     #: Seats on the bus or van; joining past it is refused.
     seat_limit: Mapped[int | None] = mapped_column()
     is_closed: Mapped[bool] = mapped_column(default=False)
-    #: Secret part of the lead's private roster link and of the join link.
+    #: False while it waits for a host's approval (events with `delegations_need_approval`):
+    #: nobody can join it and it is not listed.
+    is_approved: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    #: Secret parts of the lead's private roster link and of the join link (both replaced when
+    #: the delegation is purged, so old links answer 404).
     manage_secret: Mapped[str] = mapped_column(
         sa.String(40), default=lambda: secrets.token_urlsafe(24)
     )

@@ -12,7 +12,7 @@ from coalition.auth.models import User
 from coalition.delegations.models import Delegation, TravelMode
 from coalition.events.models import Occurrence
 from coalition.extensions import db
-from coalition.i18n import email_language
+from coalition.languages import message_locale
 from coalition.mail.operations import queue_email
 from coalition.reminders.operations import schedule_for_delegation
 from coalition.rsvps import operations as rsvp_ops
@@ -54,7 +54,9 @@ def members_headcount(delegation: Delegation, *, exclude: RSVP | None = None) ->
 
 
 def check_can_join(delegation: Delegation, party_size: int, *, replacing: RSVP | None) -> None:
-    """Refuse a join past the seat limit or into a closed delegation."""
+    """Refuse a join past the seat limit, into a closed one or one not approved yet."""
+    if not delegation.is_approved:
+        raise DelegationError(_l("This delegation is waiting for the hosts' approval."), status=409)
     if delegation.is_closed:
         raise DelegationError(_l("This delegation is closed."), status=409)
     if delegation.seat_limit is not None:
@@ -91,17 +93,20 @@ def start(occurrence: Occurrence, data: DelegationInput, *, user: User | None = 
         meeting_point=data.meeting_point,
         departure_at=data.departure_at,
         seat_limit=data.seat_limit,
+        is_approved=not occurrence.event.delegations_need_approval
+        or occurrence.event.can_manage(user),
     )
     db.session.add(delegation)
     db.session.flush()
     schedule_for_delegation(delegation)
     if delegation.lead_email:
         queue_email(
+            about_delegation=delegation,
             to=delegation.lead_email,
             kind="delegation_started",
             subject=_l("Your delegation: %(name)s", name=delegation.name),
             template="delegations/started",
-            locale=email_language(delegation.lead_language),
+            locale=message_locale(delegation.lead_language),
             delegation=delegation,
             event=occurrence.event,
             occurrence=occurrence,
@@ -112,18 +117,21 @@ def start(occurrence: Occurrence, data: DelegationInput, *, user: User | None = 
 
 
 def join(delegation: Delegation, data: rsvp_ops.RSVPInput, *, user: User | None = None):
-    """Members join with the RSVP form; they count in the delegation and the event."""
+    """Members join with the RSVP form; they count in the delegation and the event. A contact
+    that already has an RSVP for the date joins nothing (its owner is sent their link)."""
     outcome = rsvp_ops.submit(delegation.occurrence, data, user=user, delegation=delegation)
     lead = delegation.lead_email
     if lead and outcome.created:
         queue_email(
+            about_delegation=delegation,
+            about_rsvp=outcome.rsvp,
             to=lead,
             kind="delegation_joined",
             subject=_l(
                 "%(name)s joined %(delegation)s", name=outcome.rsvp.name, delegation=delegation.name
             ),
             template="delegations/joined",
-            locale=email_language(delegation.lead_language),
+            locale=message_locale(delegation.lead_language),
             delegation=delegation,
             rsvp=outcome.rsvp,
             lead_url=lead_url(delegation),
@@ -167,9 +175,14 @@ def delegation_for_lead_token(token: str) -> Delegation:
 
 def delegation_for_join(delegation_id: int, secret: str) -> Delegation:
     delegation = db.session.get(Delegation, delegation_id)
-    if delegation is None or delegation.join_secret != secret:
+    if delegation is None or delegation.erased_at is not None or delegation.join_secret != secret:
         raise TokenError("invalid")
     return delegation
+
+
+def approve(delegation: Delegation) -> None:
+    """A host lets people join the delegation."""
+    delegation.is_approved = True
 
 
 def lead_url(delegation: Delegation) -> str:
@@ -196,7 +209,11 @@ def public_summary(occurrence: Occurrence) -> list[dict]:
             RSVP,
             sa.and_(RSVP.delegation_id == Delegation.id, RSVP.status == RSVPStatus.confirmed),
         )
-        .where(Delegation.occurrence_id == occurrence.id)
+        .where(
+            Delegation.occurrence_id == occurrence.id,
+            Delegation.is_approved.is_(True),
+            Delegation.erased_at.is_(None),
+        )
         .group_by(Delegation.id)
         .order_by(Delegation.town, Delegation.name)
     ).all()

@@ -24,17 +24,17 @@ from coalition.access import access, public
 from coalition.core.forms import EmptyForm
 from coalition.core.responses import invalid_link, private
 from coalition.delegations import operations as ops
-from coalition.delegations.forms import TRAVEL_LABELS, DelegationForm, MessageForm
+from coalition.delegations.forms import TRAVEL_LABELS, DelegationForm, JoinForm, MessageForm
 from coalition.delegations.models import Delegation, TravelMode
 from coalition.delegations.permissions import can_start_delegation, is_delegation_lead, may_start
 from coalition.events.models import Event, Occurrence
 from coalition.extensions import db, limiter
-from coalition.i18n import email_language
+from coalition.languages import message_locale
 from coalition.mail.operations import queue_email
 from coalition.orgs.models import Organization, OrgStatus
 from coalition.rsvps import operations as rsvp_ops
-from coalition.rsvps.forms import RSVPForm
 from coalition.rsvps.models import RSVP, RSVPStatus
+from coalition.rsvps.views import after_submission
 from coalition.tokens import TokenError
 
 bp = Blueprint("delegations", __name__)
@@ -107,7 +107,7 @@ def join(delegation_id: int, secret: str):
     except TokenError:
         abort(404)
     occurrence = delegation.occurrence
-    form = RSVPForm()
+    form = JoinForm()
     if request.method == "GET":
         form.language.data = str(get_locale() or "en")
     status = 200
@@ -116,7 +116,9 @@ def join(delegation_id: int, secret: str):
                                 occurrence_id=occurrence.id), 303)  # fmt: skip
     if form.validate_on_submit():
         data = rsvp_ops.RSVPInput(
-            name=form.name.data, email=form.email.data, phone=form.phone.data,
+            name=form.name.data, email=form.email.data,
+            phone=form.phone.data if form.offers_phone else None,
+            shares_contact_with_lead=form.shares_contact_with_lead.data,
             language=form.language.data, party_size=form.party_size.data,
             needs_interpretation=form.needs_interpretation.data,
             needs_childcare=form.needs_childcare.data, needs_ride=form.needs_ride.data,
@@ -132,7 +134,7 @@ def join(delegation_id: int, secret: str):
             status = exc.status
         else:
             db.session.commit()
-            return redirect(url_for("rsvps.manage", token=rsvp_ops.manage_token(outcome.rsvp)), 303)
+            return after_submission(outcome, occurrence.event, occurrence, delegation)
     elif request.method == "POST":
         status = 400
     seats = None
@@ -239,9 +241,10 @@ def message(token: str):
         if not member.email:
             continue
         queue_email(
+            about_delegation=delegation, about_rsvp=member,
             to=member.email, kind="delegation_message", subject=form.subject.data,
             template="delegations/message",
-            locale=email_language(member.language),
+            locale=message_locale(member.language),
             delegation=delegation, body=form.body.data, rsvp=member,
             manage_url=rsvp_ops.manage_url(member),
         )  # fmt: skip

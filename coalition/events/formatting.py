@@ -77,3 +77,9 @@ def format_weekday(day, width: str = "abbreviated", locale: str | None = None) -
 
     pattern = {"abbreviated": "EEE", "wide": "EEEE"}[width]
     return _format_date(day, pattern, locale=_locale(locale))
+
+
+def format_moment(moment: datetime, zone: ZoneInfo, locale: str | None = None) -> str:
+    """e.g. "Nov 26, 2026 7:00 PM EST": one moment in the event's zone."""
+    loc = _locale(locale)
+    return f"{_moment(moment.astimezone(zone), loc)} {zone_abbreviation(moment, zone)}"

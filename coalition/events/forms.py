@@ -110,16 +110,34 @@ class EventForm(FlaskForm):
     location_visibility = SelectField(
         _l("Who sees the place"),
         choices=[
-            (LocationVisibility.public.value, _l("Everyone")),
-            (LocationVisibility.attendees.value, _l("Only confirmed attendees and the hosts")),
+            (LocationVisibility.public.value, _l("Everyone: the place is on every page and feed")),
+            (
+                LocationVisibility.attendees.value,
+                _l("Attendees: anyone who signs up with a working email sees it (this stops "
+                   "search engines, not a determined stranger)"),
+            ),
             (
                 LocationVisibility.hidden_until.value,
-                _l("Everyone, from some hours before the start"),
+                _l("Hidden until some hours before the start, for everyone, attendees "
+                   "included; then public"),
+            ),
+            (
+                LocationVisibility.approved.value,
+                _l("Approved attendees: you approve each RSVP, and only those you approve "
+                   "ever see it"),
             ),
         ],
-    )
+        description=_l("The town is always shown, so people know whether they can get there."),
+    )  # fmt: skip
     location_reveal_hours = IntegerField(
         _l("Hours before the start"), validators=[Optional(), NumberRange(min=1, max=168)]
+    )
+    location_attendees_early = BooleanField(
+        _l("Tell confirmed attendees the place as soon as they sign up"),
+        description=_l("With 'hidden until': attendees see it at once, everyone else later."),
+    )
+    delegations_need_approval = BooleanField(
+        _l("Delegations need our approval before anyone can join them")
     )
     languages = MultiCheckboxField(_l("Languages spoken"), choices=list(CONTENT_LANGUAGES.items()))
     has_interpretation = BooleanField(_l("Interpretation"))
@@ -230,6 +248,8 @@ def form_to_input(form: EventForm) -> ops.EventInput:
         online_url=form.online_url.data or None,
         location_visibility=LocationVisibility(form.location_visibility.data),
         location_reveal_hours=form.location_reveal_hours.data,
+        location_attendees_early=form.location_attendees_early.data,
+        delegations_need_approval=form.delegations_need_approval.data,
         languages=form.languages.data or [],
         has_interpretation=form.has_interpretation.data,
         has_childcare=form.has_childcare.data,
@@ -277,8 +297,8 @@ def event_to_form_data(event: Event) -> dict:
     for name in ("venue", "address", "city", "map_url", "online_url", "location_reveal_hours",
                  "languages", "has_interpretation", "has_childcare", "has_rides", "has_food",
                  "accessibility_notes", "what_to_bring", "contact_name", "contact_email",
-                 "contact_phone", "capacity", "has_waitlist",
-                 "delegations_by_organizers_only"):  # fmt: skip
+                 "contact_phone", "capacity", "has_waitlist", "location_attendees_early",
+                 "delegations_by_organizers_only", "delegations_need_approval"):  # fmt: skip
         data[name] = getattr(event, name)
     data["location_visibility"] = event.location_visibility.value
     data["visibility"] = event.visibility.value

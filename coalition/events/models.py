@@ -44,11 +44,16 @@ class EventVisibility(enum.StrEnum):
 
 
 class LocationVisibility(enum.StrEnum):
+    """Who sees the place (the town is always public). The rules: `coalition.events.privacy`."""
+
     public = "public"
-    #: Shown only to confirmed attendees and the hosts.
+    #: Confirmed attendees (who hold their private link) and the hosts.
     attendees = "attendees"
-    #: Shown to everyone from `location_reveal_hours` before the start, to the hosts always.
+    #: Everyone from `location_reveal_hours` before the start; before that only the hosts (and
+    #: confirmed attendees when `location_attendees_early`).
     hidden_until = "hidden_until"
+    #: RSVPs need a host's approval; only approved attendees and the hosts see the place.
+    approved = "approved"
 
 
 class CosponsorStatus(enum.StrEnum):
@@ -117,6 +122,10 @@ class Event(db.Model):
     )
     #: With `hidden_until`: hours before the start when the place becomes public.
     location_reveal_hours: Mapped[int | None] = mapped_column()
+    #: With `hidden_until`: confirmed attendees see the place as soon as they are confirmed.
+    location_attendees_early: Mapped[bool] = mapped_column(default=False)
+    #: Delegations to this event wait for a host's approval before anyone can join them.
+    delegations_need_approval: Mapped[bool] = mapped_column(default=False)
 
     #: Language codes spoken at the event.
     languages: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
@@ -257,9 +266,13 @@ class Event(db.Model):
         if self.location_visibility == LocationVisibility.public:
             return True
         if self.location_visibility == LocationVisibility.hidden_until and occurrence is not None:
-            reveal = occurrence.start_at - timedelta(hours=self.location_reveal_hours or 0)
-            return (now or utcnow()) >= reveal
+            return (now or utcnow()) >= occurrence.reveal_at(self.location_reveal_hours)
         return False
+
+    @property
+    def requires_approval(self) -> bool:
+        """RSVPs wait for a host's approval (the `approved` place mode)."""
+        return self.location_visibility == LocationVisibility.approved
 
 
 def is_coalition_member(user: User | None) -> bool:
@@ -344,6 +357,10 @@ class Occurrence(db.Model):
     @property
     def effective_capacity(self) -> int | None:
         return self.capacity if self.capacity is not None else self.event.capacity
+
+    def reveal_at(self, hours: int | None) -> datetime:
+        """`hours` before this date starts: when a `hidden_until` place becomes public."""
+        return self.start_at - timedelta(hours=hours or 0)
 
     @property
     def is_cancelled_effectively(self) -> bool:

@@ -67,6 +67,8 @@ class EventInput:
     online_url: str | None = None
     location_visibility: LocationVisibility = LocationVisibility.public
     location_reveal_hours: int | None = None
+    location_attendees_early: bool = False
+    delegations_need_approval: bool = False
     languages: list[str] = field(default_factory=list)
     has_interpretation: bool = False
     has_childcare: bool = False
@@ -91,6 +93,7 @@ class EventInput:
 SIGNIFICANT_FIELDS = (
     "start_at", "end_at", "timezone", "is_all_day", "rrule", "venue", "address", "city",
     "map_url", "online_url", "location_visibility", "location_reveal_hours",
+    "location_attendees_early",
 )  # fmt: skip
 SIMPLE_FIELDS = (
     "is_bilingual", "venue", "address", "city", "map_url", "online_url", "location_visibility",
@@ -98,6 +101,7 @@ SIMPLE_FIELDS = (
     "has_food", "accessibility_notes", "contact_name", "contact_email", "contact_phone",
     "capacity", "has_waitlist", "rsvp_opens_at", "rsvp_closes_at", "reminder_offsets",
     "delegations_by_organizers_only", "visibility", "primary_language", "what_to_bring",
+    "location_attendees_early", "delegations_need_approval",
 )  # fmt: skip
 
 
@@ -195,6 +199,7 @@ def _apply(event: Event, data: EventInput) -> set[str]:
     }
     if new_values["location_visibility"] != LocationVisibility.hidden_until:
         new_values["location_reveal_hours"] = None
+        new_values["location_attendees_early"] = False
     changed = set()
     for name, value in new_values.items():
         if getattr(event, name, None) != value:

@@ -24,7 +24,6 @@ from coalition.events.models import (
     EventTranslation,
     EventType,
     EventVisibility,
-    LocationVisibility,
     Occurrence,
     is_coalition_member,
 )
@@ -245,12 +244,9 @@ def occurrences_query(
         )
     )
     if filters.cities:
-        # Only a public place can be searched for: otherwise the search itself would reveal it.
+        # The town is public in every place mode (events/privacy.py): only the place is hidden.
         city = sa.func.lower(sa.func.coalesce(Occurrence.city, Event.city))
-        query = query.where(
-            city.in_([c.lower() for c in filters.cities]),
-            Event.location_visibility == LocationVisibility.public,
-        )
+        query = query.where(city.in_([c.lower() for c in filters.cities]))
     start, end = _day_bounds(filters, zone)
     # An occurrence is "upcoming" until it ends.
     if after is not None:
@@ -270,8 +266,7 @@ def events_query(filters: CalendarFilters, *, user: User | None = None) -> sa.Se
     """Listed events (not occurrences) matching `filters`: what a feed or the API lists."""
     query = sa.select(Event).where(visible_events_clause(user), *_event_filter_clauses(filters))
     if filters.cities:
-        city_match = sa.func.lower(Event.city).in_([c.lower() for c in filters.cities])
-        query = query.where(city_match, Event.location_visibility == LocationVisibility.public)
+        query = query.where(sa.func.lower(Event.city).in_([c.lower() for c in filters.cities]))
     return query.options(
         selectinload(Event.translations),
         selectinload(Event.type),

@@ -108,8 +108,11 @@ def _common(component, event: Event, info: FeedInfo, *, stamp: datetime) -> None
 
 
 def _add_location(component, event: Event, venue, address, city, *, online_url) -> None:
-    """Only a public location ever reaches a feed (feeds are cached and shared)."""
+    """Only a public location ever reaches a feed (feeds are cached and shared); a hidden one
+    is published as its town alone."""
     if event.location_visibility != LocationVisibility.public:
+        if city:
+            component.add("location", city)
         return
     text = _location_text(venue, address, city)
     if online_url:

@@ -18,6 +18,8 @@ def queue_email(
     locale: str,
     headers: dict | None = None,
     attachments: list | None = None,
+    about_rsvp=None,
+    about_delegation=None,
     **context,
 ) -> OutgoingEmail:
     """Render `templates/email/<template>.{txt,html}` in `locale` and add it to the outbox.
@@ -25,6 +27,8 @@ def queue_email(
     `subject` is a lazy string (`lazy_gettext` with its variables) so that it is translated in the
     recipient's language, not the sender's. Nothing is sent here: the row is part of the caller's
     transaction and the worker delivers it once that transaction has committed.
+    `about_rsvp` / `about_delegation` tie the message to the personal data it carries, so that
+    erasing that data erases the message too.
     """
     with force_locale(locale):
         rendered_subject = str(subject)
@@ -39,6 +43,8 @@ def queue_email(
         body_html=body_html,
         headers=headers or {},
         attachments=attachments or [],
+        rsvp_id=about_rsvp.id if about_rsvp is not None else None,
+        delegation_id=about_delegation.id if about_delegation is not None else None,
     )
     db.session.add(message)
     return message

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from coalition.db import utcnow
 from coalition.events.models import Event, Occurrence
 from coalition.extensions import db
-from coalition.i18n import email_language
+from coalition.languages import message_locale
 from coalition.mail.operations import queue_email
 from coalition.rsvps.models import RSVP, RSVPStatus
 from coalition.urls import external_url
@@ -50,15 +50,17 @@ def _people(occurrences: list[Occurrence]) -> list[RSVP]:
 
 
 def _send(rsvp: RSVP, *, kind: str, subject, template: str, **context) -> None:
-    from coalition.rsvps.operations import location_for_rsvp, manage_url
+    from coalition.events.privacy import location_for_rsvp
+    from coalition.rsvps.operations import manage_url
 
     occurrence = rsvp.occurrence
     queue_email(
+        about_rsvp=rsvp,
         to=rsvp.email,
         kind=kind,
         subject=subject,
         template=template,
-        locale=email_language(rsvp.language),
+        locale=message_locale(rsvp.language),
         rsvp=rsvp,
         occurrence=occurrence,
         event=occurrence.event,

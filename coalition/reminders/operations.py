@@ -17,9 +17,9 @@ from sqlalchemy.orm import selectinload
 
 from coalition.db import utcnow
 from coalition.delegations.models import Delegation
-from coalition.events.models import Event, EventStatus, Occurrence
+from coalition.events.models import Event, EventStatus, LocationVisibility, Occurrence
 from coalition.extensions import db
-from coalition.i18n import email_language
+from coalition.languages import message_locale
 from coalition.mail.operations import queue_email
 from coalition.reminders.models import Reminder, ReminderKind, ReminderStatus
 from coalition.rsvps.models import RSVP, RSVPStatus
@@ -31,10 +31,20 @@ LEAD_OFFSETS = (3 * 1440, 1440)
 
 
 def attendee_offsets(event: Event) -> list[int]:
+    """Minutes before the start at which attendees are reminded. A place hidden until N hours
+    before adds a reminder at that moment, which carries the place (reminders show the place as
+    it may be seen when they are sent)."""
     offsets = event.reminder_offsets
     if offsets is None:
         offsets = get_setting("reminder_offsets")
-    return sorted({int(o) for o in offsets if int(o) > 0}, reverse=True)
+    wanted = {int(o) for o in offsets if int(o) > 0}
+    if (
+        event.location_visibility == LocationVisibility.hidden_until
+        and not event.location_attendees_early
+        and event.location_reveal_hours
+    ):
+        wanted.add(event.location_reveal_hours * 60)
+    return sorted(wanted, reverse=True)
 
 
 def _occurrence_is_live(occurrence: Occurrence) -> bool:
@@ -208,7 +218,7 @@ def send_due(
                 reminder.status = ReminderStatus.skipped
                 report.skipped += 1
                 continue
-            reminder.email = _queue_reminder_email(reminder, calendars)
+            reminder.email = _queue_reminder_email(reminder, calendars, now)
             reminder.status = ReminderStatus.queued
             reminder.queued_at = now
             report.queued += 1
@@ -218,15 +228,16 @@ def send_due(
     return report
 
 
-def _queue_reminder_email(reminder: Reminder, calendars: dict):
+def _queue_reminder_email(reminder: Reminder, calendars: dict, now: datetime):
+    from coalition.events.privacy import location_for_rsvp
     from coalition.feeds.builder import FeedInfo, single_occurrence_calendar
-    from coalition.rsvps.operations import location_for_rsvp, manage_url
+    from coalition.rsvps.operations import manage_url
 
     occurrence = reminder.occurrence
     event = occurrence.event
     if reminder.kind == ReminderKind.attendee:
         rsvp = reminder.rsvp
-        language = email_language(rsvp.language)
+        language = message_locale(rsvp.language)
         title = event.translation(rsvp.language).title
         manage = manage_url(rsvp)
         key = (occurrence.id, occurrence.sequence, event.sequence, rsvp.language)
@@ -238,6 +249,7 @@ def _queue_reminder_email(reminder: Reminder, calendars: dict):
             ).decode()
         ics = calendars[key]
         return queue_email(
+            about_rsvp=rsvp,
             to=rsvp.email,
             kind="reminder",
             subject=_l("Reminder: %(title)s", title=title),
@@ -257,7 +269,8 @@ def _queue_reminder_email(reminder: Reminder, calendars: dict):
             rsvp=rsvp,
             occurrence=occurrence,
             event=event,
-            location=location_for_rsvp(rsvp),
+            location=location_for_rsvp(rsvp, now),
+            now=now,
             manage_url=manage,
             event_url=external_url(
                 "events.occurrence", event_id=event.id, occurrence_id=occurrence.id
@@ -271,8 +284,9 @@ def _queue_reminder_email(reminder: Reminder, calendars: dict):
         .where(RSVP.delegation_id == delegation.id, RSVP.status == RSVPStatus.confirmed)
         .order_by(RSVP.name)
     ).all()
-    language = email_language(delegation.lead_language)
+    language = message_locale(delegation.lead_language)
     return queue_email(
+        about_delegation=delegation,
         to=delegation.lead_email,
         kind="lead_roster",
         subject=_l("Your delegation's roster: %(name)s", name=delegation.name),

@@ -8,6 +8,7 @@ from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringF
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
 from coalition.languages import CONTENT_LANGUAGES
+from coalition.rsvps.identity import sms_available
 from coalition.rsvps.operations import MAX_PARTY
 from coalition.validators import PhoneNumber
 
@@ -54,10 +55,24 @@ class RSVPForm(NeedsMixin, FlaskForm):
     #: Honeypot: people never see it; bots fill it in.
     website = StringField("Website", validators=[Optional()])
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not sms_available():
+            # We could not text a phone: don't ask for one (collect little), and say why.
+            del self.phone
+
+    @property
+    def offers_phone(self) -> bool:
+        return "phone" in self._fields
+
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        if not (self.email.data or self.phone.data):
-            message = _l("Give an email or a phone number so we can reach you.")
+        phone = self.phone.data if self.offers_phone else None
+        if not (self.email.data or phone):
+            if self.offers_phone:
+                message = _l("Give an email or a phone number so we can reach you.")
+            else:
+                message = _l("Give an email address: we send your private link there.")
             self.email.errors = [*self.email.errors, message]
             return False
         return valid

@@ -8,4 +8,6 @@ RSVP_STATUS_NAMES = {
     RSVPStatus.confirmed: _l("Confirmed"),
     RSVPStatus.waitlisted: _l("Waitlist"),
     RSVPStatus.cancelled: _l("Cancelled"),
+    RSVPStatus.pending: _l("Waiting for approval"),
+    RSVPStatus.declined: _l("Declined"),
 }

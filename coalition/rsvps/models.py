@@ -2,6 +2,7 @@
 
 Personal data (name, email, phone, notes) lives only on `RSVP` rows and is erased (set to None,
 `erased_at` stamped) after the occurrence, or when the person asks; counts survive for reports.
+Email and phone are encrypted at rest and found by their keyed hashes (`coalition.crypto`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from coalition.crypto import EncryptedString, keep_hash
 from coalition.db import UTCDateTime, enum_column, utcnow
 from coalition.extensions import db
 
@@ -24,6 +26,10 @@ if TYPE_CHECKING:
 
 
 class RSVPStatus(enum.StrEnum):
+    #: Waiting for a host's approval (events in the `approved` place mode); takes no seat.
+    pending = "pending"
+    #: A host declined the request (the person was told).
+    declined = "declined"
     confirmed = "confirmed"
     #: Past capacity, in arrival order; promoted automatically when seats free up.
     waitlisted = "waitlisted"
@@ -39,20 +45,20 @@ class RSVP(db.Model):
     __table_args__ = (
         # The same person (email or phone) has one RSVP per occurrence; a second one updates it.
         sa.Index(
-            "uq_rsvps_occurrence_email",
+            "uq_rsvps_occurrence_email_hash",
             "occurrence_id",
-            "email",
+            "email_hash",
             unique=True,
-            sqlite_where=sa.text("email IS NOT NULL"),
-            postgresql_where=sa.text("email IS NOT NULL"),
+            sqlite_where=sa.text("email_hash IS NOT NULL"),
+            postgresql_where=sa.text("email_hash IS NOT NULL"),
         ),
         sa.Index(
-            "uq_rsvps_occurrence_phone",
+            "uq_rsvps_occurrence_phone_hash",
             "occurrence_id",
-            "phone",
+            "phone_hash",
             unique=True,
-            sqlite_where=sa.text("phone IS NOT NULL"),
-            postgresql_where=sa.text("phone IS NOT NULL"),
+            sqlite_where=sa.text("phone_hash IS NOT NULL"),
+            postgresql_where=sa.text("phone_hash IS NOT NULL"),
         ),
         sa.Index("ix_rsvps_occurrence_status", "occurrence_id", "status", "id"),
         sa.CheckConstraint("party_size >= 1", name="party_size_positive"),
@@ -70,10 +76,13 @@ class RSVP(db.Model):
     )
     #: A first name or nickname is enough. None once erased.
     name: Mapped[str | None] = mapped_column(sa.String(80))
-    #: Lower-cased. At least one of email and phone (until erased).
-    email: Mapped[str | None] = mapped_column(sa.String(254))
-    #: E.164.
-    phone: Mapped[str | None] = mapped_column(sa.String(20))
+    #: Lower-cased, encrypted at rest. At least one of email and phone (until erased).
+    email: Mapped[str | None] = mapped_column(EncryptedString)
+    #: E.164, encrypted at rest.
+    phone: Mapped[str | None] = mapped_column(EncryptedString)
+    #: Keyed hashes of email and phone, set with them: lookups compare these.
+    email_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    phone_hash: Mapped[str | None] = mapped_column(sa.String(64))
     #: Language for confirmations and reminders (a content language code).
     language: Mapped[str] = mapped_column(sa.String(8), default="en")
     #: Seats taken: the person plus their guests.
@@ -85,6 +94,8 @@ class RSVP(db.Model):
     note: Mapped[str | None] = mapped_column(sa.Text)
     #: The person agreed to reminder messages.
     consents_to_reminders: Mapped[bool] = mapped_column(default=True)
+    #: A delegation member agreed that the lead sees their email and phone (else: name only).
+    shares_contact_with_lead: Mapped[bool] = mapped_column(default=False)
     status: Mapped[RSVPStatus] = mapped_column(
         enum_column(RSVPStatus), default=RSVPStatus.confirmed
     )
@@ -111,7 +122,11 @@ class RSVP(db.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.status in (RSVPStatus.confirmed, RSVPStatus.waitlisted)
+        return self.status in (RSVPStatus.confirmed, RSVPStatus.waitlisted, RSVPStatus.pending)
+
+
+keep_hash(RSVP.email, "email_hash", "email")
+keep_hash(RSVP.phone, "phone_hash", "phone")
 
 
 class AuditEntry(db.Model):

@@ -8,7 +8,7 @@ hundreds of people submit at the same moment. Functions flush; the caller commit
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -16,12 +16,13 @@ from flask_babel import lazy_gettext as _l
 from coalition.auth.models import User
 from coalition.db import utcnow
 from coalition.events.models import Event, EventStatus, Occurrence
+from coalition.events.privacy import location_for_rsvp
 from coalition.extensions import db
-from coalition.i18n import email_language
+from coalition.languages import message_locale
 from coalition.mail.operations import queue_email
 from coalition.reminders.operations import schedule_for_rsvp
+from coalition.rsvps import identity
 from coalition.rsvps.models import RSVP, AuditEntry, RSVPStatus
-from coalition.settings.operations import get_setting
 from coalition.tokens import TokenError, make_token, read_token
 from coalition.urls import external_url
 
@@ -52,13 +53,21 @@ class RSVPInput:
     needs_ride: bool = False
     note: str | None = None
     consents_to_reminders: bool = True
+    #: Joining a delegation: the lead may see this person's email and phone.
+    shares_contact_with_lead: bool = False
 
 
 @dataclass
 class Outcome:
-    rsvp: RSVP
-    #: False when an earlier RSVP of the same person was updated.
+    #: The RSVP this submission created, or the signed-in person's own one it updated; None
+    #: when the contact belongs to an RSVP that exists already (which was left as it was).
+    rsvp: RSVP | None
+    #: A new RSVP was written.
     created: bool
+    #: What the page after the submission may show: only what was typed.
+    receipt: identity.Receipt
+    #: The submitter proved who they are (signed in) and may open the RSVP now.
+    owned: bool = False
 
 
 # Rules -------------------------------------------------------------------------------------
@@ -107,32 +116,22 @@ def seats_left(occurrence: Occurrence) -> int | None:
     return max(capacity - confirmed_headcount(occurrence.id), 0)
 
 
-def _find_same_person(occurrence: Occurrence, data: RSVPInput, user: User | None) -> RSVP | None:
-    matches = []
-    if data.email:
-        matches.append(RSVP.email == data.email)
-    if data.phone:
-        matches.append(RSVP.phone == data.phone)
-    if user is not None:
-        matches.append(RSVP.user_id == user.id)
-    if not matches:
-        return None
-    return db.session.scalars(
-        sa.select(RSVP)
-        .where(RSVP.occurrence_id == occurrence.id, sa.or_(*matches))
-        .order_by(RSVP.id)
-        .limit(1)
-    ).first()
-
-
 def _validate(data: RSVPInput) -> None:
     data.name = (data.name or "").strip()
     data.email = (data.email or "").strip().lower() or None
     data.phone = (data.phone or "").strip() or None
+    if not identity.sms_available():
+        data.phone = None  # we could not text it: not worth keeping
     if not data.name:
         raise RSVPError(_l("Tell us a name (a first name or nickname is fine)."), "name")
     if not data.email and not data.phone:
-        raise RSVPError(_l("Give an email or a phone number so we can reach you."), "email")
+        if identity.sms_available():
+            raise RSVPError(_l("Give an email or a phone number so we can reach you."), "email")
+        raise RSVPError(
+            _l("Give an email address: we send your private link there (we cannot send text "
+               "messages yet)."),
+            "email",
+        )  # fmt: skip
     if not 1 <= data.party_size <= MAX_PARTY:
         raise RSVPError(_l("A party is 1 to %(n)d people.", n=MAX_PARTY), "party_size")
 
@@ -153,6 +152,13 @@ def _place(occurrence: Occurrence, rsvp: RSVP, *, needed: int, now: datetime) ->
         rsvp.waitlisted_at = now
 
 
+def _check_room(occurrence: Occurrence, party_size: int) -> None:
+    """Refuse a party that can neither be seated nor wait (the same answer for everyone)."""
+    left = seats_left(occurrence)
+    if left is not None and party_size > left and not occurrence.event.has_waitlist:
+        raise RSVPError(_l("This event is full."), "party_size", status=409)
+
+
 def submit(
     occurrence: Occurrence,
     data: RSVPInput,
@@ -162,45 +168,144 @@ def submit(
     now: datetime | None = None,
     notify: bool = True,
 ) -> Outcome:
-    """Create an RSVP, or update the same person's RSVP for this occurrence."""
+    """Take an RSVP. Possession, not knowledge (`coalition.rsvps.identity`): a contact that
+    already has an RSVP for this date changes nothing here and its owner is sent their own link;
+    the outcome looks the same either way. A signed-in person's own RSVP is updated."""
     now = now or utcnow()
     _validate(data)
     reason = closed_reason(occurrence, now)
     if reason is not None:
         raise RSVPError(reason, status=409)
     occurrence = _lock(occurrence)
-    rsvp = _find_same_person(occurrence, data, user)
-    created = rsvp is None
+    receipt = identity.Receipt(
+        name=data.name, party_size=data.party_size, language=data.language,
+        sent_to=identity.masked_destination(data.email, data.phone),
+        needs_interpretation=data.needs_interpretation, needs_childcare=data.needs_childcare,
+        needs_ride=data.needs_ride,
+    )  # fmt: skip
+    mine = identity.own_rsvp(occurrence.id, user)
+    if mine is not None:
+        _update_own(occurrence, mine, data, user, delegation=delegation, now=now, notify=notify)
+        return Outcome(rsvp=mine, created=False, receipt=receipt, owned=True)
+    if delegation is not None:
+        from coalition.delegations.operations import check_can_join
+
+        check_can_join(delegation, data.party_size, replacing=None)
+    _check_room(occurrence, data.party_size)
+    existing = identity.rsvp_with_contact(occurrence.id, data.email, data.phone)
+    if existing is not None:
+        if notify:
+            send_already_signed_up(existing)
+        return Outcome(rsvp=None, created=False, receipt=receipt, owned=False)
+    rsvp = RSVP(occurrence=occurrence, status=RSVPStatus.cancelled)
+    db.session.add(rsvp)
+    # Not tied to the account yet: an account does not prove it owns the contact typed (nor its
+    # own email address). The person ties it from the emailed link (`link_to_account`).
+    _apply(rsvp, data, None)
+    if delegation is not None:
+        rsvp.delegation = delegation
+    if occurrence.event.requires_approval and not occurrence.event.can_manage(user):
+        rsvp.status = RSVPStatus.pending
+    else:
+        _place(occurrence, rsvp, needed=data.party_size, now=now)
+    db.session.flush()
+    schedule_for_rsvp(rsvp, now)
+    if notify:
+        send_confirmation(rsvp)
+    return Outcome(rsvp=rsvp, created=True, receipt=receipt, owned=False)
+
+
+def _update_own(occurrence: Occurrence, rsvp: RSVP, data: RSVPInput, user: User, *,
+                delegation, now: datetime, notify: bool) -> None:  # fmt: skip
+    """A signed-in person RSVPs again for a date they already answered: update their RSVP."""
     if delegation is not None:
         from coalition.delegations.operations import check_can_join
 
         check_can_join(delegation, data.party_size, replacing=rsvp)
-    previous_size = 0
-    if rsvp is None:
-        rsvp = RSVP(occurrence=occurrence, status=RSVPStatus.cancelled)
-        db.session.add(rsvp)
-    elif rsvp.status == RSVPStatus.confirmed:
-        previous_size = rsvp.party_size
+    previous_size = rsvp.party_size if rsvp.status == RSVPStatus.confirmed else 0
     was_status = rsvp.status
     _apply(rsvp, data, user)
     if delegation is not None:
         rsvp.delegation = delegation
-    if rsvp.erased_at is not None:
-        rsvp.erased_at = None
     if was_status == RSVPStatus.confirmed:
         grow = data.party_size - previous_size
         if grow > 0 and (left := seats_left(occurrence)) is not None and grow > left:
             raise RSVPError(_l("Only %(n)d more seats are free.", n=left), "party_size", status=409)
-    elif was_status == RSVPStatus.cancelled:
+    elif was_status in (RSVPStatus.cancelled, RSVPStatus.declined):
         rsvp.cancelled_at = None
-        _place(occurrence, rsvp, needed=data.party_size, now=now)
+        if occurrence.event.requires_approval and was_status == RSVPStatus.cancelled:
+            rsvp.status = RSVPStatus.pending
+        elif was_status == RSVPStatus.cancelled:
+            _place(occurrence, rsvp, needed=data.party_size, now=now)
     db.session.flush()
     if was_status == RSVPStatus.confirmed and data.party_size < previous_size:
         promote_waitlist(occurrence, now=now)
     schedule_for_rsvp(rsvp, now)
-    if notify and (created or was_status == RSVPStatus.cancelled):
+    if notify and was_status == RSVPStatus.cancelled:
         send_confirmation(rsvp)
-    return Outcome(rsvp=rsvp, created=created)
+
+
+def link_to_account(rsvp: RSVP, user: User) -> None:
+    """The holder of the private link, signed in, keeps the RSVP in their account: from then on
+    their account reaches it (event page, "my events" feed, one-click changes)."""
+    rsvp.user = user
+
+
+def rejoin(rsvp: RSVP, now: datetime | None = None) -> None:
+    """The holder of a cancelled RSVP's link signs up again (a seat if it fits, else the
+    waitlist; a request again where the hosts approve attendees)."""
+    now = now or utcnow()
+    if rsvp.status != RSVPStatus.cancelled:
+        return
+    reason = closed_reason(rsvp.occurrence, now)
+    if reason is not None:
+        raise RSVPError(reason, status=409)
+    occurrence = _lock(rsvp.occurrence)
+    if rsvp.delegation is not None:
+        from coalition.delegations.operations import check_can_join
+
+        check_can_join(rsvp.delegation, rsvp.party_size, replacing=rsvp)
+    rsvp.cancelled_at = None
+    if occurrence.event.requires_approval:
+        rsvp.status = RSVPStatus.pending
+    else:
+        _place(occurrence, rsvp, needed=rsvp.party_size, now=now)
+    db.session.flush()
+    schedule_for_rsvp(rsvp, now)
+    send_confirmation(rsvp)
+
+
+def approve(rsvp: RSVP, now: datetime | None = None) -> None:
+    """A host approves a request: a seat if it fits, else the waitlist; the person is told."""
+    now = now or utcnow()
+    if rsvp.status not in (RSVPStatus.pending, RSVPStatus.declined):
+        return
+    occurrence = _lock(rsvp.occurrence)
+    rsvp.status = RSVPStatus.cancelled  # so that _place sets the new status and its time
+    _place(occurrence, rsvp, needed=rsvp.party_size, now=now)
+    db.session.flush()
+    schedule_for_rsvp(rsvp, now)
+    send_confirmation(rsvp)
+
+
+def decline(rsvp: RSVP, message: str | None = None, now: datetime | None = None) -> None:
+    """A host declines a request (or withdraws an approval); the person is told, with the
+    host's message when there is one. Seats it held go to the waitlist."""
+    now = now or utcnow()
+    if rsvp.status == RSVPStatus.declined:
+        return
+    occurrence = _lock(rsvp.occurrence)
+    held_seat = rsvp.status == RSVPStatus.confirmed
+    rsvp.status = RSVPStatus.declined
+    rsvp.cancelled_at = now
+    db.session.flush()
+    schedule_for_rsvp(rsvp, now)
+    if held_seat:
+        promote_waitlist(occurrence, now=now)
+    title = rsvp.occurrence.event.translation(rsvp.language).title
+    _mail(rsvp, kind="rsvp_declined", template="rsvps/declined",
+          subject=_l("About your request: %(title)s", title=title),
+          host_message=(message or "").strip() or None)  # fmt: skip
 
 
 def _apply(rsvp: RSVP, data: RSVPInput, user: User | None) -> None:
@@ -215,6 +320,7 @@ def _apply(rsvp: RSVP, data: RSVPInput, user: User | None) -> None:
     rsvp.needs_ride = data.needs_ride
     rsvp.note = (data.note or "").strip() or None
     rsvp.consents_to_reminders = data.consents_to_reminders
+    rsvp.shares_contact_with_lead = data.shares_contact_with_lead
     if user is not None:
         rsvp.user = user
 
@@ -263,15 +369,11 @@ def cancel(rsvp: RSVP, now: datetime | None = None) -> None:
 
 def erase(rsvp: RSVP, now: datetime | None = None) -> None:
     """Remove the person's data at once (their own request); the seat is freed."""
+    from coalition.erasure import erase_rsvp
+
+    now = now or utcnow()
     cancel(rsvp, now)
-    _erase_personal_data(rsvp, now or utcnow())
-
-
-def _erase_personal_data(rsvp: RSVP, now: datetime) -> None:
-    rsvp.name = rsvp.email = rsvp.phone = rsvp.note = None
-    rsvp.user_id = None
-    rsvp.manage_secret = "erased"
-    rsvp.erased_at = now
+    erase_rsvp(rsvp, now)
 
 
 def promote_waitlist(occurrence: Occurrence, now: datetime | None = None) -> list[RSVP]:
@@ -368,7 +470,8 @@ def _mail(rsvp: RSVP, *, kind: str, subject, template: str, attach: bool = False
         subject=subject,
         template=template,
         attachments=_calendar_attachment(rsvp) if attach else None,
-        locale=email_language(rsvp.language),
+        locale=message_locale(rsvp.language),
+        about_rsvp=rsvp,
         rsvp=rsvp,
         occurrence=occurrence,
         event=occurrence.event,
@@ -384,46 +487,26 @@ def _mail(rsvp: RSVP, *, kind: str, subject, template: str, attach: bool = False
     )
 
 
-def location_for_rsvp(rsvp: RSVP) -> dict | None:
-    """The place as this person may see it: always when public or revealed; else only once
-    confirmed (a waitlisted person does not get a place that is shared with attendees)."""
-    occurrence = rsvp.occurrence
-    event = occurrence.event
-    if not (event.location_is_public(occurrence) or rsvp.status == RSVPStatus.confirmed):
-        return None
-    return {
-        "venue": occurrence.effective_venue,
-        "address": occurrence.effective_address,
-        "city": occurrence.effective_city,
-        "map_url": occurrence.effective_map_url,
-        "online_url": event.online_url,
-    }
-
-
-def is_confirmed_attendee(user: User | None, occurrence: Occurrence) -> bool:
-    """A signed-in person with a confirmed RSVP for this occurrence."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    return (
-        db.session.scalar(
-            sa.select(RSVP.id).where(
-                RSVP.occurrence_id == occurrence.id,
-                RSVP.user_id == user.id,
-                RSVP.status == RSVPStatus.confirmed,
-            )
-        )
-        is not None
-    )
-
-
 def send_confirmation(rsvp: RSVP) -> None:
     title = rsvp.occurrence.event.translation(rsvp.language).title
-    if rsvp.status == RSVPStatus.waitlisted:
+    if rsvp.status == RSVPStatus.pending:
+        subject = _l("We got your request: %(title)s", title=title)
+    elif rsvp.status == RSVPStatus.waitlisted:
         subject = _l("You are on the waitlist: %(title)s", title=title)
     else:
         subject = _l("You are signed up: %(title)s", title=title)
     _mail(rsvp, kind="rsvp_confirmation", subject=subject, template="rsvps/confirmation",
-          attach=True)  # fmt: skip
+          attach=rsvp.status == RSVPStatus.confirmed)  # fmt: skip
+
+
+def send_already_signed_up(rsvp: RSVP) -> None:
+    """Someone submitted this RSVP's contact again: tell its owner, with their own link (at most
+    once an hour, so the form cannot be used to flood a person)."""
+    if not identity.may_notify_again(rsvp, "rsvp_already"):
+        return
+    title = rsvp.occurrence.event.translation(rsvp.language).title
+    _mail(rsvp, kind="rsvp_already", template="rsvps/already",
+          subject=_l("You are already signed up: %(title)s", title=title))  # fmt: skip
 
 
 def send_promotion(rsvp: RSVP) -> None:
@@ -476,35 +559,10 @@ def close_waitlists(now: datetime | None = None) -> int:
 
 
 def purge_expired(now: datetime | None = None) -> int:
-    """Erase attendees' personal data N days (setting purge_after_days) after the occurrence
-    ends; counts stay for reports. Safe to run twice."""
-    from coalition.delegations.models import Delegation
+    """See `coalition.erasure.purge_expired` (kept here for the CLI and the worker)."""
+    from coalition.erasure import purge_expired as purge
 
-    now = now or utcnow()
-    cutoff = now - timedelta(days=int(get_setting("purge_after_days")))
-    ended = sa.select(Occurrence.id).where(Occurrence.end_at < cutoff)
-    rsvps = db.session.execute(
-        sa.update(RSVP)
-        .where(RSVP.occurrence_id.in_(ended), RSVP.erased_at.is_(None))
-        .values(
-            name=None,
-            email=None,
-            phone=None,
-            note=None,
-            user_id=None,
-            manage_secret="erased",
-            erased_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.execute(
-        sa.update(Delegation)
-        .where(Delegation.occurrence_id.in_(ended), Delegation.erased_at.is_(None))
-        .values(lead_name=None, lead_email=None, lead_phone=None, lead_user_id=None, erased_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.expire_all()
-    return rsvps
+    return purge(now)
 
 
 def record_access(user: User | None, org_id: int, action: str, *, occurrence_id=None,

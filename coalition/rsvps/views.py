@@ -15,11 +15,12 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from coalition.access import access, public
+from coalition.access import access, public, signed_in
 from coalition.core.forms import EmptyForm
 from coalition.core.responses import invalid_link, private
 from coalition.events.models import Event, Occurrence
 from coalition.extensions import csrf, db, limiter
+from coalition.rsvps import identity
 from coalition.rsvps import operations as ops
 from coalition.rsvps.forms import ManageForm, RSVPForm
 from coalition.tokens import TokenError
@@ -43,7 +44,7 @@ def _input(form: RSVPForm) -> ops.RSVPInput:
     return ops.RSVPInput(
         name=form.name.data,
         email=form.email.data,
-        phone=form.phone.data,
+        phone=form.phone.data if form.offers_phone else None,
         language=form.language.data,
         party_size=form.party_size.data,
         needs_interpretation=form.needs_interpretation.data,
@@ -88,7 +89,7 @@ def new(event_id: int, occurrence_id: int):
                 status = exc.status
             else:
                 db.session.commit()
-                return redirect(url_for("rsvps.manage", token=ops.manage_token(outcome.rsvp)), 303)
+                return after_submission(outcome, event, occurrence)
         else:
             status = 400
     upcoming = [o for o in event.occurrences if ops.closed_reason(o) is None][:20]
@@ -96,6 +97,17 @@ def new(event_id: int, occurrence_id: int):
         "rsvps/new.html", form=form, event=event, occurrence=occurrence, closed=closed,
         seats_left=ops.seats_left(occurrence), upcoming=upcoming,
     ), status  # fmt: skip
+
+
+def after_submission(outcome: ops.Outcome, event, occurrence, delegation=None):
+    """The page after an RSVP: the same whether or not the contact was known (only what was
+    typed, and where the link went), except for a signed-in person's own RSVP."""
+    if outcome.owned:
+        return redirect(url_for("rsvps.manage", token=ops.manage_token(outcome.rsvp)), 303)
+    return private(render_template(
+        "rsvps/sent.html", receipt=outcome.receipt, event=event, occurrence=occurrence,
+        delegation=delegation,
+    ))  # fmt: skip
 
 
 def _rsvp(token: str):
@@ -121,6 +133,7 @@ def _manage_page(rsvp, token, form, status=200):
     return render_template(
         "rsvps/manage.html", rsvp=rsvp, token=token, form=form, occurrence=occurrence,
         event=occurrence.event, location=ops.location_for_rsvp(rsvp), button=EmptyForm(),
+        reachable=identity.reachable(rsvp),
     ), status  # fmt: skip
 
 
@@ -145,6 +158,42 @@ def update(token: str):
         return private(_manage_page(rsvp, token, form, exc.status))
     db.session.commit()
     flash(_("Your RSVP is updated."), "success")
+    return redirect(url_for("rsvps.manage", token=token), 303)
+
+
+@bp.route("/rsvp/<token>/account", methods=["POST"])
+@access(signed_in)
+def link_account(token: str):
+    """Keep this RSVP in the signed-in account (the link proves it is theirs)."""
+    rsvp = _rsvp(token)
+    if rsvp is None:
+        return invalid_link()
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    ops.link_to_account(rsvp, current_user)
+    db.session.commit()
+    flash(_("This RSVP is now in your account."), "success")
+    return redirect(url_for("rsvps.manage", token=token), 303)
+
+
+@bp.route("/rsvp/<token>/rejoin", methods=["POST"])
+@access(public)
+@_form_limit
+def rejoin(token: str):
+    """Sign up again after cancelling."""
+    rsvp = _rsvp(token)
+    if rsvp is None:
+        return invalid_link()
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        ops.rejoin(rsvp)
+    except ops.RSVPError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("rsvps.manage", token=token), 303)
+    db.session.commit()
+    flash(_("You are signed up again."), "success")
     return redirect(url_for("rsvps.manage", token=token), 303)
 
 

@@ -334,10 +334,12 @@ def test_a_hidden_place_appears_nowhere_in_the_api(client, db, visibility, revea
         assert "Court accompaniment" in body
         for secret in [*SECRETS.values(), "Override Hall 3387", "3 Moved St 6620"]:
             assert secret not in body
-    # Searching by the hidden place's city must not reveal the event either.
-    assert client.get("/api/v1/events?city=Boston").get_json()["events"] == []
+    # The town stays public (people need to know whether they can get there): found by it.
+    found = client.get("/api/v1/events?city=Boston").get_json()["events"]
+    assert [e["id"] for e in found] == [event.id]
     data = client.get(f"/api/v1/events/{event.id}").get_json()
     assert data["location"] is None
+    assert data["town"] == "Boston"
     assert data["location_visibility"] == visibility.value
     if visibility == LocationVisibility.hidden_until:
         assert data["location_reveal_at"] == "2027-05-01T11:00:00-04:00"

@@ -12,7 +12,7 @@ from coalition.events.recurrence import Frequency, RecurrenceSpec
 from coalition.extensions import db as _db
 from coalition.rsvps.models import RSVP, RSVPStatus
 from tests.conftest import need_postgres
-from tests.factories import make_event
+from tests.factories import link_sent_to, make_event
 
 PERSON = {"name": "Rosa", "email": "rosa@example.org", "language": "es", "party_size": 2,
           "needs": {"interpretation": True}}  # fmt: skip
@@ -22,23 +22,31 @@ def _post(client, event_id, body):
     return client.post(f"/api/v1/events/{event_id}/rsvps", json=body)
 
 
-def test_created_confirmed_then_updated(client, db):
+def test_received_and_the_link_goes_only_to_the_contact(client, db):
     event = make_event(capacity=10)
     response = _post(client, event.id, PERSON)
-    assert response.status_code == 201
+    assert response.status_code == 202
     data = response.get_json()
-    assert data["status"] == "confirmed" and data["party_size"] == 2
-    assert data["manage_url"].startswith("http://localhost/rsvp/")
+    assert data["received"] is True and data["party_size"] == 2
+    assert "manage_url" not in data and "/rsvp/" not in response.get_data(as_text=True)
+    rsvp = db.session.scalar(sa.select(RSVP))
+    assert rsvp.status == RSVPStatus.confirmed
+    assert link_sent_to(rsvp.email).startswith("/rsvp/")
     again = _post(client, event.id, {**PERSON, "party_size": 3})
-    assert again.status_code == 200
+    assert again.status_code == 202
+    assert again.get_json() == {**data, "party_size": 3}  # as sent; the RSVP is not touched
+    db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RSVP)) == 1
+    assert db.session.scalar(sa.select(RSVP.party_size)) == 2
 
 
 def test_waitlisted_past_capacity(client, db):
     event = make_event(capacity=1)
     _post(client, event.id, {**PERSON, "party_size": 1})
     response = _post(client, event.id, {**PERSON, "email": "b@example.org", "party_size": 1})
-    assert response.status_code == 201 and response.get_json()["status"] == "waitlisted"
+    assert response.status_code == 202
+    statuses = db.session.scalars(sa.select(RSVP.status).order_by(RSVP.id)).all()
+    assert statuses == [RSVPStatus.confirmed, RSVPStatus.waitlisted]
 
 
 def test_recurring_events_need_the_occurrence(client, db):
@@ -50,7 +58,7 @@ def test_recurring_events_need_the_occurrence(client, db):
     wrong = _post(client, event.id, {**PERSON, "occurrence": "2027-03-05T19:00:00-05:00"})
     assert wrong.status_code == 404
     right = _post(client, event.id, {**PERSON, "occurrence": "2027-03-18T19:00:00-04:00"})
-    assert right.status_code == 201
+    assert right.status_code == 202
     assert right.get_json()["occurrence"] == "2027-03-18T19:00:00-04:00"
 
 
@@ -112,15 +120,14 @@ def test_200_simultaneous_api_requests_for_50_seats(pg_app, db):
         barrier.wait()
         response = client.post(f"/api/v1/events/{event_id}/rsvps",
                                json={"name": f"P{n}", "email": f"p{n}@example.org"})  # fmt: skip
-        statuses.append((response.status_code, response.get_json()["status"]))
+        statuses.append(response.status_code)
 
     threads = [threading.Thread(target=post, args=(n,)) for n in range(200)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=180)
-    assert sorted({s for s, _ in statuses}) == [201]
-    assert sum(1 for _, status in statuses if status == "confirmed") == 50
+    assert statuses == [202] * 200
     db.session.expire_all()
     counts = dict(db.session.execute(
         sa.select(RSVP.status, sa.func.count()).group_by(RSVP.status)).all())  # fmt: skip

@@ -6,6 +6,7 @@ import io
 import pytest
 import sqlalchemy as sa
 
+from coalition.crypto import phone_hash
 from coalition.dashboard import operations as dashboard_ops
 from coalition.delegations import operations as delegation_ops
 from coalition.events import operations as event_ops
@@ -193,7 +194,9 @@ def test_walk_in_with_the_phone_of_a_waitlisted_rsvp_confirms_it(client, world, 
                              {"name": "Eli", "phone": "617 555 0111", "party_size": "2"},
                              page=f"{base}/checkin")  # fmt: skip
     assert response.status_code == 302
-    eli = db.session.scalars(sa.select(RSVP).where(RSVP.phone == "+16175550111")).one()
+    eli = db.session.scalars(
+        sa.select(RSVP).where(RSVP.phone_hash == phone_hash("+16175550111"))
+    ).one()
     assert eli.status == "confirmed" and eli.checked_in_at is not None
     assert rsvp_ops.confirmed_headcount(occurrence.id) == 7
 

@@ -70,20 +70,20 @@ TABLE = [
     ("POST", ONLY + "/delegations/new", DELEGATION, _posted(HOST_ORGANIZERS, 303)),
     # Joining: the join link is the key, for everyone.
     ("GET", "/delegations/{delegation}/join/{join_secret}", None, EVERYONE),
-    ("POST", "/delegations/{delegation}/join/{join_secret}", "join", [303] * 9),
+    ("POST", "/delegations/{delegation}/join/{join_secret}", "join", [200] * 9),
     ("GET", "/delegations/{delegation}/join/wrong-secret", None, [404] * 9),
     # The lead's roster: the private link is the key; an account reaches it only as the lead.
     ("GET", "/delegations/lead/{token}", None, EVERYONE),
-    ("GET", "/delegations/lead/forged", None, [400] * 9),
+    ("GET", "/delegations/lead/forged", None, [404] * 9),
     ("GET", "/delegations/{delegation}/roster", None, [302, *[403] * 7, 303]),
     ("GET", "/delegations/9999/roster", None, [404] * 9),
     ("POST", "/delegations/lead/{token}/close", {}, [303] * 9),
-    ("POST", "/delegations/lead/forged/close", {}, [400] * 9),
+    ("POST", "/delegations/lead/forged/close", {}, [404] * 9),
     ("POST", "/delegations/lead/{token}/reopen", {}, [303] * 9),
     ("POST", "/delegations/lead/{token}/members/{member}/remove", {}, [303] * 9),
-    ("POST", "/delegations/lead/forged/members/{member}/remove", {}, [400] * 9),
+    ("POST", "/delegations/lead/forged/members/{member}/remove", {}, [404] * 9),
     ("POST", "/delegations/lead/{token}/message", {"subject": "Bus", "body": "At 7"}, [303] * 9),
-    ("POST", "/delegations/lead/forged/message", {"subject": "Bus", "body": "At 7"}, [400] * 9),
+    ("POST", "/delegations/lead/forged/message", {"subject": "Bus", "body": "At 7"}, [404] * 9),
 ]  # fmt: skip
 
 

@@ -47,8 +47,10 @@ def test_my_events_feed_lists_what_the_person_rsvped_to(client, db):
     person = member_of(org, OrgRole.member, email="ana@example.org")
     going = make_event(org, title="Going to this", visibility=EventVisibility.unlisted)
     make_event(org, title="Not going")
-    rsvp_ops.submit(going.occurrences[0], rsvp_ops.RSVPInput(name="Ana", email="ana@example.org"),
-                    user=person)  # fmt: skip
+    outcome = rsvp_ops.submit(going.occurrences[0],
+                              rsvp_ops.RSVPInput(name="Ana", email="ana@example.org"),
+                              user=person)  # fmt: skip
+    rsvp_ops.link_to_account(outcome.rsvp, person)  # from the emailed link, while signed in
     db.session.commit()
     body = client.get(f"/feeds/{person.feed_token}/my-events.ics").data
     assert b"Going to this" in body and b"Not going" not in body

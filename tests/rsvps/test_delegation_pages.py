@@ -24,9 +24,11 @@ def _start(client, event, **fields):
     return client.submit(url, data, page=url)
 
 
-def _join(client, join_url, n, party="1"):
+def _join(client, join_url, n, party="1", **fields):
     data = {"name": f"Member {n}", "email": f"m{n}@example.org", "phone": "", "language": "en",
-            "party_size": party, "consents_to_reminders": "y"}  # fmt: skip
+            "party_size": party, "consents_to_reminders": "y",
+            "shares_contact_with_lead": "y"}  # fmt: skip
+    data.update(fields)
     return client.submit(join_url, data, page=join_url)
 
 
@@ -40,7 +42,7 @@ def test_start_join_until_full_and_the_roster(client, db, make_client):
     delegation = db.session.scalar(sa.select(Delegation))
     join_url = f"/delegations/{delegation.id}/join/{delegation.join_secret}"
     joiner = make_client()
-    assert _join(joiner, join_url, 1, "2").status_code == 303
+    assert _join(joiner, join_url, 1, "2").status_code == 200
     full = _join(make_client(), join_url, 2, "2")
     assert full.status_code == 409
     assert "seats left" in full.get_data(as_text=True)
@@ -60,12 +62,12 @@ def test_start_join_until_full_and_the_roster(client, db, make_client):
     assert "Worcester delegation" in page and "Member 1" not in page
 
 
-def test_wrong_join_secret_is_404_and_forged_lead_link_400(client, db):
+def test_wrong_join_secret_and_forged_lead_link_are_404(client, db):
     event = make_event()
     _start(client, event)
     delegation = db.session.scalar(sa.select(Delegation))
     assert client.get(f"/delegations/{delegation.id}/join/wrong").status_code == 404
-    assert client.get("/delegations/lead/forged").status_code == 400
+    assert client.get("/delegations/lead/forged").status_code == 404
 
 
 def test_closed_delegation_refuses_and_message_reaches_members(client, db, make_client):
@@ -162,7 +164,7 @@ def test_message_to_members_is_audited_and_skips_phone_only_members(client, db, 
     _join(make_client(), join_url, 2)
     phone_only = {"name": "Phone", "email": "", "phone": "617 555 0100", "language": "es",
                   "party_size": "1"}  # fmt: skip
-    assert make_client().submit(join_url, phone_only, page=join_url).status_code == 303
+    assert make_client().submit(join_url, phone_only, page=join_url).status_code == 200
     client.submit(f"{lead_url}/message", {"subject": "Bus", "body": "At 7"}, page=lead_url)
     recipients = db.session.scalars(
         sa.select(OutgoingEmail.recipient).where(OutgoingEmail.kind == "delegation_message")

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from coalition.events.models import EventStatus, EventVisibility, LocationVisibility
 from coalition.mail.models import OutgoingEmail
 from coalition.rsvps.models import RSVP, RSVPStatus
-from tests.factories import UserFactory, make_event
+from tests.factories import UserFactory, link_sent_to, make_event
 
 SECRET = "Parish hall side door 5512"
 
@@ -33,9 +33,12 @@ def _count(db):
 def test_anonymous_rsvp_end_to_end(client, db):
     event = make_event(capacity=10)
     response = _rsvp(client, event)
-    assert response.status_code == 303
-    manage = response.headers["Location"]
-    assert "/rsvp/" in manage
+    assert response.status_code == 200
+    sent = response.get_data(as_text=True)
+    assert "l•••@e•••.org" in sent and "Lupe" in sent
+    assert "/rsvp/" not in sent  # the private link travels only to the contact
+    assert response.headers["Cache-Control"] == "private, no-store"
+    manage = link_sent_to("lupe@example.org")
     page = client.get(manage)
     assert page.status_code == 200
     assert page.headers["Cache-Control"] == "private, no-store"
@@ -46,10 +49,10 @@ def test_anonymous_rsvp_end_to_end(client, db):
     )
     assert email.recipient == "lupe@example.org"
     assert "Estás" in email.subject  # in the person's language
-    # The same person again: one RSVP, updated.
-    assert _rsvp(client, event, party_size="3").status_code == 303
+    # The same contact again changes nothing (it may be someone else typing it).
+    assert _rsvp(client, event, party_size="3").status_code == 200
     assert _count(db) == 1
-    assert db.session.scalar(sa.select(RSVP.party_size)) == 3
+    assert db.session.scalar(sa.select(RSVP.party_size)) == 2
 
 
 @pytest.mark.parametrize(
@@ -101,13 +104,23 @@ def test_signed_in_one_click(client, db):
     token = client.csrf_token(url)
     fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page))
     fields["csrf_token"] = token
-    assert client.post(url, data=fields).status_code == 303
+    # An account does not prove it owns its email address: the link goes there, like anyone's.
+    assert client.post(url, data=fields).status_code == 200
     rsvp = db.session.scalar(sa.select(RSVP))
-    assert rsvp.user.email == "ana@example.org"
+    assert rsvp.user is None
+    manage = link_sent_to("ana@example.org")
+    assert "Keep this RSVP in my account" in client.get(manage).get_data(as_text=True)
+    assert client.submit(f"{manage}/account", page=manage).status_code == 303
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(RSVP)).user.email == "ana@example.org"
+    # From now on the account reaches it: RSVPing again goes straight to the RSVP.
+    again = client.post(url, data={**fields, "csrf_token": client.csrf_token(url)})
+    assert again.status_code == 303 and "/rsvp/" in again.headers["Location"]
 
 
 def _manage_url(client, event, **fields):
-    return _rsvp(client, event, **fields).headers["Location"]
+    assert _rsvp(client, event, **fields).status_code == 200
+    return link_sent_to(fields.get("email", "lupe@example.org"))
 
 
 def test_manage_change_cancel_and_promotion(client, db, make_client):
@@ -136,13 +149,13 @@ def test_erase_removes_data_and_the_link_stops_working(client, db):
     rsvp = db.session.scalar(sa.select(RSVP))
     db.session.refresh(rsvp)
     assert (rsvp.name, rsvp.email, rsvp.note) == (None, None, None)
-    assert client.get(manage).status_code == 400
+    assert client.get(manage).status_code == 404
 
 
 def test_tampered_link_is_refused(client, db):
     event = make_event()
     manage = _manage_url(client, event)
-    assert client.get(manage[:-4] + "abcd").status_code == 400
+    assert client.get(manage[:-4] + "abcd").status_code == 404
 
 
 def test_reminders_toggle_and_one_click_unsubscribe_without_csrf(client, db):

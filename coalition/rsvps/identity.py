@@ -1,0 +1,133 @@
+"""Who an RSVP belongs to: possession, not knowledge.
+
+Knowing someone's email address or phone number proves nothing. Holding the private link that
+was sent to a contact, or being signed in to the account that made an RSVP, does. So:
+
+- a submission never opens, reveals or changes an RSVP that already exists for the same contact;
+  it changes nothing and sends the contact's owner one "you are already signed up" message with
+  their own link (at most one an hour, so the form cannot be used to flood someone);
+- the answer to a submission is the same whether or not the contact was known: what the person
+  typed, and where the private link was sent (masked);
+- signed-in people manage their own RSVPs (made while signed in) directly;
+- a contact is only accepted on a channel that can reach the person (email always, a phone only
+  when text messages are configured).
+
+Every decision of that kind is made in this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from coalition.crypto import email_hash, phone_hash
+from coalition.db import utcnow
+from coalition.extensions import db
+from coalition.rsvps.models import RSVP
+
+#: How often one RSVP's owner may be told "you are already signed up".
+ALREADY_NOTICE_INTERVAL = timedelta(hours=1)
+
+
+def sms_available() -> bool:
+    """Can we send text messages? (A phone is only worth collecting when we can.)"""
+    return (current_app.config.get("SMS_BACKEND") or "none") != "none"
+
+
+def reachable(rsvp: RSVP) -> bool:
+    """Can any message reach this person? (Never say "reminders are on" when none can.)"""
+    return bool(rsvp.email) or (bool(rsvp.phone) and sms_available())
+
+
+def mask_email(email: str) -> str:
+    """`jane@gmail.com` → `j•••@g•••.com`: enough to recognise, too little to learn."""
+    local, _, domain = email.partition("@")
+    label, dot, rest = domain.partition(".")
+    tld = rest.rsplit(".", 1)[-1] if rest else ""
+    return f"{local[:1]}•••@{label[:1]}•••{dot}{tld}"
+
+
+def mask_phone(phone: str) -> str:
+    """`+16175550199` → `•••• 0199`."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    return f"•••• {digits[-4:]}"
+
+
+def masked_destination(email: str | None, phone: str | None) -> str:
+    """Where a private link goes, as the page after a submission says it."""
+    if email:
+        return mask_email(email)
+    return mask_phone(phone or "")
+
+
+def contact_clauses(email: str | None, phone: str | None) -> list:
+    """SQL conditions matching an RSVP by any of the given contacts (contacts are encrypted at
+    rest: they are found by their keyed hashes, `coalition.crypto`)."""
+    clauses = []
+    if email:
+        clauses.append(RSVP.email_hash == email_hash(email))
+    if phone:
+        clauses.append(RSVP.phone_hash == phone_hash(phone))
+    return clauses
+
+
+def rsvp_with_contact(occurrence_id: int, email: str | None, phone: str | None) -> RSVP | None:
+    """The RSVP for this date that already holds one of these contacts (it belongs to whoever
+    holds the contact, not to whoever typed it)."""
+    clauses = contact_clauses(email, phone)
+    if not clauses:
+        return None
+    return db.session.scalars(
+        sa.select(RSVP)
+        .where(RSVP.occurrence_id == occurrence_id, RSVP.erased_at.is_(None), sa.or_(*clauses))
+        .order_by(RSVP.id)
+        .limit(1)
+    ).first()
+
+
+def own_rsvp(occurrence_id: int, user) -> RSVP | None:
+    """The RSVP a signed-in person made for this date (their account proves who they are)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.scalars(
+        sa.select(RSVP)
+        .where(
+            RSVP.occurrence_id == occurrence_id,
+            RSVP.user_id == user.id,
+            RSVP.erased_at.is_(None),
+        )
+        .order_by(RSVP.id)
+        .limit(1)
+    ).first()
+
+
+def may_notify_again(rsvp: RSVP, kind: str) -> bool:
+    """False when `kind` was already sent about this RSVP within the last hour."""
+    from coalition.mail.models import OutgoingEmail
+
+    recent = db.session.scalar(
+        sa.select(OutgoingEmail.id)
+        .where(
+            OutgoingEmail.rsvp_id == rsvp.id,
+            OutgoingEmail.kind == kind,
+            OutgoingEmail.created_at > utcnow() - ALREADY_NOTICE_INTERVAL,
+        )
+        .limit(1)
+    )
+    return recent is None
+
+
+@dataclass
+class Receipt:
+    """What the page (or API answer) after a submission may show: only what was typed."""
+
+    name: str
+    party_size: int
+    sent_to: str
+    language: str
+    needs_interpretation: bool = False
+    needs_childcare: bool = False
+    needs_ride: bool = False

@@ -8,6 +8,7 @@ environment variable of the same name.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -57,6 +58,15 @@ class Config:
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    #: Web worker processes (gunicorn reads the same variable). Above 1, production refuses
+    #: `memory://` rate-limit storage: each worker would count alone.
+    WEB_CONCURRENCY = _env_int("WEB_CONCURRENCY", 1)
+    #: Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (ProxyFix).
+    TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
+    #: "https" turns on HSTS and https links.
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
+    #: Largest request body accepted (forms and JSON are small).
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     SESSION_COOKIE_HTTPONLY = True
@@ -65,6 +75,17 @@ class Config:
     REMEMBER_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    #: "Keep me signed in" lasts at most this long; any password change ends it sooner.
+    REMEMBER_COOKIE_DURATION = timedelta(days=_env_int("REMEMBER_COOKIE_DAYS", 30))
+    #: Sign-in attempts that fail, per account, whatever the address they come from.
+    LOGIN_ACCOUNT_LIMIT = os.environ.get("LOGIN_ACCOUNT_LIMIT", "10 per 15 minutes;30 per day")
+    #: Two-factor codes tried, per account.
+    TWO_FACTOR_LIMIT = os.environ.get("TWO_FACTOR_LIMIT", "5 per 5 minutes;20 per day")
+    #: Accounts that can see attendee data (admins, organizers, owners) must use a second
+    #: factor (TOTP) before they reach any page but its setup.
+    REQUIRE_TWO_FACTOR = _env_bool("REQUIRE_TWO_FACTOR", True)
+    #: Seconds allowed between the password and the second step.
+    TWO_FACTOR_PENDING_SECONDS = 300
 
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
@@ -75,6 +96,7 @@ class Config:
     #: Lifetimes of emailed links, in seconds.
     PASSWORD_RESET_MAX_AGE = _env_int("PASSWORD_RESET_MAX_AGE", 2 * 3600)
     INVITATION_MAX_AGE = _env_int("INVITATION_MAX_AGE", 7 * 24 * 3600)
+    REGISTRATION_MAX_AGE = _env_int("REGISTRATION_MAX_AGE", 24 * 3600)
 
     #: Seconds between two runs of the worker's mail delivery job.
     MAIL_DELIVERY_INTERVAL = _env_int("MAIL_DELIVERY_INTERVAL", 5)
@@ -105,6 +127,7 @@ class DevelopmentConfig(Config):
     SMS_BACKEND = os.environ.get("SMS_BACKEND", "folder")
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
+    REQUIRE_TWO_FACTOR = _env_bool("REQUIRE_TWO_FACTOR", False)
 
 
 class TestingConfig(Config):
@@ -126,6 +149,9 @@ class TestingConfig(Config):
     BASE_URL = "http://localhost"
     SERVER_NAME = "localhost"
     ARGON2_PROFILE = "CHEAPEST"
+    REQUIRE_TWO_FACTOR = False
+    PREFERRED_URL_SCHEME = "http"
+    TRUSTED_PROXIES = 0
 
 
 CONFIGS = {

@@ -22,6 +22,7 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     )
     _load_config(app, config)
     register_extensions(app)
+    register_http_hardening(app)
     register_blueprints(app)
     register_commands(app)
     register_template_helpers(app)
@@ -65,7 +66,6 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
-    app.before_request(i18n.serve_wtforms_messages)
     init_login(app)
     access.init_app(app)
     _enable_sqlite_foreign_keys(app)
@@ -88,9 +88,17 @@ def _enable_sqlite_foreign_keys(app: Flask) -> None:
         event.listen(db.engine, "connect", _fk_pragma)
 
 
+def register_http_hardening(app: Flask) -> None:
+    """Converters, bad-byte refusal, security and cache headers, ProxyFix (core/http.py)."""
+    from coalition.core import http
+
+    http.init_app(app)
+
+
 def register_blueprints(app: Flask) -> None:
     from coalition.admin.views import bp as admin_bp
     from coalition.api.views import bp as api_bp
+    from coalition.auth.two_factor_views import bp as two_factor_bp
     from coalition.auth.views import bp as auth_bp
     from coalition.core.errors import register_error_handlers
     from coalition.core.views import bp as core_bp
@@ -108,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (
         core_bp,
         auth_bp,
+        two_factor_bp,
         orgs_bp,
         admin_bp,
         events_bp,

@@ -17,6 +17,14 @@ Rule = Callable[..., bool]
 
 #: Endpoints served by Flask or extensions themselves.
 _EXEMPT_ENDPOINTS = {"static"}
+#: What someone who must set up two-factor sign-in may still reach.
+_TWO_FACTOR_SETUP_ENDPOINTS = {
+    "two_factor.setup",
+    "auth.logout",
+    "core.set_language",
+    "core.healthz",
+    "core.org_colors",
+}
 
 
 def access(rule: Rule):
@@ -53,11 +61,23 @@ def enforce_access() -> None:
     if rule is None:
         current_app.logger.error("view %s declares no access rule; refused", endpoint)
         abort(403)
+    if endpoint not in _TWO_FACTOR_SETUP_ENDPOINTS and _must_set_up_two_factor():
+        return redirect(url_for("two_factor.setup", next=request.full_path.rstrip("?")))
     if rule(**(request.view_args or {})):
         return None
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     abort(403)
+
+
+def _must_set_up_two_factor() -> bool:
+    """Accounts that can see attendee data reach nothing before their second factor is set up
+    (when REQUIRE_TWO_FACTOR)."""
+    if not current_app.config.get("REQUIRE_TWO_FACTOR") or not current_user.is_authenticated:
+        return False
+    from coalition.auth.two_factor import setup_required
+
+    return setup_required(current_user)
 
 
 def init_app(app: Flask) -> None:

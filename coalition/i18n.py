@@ -117,18 +117,14 @@ def date_locale(code: str) -> Locale | str:
 
 
 class WTFormsMessages:
-    """WTForms' messages from our catalogs, in the page's language (see `wtforms_messages`)."""
+    """WTForms' messages from our catalogs, in the page's language: every form's translations
+    (`core.forms.Form`), since WTForms has no Creole (the messages: `wtforms_messages.py`)."""
 
-    def ugettext(self, string: str) -> str:
+    def gettext(self, string: str) -> str:
         return get_translations().ugettext(string)
 
-    def ungettext(self, singular: str, plural: str, n: int) -> str:
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
         return get_translations().ungettext(singular, plural, n)
 
 
-_WTFORMS_MESSAGES = WTFormsMessages()
-
-
-def serve_wtforms_messages() -> None:
-    """Before each request: Flask-WTF reads the translations of a request from this attribute."""
-    request.wtforms_translations = _WTFORMS_MESSAGES
+WTFORMS_MESSAGES = WTFormsMessages()

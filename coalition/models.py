@@ -1,6 +1,6 @@
 """Imports every feature's models so that metadata (and Alembic) sees all tables."""
 
-from coalition.auth.models import User
+from coalition.auth.models import AccountEvent, RecoveryCode, User
 from coalition.delegations.models import Delegation
 from coalition.events.models import Event, EventCosponsor, EventTranslation, EventType, Occurrence
 from coalition.mail.models import OutgoingEmail
@@ -11,6 +11,7 @@ from coalition.settings.models import Setting
 
 __all__ = [
     "RSVP",
+    "AccountEvent",
     "AuditEntry",
     "Delegation",
     "Event",
@@ -22,6 +23,7 @@ __all__ = [
     "Occurrence",
     "Organization",
     "OutgoingEmail",
+    "RecoveryCode",
     "Reminder",
     "Setting",
     "User",

@@ -42,3 +42,40 @@ class HexColor:
     def __call__(self, form, field):
         if field.data and not _COLOR.match(field.data):
             raise ValidationError(_l("Choose a color like #1f6f8b."))
+
+
+#: C0 and C1 control characters (CR, LF, NUL, ESC...), which no one-line answer contains.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: Dates outside these years are refused (Python and the database cannot hold every year).
+MIN_YEAR, MAX_YEAR = 1900, 2200
+
+
+class SingleLine:
+    """Refuses control characters (CR/LF would break email headers, NUL the database)."""
+
+    def __call__(self, form, field):
+        if isinstance(field.data, str) and CONTROL_CHARACTERS.search(field.data):
+            raise ValidationError(_l("Use one line of text, without special characters."))
+
+
+class NoNulls:
+    """Refuses NUL bytes in multi-line text (tabs and line breaks are fine)."""
+
+    def __call__(self, form, field):
+        if isinstance(field.data, str) and "\x00" in field.data:
+            raise ValidationError(_l("Remove the special characters from this text."))
+
+
+class DateInRange:
+    """Refuses dates whose year is outside MIN_YEAR..MAX_YEAR (e.g. 9999-12-31)."""
+
+    def __call__(self, form, field):
+        value = field.data
+        if value is not None and hasattr(value, "year") and not MIN_YEAR <= value.year <= MAX_YEAR:
+            raise ValidationError(
+                _l(
+                    "Enter a date between the years %(low)d and %(high)d.",
+                    low=MIN_YEAR,
+                    high=MAX_YEAR,
+                )
+            )

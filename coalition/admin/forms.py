@@ -1,12 +1,13 @@
 """Admin forms."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from coalition.core.forms import Form
 
-class NoteForm(FlaskForm):
+
+class NoteForm(Form):
     """A reason, emailed to the organization's owners."""
 
     note = TextAreaField(

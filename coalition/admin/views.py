@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from coalition.access import access, admin
 from coalition.admin import operations as admin_ops
 from coalition.admin.forms import NoteForm
+from coalition.auth import two_factor
 from coalition.auth.models import User
 from coalition.core.errors import action_refused
 from coalition.core.forms import EmptyForm
@@ -21,6 +22,8 @@ from coalition.orgs.models import Membership, Organization, OrgStatus
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 PAGE_SIZE = 50
+#: Page numbers beyond this are clamped (a huge ?page= would overflow the database's OFFSET).
+MAX_PAGE = 10_000
 
 
 def _org(org_id: int) -> Organization:
@@ -148,7 +151,7 @@ def reinstate(org_id: int):
 @bp.route("/users")
 @access(admin)
 def users():
-    page = request.args.get("page", 1, type=int)
+    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
     q = (request.args.get("q") or "").strip()
     query = sa.select(User).order_by(User.created_at.desc())
     if q:
@@ -161,7 +164,8 @@ def users():
 
 
 @bp.route(
-    "/users/<int:user_id>/<any(disable, enable, 'make-admin', 'revoke-admin'):action>",
+    "/users/<int:user_id>/<any(disable, enable, 'make-admin', 'revoke-admin', "
+    "'reset-two-factor'):action>",
     methods=["POST"],
 )
 @access(admin)
@@ -172,6 +176,8 @@ def user_action(user_id: int, action: str):
     try:
         if action in ("disable", "enable"):
             admin_ops.set_disabled(user, action == "disable", acting=current_user)
+        elif action == "reset-two-factor":
+            two_factor.admin_reset(user, by=current_user)
         else:
             admin_ops.set_admin(user, action == "make-admin", acting=current_user)
     except admin_ops.AdminError as exc:

@@ -347,7 +347,9 @@ def openapi_document() -> dict:
                             "q", "Text in a title or description.", {**STRING, "maxLength": 100}
                         ),
                         _query(
-                            "page", "Page number.", {"type": "integer", "minimum": 1, "default": 1}
+                            "page",
+                            "Page number.",
+                            {"type": "integer", "minimum": 1, "maximum": 10_000, "default": 1},
                         ),
                         _query(
                             "per_page",

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from coalition.events.models import Event, Occurrence
 from coalition.languages import CONTENT_LANGUAGES
 from coalition.rsvps.operations import MAX_PARTY, RSVPInput
-from coalition.validators import normalize_phone
+from coalition.validators import CONTROL_CHARACTERS, normalize_phone
 
 
 @dataclass
@@ -30,6 +30,8 @@ def _text(body: dict, name: str, limit: int) -> str:
     value = value.strip()
     if len(value) > limit:
         raise InputError(400, _("%(name)s is too long.", name=name), name)
+    if CONTROL_CHARACTERS.search(value):
+        raise InputError(400, _("Use one line of text, without special characters."), name)
     return value
 
 

@@ -25,6 +25,8 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 100
+#: Beyond this a page number would overflow the database's OFFSET.
+MAX_PAGE = 10_000
 #: Lists may be cached briefly by browsers and proxies (public data only).
 LIST_CACHE_CONTROL = "public, max-age=60"
 
@@ -67,7 +69,7 @@ def list_events():
     The first ?lang= also picks the language of titles and descriptions."""
     try:
         filters = parse_filters(request.args)
-        page = _int_arg(request.args, "page", 1)
+        page = _int_arg(request.args, "page", 1, MAX_PAGE)
         per_page = _int_arg(request.args, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)
     except (FilterError, BadRequest) as exc:
         return _error(400, str(exc.args[0]))

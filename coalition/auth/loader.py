@@ -19,7 +19,12 @@ def init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
+        """The user behind a session or remember-me cookie whose session version is current."""
+        uid, _sep, version = user_id.partition(":")
         try:
-            return db.session.get(User, int(user_id))
-        except ValueError:
+            user = db.session.get(User, int(uid))
+        except (ValueError, OverflowError):
             return None
+        if user is None or str(user.session_version) != version:
+            return None
+        return user

@@ -50,7 +50,18 @@ class User(UserMixin, db.Model):
         sa.String(43), unique=True, default=lambda: secrets.token_urlsafe(32)
     )
 
+    #: Part of the id kept in the session and the remember-me cookie: raising it (password
+    #: change or reset, "sign out everywhere", a second factor reset) ends every session.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    #: Base32 TOTP secret of the person's authenticator app; None until two-factor is set up.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    #: The last TOTP time step accepted, so that one code cannot be used twice.
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+
     memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+    recovery_codes: Mapped[list[RecoveryCode]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
 
@@ -60,6 +71,25 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return not self.is_disabled
+
+    def get_id(self) -> str:
+        """Flask-Login's id: the user's id and session version, so sessions can be ended."""
+        return f"{self.id}:{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """Every session and remember-me cookie issued before now stops working."""
+        self.session_version = (self.session_version or 1) + 1
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_secret is not None
+
+    @property
+    def sees_attendee_data(self) -> bool:
+        """Admins, and organizers or owners of any organization: two-factor is for them."""
+        from coalition.orgs.models import OrgRole
+
+        return self.is_admin or any(m.role.at_least(OrgRole.organizer) for m in self.memberships)
 
     def set_password(self, password: str) -> None:
         self.password_hash = _hasher().hash(password)
@@ -73,3 +103,36 @@ class User(UserMixin, db.Model):
         if _hasher().check_needs_rehash(self.password_hash):
             self.set_password(password)
         return True
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that replaces the authenticator app once (ten are given at setup)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 of the code (the codes are long random strings, not passwords).
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="recovery_codes")
+
+
+class AccountEvent(db.Model):
+    """Security changes made to an account by someone else (e.g. an admin resetting a second
+    factor), kept for the account's owner and the admins."""
+
+    __tablename__ = "account_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The account that was changed.
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: Who changed it (None once that account is deleted).
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    #: e.g. "two_factor_reset".
+    action: Mapped[str] = mapped_column(sa.String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])

@@ -6,6 +6,7 @@ import hashlib
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from coalition.auth.models import User
@@ -16,6 +17,7 @@ from coalition.tokens import TokenError, make_token, read_token
 from coalition.urls import external_url
 
 RESET_PURPOSE = "password-reset"
+REGISTER_PURPOSE = "register"
 
 
 class EmailTaken(Exception):
@@ -58,10 +60,84 @@ def _password_fingerprint(user: User) -> str:
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
 
+def start_registration(
+    *, email: str, name: str, password: str, language: str, next_url: str | None = None
+) -> None:
+    """Email a link that creates the account, or tell an existing account's owner.
+
+    The answer and the work (one password hash, one queued message) are the same either way,
+    so registering never reveals whether an address has an account.
+    """
+    email = normalize_email(email)
+    user = find_user(email)
+    probe = User(password_hash="")
+    probe.set_password(password)
+    if user is not None:
+        queue_email(
+            to=user.email,
+            kind="account_exists",
+            subject=_l("Someone tried to create an account with your address"),
+            template="auth/account_exists",
+            locale=user.language,
+            user=user,
+            login_url=external_url("auth.login"),
+            reset_url=external_url("auth.forgot_password"),
+        )
+        return
+    token = make_token(
+        REGISTER_PURPOSE,
+        {
+            "email": email,
+            "name": name.strip(),
+            "language": language,
+            "hash": probe.password_hash,
+            "next": next_url,
+        },
+    )
+    queue_email(
+        to=email,
+        kind="confirm_account",
+        subject=_l("Confirm your new account"),
+        template="auth/confirm_account",
+        locale=language,
+        name=name.strip(),
+        confirm_url=external_url("auth.confirm_registration", token=token),
+        hours=current_app.config["REGISTRATION_MAX_AGE"] // 3600,
+    )
+
+
+def finish_registration(token: str) -> tuple[User, str | None]:
+    """Create the account from a confirmation link (which proves the address is the person's).
+
+    TokenError when the link is expired, tampered with, or already used.
+    """
+    payload = read_token(REGISTER_PURPOSE, token, current_app.config["REGISTRATION_MAX_AGE"])
+    if not isinstance(payload, dict) or find_user(payload.get("email", "")) is not None:
+        raise TokenError("invalid")
+    user = User(
+        email=payload["email"],
+        name=payload["name"],
+        language=payload["language"],
+        password_hash=payload["hash"],
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user, payload.get("next")
+
+
 def request_password_reset(email: str) -> None:
-    """Email a reset link when the account exists; say nothing either way (no enumeration)."""
+    """Queue a message either way (no enumeration, the same work): a reset link when the account
+    exists, otherwise a note that no account uses the address."""
     user = find_user(email)
     if user is None or user.is_disabled:
+        queue_email(
+            to=normalize_email(email),
+            kind="password_reset_unknown",
+            subject=_l("Reset your password"),
+            template="auth/password_reset_unknown",
+            locale=user.language if user else str(get_locale() or "en"),
+            register_url=external_url("auth.register"),
+        )
         return
     token = make_token(RESET_PURPOSE, {"uid": user.id, "fp": _password_fingerprint(user)})
     queue_email(
@@ -88,9 +164,15 @@ def user_for_reset_token(token: str) -> User:
 
 
 def reset_password(token: str, new_password: str) -> User:
+    """Set the new password and end every session and remember-me cookie of the account."""
     user = user_for_reset_token(token)
-    user.set_password(new_password)
+    change_password(user, new_password)
     return user
+
+
+def change_password(user: User, new_password: str) -> None:
+    user.set_password(new_password)
+    user.end_sessions()
 
 
 def update_profile(user: User, *, name: str, language: str) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from coalition.access import access, public, signed_in
 from coalition.auth import operations as ops
+from coalition.auth import throttle
 from coalition.auth.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -16,6 +17,9 @@ from coalition.auth.forms import (
     RegisterForm,
     ResetPasswordForm,
 )
+from coalition.auth.two_factor_views import start_second_step
+from coalition.core.errors import action_refused
+from coalition.core.forms import EmptyForm
 from coalition.extensions import db, limiter
 from coalition.i18n import normalize_language
 from coalition.tokens import TokenError
@@ -36,11 +40,18 @@ def login():
         return redirect(next_url)
     form = LoginForm()
     if form.validate_on_submit():
+        if throttle.blocked("login", form.email.data):
+            return action_refused(_("Too many attempts for this account. Try again later."), 429)
         user = ops.authenticate(form.email.data, form.password.data)
         if user is None:
+            throttle.count_failure("login", form.email.data)
             form.password.errors.append(_("That email and password do not match an account."))
+        elif user.has_two_factor:
+            db.session.rollback()  # last sign-in is recorded after the second step
+            return start_second_step(user, remember=form.remember.data, next_url=next_url)
         else:
             db.session.commit()
+            session.clear()
             login_user(user, remember=form.remember.data)
             flash(_("Welcome, %(name)s.", name=user.name), "success")
             return redirect(next_url)
@@ -66,23 +77,45 @@ def register():
     if request.method == "GET":
         form.language.data = normalize_language(request.accept_languages.best)
     if form.validate_on_submit():
-        try:
-            user = ops.create_user(
-                email=form.email.data,
-                name=form.name.data,
-                password=form.password.data,
-                language=form.language.data,
-            )
-        except ops.EmailTaken:
-            form.email.errors.append(
-                _("An account with this email exists already. Sign in or reset the password.")
-            )
-        else:
-            db.session.commit()
-            login_user(user)
-            flash(_("Your account is ready."), "success")
-            return redirect(safe_next(request.args.get("next"), url_for("core.index")))
+        # The same answer and the same work whether the address has an account or not.
+        ops.start_registration(
+            email=form.email.data,
+            name=form.name.data,
+            password=form.password.data,
+            language=form.language.data,
+            next_url=safe_next(request.args.get("next"), url_for("core.index")),
+        )
+        db.session.commit()
+        flash(
+            _(
+                "Almost there: we sent a link to %(email)s. Open it to confirm the address "
+                "and finish.",
+                email=ops.normalize_email(form.email.data),
+            ),
+            "info",
+        )
+        return redirect(url_for("auth.login"))
     return render_template("auth/register.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+@access(public)
+@_form_limit
+def confirm_registration(token: str):
+    """The emailed link that creates the account (a button, so that mail scanners change
+    nothing)."""
+    form = EmptyForm()
+    if form.validate_on_submit():
+        try:
+            user, next_url = ops.finish_registration(token)
+        except TokenError as exc:
+            return render_template("auth/token_error.html", reason=exc.reason), 400
+        db.session.commit()
+        session.clear()
+        login_user(user)
+        flash(_("Your account is ready."), "success")
+        return redirect(safe_next(next_url, url_for("core.index")))
+    return render_template("auth/confirm_registration.html", form=form)
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -113,7 +146,7 @@ def reset_password(token: str):
         return render_template("auth/token_error.html", reason=exc.reason), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        ops.reset_password(token, form.password.data)
+        ops.reset_password(token, form.password.data)  # ends every session of the account
         db.session.commit()
         logout_user()
         flash(_("Your password is changed. Sign in with the new one."), "success")
@@ -136,9 +169,24 @@ def profile():
         if not current_user.check_password(password_form.current.data):
             password_form.current.errors.append(_("That is not your current password."))
         else:
-            current_user.set_password(password_form.password.data)
+            user = current_user._get_current_object()
+            ops.change_password(user, password_form.password.data)
             db.session.commit()
-            flash(_("Your password is changed."), "success")
+            login_user(user)  # this session goes on; every other one has ended
+            flash(_("Your password is changed. You are signed out everywhere else."), "success")
             return redirect(url_for("auth.profile"))
     status = 400 if (form.errors or password_form.errors) else 200
     return render_template("auth/profile.html", form=form, password_form=password_form), status
+
+
+@bp.route("/account/sign-out-everywhere", methods=["POST"])
+@access(signed_in)
+def sign_out_everywhere():
+    """End every session and remember-me cookie of the account, this one included."""
+    if not EmptyForm().validate_on_submit():
+        return action_refused(_("The form has expired. Reload the page and try again."), 400)
+    current_user.end_sessions()
+    db.session.commit()
+    logout_user()
+    flash(_("You are signed out on every device."), "info")
+    return redirect(url_for("auth.login"))

@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+
 import sqlalchemy as sa
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from coalition.access import access, public
@@ -27,6 +39,26 @@ def index():
     from coalition.events.public_views import upcoming_for_home
 
     return render_template("core/index.html", orgs=orgs, upcoming=upcoming_for_home())
+
+
+_HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+@bp.route("/orgs/colors.css")
+@access(public)
+def org_colors():
+    """Each organization's calendar color as a CSS variable on `.org-<id>`: a stylesheet, so
+    that pages need no inline style (the Content-Security-Policy forbids it)."""
+    rows = db.session.execute(sa.select(Organization.id, Organization.color)).all()
+    css = "".join(
+        f".org-{org_id}{{--org-color:{color}}}\n"
+        for org_id, color in rows
+        if color and _HEX_COLOR.match(color)
+    )
+    response = Response(css, mimetype="text/css")
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.set_etag(hashlib.sha256(css.encode()).hexdigest()[:32])
+    return response.make_conditional(request)
 
 
 @bp.route("/healthz")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from coalition.core.forms import Form
 from coalition.languages import language_name
 from coalition.validators import PhoneNumber
 
@@ -15,7 +15,7 @@ MESSAGE_LANGUAGES = ("en", "es")
 NOTHING_WRITTEN = _l("Write a subject and a message in at least one language.")
 
 
-class WalkInForm(FlaskForm):
+class WalkInForm(Form):
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=80)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40), PhoneNumber()],
                         render_kw={"type": "tel", "autocomplete": "off"})  # fmt: skip
@@ -24,7 +24,7 @@ class WalkInForm(FlaskForm):
                               render_kw={"inputmode": "numeric"})  # fmt: skip
 
 
-class MessageForm(FlaskForm):
+class MessageForm(Form):
     audience = SelectField(_l("To"), choices=[])
     #: Language codes with a subject and a body field each (`subject_<code>`, `body_<code>`).
     languages: tuple[str, ...] = ()
@@ -78,7 +78,7 @@ def message_form(primary_language: str) -> MessageForm:
     return Form()
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     """Approve or decline a request; a message goes with a decline."""
 
     message = TextAreaField(

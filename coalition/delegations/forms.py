@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -15,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
+from coalition.core.forms import Form
 from coalition.delegations.models import TravelMode
 from coalition.languages import CONTENT_LANGUAGES
 from coalition.rsvps.forms import RSVPForm
@@ -29,7 +29,7 @@ TRAVEL_LABELS = {
 }
 
 
-class DelegationForm(FlaskForm):
+class DelegationForm(Form):
     name = StringField(_l("Name of the delegation"), validators=[InputRequired(), Length(max=120)],
                        description=_l("For example: the Worcester delegation"))  # fmt: skip
     town = StringField(_l("Town or neighborhood"), validators=[InputRequired(), Length(max=120)])
@@ -58,7 +58,7 @@ class DelegationForm(FlaskForm):
                               validators=[Optional(), NumberRange(min=1, max=5000)])  # fmt: skip
 
 
-class MessageForm(FlaskForm):
+class MessageForm(Form):
     subject = StringField(_l("Subject"), validators=[InputRequired(), Length(max=200)])
     body = TextAreaField(_l("Message"), validators=[InputRequired(), Length(max=5000)])
 

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo, available_timezones
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -23,6 +22,7 @@ from wtforms import (
 )
 from wtforms.validators import URL, Email, InputRequired, Length, NumberRange, Optional
 
+from coalition.core.forms import Form
 from coalition.events import operations as ops
 from coalition.events.models import Event, EventVisibility, LocationVisibility
 from coalition.events.recurrence import Frequency, RecurrenceSpec, describe
@@ -59,7 +59,7 @@ def zone_choices() -> list[tuple[str, str]]:
     return [(z, z.replace("_", " ")) for z in COMMON_ZONES + rest]
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     type_slug = SelectField(_l("Type"), choices=[], validators=[InputRequired()])
     primary_language = SelectField(
         _l("Main language"), choices=[(c, CONTENT_LANGUAGES[c]) for c in TEXT_LANGUAGES]
@@ -338,7 +338,7 @@ def _recurrence_data(event: Event) -> dict:
     return data
 
 
-class OccurrenceForm(FlaskForm):
+class OccurrenceForm(Form):
     start_date = DateField(_l("Date"), validators=[InputRequired()])
     start_time = TimeField(_l("Starts at"), validators=[Optional()])
     end_time = TimeField(_l("Ends at"), validators=[Optional()])
@@ -352,12 +352,12 @@ class OccurrenceForm(FlaskForm):
     )
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = TextAreaField(_l("Reason (shown to the public and to attendees)"),
                            validators=[InputRequired(), Length(max=2000)])  # fmt: skip
 
 
-class CosponsorInviteForm(FlaskForm):
+class CosponsorInviteForm(Form):
     org = SelectField(_l("Organization"), choices=[], validators=[InputRequired()])
 
 
@@ -365,7 +365,7 @@ class CosponsorInviteForm(FlaskForm):
 TYPE_NAME_LANGUAGES = ("en", "es", "ht", "pt")
 
 
-class TypeForm(FlaskForm):
+class TypeForm(Form):
     slug = StringField(_l("Key (used in links)"), validators=[InputRequired(), Length(max=60)])
     name_en = StringField(_l("Name in English"), validators=[InputRequired(), Length(max=80)])
     name_es = StringField(_l("Name in Spanish"), validators=[InputRequired(), Length(max=80)])
@@ -373,7 +373,7 @@ class TypeForm(FlaskForm):
     name_pt = StringField(_l("Name in Portuguese"), validators=[Optional(), Length(max=80)])
 
 
-class ModerationSettingsForm(FlaskForm):
+class ModerationSettingsForm(Form):
     events_require_approval = BooleanField(
         _l("Events of member organizations wait for an admin's approval before they are public")
     )

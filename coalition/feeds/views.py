@@ -24,7 +24,13 @@ from coalition.access import access, public, signed_in
 from coalition.auth.models import User
 from coalition.core.forms import EmptyForm
 from coalition.db import utcnow
-from coalition.events.models import Event, EventStatus, Occurrence, is_coalition_member
+from coalition.events.models import (
+    Event,
+    EventStatus,
+    EventVisibility,
+    Occurrence,
+    is_coalition_member,
+)
 from coalition.events.queries import FilterError, events_query, parse_filters
 from coalition.extensions import db
 from coalition.feeds import cache
@@ -46,8 +52,9 @@ def _feed_response(build: Callable[[], bytes], *, private: bool = False) -> Resp
     """Answer 304 or cached bytes when nothing changed; build the feed otherwise."""
     fingerprint, last_modified = cache.data_fingerprint()
     etag = cache.etag_for(fingerprint, request.full_path)
-    cache_control = "private" if private else "public"
-    headers = {"Cache-Control": f"{cache_control}, max-age=900", "Vary": "Accept-Language"}
+    # A feed that depends on who asks (a token, a session) is never stored by anyone else.
+    cache_control = "private, no-store" if private else "public, max-age=900"
+    headers = {"Cache-Control": cache_control, "Vary": "Accept-Language"}
     if etag in request.if_none_match or (
         not request.if_none_match
         and last_modified is not None
@@ -169,8 +176,7 @@ def event(event_id: int):
     info = FeedInfo(name=event.title, description=event.host_org.name, language=_language())
     zone = current_app.config["COALITION_TIMEZONE"]
     return _feed_response(
-        lambda: build_calendar([event], info, timezone=zone),
-        private=event.status == EventStatus.draft,
+        lambda: build_calendar([event], info, timezone=zone), private=_not_public(event)
     )
 
 
@@ -184,7 +190,15 @@ def occurrence(event_id: int, occurrence_id: int):
         abort(404)
     info = FeedInfo(name=event.title, description=event.host_org.name, language=_language())
     zone = current_app.config["COALITION_TIMEZONE"]
-    return _feed_response(lambda: single_occurrence_calendar(occurrence, info, timezone=zone))
+    return _feed_response(
+        lambda: single_occurrence_calendar(occurrence, info, timezone=zone),
+        private=_not_public(event),
+    )
+
+
+def _not_public(event: Event) -> bool:
+    """A draft, members-only or unlisted event: its feed depends on who asks for it."""
+    return event.status == EventStatus.draft or event.visibility != EventVisibility.public
 
 
 def _user_for_token(token: str) -> User:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     SelectField,
@@ -16,6 +15,7 @@ from wtforms.validators import URL, DataRequired, Email, Length, Optional, Regex
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from coalition.auth.forms import password_field
+from coalition.core.forms import Form
 from coalition.languages import CONTENT_LANGUAGES
 from coalition.orgs.models import OrgRole
 from coalition.validators import HexColor, PhoneNumber
@@ -32,7 +32,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class OrganizationForm(FlaskForm):
+class OrganizationForm(Form):
     name = StringField(_l("Name of the organization"), validators=[DataRequired(), Length(max=160)])
     slug = StringField(
         _l("Short web name"),
@@ -76,7 +76,7 @@ class OrganizationForm(FlaskForm):
     )
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = EmailField(
         _l("Email of the person to invite"),
         validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
@@ -88,13 +88,13 @@ class InviteForm(FlaskForm):
     )
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField(
         _l("Role"), choices=[(role.value, label) for role, label in ROLE_LABELS.items()]
     )
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(Form):
     """For a person without an account: choose a name and password while accepting."""
 
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])

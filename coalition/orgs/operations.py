@@ -236,8 +236,17 @@ def invitation_for_token(token: str) -> Invitation:
     return invitation
 
 
+class WrongAccount(OrgError):
+    """The invitation was sent to another address than the account's."""
+
+
 def accept_invitation(invitation: Invitation, user: User) -> Membership:
-    """Join (or, for someone already in, take the invited role if it is higher)."""
+    """Join (or, for someone already in, take the invited role if it is higher).
+
+    Only the account with the invited email may accept: the link proves nothing else.
+    """
+    if normalize_email(user.email) != normalize_email(invitation.email):
+        raise WrongAccount(_l("This invitation is for another email address."))
     invitation.accepted_at = utcnow()
     membership = db.session.scalar(
         sa.select(Membership).where(

@@ -203,6 +203,15 @@ def accept_invitation(token: str):
         return render_template("auth/token_error.html", reason=exc.reason), 400
     existing = ops.find_user(invitation.email)
     if current_user.is_authenticated:
+        if ops.normalize_email(current_user.email) != invitation.email:
+            return action_refused(
+                _(
+                    "This invitation is for %(email)s. Sign out, then sign in with that "
+                    "address (or create its account) to accept it.",
+                    email=invitation.email,
+                ),
+                403,
+            )
         form = EmptyForm()
         if form.validate_on_submit():
             ops.accept_invitation(invitation, current_user)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
+from coalition.core.forms import Form
 from coalition.languages import CONTENT_LANGUAGES
 from coalition.rsvps.identity import sms_available
 from coalition.rsvps.operations import MAX_PARTY
@@ -30,7 +30,7 @@ class NeedsMixin:
     )
 
 
-class RSVPForm(NeedsMixin, FlaskForm):
+class RSVPForm(NeedsMixin, Form):
     name = StringField(
         _l("Name"),
         validators=[InputRequired(_l("Tell us a name.")), Length(max=80)],
@@ -78,5 +78,5 @@ class RSVPForm(NeedsMixin, FlaskForm):
         return valid
 
 
-class ManageForm(NeedsMixin, FlaskForm):
+class ManageForm(NeedsMixin, Form):
     pass

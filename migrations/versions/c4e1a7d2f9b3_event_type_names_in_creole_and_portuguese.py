@@ -1,7 +1,7 @@
 """event type names in Haitian Creole and Portuguese
 
 Revision ID: c4e1a7d2f9b3
-Revises: 1168b87191aa
+Revises: f7bdb35916dc
 Create Date: 2026-11-29 16:50:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c4e1a7d2f9b3'
-down_revision = '1168b87191aa'
+down_revision = 'f7bdb35916dc'
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,11 @@
 """Registering, signing in and out, the profile."""
 
+import re
+
 import sqlalchemy as sa
 
 from coalition.auth.models import User
+from coalition.mail.models import OutgoingEmail
 from tests.factories import PASSWORD, UserFactory
 
 
@@ -18,8 +21,21 @@ def _register(client, **fields):
     return client.submit("/register", data, page="/register")
 
 
-def test_register_creates_an_account_and_signs_in(client, db):
+def _confirm_link(db) -> str:
+    message = db.session.scalars(
+        sa.select(OutgoingEmail).where(OutgoingEmail.kind == "confirm_account")
+    ).one()
+    return re.search(r"http://localhost(/register/confirm/\S+)", message.body_text).group(1)
+
+
+def test_register_emails_a_link_that_creates_the_account_and_signs_in(client, db):
     response = _register(client)
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(User)) is None  # nothing until the address is confirmed
+    link = _confirm_link(db)
+    assert client.get(link).status_code == 200  # a page with a button: GET changes nothing
+    assert db.session.scalar(sa.select(User)) is None
+    response = client.submit(link, {}, page=link)
     assert response.status_code == 302
     user = db.session.scalar(sa.select(User))
     assert user.email == "lucia@example.org"
@@ -28,14 +44,25 @@ def test_register_creates_an_account_and_signs_in(client, db):
     assert PASSWORD not in user.password_hash
     page = client.get("/account").get_data(as_text=True)
     assert "lucia@example.org" in page
+    client.logout()
+    assert client.submit(link, {}, page=link).status_code == 400  # the link works once
 
 
-def test_duplicate_email_is_refused_and_nothing_is_written(client, db):
+def test_registering_a_known_email_answers_like_a_new_one_and_tells_the_owner(client, db):
+    """Finding 5: "An account with this email exists already" told anyone who has an account."""
     UserFactory(email="lucia@example.org")
-    response = _register(client, email="Lucia@Example.org")
-    assert response.status_code == 400
-    assert "exists already" in response.get_data(as_text=True)
+    known = _register(client, email="Lucia@Example.org")
+    fresh = _register(client, email="nueva@example.org")
+    assert known.status_code == fresh.status_code == 302
+    assert known.headers["Location"] == fresh.headers["Location"]
+    known_page = client.get(known.headers["Location"]).get_data(as_text=True)
+    assert "exists already" not in known_page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+    messages = db.session.scalars(sa.select(OutgoingEmail).order_by(OutgoingEmail.id)).all()
+    assert [(m.recipient, m.kind) for m in messages] == [
+        ("lucia@example.org", "account_exists"),
+        ("nueva@example.org", "confirm_account"),
+    ]
 
 
 def test_short_password_and_mismatched_confirmation_are_shown_next_to_the_fields(client, db):

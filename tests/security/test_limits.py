@@ -1,0 +1,58 @@
+"""Rate limits that hold behind a proxy, and per account whatever the address."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import PASSWORD, UserFactory
+
+
+@pytest.fixture
+def app_overrides():
+    return {
+        "RATELIMIT_ENABLED": True,
+        "TRUSTED_PROXIES": 1,
+        "LOGIN_ACCOUNT_LIMIT": "3 per 15 minutes",
+    }
+
+
+def _from(client, address: str):
+    client.environ_base["REMOTE_ADDR"] = "10.0.0.1"  # the reverse proxy
+    client.environ_base["HTTP_X_FORWARDED_FOR"] = address
+    return client
+
+
+def _login(client, email, password):
+    return client.submit("/login", {"email": email, "password": password}, page="/login")
+
+
+def test_sign_in_is_throttled_per_account_across_addresses(make_client, db):
+    UserFactory(email="ana@example.org")
+    for n in range(3):
+        attacker = _from(make_client(), f"203.0.113.{n}")
+        assert _login(attacker, "ana@example.org", f"guess number {n}").status_code == 400
+    # The fourth try is refused, from a new address, even with the right password...
+    late = _login(_from(make_client(), "203.0.113.99"), "ana@example.org", PASSWORD)
+    assert late.status_code == 429
+    assert "Too many attempts for this account" in late.get_data(as_text=True)
+    # ...and an unknown account is answered the same way (no enumeration).
+    for n in range(3):
+        _login(_from(make_client(), f"198.51.100.{n}"), "ghost@example.org", f"guess {n}")
+    ghost = _login(_from(make_client(), "198.51.100.99"), "ghost@example.org", "guess")
+    assert ghost.status_code == 429
+    # Other accounts are not affected.
+    UserFactory(email="bea@example.org")
+    assert _login(
+        _from(make_client(), "203.0.113.50"), "bea@example.org", PASSWORD
+    ).status_code == (302)
+
+
+def test_behind_a_proxy_each_client_has_its_own_bucket(make_client, db):
+    """Finding 4: behind a proxy every client had the proxy's address, so one bucket for all."""
+    noisy = _from(make_client(), "203.0.113.7")
+    statuses = [
+        noisy.submit("/password/forgot", {"email": "a@example.org"}).status_code for _ in range(11)
+    ]
+    assert statuses[-1] == 429
+    quiet = _from(make_client(), "198.51.100.8")
+    assert quiet.submit("/password/forgot", {"email": "b@example.org"}).status_code == 302

@@ -40,8 +40,13 @@ test: $(STAMP) translations $(JS_CHECK)
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-## Seed 10,000 events in a temporary database and measure the calendar and API (bench/README.md).
+## Seed 10,000 events (in BENCH_DATABASE_URL, else a temporary SQLite file) and measure every
+## public page under gunicorn with wrk (installed with apt when missing and root) (bench/README.md).
 bench: $(STAMP) translations
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get install -y -qq wrk >/dev/null 2>&1 || echo "wrk not installed: the Python client loads"; \
+	  else echo "wrk is missing: the Python client loads"; fi; fi
 	$(BIN)/python bench/calendar_bench.py $(BENCH_ARGS)
 
 lint: $(STAMP)

@@ -98,6 +98,21 @@ class Config:
     INVITATION_MAX_AGE = _env_int("INVITATION_MAX_AGE", 7 * 24 * 3600)
     REGISTRATION_MAX_AGE = _env_int("REGISTRATION_MAX_AGE", 24 * 3600)
 
+    #: Seconds a process may reuse the calendar version it read (coalition/calendar_version.py).
+    CALENDAR_VERSION_TTL = float(os.environ.get("CALENDAR_VERSION_TTL", "1"))
+
+    # Feeds (coalition/feeds/cache.py): a shared cache in Redis when CACHE_REDIS_URL (or a redis://
+    # RATELIMIT_STORAGE_URI) is set, else each process's memory.
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL")
+    FEED_CACHE_PREFIX = os.environ.get("FEED_CACHE_PREFIX", "coalition:feeds:")
+    #: Size of each process's own copy of feed bytes, MB.
+    FEED_CACHE_MEMORY_MB = _env_int("FEED_CACHE_MEMORY_MB", 256)
+    #: Builds that need more uncached events than this run off the request path.
+    FEED_INLINE_BUILD_MAX = _env_int("FEED_INLINE_BUILD_MAX", 1000)
+    #: Seconds a request waits for such a build when there is no earlier copy (then 503).
+    FEED_BUILD_WAIT = float(os.environ.get("FEED_BUILD_WAIT", "0"))
+    FEED_RATE_LIMIT = os.environ.get("FEED_RATE_LIMIT", "60 per minute")
+
     #: Seconds between two runs of the worker's mail delivery job.
     MAIL_DELIVERY_INTERVAL = _env_int("MAIL_DELIVERY_INTERVAL", 5)
 
@@ -152,6 +167,7 @@ class TestingConfig(Config):
     REQUIRE_TWO_FACTOR = False
     PREFERRED_URL_SCHEME = "http"
     TRUSTED_PROXIES = 0
+    CALENDAR_VERSION_TTL = 0.0
 
 
 CONFIGS = {

@@ -1,14 +1,15 @@
-"""Calendar benchmark: requests per second of the calendar and the API with 10,000 events.
+"""Calendar benchmark: the public pages and the API, served as production serves them.
 
-Seeds a fresh database (SQLite in a temporary folder, or PostgreSQL with --database-url) with
-10,000 events of which 2,000 recurring, serves the app with werkzeug's threaded WSGI server in a
-subprocess on 127.0.0.1, and measures each endpoint with the same client (a pool of threads,
-one HTTP connection per request). /healthz, a trivial endpoint of the same app served the same
-way, is the baseline: the table gives each endpoint's rate as a ratio to it.
+Seeds a database (SQLite in a temporary folder, or the PostgreSQL database named by
+BENCH_DATABASE_URL / --database-url) with 10,000 events of which 2,000 recurring, serves the app
+with gunicorn (2 sync workers) on 127.0.0.1, and loads every public page with wrk (16
+connections; a Python keep-alive client when wrk is missing), each page against /healthz of the
+same server in the same run, alternately, twice. The table gives each page's rate as a ratio to
+/healthz and the SQL statements one request runs.
 
     .venv/bin/python bench/calendar_bench.py            # or: make bench
-    .venv/bin/python bench/calendar_bench.py --requests 100 --events 2000 --recurring 400
-    .venv/bin/python bench/calendar_bench.py --database-url postgresql://postgres@127.0.0.1/bench
+    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1/bench make bench
+    .venv/bin/python bench/calendar_bench.py --events 100000 --database-url ... --reuse
 
 See bench/README.md.
 """
@@ -34,10 +35,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))  # `config` lives at the top of the repository
+for folder in (ROOT, ROOT / "bench"):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))  # `config` lives at the top of the repository
 
+import load  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
+from bench_app import bench_config  # noqa: E402
 
 from coalition import create_app  # noqa: E402
 from coalition.events.models import (  # noqa: E402
@@ -59,28 +63,17 @@ from coalition.events.types import ensure_default_types  # noqa: E402
 from coalition.extensions import db  # noqa: E402
 from coalition.orgs.models import Organization, OrgStatus  # noqa: E402
 
-ENDPOINTS = [
-    ("/healthz", "baseline"),
-    ("/calendar", "calendar"),
-    ("/calendar?type=rally&lang=es", "calendar, filtered"),
-    ("/api/v1/events", "API"),
-]
 CITIES = ["Boston", "Worcester", "Springfield", "Lowell", "Lawrence", "Chelsea", "Framingham"]
 ZONES = ["America/New_York"] * 9 + ["America/Chicago"]
 CHUNK = 5000
 SERVER_START_TIMEOUT = 30
+#: Seconds one warm-up request may take (a cold feed of 100,000 events is slow to build).
+WARMUP_TIMEOUT = 60
 
 
-def app_config(database_url: str) -> dict:
+def app_config(database_url: str, **options) -> dict:
     """Production settings, as `gunicorn wsgi:app` would run, minus rate limits."""
-    return {
-        "CONFIG_NAME": "production",
-        "SECRET_KEY": "benchmark-only-not-secret",
-        "CONTACT_KEYS": "YmVuY2gtb25seS1ub3QtYS1zZWNyZXQtY29udGFjdHM=",
-        "CONTACT_HASH_KEY": "bench-only-not-a-secret-contact-hash-key",
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "RATELIMIT_ENABLED": False,
-    }
+    return bench_config(database_url, **options)
 
 
 # Seeding ---------------------------------------------------------------------------------------
@@ -100,11 +93,29 @@ def _prepare_schema(reset: bool) -> None:
     if existing and not reset:
         sys.exit(
             "The database already has tables. Point --database-url at an empty database, or "
-            "pass --reset to drop every table in it first."
+            "pass --reset to drop every table in it first (or --reuse to keep its data)."
         )
     if existing:
         db.drop_all()
     db.create_all()
+
+
+def _reusable(events: int) -> bool:
+    """The database already holds a data set of `events` events (from an earlier run)."""
+    if "events" not in sa.inspect(db.engine).get_table_names():
+        return False
+    inspector = sa.inspect(db.engine)
+    for table in db.metadata.sorted_tables:  # the schema changed since: make the data again
+        if table.name not in inspector.get_table_names():
+            return False
+        if {c["name"] for c in inspector.get_columns(table.name)} != set(table.columns.keys()):
+            return False
+    if db.session.scalar(sa.select(sa.func.count()).select_from(Event)) != events:
+        return False
+    for table in db.metadata.sorted_tables:  # indexes added since the data set was made
+        for index in table.indexes:
+            index.create(db.engine, checkfirst=True)
+    return True
 
 
 def _orgs(count: int) -> tuple[list[int], int]:
@@ -296,7 +307,7 @@ def seed(total: int, recurring: int, *, orgs: int, rng: random.Random) -> Seeded
     return result
 
 
-# Serving ---------------------------------------------------------------------------------------
+# werkzeug serving, kept for bench/feed_bench.py -----------------------------------------
 
 
 def serve(database_url: str, port: int) -> None:
@@ -406,77 +417,217 @@ def print_table(results: list[Measure]) -> None:
         print(f"warning: {result.path} did not always answer 200: {result.statuses}")
 
 
-# Main ------------------------------------------------------------------------------------------
+# Measuring -------------------------------------------------------------------------------------
+
+
+def targets(label_event: bool = True) -> list[tuple[str, str]]:
+    """Every public page, with a listed recurring event and one of its upcoming dates."""
+    now = datetime.now(UTC)
+    row = db.session.execute(
+        sa.select(Occurrence.event_id, Occurrence.id)
+        .join(Occurrence.event)
+        .join(Event.host_org)
+        .where(
+            Event.status == EventStatus.published,
+            Event.visibility == EventVisibility.public,
+            Event.location_visibility == LocationVisibility.public,
+            Event.rrule.is_not(None),
+            Organization.status == OrgStatus.active,
+            Occurrence.start_at > now,
+            Occurrence.is_cancelled.is_(False),
+        )
+        .order_by(Occurrence.start_at, Occurrence.id)
+        .limit(1)
+    ).one()
+    return [
+        ("/", "home page"),
+        ("/calendar", "calendar"),
+        ("/calendar?type=rally&lang=es", "calendar, filtered"),
+        ("/calendar/month", "month"),
+        ("/api/v1/events", "API list"),
+        (f"/events/{row.event_id}", "event page"),
+        (f"/events/{row.event_id}/occurrences/{row.id}", "date page"),
+        ("/calendar.ics", "feed"),
+    ]
+
+
+def statements_per_request(app, paths: list[str]) -> dict[str, tuple[int, int]]:
+    """SQL statements of an anonymous GET of each path: (first request, second request). With
+    the render cache on, the first one renders and the second one is answered from the cache."""
+    counts: dict[str, tuple[int, int]] = {}
+    statements: list[str] = []
+
+    def record(*_args) -> None:
+        statements.append("")
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        client = app.test_client()
+        for path in paths:
+            seen = []
+            for _ in range(2):
+                statements.clear()
+                with app.app_context():
+                    response = client.get(path, headers={"Accept-Language": "en"})
+                assert response.status_code == 200, (path, response.status_code)
+                seen.append(len(statements))
+                client.delete_cookie("session")
+            counts[path] = (seen[0], seen[1])
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    return counts
+
+
+@dataclass
+class Row:
+    path: str
+    label: str
+    ratios: list[float]
+    rates: list[float]
+    baseline: list[float]
+    errors: int
+    statements: tuple[int, int]
+
+
+def run_load(port: int, pages, *, rounds: int, seconds: float, connections: int, client: str):
+    rows = []
+    for path, label in pages:
+        ratios, rates, baseline, errors = [], [], [], 0
+        for _ in range(rounds):
+            base = load.measure(port, "/healthz", seconds, connections, client)
+            page = load.measure(port, path, seconds, connections, client)
+            baseline.append(base.rate)
+            rates.append(page.rate)
+            ratios.append(page.rate / base.rate if base.rate else 0.0)
+            errors += page.errors + base.errors
+        rows.append(Row(path, label, ratios, rates, baseline, errors, (0, 0)))
+        print(f"  {path:<44} ratio {statistics.mean(ratios):.3f}", flush=True)
+    return rows
+
+
+def print_ratios(rows: list[Row], *, cached: bool) -> None:
+    sql = "SQL miss/hit" if cached else "SQL/req"
+    header = f"{'page':<44} {'req/s':>8} {'healthz':>8} {'ratio':>6} {'min':>6} {sql:>12}  errors"
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        statements = f"{row.statements[0]}/{row.statements[1]}" if cached else \
+            str(row.statements[1])  # fmt: skip
+        print(
+            f"{row.path:<44} {statistics.mean(row.rates):>8.1f} "
+            f"{statistics.mean(row.baseline):>8.1f} {statistics.mean(row.ratios):>6.3f} "
+            f"{min(row.ratios):>6.3f} {statements:>12}  {row.errors}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", help="default: SQLite in a temporary folder")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL") or None,
+        help="default: BENCH_DATABASE_URL, else SQLite in a temporary folder",
+    )
     parser.add_argument("--reset", action="store_true", help="drop the tables that exist first")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep a data set of --events events made earlier"
+    )
     parser.add_argument("--events", type=int, default=10_000)
-    parser.add_argument("--recurring", type=int, default=2_000)
+    parser.add_argument("--recurring", type=int, help="default: a fifth of --events")
     parser.add_argument("--orgs", type=int, default=25)
-    parser.add_argument("--requests", type=int, default=200, help="per endpoint")
-    parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--time-limit", type=float, default=60.0, help="seconds per endpoint")
-    parser.add_argument("--warmup", type=int, default=5, help="requests before measuring")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=4.0, help="per measurement")
+    parser.add_argument("--rounds", type=int, default=2, help="page/healthz pairs per page")
+    parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("BENCH_REDIS_URL") or None,
+        help="render cache and rate limits in Redis (default: BENCH_REDIS_URL)",
+    )
+    parser.add_argument(
+        "--no-render-cache", action="store_true", help="render every page on every request"
+    )
+    parser.add_argument("--only", action="append", help="measure only these paths")
+    parser.add_argument("--skip", action="append", help="leave out paths starting so")
+    parser.add_argument(
+        "--prepare-only", action="store_true", help="seed (or check) the data set and stop"
+    )
     parser.add_argument("--seed", type=int, default=2026, help="random seed of the data")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
-    if args.serve:
+    if args.serve:  # bench/feed_bench.py
         serve(args.database_url, args.port)
         return 0
-    if not 0 <= args.recurring <= args.events:
+    recurring = args.events // 5 if args.recurring is None else args.recurring
+    if not 0 <= recurring <= args.events:
         parser.error("--recurring must be between 0 and --events")
+    client = args.client
+    if client == "auto":
+        client = "wrk" if load.wrk_available() else "python"
 
     with tempfile.TemporaryDirectory(prefix="coalition-bench-") as folder:
         url = args.database_url or f"sqlite:///{Path(folder) / 'bench.db'}"
-        app = create_app(app_config(url))
+        options = {"redis_url": args.redis_url, "render_cache": not args.no_render_cache}
+        app = create_app(app_config(url, **options))
         with app.app_context():
-            _prepare_schema(args.reset)
-            seeded = seed(args.events, args.recurring, orgs=args.orgs, rng=random.Random(args.seed))
-            backend = db.engine.dialect.name
-            db.session.remove()
-            db.engine.dispose()
-        print(
-            f"Seeded {seeded.events} events ({seeded.recurring} recurring), "
-            f"{seeded.translations} texts, {seeded.occurrences} occurrences "
-            f"on {backend} in {seeded.seconds:.1f} s."
-        )
-        port = _free_port()
-        server = subprocess.Popen(
-            [sys.executable, __file__, "--serve", "--database-url", url, "--port", str(port)],
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-        )
-        try:
-            _wait_until_up(port, server)
-            print(
-                f"Serving with werkzeug (threaded) on 127.0.0.1:{port}; {args.requests} requests "
-                f"per endpoint, concurrency {args.concurrency}, at most {args.time_limit:.0f} s "
-                "each.\n"
-            )
-            results = [
-                measure(
-                    port,
-                    path,
-                    label,
-                    requests=args.requests,
-                    concurrency=args.concurrency,
-                    time_limit=args.time_limit,
-                    warmup=args.warmup,
+            if args.reuse and _reusable(args.events):
+                print(f"Reusing the data set of {args.events} events in the database.")
+            else:
+                _prepare_schema(args.reset or args.reuse)
+                seeded = seed(args.events, recurring, orgs=args.orgs, rng=random.Random(args.seed))
+                print(
+                    f"Seeded {seeded.events} events ({seeded.recurring} recurring), "
+                    f"{seeded.translations} texts, {seeded.occurrences} occurrences "
+                    f"in {seeded.seconds:.1f} s."
                 )
-                for path, label in ENDPOINTS
-            ]
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-        print_table(results)
+            backend = db.engine.dialect.name
+            if args.prepare_only:
+                return 0
+            pages = targets()
+            if args.only:
+                pages = [p for p in pages if p[0] in args.only]
+            if args.skip:
+                pages = [p for p in pages if not any(p[0].startswith(s) for s in args.skip)]
+            db.session.remove()
+        if args.redis_url:
+            import redis
+
+            redis.Redis.from_url(args.redis_url).flushdb()
+        statements = statements_per_request(app, [path for path, _label in pages])
+        with app.app_context():
+            db.engine.dispose()
+        env = {"BENCH_APP_RENDER_CACHE": "0" if args.no_render_cache else "1"}
+        if args.redis_url:
+            env["BENCH_APP_REDIS_URL"] = args.redis_url
+        with load.Gunicorn(url, workers=args.workers, env=env) as server:
+            for path, _label in pages:  # warm up: caches, lazy imports, connection pools
+                for _ in range(2 * args.workers):
+                    try:
+                        load.get(server.port, path, timeout=WARMUP_TIMEOUT)
+                    except OSError as exc:
+                        print(f"warm-up of {path}: {exc}", flush=True)
+            print(
+                f"gunicorn, {args.workers} sync workers, {backend}, {args.events} events; "
+                f"{client}, {args.connections} connections, {args.seconds:.0f} s per "
+                f"measurement, {args.rounds} rounds; render cache "
+                f"{'off' if args.no_render_cache else ('Redis' if args.redis_url else 'memory')}."
+            )
+            rows = run_load(
+                server.port,
+                pages,
+                rounds=args.rounds,
+                seconds=args.seconds,
+                connections=args.connections,
+                client=client,
+            )
+        for row in rows:
+            row.statements = statements[row.path]
+        print()
+        print_ratios(rows, cached=not args.no_render_cache)
     return 0
 
 

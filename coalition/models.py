@@ -1,6 +1,7 @@
 """Imports every feature's models so that metadata (and Alembic) sees all tables."""
 
 from coalition.auth.models import AccountEvent, RecoveryCode, User
+from coalition.calendar_version import CalendarVersion
 from coalition.delegations.models import Delegation
 from coalition.events.models import Event, EventCosponsor, EventTranslation, EventType, Occurrence
 from coalition.mail.models import OutgoingEmail
@@ -13,6 +14,7 @@ __all__ = [
     "RSVP",
     "AccountEvent",
     "AuditEntry",
+    "CalendarVersion",
     "Delegation",
     "Event",
     "EventCosponsor",

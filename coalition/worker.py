@@ -31,6 +31,7 @@ def _job(app, func):
 
 def build_scheduler(app) -> BlockingScheduler:
     """One scheduler, every job locked against overlap and coalesced after downtime."""
+    from coalition.feeds.store import redis_url
     from coalition.mail.delivery import deliver_due
 
     jobs = [
@@ -41,8 +42,12 @@ def build_scheduler(app) -> BlockingScheduler:
         (_close_waitlists, "interval", {"minutes": 5}, "close-rsvps",
          "close RSVPs past their closing time"),
         (_purge, "cron", {"hour": 4}, "purge-expired", "purge expired personal data"),
-        (_extend_series, "cron", {"hour": 3}, "extend-series", "extend open-ended series"),
+        (_extend_series, "cron", {"hour": 3}, "extend-series",
+         "materialize the dates of every series (open-ended ones ahead)"),
     ]  # fmt: skip
+    if redis_url(app.config):  # only a shared store helps the web processes
+        jobs.append((_warm_feeds, "interval", {"minutes": 1}, "warm-feeds",
+                     "build changed events' feed fragments into Redis"))  # fmt: skip
     scheduler = BlockingScheduler(timezone="UTC")
     for func, trigger, arguments, job_id, name in jobs:
         scheduler.add_job(
@@ -53,11 +58,17 @@ def build_scheduler(app) -> BlockingScheduler:
 
 
 def _extend_series() -> None:
-    from coalition.events.operations import extend_open_ended_series
+    from coalition.events.operations import extend_series
     from coalition.extensions import db
 
-    extend_open_ended_series()
+    extend_series()
     db.session.commit()
+
+
+def _warm_feeds() -> None:
+    from coalition.feeds.listing import warm_fragments
+
+    warm_fragments()
 
 
 def run_worker() -> None:

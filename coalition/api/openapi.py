@@ -347,9 +347,10 @@ def openapi_document() -> dict:
                             "q", "Text in a title or description.", {**STRING, "maxLength": 100}
                         ),
                         _query(
-                            "page",
-                            "Page number.",
-                            {"type": "integer", "minimum": 1, "maximum": 10_000, "default": 1},
+                            "after",
+                            "Where the page starts: given in the `next` link of the page "
+                            "before (pages are read from a cursor, not numbered).",
+                            {**STRING, "pattern": "^[0-9]{8}T[0-9]{12}-[0-9]{1,10}$"},
                         ),
                         _query(
                             "per_page",
@@ -361,7 +362,7 @@ def openapi_document() -> dict:
                         "200": _json(
                             "#/components/schemas/EventList", "A page of events", cached=True
                         ),
-                        "400": _error_response("An unknown filter value or a bad page"),
+                        "400": _error_response("An unknown filter value or a damaged `after`"),
                     },
                 }
             },
@@ -416,16 +417,16 @@ def openapi_document() -> dict:
                 "EventDetail": EVENT_DETAIL,
                 "EventList": {
                     "type": "object",
-                    "required": ["events", "page", "per_page", "total", "next"],
+                    "required": ["events", "per_page", "next"],
                     "properties": {
                         "events": {
                             "type": "array",
                             "items": {"$ref": "#/components/schemas/Event"},
                         },
-                        "page": {"type": "integer"},
                         "per_page": {"type": "integer"},
-                        "total": {"type": "integer", "description": "Events on all pages."},
-                        "next": _nullable({**URL, "description": "The next page, if any."}),
+                        "next": _nullable(
+                            {**URL, "description": "The next page (null on the last one)."}
+                        ),
                     },
                 },
                 "Occurrence": OCCURRENCE,

@@ -13,10 +13,17 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from coalition.events.models import Event, EventCosponsor, Occurrence
-from coalition.events.queries import CalendarFilters, occurrences_query, visible_events_clause
+from coalition.events.queries import (
+    CalendarFilters,
+    Cursor,
+    first_matching_dates,
+    longest_occurrence,
+    occurrences_query,
+    visible_events_clause,
+)
 from coalition.extensions import db
 
 #: Dates listed with each event of a list.
@@ -30,14 +37,15 @@ class EventPage:
     events: list[Event]
     #: Event id → its matching dates in order (at most NEXT_OCCURRENCES).
     occurrences: dict[int, list[Occurrence]]
-    total: int
+    #: Where the next page starts (`?after=`); None on the last page.
+    next_cursor: Cursor | None
 
 
 def _event_options():
     return (
         selectinload(Event.translations),
-        selectinload(Event.type),
-        selectinload(Event.host_org),
+        joinedload(Event.type, innerjoin=True),
+        joinedload(Event.host_org, innerjoin=True),
         selectinload(Event.cosponsors).selectinload(EventCosponsor.org),
     )
 
@@ -51,47 +59,42 @@ def matching_occurrences(filters: CalendarFilters, *, zone: ZoneInfo, now: datet
 
 
 def list_events(
-    filters: CalendarFilters, *, zone: ZoneInfo, now: datetime, page: int, per_page: int
+    filters: CalendarFilters,
+    *,
+    zone: ZoneInfo,
+    now: datetime,
+    cursor: Cursor | None,
+    per_page: int,
 ) -> EventPage:
     """One page of events having a date that matches, ordered by their first such date that is
-    not cancelled (or their first one, when all are)."""
-    matching = matching_occurrences(filters, zone=zone, now=now)
-    first_start = sa.func.coalesce(
-        sa.func.min(sa.case((Occurrence.is_cancelled.is_(False), Occurrence.start_at))),
-        sa.func.min(Occurrence.start_at),
-    )
-    per_event = (
-        matching.with_only_columns(
-            Occurrence.event_id.label("event_id"), first_start.label("first_start")
-        )
-        .group_by(Occurrence.event_id)
-        .subquery()
-    )
-    # The total rides along the page (a window over the grouped rows): one pass, not two.
-    rows = db.session.execute(
-        sa.select(per_event.c.event_id, sa.func.count().over().label("total"))
-        .order_by(per_event.c.first_start, per_event.c.event_id)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    ).all()
-    ids = [row.event_id for row in rows]
-    if rows:
-        total = rows[0].total
-    else:  # past the last page
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(per_event)) or 0
+    not cancelled (or their first one, when all are), from `cursor` on. Three queries: the
+    page's events in date order (read in order from an index, one row per event, no count),
+    the events, their next dates."""
+    after = None if filters.start else now
+    anchors = first_matching_dates(filters, zone=zone, after=after, longest=longest_occurrence())
+    if cursor is not None:
+        anchors = anchors.where(cursor.beyond())
+    rows = db.session.execute(anchors.limit(per_page + 1)).all()
+    following = Cursor(rows[per_page - 1].start_at, rows[per_page - 1].id) if len(rows) > per_page \
+        else None  # fmt: skip
+    ids = [row.event_id for row in rows[:per_page]]
     if not ids:
-        return EventPage(events=[], occurrences={}, total=total)
+        return EventPage(events=[], occurrences={}, next_cursor=None)
     loaded = db.session.scalars(
         sa.select(Event).where(Event.id.in_(ids)).options(*_event_options())
     )
     by_id = {event.id: event for event in loaded}
-    occurrences = _first_occurrences(matching, ids, NEXT_OCCURRENCES)
+    occurrences = _first_occurrences(matching_occurrences(filters, zone=zone, now=now), ids)
     return EventPage(
-        events=[by_id[i] for i in ids if i in by_id], occurrences=occurrences, total=total
+        events=[by_id[i] for i in ids if i in by_id],
+        occurrences=occurrences,
+        next_cursor=following,
     )
 
 
-def _first_occurrences(matching: sa.Select, ids: list[int], limit: int) -> dict[int, list]:
+def _first_occurrences(
+    matching: sa.Select, ids: list[int], limit: int = NEXT_OCCURRENCES
+) -> dict[int, list]:
     """The first `limit` matching dates of each event in `ids`, in one query."""
     rank = sa.func.row_number().over(
         partition_by=Occurrence.event_id, order_by=(Occurrence.start_at, Occurrence.id)

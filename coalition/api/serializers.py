@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import url_for
+import orjson
+from flask import Response, url_for
 
 from coalition.api.queries import NEXT_OCCURRENCES
 from coalition.events.models import Event, EventStatus, LocationVisibility, Occurrence
 from coalition.orgs.models import Organization
 from coalition.rsvps.operations import seats_left
+
+
+def json_response(data: dict, status: int = 200) -> Response:
+    """`data` as a JSON response, encoded with orjson (several times faster than the standard
+    encoder on a page of events)."""
+    return Response(orjson.dumps(data), status=status, mimetype="application/json")
 
 
 def spots_left(occurrence: Occurrence | None) -> int | None:

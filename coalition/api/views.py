@@ -13,10 +13,10 @@ from coalition.access import access, public
 from coalition.api import queries
 from coalition.api.openapi import openapi_document
 from coalition.api.rsvp_input import InputError, parse_rsvp
-from coalition.api.serializers import event_detail_json, event_json, org_json
+from coalition.api.serializers import event_detail_json, event_json, json_response, org_json
 from coalition.db import utcnow
 from coalition.events.models import Event
-from coalition.events.queries import FilterError, parse_filters
+from coalition.events.queries import Cursor, FilterError, parse_filters
 from coalition.extensions import db, limiter
 from coalition.orgs.models import Organization, OrgStatus
 from coalition.rsvps import operations as rsvp_ops
@@ -25,8 +25,6 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 100
-#: Beyond this a page number would overflow the database's OFFSET.
-MAX_PAGE = 10_000
 #: Lists may be cached briefly by browsers and proxies (public data only).
 LIST_CACHE_CONTROL = "public, max-age=60"
 
@@ -65,11 +63,12 @@ def _listed(response: Response) -> Response:
 @access(public)
 def list_events():
     """Public events having a date in the range (default: not ended yet), with the calendar's
-    filters: ?type=&org=&lang=&city= (repeatable), ?from=&to= (dates), ?q=, ?page=&per_page=.
+    filters: ?type=&org=&lang=&city= (repeatable), ?from=&to= (dates), ?q=, ?per_page=, and
+    ?after= from the `next` link of the previous page.
     The first ?lang= also picks the language of titles and descriptions."""
     try:
         filters = parse_filters(request.args)
-        page = _int_arg(request.args, "page", 1, MAX_PAGE)
+        cursor = Cursor.parse(request.args.get("after"))
         per_page = _int_arg(request.args, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)
     except (FilterError, BadRequest) as exc:
         return _error(400, str(exc.args[0]))
@@ -78,22 +77,20 @@ def list_events():
         filters,
         zone=ZoneInfo(current_app.config["COALITION_TIMEZONE"]),
         now=now,
-        page=page,
+        cursor=cursor,
         per_page=per_page,
     )
     language = filters.languages[0] if filters.languages else None
     next_url = None
-    if page * per_page < listing.total:
+    if listing.next_cursor is not None:
         args = filters.to_args()
-        args["page"], args["per_page"] = str(page + 1), str(per_page)
+        args["after"], args["per_page"] = str(listing.next_cursor), str(per_page)
         next_url = url_for("api.list_events", **args.to_dict(flat=False), _external=True)
     events = [
         event_json(event, listing.occurrences.get(event.id, []), language=language, now=now)
         for event in listing.events
     ]
-    return _listed(
-        jsonify(events=events, page=page, per_page=per_page, total=listing.total, next=next_url)
-    )
+    return _listed(json_response({"events": events, "per_page": per_page, "next": next_url}))
 
 
 @bp.route("/v1/events/<int:event_id>")
@@ -106,7 +103,7 @@ def get_event(event_id: int):
     language = request.args.get("lang") or None
     now = utcnow()
     occurrences = queries.upcoming_occurrences(event, now=now)
-    return jsonify(event_detail_json(event, occurrences, language=language, now=now))
+    return json_response(event_detail_json(event, occurrences, language=language, now=now))
 
 
 @bp.route("/v1/orgs")

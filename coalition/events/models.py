@@ -11,6 +11,7 @@ RECURRENCE-ID) survives regeneration, and RSVPs attach to it.
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -165,6 +166,12 @@ class Event(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: iCalendar SEQUENCE: raised on every change a subscribed calendar must show.
     sequence: Mapped[int] = mapped_column(default=0)
+    #: Raised by every flush that changes the event, its dates, texts or co-sponsors
+    #: (coalition/calendar_version.py); feeds cache each event's VEVENTs under it. Starts at a
+    #: random value so that two databases sharing one cache never share a revision.
+    revision: Mapped[int] = mapped_column(
+        sa.BigInteger, default=lambda: secrets.randbelow(2**40) + 1
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -305,6 +312,14 @@ class Occurrence(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("event_id", "recurrence_id"),
         sa.Index("ix_occurrences_start_at_event_id", "start_at", "event_id"),
+        # Listings read dates in (start, id) order from a keyset cursor; an event's own dates
+        # are read in start order; the longest date bounds how far back "not over yet" reaches.
+        sa.Index("ix_occurrences_start_at_id", "start_at", "id"),
+        sa.Index("ix_occurrences_event_id_start_at", "event_id", "start_at"),
+        # (SQLite's own, on julianday(), is created by the DDL below the class.)
+        sa.Index("ix_occurrences_duration_pg", sa.text("(end_at - start_at)")).ddl_if(
+            dialect="postgresql"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -373,6 +388,16 @@ class Occurrence(db.Model):
     @property
     def local_end(self) -> datetime:
         return self.end_at.astimezone(self.event.zone)
+
+
+sa.event.listen(
+    Occurrence.__table__,
+    "after_create",
+    sa.DDL(
+        "CREATE INDEX ix_occurrences_duration_sqlite "
+        "ON occurrences ((julianday(end_at) - julianday(start_at)))"
+    ).execute_if(dialect="sqlite"),
+)
 
 
 class EventCosponsor(db.Model):

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from coalition.auth.models import User
 from coalition.db import utcnow
@@ -291,7 +292,7 @@ def sync_occurrences(event: Event, now: datetime | None = None) -> None:
     zone = event.zone
     duration = event.end_at - event.start_at
     if event.rrule:
-        starts = recurrence.expand(event.rrule, event.start_at.astimezone(zone))
+        starts = recurrence.expand(event.rrule, event.start_at.astimezone(zone), now=now)
         wanted = {s.date(): s.astimezone(UTC) for s in starts}
     else:
         wanted = {event.start_at.astimezone(zone).date(): event.start_at}
@@ -319,18 +320,23 @@ def sync_occurrences(event: Event, now: datetime | None = None) -> None:
             occurrence.start_at, occurrence.end_at = start, start + duration
 
 
-def extend_open_ended_series() -> int:
-    """Materialize the next dates of open-ended series (run daily by the worker)."""
+def extend_series(now: datetime | None = None) -> int:
+    """Materialize the dates every series should have (run daily by the worker): the next dates
+    of open-ended series, and the missing dates of bounded ones (series saved when only dates
+    within the horizon were rows). Safe to run twice; returns how many series got new rows."""
+    now = now or utcnow()
     events = db.session.scalars(
-        sa.select(Event).where(
-            Event.rrule.is_not(None),
-            ~Event.rrule.contains("COUNT="),
-            ~Event.rrule.contains("UNTIL="),
-        )
+        sa.select(Event)
+        .where(Event.rrule.is_not(None))
+        .options(selectinload(Event.occurrences))
+        .order_by(Event.id)
     ).all()
+    grown = 0
     for event in events:
-        sync_occurrences(event)
-    return len(events)
+        before = len(event.occurrences)
+        sync_occurrences(event, now=now)
+        grown += len(event.occurrences) > before
+    return grown
 
 
 def cancel_occurrence(occurrence: Occurrence, reason: str) -> None:

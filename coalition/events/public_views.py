@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar as calendar_module
+from dataclasses import dataclass
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,7 +12,7 @@ from flask import Blueprint, abort, current_app, g, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from coalition.access import access, public
 from coalition.core.errors import action_refused
@@ -22,7 +23,10 @@ from coalition.events.queries import (
     MAX_YEAR,
     MIN_YEAR,
     CalendarFilters,
+    Cursor,
     FilterError,
+    longest_occurrence,
+    month_occurrences,
     occurrences_query,
     parse_filters,
 )
@@ -34,8 +38,8 @@ from coalition.urls import external_url
 bp = Blueprint("events", __name__)
 
 PER_PAGE = 25
-#: Beyond this a page number is a typo (and a huge OFFSET overflows the database's integers).
-MAX_PAGE = 10_000
+#: Dates shown in one day of the month grid; a link lists the rest of that day.
+MONTH_PER_DAY = 4
 
 
 def _zone() -> ZoneInfo:
@@ -70,7 +74,7 @@ def _link_args(filters: CalendarFilters) -> dict[str, list[str]]:
     return filters.to_args().to_dict(flat=False)
 
 
-def _by_day(occurrences: list[Occurrence], *, newest_first: bool = False) -> dict:
+def _by_day(occurrences: list, *, newest_first: bool = False) -> dict:
     """Occurrences grouped by their local date, each in its event's zone.
 
     Rows come ordered by UTC start, so events in different zones may interleave their local
@@ -82,32 +86,53 @@ def _by_day(occurrences: list[Occurrence], *, newest_first: bool = False) -> dic
     return dict(sorted(grouped.items(), reverse=newest_first))
 
 
-def _page_number() -> int:
-    return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+@dataclass
+class Page:
+    """One page of a listing read from a keyset cursor: "next" links, no page count."""
+
+    items: list[Occurrence]
+    #: `?after=` (or `?before=`) of the next page; None on the last page.
+    next_cursor: Cursor | None
+    is_first: bool
 
 
-def _parse_or_none():
+def _page(query: sa.Select, cursor: Cursor | None) -> Page:
+    rows = db.session.scalars(query.limit(PER_PAGE + 1)).all()
+    items = list(rows[:PER_PAGE])
+    following = Cursor.of(items[-1]) if len(rows) > PER_PAGE else None
+    return Page(items=items, next_cursor=following, is_first=cursor is None)
+
+
+def _parse_or_none(cursor_name: str = "after"):
+    """(filters, cursor, None), or (None, None, a 400 response) for a bad filter or link."""
     try:
-        return parse_filters(request.args), None
+        return parse_filters(request.args), Cursor.parse(request.args.get(cursor_name)), None
     except FilterError as exc:
-        return None, action_refused(str(exc.args[0]), 400)
+        return None, None, action_refused(str(exc.args[0]), 400)
 
 
 @bp.route("/calendar")
 @access(public)
 def calendar():
-    """Upcoming events grouped by day, with filters and pagination."""
-    filters, error = _parse_or_none()
+    """Upcoming events grouped by day, with filters, a page at a time."""
+    filters, cursor, error = _parse_or_none()
     if error:
         return error
+    now = None if filters.start else utcnow()
     query = occurrences_query(
-        filters, user=current_user, zone=_zone(), after=None if filters.start else utcnow()
+        filters,
+        user=current_user,
+        zone=_zone(),
+        after=now,
+        cursor=cursor,
+        longest=longest_occurrence(),
     )
-    page = db.paginate(query, page=_page_number(), per_page=PER_PAGE, error_out=False)
+    page = _page(query, cursor)
     return render_template(
         "events/public/calendar.html",
         days=_by_day(page.items),
         page=page,
+        cursor_name="after",
         filters=filters,
         choices=_filter_choices(),
         feed_url=_feed_url(filters),
@@ -119,17 +144,18 @@ def calendar():
 @access(public)
 def past():
     """The archive: past events, newest first."""
-    filters, error = _parse_or_none()
+    filters, cursor, error = _parse_or_none("before")
     if error:
         return error
     query = occurrences_query(
-        filters, user=current_user, zone=_zone(), before=utcnow(), descending=True
+        filters, user=current_user, zone=_zone(), before=utcnow(), descending=True, cursor=cursor
     )
-    page = db.paginate(query, page=_page_number(), per_page=PER_PAGE, error_out=False)
+    page = _page(query, cursor)
     return render_template(
         "events/public/past.html",
         days=_by_day(page.items, newest_first=True),
         page=page,
+        cursor_name="before",
         filters=filters,
         choices=_filter_choices(),
         args=_link_args(filters),
@@ -140,7 +166,7 @@ def past():
 @access(public)
 def month():
     """A month grid; a list on narrow screens."""
-    filters, error = _parse_or_none()
+    filters, _cursor, error = _parse_or_none()
     if error:
         return error
     today = utcnow().astimezone(_zone()).date()
@@ -153,10 +179,10 @@ def month():
     except ValueError:
         return action_refused(_("Choose a valid year and month."), 400)
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    month_filters = CalendarFilters(**{**filters.__dict__, "start": first, "end": last})
-    occurrences = db.session.scalars(
-        occurrences_query(month_filters, user=current_user, zone=_zone()).limit(500)
-    ).all()
+    days = [first + timedelta(days=n) for n in range(last.day)]
+    occurrences, more = month_occurrences(
+        filters, user=current_user, zone=_zone(), days=days, per_day=MONTH_PER_DAY
+    )
     by_day = _by_day(occurrences)
     weeks = calendar_module.Calendar(firstweekday=6).monthdatescalendar(year, month_number)
     previous = (first - timedelta(days=1)).replace(day=1)
@@ -165,6 +191,7 @@ def month():
         "events/public/month.html",
         weeks=weeks,
         by_day=by_day,
+        more=more,
         first=first,
         previous=previous,
         following=following,
@@ -188,8 +215,8 @@ def _viewable(event_id: int) -> Event:
         .where(Event.id == event_id)
         .options(
             selectinload(Event.translations),
-            selectinload(Event.type),
-            selectinload(Event.host_org),
+            joinedload(Event.type, innerjoin=True),
+            joinedload(Event.host_org, innerjoin=True),
             selectinload(Event.cosponsors).selectinload(EventCosponsor.org),
         )
     )
@@ -261,11 +288,19 @@ def occurrence(event_id: int, occurrence_id: int):
 
 
 def upcoming_for_home(limit: int = 8) -> list[Occurrence]:
-    query = occurrences_query(CalendarFilters(), user=current_user, zone=_zone(), after=utcnow())
+    query = occurrences_query(
+        CalendarFilters(),
+        user=current_user,
+        zone=_zone(),
+        after=utcnow(),
+        longest=longest_occurrence(),
+    )
     return list(db.session.scalars(query.limit(limit)))
 
 
 def upcoming_for_org(org: Organization, limit: int = 10) -> list[Occurrence]:
     filters = CalendarFilters(org_ids=[org.id])
-    query = occurrences_query(filters, user=current_user, zone=_zone(), after=utcnow())
+    query = occurrences_query(
+        filters, user=current_user, zone=_zone(), after=utcnow(), longest=longest_occurrence()
+    )
     return list(db.session.scalars(query.limit(limit)))

@@ -6,16 +6,19 @@ events, and events of suspended organizations cannot leak into one listing and n
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 from werkzeug.datastructures import MultiDict
 
 from coalition.auth.models import User
+from coalition.db import UTCDateTime
 from coalition.events.models import (
     CosponsorStatus,
     Event,
@@ -158,6 +161,8 @@ def visible_events_clause(user: User | None = None, *, include_members: bool | N
 
 
 def _event_filter_clauses(filters: CalendarFilters) -> list:
+    """Conditions on the event. Sub-queries are correlated EXISTS, so that a listing read in
+    date order probes a few index entries per row instead of hashing every matching row first."""
     clauses = []
     if filters.type_ids:
         clauses.append(Event.type_id.in_(filters.type_ids))
@@ -165,11 +170,10 @@ def _event_filter_clauses(filters: CalendarFilters) -> list:
         clauses.append(
             sa.or_(
                 Event.host_org_id.in_(filters.org_ids),
-                Event.id.in_(
-                    sa.select(EventCosponsor.event_id).where(
-                        EventCosponsor.org_id.in_(filters.org_ids),
-                        EventCosponsor.status == CosponsorStatus.accepted,
-                    )
+                sa.exists().where(
+                    EventCosponsor.event_id == Event.id,
+                    EventCosponsor.org_id.in_(filters.org_ids),
+                    EventCosponsor.status == CosponsorStatus.accepted,
                 ),
             )
         )
@@ -180,24 +184,22 @@ def _event_filter_clauses(filters: CalendarFilters) -> list:
         clauses.append(
             sa.or_(
                 Event.primary_language.in_(filters.languages),
-                Event.id.in_(
-                    sa.select(EventTranslation.event_id).where(
-                        EventTranslation.language.in_(filters.languages)
-                    )
-                ),
                 *spoken,
+                sa.exists().where(
+                    EventTranslation.event_id == Event.id,
+                    EventTranslation.language.in_(filters.languages),
+                ),
             )
         )
     if filters.text:
         like = f"%{_escape_like(filters.text.lower())}%"
         clauses.append(
-            Event.id.in_(
-                sa.select(EventTranslation.event_id).where(
-                    sa.or_(
-                        sa.func.lower(EventTranslation.title).like(like, escape="\\"),
-                        sa.func.lower(EventTranslation.description).like(like, escape="\\"),
-                    )
-                )
+            sa.exists().where(
+                EventTranslation.event_id == Event.id,
+                sa.or_(
+                    sa.func.lower(EventTranslation.title).like(like, escape="\\"),
+                    sa.func.lower(EventTranslation.description).like(like, escape="\\"),
+                ),
             )
         )
     return clauses
@@ -219,6 +221,99 @@ def _day_bounds(
     return start, end
 
 
+def longest_occurrence() -> timedelta:
+    """The duration of the longest date (one index lookup on `ix_occurrences_duration_*`).
+
+    A date that has not ended by a moment started at most this long before it: a listing of
+    what is "not over yet" can seek on `start_at` from there instead of reading every past date.
+    """
+    if db.engine.dialect.name == "postgresql":
+        longest = db.session.scalar(
+            sa.select(sa.func.max(sa.literal_column("end_at - start_at", sa.Interval))).select_from(
+                Occurrence
+            )
+        )
+        return longest or timedelta(0)
+    days = db.session.scalar(
+        sa.select(
+            sa.func.max(sa.literal_column("julianday(end_at) - julianday(start_at)", sa.Float))
+        ).select_from(Occurrence)
+    )
+    # julianday() keeps milliseconds: round the bound up so that it never cuts a date off.
+    return timedelta(days=days or 0) + timedelta(seconds=1)
+
+
+def _window(
+    occurrence,
+    filters: CalendarFilters,
+    *,
+    zone: ZoneInfo,
+    after: datetime | None,
+    before: datetime | None,
+    longest: timedelta | None,
+) -> list:
+    """Conditions on the date itself: its place (for a city filter), the filter's days (a date
+    matches a day it overlaps) and "not over by `after`" / "started before `before`"."""
+    clauses = []
+    if filters.cities:
+        # The town is public in every place mode (events/privacy.py): only the place is hidden.
+        city = sa.func.lower(sa.func.coalesce(occurrence.city, Event.city))
+        clauses.append(city.in_([c.lower() for c in filters.cities]))
+    start, end = _day_bounds(filters, zone)
+    for moment in (after, start):
+        if moment is not None:
+            clauses.append(occurrence.end_at >= moment)
+            if longest is not None:  # the same condition, in a form an index can seek
+                clauses.append(occurrence.start_at >= moment - longest)
+    if before is not None:
+        clauses.append(occurrence.start_at < before)
+    if end is not None:
+        clauses.append(occurrence.start_at < end)
+    return clauses
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page of a listing ends: the (start, id) of its last date. The next page starts
+    strictly after it (keyset paging: no OFFSET, no count of all matching dates)."""
+
+    start_at: datetime
+    id: int
+
+    _FORMAT = re.compile(r"^(\d{8}T\d{12})-(\d{1,10})$")
+    #: Ids are 32-bit integers in the database.
+    _MAX_ID = 2**31 - 1
+
+    def __str__(self) -> str:
+        return f"{self.start_at.astimezone(UTC):%Y%m%dT%H%M%S%f}-{self.id}"
+
+    @classmethod
+    def of(cls, occurrence: Occurrence) -> Cursor:
+        return cls(occurrence.start_at, occurrence.id)
+
+    @classmethod
+    def parse(cls, value: str | None) -> Cursor | None:
+        """`?after=` (or `?before=`) as given in a "next page" link; FilterError when mangled."""
+        if not value:
+            return None
+        match = cls._FORMAT.match(value.strip())
+        try:
+            if match is None or int(match.group(2)) > cls._MAX_ID:
+                raise ValueError(value)
+            moment = datetime.strptime(match.group(1), "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC)
+        except ValueError as exc:
+            raise FilterError(
+                _l("This page link is damaged. Start again from the first page.")
+            ) from exc
+        return cls(moment, int(match.group(2)))
+
+    def beyond(self, occurrence=Occurrence, *, descending: bool = False):
+        """The dates after this one in the listing's order."""
+        key = sa.tuple_(occurrence.start_at, occurrence.id)
+        here = sa.tuple_(sa.literal(self.start_at, UTCDateTime), sa.literal(self.id))
+        return key < here if descending else key > here
+
+
 def occurrences_query(
     filters: CalendarFilters,
     *,
@@ -227,39 +322,214 @@ def occurrences_query(
     after: datetime | None = None,
     before: datetime | None = None,
     descending: bool = False,
+    cursor: Cursor | None = None,
+    longest: timedelta | None = None,
 ) -> sa.Select:
     """Listed occurrences matching `filters`, with their events loaded (a bounded number of
-    queries whatever the number of rows)."""
+    queries whatever the number of rows), in date order from `cursor` when given.
+
+    Pass `longest` (`longest_occurrence()`) to let the database seek on the start of what is
+    not over yet instead of reading the dates before it."""
     query = (
         sa.select(Occurrence)
         .join(Occurrence.event)
-        .where(visible_events_clause(user), *_event_filter_clauses(filters))
+        .where(
+            visible_events_clause(user),
+            *_event_filter_clauses(filters),
+            *_window(Occurrence, filters, zone=zone, after=after, before=before, longest=longest),
+        )
         .options(
             contains_eager(Occurrence.event).options(
                 selectinload(Event.translations),
-                selectinload(Event.type),
-                selectinload(Event.host_org),
+                joinedload(Event.type, innerjoin=True),
+                joinedload(Event.host_org, innerjoin=True),
                 selectinload(Event.cosponsors).selectinload(EventCosponsor.org),
             )
         )
     )
-    if filters.cities:
-        # The town is public in every place mode (events/privacy.py): only the place is hidden.
-        city = sa.func.lower(sa.func.coalesce(Occurrence.city, Event.city))
-        query = query.where(city.in_([c.lower() for c in filters.cities]))
-    start, end = _day_bounds(filters, zone)
-    # An occurrence is "upcoming" until it ends.
-    if after is not None:
-        query = query.where(Occurrence.end_at >= after)
-    if before is not None:
-        query = query.where(Occurrence.start_at < before)
-    if start is not None:
-        query = query.where(Occurrence.end_at >= start)
-    if end is not None:
-        query = query.where(Occurrence.start_at < end)
+    if cursor is not None:
+        query = query.where(cursor.beyond(descending=descending))
     order = (Occurrence.start_at.desc(), Occurrence.id.desc()) if descending else (
         Occurrence.start_at, Occurrence.id)  # fmt: skip
     return query.order_by(*order)
+
+
+def first_matching_dates(
+    filters: CalendarFilters,
+    *,
+    zone: ZoneInfo,
+    after: datetime | None,
+    longest: timedelta | None,
+) -> sa.Select:
+    """Publicly listed dates matching `filters` that are their event's first such date not
+    cancelled (or, when all its matching dates are cancelled, its first one): each listed event
+    once, in date order, found by reading dates in order rather than grouping all of them."""
+    earlier = aliased(Occurrence)
+    window = _window(earlier, filters, zone=zone, after=after, before=None, longest=longest)
+    same_event = [earlier.event_id == Occurrence.event_id, *window]
+    this = sa.tuple_(Occurrence.start_at, Occurrence.id)
+    before_this = sa.tuple_(earlier.start_at, earlier.id) < this
+    after_this = sa.tuple_(earlier.start_at, earlier.id) > this
+    live = earlier.is_cancelled.is_(False)
+    # Each EXISTS compares with this row's (start, id), so the database probes the event's
+    # dates by index for the few rows it reads instead of hashing every date first.
+    anchor = sa.or_(
+        sa.and_(
+            Occurrence.is_cancelled.is_(False), ~sa.exists().where(*same_event, live, before_this)
+        ),
+        sa.and_(
+            Occurrence.is_cancelled.is_(True),
+            ~sa.exists().where(*same_event, before_this),
+            ~sa.exists().where(*same_event, live, after_this),
+        ),
+    )
+    return (
+        sa.select(Occurrence.id, Occurrence.event_id, Occurrence.start_at)
+        .join(Occurrence.event)
+        .where(
+            visible_events_clause(include_members=False),
+            *_event_filter_clauses(filters),
+            *_window(Occurrence, filters, zone=zone, after=after, before=None, longest=longest),
+            anchor,
+        )
+        .order_by(Occurrence.start_at, Occurrence.id)
+    )
+
+
+@dataclass(frozen=True)
+class MonthEntry:
+    """What a month grid cell shows of one date (no ORM objects: a month has many)."""
+
+    id: int
+    event_id: int
+    start_at: datetime
+    zone: ZoneInfo
+    is_all_day: bool
+    is_cancelled_effectively: bool
+    #: The host organization (its color comes from /orgs/colors.css as `.org-<id>`).
+    org_id: int
+    primary_language: str
+    #: Title by language, in the order the texts were written.
+    titles: dict[str, str]
+
+    @property
+    def local_start(self) -> datetime:
+        return self.start_at.astimezone(self.zone)
+
+    def title(self, language: str) -> str:
+        """As `Event.translation`: in `language`, else the primary language, else the first."""
+        return (
+            self.titles.get(language)
+            or self.titles.get(self.primary_language)
+            or next(iter(self.titles.values()), "")
+        )
+
+
+def month_occurrences(
+    filters: CalendarFilters,
+    *,
+    user: User | None,
+    zone: ZoneInfo,
+    days: list[date],
+    per_day: int,
+) -> tuple[list[MonthEntry], set[date]]:
+    """The first `per_day` listed dates starting on each of `days` (in the coalition's zone),
+    and the days that have more, in three queries. Each day is its own index seek, so a month
+    costs the same with 10,000 or 100,000 events; the grid gets only what a cell shows."""
+    base = replace(filters, start=None, end=None)
+    ids = (
+        sa.select(Occurrence.id)
+        .join(Occurrence.event)
+        .where(visible_events_clause(user), *_event_filter_clauses(base))
+        .where(*_window(Occurrence, base, zone=zone, after=None, before=None, longest=None))
+        .order_by(Occurrence.start_at, Occurrence.id)
+        .limit(per_day + 1)
+    )
+    bounds = [
+        (
+            datetime.combine(day, time(0, 0), tzinfo=zone).astimezone(UTC),
+            datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=zone).astimezone(UTC),
+            day.toordinal(),
+        )
+        for day in days
+    ]
+    if not bounds:
+        return [], set()
+    if db.engine.dialect.name == "postgresql":
+        # One LATERAL seek per day: planned once, whatever the number of days.
+        moments = postgresql.ARRAY(sa.DateTime(timezone=True))
+        grid = (
+            sa.func.unnest(
+                sa.literal([b[0] for b in bounds], moments),
+                sa.literal([b[1] for b in bounds], moments),
+                sa.literal([b[2] for b in bounds], postgresql.ARRAY(sa.Integer)),
+            )
+            .table_valued("day_start", "day_end", "day")
+            .render_derived(name="grid")
+        )
+        seek = ids.where(
+            Occurrence.start_at >= grid.c.day_start, Occurrence.start_at < grid.c.day_end
+        ).lateral("seek")
+        picked = sa.select(seek.c.id, grid.c.day).select_from(grid).join(seek, sa.true())
+    else:  # SQLite plans a UNION ALL of one seek per day quickly
+        branches = [
+            sa.select(
+                ids.add_columns(sa.literal(day).label("day"))
+                .where(Occurrence.start_at >= start, Occurrence.start_at < end)
+                .subquery()
+            )
+            for start, end, day in bounds
+        ]
+        union = sa.union_all(*branches).subquery()
+        picked = sa.select(union.c.id, union.c.day)
+    rows = db.session.execute(picked).all()
+    counts: dict[int, int] = {}
+    keep: list[int] = []
+    for row in rows:
+        counts[row.day] = counts.get(row.day, 0) + 1
+        if counts[row.day] <= per_day:
+            keep.append(row.id)
+    more = {date.fromordinal(day) for day, n in counts.items() if n > per_day}
+    if not keep:
+        return [], more
+    rows = db.session.execute(
+        sa.select(
+            Occurrence.id,
+            Occurrence.event_id,
+            Occurrence.start_at,
+            Occurrence.is_cancelled,
+            Event.status,
+            Event.timezone,
+            Event.is_all_day,
+            Event.primary_language,
+            Event.host_org_id,
+        )
+        .join(Occurrence.event)
+        .where(Occurrence.id.in_(keep))
+        .order_by(Occurrence.start_at, Occurrence.id)
+    ).all()
+    titles: dict[int, dict[str, str]] = {}
+    for event_id, language, title in db.session.execute(
+        sa.select(EventTranslation.event_id, EventTranslation.language, EventTranslation.title)
+        .where(EventTranslation.event_id.in_({row.event_id for row in rows}))
+        .order_by(EventTranslation.id)
+    ):
+        titles.setdefault(event_id, {})[language] = title
+    entries = [
+        MonthEntry(
+            id=row.id,
+            event_id=row.event_id,
+            start_at=row.start_at,
+            zone=ZoneInfo(row.timezone),
+            is_all_day=row.is_all_day,
+            is_cancelled_effectively=row.is_cancelled or row.status == EventStatus.cancelled,
+            org_id=row.host_org_id,
+            primary_language=row.primary_language,
+            titles=titles.get(row.event_id, {}),
+        )
+        for row in rows
+    ]
+    return entries, more
 
 
 def events_query(filters: CalendarFilters, *, user: User | None = None) -> sa.Select:

@@ -2,7 +2,9 @@
 event's own zone so that local times survive daylight-saving changes.
 
 Expansion is always bounded: a rule needs COUNT or UNTIL unless the organizer chose an open-ended
-series, which is materialized `HORIZON` ahead (and extended daily by the worker).
+series. A bounded rule (COUNT ≤ `MAX_OCCURRENCES`, UNTIL ≤ `MAX_SPAN` after its first date) is
+materialized completely, every date a row; an open-ended one `HORIZON` ahead (extended daily by the
+worker). Feeds publish exactly the materialized dates, so site and calendar apps agree.
 """
 
 from __future__ import annotations
@@ -122,19 +124,33 @@ def validate_rrule(rule: str, local_start: datetime, *, open_ended_ok: bool = Tr
         raise RecurrenceError(_l("Say when the series ends: a date, a number of times, or never."))
 
 
+def is_bounded(rule: str) -> bool:
+    """Does the rule end by itself (COUNT or UNTIL)?"""
+    parts = vRecur.from_ical(rule)
+    return "COUNT" in parts or "UNTIL" in parts
+
+
 def expand(
-    rule: str, local_start: datetime, *, until: datetime | None = None, limit: int = MAX_OCCURRENCES
+    rule: str,
+    local_start: datetime,
+    *,
+    until: datetime | None = None,
+    limit: int = MAX_OCCURRENCES,
+    now: datetime | None = None,
 ) -> list[datetime]:
     """Local (aware) start times of the series, at most `limit`, none after `until` (UTC).
 
-    dateutil keeps the wall-clock time and zoneinfo gives each date its own UTC offset, so a
-    7 pm meeting stays at 7 pm local across daylight-saving changes.
+    Without `until`, a bounded rule gives all its dates and an open-ended one those up to
+    `HORIZON` after `now`. dateutil keeps the wall-clock time and zoneinfo gives each date its
+    own UTC offset, so a 7 pm meeting stays at 7 pm local across daylight-saving changes.
     """
     parsed = rrulestr(rule, dtstart=local_start)
-    horizon = until or (datetime.now(UTC) + HORIZON)
+    horizon = until
+    if horizon is None and not is_bounded(rule):
+        horizon = (now or datetime.now(UTC)) + HORIZON
     starts: list[datetime] = []
     for start in parsed:
-        if start > horizon or len(starts) >= limit:
+        if (horizon is not None and start > horizon) or len(starts) >= limit:
             break
         starts.append(start)
     return starts

@@ -1,29 +1,39 @@
 """Build RFC 5545 calendars (with RFC 7986 properties) from events.
 
-One VEVENT per event: a series carries its RRULE, EXDATEs for cancelled dates, and a
-RECURRENCE-ID VEVENT for each date that was moved or changed (and, marked STATUS:CANCELLED, for
-each cancelled date, so that clients that read STATUS learn the reason). Times carry the event's
-TZID and every zone used gets a VTIMEZONE.
+One VEVENT per event. A series carries its RRULE, ended (UNTIL) at its last materialized date so
+that calendar apps show exactly the dates the site has rows for; a cancelled date is an EXDATE (one
+form only: every reader then drops it), a moved or changed date a RECURRENCE-ID VEVENT. Times carry
+the event's TZID and every zone used gets a VTIMEZONE, placed before the VEVENTs (older Outlook
+ignores them after). Texts are plain text: Markdown is rendered and its tags dropped.
+
+A feed is a header, its VTIMEZONEs, and each event's VEVENT text (a "fragment", cached by
+`fragments.py`) concatenated. DTSTAMP is the event's last change, so the same data always gives the
+same bytes, whichever process builds them.
 """
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+import nh3
 import webcolors
 from flask import current_app
-from icalendar import Calendar, vCalAddress, vRecur, vText
+from icalendar import Calendar, vCalAddress, vDuration, vRecur, vText
 from icalendar import Event as VEvent
 
+from coalition.events.markdown import render_markdown
 from coalition.events.models import Event, EventStatus, LocationVisibility, Occurrence
-from coalition.feeds.timezones import vtimezone
+from coalition.feeds.timezones import vtimezone, vtimezone_ical
 from coalition.urls import external_url
 
 PRODID = "-//Coalition//Coalition calendar//EN"
 #: How often subscribed clients should poll.
 REFRESH = timedelta(hours=1)
+_END = b"END:VCALENDAR\r\n"
 
 
 @dataclass
@@ -37,15 +47,49 @@ class FeedInfo:
     url: str | None = None
 
 
-def _uid(event: Event) -> str:
+@dataclass(frozen=True)
+class Fragment:
+    """One event's VEVENT text and what the calendar around it needs (zones and years)."""
+
+    text: str
+    #: TZID of its times, None for an all-day event.
+    tzid: str | None
+    first_year: int
+    last_year: int
+
+
+def uid(event: Event) -> str:
+    """The UID of an event in every feed, single-date file and email attachment."""
     host = urlsplit(current_app.config["BASE_URL"]).hostname or "coalition"
     return f"event-{event.id}@{host}"
+
+
+_LINK = re.compile(r'<a href="([^"]*)"[^>]*>(.*?)</a>', re.S)
+_BREAKS = re.compile(r"</p>|<br\s*/?>|</li>|</h[34]>|</blockquote>|<hr\s*/?>")
+
+
+def plain_text(markdown: str | None) -> str:
+    """What a calendar app should show for a Markdown description: the text, links as
+    "text (url)", no markup."""
+    if not markdown:
+        return ""
+    rendered = str(render_markdown(markdown))
+
+    def link(match: re.Match) -> str:
+        url, text = html.unescape(match.group(1)), match.group(2)
+        return text if html.unescape(text) == url else f"{text} ({url})"
+
+    rendered = _LINK.sub(link, rendered)
+    rendered = rendered.replace("<li>", "<li>- ")
+    rendered = _BREAKS.sub("\n", rendered)
+    text = html.unescape(nh3.clean(rendered, tags=set()))
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
 def _texts(event: Event, language: str | None) -> tuple[str, str]:
     texts = event.texts_for(language or event.primary_language)
     summary = " / ".join(t.title for t in texts)
-    description = "\n\n".join(t.description for t in texts if t.description)
+    description = "\n\n".join(plain_text(t.description) for t in texts if t.description)
     return summary, description
 
 
@@ -79,31 +123,48 @@ def _recurrence_id(occurrence: Occurrence, event: Event):
     return local.date() if event.is_all_day else local
 
 
-def _rrule(event: Event) -> vRecur:
+def _rrule(event: Event, last: Occurrence) -> vRecur:
+    """The event's rule, ended at its last materialized date (RFC 5545: UNTIL in UTC for a
+    zoned DTSTART, a DATE for an all-day one)."""
     rule = vRecur.from_ical(event.rrule)
-    if event.is_all_day and "UNTIL" in rule:
-        # With a DATE DTSTART the UNTIL must be a DATE too (RFC 5545 3.3.10).
-        rule["UNTIL"] = [u.astimezone(event.zone).date() for u in rule["UNTIL"]]
+    rule.pop("COUNT", None)
+    if event.is_all_day:
+        rule["UNTIL"] = [last.recurrence_id.astimezone(event.zone).date()]
+    else:
+        rule["UNTIL"] = [last.recurrence_id.astimezone(UTC)]
     return rule
 
 
-def _common(component, event: Event, info: FeedInfo, *, stamp: datetime) -> None:
-    summary, description = _texts(event, info.language)
+def _stamp(event: Event) -> datetime:
+    return (event.updated_at or event.created_at).astimezone(UTC).replace(microsecond=0)
+
+
+def _organizer(event: Event):
+    """The organization's public address (else the event's contact); none rather than a made-up
+    one."""
+    email = event.host_org.contact_email or event.contact_email
+    if not email:
+        return None
+    organizer = vCalAddress(f"mailto:{email}")
+    organizer.params["cn"] = vText(event.host_org.name)
+    return organizer
+
+
+def _common(component, event: Event, language: str | None) -> None:
+    summary, description = _texts(event, language)
     url = external_url("events.show", event_id=event.id)
-    component.add("uid", _uid(event))
-    component.add("dtstamp", stamp)
-    component.add("created", event.created_at)
-    component.add("last-modified", event.updated_at)
+    component.add("uid", uid(event))
+    component.add("dtstamp", _stamp(event))
+    component.add("created", event.created_at.replace(microsecond=0))
+    component.add("last-modified", _stamp(event))
     component.add("sequence", event.sequence)
     component.add("summary", summary)
     component.add("description", f"{description}\n\n{url}".strip())
     component.add("url", url)
-    component.add("categories", [event.type.name(info.language or event.primary_language)])
-    organizer = vCalAddress(
-        f"mailto:{event.host_org.contact_email or current_app.config['MAIL_DEFAULT_SENDER']}"
-    )
-    organizer.params["cn"] = vText(event.host_org.name)
-    component.add("organizer", organizer)
+    component.add("categories", [event.type.name(language or event.primary_language)])
+    organizer = _organizer(event)
+    if organizer is not None:
+        component.add("organizer", organizer)
     component.add("transp", "OPAQUE")
 
 
@@ -123,54 +184,84 @@ def _add_location(component, event: Event, venue, address, city, *, online_url) 
         component.add("geo", (event.latitude, event.longitude))
 
 
-def event_components(event: Event, info: FeedInfo, *, stamp: datetime) -> list[VEvent]:
-    """The VEVENT of `event`, and one per changed or cancelled date of a series."""
+def _date_component(occurrence: Occurrence, event: Event, language: str | None) -> VEvent:
+    """A VEVENT for one date with its own time, place and note."""
+    component = VEvent()
+    _common(component, event, language)
+    component["sequence"] = max(event.sequence, occurrence.sequence)
+    _add_times(component, occurrence.start_at, occurrence.end_at, event)
+    _add_location(
+        component,
+        event,
+        occurrence.effective_venue,
+        occurrence.effective_address,
+        occurrence.effective_city,
+        online_url=event.online_url,
+    )
+    note = occurrence.cancel_reason if occurrence.is_cancelled else occurrence.note
+    if note:
+        component["description"] = f"{note}\n\n{component['description']}"
+    return component
+
+
+def event_components(
+    event: Event, language: str | None, *, only: frozenset[int] | None = None
+) -> list[VEvent]:
+    """The VEVENT of `event`, and one per changed date of a series. With `only` (occurrence ids),
+    the other dates are left out (EXDATE), as the site leaves them out for the same filters."""
+    cancelled = event.status == EventStatus.cancelled
+    if not event.rrule:
+        master = VEvent()
+        _common(master, event, language)
+        _add_times(master, event.start_at, event.end_at, event)
+        _add_location(
+            master, event, event.venue, event.address, event.city, online_url=event.online_url
+        )
+        the_one = event.occurrences[0] if event.occurrences else None
+        cancelled = cancelled or bool(the_one and the_one.is_cancelled)
+        master.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+        return [master]
+    occurrences = list(event.occurrences)
     master = VEvent()
-    _common(master, event, info, stamp=stamp)
+    _common(master, event, language)
     _add_times(master, event.start_at, event.end_at, event)
     _add_location(
         master, event, event.venue, event.address, event.city, online_url=event.online_url
     )
-    cancelled = event.status == EventStatus.cancelled
     master.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    master.add("rrule", _rrule(event, max(occurrences, key=lambda o: o.recurrence_id)))
     components = [master]
-    if not event.rrule:
-        only = event.occurrences[0] if event.occurrences else None
-        if only is not None and only.is_cancelled and not cancelled:
-            master["status"] = "CANCELLED"
-        return components
-    master.add("rrule", _rrule(event))
     exdates = []
-    for occurrence in event.occurrences:
-        if occurrence.is_cancelled:
+    for occurrence in occurrences:
+        if occurrence.is_cancelled or (only is not None and occurrence.id not in only):
             exdates.append(_recurrence_id(occurrence, event))
-        if not (occurrence.is_cancelled or occurrence.is_override):
             continue
-        override = VEvent()
-        _common(override, event, info, stamp=stamp)
-        override["sequence"] = max(event.sequence, occurrence.sequence)
+        if not occurrence.is_override:
+            continue
+        override = _date_component(occurrence, event, language)
         override.add("recurrence-id", _recurrence_id(occurrence, event))
-        _add_times(override, occurrence.start_at, occurrence.end_at, event)
-        _add_location(
-            override,
-            event,
-            occurrence.effective_venue,
-            occurrence.effective_address,
-            occurrence.effective_city,
-            online_url=event.online_url,
-        )
-        status = "CANCELLED" if occurrence.is_cancelled or cancelled else "CONFIRMED"
-        override.add("status", status)
-        note = occurrence.cancel_reason if occurrence.is_cancelled else occurrence.note
-        if note:
-            override["description"] = f"{note}\n\n{override['description']}"
+        override.add("status", "CANCELLED" if cancelled else "CONFIRMED")
         components.append(override)
     if exdates:
         master.add("exdate", exdates)
     return components
 
 
-def build_calendar(events: list[Event], info: FeedInfo, *, timezone: str) -> bytes:
+def fragment(event: Event, language: str | None, *, only: frozenset[int] | None = None) -> Fragment:
+    """The VEVENT text of `event` (see `event_components`) and its zone and years."""
+    text = b"".join(c.to_ical() for c in event_components(event, language, only=only))
+    years = [o.start_at.astimezone(event.zone).year for o in event.occurrences] or [
+        event.start_at.year
+    ]
+    return Fragment(
+        text=text.decode(),
+        tzid=None if event.is_all_day else event.timezone,
+        first_year=min(years),
+        last_year=max(years),
+    )
+
+
+def _header(info: FeedInfo, *, timezone: str, zones: set[str], years: tuple[int, int]) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -182,52 +273,66 @@ def build_calendar(events: list[Event], info: FeedInfo, *, timezone: str) -> byt
     calendar.add("x-wr-caldesc", info.description)
     calendar.add("x-wr-timezone", timezone)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", REFRESH)
+    calendar.add("x-published-ttl", vDuration(REFRESH))
     if info.url:
         calendar.add("url", info.url)
     if info.color:
         calendar.add("color", _css_color(info.color))
         calendar.add("x-apple-calendar-color", info.color)
-    stamp = datetime.now(UTC).replace(microsecond=0)
-    for event in events:
-        for component in event_components(event, info, stamp=stamp):
-            calendar.add_component(component)
-    _add_timezones(calendar, events, default=timezone)
-    return calendar.to_ical()
+    body = calendar.to_ical()
+    assert body.endswith(_END)
+    zone_texts = [vtimezone_ical(tzid, *years) for tzid in sorted(zones | {timezone})]
+    return b"".join([body[: -len(_END)], *zone_texts])
 
 
-def _add_timezones(calendar: Calendar, events: list[Event], *, default: str) -> None:
-    """A VTIMEZONE for every TZID used (and for X-WR-TIMEZONE), covering the feed's years."""
-    years = [o.start_at.year for e in events for o in e.occurrences] or [datetime.now(UTC).year]
-    zones = {e.timezone for e in events if not e.is_all_day} | {default}
-    for tzid in sorted(zones):
-        calendar.add_component(vtimezone(tzid, min(years), max(years)))
+def assemble(fragments: list[Fragment], info: FeedInfo, *, timezone: str) -> bytes:
+    """A whole calendar: header, VTIMEZONEs, then the events' VEVENT texts."""
+    if fragments:
+        years = (min(f.first_year for f in fragments), max(f.last_year for f in fragments))
+    else:
+        this_year = datetime.now(UTC).year
+        years = (this_year, this_year)
+    zones = {f.tzid for f in fragments if f.tzid}
+    head = _header(info, timezone=timezone, zones=zones, years=years)
+    return b"".join([head, *(f.text.encode() for f in fragments), _END])
+
+
+def build_calendar(events: list[Event], info: FeedInfo, *, timezone: str) -> bytes:
+    """A calendar of `events`, built without any cache."""
+    return assemble([fragment(e, info.language) for e in events], info, timezone=timezone)
 
 
 def single_occurrence_calendar(occurrence: Occurrence, info: FeedInfo, *, timezone: str) -> bytes:
-    """A calendar holding one date of an event as a standalone VEVENT."""
+    """One date of an event (a download or an email attachment).
+
+    Same UID as in every feed, so that a subscriber who also opens this file keeps one entry; a
+    date of a series carries its RECURRENCE-ID, which names that date within the series."""
     event = occurrence.event
+    component = _date_component(occurrence, event, info.language)
+    if event.rrule:
+        component.add("recurrence-id", _recurrence_id(occurrence, event))
+    component.add("status", "CANCELLED" if occurrence.is_cancelled_effectively else "CONFIRMED")
+    year = occurrence.start_at.astimezone(event.zone).year
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", info.name)
-    stamp = datetime.now(UTC).replace(microsecond=0)
-    component = VEvent()
-    _common(component, event, info, stamp=stamp)
-    component["uid"] = f"occurrence-{occurrence.id}-{_uid(event)}"
-    component["sequence"] = max(event.sequence, occurrence.sequence)
-    _add_times(component, occurrence.start_at, occurrence.end_at, event)
-    _add_location(
-        component,
-        event,
-        occurrence.effective_venue,
-        occurrence.effective_address,
-        occurrence.effective_city,
-        online_url=event.online_url,
-    )
-    cancelled = occurrence.is_cancelled_effectively
-    component.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    if not event.is_all_day:
+        calendar.add_component(vtimezone(event.timezone, year, year))
     calendar.add_component(component)
-    _add_timezones(calendar, [event], default=event.timezone)
     return calendar.to_ical()
+
+
+def ics_attachment(occurrence: Occurrence, language: str | None) -> dict:
+    """The date as an `.ics` email attachment (UTF-8, said so in its Content-Type)."""
+    event = occurrence.event
+    info = FeedInfo(
+        name=event.translation(language).title, description=event.host_org.name, language=language
+    )
+    ics = single_occurrence_calendar(occurrence, info, timezone=event.timezone)
+    return {
+        "filename": "event.ics",
+        "content_type": "text/calendar; charset=utf-8; method=PUBLISH",
+        "data": ics.decode(),
+    }

@@ -1,74 +1,237 @@
-"""Conditional GET and a small in-process cache for feeds.
+"""Serving feeds: conditional GET from the calendar version, bytes from the shared store,
+gzip/br negotiated and cached, slow builds off the request path.
 
-A feed's ETag is derived from a fingerprint of everything a feed can show (latest change and row
-counts of events, occurrences, organizations, types, co-sponsors; the day, since feeds show a
-window of time), plus the request's path and query. Any change that affects a feed changes the
-fingerprint, so a stale feed is never served; an unchanged one costs one small query and a 304,
-or bytes from memory.
+A feed's ETag is a hash of the calendar version of what it shows (`coalition.calendar_version`:
+"public", plus the person's own keys for a private feed), the day (feeds show 90 days back), and
+its identity (route, canonical filters, language, person). So a conditional GET is one indexed read
+(or none, within `CALENDAR_VERSION_TTL`) and a 304; the same data gives the same ETag and bytes in
+every process, before and after a restart.
+
+Bodies are stored under the ETag, raw and compressed (`body:`, `gzip:`, `br:`), and
+`last:<identity>` names the last good copy. A build that needs more than `FEED_INLINE_BUILD_MAX`
+uncached event fragments runs in a background thread (one per feed per process; one per feed
+across processes when the store is Redis) while requests get the last good copy, or, when there is
+none yet, wait up to `FEED_BUILD_WAIT` seconds and then get a 503 with Retry-After: no request
+ever runs into the worker timeout, and other pages and /healthz keep answering.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import logging
 import threading
-from collections import OrderedDict
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import sqlalchemy as sa
+import brotli
+from flask import Response, current_app, request
+from flask_babel import gettext as _
 
-from coalition.events.models import Event, EventCosponsor, EventType, Occurrence
-from coalition.extensions import db
-from coalition.orgs.models import Organization
+from coalition import calendar_version
+from coalition.feeds.builder import FeedInfo, assemble
+from coalition.feeds.fragments import EventRef, fragments_for, missing
+from coalition.feeds.store import get_store
 
-_MAX_ENTRIES = 128
-_lock = threading.Lock()
-_bodies: OrderedDict[str, bytes] = OrderedDict()
+log = logging.getLogger(__name__)
+
+CONTENT_TYPE = "text/calendar; charset=utf-8"
+#: Seconds a stored body lives (a newer version makes it useless anyway).
+BODY_TTL = 2 * 24 * 3600
+_ENCODINGS = ("br", "gzip")
+
+_building: dict[str, threading.Thread] = {}
+_building_lock = threading.Lock()
 
 
-def data_fingerprint() -> tuple[str, datetime | None]:
-    """(fingerprint, last modification) of all feed-visible data, in one query."""
-    row = db.session.execute(
-        sa.select(
-            sa.select(sa.func.max(Event.updated_at)).scalar_subquery(),
-            sa.select(sa.func.count(Event.id)).scalar_subquery(),
-            sa.select(sa.func.max(Occurrence.updated_at)).scalar_subquery(),
-            sa.select(sa.func.count(Occurrence.id)).scalar_subquery(),
-            sa.select(sa.func.max(Organization.updated_at)).scalar_subquery(),
-            sa.select(sa.func.max(EventType.updated_at)).scalar_subquery(),
-            sa.select(sa.func.count(EventCosponsor.id)).scalar_subquery(),
+@dataclass
+class FeedJob:
+    """What a view asks for: how to name, validate and build one feed."""
+
+    #: Route, canonical filters, language and person: two requests with the same identity get the
+    #: same bytes (unknown query parameters are not part of it).
+    identity: str
+    #: Calendar version keys the feed depends on.
+    version_keys: tuple[str, ...]
+    #: Builds the body without the request (it may run in another thread).
+    build: Callable[[], bytes] | None = None
+    #: For calendars of many events: the events' references, the header, the zone.
+    refs: Callable[[], list[EventRef]] | None = None  # called more than once: memoize
+    info: FeedInfo | None = None
+    timezone: str | None = None
+    language: str | None = None
+    private: bool = False
+
+    def build_body(self) -> bytes:
+        if self.build is not None:
+            return self.build()
+        assert self.refs is not None and self.info is not None and self.timezone
+        fragments = fragments_for(self.refs(), self.language)
+        return assemble(fragments, self.info, timezone=self.timezone)
+
+    def is_slow(self) -> bool:
+        if self.refs is None:
+            return False
+        return missing(self.refs(), self.language) > current_app.config["FEED_INLINE_BUILD_MAX"]
+
+
+def _etag(token: str, identity: str) -> str:
+    day = datetime.now(UTC).date().isoformat()
+    return hashlib.sha256(f"{token}|{day}|{identity}".encode()).hexdigest()[:32]
+
+
+def _encoding() -> str | None:
+    accepted = request.accept_encodings
+    for name in _ENCODINGS:
+        if accepted.quality(name) > 0:
+            return name
+    return None
+
+
+def _compress(raw: bytes, encoding: str) -> bytes:
+    if encoding == "br":
+        return brotli.compress(raw, quality=5)
+    return gzip.compress(raw, compresslevel=6, mtime=0)
+
+
+def _store_body(etag: str, raw: bytes, *, encodings=()) -> None:
+    items = {f"body:{etag}": raw}
+    for encoding in encodings:
+        items[f"{encoding}:{etag}"] = _compress(raw, encoding)
+    get_store().set_many(items, ttl=BODY_TTL)
+
+
+def _not_modified(etag: str, changed_at: datetime | None) -> bool:
+    if request.if_none_match:
+        return any(
+            tag.split("-")[0] == etag for tag in request.if_none_match.as_set(include_weak=True)
         )
-    ).one()
-    today = datetime.now(UTC).date().isoformat()
-    fingerprint = "|".join(str(value) for value in (*row, today))
-    changes = [value for value in (row[0], row[2], row[4], row[5]) if value is not None]
-    last_modified = None
-    if changes:
-        last_modified = max(v if v.tzinfo else v.replace(tzinfo=UTC) for v in changes).replace(
-            microsecond=0
-        )
-    return fingerprint, last_modified
+    since = request.if_modified_since
+    return changed_at is not None and since is not None and changed_at <= since
 
 
-def etag_for(fingerprint: str, key: str) -> str:
-    return hashlib.sha256(f"{fingerprint}#{key}".encode()).hexdigest()[:32]
+def _headers(job: FeedJob) -> dict:
+    scope = "private" if job.private else "public"
+    return {"Cache-Control": f"{scope}, max-age=900", "Vary": "Accept-Encoding"}
 
 
-def get(etag: str) -> bytes | None:
-    with _lock:
-        body = _bodies.get(etag)
-        if body is not None:
-            _bodies.move_to_end(etag)
-        return body
+def _answer(job: FeedJob, etag: str, raw: bytes, changed_at: datetime | None) -> Response:
+    encoding = _encoding()
+    body = raw
+    if encoding is not None:
+        store = get_store()
+        (body,) = store.get_many([f"{encoding}:{etag}"])
+        if body is None:
+            body = _compress(raw, encoding)
+            store.set_many({f"{encoding}:{etag}": body}, ttl=BODY_TTL)
+    response = Response(body, content_type=CONTENT_TYPE, headers=_headers(job))
+    response.set_etag(etag if encoding is None else f"{etag}-{encoding}")
+    if encoding is not None:
+        response.headers["Content-Encoding"] = encoding
+    if changed_at is not None:
+        response.last_modified = changed_at
+    return response
 
 
-def put(etag: str, body: bytes) -> None:
-    with _lock:
-        _bodies[etag] = body
-        _bodies.move_to_end(etag)
-        while len(_bodies) > _MAX_ENTRIES:
-            _bodies.popitem(last=False)
+def respond(job: FeedJob) -> Response:
+    """304, cached bytes, a fresh build, or the last good copy while a slow build runs."""
+    snapshot = calendar_version.snapshot(*job.version_keys)
+    etag = _etag(snapshot.token, job.identity)
+    # Feeds also change at midnight (their window of past dates moves).
+    midnight = datetime.combine(datetime.now(UTC).date(), datetime.min.time(), tzinfo=UTC)
+    changed_at = max(snapshot.changed_at or midnight, midnight)
+    if _not_modified(etag, changed_at):
+        response = Response(status=304, headers=_headers(job))
+        response.set_etag(etag)
+        return response
+    store = get_store()
+    (raw,) = store.get_many([f"body:{etag}"])
+    if raw is None:
+        if _build_running(job.identity) or job.is_slow():
+            return _slow(job, etag)
+        raw = job.build_body()
+        _store_body(etag, raw)
+        store.set_many({f"last:{job.identity}": etag.encode()}, ttl=BODY_TTL)
+    return _answer(job, etag, raw, changed_at)
+
+
+def _slow(job: FeedJob, etag: str) -> Response:
+    """Start (or join) the build in the background; answer with the last good copy meanwhile."""
+    _start_build(job, etag)
+    store = get_store()
+    (last,) = store.get_many([f"last:{job.identity}"])
+    if last is not None:
+        old = last.decode()
+        (raw,) = store.get_many([f"body:{old}"])
+        if raw is not None:
+            return _answer(job, old, raw, None)
+    deadline = time.monotonic() + current_app.config["FEED_BUILD_WAIT"]
+    while True:
+        (raw,) = store.get_many([f"body:{etag}"])
+        if raw is not None:
+            return _answer(job, etag, raw, None)
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(0.1)
+    response = Response(
+        _("This calendar is being prepared. Try again in a minute.") + "\n",
+        status=503,
+        content_type="text/plain; charset=utf-8",
+        headers={"Retry-After": "30", "Cache-Control": "no-store"},
+    )
+    return response
+
+
+def _build_running(identity: str) -> bool:
+    """Is this feed being built, here or (with Redis) in another process? (cheap: no scan)"""
+    running = _building.get(identity)
+    if running is not None and running.is_alive():
+        return True
+    (lock,) = get_store().get_many([f"lock:{identity}"])
+    return lock is not None
+
+
+def _start_build(job: FeedJob, etag: str) -> None:
+    with _building_lock:
+        running = _building.get(job.identity)
+        if running is not None and running.is_alive():
+            return
+        if not get_store().add(f"lock:{job.identity}", b"1", ttl=300):
+            return  # another process builds it
+        app = current_app._get_current_object()
+        thread = threading.Thread(
+            target=_build_in_background, args=(app, job, etag), daemon=True,
+            name=f"feed-build {job.identity[:40]}",
+        )  # fmt: skip
+        _building[job.identity] = thread
+        thread.start()
+
+
+def _build_in_background(app, job: FeedJob, etag: str) -> None:
+    from coalition.extensions import db
+
+    with app.app_context():
+        store = get_store()
+        try:
+            raw = job.build_body()
+            _store_body(etag, raw, encodings=_ENCODINGS)
+            store.set_many({f"last:{job.identity}": etag.encode()}, ttl=BODY_TTL)
+        except Exception:
+            log.exception("building feed %s failed", job.identity)
+        finally:
+            store.delete(f"lock:{job.identity}")
+            db.session.remove()
+
+
+def wait_for_builds(timeout: float = 60) -> None:
+    """Wait for background builds of this process (tests, benchmarks)."""
+    deadline = time.monotonic() + timeout
+    for thread in list(_building.values()):
+        thread.join(max(0, deadline - time.monotonic()))
 
 
 def clear() -> None:
-    with _lock:
-        _bodies.clear()
+    """Forget every stored body and fragment of this app (tests)."""
+    get_store().clear()

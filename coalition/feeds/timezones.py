@@ -95,7 +95,8 @@ def _component(kind, transitions_: list[Transition]):
 
 
 @lru_cache(maxsize=256)
-def _vtimezone_ical(tzid: str, first_year: int, last_year: int) -> bytes:
+def vtimezone_ical(tzid: str, first_year: int, last_year: int) -> bytes:
+    """The VTIMEZONE's text (what feeds concatenate), cached per zone and years."""
     return _build_vtimezone(tzid, first_year, last_year).to_ical()
 
 
@@ -104,7 +105,7 @@ def vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone:
 
     Computing transitions costs milliseconds; the result is cached per zone and years and a fresh
     component parsed from it each time (components are mutable)."""
-    return Timezone.from_ical(_vtimezone_ical(tzid, first_year, last_year))
+    return Timezone.from_ical(vtimezone_ical(tzid, first_year, last_year))
 
 
 def _build_vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone:

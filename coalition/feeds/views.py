@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import timedelta
+from contextlib import contextmanager
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from flask import (
@@ -17,122 +17,111 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from coalition.access import access, public, signed_in
 from coalition.auth.models import User
+from coalition.calendar_version import ATTENDANCE, EVERY_USER, PUBLIC, user_key
 from coalition.core.forms import EmptyForm
-from coalition.db import utcnow
-from coalition.events.models import (
-    Event,
-    EventStatus,
-    EventVisibility,
-    Occurrence,
-    is_coalition_member,
+from coalition.events.models import Event, EventStatus, Occurrence, is_coalition_member
+from coalition.events.queries import (
+    CalendarFilters,
+    FilterError,
+    parse_filters,
 )
-from coalition.events.queries import FilterError, events_query, parse_filters
-from coalition.extensions import db
-from coalition.feeds import cache
-from coalition.feeds.builder import FeedInfo, build_calendar, single_occurrence_calendar
+from coalition.extensions import db, limiter
+from coalition.feeds.builder import FeedInfo, single_occurrence_calendar
+from coalition.feeds.cache import FeedJob, respond
+from coalition.feeds.fragments import EventRef, refs_query
+from coalition.feeds.listing import listed_refs
 from coalition.feeds.operations import reset_feed_token
+from coalition.languages import CONTENT_LANGUAGES
 from coalition.orgs.models import Organization, OrgStatus
 from coalition.rsvps.models import RSVP, RSVPStatus
 from coalition.urls import external_url
 
 bp = Blueprint("feeds", __name__)
 
-CONTENT_TYPE = "text/calendar; charset=utf-8"
-#: Past events stay in feeds this long; cancelled ones this long after the cancellation.
-PAST_WINDOW = timedelta(days=90)
-CANCELLED_WINDOW = timedelta(days=30)
+_feed_limit = limiter.limit(lambda: current_app.config["FEED_RATE_LIMIT"])
 
 
-def _feed_response(build: Callable[[], bytes], *, private: bool = False) -> Response:
-    """Answer 304 or cached bytes when nothing changed; build the feed otherwise."""
-    fingerprint, last_modified = cache.data_fingerprint()
-    etag = cache.etag_for(fingerprint, request.full_path)
-    # A feed that depends on who asks (a token, a session) is never stored by anyone else.
-    cache_control = "private, no-store" if private else "public, max-age=900"
-    headers = {"Cache-Control": cache_control, "Vary": "Accept-Language"}
-    if etag in request.if_none_match or (
-        not request.if_none_match
-        and last_modified is not None
-        and request.if_modified_since is not None
-        and last_modified <= request.if_modified_since
-    ):
-        response = Response(status=304, headers=headers)
-        response.set_etag(etag)
-        return response
-    body = cache.get(etag)
-    if body is None:
-        body = build()
-        cache.put(etag, body)
-    response = Response(body, content_type=CONTENT_TYPE, headers=headers)
-    response.set_etag(etag)
-    if last_modified is not None:
-        response.last_modified = last_modified
-    return response
+def _bad_request(message) -> Response:
+    return Response(str(message) + "\n", status=400, content_type="text/plain; charset=utf-8")
 
 
-def _bad_filter(exc: FilterError) -> Response:
-    return Response(str(exc.args[0]) + "\n", status=400, content_type="text/plain; charset=utf-8")
+def _canonical(filters: CalendarFilters) -> str:
+    return urlencode(sorted(filters.to_args().items(multi=True)))
 
 
-def _feed_events(query: sa.Select) -> list[Event]:
-    now = utcnow()
-    recent = sa.select(Occurrence.event_id).where(Occurrence.end_at >= now - PAST_WINDOW)
-    query = query.where(
-        Event.id.in_(recent),
-        sa.or_(
-            Event.status != EventStatus.cancelled,
-            Event.cancelled_at >= now - CANCELLED_WINDOW,
-        ),
+def _text_language(code: str | None) -> str | None:
+    """A content language for event texts, from `?lang=` (None: each event's own)."""
+    return code or None
+
+
+@contextmanager
+def _feed_locale(language: str | None):
+    """Texts of the feed itself (its name) in the URL's language, never the visitor's."""
+    languages = current_app.config["LANGUAGES"]
+    locale = language if language in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(locale):
+        yield
+
+
+def _calendar_job(filters, *, identity, name, description, user, version_keys, private=False,
+                  color=None, url=None) -> FeedJob:  # fmt: skip
+    language = _text_language(filters.languages[0] if filters.languages else None)
+    refs_cache: list[list[EventRef]] = []
+
+    def refs() -> list[EventRef]:
+        if not refs_cache:
+            refs_cache.append(listed_refs(filters, user=user))
+        return refs_cache[0]
+
+    return FeedJob(
+        identity=f"{identity}|{_canonical(filters)}",
+        version_keys=version_keys,
+        refs=refs,
+        info=FeedInfo(name=name, description=description, language=language, color=color, url=url),
+        timezone=current_app.config["COALITION_TIMEZONE"],
+        language=language,
+        private=private,
     )
-    return list(db.session.scalars(query))
 
 
-def _language():
-    return request.args.get("lang") or None
-
-
-def _calendar(filters, *, user: User | None, name: str, description: str, color=None, url=None):
-    include_members = is_coalition_member(user)
-    query = events_query(filters, user=user if include_members else None)
-    info = FeedInfo(
-        name=name,
-        description=description,
-        language=filters.languages[0] if filters.languages else None,
-        color=color,
-        url=url,
-    )
-    return build_calendar(
-        _feed_events(query), info, timezone=current_app.config["COALITION_TIMEZONE"]
-    )
+def _filters(args) -> CalendarFilters:
+    filters = parse_filters(args)
+    return filters
 
 
 @bp.route("/calendar.ics")
 @access(public)
+@_feed_limit
 def calendar():
     """The whole public calendar, with the calendar's filters as query parameters."""
     try:
-        filters = parse_filters(request.args)
+        filters = _filters(request.args)
     except FilterError as exc:
-        return _bad_filter(exc)
+        return _bad_request(exc.args[0])
     name = current_app.config["COALITION_NAME"]
-    return _feed_response(
-        lambda: _calendar(
-            filters,
-            user=None,
-            name=name,
-            description=_("Actions and events of %(name)s", name=name),
-            url=external_url("core.index"),
-        )
+    with _feed_locale(filters.languages[0] if filters.languages else None):
+        description = _("Actions and events of %(name)s", name=name)
+    job = _calendar_job(
+        filters,
+        identity="calendar",
+        name=name,
+        description=description,
+        user=None,
+        version_keys=(PUBLIC,),
+        url=external_url("core.index"),
     )
+    return respond(job)
 
 
 @bp.route("/orgs/<slug>/calendar.ics")
 @access(public)
+@_feed_limit
 def org_calendar(slug: str):
     """Events an organization hosts or co-sponsors."""
     org = db.session.scalar(
@@ -145,20 +134,23 @@ def org_calendar(slug: str):
     args = request.args.copy()
     args.setlist("org", [slug])
     try:
-        filters = parse_filters(args)
+        filters = _filters(args)
     except FilterError as exc:
-        return _bad_filter(exc)
+        return _bad_request(exc.args[0])
     coalition_name = current_app.config["COALITION_NAME"]
-    return _feed_response(
-        lambda: _calendar(
-            filters,
-            user=None,
-            name=f"{org.name} · {coalition_name}",
-            description=_("Events of %(org)s", org=org.name),
-            color=org.color,
-            url=external_url("orgs.show", slug=org.slug),
-        )
+    with _feed_locale(filters.languages[0] if filters.languages else None):
+        description = _("Events of %(org)s", org=org.name)
+    job = _calendar_job(
+        filters,
+        identity="org",
+        name=f"{org.name} · {coalition_name}",
+        description=description,
+        user=None,
+        version_keys=(PUBLIC,),
+        color=org.color,
+        url=external_url("orgs.show", slug=org.slug),
     )
+    return respond(job)
 
 
 def _viewable_event(event_id: int) -> Event:
@@ -168,37 +160,55 @@ def _viewable_event(event_id: int) -> Event:
     return event
 
 
+def _lang_arg() -> str | None:
+    code = request.args.get("lang") or None
+    if code is not None and code not in CONTENT_LANGUAGES:
+        abort(_bad_request(_("Unknown language: %(value)s", value=code)))
+    return code
+
+
 @bp.route("/events/<int:event_id>.ics")
 @access(public)
+@_feed_limit
 def event(event_id: int):
     """One event with all its dates (an unlisted event too: whoever has the link)."""
     event = _viewable_event(event_id)
-    info = FeedInfo(name=event.title, description=event.host_org.name, language=_language())
-    zone = current_app.config["COALITION_TIMEZONE"]
-    return _feed_response(
-        lambda: build_calendar([event], info, timezone=zone), private=_not_public(event)
+    language = _lang_arg()
+    info = FeedInfo(name=event.title, description=event.host_org.name, language=language)
+    ref = db.session.execute(refs_query([Event.id == event.id])).one()
+    return respond(
+        FeedJob(
+            identity=f"event|{event.id}|{language or ''}",
+            version_keys=(PUBLIC,),
+            refs=lambda: [EventRef(*ref)],
+            info=info,
+            timezone=event.timezone,
+            language=language,
+            private=not event.is_public_listing,
+        )
     )
 
 
 @bp.route("/events/<int:event_id>/occurrences/<int:occurrence_id>.ics")
 @access(public)
+@_feed_limit
 def occurrence(event_id: int, occurrence_id: int):
     """One date of a series, as a single event (for "add to my calendar")."""
     event = _viewable_event(event_id)
     occurrence = db.session.get(Occurrence, occurrence_id)
     if occurrence is None or occurrence.event_id != event.id:
         abort(404)
-    info = FeedInfo(name=event.title, description=event.host_org.name, language=_language())
-    zone = current_app.config["COALITION_TIMEZONE"]
-    return _feed_response(
-        lambda: single_occurrence_calendar(occurrence, info, timezone=zone),
-        private=_not_public(event),
+    language = _lang_arg()
+    info = FeedInfo(name=event.title, description=event.host_org.name, language=language)
+    zone = event.timezone
+    return respond(
+        FeedJob(
+            identity=f"occurrence|{occurrence.id}|{language or ''}",
+            version_keys=(PUBLIC,),
+            build=lambda: single_occurrence_calendar(occurrence, info, timezone=zone),
+            private=not event.is_public_listing,
+        )
     )
-
-
-def _not_public(event: Event) -> bool:
-    """A draft, members-only or unlisted event: its feed depends on who asks for it."""
-    return event.status == EventStatus.draft or event.visibility != EventVisibility.public
 
 
 def _user_for_token(token: str) -> User:
@@ -208,61 +218,80 @@ def _user_for_token(token: str) -> User:
     return user
 
 
+def _private_keys(user: User) -> tuple[str, ...]:
+    return (PUBLIC, EVERY_USER, user_key(user.id))
+
+
 @bp.route("/feeds/<token>/calendar.ics")
 @access(public)
+@_feed_limit
 def member_calendar(token: str):
     """A person's private feed: the public calendar plus members-only events."""
     user = _user_for_token(token)
     try:
-        filters = parse_filters(request.args)
+        filters = _filters(request.args)
     except FilterError as exc:
-        return _bad_filter(exc)
+        return _bad_request(exc.args[0])
     name = current_app.config["COALITION_NAME"]
-    return _feed_response(
-        lambda: _calendar(
-            filters,
-            user=user,
-            name=_("%(name)s (members)", name=name),
-            description=_("Actions and events of %(name)s, with members-only events", name=name),
-        ),
+    include_members = is_coalition_member(user)
+    with _feed_locale(filters.languages[0] if filters.languages else user.language):
+        title = _("%(name)s (members)", name=name)
+        description = _("Actions and events of %(name)s, with members-only events", name=name)
+    job = _calendar_job(
+        filters,
+        identity=f"member|{user.id}|{include_members}",
+        name=title,
+        description=description,
+        user=user if include_members else None,
+        version_keys=_private_keys(user),
         private=True,
     )
+    return respond(job)
 
 
 @bp.route("/feeds/<token>/my-events.ics")
 @access(public)
+@_feed_limit
 def my_events(token: str):
     """The events a person RSVPed to (confirmed or waitlisted), whatever their visibility."""
     user = _user_for_token(token)
     name = current_app.config["COALITION_NAME"]
+    user_id = user.id
 
-    def build() -> bytes:
+    def refs() -> list[EventRef]:
         attending = (
             sa.select(Occurrence.event_id)
             .join(RSVP, RSVP.occurrence_id == Occurrence.id)
             .where(
-                RSVP.user_id == user.id,
+                RSVP.user_id == user_id,
                 RSVP.status.in_([RSVPStatus.confirmed, RSVPStatus.waitlisted]),
             )
         )
-        events = list(
-            db.session.scalars(
-                sa.select(Event)
-                .where(Event.id.in_(attending), Event.status != EventStatus.draft)
-                .order_by(Event.start_at)
-            )
+        rows = db.session.execute(
+            refs_query([Event.id.in_(attending), Event.status != EventStatus.draft])
         )
+        return [EventRef(*row) for row in rows]
+
+    with _feed_locale(user.language):
         info = FeedInfo(
             name=_("My events · %(name)s", name=name),
             description=_("The events you RSVPed to"),
         )
-        return build_calendar(events, info, timezone=current_app.config["COALITION_TIMEZONE"])
-
-    return _feed_response(build, private=True)
+    return respond(
+        FeedJob(
+            identity=f"my-events|{user.id}",
+            version_keys=_private_keys(user),
+            refs=refs,
+            info=info,
+            timezone=current_app.config["COALITION_TIMEZONE"],
+            private=True,
+        )
+    )
 
 
 @bp.route("/delegations/<token>/calendar.ics")
 @access(public)
+@_feed_limit
 def delegation_calendar(token: str):
     """A delegation's date for its lead (the token of the lead's private link)."""
     from coalition.delegations.operations import delegation_for_lead_token
@@ -277,6 +306,7 @@ def delegation_calendar(token: str):
 
 @bp.route("/delegations/<int:delegation_id>/<secret>/calendar.ics")
 @access(public)
+@_feed_limit
 def delegation_member_calendar(delegation_id: int, secret: str):
     """The same for its members, by the delegation's join secret (it grants nothing else)."""
     from coalition.delegations.operations import delegation_for_join
@@ -292,9 +322,14 @@ def delegation_member_calendar(delegation_id: int, secret: str):
 def _delegation_feed(delegation):
     occurrence = delegation.occurrence
     info = FeedInfo(name=delegation.name, description=occurrence.event.title)
-    zone = current_app.config["COALITION_TIMEZONE"]
-    return _feed_response(
-        lambda: single_occurrence_calendar(occurrence, info, timezone=zone), private=True
+    zone = occurrence.event.timezone
+    return respond(
+        FeedJob(
+            identity=f"delegation|{delegation.id}",
+            version_keys=(PUBLIC, ATTENDANCE),
+            build=lambda: single_occurrence_calendar(occurrence, info, timezone=zone),
+            private=True,
+        )
     )
 
 
@@ -305,8 +340,12 @@ def subscribe():
     try:
         filters = parse_filters(request.args)
     except FilterError as exc:
-        return _bad_filter(exc)
-    feed_url = external_url("feeds.calendar", **filters.to_args().to_dict(flat=False))
+        return _bad_request(exc.args[0])
+    # A subscription follows the calendar forward: the dates being looked at are not kept.
+    args = filters.to_args()
+    args.poplist("from")
+    args.poplist("to")
+    feed_url = external_url("feeds.calendar", **args.to_dict(flat=False))
     private_url = my_events_url = None
     if current_user.is_authenticated:
         private_url = external_url("feeds.member_calendar", token=current_user.feed_token)

@@ -35,10 +35,13 @@ def build_message(email: OutgoingEmail) -> Message:
         extra_headers={**(email.headers or {}), "X-Coalition-Id": str(email.id)},
     )
     for attachment in email.attachments or []:
+        data = attachment["data"]
         message.attach(
             filename=attachment["filename"],
             content_type=attachment["content_type"],
-            data=attachment["data"],
+            # Text is stored as str: handed over as str, Flask-Mail would encode it with
+            # raw-unicode-escape; the content type of a text attachment names UTF-8.
+            data=data.encode("utf-8") if isinstance(data, str) else data,
         )
     return message
 

@@ -50,7 +50,10 @@ def _people(occurrences: list[Occurrence]) -> list[RSVP]:
 
 
 def _send(rsvp: RSVP, *, kind: str, subject, template: str, **context) -> None:
+    """Queue the notice with the date's updated `.ics` (same UID as the feeds, SEQUENCE raised),
+    so that a calendar that has the date updates it in place."""
     from coalition.events.privacy import location_for_rsvp
+    from coalition.feeds.builder import ics_attachment
     from coalition.rsvps.operations import manage_url
 
     occurrence = rsvp.occurrence
@@ -60,6 +63,7 @@ def _send(rsvp: RSVP, *, kind: str, subject, template: str, **context) -> None:
         kind=kind,
         subject=subject,
         template=template,
+        attachments=[ics_attachment(occurrence, rsvp.language)],
         locale=message_locale(rsvp.language),
         rsvp=rsvp,
         occurrence=occurrence,

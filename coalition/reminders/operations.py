@@ -230,7 +230,7 @@ def send_due(
 
 def _queue_reminder_email(reminder: Reminder, calendars: dict, now: datetime):
     from coalition.events.privacy import location_for_rsvp
-    from coalition.feeds.builder import FeedInfo, single_occurrence_calendar
+    from coalition.feeds.builder import ics_attachment
     from coalition.rsvps.operations import manage_url
 
     occurrence = reminder.occurrence
@@ -242,12 +242,7 @@ def _queue_reminder_email(reminder: Reminder, calendars: dict, now: datetime):
         manage = manage_url(rsvp)
         key = (occurrence.id, occurrence.sequence, event.sequence, rsvp.language)
         if key not in calendars:  # one .ics per occurrence and language in a run
-            calendars[key] = single_occurrence_calendar(
-                occurrence,
-                FeedInfo(name=title, description=event.host_org.name, language=rsvp.language),
-                timezone=event.timezone,
-            ).decode()
-        ics = calendars[key]
+            calendars[key] = ics_attachment(occurrence, rsvp.language)
         return queue_email(
             about_rsvp=rsvp,
             to=rsvp.email,
@@ -259,13 +254,7 @@ def _queue_reminder_email(reminder: Reminder, calendars: dict, now: datetime):
                 "List-Unsubscribe": f"<{manage}/reminders-off>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             },
-            attachments=[
-                {
-                    "filename": "event.ics",
-                    "content_type": "text/calendar; method=PUBLISH",
-                    "data": ics,
-                }
-            ],
+            attachments=[calendars[key]],
             rsvp=rsvp,
             occurrence=occurrence,
             event=event,

@@ -446,18 +446,9 @@ def manage_url(rsvp: RSVP) -> str:
 
 def _calendar_attachment(rsvp: RSVP) -> list[dict]:
     """The date as an .ics file, which Gmail and Outlook offer to add to the calendar."""
-    from coalition.feeds.builder import FeedInfo, single_occurrence_calendar
+    from coalition.feeds.builder import ics_attachment
 
-    occurrence = rsvp.occurrence
-    event = occurrence.event
-    info = FeedInfo(
-        name=event.translation(rsvp.language).title,
-        description=event.host_org.name,
-        language=rsvp.language,
-    )
-    ics = single_occurrence_calendar(occurrence, info, timezone=event.timezone)
-    return [{"filename": "event.ics", "content_type": "text/calendar; method=PUBLISH",
-             "data": ics.decode()}]  # fmt: skip
+    return [ics_attachment(rsvp.occurrence, rsvp.language)]
 
 
 def _mail(rsvp: RSVP, *, kind: str, subject, template: str, attach: bool = False, **context):

@@ -58,7 +58,7 @@ def test_statement_count_does_not_grow_with_the_number_of_events(client, queries
     small = [_statements(client, queries, url) for url in urls]
     _add_events(hosts, partner, 40, 80)
     listed = client.get(urls[0]).get_json()
-    assert listed["total"] == 120 and len(listed["events"]) == 100
+    assert listed["next"] and len(listed["events"]) == 100
     assert sum(1 for e in listed["events"] if e["rrule"]) >= 20
     large = [_statements(client, queries, url) for url in urls]
 

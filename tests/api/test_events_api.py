@@ -66,7 +66,8 @@ def test_lists_upcoming_public_events_with_their_details(client, db):
     response = client.get("/api/v1/events")
     assert response.headers["Cache-Control"] == "public, max-age=60"
     body = response.get_json()
-    assert (body["page"], body["per_page"], body["total"], body["next"]) == (1, 25, 1, None)
+    assert (body["per_page"], body["next"]) == (25, None)
+    assert "total" not in body  # no count of everything that matches
     [data] = body["events"]
     assert data["id"] == event.id
     assert urlsplit(data["url"]).path == f"/events/{event.id}"
@@ -129,22 +130,24 @@ def test_pagination_links_to_the_next_page_with_the_same_filters(client):
 
     first = client.get("/api/v1/events?type=rally&per_page=3").get_json()
     assert [e["title"] for e in first["events"]] == ["Rally 1", "Rally 2", "Rally 3"]
-    assert first["total"] == 7
     seen = [e["title"] for e in first["events"]]
-    page = first
+    page, pages = first, 1
     while page["next"]:
         assert "type=rally" in page["next"] and "per_page=3" in page["next"]
         page = client.get(page["next"]).get_json()
         seen += [e["title"] for e in page["events"]]
+        pages += 1
     assert seen == [f"Rally {day}" for day in range(1, 8)]
-    assert page["page"] == 3
-    assert client.get("/api/v1/events?page=9").get_json()["events"] == []
+    assert pages == 3
+    response = client.get("/api/v1/events?after=yesterday")
+    assert response.status_code == 400 and "damaged" in response.get_json()["error"]["message"]
 
 
 @pytest.mark.parametrize(
     "query",
-    ["?per_page=101", "?per_page=0", "?page=0", "?page=two", "?type=picnic", "?org=nobody",
-     "?lang=xx", "?from=May", "?from=2027-05-02&to=2027-05-01", "?q=" + "x" * 101],
+    ["?per_page=101", "?per_page=0", "?after=0", "?after=20270101T000000000000-x",
+     "?type=picnic", "?org=nobody", "?lang=xx",
+     "?from=May", "?from=2027-05-02&to=2027-05-01", "?q=" + "x" * 101],
 )  # fmt: skip
 def test_bad_parameters_answer_400_in_json(client, query):
     response = client.get(f"/api/v1/events{query}")

@@ -146,13 +146,29 @@ def test_pagination(client, db):
         make_event(org, title=f"Meeting {n:02d}", start_date=date(2027, 2, 1 + n % 28),
                    start_time=time(8 + n % 10, 0), end_time=time(19, 0))  # fmt: skip
     first = _page(client, "/calendar")
-    second = _page(client, "/calendar?page=2")
     assert first.count('class="card event-card') == 25
+    assert "Page " not in first and "First page" not in first  # no count of all the dates
+    [next_link] = re.findall(r'href="(/calendar\?after=[^"]+)" rel="next"', first)
+    second = _page(client, next_link.replace("&amp;", "&"))
     assert second.count('class="card event-card') == 5
+    assert 'rel="next"' not in second and 'href="/calendar">First page' in second
     titles = set(re.findall(r"Meeting \d\d", first)) | set(re.findall(r"Meeting \d\d", second))
     assert len(titles) == 30
-    assert 'href="/calendar?page=2"' in first
-    assert _page(client, "/calendar?page=99999999999999999999").count("event-card") == 0
+    for damaged in ("x", "20270201T0800000000000-", "99999999T999999999999-1"):
+        response = client.get(f"/calendar?after={damaged}")
+        assert response.status_code == 400
+        assert "This page link is damaged" in response.get_data(as_text=True)
+
+
+def test_past_pages_go_back_in_time(client, db):
+    org = OrganizationFactory()
+    for n in range(27):
+        make_event(org, title=f"Old meeting {n:02d}", start_date=date(2025, 3, 1 + n))
+    first = _page(client, "/calendar/past")
+    assert first.count('class="card event-card') == 25 and "Old meeting 26" in first
+    [next_link] = re.findall(r'href="(/calendar/past\?before=[^"]+)" rel="next"', first)
+    second = _page(client, next_link.replace("&amp;", "&"))
+    assert re.findall(r"Old meeting \d\d", second) == ["Old meeting 01", "Old meeting 00"]
 
 
 def test_page_links_keep_repeated_filters(client, db):
@@ -161,10 +177,25 @@ def test_page_links_keep_repeated_filters(client, db):
         make_event(org, title=f"Vigil {n:02d}", type_slug="vigil" if n % 2 else "march",
                    start_date=date(2027, 2, 1 + n))  # fmt: skip
     body = _page(client, "/calendar?type=vigil&type=march")
-    assert "page=2&amp;type=vigil&amp;type=march" in body
+    assert re.search(r"after=[0-9T]+-\d+&amp;type=vigil&amp;type=march", body)
     nav = _page(client, "/calendar/month?year=2027&month=2&type=vigil&type=march")
     assert "year=2027&amp;month=1&amp;type=vigil&amp;type=march" in nav
     assert "year=2027&amp;month=3&amp;type=vigil&amp;type=march" in nav
+
+
+def test_month_shows_a_few_dates_a_day_and_links_to_the_rest(client, db):
+    org = OrganizationFactory()
+    for hour in range(8, 14):
+        make_event(org, title=f"Shift {hour}", type_slug="vigil", start_date=date(2027, 3, 9),
+                   start_time=time(hour, 0), end_time=time(hour, 30))  # fmt: skip
+    make_event(org, title="Quiet day", start_date=date(2027, 3, 10))
+    body = _page(client, "/calendar/month?year=2027&month=3&type=vigil&type=rally")
+    assert re.findall(r"Shift \d+", body) == ["Shift 8", "Shift 9", "Shift 10", "Shift 11"]
+    assert "Quiet day" in body
+    [more] = re.findall(r'<a class="month-more" href="([^"]+)"', body)
+    day = _page(client, more.replace("&amp;", "&"))
+    assert re.findall(r"Shift \d+", day) == [f"Shift {h}" for h in range(8, 14)]
+    assert "Quiet day" not in day
 
 
 def test_days_in_order_when_zones_interleave(client, db):

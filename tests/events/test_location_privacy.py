@@ -158,3 +158,24 @@ def test_hosts_and_confirmed_attendees_see_it(client, db):
     rsvp_ops.link_to_account(outcome.rsvp, attendee)
     db.session.commit()
     assert SECRET_VENUE in client.get(f"/events/{event.id}").get_data(as_text=True)
+
+
+def test_approved_attendees_place_is_in_no_public_response(client, db):
+    org = OrganizationFactory()
+    event = _secret_event(org, location_visibility=LocationVisibility.approved)
+    body = client.get(f"/events/{event.id}").get_data(as_text=True)
+    assert "once the hosts approve them" in body and TOWN in body
+    _assert_hidden(client, _public_urls(event, org))
+    # A request (pending) sees nothing either, signed in with the RSVP in their account.
+    person = member_of(OrganizationFactory(), OrgRole.member, email="req@example.org")
+    outcome = rsvp_ops.submit(
+        event.occurrences[0], rsvp_ops.RSVPInput(name="Req", email="req@example.org")
+    )
+    rsvp_ops.link_to_account(outcome.rsvp, person)
+    db.session.commit()
+    assert outcome.rsvp.status == "pending"
+    client.login("req@example.org")
+    _assert_hidden(client, _public_urls(event, org))
+    rsvp_ops.approve(outcome.rsvp)
+    db.session.commit()
+    assert SECRET_VENUE in client.get(f"/events/{event.id}").get_data(as_text=True)

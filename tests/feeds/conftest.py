@@ -34,9 +34,8 @@ def expand_with_icaljs(body: bytes, until: datetime) -> list[dict]:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_feed_cache():
+def _wait_for_feed_builds():
     from coalition.feeds import cache
 
-    cache.clear()
     yield
-    cache.clear()
+    cache.wait_for_builds()

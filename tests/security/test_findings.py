@@ -209,8 +209,12 @@ def test_6_out_of_range_ids_and_pages_answer_4xx(client, db):
     assert client.get("/api/v1/events/99999999999999999999").status_code == 404
     response = client.post("/api/v1/events/217496170030/rsvps", json={"name": "A"})
     assert response.status_code == 404
-    assert client.get("/api/v1/events?page=88162649023781404672").status_code == 400
-    assert client.get("/calendar?page=88162649023781404672").status_code == 200
+    for cursor in ("88162649023781404672", "20270101T000000000000-88162649023781404672",
+                   "20270101T000000000000-2147483648", "99999999T999999999999-1"):  # fmt: skip
+        assert client.get(f"/api/v1/events?after={cursor}").status_code == 400
+        assert client.get(f"/calendar?after={cursor}").status_code == 400
+        assert client.get(f"/calendar/past?before={cursor}").status_code == 400
+    assert client.get("/calendar?after=20270101T000000000000-2147483647").status_code == 200
     assert client.get("/events/2147483647").status_code == 404  # in range, just not there
 
 

@@ -20,6 +20,8 @@ for (const vevent of calendar.getAllSubcomponents("vevent")) {
 for (const exception of exceptions) {
   const master = masters.get(exception.uid);
   if (master) master.relateException(exception);
+  // A file holding one date of a series (no master): that date, as Thunderbird imports it.
+  else masters.set(`${exception.uid} ${exception.recurrenceId}`, exception);
 }
 
 const out = [];

@@ -1,0 +1,119 @@
+"""Each event's VEVENT text, cached by (event, revision, organization and type change, language,
+dates left out), so that a feed is a concatenation and a never-seen filter combination costs one
+query for the list of events and one cache read."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from coalition.events.models import Event, EventType
+from coalition.extensions import db
+from coalition.feeds.builder import Fragment, fragment
+from coalition.feeds.store import get_store
+from coalition.orgs.models import Organization
+
+#: Events loaded per query when fragments must be built.
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class EventRef:
+    """What names an event's fragment, read without loading the event."""
+
+    id: int
+    revision: int
+    org_changed: datetime | None
+    type_changed: datetime | None
+    #: Occurrence ids to keep (the others are left out); None: every date.
+    only: frozenset[int] | None = None
+
+
+def refs_query(where) -> sa.Select:
+    """(id, revision, org change, type change) of the events matching `where`, in feed order."""
+    return (
+        sa.select(Event.id, Event.revision, Organization.updated_at, EventType.updated_at)
+        .join(Organization, Organization.id == Event.host_org_id)
+        .join(EventType, EventType.id == Event.type_id)
+        .where(*where)
+        .order_by(Event.start_at, Event.id)
+    )
+
+
+def _stamp(moment: datetime | None) -> str:
+    return "" if moment is None else str(int(moment.timestamp() * 1000))
+
+
+def _key(ref: EventRef, language: str | None) -> str:
+    only = ""
+    if ref.only is not None:
+        only = hashlib.sha1(",".join(map(str, sorted(ref.only))).encode()).hexdigest()[:16]
+    parts = (ref.id, ref.revision, _stamp(ref.org_changed), _stamp(ref.type_changed),
+             language or "", only)  # fmt: skip
+    return "frag:" + ":".join(map(str, parts))
+
+
+def _encode(item: Fragment) -> bytes:
+    return f"{item.tzid or ''}\n{item.first_year}\n{item.last_year}\n{item.text}".encode()
+
+
+def _decode(raw: bytes) -> Fragment:
+    tzid, first, last, text = raw.decode().split("\n", 3)
+    return Fragment(text=text, tzid=tzid or None, first_year=int(first), last_year=int(last))
+
+
+def missing(refs: list[EventRef], language: str | None) -> int:
+    """How many of the fragments are not cached (to decide whether to build on the request)."""
+    return get_store().count_missing([_key(r, language) for r in refs])
+
+
+def fragments_for(refs: list[EventRef], language: str | None) -> list[Fragment]:
+    """The fragments of `refs`, in order: from the cache, building (and caching) the missing."""
+    store = get_store()
+    keys = [_key(r, language) for r in refs]
+    found = store.get_many(keys)
+    todo = [r for r, raw in zip(refs, found, strict=True) if raw is None]
+    built: dict[str, Fragment] = {}
+    for start in range(0, len(todo), CHUNK):
+        chunk = todo[start : start + CHUNK]
+        events = {
+            e.id: e
+            for e in db.session.scalars(
+                sa.select(Event)
+                .where(Event.id.in_([r.id for r in chunk]))
+                .options(
+                    selectinload(Event.translations),
+                    selectinload(Event.type),
+                    selectinload(Event.host_org),
+                    selectinload(Event.occurrences),
+                )
+            )
+        }
+        fresh = {}
+        for n, ref in enumerate(chunk):
+            if n % 20 == 0:
+                time.sleep(0)  # let request threads of this process run between events
+            event = events.get(ref.id)
+            if event is None:
+                continue  # deleted since the list was read
+            item = fragment(event, language, only=ref.only)
+            key = _key(ref, language)
+            # A revision read with the list may be older than the event loaded now: cache the
+            # text under the revision it was built from.
+            if event.revision == ref.revision:
+                fresh[key] = _encode(item)
+            built[key] = item
+        if fresh:
+            store.set_many(fresh)
+    result = []
+    for key, raw in zip(keys, found, strict=True):
+        if raw is not None:
+            result.append(_decode(raw))
+        elif key in built:
+            result.append(built[key])
+    return result

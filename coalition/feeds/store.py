@@ -1,0 +1,159 @@
+"""Where feed bytes are kept: Redis, shared by every process and machine, when `CACHE_REDIS_URL`
+(or a `redis://` `RATELIMIT_STORAGE_URI`) names one; else each process's memory.
+
+Every key names immutable content (an event's revision, a feed's ETag), so entries are never
+updated, only added and evicted; a small in-process copy in front of Redis is therefore always
+right. The exceptions, `last:` pointers to a feed's last good copy and `lock:` build locks, skip
+that local copy.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+
+from flask import current_app
+
+log = logging.getLogger(__name__)
+
+#: Keys that change meaning (pointers, locks): never kept in the in-process copy.
+_SHARED_ONLY = ("last:", "lock:")
+
+
+class MemoryStore:
+    """A least-recently-used map of bytes, bounded by total size."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get_many(self, keys: list[str]) -> list[bytes | None]:
+        with self._lock:
+            found = []
+            for key in keys:
+                value = self._items.get(key)
+                if value is not None:
+                    self._items.move_to_end(key)
+                found.append(value)
+            return found
+
+    def count_missing(self, keys: list[str]) -> int:
+        with self._lock:
+            return sum(key not in self._items for key in keys)
+
+    def set_many(self, items: dict[str, bytes], ttl: int | None = None) -> None:
+        with self._lock:
+            for key, value in items.items():
+                if len(value) > self.max_bytes // 4:
+                    continue
+                old = self._items.pop(key, None)
+                if old is not None:
+                    self._size -= len(old)
+                self._items[key] = value
+                self._size += len(value)
+            while self._size > self.max_bytes and self._items:
+                _key, value = self._items.popitem(last=False)
+                self._size -= len(value)
+
+    def delete(self, key: str) -> None:
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._size -= len(old)
+
+    def add(self, key: str, value: bytes, ttl: int) -> bool:
+        """Set only if absent (a lock); True when set."""
+        with self._lock:
+            if key in self._items:
+                return False
+        self.set_many({key: value})
+        return True
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._size = 0
+
+
+class RedisStore:
+    """Redis behind a small in-process copy of what it returned."""
+
+    def __init__(self, url: str, prefix: str, local: MemoryStore):
+        import redis
+
+        self.redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self.prefix = prefix
+        self.local = local
+
+    def get_many(self, keys: list[str]) -> list[bytes | None]:
+        found = self.local.get_many(keys)
+        missing = [k for k, v in zip(keys, found, strict=True) if v is None]
+        if not missing:
+            return found
+        remote = {}
+        for start in range(0, len(missing), 1000):
+            chunk = missing[start : start + 1000]
+            values = self.redis.mget([self.prefix + k for k in chunk])
+            remote.update({k: v for k, v in zip(chunk, values, strict=True) if v is not None})
+        kept = {k: v for k, v in remote.items() if not k.startswith(_SHARED_ONLY)}
+        self.local.set_many(kept)
+        return [v if v is not None else remote.get(k) for k, v in zip(keys, found, strict=True)]
+
+    def count_missing(self, keys: list[str]) -> int:
+        """How many keys are in neither copy (without fetching the values)."""
+        with self.local._lock:
+            remote = [k for k in keys if k not in self.local._items]
+        missing = 0
+        for start in range(0, len(remote), 1000):
+            with self.redis.pipeline(transaction=False) as pipe:
+                for key in remote[start : start + 1000]:
+                    pipe.exists(self.prefix + key)
+                missing += sum(not found for found in pipe.execute())
+        return missing
+
+    def set_many(self, items: dict[str, bytes], ttl: int | None = None) -> None:
+        self.local.set_many({k: v for k, v in items.items() if not k.startswith(_SHARED_ONLY)})
+        with self.redis.pipeline(transaction=False) as pipe:
+            for key, value in items.items():
+                pipe.set(self.prefix + key, value, ex=ttl)
+            pipe.execute()
+
+    def delete(self, key: str) -> None:
+        self.local.delete(key)
+        self.redis.delete(self.prefix + key)
+
+    def add(self, key: str, value: bytes, ttl: int) -> bool:
+        return bool(self.redis.set(self.prefix + key, value, nx=True, ex=ttl))
+
+    def clear(self) -> None:
+        self.local.clear()
+        cursor = 0
+        while True:
+            cursor, keys = self.redis.scan(cursor, match=self.prefix + "*", count=1000)
+            if keys:
+                self.redis.delete(*keys)
+            if cursor == 0:
+                break
+
+
+def redis_url(config) -> str | None:
+    url = config.get("CACHE_REDIS_URL")
+    if url:
+        return url
+    limiter = config.get("RATELIMIT_STORAGE_URI") or ""
+    return limiter if limiter.startswith(("redis://", "rediss://")) else None
+
+
+def get_store() -> MemoryStore | RedisStore:
+    """This app's store (made on first use)."""
+    app = current_app
+    store = app.extensions.get("feed_store")
+    if store is None:
+        local = MemoryStore(app.config["FEED_CACHE_MEMORY_MB"] * 1024 * 1024)
+        url = redis_url(app.config)
+        store = RedisStore(url, app.config["FEED_CACHE_PREFIX"], local) if url else local
+        app.extensions["feed_store"] = store
+    return store

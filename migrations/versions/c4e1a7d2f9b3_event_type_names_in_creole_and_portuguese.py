@@ -1,7 +1,7 @@
 """event type names in Haitian Creole and Portuguese
 
 Revision ID: c4e1a7d2f9b3
-Revises: f7bdb35916dc
+Revises: c3a1f0d2e9b4
 Create Date: 2026-11-29 16:50:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c4e1a7d2f9b3'
-down_revision = 'f7bdb35916dc'
+down_revision = 'c3a1f0d2e9b4'
 branch_labels = None
 depends_on = None
 

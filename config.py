@@ -108,8 +108,9 @@ class Config:
 
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
-    #: Languages the interface is translated into (complete catalogs only).
-    LANGUAGES = {"en": "English", "es": "Español"}
+    #: Languages the interface and emails are translated into (complete catalogs only), each
+    #: named in its own language as the switcher shows it.
+    LANGUAGES = {"en": "English", "es": "Español", "ht": "Kreyòl ayisyen", "pt": "Português"}
 
     #: Lifetimes of emailed links, in seconds.
     PASSWORD_RESET_MAX_AGE = _env_int("PASSWORD_RESET_MAX_AGE", 2 * 3600)

@@ -5,6 +5,7 @@ from wtforms import DateField, DateTimeField, HiddenField, PasswordField, String
 from wtforms.fields import TextAreaField
 from wtforms.meta import DefaultMeta
 
+from coalition.i18n import WTFORMS_MESSAGES
 from coalition.validators import DateInRange, NoNulls, SingleLine
 
 
@@ -27,10 +28,12 @@ class HardenedMeta(DefaultMeta):
 
 
 class Form(FlaskForm):
-    """Every form of the app: Flask-WTF (CSRF) with `HardenedMeta`'s input rules."""
+    """Every form of the app: Flask-WTF (CSRF) with `HardenedMeta`'s input rules, and WTForms'
+    messages in the page's language from our catalogs."""
 
     class Meta(HardenedMeta):
-        pass
+        def get_translations(self, form):
+            return WTFORMS_MESSAGES
 
 
 class EmptyForm(Form):

@@ -12,7 +12,12 @@ from coalition.access import access, admin
 from coalition.core.errors import action_refused
 from coalition.core.forms import EmptyForm
 from coalition.events import operations as ops
-from coalition.events.forms import ModerationSettingsForm, ReasonForm, TypeForm
+from coalition.events.forms import (
+    TYPE_NAME_LANGUAGES,
+    ModerationSettingsForm,
+    ReasonForm,
+    TypeForm,
+)
 from coalition.events.models import Event, EventStatus, EventType
 from coalition.events.permissions import load_event
 from coalition.extensions import db
@@ -95,9 +100,12 @@ def types():
             position = db.session.scalar(
                 sa.select(sa.func.coalesce(sa.func.max(EventType.position), 0))
             )
+            names = {
+                code: (form[f"name_{code}"].data or "").strip() for code in TYPE_NAME_LANGUAGES
+            }
             db.session.add(
                 EventType(slug=slug, position=position + 1,
-                          names={"en": form.name_en.data.strip(), "es": form.name_es.data.strip()})
+                          names={code: name for code, name in names.items() if name})
             )  # fmt: skip
             db.session.commit()
             flash(_("Saved."), "success")
@@ -116,10 +124,13 @@ def update_type(type_id: int):
         return action_refused(_("There is nothing at this address."), 404)
     if not EmptyForm().validate_on_submit():
         return action_refused(_("The form has expired. Reload the page and try again."), 400)
-    name_en = (request.form.get("name_en") or "").strip()[:80]
-    name_es = (request.form.get("name_es") or "").strip()[:80]
-    if name_en and name_es:
-        event_type.names = {**event_type.names, "en": name_en, "es": name_es}
+    names = {
+        code: (request.form.get(f"name_{code}") or "").strip()[:80] for code in TYPE_NAME_LANGUAGES
+    }
+    if names["en"] and names["es"]:  # English and Spanish are required; an empty other is removed
+        event_type.names = {
+            code: name for code, name in {**event_type.names, **names}.items() if name
+        }
     if "toggle" in request.form:
         event_type.is_active = not event_type.is_active
     db.session.commit()

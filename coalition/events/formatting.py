@@ -8,9 +8,12 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_interval, format_time
 from flask_babel import get_locale
 
+from coalition.i18n import date_locale
 
-def _locale(locale: str | None) -> str:
-    return locale or str(get_locale() or "en")
+
+def _locale(locale: str | None):
+    """The reader's language as Babel formats its dates (Creole has French patterns)."""
+    return date_locale(locale or str(get_locale() or "en"))
 
 
 def zone_abbreviation(moment: datetime, zone: ZoneInfo) -> str:
@@ -44,7 +47,7 @@ def format_when(
     return f"{_moment(local_start, loc)} – {_moment(local_end, loc)} {abbreviation}"
 
 
-def _moment(local: datetime, loc: str) -> str:
+def _moment(local: datetime, loc) -> str:
     day = format_date(local.date(), "medium", locale=loc)
     return f"{day} {format_time(local, 'short', locale=loc)}"
 
@@ -58,8 +61,8 @@ def format_clock(moment: datetime, zone: ZoneInfo, locale: str | None = None) ->
     return f"{clock} {zone_abbreviation(moment, zone)}"
 
 
-def _uses_12h(locale: str) -> bool:
-    return locale.split("_")[0] in {"en"}
+def _uses_12h(locale) -> bool:
+    return str(locale).split("_")[0] in {"en"}
 
 
 def format_month(day, locale: str | None = None) -> str:

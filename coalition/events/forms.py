@@ -422,10 +422,16 @@ class CosponsorInviteForm(Form):
     org = SelectField(_l("Organization"), choices=[], validators=[InputRequired()])
 
 
+#: Languages an event type is named in, each with a `name_<code>` field (en and es required).
+TYPE_NAME_LANGUAGES = ("en", "es", "ht", "pt")
+
+
 class TypeForm(Form):
     slug = StringField(_l("Key (used in links)"), validators=[InputRequired(), Length(max=60)])
     name_en = StringField(_l("Name in English"), validators=[InputRequired(), Length(max=80)])
     name_es = StringField(_l("Name in Spanish"), validators=[InputRequired(), Length(max=80)])
+    name_ht = StringField(_l("Name in Haitian Creole"), validators=[Optional(), Length(max=80)])
+    name_pt = StringField(_l("Name in Portuguese"), validators=[Optional(), Length(max=80)])
 
 
 class ModerationSettingsForm(Form):

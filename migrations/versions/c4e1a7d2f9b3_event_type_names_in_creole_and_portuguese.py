@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c4e1a7d2f9b3'
-down_revision = 'c3a1f0d2e9b4'
+down_revision = '5e1f0c2a7d44'
 branch_labels = None
 depends_on = None
 

@@ -441,3 +441,14 @@ def test_sent_messages_lose_their_contents_after_the_retention_period(db, delive
     kept = db.session.scalar(sa.select(OutgoingEmail))
     assert (kept.recipient, kept.body_text, kept.kind, kept.status) == ("", "", "password_reset",
                                                                        "sent")  # fmt: skip
+
+
+def test_texts_never_carry_a_hidden_place(client, db):
+    event = _secret_event(location_visibility=LocationVisibility.attendees)
+    assert _form(client, event, email="", phone="617 555 0123").status_code == 200
+    reminder_ops.send_due(now=event.occurrences[0].start_at - timedelta(hours=2))
+    texts = db.session.scalars(sa.select(OutgoingEmail).where(OutgoingEmail.channel == "sms")).all()
+    assert len(texts) >= 2  # the confirmation and a reminder, each with its short link
+    for text in texts:
+        assert PLACE not in text.body_text and STREET not in text.body_text
+        assert "/r/" in text.body_text

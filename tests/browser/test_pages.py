@@ -25,6 +25,7 @@ PUBLIC = [
     MARCH,
     TRAINING + "/rsvp",
     MARCH + "/delegations/new",
+    "/delegations/{bus}",
 ]
 
 #: role → (email or None, the pages that role sees beyond the public ones).

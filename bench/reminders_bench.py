@@ -505,7 +505,7 @@ def run_texts(url: str, provider, count: int, kills: int, two_workers: bool) -> 
         time.sleep(0.5)
     losses, duplicates = sms_copies(provider, count)
     print(f"texts, SIGKILL x{done_kills}: losses {losses} (must be 0), duplicates {duplicates}"
-          f" (at most {done_kills})")  # fmt: skip
+          f" (must be 0)")  # fmt: skip
     if two_workers:
         state.reset()
         queue_texts(url, count)

@@ -26,6 +26,7 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     register_blueprints(app)
     register_commands(app)
     register_template_helpers(app)
+    register_signal_receivers(app)
     return app
 
 
@@ -95,6 +96,13 @@ def _enable_sqlite_foreign_keys(app: Flask) -> None:
 
     with app.app_context():
         event.listen(db.engine, "connect", _fk_pragma)
+
+
+def register_signal_receivers(app: Flask) -> None:
+    """Reminders, notices and the waitlist follow RSVPs and events (coalition/signals.py)."""
+    from coalition import signals
+
+    signals.connect_receivers()
 
 
 def register_http_hardening(app: Flask) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from coalition.crypto import phone_hash
 from coalition.db import utcnow
@@ -15,7 +16,7 @@ from coalition.languages import message_locale
 from coalition.mail.operations import queue_email
 from coalition.rsvps.models import RSVP, RSVPStatus
 from coalition.rsvps.operations import manage_url
-from coalition.sms.numbers import can_text
+from coalition.sms import numbers
 from coalition.sms.operations import queue_sms
 from coalition.validators import normalize_phone
 
@@ -171,52 +172,91 @@ def _audience_statement(occurrence: Occurrence, audience: str, delegation_id: in
     return statement
 
 
-def _channel(rsvp: RSVP) -> str:
-    """How a message reaches this person: "email", "sms", or "none" (no way at all)."""
-    if rsvp.email:
-        return "email"
-    if rsvp.phone and can_text(rsvp.phone):
-        return "sms"
-    return "none"
+#: Why a message cannot reach someone (the dashboard's list; `sms.numbers` for the first three).
+UNREACHABLE_REASONS = {
+    numbers.OPTED_OUT: _l("replied STOP: texts to this number are off"),
+    numbers.INVALID: _l("the number cannot get texts"),
+    numbers.UNDELIVERABLE: _l("texts to this number were not delivered"),
+    "texts_off": _l("gave only a phone, and this site sends no texts"),
+    "no_contact": _l("gave no email or phone"),
+}
 
 
-def reach(occurrence: Occurrence, audience: str = "all", delegation_id: int | None = None):
+@dataclass
+class Audience:
+    """The people a message goes to, each with how it reaches them."""
+
+    email: list = field(default_factory=list)
+    sms: list = field(default_factory=list)
+    #: (rsvp, why, code): `why` a key of UNREACHABLE_REASONS, `code` the carrier's or provider's.
+    none: list = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {"email": len(self.email), "sms": len(self.sms), "none": len(self.none)}
+
+
+def audience_of(occurrence: Occurrence, kind: str = "all", delegation_id: int | None = None):
+    """Who a message reaches by email, who by text, and who not at all, and why (two queries:
+    the RSVPs, then what is known about their numbers)."""
+    rsvps = list(db.session.scalars(_audience_statement(occurrence, kind, delegation_id)))
+    texts_on = numbers.sms_available()
+    known = (
+        numbers.problems([r.phone for r in rsvps if r.phone and not r.email]) if texts_on else {}
+    )
+    result = Audience()
+    for rsvp in rsvps:
+        if rsvp.email:
+            result.email.append(rsvp)
+        elif not rsvp.phone:
+            result.none.append((rsvp, "no_contact", None))
+        elif not texts_on:
+            result.none.append((rsvp, "texts_off", None))
+        elif rsvp.phone in known:
+            result.none.append((rsvp, *known[rsvp.phone]))
+        else:
+            result.sms.append(rsvp)
+    result.none.sort(key=lambda item: (item[0].name or "").lower())
+    return result
+
+
+def unreachable_by_text(occurrence: Occurrence) -> list[tuple[RSVP, str, str | None]]:
+    """Attendees (confirmed or waiting) who gave only a phone that texts do not reach: opted
+    out, invalid, undelivered, or texts are off. For those who may see attendees only."""
+    return [item for item in audience_of(occurrence).none if item[0].phone]
+
+
+def reach(occurrence: Occurrence, audience_kind: str = "all", delegation_id: int | None = None):
     """How many of the audience a message reaches by email, by text, and how many not at all."""
-    counts = {"email": 0, "sms": 0, "none": 0}
-    for rsvp in db.session.scalars(_audience_statement(occurrence, audience, delegation_id)):
-        counts[_channel(rsvp)] += 1
-    return counts
+    return audience_of(occurrence, audience_kind, delegation_id).counts()
 
 
 def message_attendees(occurrence: Occurrence, *, audience: str, subjects: dict[str, str],
                       bodies: dict[str, str], delegation_id: int | None = None) -> int:  # fmt: skip
     """Queue a message to each recipient, in their RSVP language when the organizer wrote it:
     by email, or by text to people who gave only a phone (cut to three segments)."""
-    statement = _audience_statement(occurrence, audience, delegation_id)
+    people = audience_of(occurrence, audience, delegation_id)
     # Whoever has no version in their language gets the primary one, else English, else any.
     fallback = next(
         code for code in (occurrence.event.primary_language, "en", *subjects) if code in subjects
     )
     sent = 0
-    for rsvp in db.session.scalars(statement):
+    for rsvp in people.email:
         language = rsvp.language if rsvp.language in subjects else fallback
-        channel = _channel(rsvp)
-        if channel == "email":
-            queue_email(
-                about_rsvp=rsvp,
-                to=rsvp.email, kind="organizer_message", subject=subjects[language],
-                template="dashboard/message",
-                locale=message_locale(language),
-                body=bodies[language], rsvp=rsvp, event=occurrence.event,
-                manage_url=manage_url(rsvp),
-            )  # fmt: skip
-        elif channel == "sms":
-            queue_sms(
-                to=rsvp.phone, kind="organizer_message", template="dashboard/message",
-                locale=message_locale(language), org_id=occurrence.event.host_org_id,
-                about_rsvp=rsvp, subject=subjects[language], body=bodies[language],
-            )  # fmt: skip
-        else:
-            continue
+        queue_email(
+            about_rsvp=rsvp,
+            to=rsvp.email, kind="organizer_message", subject=subjects[language],
+            template="dashboard/message",
+            locale=message_locale(language),
+            body=bodies[language], rsvp=rsvp, event=occurrence.event,
+            manage_url=manage_url(rsvp),
+        )  # fmt: skip
+        sent += 1
+    for rsvp in people.sms:
+        language = rsvp.language if rsvp.language in subjects else fallback
+        queue_sms(
+            to=rsvp.phone, kind="organizer_message", template="dashboard/message",
+            locale=message_locale(language), org_id=occurrence.event.host_org_id,
+            about_rsvp=rsvp, subject=subjects[language], body=bodies[language],
+        )  # fmt: skip
         sent += 1
     return sent

@@ -76,6 +76,8 @@ def occurrence(event_id: int, occurrence_id: int):
                                         Delegation.erased_at.is_(None))
         ).all() if event.can_manage(current_user) else [],
         failures=ops.failed_deliveries(occ) if show_list else [],
+        unreachable=ops.unreachable_by_text(occ) if show_list else [],
+        reasons=ops.UNREACHABLE_REASONS,
     )  # fmt: skip
     return Response(body, headers=PRIVATE_HEADERS)
 

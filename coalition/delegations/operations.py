@@ -8,24 +8,25 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from coalition import signals
 from coalition.auth.models import User
 from coalition.delegations.models import Delegation, TravelMode
 from coalition.events.models import Occurrence
 from coalition.extensions import db
 from coalition.languages import message_locale
 from coalition.mail.operations import queue_email
-from coalition.reminders.operations import schedule_for_delegation
 from coalition.rsvps import operations as rsvp_ops
 from coalition.rsvps.models import RSVP, RSVPStatus
+from coalition.rsvps.operations import (  # noqa: F401  (the delegation rules live there)
+    DelegationError,
+    check_can_join,
+    members_headcount,
+)
 from coalition.sms.notices import text_lead
 from coalition.tokens import TokenError, make_token, read_token
 from coalition.urls import external_url
 
 LEAD_PURPOSE = "delegation-lead"
-
-
-class DelegationError(rsvp_ops.RSVPError):
-    pass
 
 
 @dataclass
@@ -44,42 +45,11 @@ class DelegationInput:
     sponsor_org_id: int | None = None
 
 
-def members_headcount(
-    delegation: Delegation, *, exclude: RSVP | None = None, confirmed_only: bool = False
-) -> int:
-    """People in the delegation's parties (waiting ones too, unless `confirmed_only`), the lead
-    not included."""
-    statuses = (
-        [RSVPStatus.confirmed] if confirmed_only else [RSVPStatus.confirmed, RSVPStatus.waitlisted]
-    )
-    query = sa.select(sa.func.coalesce(sa.func.sum(RSVP.party_size), 0)).where(
-        RSVP.delegation_id == delegation.id, RSVP.status.in_(statuses)
-    )
-    if exclude is not None and exclude.id is not None:
-        query = query.where(RSVP.id != exclude.id)
-    return db.session.scalar(query)
-
-
 def seats_left_in(delegation: Delegation) -> int | None:
     """Free seats on the bus or van (its limit counts the lead), or None without a limit."""
     if delegation.seat_limit is None:
         return None
     return max(delegation.seat_limit - members_headcount(delegation) - 1, 0)
-
-
-def check_can_join(delegation: Delegation, party_size: int, *, replacing: RSVP | None) -> None:
-    """Refuse a join past the seat limit, into a closed one or one not approved yet."""
-    if not delegation.is_approved:
-        raise DelegationError(_l("This delegation is waiting for the hosts' approval."), status=409)
-    if delegation.is_closed:
-        raise DelegationError(_l("This delegation is closed."), status=409)
-    if delegation.seat_limit is not None:
-        taken = members_headcount(delegation, exclude=replacing) + 1  # the lead rides too
-        if taken + party_size > delegation.seat_limit:
-            left = max(delegation.seat_limit - taken, 0)
-            raise DelegationError(
-                _l("The delegation has %(n)d seats left.", n=left), "party_size", status=409
-            )
 
 
 def start(occurrence: Occurrence, data: DelegationInput, *, user: User | None = None) -> Delegation:
@@ -114,7 +84,7 @@ def start(occurrence: Occurrence, data: DelegationInput, *, user: User | None = 
     )
     db.session.add(delegation)
     db.session.flush()
-    schedule_for_delegation(delegation)
+    signals.delegation_started.send(delegation, now=None)
     if delegation.lead_email:
         queue_email(
             about_delegation=delegation,

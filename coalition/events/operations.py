@@ -14,6 +14,7 @@ from dateutil.relativedelta import relativedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from coalition import signals
 from coalition.auth.models import User
 from coalition.db import utcnow
 from coalition.events import recurrence
@@ -279,27 +280,13 @@ def update_event(event: Event, data: EventInput) -> set[str]:
         event.sequence += 1
     db.session.flush()
     if changed & {"start_at", "end_at", "timezone", "is_all_day", "rrule", "reminder_offsets"}:
-        _reminders().reschedule_event(event)
+        signals.event_rescheduled.send(event, occurrences=None)
     if changed & {"capacity", "has_waitlist"}:
-        from coalition.rsvps.operations import capacity_changed
-
         for occurrence in event.occurrences:
-            capacity_changed(occurrence)
+            signals.seats_changed.send(occurrence)
     if event.status == EventStatus.published:
-        _notices().notify_change(event, changed)
+        signals.event_changed.send(event, changed=changed, occurrences=None)
     return changed
-
-
-def _reminders():
-    from coalition.reminders import operations
-
-    return operations
-
-
-def _notices():
-    from coalition.reminders import notices
-
-    return notices
 
 
 # Occurrences ----------------------------------------------------------------------------------
@@ -368,8 +355,8 @@ def cancel_occurrence(occurrence: Occurrence, reason: str) -> None:
     occurrence.cancel_reason = reason
     occurrence.sequence += 1
     occurrence.event.sequence += 1
-    _notices().notify_cancellation(occurrence.event, reason, occurrence)
-    _reminders().reschedule_occurrence(occurrence)
+    signals.event_cancelled.send(occurrence.event, reason=reason, occurrence=occurrence)
+    signals.event_rescheduled.send(occurrence.event, occurrences=[occurrence])
 
 
 def restore_occurrence(occurrence: Occurrence) -> None:
@@ -379,7 +366,7 @@ def restore_occurrence(occurrence: Occurrence) -> None:
     occurrence.cancel_reason = None
     occurrence.sequence += 1
     occurrence.event.sequence += 1
-    _reminders().reschedule_occurrence(occurrence)
+    signals.event_rescheduled.send(occurrence.event, occurrences=[occurrence])
 
 
 @dataclass
@@ -433,13 +420,11 @@ def override_occurrence(occurrence: Occurrence, change: OccurrenceChange) -> set
         occurrence.sequence += 1
         event.sequence += 1
         db.session.flush()
-        _reminders().reschedule_occurrence(occurrence)
+        signals.event_rescheduled.send(event, occurrences=[occurrence])
         if event.status == EventStatus.published:
-            _notices().notify_change(event, changed, [occurrence])
+            signals.event_changed.send(event, changed=changed, occurrences=[occurrence])
         if "capacity" in changed:
-            from coalition.rsvps.operations import capacity_changed
-
-            capacity_changed(occurrence)
+            signals.seats_changed.send(occurrence)
     return changed
 
 
@@ -517,7 +502,7 @@ def unpublish(event: Event, reason: str) -> None:
     event.status = EventStatus.draft
     event.moderation_note = reason
     event.sequence += 1
-    _reminders().reschedule_event(event)
+    signals.event_rescheduled.send(event, occurrences=None)
     _notify(
         _organizers(event.host_org),
         kind="event_unpublished",
@@ -538,8 +523,8 @@ def cancel_event(event: Event, reason: str) -> None:
     event.cancel_reason = reason
     event.cancelled_at = utcnow()
     event.sequence += 1
-    _notices().notify_cancellation(event, reason)
-    _reminders().reschedule_event(event)
+    signals.event_cancelled.send(event, reason=reason, occurrence=None)
+    signals.event_rescheduled.send(event, occurrences=None)
 
 
 def delete_draft(event: Event) -> None:

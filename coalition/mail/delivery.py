@@ -18,6 +18,15 @@ then sends them one by one, recording each outcome with one autocommitted statem
 next message goes: a killed worker re-sends at most the one message it was sending, and the
 rest of its batch waits for the lease to run out. Those marks do not wait for the disk flush
 (see `_Marks`), which is what makes one statement per message cheap.
+
+Texts are requested exactly once, kill -9 or not: a transport that can look a message up
+(`find_sent`: the SMS channel) gets one more autocommitted mark, `sending_since`, written before
+its request goes and cleared by the answer. A queued row that still carries it was being sent
+when its worker died (or got no answer): the next worker, once the lease ran out, asks the
+provider whether that text was accepted (Twilio's Messages list, the folder's file) and records
+it as sent if so, instead of sending it again. The lease (OUTBOX_LEASE_SECONDS, 120 s) is far
+longer than a request may take (SMS_TIMEOUT, 20 s), so the killed worker's request has been
+answered by the time anyone asks.
 """
 
 from __future__ import annotations
@@ -58,6 +67,8 @@ class DeliveryReport:
     failed: int = 0
     dropped: int = 0
     suppressed: int = 0
+    #: Texts found accepted by the provider after their worker died (counted in `sent` too).
+    recovered: int = 0
     #: Messages left waiting because their channel is paused (outage or cap).
     paused_channels: list[str] = field(default_factory=list)
 
@@ -316,8 +327,42 @@ def _deliver_batches(channel, transport, report, limit, clock, marks) -> None:
             marks.update(pending, leased_until=None)
 
 
+def _recover(channel, transport, row, report, marks) -> bool | None:
+    """A row whose last request got no answer (`sending_since`): True when the provider had
+    accepted it (recorded as sent), False when it had not (send it), None when the provider
+    cannot tell now (the channel pauses; the row keeps its mark and is asked about again)."""
+    try:
+        result = transport.find_sent(row)
+    except DeliveryError as exc:
+        marks.update(row.id, leased_until=None, last_error=_error(exc))
+        state = channel_state(channel)
+        _pause(state, exc, utcnow())
+        db.session.commit()
+        report.paused_channels.append(channel.value)
+        report.retrying += 1
+        return None
+    if result is None:
+        log.info("%s %s: not accepted by the provider before; sending it", channel, row.id)
+        return False
+    marks.update(row.id, status=EmailStatus.sent, sent_at=utcnow(), leased_until=None,
+                 sending_since=None, provider_id=result.provider_id,
+                 segments=result.segments)  # fmt: skip
+    report.sent += 1
+    report.recovered += 1
+    log.info("%s %s: the provider had accepted it (%s); not sent again", channel, row.id,
+             result.provider_id)  # fmt: skip
+    return True
+
+
 def _deliver_one(channel, transport, screen, row, report, now, marks) -> bool:
     """Send one row and record its outcome; False when the channel stops for now."""
+    lookup = getattr(transport, "find_sent", None)
+    if lookup is not None and row.sending_since is not None:
+        recovered = _recover(channel, transport, row, report, marks)
+        if recovered is None:
+            return False
+        if recovered:
+            return True
     if row.expires_at is not None and row.expires_at <= now:
         marks.update(row.id, status=EmailStatus.dropped, leased_until=None,
                      last_error="not sent: too late (its event had started)")  # fmt: skip
@@ -344,6 +389,10 @@ def _deliver_one(channel, transport, screen, row, report, now, marks) -> bool:
         else:
             marks.update(row.id, next_attempt_at=hold.until, leased_until=None)
         return True
+    if lookup is not None:
+        # Committed before the request goes: a worker that dies from here on leaves the mark,
+        # and the next one asks the provider before sending again (`_recover`).
+        marks.update(row.id, sending_since=utcnow())
     try:
         # The previous message's mark is written before this one can count as sent.
         result = transport.send(row, ready=marks.wait)
@@ -358,7 +407,8 @@ def _deliver_one(channel, transport, screen, row, report, now, marks) -> bool:
     except OutcomeUnknown as exc:
         _unknown(row, exc, report, now, marks)
     except PermanentFailure as exc:
-        marks.update(row.id, status=EmailStatus.failed, leased_until=None, last_error=_error(exc))
+        marks.update(row.id, status=EmailStatus.failed, leased_until=None, last_error=_error(exc),
+                     sending_since=None)  # fmt: skip
         if hasattr(transport, "failed"):
             transport.failed(row, exc)
             db.session.commit()
@@ -371,7 +421,7 @@ def _deliver_one(channel, transport, screen, row, report, now, marks) -> bool:
         if result is not None:  # texts: the provider's id and the segments it counted
             extra = {"provider_id": result.provider_id, "segments": result.segments}
         marks.update_later(row.id, status=EmailStatus.sent, sent_at=utcnow(), leased_until=None,
-                           **extra)  # fmt: skip
+                           sending_since=None, **extra)  # fmt: skip
         report.sent += 1
     return True
 
@@ -399,13 +449,13 @@ def _temporary(row, exc: Exception, report: DeliveryReport, now: datetime, marks
     attempts = row.attempts + 1
     if attempts >= MAX_ATTEMPTS:
         marks.update(row.id, status=EmailStatus.failed, attempts=attempts, leased_until=None,
-                     last_error=_error(exc))  # fmt: skip
+                     last_error=_error(exc), sending_since=None)  # fmt: skip
         report.failed += 1
         log.warning("%s %s gave up after %d refusals: %s", row.channel, row.id, attempts, exc)
         return
     next_attempt = now + _backoff(attempts)
     marks.update(row.id, attempts=attempts, next_attempt_at=next_attempt, leased_until=None,
-                 last_error=_error(exc))  # fmt: skip
+                 last_error=_error(exc), sending_since=None)  # fmt: skip
     report.retrying += 1
     log.info("%s %s refused for now (try %d), retry at %s: %s", row.channel, row.id,
              attempts, next_attempt.isoformat(), exc)  # fmt: skip

@@ -86,6 +86,11 @@ class OutgoingEmail(db.Model):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Texts only: IANA zone whose quiet hours (21:00-08:00) the text waits out.
     quiet_hours_zone: Mapped[str | None] = mapped_column(sa.String(64))
+    #: Texts: a request to the provider was started then (written, and committed, before the
+    #: request goes; cleared by its answer). Set on a queued row, the last try ended without an
+    #: answer (the worker was killed, or the provider did not answer): before sending again the
+    #: worker asks the provider whether it accepted the text, so each text is requested once.
+    sending_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: A try timed out after the message was handed over: it may have arrived. Retried once.
     is_uncertain: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: The organization the message is sent for (costs per organization); None for the site.

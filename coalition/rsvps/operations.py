@@ -13,6 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from coalition import signals
 from coalition.auth.models import User
 from coalition.db import utcnow
 from coalition.delegations.models import Delegation
@@ -21,7 +22,6 @@ from coalition.events.privacy import location_for_rsvp
 from coalition.extensions import db
 from coalition.languages import message_locale
 from coalition.mail.operations import queue_email
-from coalition.reminders.operations import schedule_for_rsvp
 from coalition.rsvps import identity
 from coalition.rsvps.models import RSVP, AuditEntry, RSVPStatus
 from coalition.sms.notices import text_rsvp
@@ -70,6 +70,15 @@ class Outcome:
     receipt: identity.Receipt
     #: The submitter proved who they are (signed in) and may open the RSVP now.
     owned: bool = False
+
+
+class DelegationError(RSVPError):
+    """Refused by a delegation's rules (not approved, closed, no seats left)."""
+
+
+def _follow(rsvp: RSVP, now: datetime | None = None) -> None:
+    """Tell the packages that follow RSVPs (reminders) that this one changed."""
+    signals.rsvp_changed.send(rsvp, now=now)
 
 
 # Rules -------------------------------------------------------------------------------------
@@ -192,6 +201,38 @@ def _check_room(occurrence: Occurrence, party_size: int) -> None:
         raise RSVPError(_l("This event is full."), "party_size", status=409)
 
 
+def members_headcount(
+    delegation, *, exclude: RSVP | None = None, confirmed_only: bool = False
+) -> int:
+    """People in a delegation's parties (waiting ones too, unless `confirmed_only`), the lead
+    not included."""
+    statuses = (
+        [RSVPStatus.confirmed] if confirmed_only else [RSVPStatus.confirmed, RSVPStatus.waitlisted]
+    )
+    query = sa.select(sa.func.coalesce(sa.func.sum(RSVP.party_size), 0)).where(
+        RSVP.delegation_id == delegation.id, RSVP.status.in_(statuses)
+    )
+    if exclude is not None and exclude.id is not None:
+        query = query.where(RSVP.id != exclude.id)
+    return db.session.scalar(query)
+
+
+def check_can_join(delegation, party_size: int, *, replacing: RSVP | None) -> None:
+    """Refuse a join past a delegation's seat limit, into a closed one or one not approved yet
+    (here, not in `delegations`, which builds on RSVPs: the dependency goes one way)."""
+    if not delegation.is_approved:
+        raise DelegationError(_l("This delegation is waiting for the hosts' approval."), status=409)
+    if delegation.is_closed:
+        raise DelegationError(_l("This delegation is closed."), status=409)
+    if delegation.seat_limit is not None:
+        taken = members_headcount(delegation, exclude=replacing) + 1  # the lead rides too
+        if taken + party_size > delegation.seat_limit:
+            left = max(delegation.seat_limit - taken, 0)
+            raise DelegationError(
+                _l("The delegation has %(n)d seats left.", n=left), "party_size", status=409
+            )
+
+
 def submit(
     occurrence: Occurrence,
     data: RSVPInput,
@@ -221,8 +262,6 @@ def submit(
         _update_own(occurrence, mine, data, user, delegation=delegation, now=now, notify=notify)
         return Outcome(rsvp=mine, created=False, receipt=receipt, owned=True)
     if delegation is not None:
-        from coalition.delegations.operations import check_can_join
-
         check_can_join(delegation, data.party_size, replacing=None)
     _check_room(occurrence, data.party_size)
     existing = identity.rsvp_with_contact(occurrence.id, data.email, data.phone)
@@ -242,7 +281,7 @@ def submit(
     else:
         _place(occurrence, rsvp, needed=data.party_size, now=now)
     db.session.flush()
-    schedule_for_rsvp(rsvp, now)
+    _follow(rsvp, now)
     if notify:
         send_confirmation(rsvp)
     return Outcome(rsvp=rsvp, created=True, receipt=receipt, owned=False)
@@ -252,8 +291,6 @@ def _update_own(occurrence: Occurrence, rsvp: RSVP, data: RSVPInput, user: User,
                 delegation, now: datetime, notify: bool) -> None:  # fmt: skip
     """A signed-in person RSVPs again for a date they already answered: update their RSVP."""
     if delegation is not None:
-        from coalition.delegations.operations import check_can_join
-
         check_can_join(delegation, data.party_size, replacing=rsvp)
     previous_size = rsvp.party_size if rsvp.status == RSVPStatus.confirmed else 0
     was_status = rsvp.status
@@ -273,7 +310,7 @@ def _update_own(occurrence: Occurrence, rsvp: RSVP, data: RSVPInput, user: User,
     db.session.flush()
     if was_status == RSVPStatus.confirmed and data.party_size < previous_size:
         promote_waitlist(occurrence, now=now)
-    schedule_for_rsvp(rsvp, now)
+    _follow(rsvp, now)
     if notify and was_status == RSVPStatus.cancelled:
         send_confirmation(rsvp)
 
@@ -295,8 +332,6 @@ def rejoin(rsvp: RSVP, now: datetime | None = None) -> None:
         raise RSVPError(reason, status=409)
     occurrence = _lock(rsvp.occurrence)
     if rsvp.delegation is not None:
-        from coalition.delegations.operations import check_can_join
-
         check_can_join(rsvp.delegation, rsvp.party_size, replacing=rsvp)
     rsvp.cancelled_at = None
     if occurrence.event.requires_approval:
@@ -304,7 +339,7 @@ def rejoin(rsvp: RSVP, now: datetime | None = None) -> None:
     else:
         _place(occurrence, rsvp, needed=rsvp.party_size, now=now)
     db.session.flush()
-    schedule_for_rsvp(rsvp, now)
+    _follow(rsvp, now)
     send_confirmation(rsvp)
 
 
@@ -317,7 +352,7 @@ def approve(rsvp: RSVP, now: datetime | None = None) -> None:
     rsvp.status = RSVPStatus.cancelled  # so that _place sets the new status and its time
     _place(occurrence, rsvp, needed=rsvp.party_size, now=now)
     db.session.flush()
-    schedule_for_rsvp(rsvp, now)
+    _follow(rsvp, now)
     send_confirmation(rsvp)
 
 
@@ -332,7 +367,7 @@ def decline(rsvp: RSVP, message: str | None = None, now: datetime | None = None)
     rsvp.status = RSVPStatus.declined
     rsvp.cancelled_at = now
     db.session.flush()
-    schedule_for_rsvp(rsvp, now)
+    _follow(rsvp, now)
     if held_seat:
         promote_waitlist(occurrence, now=now)
     title = rsvp.occurrence.event.translation(rsvp.language).title
@@ -370,8 +405,6 @@ def change(rsvp: RSVP, *, party_size: int, needs_interpretation: bool, needs_chi
         raise RSVPError(_l("A party is 1 to %(n)d people.", n=MAX_PARTY), "party_size")
     occurrence = _lock(rsvp.occurrence)
     if rsvp.delegation is not None:
-        from coalition.delegations.operations import check_can_join
-
         check_can_join(rsvp.delegation, party_size, replacing=rsvp)
     grow = party_size - rsvp.party_size
     if rsvp.status == RSVPStatus.confirmed and grow > 0:
@@ -401,7 +434,7 @@ def cancel(rsvp: RSVP, now: datetime | None = None, *, notify: bool = False) -> 
     was_confirmed = rsvp.status == RSVPStatus.confirmed
     rsvp.status = RSVPStatus.cancelled
     rsvp.cancelled_at = now
-    schedule_for_rsvp(rsvp, now)
+    _follow(rsvp, now)
     db.session.flush()
     if was_confirmed:
         promote_waitlist(occurrence, now=now)
@@ -453,7 +486,7 @@ def promote_waitlist(occurrence: Occurrence, now: datetime | None = None) -> lis
             if left <= 0:
                 break
     for rsvp in promoted:
-        schedule_for_rsvp(rsvp, now)
+        _follow(rsvp, now)
     db.session.flush()
     for rsvp in promoted:
         send_promotion(rsvp)
@@ -473,7 +506,7 @@ def capacity_changed(occurrence: Occurrence) -> list[RSVP]:
 def set_reminder_consent(rsvp: RSVP, consents: bool) -> None:
     """The person turns reminders on or off (the manage page, or List-Unsubscribe)."""
     rsvp.consents_to_reminders = consents
-    schedule_for_rsvp(rsvp)
+    _follow(rsvp)
 
 
 def manage_token(rsvp: RSVP) -> str:
@@ -599,7 +632,7 @@ def close_waitlists(now: datetime | None = None) -> int:
     for rsvp in waiting:
         rsvp.status = RSVPStatus.cancelled
         rsvp.cancelled_at = now
-        schedule_for_rsvp(rsvp, now)
+        _follow(rsvp, now)
         if (
             rsvp.occurrence.event.status != EventStatus.cancelled
             and not rsvp.occurrence.is_cancelled

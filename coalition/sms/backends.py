@@ -1,14 +1,18 @@
 """Where texts go: Twilio, a folder of .txt files (development), or nowhere.
 
-Every backend has the same two calls: `send(to, body, status_callback=None) -> SendResult` and
-`probe()` (is the provider answering?). Failures are told with `coalition.mail.errors`, so the
+Every backend has the same three calls: `send(to, body, status_callback=None) -> SendResult`,
+`probe()` (is the provider answering?) and `find_sent(to, body, since)` (the texts to `to` with
+this body that the provider accepted since then, newest first: asked before sending again a
+text whose request got no answer). Failures are told with `coalition.mail.errors`, so the
 outbox treats an SMS provider and an SMTP relay alike.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from coalition.mail.errors import ChannelDown, OutcomeUnknown, PermanentFailure, TemporaryFailure
@@ -35,6 +39,9 @@ class NoBackend:
     def probe(self) -> None:
         return None
 
+    def find_sent(self, to: str, body: str, since: datetime, **_kw) -> list[SendResult]:
+        return []
+
 
 class FolderBackend:
     """One .txt file per text, named by the outbox row (a re-send overwrites, never doubles)."""
@@ -46,15 +53,24 @@ class FolderBackend:
     def send(self, to: str, body: str, status_callback: str | None = None, *, name: str = "text"):
         count = count_segments(body)
         path = self.folder / f"{name}.txt"
-        path.write_text(
+        partial = path.with_suffix(".part")
+        partial.write_text(
             f"To: {to}\nSegments: {count.segments} ({count.encoding})\n\n{body}\n",
             encoding="utf-8",
         )
+        os.replace(partial, path)  # a file is there whole, or not at all
         return SendResult(provider_id=None, segments=count.segments)
 
     def probe(self) -> None:
         if not self.folder.is_dir():
             raise ChannelDown(f"{self.folder} is missing")
+
+    def find_sent(self, to: str, body: str, since: datetime, *, name: str = "text", **_kw):
+        """The row's file, if it was written (it is named by the outbox row)."""
+        path = self.folder / f"{name}.txt"
+        if not path.exists():
+            return []
+        return [SendResult(provider_id=None, segments=count_segments(body).segments)]
 
 
 class TwilioBackend:
@@ -107,6 +123,45 @@ class TwilioBackend:
 
     def probe(self) -> None:
         self._call(lambda: self.client.api.v2010.accounts(self.account_sid).fetch())
+
+    #: Messages to one number read back when looking one up (newest first).
+    LOOKUP_LIMIT = 50
+
+    def find_sent(self, to: str, body: str, since: datetime, **_kw) -> list[SendResult]:
+        """Twilio's Messages list resource, `GET /2010-04-01/Accounts/{Sid}/Messages.json?To=`,
+        newest first: the messages to `to` with this body created since `since`, oldest first.
+
+        Not filtered by `DateSent`: a message Twilio accepted but has not handed to the carrier
+        yet has no `date_sent`, and it is exactly the one we look for.
+        """
+        from twilio.base.exceptions import TwilioException, TwilioRestException
+
+        try:
+            messages = self._call(
+                lambda: self.client.messages.list(
+                    to=to, limit=self.LOOKUP_LIMIT, page_size=self.LOOKUP_LIMIT
+                )
+            )
+        except TwilioException as exc:  # a page the client could not read: cannot tell now
+            if isinstance(exc, TwilioRestException):
+                raise
+            raise ChannelDown(f"provider cannot list messages now: {exc}") from exc
+        found = [
+            m
+            for m in messages
+            if m.body == body
+            and (m.direction or "").startswith("outbound")
+            and m.date_created is not None
+            and m.date_created >= since
+        ]
+        found.sort(key=lambda m: m.date_created)
+        return [
+            SendResult(
+                provider_id=m.sid,
+                segments=int(m.num_segments or 0) or count_segments(body).segments,
+            )
+            for m in found
+        ]
 
 
 def _classify(exc) -> Exception:

@@ -21,6 +21,9 @@ from coalition.sms import numbers
 from coalition.sms.backends import make_backend
 from coalition.sms.quiet_hours import quiet_until
 
+#: How far before our `sending_since` a provider's clock may date the same message.
+LOOKUP_SKEW = timedelta(minutes=5)
+
 
 def day_start(now: datetime) -> datetime:
     """Midnight of `now`'s day in the coalition's zone (the cap counts per local day)."""
@@ -88,10 +91,40 @@ class SmsTransport:
             row.recipient,
             row.body_text,
             callback,
-            name=f"{row.created_at:%Y%m%dT%H%M%S}-{row.id}",
+            name=self._name(row),
         )
         self._sent_today += 1
         return result
+
+    def find_sent(self, row: OutgoingEmail):
+        """The provider's record of this row's text if it accepted it, else None.
+
+        Asked only about a row whose last request got no answer (`sending_since`, see
+        `coalition.mail.delivery`). A message the provider already answered for another row
+        (its id recorded there) is not this one, so two identical texts to one number are not
+        taken for each other.
+        """
+        since = row.sending_since - LOOKUP_SKEW
+        candidates = self.backend.find_sent(
+            row.recipient, row.body_text, since, name=self._name(row)
+        )
+        for candidate in candidates:
+            if candidate.provider_id is None:
+                return candidate
+            taken = db.session.scalar(
+                sa.select(OutgoingEmail.id).where(
+                    OutgoingEmail.channel == Channel.sms,
+                    OutgoingEmail.provider_id == candidate.provider_id,
+                    OutgoingEmail.id != row.id,
+                )
+            )
+            if taken is None:
+                return candidate
+        return None
+
+    @staticmethod
+    def _name(row: OutgoingEmail) -> str:
+        return f"{row.created_at:%Y%m%dT%H%M%S}-{row.id}"
 
     def failed(self, row: OutgoingEmail, exc: Exception) -> None:
         if isinstance(exc, PermanentFailure):

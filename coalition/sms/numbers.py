@@ -59,17 +59,40 @@ def mark_undeliverable(phone: str, code: str | None) -> None:
     number.undeliverable_code = code
 
 
-def unreachable(phones: list[str]) -> set[str]:
-    """Those of `phones` that opted out, are invalid, or had a text undelivered."""
+def mark_delivered(phone: str) -> None:
+    """A text reached the number: an earlier "undelivered" no longer holds."""
+    number = get_number(phone)
+    if number is not None and number.undeliverable_at is not None:
+        number.undeliverable_at = None
+        number.undeliverable_code = None
+
+
+#: Why texts do not reach a number, in the order they are told.
+OPTED_OUT, INVALID, UNDELIVERABLE = "opted_out", "invalid", "undeliverable"
+
+
+def problems(phones) -> dict[str, tuple[str, str | None]]:
+    """For those of `phones` texts do not reach: (why, the provider's or carrier's code), in one
+    query. Why: OPTED_OUT (replied STOP), INVALID (refused by the provider), UNDELIVERABLE (a
+    text was reported undelivered, and none delivered since)."""
     keys = {number_key(p): p for p in phones if p}
     if not keys:
-        return set()
-    rows = db.session.scalars(sa.select(SmsNumber).where(SmsNumber.number_key.in_(keys)))
-    return {
-        keys[row.number_key]
-        for row in rows
-        if not row.can_receive or row.undeliverable_at is not None
-    }
+        return {}
+    found = {}
+    for row in db.session.scalars(sa.select(SmsNumber).where(SmsNumber.number_key.in_(keys))):
+        phone = keys[row.number_key]
+        if row.opted_out_at is not None:
+            found[phone] = (OPTED_OUT, None)
+        elif row.invalid_at is not None:
+            found[phone] = (INVALID, row.invalid_code)
+        elif row.undeliverable_at is not None:
+            found[phone] = (UNDELIVERABLE, row.undeliverable_code)
+    return found
+
+
+def unreachable(phones: list[str]) -> set[str]:
+    """Those of `phones` that opted out, are invalid, or had a text undelivered."""
+    return set(problems(phones))
 
 
 def sms_available() -> bool:

@@ -70,6 +70,8 @@ def status():
             code = request.form.get("ErrorCode") or None
             row.delivery_error = code[:20] if code else None
             numbers.mark_undeliverable(row.recipient, row.delivery_error)
+        elif state == "delivered":
+            numbers.mark_delivered(row.recipient)
         db.session.commit()
     return Response(status=204)
 

@@ -3,6 +3,10 @@
 The `twilio` client is pointed at it with TWILIO_BASE_URL. It records every request, answers
 201 with a message resource, and can be told to refuse numbers (400, code 21211), numbers that
 sent STOP (400, 21610), to be rate limited (429, 20429) or down (503), or to answer slowly.
+It keeps the messages it accepted and lists them like Twilio's Messages list resource
+(`GET .../Messages.json?To=&From=&DateSent>=&PageSize=`, newest first, paged JSON). A `hook`
+is called with ("accepted", form) once a message exists and before its answer is written, and
+with ("answered", form) after it (a test kills the worker there).
 """
 
 from __future__ import annotations
@@ -34,11 +38,20 @@ class ProviderState:
     down: bool = False
     #: Seconds to wait before answering a message request.
     delay: float = 0.0
+    #: The message resources accepted, oldest first.
+    messages: list = field(default_factory=list)
+    #: Requests to the Messages list resource (look-ups), as query dicts.
+    lookups: list = field(default_factory=list)
+    #: Called as hook(stage, form), stage "accepted" (before the answer) or "answered".
+    hook: object = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reset(self):
         with self.lock:
             self.requests.clear()
+            self.messages.clear()
+            self.lookups.clear()
+            self.hook = None
             self.invalid.clear()
             self.opted_out.clear()
             self.failures.clear()
@@ -85,12 +98,55 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         if not self._authorized():
             return self._answer(401, _error(401, 20003, "Authenticate"))
-        match = _ACCOUNT.match(self.path.split("?")[0])
+        path, _, query = self.path.partition("?")
+        listing = _MESSAGES.match(path)
+        if listing:
+            return self._list(listing.group(1), path, {k: v[0] for k, v in parse_qs(query).items()})
+        match = _ACCOUNT.match(path)
         if not match:
             return self._answer(404, _error(404, 20404, "Not found"))
         if self.state.down:
             return self._answer(503, _error(503, 20503, "Service unavailable"))
         return self._answer(200, {"sid": match.group(1), "status": "active"})
+
+    def _list(self, account: str, path: str, query: dict):
+        """Twilio's Messages list resource: filters To, From, DateSent (=, <=, >= a GMT day,
+        as `DateSent`, `DateSent<`, `DateSent>` in the query); newest first; one page."""
+        state = self.state
+        if state.down:
+            return self._answer(503, _error(503, 20503, "Service unavailable"))
+        with state.lock:
+            state.lookups.append(query)
+            messages = list(reversed(state.messages))
+        if "To" in query:
+            messages = [m for m in messages if m["to"] == query["To"]]
+        if "From" in query:
+            messages = [m for m in messages if m["from"] == query["From"]]
+        for key, keep in (
+            ("DateSent", lambda day, wanted: day == wanted),
+            ("DateSent<", lambda day, wanted: day <= wanted),
+            ("DateSent>", lambda day, wanted: day >= wanted),
+        ):
+            if key in query:
+                wanted = query[key][:10]
+                messages = [m for m in messages if m["_sent_day"] and keep(m["_sent_day"], wanted)]
+        size = min(int(query.get("PageSize") or 50), 1000)
+        page = [{k: v for k, v in m.items() if not k.startswith("_")} for m in messages[:size]]
+        uri = f"{path}?PageSize={size}&Page=0"
+        return self._answer(
+            200,
+            {
+                "messages": page,
+                "page": 0,
+                "page_size": size,
+                "start": 0,
+                "end": max(len(page) - 1, 0),
+                "uri": uri,
+                "first_page_uri": uri,
+                "previous_page_uri": None,
+                "next_page_uri": None,
+            },
+        )
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
@@ -123,31 +179,46 @@ class _Handler(BaseHTTPRequestHandler):
             )
         sid = "SM" + uuid.uuid4().hex
         now = time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime())
-        return self._answer(
-            201,
-            {
-                "sid": sid,
-                "account_sid": match.group(1),
-                "messaging_service_sid": form.get("MessagingServiceSid"),
-                "to": to,
-                "from": form.get("From"),
-                "body": form["Body"],
-                "status": "queued",
-                "num_segments": str(_segments(form["Body"])),
-                "num_media": "0",
-                "direction": "outbound-api",
-                "api_version": "2010-04-01",
-                "price": None,
-                "price_unit": "USD",
-                "error_code": None,
-                "error_message": None,
-                "date_created": now,
-                "date_updated": now,
-                "date_sent": None,
-                "uri": f"/2010-04-01/Accounts/{match.group(1)}/Messages/{sid}.json",
-                "subresource_uris": {"media": f"/2010-04-01/Accounts/x/Messages/{sid}/Media.json"},
-            },
-        )
+        resource = {
+            "sid": sid,
+            "account_sid": match.group(1),
+            "messaging_service_sid": form.get("MessagingServiceSid"),
+            "to": to,
+            "from": form.get("From"),
+            "body": form["Body"],
+            "status": "queued",
+            "num_segments": str(_segments(form["Body"])),
+            "num_media": "0",
+            "direction": "outbound-api",
+            "api_version": "2010-04-01",
+            "price": None,
+            "price_unit": "USD",
+            "error_code": None,
+            "error_message": None,
+            "date_created": now,
+            "date_updated": now,
+            "date_sent": None,
+            "uri": f"/2010-04-01/Accounts/{match.group(1)}/Messages/{sid}.json",
+            "subresource_uris": {"media": f"/2010-04-01/Accounts/x/Messages/{sid}/Media.json"},
+        }
+        # Handed to the carrier at once here: the day it was sent, for DateSent filters.
+        stored = {
+            **resource,
+            "status": "sent",
+            "date_sent": now,
+            "_sent_day": time.strftime("%Y-%m-%d", time.gmtime()),
+        }
+        with state.lock:
+            state.messages.append(stored)
+        hook = state.hook
+        if hook is not None:
+            hook("accepted", form)
+        try:
+            self._answer(201, resource)
+        except OSError:  # the client is gone (a test killed it): the message exists all the same
+            return
+        if hook is not None:
+            hook("answered", form)
 
 
 class FakeProvider:

@@ -1,5 +1,6 @@
 """Texts through the outbox to a local server that speaks Twilio's Messages API."""
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -92,17 +93,83 @@ def test_a_provider_outage_is_probed_until_it_answers(db, provider):
     assert deliver_due(now=state.paused_until).sent == 1
 
 
-def test_no_answer_from_the_provider_is_retried_once_after_a_pause(app, db, provider):
+def test_no_answer_then_the_provider_is_asked_before_any_second_request(app, db, provider):
     app.config["SMS_TIMEOUT"] = 0.5
-    provider.delay = 1.0
+    provider.delay = 1.0  # the provider accepts the text but answers after our timeout
     row = _text(db, ANA)
     report = deliver_due()
     assert report.retrying == 1
     db.session.refresh(row)
     assert row.is_uncertain and row.status == EmailStatus.queued
+    assert row.sending_since is not None
+    while not provider.messages:  # the provider takes its time (we wait 10 minutes for real)
+        time.sleep(0.05)
     provider.delay = 0
-    assert deliver_due(now=row.next_attempt_at).sent == 1
+    report = deliver_due(now=row.next_attempt_at)
+    assert report.sent == 1 and report.recovered == 1
+    assert len(provider.bodies_to(ANA)) == 1  # found in the Messages list, not sent again
+    assert provider.lookups[-1]["To"] == ANA
+    db.session.refresh(row)
+    assert row.provider_id == provider.messages[0]["sid"] and row.sending_since is None
+
+
+def test_no_answer_and_not_accepted_is_sent_again_once(app, db, provider):
+    app.config["SMS_TIMEOUT"] = 0.5
+    provider.delay, provider.down = 1.0, True  # no answer in time, and no message made
+    row = _text(db, ANA)
+    assert deliver_due(channels=[Channel.sms]).retrying == 1
+    time.sleep(0.6)  # the provider answers (503) to nobody
+    provider.delay, provider.down = 0, False
+    db.session.refresh(row)
+    report = deliver_due(now=row.next_attempt_at, channels=[Channel.sms])
+    assert report.sent == 1 and report.recovered == 0
+    assert len(provider.bodies_to(ANA)) == 2 and len(provider.messages) == 1
+
+
+def test_a_look_up_that_fails_pauses_the_channel_and_sends_nothing(db, provider):
+    row = _text(db, ANA)
+    db.session.execute(
+        sa.update(OutgoingEmail).values(sending_since=datetime.now(UTC) - timedelta(minutes=3))
+    )
+    db.session.commit()
+    provider.down = True
+    report = deliver_due(channels=[Channel.sms])
+    assert report.sent == 0 and report.paused_channels == ["sms"]
+    assert provider.requests == []
+    db.session.refresh(row)
+    assert row.status == EmailStatus.queued and row.sending_since is not None
+
+
+def test_the_same_text_twice_to_one_number_is_not_taken_for_the_other(db, provider):
+    first = _text(db, ANA, "Vigil at 7pm")
+    assert deliver_due(channels=[Channel.sms]).sent == 1
+    second = _text(db, ANA, "Vigil at 7pm")
+    db.session.execute(
+        sa.update(OutgoingEmail)
+        .where(OutgoingEmail.id == second.id)
+        .values(sending_since=datetime.now(UTC) - timedelta(seconds=5))
+    )
+    db.session.commit()
+    report = deliver_due(channels=[Channel.sms])
+    assert report.sent == 1 and report.recovered == 0  # the first one's message is not its
     assert len(provider.bodies_to(ANA)) == 2
+    db.session.refresh(first)
+    db.session.refresh(second)
+    assert first.provider_id != second.provider_id
+
+
+def test_the_messages_list_filters_like_twilios(app, provider):
+    from twilio.rest import Client
+
+    client = Client(app.config["TWILIO_ACCOUNT_SID"], app.config["TWILIO_AUTH_TOKEN"])
+    client.api.base_url = app.config["TWILIO_BASE_URL"]
+    for to, body in ((ANA, "one"), (BETO, "two"), (ANA, "three")):
+        client.messages.create(to=to, from_="+16175550000", body=body)
+    assert [m.body for m in client.messages.list(to=ANA)] == ["three", "one"]  # newest first
+    today = datetime.now(UTC)
+    assert len(client.messages.list(date_sent_after=today - timedelta(days=1))) == 3
+    assert client.messages.list(date_sent_before=today - timedelta(days=2)) == []
+    assert client.messages.list(to=ANA, limit=1)[0].body == "three"
 
 
 def test_a_stop_reported_by_the_provider_is_recorded(db, provider):
@@ -163,3 +230,22 @@ def test_folder_backend_writes_one_file_per_text(app, db, tmp_path):
     (path,) = tmp_path.glob("*.txt")
     content = path.read_text()
     assert f"To: {ANA}" in content and "Vigil at 7pm" in content
+
+
+def test_folder_backend_looks_for_its_file_before_writing_again(app, db, tmp_path):
+    app.config.update(SMS_BACKEND="folder", SMS_FOLDER=str(tmp_path))
+    row = _text(db, ANA, "Vigil at 7pm")
+    assert deliver_due().sent == 1
+    (path,) = tmp_path.glob("*.txt")
+    path.write_text("written before the worker died")
+    db.session.execute(
+        sa.update(OutgoingEmail).values(
+            status=EmailStatus.queued, sending_since=datetime.now(UTC), sent_at=None
+        )
+    )
+    db.session.commit()
+    report = deliver_due()
+    assert report.sent == 1 and report.recovered == 1
+    assert path.read_text() == "written before the worker died"  # not written twice
+    db.session.refresh(row)
+    assert row.status == EmailStatus.sent

@@ -1,4 +1,8 @@
-"""Texts are sent once each by two workers at once, and at most once more per kill -9."""
+"""Each text is requested from the provider exactly once: by two workers at once, and across
+kill -9 of a worker at any point, including right after the provider accepted it (PostgreSQL).
+
+The fake provider (`fake_provider.py`, Twilio's API) counts the POSTs; a worker that finds a
+row it was sending when another died asks the provider's Messages list first."""
 
 import os
 import signal
@@ -77,8 +81,7 @@ with app.app_context():
 """
 
 
-def test_a_killed_worker_sends_each_text_at_most_once_more(app, db, provider, pg_only):
-    _queue_texts(db, 40)
+def _worker_env(app) -> dict:
     env = dict(os.environ)
     env.update(
         COALITION_ENV="production", SECRET_KEY=app.config["SECRET_KEY"],
@@ -88,22 +91,90 @@ def test_a_killed_worker_sends_each_text_at_most_once_more(app, db, provider, pg
         TWILIO_BASE_URL=app.config["TWILIO_BASE_URL"], RATELIMIT_ENABLED="0",
         CONTACT_KEYS=app.config["CONTACT_KEYS"], CONTACT_HASH_KEY=app.config["CONTACT_HASH_KEY"],
     )  # fmt: skip
+    return env
+
+
+class _Killer:
+    """Kills the worker process with SIGKILL at the n-th event of a stage of the provider
+    ("accepted": the message exists, its answer not written; "answered": just after)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.target = None  # (process, stage, n)
+        self.seen = 0
+
+    def arm(self, process, stage: str, n: int) -> None:
+        with self.lock:
+            self.target, self.seen = (process, stage, n), 0
+
+    def __call__(self, stage, _form) -> None:
+        with self.lock:
+            if self.target is None or stage != self.target[1]:
+                return
+            self.seen += 1
+            if self.seen == self.target[2]:
+                os.kill(self.target[0].pid, signal.SIGKILL)
+                self.target = None
+
+
+def _assert_each_text_requested_once(db, provider, count: int) -> None:
+    copies = _copies(provider)
+    assert len(copies) == count  # nothing lost
+    assert [body for body, n in copies.items() if n > 1] == []  # nothing requested twice
+    db.session.expire_all()
+    rows = db.session.scalars(sa.select(OutgoingEmail)).all()
+    assert {r.status for r in rows} == {EmailStatus.sent}
+    assert all(r.sending_since is None for r in rows)
+    # Every row carries the provider's id of its one message (found again after a kill).
+    assert sorted(r.provider_id for r in rows) == sorted(m["sid"] for m in provider.messages)
+
+
+def test_a_worker_killed_at_any_point_requests_each_text_exactly_once(app, db, provider, pg_only):
+    _queue_texts(db, 60)
+    env = _worker_env(app)
     provider.delay = 0.02
-    kills = 0
-    for _ in range(2):
+    killer = _Killer()
+    provider.hook = killer
+    # Right after the provider accepted (before its answer), just after its answer, then at
+    # moments picked by the clock (claiming, marking, between two texts...).
+    plans = [("accepted", 3), ("answered", 2), ("accepted", 1), ("answered", 5),
+             0.15, 0.4, 0.9, ("accepted", 4)]  # fmt: skip
+    killed = 0
+    for plan in plans:
         process = subprocess.Popen([sys.executable, "-c", DRAIN], cwd=ROOT, env=env)
-        deadline = time.monotonic() + 30
-        start = len(provider.requests)
-        while len(provider.requests) < start + 5 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-        kills += 1
+        if isinstance(plan, tuple):
+            killer.arm(process, *plan)
+            process.wait(timeout=60)
+        else:
+            start = len(provider.requests)
+            deadline = time.monotonic() + 30
+            while len(provider.requests) == start and time.monotonic() < deadline:
+                time.sleep(0.005)
+            time.sleep(plan * 0.1)
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+        killed += process.returncode == -signal.SIGKILL
+        time.sleep(1.1)  # the killed worker's lease runs out
+    assert killed >= 6  # the worker really was killed (not done before)
+    provider.hook = None
+    subprocess.run([sys.executable, "-c", DRAIN], cwd=ROOT, env=env, check=True, timeout=120)
+    _assert_each_text_requested_once(db, provider, 60)
+    assert provider.lookups  # the texts left "sending" were looked up, not sent again
+
+
+def test_two_worker_processes_one_killed_request_each_text_exactly_once(app, db, provider, pg_only):
+    _queue_texts(db, 120)
+    env = _worker_env(app)
+    provider.delay = 0.01
+    killer = _Killer()
+    provider.hook = killer
+    first = subprocess.Popen([sys.executable, "-c", DRAIN], cwd=ROOT, env=env)
+    second = subprocess.Popen([sys.executable, "-c", DRAIN], cwd=ROOT, env=env)
+    killer.arm(first, "accepted", 15)
+    first.wait(timeout=120)
+    second.wait(timeout=120)
+    assert first.returncode == -signal.SIGKILL and second.returncode == 0
+    provider.hook = None
     time.sleep(1.1)  # the killed worker's lease runs out
     subprocess.run([sys.executable, "-c", DRAIN], cwd=ROOT, env=env, check=True, timeout=120)
-    copies = _copies(provider)
-    assert len(copies) == 40  # nothing lost
-    assert sum(c - 1 for c in copies.values()) <= kills
-    db.session.expire_all()
-    statuses = db.session.scalars(sa.select(OutgoingEmail.status)).all()
-    assert set(statuses) == {EmailStatus.sent}
+    _assert_each_text_requested_once(db, provider, 120)

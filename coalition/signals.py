@@ -1,0 +1,50 @@
+"""What happened, for the packages that follow it (blinker signals, as Flask uses them).
+
+The packages depend one way: events ← rsvps ← delegations ← reminders (and its notices).
+A package lower down never calls one higher up: it sends a signal here, inside the same
+transaction, and the receivers (connected once at app creation, `connect_receivers`) do
+their part with the same session: reminders keep their rows in step, notices tell attendees,
+the waitlist takes freed seats. Receivers run synchronously, before `send` returns, so the
+sender's order of signals is the order of effects. `tests/core/test_layers.py` refuses an
+import the wrong way.
+
+Each signal's sender is the changed row; keyword arguments as documented.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: An RSVP's status, consent or contact changed (sender: the RSVP; `now`). Reminders follow.
+rsvp_changed = _signals.signal("rsvp-changed")
+
+#: A delegation was started (sender: the Delegation; `now`). The lead's reminders follow.
+delegation_started = _signals.signal("delegation-started")
+
+#: An event's dates or reminder offsets changed, or it was published, unpublished, cancelled or
+#: restored (sender: the Event; `occurrences`: the dates concerned, None for all; `now`).
+#: Reminders follow.
+event_rescheduled = _signals.signal("event-rescheduled")
+
+#: A date's seats were raised or its limit removed (sender: the Occurrence). The waitlist
+#: takes the seats.
+seats_changed = _signals.signal("seats-changed")
+
+#: A published event changed in a way attendees must hear about (sender: the Event; `changed`:
+#: the field names; `occurrences`: the dates concerned, None for all). Notices follow.
+event_changed = _signals.signal("event-changed")
+
+#: An event or one of its dates was cancelled (sender: the Event; `reason`; `occurrence`: the
+#: date, None for the whole event). Notices follow.
+event_cancelled = _signals.signal("event-cancelled")
+
+
+def connect_receivers() -> None:
+    """Connect every receiver (idempotent: a receiver is connected once however many apps)."""
+    from coalition.reminders import receivers as reminder_receivers
+    from coalition.rsvps import receivers as rsvp_receivers
+
+    rsvp_receivers.connect()
+    reminder_receivers.connect()

@@ -72,9 +72,11 @@ class S3Storage:
         )
 
     def get(self, name: str) -> bytes | None:
+        from botocore.exceptions import ClientError
+
         try:
             answer = self.client.get_object(Bucket=self.bucket, Key=self._key(name))
-        except Exception:  # missing key, bad name: a 404 for the visitor
+        except (ClientError, ValueError):  # no such key, or not one of our names: a 404
             return None
         return answer["Body"].read()
 

@@ -29,6 +29,8 @@ class Counts:
     by_delegation: list = field(default_factory=list)
     by_town: list = field(default_factory=list)
     checked_in: int = 0
+    #: Leads of approved delegations: each holds a seat without an RSVP of their own.
+    leads: int = 0
 
 
 def counts(occurrence: Occurrence) -> Counts:
@@ -67,12 +69,14 @@ def counts(occurrence: Occurrence) -> Counts:
             Delegation.town,
             Delegation.expected_headcount,
             sa.func.coalesce(sa.func.sum(RSVP.party_size), 0),
+            Delegation.is_approved,
         )
         .outerjoin(RSVP, sa.and_(RSVP.delegation_id == Delegation.id, confirmed))
         .where(Delegation.occurrence_id == occurrence.id)
         .group_by(Delegation.id)
         .order_by(Delegation.town, Delegation.name)
     ).all()
+    result.leads = sum(1 for r in rows if r.is_approved)
     result.by_delegation = [
         {"name": r[0], "town": r[1], "expected": r[2], "confirmed": int(r[3])} for r in rows
     ]

@@ -186,7 +186,11 @@ def approve_delegation(event_id: int, occurrence_id: int, delegation_id: int):
     if not EmptyForm().validate_on_submit():
         return action_refused(_("The form has expired. Reload the page and try again."), 400,
                               back=back)  # fmt: skip
-    delegation_ops.approve(delegation)
+    try:
+        delegation_ops.approve(delegation)
+    except delegation_ops.DelegationError as exc:
+        db.session.rollback()
+        return action_refused(str(exc.message), exc.status, back=back)
     db.session.commit()
     flash(_("The delegation is approved: people can join it now."), "success")
     return redirect(back, 303)

@@ -54,7 +54,7 @@ class DelegationForm(Form):
     meeting_point = StringField(_l("Meeting point"), validators=[Optional(), Length(max=300)])
     departure = DateTimeLocalField(_l("Departure time"), validators=[Optional()],
                                    description=_l("Local time where the event is."))  # fmt: skip
-    seat_limit = IntegerField(_l("Seats (bus or van), if limited"),
+    seat_limit = IntegerField(_l("Seats (bus or van, the lead included), if limited"),
                               validators=[Optional(), NumberRange(min=1, max=5000)])  # fmt: skip
 
 

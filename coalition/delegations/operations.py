@@ -44,14 +44,27 @@ class DelegationInput:
     sponsor_org_id: int | None = None
 
 
-def members_headcount(delegation: Delegation, *, exclude: RSVP | None = None) -> int:
+def members_headcount(
+    delegation: Delegation, *, exclude: RSVP | None = None, confirmed_only: bool = False
+) -> int:
+    """People in the delegation's parties (waiting ones too, unless `confirmed_only`), the lead
+    not included."""
+    statuses = (
+        [RSVPStatus.confirmed] if confirmed_only else [RSVPStatus.confirmed, RSVPStatus.waitlisted]
+    )
     query = sa.select(sa.func.coalesce(sa.func.sum(RSVP.party_size), 0)).where(
-        RSVP.delegation_id == delegation.id,
-        RSVP.status.in_([RSVPStatus.confirmed, RSVPStatus.waitlisted]),
+        RSVP.delegation_id == delegation.id, RSVP.status.in_(statuses)
     )
     if exclude is not None and exclude.id is not None:
         query = query.where(RSVP.id != exclude.id)
     return db.session.scalar(query)
+
+
+def seats_left_in(delegation: Delegation) -> int | None:
+    """Free seats on the bus or van (its limit counts the lead), or None without a limit."""
+    if delegation.seat_limit is None:
+        return None
+    return max(delegation.seat_limit - members_headcount(delegation) - 1, 0)
 
 
 def check_can_join(delegation: Delegation, party_size: int, *, replacing: RSVP | None) -> None:
@@ -61,7 +74,7 @@ def check_can_join(delegation: Delegation, party_size: int, *, replacing: RSVP |
     if delegation.is_closed:
         raise DelegationError(_l("This delegation is closed."), status=409)
     if delegation.seat_limit is not None:
-        taken = members_headcount(delegation, exclude=replacing)
+        taken = members_headcount(delegation, exclude=replacing) + 1  # the lead rides too
         if taken + party_size > delegation.seat_limit:
             left = max(delegation.seat_limit - taken, 0)
             raise DelegationError(
@@ -79,6 +92,9 @@ def start(occurrence: Occurrence, data: DelegationInput, *, user: User | None = 
         raise DelegationError(_l("Give the lead's email or phone."), "lead_email")
     if data.seat_limit is not None and data.seat_limit < 1:
         raise DelegationError(_l("Seats must be a positive number."), "seat_limit")
+    approved = not occurrence.event.delegations_need_approval or occurrence.event.can_manage(user)
+    if approved:
+        _check_lead_seat(occurrence)
     delegation = Delegation(
         occurrence=occurrence,
         name=data.name.strip(),
@@ -94,8 +110,7 @@ def start(occurrence: Occurrence, data: DelegationInput, *, user: User | None = 
         meeting_point=data.meeting_point,
         departure_at=data.departure_at,
         seat_limit=data.seat_limit,
-        is_approved=not occurrence.event.delegations_need_approval
-        or occurrence.event.can_manage(user),
+        is_approved=approved,
     )
     db.session.add(delegation)
     db.session.flush()
@@ -186,8 +201,21 @@ def delegation_for_join(delegation_id: int, secret: str) -> Delegation:
     return delegation
 
 
+def _check_lead_seat(occurrence: Occurrence) -> None:
+    """The lead holds a seat from the moment the delegation is approved: refuse when none is
+    free for a newcomer (the date is full, or people are waiting for seats)."""
+    occurrence = rsvp_ops.lock_occurrence(occurrence)
+    if rsvp_ops.seats_for_newcomers(occurrence) == 0:
+        raise DelegationError(
+            _l("This date is full: there is no seat for the delegation's lead."), status=409
+        )
+
+
 def approve(delegation: Delegation) -> None:
-    """A host lets people join the delegation."""
+    """A host lets people join the delegation; its lead takes a seat."""
+    if delegation.is_approved:
+        return
+    _check_lead_seat(delegation.occurrence)
     delegation.is_approved = True
 
 

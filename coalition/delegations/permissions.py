@@ -41,3 +41,14 @@ def is_delegation_lead(delegation_id: int, **_kwargs) -> bool:
         and delegation.lead_user_id is not None
         and delegation.lead_user_id == current_user.id
     )
+
+
+def can_view_delegation(delegation_id: int, **_kwargs) -> bool:
+    """A delegation's public page: anyone who sees its event, once hosts approved it (a
+    delegation waiting for approval, or erased, is not there)."""
+    delegation = db.session.get(Delegation, delegation_id)
+    if delegation is None or delegation.erased_at is not None or not delegation.is_approved:
+        abort(404)
+    if not delegation.occurrence.event.can_view(current_user):
+        abort(404)
+    return True

@@ -26,7 +26,12 @@ from coalition.core.responses import invalid_link, private
 from coalition.delegations import operations as ops
 from coalition.delegations.forms import TRAVEL_LABELS, DelegationForm, JoinForm, MessageForm
 from coalition.delegations.models import Delegation, TravelMode
-from coalition.delegations.permissions import can_start_delegation, is_delegation_lead, may_start
+from coalition.delegations.permissions import (
+    can_start_delegation,
+    can_view_delegation,
+    is_delegation_lead,
+    may_start,
+)
 from coalition.events.models import Event, Occurrence
 from coalition.extensions import db, limiter
 from coalition.languages import message_locale
@@ -97,6 +102,23 @@ def new(event_id: int, occurrence_id: int):
                            occurrence=occurrence, closed=closed), status  # fmt: skip
 
 
+@bp.route("/delegations/<int:delegation_id>")
+@access(can_view_delegation)
+def show(delegation_id: int):
+    """A delegation's public card, whole: name, town, how it travels, how many are going and
+    seats left; never its members, meeting point or lead. Joining takes the lead's link."""
+    delegation = db.session.get(Delegation, delegation_id)
+    occurrence = delegation.occurrence
+    seats = ops.seats_left_in(delegation)
+    leads_it = current_user.is_authenticated and delegation.lead_user_id == current_user.id
+    return render_template(
+        "delegations/show.html", delegation=delegation, occurrence=occurrence,
+        event=occurrence.event, coming=ops.members_headcount(delegation, confirmed_only=True) + 1,
+        seats_left=seats, travel_labels=TRAVEL_LABELS, leads_it=leads_it,
+        closed=rsvp_ops.closed_reason(occurrence),
+    )  # fmt: skip
+
+
 @bp.route("/delegations/<int:delegation_id>/join/<secret>", methods=["GET", "POST"])
 @access(public)
 @_form_limit
@@ -137,9 +159,7 @@ def join(delegation_id: int, secret: str):
             return after_submission(outcome, occurrence.event, occurrence, delegation)
     elif request.method == "POST":
         status = 400
-    seats = None
-    if delegation.seat_limit is not None:
-        seats = max(delegation.seat_limit - ops.members_headcount(delegation), 0)
+    seats = ops.seats_left_in(delegation)
     return private((render_template(
         "delegations/join.html", form=form, delegation=delegation, occurrence=occurrence,
         event=occurrence.event, seats_left=seats, closed=rsvp_ops.closed_reason(occurrence),

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from coalition.auth.models import User
 from coalition.db import utcnow
+from coalition.delegations.models import Delegation
 from coalition.events.models import Event, EventStatus, Occurrence
 from coalition.events.privacy import location_for_rsvp
 from coalition.extensions import db
@@ -101,12 +102,25 @@ def _lock(occurrence: Occurrence) -> Occurrence:
     ).one()
 
 
+def lock_occurrence(occurrence: Occurrence) -> Occurrence:
+    """Serialize capacity decisions for one occurrence (for other packages that take seats)."""
+    return _lock(occurrence)
+
+
 def confirmed_headcount(occurrence_id: int) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(RSVP.party_size), 0)).where(
-            RSVP.occurrence_id == occurrence_id, RSVP.status == RSVPStatus.confirmed
-        )
+    """People holding a seat: confirmed parties, plus the lead of every approved delegation
+    (a lead travels with it without an RSVP of their own)."""
+    parties = (
+        sa.select(sa.func.coalesce(sa.func.sum(RSVP.party_size), 0))
+        .where(RSVP.occurrence_id == occurrence_id, RSVP.status == RSVPStatus.confirmed)
+        .scalar_subquery()
     )
+    leads = (
+        sa.select(sa.func.count(Delegation.id))
+        .where(Delegation.occurrence_id == occurrence_id, Delegation.is_approved.is_(True))
+        .scalar_subquery()
+    )
+    return int(db.session.scalar(sa.select(parties + leads)))
 
 
 def seats_left(occurrence: Occurrence) -> int | None:

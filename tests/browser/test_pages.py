@@ -25,6 +25,7 @@ PUBLIC = [
     MARCH,
     TRAINING + "/rsvp",
     MARCH + "/delegations/new",
+    "/delegations/{bus}",
     MARCH + "/flyer?lang=en&lang2=es",
     "/embed/calendar",
     "/embed/orgs/valley-workers-center/calendar",

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from coalition.crypto import phone_hash
 from coalition.dashboard import operations as dashboard_ops
 from coalition.delegations import operations as delegation_ops
+from coalition.delegations.models import Delegation
 from coalition.events import operations as event_ops
 from coalition.mail.models import OutgoingEmail
 from coalition.orgs.models import OrgRole
@@ -29,7 +30,7 @@ def world(db):
         "admin": UserFactory(email="admin@example.org", is_admin=True),
         "stranger": UserFactory(email="stranger@example.org"),
     }
-    event = make_event(host, by=people["organizer"], capacity=6)
+    event = make_event(host, by=people["organizer"], capacity=7)  # Rosa, the lead, holds one
     invitation = event_ops.invite_cosponsor(event, partner)
     event_ops.respond_to_cosponsorship(invitation, accept=True)
     occurrence = event.occurrences[0]
@@ -55,15 +56,16 @@ def world(db):
 
 def test_counts_and_roll_ups(client, world, db):
     _event, occurrence, _people, base, *_ = world
-    # A second delegation from the same town and one from another town, both still empty.
+    # A second delegation from the same town and one from another town, both still empty
+    # (added as rows: the date is full now, so starting one would be refused).
     for name, town in (("Worcester van", "Worcester"), ("Lowell carpool", "Lowell")):
-        delegation_ops.start(occurrence, delegation_ops.DelegationInput(
-            name=name, town=town, lead_name="Lead", lead_email=f"{town}@example.org"))  # fmt: skip
+        db.session.add(Delegation(occurrence=occurrence, name=name, town=town, lead_name="Lead",
+                                  lead_email=f"{town}@example.org"))  # fmt: skip
     db.session.commit()
     counts = dashboard_ops.counts(occurrence)
     assert counts.by_status == {"confirmed": {"rsvps": 2, "people": 5},
                                 "waitlisted": {"rsvps": 1, "people": 2}}  # fmt: skip
-    assert counts.headcount == 5
+    assert counts.headcount == 5 and counts.leads == 3
     assert counts.by_language == {"es": 2, "en": 3}
     assert counts.needs == {"interpretation": 0, "childcare": 1, "ride": 1}
     assert counts.by_town == [("Lowell", 0), ("Worcester", 2)]
@@ -71,7 +73,8 @@ def test_counts_and_roll_ups(client, world, db):
         ("Lowell carpool", 0), ("Worcester bus", 2), ("Worcester van", 0)]  # fmt: skip
     client.login("host@example.org")
     body = client.get(f"{base}/attendees").get_data(as_text=True)
-    assert "<strong>5</strong> people confirmed / 6" in body
+    assert "<strong>8</strong> people confirmed / 7" in body
+    assert "(including 3 delegation leads)" in body
     assert "<strong>2</strong> people waiting" in body
     assert "Worcester bus (Worcester): 2 / 1" in body
     assert "Worcester: 2" in body and "Lowell: 0" in body
@@ -177,8 +180,9 @@ def test_check_in_and_walk_in(client, world, db):
     response = client.submit(f"{base}/walk-in", {"name": "Walk In", "phone": "", "party_size": "2"},
                              page=f"{base}/checkin")  # fmt: skip
     assert response.status_code == 302
-    # Capacity is 6 and 5 were confirmed: the walk-in is counted past it (they are here).
-    assert rsvp_ops.confirmed_headcount(occurrence.id) == 7
+    # Capacity is 7 and 6 hold seats (the lead too): the walk-in is counted past it (they are
+    # here).
+    assert rsvp_ops.confirmed_headcount(occurrence.id) == 8
     walk_in = db.session.scalar(sa.select(RSVP).where(RSVP.name == "Walk In"))
     assert walk_in.is_walk_in and walk_in.checked_in_at is not None
     assert "Walk In" in client.get(f"{base}/checkin?q=walk").get_data(as_text=True)
@@ -198,7 +202,7 @@ def test_walk_in_with_the_phone_of_a_waitlisted_rsvp_confirms_it(client, world, 
         sa.select(RSVP).where(RSVP.phone_hash == phone_hash("+16175550111"))
     ).one()
     assert eli.status == "confirmed" and eli.checked_in_at is not None
-    assert rsvp_ops.confirmed_headcount(occurrence.id) == 7
+    assert rsvp_ops.confirmed_headcount(occurrence.id) == 8
 
 
 def test_walk_in_without_a_name_is_refused(client, world, db):
@@ -207,7 +211,7 @@ def test_walk_in_without_a_name_is_refused(client, world, db):
     response = client.submit(f"{base}/walk-in", {"name": "", "party_size": "1"},
                              page=f"{base}/checkin")  # fmt: skip
     assert response.status_code == 400
-    assert rsvp_ops.confirmed_headcount(occurrence.id) == 5
+    assert rsvp_ops.confirmed_headcount(occurrence.id) == 6
 
 
 def test_message_to_confirmed_in_each_language(client, world, db):

@@ -126,20 +126,21 @@ def test_members_count_in_the_event_and_the_lead_removes_one(client, db, make_cl
     join_url = f"/delegations/{delegation.id}/join/{delegation.join_secret}"
     _join(make_client(), join_url, 1, "3")
     _join(make_client(), join_url, 2, "1")
-    assert confirmed_headcount(event.occurrences[0].id) == 4
+    # The lead holds a seat too (3 + 1 + the lead).
+    assert confirmed_headcount(event.occurrences[0].id) == 5
     member = db.session.scalar(sa.select(RSVP).where(RSVP.name == "Member 1"))
     removed = client.submit(f"{lead_url}/members/{member.id}/remove", page=lead_url)
     assert removed.status_code == 303
     db.session.refresh(member)
     assert member.status == "cancelled" and member.delegation_id is None
-    assert confirmed_headcount(event.occurrences[0].id) == 1
+    assert confirmed_headcount(event.occurrences[0].id) == 2
     roster = client.get(lead_url).get_data(as_text=True)
     assert "Member 2" in roster and "Member 1" not in roster
 
 
 def test_closed_delegation_and_full_seats_speak_the_persons_language(client, db, make_client):
     event = make_event()
-    _start(client, event, seat_limit="1")
+    _start(client, event, seat_limit="2")  # the lead and one more
     delegation = db.session.scalar(sa.select(Delegation))
     join_url = f"/delegations/{delegation.id}/join/{delegation.join_secret}"
     spanish = make_client()
@@ -221,3 +222,53 @@ def test_cannot_start_for_a_cancelled_event(client, db):
     response = _start(client, event)
     assert response.status_code == 409
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Delegation)) == 0
+
+
+def test_the_lead_holds_a_seat_and_a_full_date_refuses_a_new_delegation(client, db, make_client):
+    event = make_event(capacity=2, has_waitlist=True)
+    occurrence = event.occurrences[0]
+    assert _start(client, event, seat_limit="").status_code == 303
+    assert confirmed_headcount(occurrence.id) == 1
+    rsvp_url = f"/events/{event.id}/occurrences/{occurrence.id}/rsvp"
+    one = {"name": "Ana", "email": "ana@example.org", "phone": "", "language": "en",
+           "party_size": "1", "consents_to_reminders": "y"}  # fmt: skip
+    assert make_client().submit(rsvp_url, one, page=rsvp_url).status_code == 200
+    assert confirmed_headcount(occurrence.id) == 2
+    # Full: no seat for another lead, and nothing is half-saved.
+    refused = _start(make_client(), event, name="Springfield delegation", seat_limit="")
+    assert refused.status_code == 409
+    assert "no seat for the delegation" in refused.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Delegation)) == 1
+    # The organizers' count says why 2 of 2 are taken with one RSVP.
+    organizer = make_client()
+    organizer.login(member_of(event.host_org, OrgRole.organizer, email="o@example.org").email)
+    dashboard = organizer.get(f"/events/{event.id}/occurrences/{occurrence.id}/attendees")
+    assert "including 1 delegation lead" in dashboard.get_data(as_text=True)
+
+
+def test_a_delegation_card_opens_its_public_page(client, db, make_client):
+    event = make_event(title="May Day march")
+    lead_url = _start(client, event).headers["Location"]
+    delegation = db.session.scalar(sa.select(Delegation))
+    _join(make_client(), f"/delegations/{delegation.id}/join/{delegation.join_secret}", 1, "2")
+    event_page = make_client().get(f"/events/{event.id}").get_data(as_text=True)
+    assert f'href="/delegations/{delegation.id}"' in event_page
+    page = make_client().get(f"/delegations/{delegation.id}")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Worcester delegation" in body and "Worcester" in body and "Bus" in body
+    assert "3 coming" in body and "0 seats left" in body
+    # Never the members, the lead, the meeting point or the links that let people in.
+    for secret in ("Member 1", "m1@example.org", "Rosa", "rosa@example.org", "Union Station",
+                   delegation.join_secret, lead_url.rsplit("/", 1)[1]):  # fmt: skip
+        assert secret not in body
+    assert "Ask them for it" in body
+
+
+def test_a_delegation_waiting_for_approval_has_no_public_page(client, db):
+    event = make_event(delegations_need_approval=True)
+    _start(client, event)
+    delegation = db.session.scalar(sa.select(Delegation))
+    assert not delegation.is_approved
+    assert client.get(f"/delegations/{delegation.id}").status_code == 404
+    assert client.get("/delegations/999999").status_code == 404

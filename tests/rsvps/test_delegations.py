@@ -30,20 +30,20 @@ def _member(n, party=1):
 
 def test_seat_limit_is_enforced_and_members_count_in_the_event(db):
     occurrence = make_event(capacity=100).occurrences[0]
-    bus = _delegation(occurrence, seat_limit=5)
+    bus = _delegation(occurrence, seat_limit=6)  # the lead and 5
     ops.join(bus, _member(1, 3))
     ops.join(bus, _member(2, 2))
     with pytest.raises(ops.DelegationError) as refused:
         ops.join(bus, _member(3, 1))
     assert refused.value.status == 409
     db.session.commit()
-    assert rsvp_ops.confirmed_headcount(occurrence.id) == 5
+    assert rsvp_ops.confirmed_headcount(occurrence.id) == 6  # the lead holds a seat too
     assert ops.members_headcount(bus) == 5
 
 
 def test_a_member_changing_their_party_stays_within_the_seats(db):
     occurrence = make_event().occurrences[0]
-    van = _delegation(occurrence, seat_limit=4)
+    van = _delegation(occurrence, seat_limit=5)
     first = ops.join(van, _member(1, 2)).rsvp
     ops.join(van, _member(2, 2))
     with pytest.raises(ops.DelegationError):
@@ -91,7 +91,7 @@ def test_lead_gets_links_and_is_told_who_joined(db):
 
 
 def test_removing_a_member_frees_their_seats(db):
-    occurrence = make_event(capacity=2).occurrences[0]
+    occurrence = make_event(capacity=3).occurrences[0]  # the lead and 2
     bus = _delegation(occurrence)
     first = ops.join(bus, _member(1, 2)).rsvp
     waiting = rsvp_ops.submit(occurrence, _member(9, 1)).rsvp

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 CATALOGS := coalition/translations/*/LC_MESSAGES/messages.po
 export FLASK_APP := wsgi
 
-.PHONY: chromium screenshots run test lint format translations extract-messages worker clean bench
+.PHONY: chromium pdf-libs screenshots run test lint format translations extract-messages worker clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,11 +37,23 @@ chromium:
 	  fi; \
 	fi
 
+## Pango (and its fonts) for WeasyPrint's PDF flyers: apt-get when missing and running as root;
+## otherwise a notice (the PDF download answers 500 and its test fails without them).
+pdf-libs:
+	@if ! ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so.0'; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core >/dev/null; \
+	  else \
+	    echo "NOTICE: Pango is missing (apt-get install libpango-1.0-0 libpangoft2-1.0-0 as root): no PDF flyers."; \
+	  fi; \
+	fi
+
 translations: $(STAMP)
 	$(BIN)/pybabel --quiet compile -d coalition/translations
 
 ## Serve at http://127.0.0.1:5000 with demo data; mail goes to instance/mail/, texts to instance/sms/.
-run: $(STAMP) translations
+run: $(STAMP) translations pdf-libs
 	COALITION_ENV=development $(BIN)/flask db upgrade
 	COALITION_ENV=development $(BIN)/flask seed-demo
 	@echo "Mail is written to $(CURDIR)/instance/mail/ (one .eml per message)."
@@ -54,7 +66,7 @@ worker: $(STAMP) translations
 	COALITION_ENV=development $(BIN)/flask worker
 
 ## The whole suite: SQLite always, PostgreSQL too when TEST_DATABASE_URL is set.
-test: $(STAMP) translations $(JS_CHECK) $(BROWSER_JS) chromium
+test: $(STAMP) translations $(JS_CHECK) $(BROWSER_JS) chromium pdf-libs
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS)

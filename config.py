@@ -87,6 +87,19 @@ class Config:
     #: Largest request body accepted (forms and JSON are small).
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
 
+    # Event pictures (coalition/reach): re-encoded files in UPLOAD_FOLDER (UPLOAD_STORAGE=local)
+    # or an S3-compatible bucket (UPLOAD_STORAGE=s3: UPLOAD_S3_BUCKET, UPLOAD_S3_ENDPOINT for
+    # non-AWS stores, UPLOAD_S3_PREFIX, UPLOAD_PUBLIC_URL to serve from the bucket; credentials
+    # from boto3's usual environment variables).
+    UPLOAD_STORAGE = os.environ.get("UPLOAD_STORAGE", "local")
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
+    UPLOAD_S3_BUCKET = os.environ.get("UPLOAD_S3_BUCKET")
+    UPLOAD_S3_ENDPOINT = os.environ.get("UPLOAD_S3_ENDPOINT")
+    UPLOAD_S3_PREFIX = os.environ.get("UPLOAD_S3_PREFIX", "")
+    UPLOAD_PUBLIC_URL = os.environ.get("UPLOAD_PUBLIC_URL")
+    #: Largest picture upload accepted, bytes (the one request allowed beyond MAX_CONTENT_LENGTH).
+    IMAGE_MAX_BYTES = _env_int("IMAGE_MAX_BYTES", 8 * 1024 * 1024)
+
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -184,6 +197,7 @@ class TestingConfig(Config):
     MAIL_PORT = 8025
     SMS_BACKEND = "folder"
     SMS_FOLDER = str(Path(tempfile.gettempdir()) / "coalition-test-sms")
+    UPLOAD_FOLDER = str(Path(tempfile.gettempdir()) / "coalition-test-uploads")
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     RATELIMIT_ENABLED = False

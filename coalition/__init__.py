@@ -127,6 +127,7 @@ def register_blueprints(app: Flask) -> None:
     from coalition.extensions import csrf
     from coalition.feeds.views import bp as feeds_bp
     from coalition.orgs.views import bp as orgs_bp
+    from coalition.reach.views import bp as reach_bp
     from coalition.rsvps.views import bp as rsvps_bp
     from coalition.shortlinks.views import bp as shortlinks_bp
     from coalition.sms.views import bp as sms_bp
@@ -149,6 +150,7 @@ def register_blueprints(app: Flask) -> None:
         dashboard_bp,
         sms_bp,
         shortlinks_bp,
+        reach_bp,
     ):
         app.register_blueprint(blueprint)
     register_error_handlers(app)

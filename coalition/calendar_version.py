@@ -47,7 +47,7 @@ _BUMPED = "calendar_version_bumped"
 #: Tables whose changes are public: any row change raises PUBLIC.
 _PUBLIC_TABLES = frozenset(
     {"events", "event_translations", "occurrences", "event_types", "event_cosponsors",
-     "organizations"}
+     "organizations", "event_images"}
 )  # fmt: skip
 _ATTENDANCE_TABLES = frozenset({"rsvps", "delegations"})
 #: Tables whose rows belong to one person (column `user_id`, or the row is the user).

@@ -6,6 +6,7 @@ from coalition.delegations.models import Delegation
 from coalition.events.models import Event, EventCosponsor, EventTranslation, EventType, Occurrence
 from coalition.mail.models import ChannelState, OutgoingEmail
 from coalition.orgs.models import Invitation, Membership, Organization
+from coalition.reach.models import EventImage
 from coalition.reminders.models import Reminder
 from coalition.rsvps.models import RSVP, AuditEntry
 from coalition.settings.models import Setting
@@ -21,6 +22,7 @@ __all__ = [
     "Delegation",
     "Event",
     "EventCosponsor",
+    "EventImage",
     "EventTranslation",
     "EventType",
     "Invitation",

@@ -49,13 +49,35 @@ class BoundedIntConverter(IntegerConverter):
 
 
 def embeddable(frame_ancestors: str = "*"):
-    """Let other sites frame this view (only pages made to be embedded, such as /embed/...)."""
+    """Let other sites frame this view (only pages made to be embedded, such as /embed/...).
+
+    Such a view sets no cookie: a page inside another site has no session, CSRF token or
+    language to remember (the session is never saved, whatever the page read or wrote)."""
 
     def decorate(view):
         view.frame_ancestors = frame_ancestors
+        view.cookieless = True
         return view
 
     return decorate
+
+
+def accepts_upload(config_key: str):
+    """Let this view receive a body up to `app.config[config_key]` bytes (a file upload) instead
+    of MAX_CONTENT_LENGTH."""
+
+    def decorate(view):
+        view.max_content_length_key = config_key
+        return view
+
+    return decorate
+
+
+def _allow_upload() -> None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    key = getattr(view, "max_content_length_key", None)
+    if key is not None:
+        request.max_content_length = current_app.config[key]
 
 
 def _bad_text(raw: bytes) -> bool:
@@ -70,6 +92,7 @@ def _bad_text(raw: bytes) -> bool:
 
 def refuse_bad_bytes() -> None:
     """400 for NUL bytes or invalid UTF-8 anywhere in what the client sent."""
+    _allow_upload()
     environ = request.environ
     # The raw request line when the server gives it (gunicorn, Werkzeug), else PATH_INFO.
     raw_uri = environ.get("RAW_URI") or environ.get("REQUEST_URI")
@@ -94,6 +117,18 @@ def refuse_bad_bytes() -> None:
         body = request.get_data(cache=True)
         if _bad_text(body) or b"\\u0000" in body.lower():
             abort(400)
+
+
+def is_cookieless() -> bool:
+    """Is this request served by a view that must set no cookie (`@embeddable`)?"""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "cookieless", False)
+
+
+def no_cookie_when_embedded(response):
+    if is_cookieless():
+        session.modified = False  # Flask saves the session after this hook: nothing to save
+    return response
 
 
 def _frame_ancestors() -> str:
@@ -153,4 +188,5 @@ def init_app(app: Flask) -> None:
     check_rate_limit_storage(app)
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_bad_bytes)
     app.after_request(private_when_personal)
+    app.after_request(no_cookie_when_embedded)
     app.after_request(security_headers)

@@ -37,7 +37,7 @@ from coalition.feeds.store import MemoryStore, RedisStore, redis_url
 
 #: Stands for the visitor's CSRF token in a stored page.
 CSRF_PLACEHOLDER = b"\x1fcsrf-token\x1f"
-_HEADERS = ("Cache-Control",)
+_HEADERS = ("Cache-Control", "Content-Disposition")
 
 
 def render_cached(*keys: str):

@@ -51,7 +51,8 @@ def init_templating(app: Flask) -> None:
             "status_names": STATUS_NAMES,
         }
         if has_request_context():  # email rendered by the worker has no request
-            values["csrf_form"] = EmptyForm()
+            # Render-only (its token): never reads the request body, which may be refused (413).
+            values["csrf_form"] = EmptyForm(formdata=None)
             values["current_path"] = request.full_path.rstrip("?")
         return values
 

@@ -91,6 +91,14 @@ def location_for(event: Event, occurrence: Occurrence | None, user) -> dict | No
     return _place(event, occurrence)
 
 
+def public_location(event: Event, occurrence: Occurrence | None) -> dict | None:
+    """The place as anyone at all may see it now (flyers, the embedded calendar), or None while
+    it is not public, whoever asks (a host printing flyers prints the public version)."""
+    if not event.location_is_public(occurrence):
+        return None
+    return _place(event, occurrence)
+
+
 def location_for_rsvp(rsvp, now: datetime | None = None) -> dict | None:
     """The place as this RSVP's holder may see it at `now` (pages, emails, reminders)."""
     if not attendee_may_see(rsvp, now):

@@ -36,6 +36,8 @@ from coalition.events.queries import (
 from coalition.extensions import db
 from coalition.languages import CONTENT_LANGUAGES
 from coalition.orgs.models import Organization, OrgStatus
+from coalition.reach.operations import image_of
+from coalition.reach.previews import calendar_preview, event_preview
 from coalition.urls import external_url
 
 bp = Blueprint("events", __name__)
@@ -146,6 +148,7 @@ def calendar():
         choices=_filter_choices(),
         feed_url=_feed_url(filters),
         args=_link_args(filters),
+        preview=calendar_preview(_link_args(filters)),
     )
 
 
@@ -264,6 +267,7 @@ def _last(event: Event) -> Occurrence | None:
 
 
 def _render_event(event: Event, occurrence: Occurrence | None, upcoming, **context):
+    picture = image_of(event.id)
     return render_template(
         "events/public/show.html",
         event=event,
@@ -272,6 +276,10 @@ def _render_event(event: Event, occurrence: Occurrence | None, upcoming, **conte
         location=location_for(event, occurrence, current_user),
         can_manage=event.can_manage(current_user),
         feed_url=external_url("feeds.event", event_id=event.id),
+        picture=picture,
+        preview=event_preview(
+            event, occurrence, picture, single_date=context.get("single_date", False)
+        ),
         **context,
     )
 

@@ -66,6 +66,7 @@ def apply():
 def show(slug: str):
     """An organization's public page."""
     from coalition.events.public_views import upcoming_for_org
+    from coalition.reach.previews import org_preview
     from coalition.urls import external_url
 
     org = load_org(slug)
@@ -76,6 +77,7 @@ def show(slug: str):
         can_organize=org.can_organize(current_user),
         upcoming=upcoming_for_org(org) if org.is_active else [],
         feed_url=external_url("feeds.org_calendar", slug=org.slug),
+        preview=org_preview(org) if org.is_active else None,
     )
 
 

@@ -26,6 +26,9 @@ PUBLIC = [
     TRAINING + "/rsvp",
     MARCH + "/delegations/new",
     "/delegations/{bus}",
+    MARCH + "/flyer?lang=en&lang2=es",
+    "/embed/calendar",
+    "/embed/orgs/valley-workers-center/calendar",
 ]
 
 #: role → (email or None, the pages that role sees beyond the public ones).
@@ -61,6 +64,8 @@ ROLES = {
             VALLEY + "/people",
             VALLEY + "/audit",
             VALLEY + "/cosponsorships",
+            VALLEY + "/embed",
+            "/events/{training}/image",
             "/events/{training}/edit",
             "/events/{training}/cosponsors",
             TRAINING + "/edit",
@@ -99,7 +104,7 @@ ROLES = {
 #: Endpoints that answer something other than an HTML page for people (feeds, JSON, CSV).
 #: `shortlinks.follow` only redirects to the long private link (its page is swept as such).
 NOT_PAGES = {"static", "core.healthz", "core.theme", "core.org_colors", "dashboard.export_csv",
-             "shortlinks.follow"}  # fmt: skip
+             "shortlinks.follow", "reach.media", "reach.flyer_pdf"}  # fmt: skip
 #: Pages audited on the way rather than by address: the second sign-in step and the setup of
 #: two-step sign-in (by `sign_in` above), the confirmation of a new account (the admin journey).
 AUDITED_ON_THE_WAY = {"two_factor.verify", "two_factor.setup", "auth.confirm_registration"}

@@ -18,8 +18,8 @@ def test_the_lead_page_offers_ways_to_share_the_join_link(client, db):
     assert 'data-copy="#join-link"' in body and "Copy the link" in body
     assert 'data-share="#join-link"' in body
     assert "mailto:?subject=Worcester%20delegation&amp;body=" in body
-    # In the field, the mail link and the text-message link.
-    assert body.count(quote(join_url)) == 3
+    # In the field, and the WhatsApp, text-message, mail and Facebook links.
+    assert body.count(quote(join_url)) == 5
     assert "sms:?&amp;body=" in body
 
 

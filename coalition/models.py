@@ -11,6 +11,7 @@ from coalition.rsvps.models import RSVP, AuditEntry
 from coalition.settings.models import Setting
 from coalition.shortlinks.models import ShortLink
 from coalition.sms.models import SmsNumber
+from coalition.volunteers.models import Helper, RideAssignment, VolunteerRole
 
 __all__ = [
     "RSVP",
@@ -23,6 +24,7 @@ __all__ = [
     "EventCosponsor",
     "EventTranslation",
     "EventType",
+    "Helper",
     "Invitation",
     "Membership",
     "Occurrence",
@@ -31,8 +33,10 @@ __all__ = [
     "PendingRegistration",
     "RecoveryCode",
     "Reminder",
+    "RideAssignment",
     "Setting",
     "ShortLink",
     "SmsNumber",
     "User",
+    "VolunteerRole",
 ]

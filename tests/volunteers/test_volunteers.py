@@ -371,6 +371,10 @@ def test_no_helper_names_or_contacts_in_anonymous_output(client, world, db):
         assert secret.lower() not in seen.lower()
     page = client.get(base).get_data(as_text=True)
     assert "Help needed" in page and "2 of 3 still needed" in page
+    # The cached public page follows a new sign-up at once (the calendar version).
+    ops.submit(drivers, _driver(2))
+    db.session.commit()
+    assert "1 of 3 still needed" in client.get(base).get_data(as_text=True)
 
 
 def test_the_api_lists_roles_and_takes_sign_ups(client, world, db):

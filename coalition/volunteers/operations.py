@@ -28,6 +28,7 @@ from coalition.languages import CONTENT_LANGUAGES, message_locale
 from coalition.mail.operations import queue_email
 from coalition.reminders.operations import schedule_for_helper
 from coalition.rsvps import identity
+from coalition.rsvps.models import RSVP, RSVPStatus
 from coalition.rsvps.operations import RSVPError, closed_reason
 from coalition.sms.numbers import can_text
 from coalition.sms.operations import queue_sms
@@ -411,7 +412,8 @@ def set_reminder_consent(helper: Helper, consents: bool) -> None:
 
 
 def delegation_headcount(delegation: Delegation) -> int:
-    """People a delegation needs seats for: its expected headcount, or more if more joined."""
+    """People a delegation needs seats for: its expected headcount, or more if more joined
+    (confirmed and waiting members, as `delegations.operations.members_headcount` counts)."""
     return max(delegation.expected_headcount or 0, members_headcount(delegation))
 
 
@@ -510,7 +512,29 @@ def ride_needs(occurrence: Occurrence) -> list[RideNeed]:
         .where(Delegation.occurrence_id == occurrence.id, Delegation.erased_at.is_(None))
         .order_by(Delegation.town, Delegation.name)
     ).all()
-    return [RideNeed(d, delegation_headcount(d), riders_placed(d.id)) for d in delegations]
+    ids = [d.id for d in delegations]
+    joined = dict(
+        db.session.execute(
+            sa.select(RSVP.delegation_id, sa.func.sum(RSVP.party_size))
+            .where(
+                RSVP.delegation_id.in_(ids),
+                RSVP.status.in_([RSVPStatus.confirmed, RSVPStatus.waitlisted]),
+            )
+            .group_by(RSVP.delegation_id)
+        ).all()
+    )
+    placed = dict(
+        db.session.execute(
+            sa.select(RideAssignment.delegation_id, sa.func.sum(RideAssignment.riders))
+            .where(RideAssignment.delegation_id.in_(ids))
+            .group_by(RideAssignment.delegation_id)
+        ).all()
+    )
+    return [
+        RideNeed(d, max(d.expected_headcount or 0, int(joined.get(d.id) or 0)),
+                 int(placed.get(d.id) or 0))
+        for d in delegations
+    ]  # fmt: skip
 
 
 # Organizers' view and messages ----------------------------------------------------------------

@@ -170,11 +170,11 @@ def helpers(event_id: int, occurrence_id: int):
                   detail="helpers")  # fmt: skip
     db.session.commit()
     needs = ops.ride_needs(occ)
+    people = ops.helpers_of(occ)
     body = render_template(
         "volunteers/helpers.html", event=event, occurrence=occ, counts=ops.role_counts([occ.id]),
-        helpers=ops.helpers_of(occ), needs=needs, ride_form=_ride_form(occ, needs),
-        seats_taken={h.id: sum(r.riders for r in h.rides) for h in ops.helpers_of(occ)},
-        button=EmptyForm(),
+        helpers=people, needs=needs, ride_form=_ride_form(occ, needs),
+        seats_taken={h.id: sum(r.riders for r in h.rides) for h in people}, button=EmptyForm(),
     )  # fmt: skip
     return body, 200, PRIVATE_HEADERS
 

@@ -402,3 +402,23 @@ def test_the_roles_match_the_openapi_document(client, world, db):
     detail = client.get(f"/api/v1/events/{event.id}").get_json()
     OAS31Validator({**document, "$ref": "#/components/schemas/EventDetail"}).validate(detail)
     assert len(detail["roles"]) == 2
+
+
+def test_the_helpers_page_reads_a_fixed_number_of_queries(client, world, db, queries):
+    _event, occurrence, drivers, _interpreters, base = world
+    client.login("host@example.org")
+
+    def count() -> int:
+        with queries() as statements:
+            assert client.get(f"{base}/helpers").status_code == 200
+        return len(statements)
+
+    first, _ = ops.submit(drivers, _driver(1, seats=10))
+    ops.assign_ride(first, _delegation(occurrence, "first", 2))
+    db.session.commit()
+    few = count()
+    for n in range(2, 4):
+        helper, _ = ops.submit(drivers, _driver(n, seats=10))
+        ops.assign_ride(helper, _delegation(occurrence, f"more{n}", 2))
+    db.session.commit()
+    assert count() == few

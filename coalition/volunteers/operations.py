@@ -647,7 +647,8 @@ def _context(helper: Helper) -> dict:
     }
 
 
-def _text(helper: Helper, *, kind: str, template: str, expires_at=None, quiet_hours=False):
+def _text(helper: Helper, *, kind: str, template: str, expires_at=None, quiet_hours=False,
+          **context):  # fmt: skip
     from coalition.shortlinks.operations import short_helper_url
 
     occurrence = helper.occurrence
@@ -658,20 +659,39 @@ def _text(helper: Helper, *, kind: str, template: str, expires_at=None, quiet_ho
         expires_at=expires_at, quiet_hours_zone=event.timezone if quiet_hours else None,
         about_helper=helper, title=event.translation(helper.language).title,
         when=format_moment(helper.role.shift_start, event.zone, locale),
-        link=short_helper_url(helper),
+        link=short_helper_url(helper), **context,
     )  # fmt: skip
 
 
-def _mail(helper: Helper, *, kind: str, subject, template: str, headers=None):
+def _mail(helper: Helper, *, kind: str, subject, template: str, headers=None, **context):
     if not helper.email:
         if helper.phone:
-            return _text(helper, kind=kind, template=template)
+            return _text(helper, kind=kind, template=template, **context)
         return None
     return queue_email(
         to=helper.email, kind=kind, subject=subject, template=template,
         locale=message_locale(helper.language), about_helper=helper, headers=headers,
-        **_context(helper),
+        **_context(helper), **context,
     )  # fmt: skip
+
+
+def notify_cancellation(occurrences, reason: str) -> None:
+    """The date (or the whole event) is cancelled: tell its signed-up helpers (called by
+    `reminders.notices.notify_cancellation`, with the attendees' notices)."""
+    ids = [o.id for o in occurrences if o.end_at > utcnow()]
+    if not ids:
+        return
+    helpers = db.session.scalars(
+        sa.select(Helper).where(
+            Helper.occurrence_id.in_(ids),
+            Helper.status == HelperStatus.signed_up,
+            Helper.erased_at.is_(None),
+        )
+    )
+    for helper in helpers:
+        title = helper.occurrence.event.translation(helper.language).title
+        _mail(helper, kind="helper_cancelled", template="volunteers/cancelled",
+              subject=_l("Cancelled: %(title)s", title=title), reason=reason)  # fmt: skip
 
 
 def send_confirmation(helper: Helper) -> None:

@@ -422,3 +422,22 @@ def test_the_helpers_page_reads_a_fixed_number_of_queries(client, world, db, que
         ops.assign_ride(helper, _delegation(occurrence, f"more{n}", 2))
     db.session.commit()
     assert count() == few
+
+
+def test_helpers_hear_when_their_date_is_cancelled(world, db, smtp, deliver):
+    from coalition.events import operations as event_ops
+
+    _event, occurrence, drivers, *_rest = world
+    helper, _ = ops.submit(drivers, _driver(1))
+    db.session.commit()
+    event_ops.cancel_occurrence(occurrence, "Storm warning")
+    db.session.commit()
+    deliver()
+    (message,) = [m for r, m in smtp.messages if m["Subject"].startswith("Cancelled")]
+    assert "Storm warning" in message.get_body(preferencelist=("plain",)).get_content()
+    pending = db.session.scalars(
+        sa.select(Reminder).where(
+            Reminder.helper_id == helper.id, Reminder.status == ReminderStatus.pending
+        )
+    ).all()
+    assert pending == []

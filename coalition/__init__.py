@@ -131,9 +131,12 @@ def register_blueprints(app: Flask) -> None:
     from coalition.rsvps.views import bp as rsvps_bp
     from coalition.shortlinks.views import bp as shortlinks_bp
     from coalition.sms.views import bp as sms_bp
+    from coalition.volunteers.api import bp as volunteers_api_bp
+    from coalition.volunteers.views import bp as volunteers_bp
 
     csrf.exempt(api_bp)  # JSON API: no cookies are trusted there
     csrf.exempt(sms_bp)  # provider webhooks, signed by the provider
+    csrf.exempt(volunteers_api_bp)  # JSON API, like api_bp
     for blueprint in (
         core_bp,
         auth_bp,
@@ -151,6 +154,8 @@ def register_blueprints(app: Flask) -> None:
         sms_bp,
         shortlinks_bp,
         reach_bp,
+        volunteers_bp,
+        volunteers_api_bp,
     ):
         app.register_blueprint(blueprint)
     register_error_handlers(app)

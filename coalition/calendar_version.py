@@ -47,9 +47,9 @@ _BUMPED = "calendar_version_bumped"
 #: Tables whose changes are public: any row change raises PUBLIC.
 _PUBLIC_TABLES = frozenset(
     {"events", "event_translations", "occurrences", "event_types", "event_cosponsors",
-     "organizations", "event_images"}
+     "organizations", "event_images", "volunteer_roles"}
 )  # fmt: skip
-_ATTENDANCE_TABLES = frozenset({"rsvps", "delegations"})
+_ATTENDANCE_TABLES = frozenset({"rsvps", "delegations", "volunteer_helpers", "volunteer_rides"})
 #: Tables whose rows belong to one person (column `user_id`, or the row is the user).
 _PERSONAL_TABLES = frozenset({"rsvps", "memberships", "users"})
 

@@ -6,10 +6,12 @@ attachments). Erasing a person therefore erases their row's personal fields *and
 about them; links that opened the data stop working (404). What stays is what reports need:
 counts, statuses, times, the kind of each message.
 
-- `erase_rsvp`: at once, when the person asks (the manage page).
-- `purge_expired`: daily (worker) and `flask purge-expired`: RSVPs and delegations of dates that
-  ended more than `purge_after_days` ago, and the contents of every message sent (or given up)
-  more than `purge_after_days` ago, whatever it was about.
+- `erase_rsvp`: at once, when the person asks (the manage page); `erase_helper` likewise for a
+  helper (`coalition.volunteers`: name, contacts, note, leave-from town; seats and ride counts
+  stay).
+- `purge_expired`: daily (worker) and `flask purge-expired`: RSVPs, helpers and delegations of
+  dates that ended more than `purge_after_days` ago, and the contents of every message sent (or
+  given up) more than `purge_after_days` ago, whatever it was about.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from coalition.extensions import db
 from coalition.mail.models import EmailStatus, OutgoingEmail
 from coalition.rsvps.models import RSVP
 from coalition.settings.operations import get_setting
+from coalition.volunteers.models import Helper
 
 #: Written where a secret was, so that no old link can match it again.
 ERASED = "erased"
@@ -48,6 +51,16 @@ _DELEGATION_BLANK = {
     "lead_email": None,
     "lead_phone": None,
     "lead_user_id": None,
+}
+#: What an erased helper keeps of its personal fields.
+_HELPER_BLANK = {
+    "name": None,
+    "email": None,
+    "email_hash": None,
+    "phone": None,
+    "phone_hash": None,
+    "note": None,
+    "town": None,
 }
 
 
@@ -84,6 +97,17 @@ def erase_rsvp(rsvp: RSVP, now: datetime | None = None) -> None:
     _blank_messages(OutgoingEmail.rsvp_id == rsvp.id, now)
 
 
+def erase_helper(helper: Helper, now: datetime | None = None) -> None:
+    """Remove one helper's data at once (the caller cancels the sign-up first)."""
+    now = now or utcnow()
+    for field, value in _HELPER_BLANK.items():
+        setattr(helper, field, value)
+    helper.manage_secret = ERASED
+    helper.erased_at = now
+    db.session.flush()
+    _blank_messages(OutgoingEmail.helper_id == helper.id, now)
+
+
 def purge_expired(now: datetime | None = None) -> int:
     """Erase what the retention period allows no longer; returns the number of RSVPs erased.
     Safe to run twice."""
@@ -98,6 +122,13 @@ def purge_expired(now: datetime | None = None) -> int:
         .values(manage_secret=ERASED, erased_at=now, **_RSVP_BLANK)
         .execution_options(synchronize_session=False)
     ).rowcount
+    db.session.execute(
+        sa.update(Helper)
+        .where(Helper.occurrence_id.in_(ended), Helper.erased_at.is_(None))
+        .values(manage_secret=ERASED, erased_at=now, **_HELPER_BLANK)
+        .execution_options(synchronize_session=False)
+    )
+    helper_ids = sa.select(Helper.id).where(Helper.occurrence_id.in_(ended))
     for delegation in db.session.scalars(
         sa.select(Delegation).where(
             Delegation.occurrence_id.in_(ended), Delegation.erased_at.is_(None)
@@ -112,7 +143,9 @@ def purge_expired(now: datetime | None = None) -> int:
     db.session.flush()
     _blank_messages(
         sa.or_(
-            OutgoingEmail.rsvp_id.in_(rsvp_ids), OutgoingEmail.delegation_id.in_(delegation_ids)
+            OutgoingEmail.rsvp_id.in_(rsvp_ids),
+            OutgoingEmail.delegation_id.in_(delegation_ids),
+            OutgoingEmail.helper_id.in_(helper_ids),
         ),
         now,
     )

@@ -12,6 +12,7 @@ from coalition.rsvps.models import RSVP, AuditEntry
 from coalition.settings.models import Setting
 from coalition.shortlinks.models import ShortLink
 from coalition.sms.models import SmsNumber
+from coalition.volunteers.models import Helper, RideAssignment, VolunteerRole
 
 __all__ = [
     "RSVP",
@@ -25,6 +26,7 @@ __all__ = [
     "EventImage",
     "EventTranslation",
     "EventType",
+    "Helper",
     "Invitation",
     "Membership",
     "Occurrence",
@@ -33,8 +35,10 @@ __all__ = [
     "PendingRegistration",
     "RecoveryCode",
     "Reminder",
+    "RideAssignment",
     "Setting",
     "ShortLink",
     "SmsNumber",
     "User",
+    "VolunteerRole",
 ]

@@ -450,4 +450,6 @@ def openapi_document() -> dict:
         },
     }
     document["paths"]["/api/v1/events/{event_id}/rsvps"] = RSVP_PATH
-    return document
+    from coalition.volunteers.api import add_to_openapi  # roles: coalition/volunteers
+
+    return add_to_openapi(document)

@@ -22,6 +22,7 @@ from coalition.events.queries import Cursor, FilterError, parse_filters
 from coalition.extensions import db, limiter
 from coalition.orgs.models import Organization, OrgStatus
 from coalition.rsvps import operations as rsvp_ops
+from coalition.volunteers.api import roles_json as volunteer_roles_json
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -107,7 +108,9 @@ def get_event(event_id: int):
     language = request.args.get("lang") or None
     now = utcnow()
     occurrences = queries.upcoming_occurrences(event, now=now)
-    return json_response(event_detail_json(event, occurrences, language=language, now=now))
+    data = event_detail_json(event, occurrences, language=language, now=now)
+    data["roles"] = volunteer_roles_json(event, occurrences)
+    return json_response(data)
 
 
 @bp.route("/v1/orgs")

@@ -116,6 +116,10 @@ class OutgoingEmail(db.Model):
     delegation_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("delegations.id", ondelete="SET NULL"), index=True
     )
+    #: The helper (`coalition.volunteers`) the message is about (erased with them), if any.
+    helper_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("volunteer_helpers.id", ondelete="SET NULL"), index=True
+    )
     #: Recipient and contents removed; only metadata is left.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -20,6 +20,7 @@ def queue_email(
     attachments: list | None = None,
     about_rsvp=None,
     about_delegation=None,
+    about_helper=None,
     **context,
 ) -> OutgoingEmail:
     """Render `templates/email/<template>.{txt,html}` in `locale` and add it to the outbox.
@@ -51,6 +52,7 @@ def queue_email(
         attachments=attachments or [],
         rsvp_id=about_rsvp.id if about_rsvp is not None else None,
         delegation_id=about_delegation.id if about_delegation is not None else None,
+        helper_id=about_helper.id if about_helper is not None else None,
     )
     db.session.add(message)
     return message

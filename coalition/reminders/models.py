@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from coalition.events.models import Occurrence
     from coalition.mail.models import OutgoingEmail
     from coalition.rsvps.models import RSVP
+    from coalition.volunteers.models import Helper
 
 
 class ReminderKind(enum.StrEnum):
@@ -24,6 +25,8 @@ class ReminderKind(enum.StrEnum):
     attendee = "attendee"
     #: To a delegation's lead: headcount, members and how to reach them.
     lead_roster = "lead_roster"
+    #: To a helper (`coalition.volunteers`), at the event's offsets before their shift.
+    helper = "helper"
 
 
 class ReminderStatus(enum.StrEnum):
@@ -56,6 +59,14 @@ class Reminder(db.Model):
             sqlite_where=sa.text("delegation_id IS NOT NULL"),
             postgresql_where=sa.text("delegation_id IS NOT NULL"),
         ),
+        sa.Index(
+            "uq_reminders_helper_offset",
+            "helper_id",
+            "offset_minutes",
+            unique=True,
+            sqlite_where=sa.text("helper_id IS NOT NULL"),
+            postgresql_where=sa.text("helper_id IS NOT NULL"),
+        ),
         sa.Index("ix_reminders_due", "status", "due_at"),
     )
 
@@ -70,7 +81,10 @@ class Reminder(db.Model):
     delegation_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("delegations.id", ondelete="CASCADE"), index=True
     )
-    #: Minutes before the occurrence starts.
+    helper_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("volunteer_helpers.id", ondelete="CASCADE"), index=True
+    )
+    #: Minutes before the occurrence starts (a helper's: before their shift starts).
     offset_minutes: Mapped[int] = mapped_column()
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[ReminderStatus] = mapped_column(
@@ -86,4 +100,5 @@ class Reminder(db.Model):
     occurrence: Mapped[Occurrence] = relationship()
     rsvp: Mapped[RSVP | None] = relationship()
     delegation: Mapped[Delegation | None] = relationship()
+    helper: Mapped[Helper | None] = relationship()
     email: Mapped[OutgoingEmail | None] = relationship()

@@ -108,3 +108,6 @@ def notify_cancellation(event: Event, reason: str, occurrence: Occurrence | None
             template="reminders/cancelled",
             reason=reason,
         )
+    from coalition.volunteers.operations import notify_cancellation as tell_helpers
+
+    tell_helpers(occurrences, reason)

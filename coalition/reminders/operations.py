@@ -27,6 +27,7 @@ from coalition.settings.operations import get_setting
 from coalition.sms.notices import text_lead_roster, text_rsvp
 from coalition.sms.numbers import sms_available
 from coalition.urls import external_url
+from coalition.volunteers.models import Helper
 
 #: A delegation's lead hears 3 days and 1 day before.
 LEAD_OFFSETS = (3 * 1440, 1440)
@@ -140,6 +141,41 @@ def schedule_for_delegation(delegation: Delegation, now: datetime | None = None)
     )
 
 
+def schedule_for_helper(helper: Helper, now: datetime | None = None) -> None:
+    """A helper is reminded like an attendee (the event's offsets), before their shift starts."""
+    now = now or utcnow()
+    occurrence = helper.occurrence
+    eligible = (
+        helper.is_active
+        and helper.consents_to_reminders
+        and (helper.email or (helper.phone and sms_available()))
+        and helper.erased_at is None
+        and _occurrence_is_live(occurrence)
+    )
+    wanted = {}
+    if eligible:
+        start = helper.role.shift_start
+        wanted = {o: start - timedelta(minutes=o) for o in attendee_offsets(occurrence.event)}
+    existing = {}
+    if helper.id is not None:
+        existing = {
+            r.offset_minutes: r
+            for r in db.session.scalars(sa.select(Reminder).where(Reminder.helper_id == helper.id))
+        }
+    _sync(
+        existing,
+        wanted,
+        lambda offset, due: Reminder(
+            kind=ReminderKind.helper,
+            occurrence=occurrence,
+            helper=helper,
+            offset_minutes=offset,
+            due_at=due,
+        ),
+        now,
+    )
+
+
 def reschedule_occurrence(occurrence: Occurrence, now: datetime | None = None) -> None:
     """After the occurrence moved, was cancelled or restored, or its offsets changed."""
     rsvps = db.session.scalars(sa.select(RSVP).where(RSVP.occurrence_id == occurrence.id))
@@ -150,6 +186,9 @@ def reschedule_occurrence(occurrence: Occurrence, now: datetime | None = None) -
     )
     for delegation in delegations:
         schedule_for_delegation(delegation, now)
+    helpers = db.session.scalars(sa.select(Helper).where(Helper.occurrence_id == occurrence.id))
+    for helper in helpers:
+        schedule_for_helper(helper, now)
 
 
 def reschedule_event(event: Event, now: datetime | None = None) -> None:
@@ -178,6 +217,8 @@ def due_query(now: datetime) -> sa.Select:
 def _still_useful(reminder: Reminder, now: datetime) -> bool:
     """A reminder that fell due while no worker ran is sent if the occurrence has not started."""
     occurrence = reminder.occurrence
+    if reminder.kind == ReminderKind.helper:
+        return _occurrence_is_live(occurrence) and now < reminder.helper.role.shift_start
     return _occurrence_is_live(occurrence) and now < occurrence.start_at
 
 
@@ -211,6 +252,7 @@ def send_due(
             .options(
                 selectinload(Reminder.rsvp),
                 selectinload(Reminder.delegation),
+                selectinload(Reminder.helper),
                 selectinload(Reminder.occurrence)
                 .selectinload(Occurrence.event)
                 .selectinload(Event.translations),
@@ -240,6 +282,10 @@ def _queue_reminder_email(reminder: Reminder, calendars: dict, now: datetime):
 
     occurrence = reminder.occurrence
     event = occurrence.event
+    if reminder.kind == ReminderKind.helper:
+        from coalition.volunteers.operations import queue_reminder
+
+        return queue_reminder(reminder.helper, now)
     if reminder.kind == ReminderKind.attendee and not reminder.rsvp.email:
         # By text: waits out quiet hours in the event's zone, dropped once the event started.
         return text_rsvp(

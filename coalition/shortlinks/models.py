@@ -22,6 +22,10 @@ class ShortLink(db.Model):
     delegation_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("delegations.id", ondelete="CASCADE"), index=True
     )
+    #: A helper's private page (`coalition.volunteers`).
+    helper_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("volunteer_helpers.id", ondelete="CASCADE"), index=True
+    )
     #: SHA-256 of the target's secret when the link was made: a revoked or erased secret (the
     #: long link's rule) kills the short link too, without storing the secret twice.
     secret_digest: Mapped[str] = mapped_column(sa.String(64))

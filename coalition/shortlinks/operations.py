@@ -54,6 +54,13 @@ def short_lead_url(delegation: Delegation) -> str:
     return external_url("shortlinks.follow", token=link.token)
 
 
+def short_helper_url(helper) -> str:
+    """`BASE_URL/r/<token>` for a helper's private page (`coalition.volunteers`)."""
+    db.session.flush()
+    link = _link(helper_id=helper.id, secret=helper.manage_secret)
+    return external_url("shortlinks.follow", token=link.token)
+
+
 def resolve(token: str) -> str | None:
     """The long private link behind `token`, or None (unknown, revoked or erased)."""
     if not token or len(token) > 32:
@@ -79,4 +86,14 @@ def resolve(token: str) -> str | None:
         if not secrets.compare_digest(_digest(delegation.manage_secret), link.secret_digest):
             return None
         return lead_url(delegation)
+    if link.helper_id is not None:
+        from coalition.volunteers.models import Helper
+        from coalition.volunteers.operations import manage_url as helper_url
+
+        helper = db.session.get(Helper, link.helper_id)
+        if helper is None or helper.erased_at is not None:
+            return None
+        if not secrets.compare_digest(_digest(helper.manage_secret), link.secret_digest):
+            return None
+        return helper_url(helper)
     return None

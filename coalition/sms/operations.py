@@ -24,6 +24,7 @@ def queue_sms(
     quiet_hours_zone: str | None = None,
     about_rsvp=None,
     about_delegation=None,
+    about_helper=None,
     **context,
 ) -> OutgoingEmail | None:
     """Render `templates/sms/<template>.txt` in `locale` and add it to the outbox.
@@ -49,6 +50,7 @@ def queue_sms(
         quiet_hours_zone=quiet_hours_zone,
         rsvp_id=about_rsvp.id if about_rsvp is not None else None,
         delegation_id=about_delegation.id if about_delegation is not None else None,
+        helper_id=about_helper.id if about_helper is not None else None,
     )
     db.session.add(message)
     return message

@@ -62,7 +62,9 @@ def _run(operation, strategy) -> None:
 def test_the_api_answers_as_documented_and_never_5xx(app, event_id, mode):
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 4
+    # Every documented operation but the document itself (which schemathesis leaves out).
+    paths = app.test_client().get("/api/openapi.json").get_json()["paths"]
+    assert len(operations) == sum(len(m) for p, m in paths.items() if p != "/api/openapi.json")
     for operation in operations:
         _run(operation, operation.as_strategy(generation_mode=mode))
         if "{event_id}" in operation.path:

@@ -1,0 +1,1 @@
+"""Volunteer roles: helpers an event date asks for (drivers, childcare, interpreters...)."""

@@ -1,0 +1,258 @@
+"""The API's part of volunteer roles: roles with spots left in `GET /api/v1/events/<id>`,
+`POST /api/v1/events/<id>/roles/<role_id>/helpers`, and their OpenAPI description.
+
+Counts only, never names; a sign-up gets the same `202` whether or not its contact was known
+(`coalition.rsvps.identity`), like `POST .../rsvps` (`coalition.api.rsvp_input`).
+"""
+
+from __future__ import annotations
+
+from email_validator import EmailNotValidError, validate_email
+from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
+
+from coalition.access import access, public
+from coalition.api.rsvp_input import InputError, _text
+from coalition.events.models import Event, Occurrence
+from coalition.extensions import db, limiter
+from coalition.languages import CONTENT_LANGUAGES
+from coalition.validators import normalize_phone
+from coalition.volunteers import operations as ops
+from coalition.volunteers.models import VolunteerRole
+
+bp = Blueprint("volunteers_api", __name__, url_prefix="/api")
+
+
+def _iso(moment, event: Event) -> str | None:
+    return moment.astimezone(event.zone).isoformat() if moment is not None else None
+
+
+def roles_json(event: Event, occurrences: list[Occurrence]) -> list[dict]:
+    """The roles of these dates with their counts (two queries)."""
+    return [
+        {
+            "id": c.role.id,
+            "occurrence_id": c.role.occurrence_id,
+            "kind": c.role.kind.value,
+            "title": c.title,
+            "languages": [c.role.language_from, c.role.language_to] if c.role.language_from else [],
+            "town": c.role.town,
+            "starts": _iso(c.role.starts_at, event),
+            "ends": _iso(c.role.ends_at, event),
+            "note": c.role.note,
+            "needed": c.needed,
+            "signed_up": c.signed_up,
+            "spots_left": c.spots_left,
+        }
+        for c in ops.role_counts(o.id for o in occurrences)
+    ]
+
+
+def parse_helper(body, role: VolunteerRole, event: Event) -> ops.HelperInput:
+    if not isinstance(body, dict):
+        raise InputError(400, _("Send a JSON object."))
+    name = _text(body, "name", 80)
+    if not name:
+        raise InputError(400, _("Tell us a name (a first name or nickname is fine)."), "name")
+    email = _text(body, "email", 254) or None
+    if email:
+        try:
+            email = validate_email(email, check_deliverability=False).normalized.lower()
+        except EmailNotValidError as exc:
+            raise InputError(400, _("This is not a valid email address."), "email") from exc
+    phone = _text(body, "phone", 40) or None
+    if phone:
+        phone = normalize_phone(phone)
+        if phone is None:
+            raise InputError(
+                400, _("Enter a phone number we can call, like 617 555 0100."), "phone"
+            )
+    if not email and not phone:
+        raise InputError(400, _("Give an email or a phone number so we can reach you."), "email")
+    language = _text(body, "language", 8) or event.primary_language
+    if language not in CONTENT_LANGUAGES:
+        raise InputError(400, _("Unknown language: %(value)s", value=language), "language")
+    seats = body.get("seats")
+    if seats is not None and (not isinstance(seats, int) or isinstance(seats, bool)):
+        raise InputError(400, _("%(name)s must be a whole number from 1.", name="seats"), "seats")
+    return ops.HelperInput(
+        name=name, email=email, phone=phone, language=language, seats=seats,
+        town=_text(body, "town", 120) or None, note=_text(body, "note", 1000) or None,
+        consents_to_reminders=bool(body.get("reminders", True)),
+    )  # fmt: skip
+
+
+def _error(status: int, message: str, field: str | None = None):
+    return jsonify(error={"status": status, "message": message, "field": field}), status
+
+
+@bp.route("/v1/events/<int:event_id>/roles/<int:role_id>/helpers", methods=["POST"])
+@access(public)
+@limiter.limit("10 per minute;60 per hour")
+def create_helper(event_id: int, role_id: int):
+    """Sign up to help from a member organization's own website (same rules as the form)."""
+    event = db.session.get(Event, event_id)
+    role = db.session.get(VolunteerRole, role_id)
+    if (
+        event is None
+        or not event.is_public_listing
+        or role is None
+        or role.occurrence.event_id != event.id
+    ):
+        return _error(404, _("There is nothing at this address."))
+    try:
+        data = parse_helper(request.get_json(silent=True), role, event)
+        _helper, receipt = ops.submit(role, data)
+    except InputError as exc:
+        db.session.rollback()
+        return _error(exc.status, exc.message, exc.field)
+    except ops.VolunteerError as exc:
+        db.session.rollback()
+        return _error(exc.status, str(exc.message), exc.field)
+    db.session.commit()
+    return jsonify(
+        received=True, role=role.id, title=receipt.role, name=receipt.name, sent_to=receipt.sent_to
+    ), 202
+
+
+# OpenAPI -------------------------------------------------------------------------------------
+
+_NULLABLE_STRING = {"type": ["string", "null"]}
+_NULLABLE_TIME = {
+    "type": ["string", "null"],
+    "format": "date-time",
+    "description": "The shift in the event's zone; null: the date's own times.",
+}
+
+ROLE = {
+    "type": "object",
+    "description": "Helpers a date asks for: counts only, never who signed up.",
+    "required": [
+        "id",
+        "occurrence_id",
+        "kind",
+        "title",
+        "languages",
+        "town",
+        "starts",
+        "ends",
+        "note",
+        "needed",
+        "signed_up",
+        "spots_left",
+    ],
+    "properties": {
+        "id": {"type": "integer"},
+        "occurrence_id": {"type": "integer"},
+        "kind": {"type": "string", "enum": [k.value for k in ops.RoleKind]},
+        "title": {"type": "string", "description": "In the requested language."},
+        "languages": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Interpreters: the two languages.",
+        },
+        "town": {**_NULLABLE_STRING, "description": "Drivers: where rides are needed from."},
+        "starts": _NULLABLE_TIME,
+        "ends": _NULLABLE_TIME,
+        "note": _NULLABLE_STRING,
+        "needed": {"type": "integer"},
+        "signed_up": {"type": "integer"},
+        "spots_left": {"type": "integer"},
+    },
+}
+
+HELPER_REQUEST = {
+    "type": "object",
+    "required": ["name"],
+    "description": "An email is required; a phone alone is accepted only where the coalition "
+    "sends text messages. Drivers give `seats` and `town`.",
+    "properties": {
+        "name": {"type": "string", "maxLength": 80},
+        "email": {"type": "string", "format": "email"},
+        "phone": {"type": "string"},
+        "language": {"type": "string", "description": "Language for messages, e.g. es."},
+        "seats": {"type": "integer", "minimum": 1, "maximum": ops.MAX_SEATS},
+        "town": {"type": "string", "maxLength": 120, "description": "Drivers: leaving from."},
+        "note": {"type": "string", "maxLength": 1000},
+        "reminders": {"type": "boolean", "default": True},
+    },
+}
+
+HELPER_RESULT = {
+    "type": "object",
+    "description": "The same answer whether or not the contact already helps in this role; "
+    "the private link goes only to the contact.",
+    "required": ["received", "role", "title", "name", "sent_to"],
+    "properties": {
+        "received": {"type": "boolean", "const": True},
+        "role": {"type": "integer"},
+        "title": {"type": "string"},
+        "name": {"type": "string", "description": "As sent."},
+        "sent_to": {"type": "string", "description": "Where the private link went, masked."},
+    },
+}
+
+
+def _error_response(description: str) -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+HELPER_PATH = {
+    "post": {
+        "operationId": "createHelper",
+        "summary": "Sign up to help in one role of an event's date",
+        "parameters": [
+            {"name": "event_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+            {"name": "role_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+        ],
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/HelperRequest"}}
+            },
+        },
+        "responses": {
+            "202": {
+                "description": "Received; the private link is on its way to the contact. Known "
+                "and new contacts get this same answer.",
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/HelperResult"}}
+                },
+            },
+            "400": _error_response("Invalid input; `error.field` names the field."),
+            "404": _error_response("No such public event, or no such role of it."),
+            "409": _error_response("Sign-ups closed, or the role has all the helpers it needs."),
+            "429": {"description": "Too many requests from this client."},
+        },
+    }
+}
+
+
+def add_to_openapi(document: dict) -> dict:
+    """Describe roles in `EventDetail` and the sign-up path (called by `api.openapi`)."""
+    schemas = document["components"]["schemas"]
+    schemas["Role"] = ROLE
+    schemas["HelperRequest"] = HELPER_REQUEST
+    schemas["HelperResult"] = HELPER_RESULT
+    detail = schemas["EventDetail"]
+    schemas["EventDetail"] = {
+        "allOf": [
+            *detail["allOf"],
+            {
+                "type": "object",
+                "required": ["roles"],
+                "properties": {
+                    "roles": {
+                        "type": "array",
+                        "description": "Helpers the upcoming dates ask for, with spots left.",
+                        "items": {"$ref": "#/components/schemas/Role"},
+                    }
+                },
+            },
+        ]
+    }
+    document["paths"]["/api/v1/events/{event_id}/roles/{role_id}/helpers"] = HELPER_PATH
+    return document

@@ -1,0 +1,121 @@
+"""Forms: a role (organizers), signing up as a helper (public), matching riders to a driver."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+
+from coalition.core.forms import Form
+from coalition.languages import CONTENT_LANGUAGES
+from coalition.rsvps.identity import sms_available
+from coalition.validators import PhoneNumber
+from coalition.volunteers.models import RoleKind
+from coalition.volunteers.operations import MAX_NEEDED, MAX_SEATS, ROLE_LABELS
+
+_LANGUAGE_CHOICES = [("", "—"), *CONTENT_LANGUAGES.items()]
+
+
+class RoleForm(Form):
+    kind = SelectField(_l("Role"), choices=[(k.value, label) for k, label in ROLE_LABELS.items()])
+    custom_name = StringField(_l("Name of the role"), validators=[Optional(), Length(max=80)])
+    language_from = SelectField(_l("Interpreting from"), choices=_LANGUAGE_CHOICES)
+    language_to = SelectField(_l("Interpreting to"), choices=_LANGUAGE_CHOICES)
+    town = StringField(
+        _l("Rides needed from (town)"),
+        validators=[Optional(), Length(max=120)],
+        description=_l("Drivers only."),
+    )
+    needed = IntegerField(
+        _l("How many helpers"),
+        default=1,
+        validators=[InputRequired(), NumberRange(min=1, max=MAX_NEEDED)],
+    )
+    day = DateField(_l("Day of the shift"), validators=[Optional()])
+    start_time = TimeField(
+        _l("Shift starts at"),
+        validators=[Optional()],
+        description=_l("In the event's time zone. Empty: the event's own times."),
+    )
+    end_time = TimeField(_l("Shift ends at"), validators=[Optional()])
+    note = TextAreaField(_l("Note to helpers (public)"), validators=[Optional(), Length(max=1000)])
+
+
+class HelperForm(Form):
+    role = SelectField(_l("How you will help"), choices=[], validators=[InputRequired()])
+    name = StringField(
+        _l("Name"),
+        validators=[InputRequired(_l("Tell us a name.")), Length(max=80)],
+        description=_l("A first name or nickname is enough."),
+        render_kw={"autocomplete": "given-name"},
+    )
+    email = EmailField(
+        _l("Email"),
+        validators=[Optional(), Email(check_deliverability=False), Length(max=254)],
+        render_kw={"autocomplete": "email"},
+    )
+    phone = StringField(
+        _l("Phone"),
+        validators=[Optional(), Length(max=40), PhoneNumber()],
+        description=_l("Email or phone: one is enough."),
+        render_kw={"autocomplete": "tel", "type": "tel"},
+    )
+    language = SelectField(_l("Language for messages"), choices=list(CONTENT_LANGUAGES.items()))
+    seats = IntegerField(
+        _l("Drivers: seats for riders"),
+        validators=[Optional(), NumberRange(min=1, max=MAX_SEATS)],
+        render_kw={"inputmode": "numeric"},
+    )
+    town = StringField(_l("Drivers: town you leave from"), validators=[Optional(), Length(max=120)])
+    note = TextAreaField(
+        _l("Anything the organizers should know"), validators=[Optional(), Length(max=1000)]
+    )
+    consents_to_reminders = BooleanField(
+        _l("Send me a reminder a day and two hours before"), default=True
+    )
+    #: Honeypot: people never see it; bots fill it in.
+    website = StringField("Website", validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not sms_available():
+            del self.phone
+
+    @property
+    def offers_phone(self) -> bool:
+        return "phone" in self._fields
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        phone = self.phone.data if self.offers_phone else None
+        if not (self.email.data or phone):
+            if self.offers_phone:
+                message = _l("Give an email or a phone number so we can reach you.")
+            else:
+                message = _l("Give an email address: we send your private link there.")
+            self.email.errors = [*self.email.errors, message]
+            return False
+        return valid
+
+
+class RideForm(Form):
+    delegation = SelectField(_l("Delegation"), choices=[], validators=[InputRequired()])
+    riders = IntegerField(
+        _l("Riders"),
+        validators=[Optional(), NumberRange(min=1, max=MAX_SEATS)],
+        description=_l("Empty: as many as fit."),
+        render_kw={"inputmode": "numeric"},
+    )
+
+
+def role_kind(value: str) -> RoleKind:
+    return RoleKind(value)

@@ -1,0 +1,183 @@
+"""Volunteer roles of an event date, the helpers who signed up, and rides for delegations.
+
+Personal data (a helper's name, contacts, note and leave-from town) lives only on `Helper` rows
+and is erased like an RSVP's (`coalition.erasure`): on request from the private link, and by the
+daily purge after the date. Counts survive. Contacts are encrypted at rest and found by keyed
+hash (`coalition.crypto`).
+"""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coalition.crypto import EncryptedString, keep_hash
+from coalition.db import UTCDateTime, enum_column, utcnow
+from coalition.extensions import db
+
+if TYPE_CHECKING:
+    from coalition.delegations.models import Delegation
+    from coalition.events.models import Occurrence
+
+
+class RoleKind(enum.StrEnum):
+    driver = "driver"
+    childcare = "childcare"
+    #: With a language pair (`language_from`, `language_to`).
+    interpreter = "interpreter"
+    marshal = "marshal"
+    food = "food"
+    setup = "setup"
+    #: Named by the organizers (`custom_name`).
+    custom = "custom"
+
+
+class HelperStatus(enum.StrEnum):
+    signed_up = "signed_up"
+    cancelled = "cancelled"
+
+
+class VolunteerRole(db.Model):
+    """What one date asks for: "3 drivers from Springfield, 8:00-10:00"."""
+
+    __tablename__ = "volunteer_roles"
+    __table_args__ = (sa.CheckConstraint("needed >= 1", name="needed_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurrence_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("occurrences.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[RoleKind] = mapped_column(enum_column(RoleKind))
+    #: The role's name when `kind` is custom ("Medics", "Photographers").
+    custom_name: Mapped[str | None] = mapped_column(sa.String(80))
+    #: Interpreters: the two languages (content language codes).
+    language_from: Mapped[str | None] = mapped_column(sa.String(8))
+    language_to: Mapped[str | None] = mapped_column(sa.String(8))
+    #: Drivers: the town rides are needed from (public, like a delegation's town).
+    town: Mapped[str | None] = mapped_column(sa.String(120))
+    #: How many helpers the organizers want.
+    needed: Mapped[int] = mapped_column(default=1)
+    #: The shift, entered in the event's zone; None: the date's own times.
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The organizers' note to helpers (public, like the event's description).
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    occurrence: Mapped[Occurrence] = relationship()
+    helpers: Mapped[list[Helper]] = relationship(
+        back_populates="role", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def shift_start(self) -> datetime:
+        return self.starts_at or self.occurrence.start_at
+
+    @property
+    def shift_end(self) -> datetime:
+        return self.ends_at or self.occurrence.end_at
+
+
+def _secret() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Helper(db.Model):
+    """One person helping in one role (the same contact may help in several roles)."""
+
+    __tablename__ = "volunteer_helpers"
+    __table_args__ = (
+        sa.Index(
+            "uq_volunteer_helpers_role_email_hash",
+            "role_id",
+            "email_hash",
+            unique=True,
+            sqlite_where=sa.text("email_hash IS NOT NULL"),
+            postgresql_where=sa.text("email_hash IS NOT NULL"),
+        ),
+        sa.Index(
+            "uq_volunteer_helpers_role_phone_hash",
+            "role_id",
+            "phone_hash",
+            unique=True,
+            sqlite_where=sa.text("phone_hash IS NOT NULL"),
+            postgresql_where=sa.text("phone_hash IS NOT NULL"),
+        ),
+        sa.CheckConstraint("seats IS NULL OR seats >= 1", name="seats_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    role_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("volunteer_roles.id", ondelete="CASCADE"), index=True
+    )
+    #: The role's date, kept here for the purge and the reminders.
+    occurrence_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("occurrences.id", ondelete="CASCADE"), index=True
+    )
+    #: A first name is enough. None once erased.
+    name: Mapped[str | None] = mapped_column(sa.String(80))
+    #: Encrypted at rest; found by the keyed hashes below.
+    email: Mapped[str | None] = mapped_column(EncryptedString)
+    phone: Mapped[str | None] = mapped_column(EncryptedString)
+    email_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    phone_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    #: Language for messages (a content language code).
+    language: Mapped[str] = mapped_column(sa.String(8), default="en")
+    #: Drivers: seats for riders (the driver not counted). Kept after erasure (a count).
+    seats: Mapped[int | None] = mapped_column()
+    #: Drivers: the town they leave from. None once erased.
+    town: Mapped[str | None] = mapped_column(sa.String(120))
+    #: Anything the organizers should know. None once erased.
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    consents_to_reminders: Mapped[bool] = mapped_column(default=True)
+    status: Mapped[HelperStatus] = mapped_column(
+        enum_column(HelperStatus), default=HelperStatus.signed_up
+    )
+    #: Secret part of the private link; "erased" once erased.
+    manage_secret: Mapped[str] = mapped_column(sa.String(40), default=_secret)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    role: Mapped[VolunteerRole] = relationship(back_populates="helpers")
+    occurrence: Mapped[Occurrence] = relationship()
+    rides: Mapped[list[RideAssignment]] = relationship(
+        back_populates="driver", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == HelperStatus.signed_up
+
+
+keep_hash(Helper.email, "email_hash", "email")
+keep_hash(Helper.phone, "phone_hash", "phone")
+
+
+class RideAssignment(db.Model):
+    """Riders of a delegation given seats in a driver's car (the organizers match them)."""
+
+    __tablename__ = "volunteer_rides"
+    __table_args__ = (
+        sa.UniqueConstraint("driver_id", "delegation_id"),
+        sa.CheckConstraint("riders >= 1", name="riders_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    driver_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("volunteer_helpers.id", ondelete="CASCADE"), index=True
+    )
+    delegation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("delegations.id", ondelete="CASCADE"), index=True
+    )
+    #: People of the delegation in this car.
+    riders: Mapped[int] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    driver: Mapped[Helper] = relationship(back_populates="rides")
+    delegation: Mapped[Delegation] = relationship()

@@ -120,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
     from coalition.feeds.views import bp as feeds_bp
     from coalition.orgs.views import bp as orgs_bp
     from coalition.rsvps.views import bp as rsvps_bp
+    from coalition.sessions.views import bp as sessions_bp
     from coalition.shortlinks.views import bp as shortlinks_bp
     from coalition.sms.views import bp as sms_bp
 
@@ -137,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
         api_bp,
         feeds_bp,
         rsvps_bp,
+        sessions_bp,
         delegations_bp,
         dashboard_bp,
         sms_bp,

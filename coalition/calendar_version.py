@@ -47,9 +47,9 @@ _BUMPED = "calendar_version_bumped"
 #: Tables whose changes are public: any row change raises PUBLIC.
 _PUBLIC_TABLES = frozenset(
     {"events", "event_translations", "occurrences", "event_types", "event_cosponsors",
-     "organizations"}
+     "organizations", "event_sessions", "event_series_settings"}
 )  # fmt: skip
-_ATTENDANCE_TABLES = frozenset({"rsvps", "delegations"})
+_ATTENDANCE_TABLES = frozenset({"rsvps", "delegations", "session_signups", "series_registrations"})
 #: Tables whose rows belong to one person (column `user_id`, or the row is the user).
 _PERSONAL_TABLES = frozenset({"rsvps", "memberships", "users"})
 
@@ -133,7 +133,10 @@ def _keys_for_row(table: str, obj) -> set[str]:
 
 
 #: Rows that belong to one event: a change raises that event's `revision`.
-_EVENT_TABLES = frozenset({"events", "event_translations", "occurrences", "event_cosponsors"})
+_EVENT_TABLES = frozenset(
+    {"events", "event_translations", "occurrences", "event_cosponsors", "event_sessions",
+     "event_series_settings"}
+)  # fmt: skip
 
 
 def _before_flush(session: Session, _context, _instances) -> None:

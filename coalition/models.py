@@ -8,6 +8,13 @@ from coalition.mail.models import ChannelState, OutgoingEmail
 from coalition.orgs.models import Invitation, Membership, Organization
 from coalition.reminders.models import Reminder
 from coalition.rsvps.models import RSVP, AuditEntry
+from coalition.sessions.models import (
+    EventSession,
+    SeriesPart,
+    SeriesRegistration,
+    SeriesSettings,
+    SessionSignup,
+)
 from coalition.settings.models import Setting
 from coalition.shortlinks.models import ShortLink
 from coalition.sms.models import SmsNumber
@@ -21,6 +28,7 @@ __all__ = [
     "Delegation",
     "Event",
     "EventCosponsor",
+    "EventSession",
     "EventTranslation",
     "EventType",
     "Invitation",
@@ -31,6 +39,10 @@ __all__ = [
     "PendingRegistration",
     "RecoveryCode",
     "Reminder",
+    "SeriesPart",
+    "SeriesRegistration",
+    "SeriesSettings",
+    "SessionSignup",
     "Setting",
     "ShortLink",
     "SmsNumber",

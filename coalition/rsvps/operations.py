@@ -7,7 +7,7 @@ hundreds of people submit at the same moment. Functions flush; the caller commit
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -56,6 +56,8 @@ class RSVPInput:
     consents_to_reminders: bool = True
     #: Joining a delegation: the lead may see this person's email and phone.
     shares_contact_with_lead: bool = False
+    #: Sessions of the date chosen with the RSVP (`coalition.sessions`), already checked.
+    sessions: list = field(default_factory=list)
 
 
 @dataclass
@@ -229,9 +231,17 @@ def submit(
         _place(occurrence, rsvp, needed=data.party_size, now=now)
     db.session.flush()
     schedule_for_rsvp(rsvp, now)
+    _choose_sessions(rsvp, data, now)
     if notify:
         send_confirmation(rsvp)
     return Outcome(rsvp=rsvp, created=True, receipt=receipt, owned=False)
+
+
+def _choose_sessions(rsvp: RSVP, data: RSVPInput, now: datetime) -> None:
+    if data.sessions and rsvp.is_active:
+        from coalition.sessions.operations import choose
+
+        choose(rsvp, data.sessions, now)
 
 
 def _update_own(occurrence: Occurrence, rsvp: RSVP, data: RSVPInput, user: User, *,
@@ -260,6 +270,7 @@ def _update_own(occurrence: Occurrence, rsvp: RSVP, data: RSVPInput, user: User,
     if was_status == RSVPStatus.confirmed and data.party_size < previous_size:
         promote_waitlist(occurrence, now=now)
     schedule_for_rsvp(rsvp, now)
+    _choose_sessions(rsvp, data, now)
     if notify and was_status == RSVPStatus.cancelled:
         send_confirmation(rsvp)
 
@@ -318,6 +329,7 @@ def decline(rsvp: RSVP, message: str | None = None, now: datetime | None = None)
     rsvp.status = RSVPStatus.declined
     rsvp.cancelled_at = now
     db.session.flush()
+    _release_sessions(rsvp, now)
     schedule_for_rsvp(rsvp, now)
     if held_seat:
         promote_waitlist(occurrence, now=now)
@@ -389,12 +401,20 @@ def cancel(rsvp: RSVP, now: datetime | None = None, *, notify: bool = False) -> 
     rsvp.cancelled_at = now
     schedule_for_rsvp(rsvp, now)
     db.session.flush()
+    _release_sessions(rsvp, now)
     if was_confirmed:
         promote_waitlist(occurrence, now=now)
     if notify:
         _mail(rsvp, kind="rsvp_cancelled", template="rsvps/cancelled",
               subject=_l("Your RSVP is cancelled: %(title)s",
                          title=occurrence.event.translation(rsvp.language).title))  # fmt: skip
+
+
+def _release_sessions(rsvp: RSVP, now: datetime) -> None:
+    """Seats the person held in the date's sessions go to who waits there."""
+    from coalition.sessions.operations import release_for_rsvp
+
+    release_for_rsvp(rsvp, now)
 
 
 def erase(rsvp: RSVP, now: datetime | None = None) -> None:
@@ -415,6 +435,8 @@ def promote_waitlist(occurrence: Occurrence, now: datetime | None = None) -> lis
     did not fit: it may take them for part of the party (a smaller party size) or keep waiting.
     The caller must hold the occurrence lock (every caller here does).
     """
+    from coalition.sessions.series import waiting_parts_clause
+
     now = now or utcnow()
     if closed_reason(occurrence, now) is not None:
         return []  # no promotions once RSVPs are closed; close_waitlists tells the waiting
@@ -422,6 +444,7 @@ def promote_waitlist(occurrence: Occurrence, now: datetime | None = None) -> lis
     waiting = db.session.scalars(
         sa.select(RSVP)
         .where(RSVP.occurrence_id == occurrence.id, RSVP.status == RSVPStatus.waitlisted)
+        .where(sa.not_(waiting_parts_clause()))  # whole-series registrations wait as a whole
         .order_by(RSVP.waitlisted_at, RSVP.id)
     ).all()
     promoted = []
@@ -485,7 +508,7 @@ def _calendar_attachment(rsvp: RSVP) -> list[dict]:
     """The date as an .ics file, which Gmail and Outlook offer to add to the calendar."""
     from coalition.feeds.builder import ics_attachment
 
-    return [ics_attachment(rsvp.occurrence, rsvp.language)]
+    return [ics_attachment(rsvp.occurrence, rsvp.language, rsvp=rsvp)]
 
 
 def _mail(rsvp: RSVP, *, kind: str, subject, template: str, attach: bool = False, **context):

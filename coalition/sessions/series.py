@@ -176,9 +176,10 @@ def register(
                                  title=event.translation(existing.language).title),
                       already=True)  # fmt: skip
         return SeriesOutcome(registration=None, receipt=receipt)
-    registration = SeriesRegistration(
-        event_id=event.id, mode=settings.mode, party_size=data.party_size
-    )
+    registration = SeriesRegistration(  # takes no seat until placed below
+        event_id=event.id, mode=settings.mode, party_size=data.party_size,
+        status=SignupStatus.cancelled,
+    )  # fmt: skip
     db.session.add(registration)
     if settings.mode == SeriesMode.series:
         left = seats_left(event)

@@ -450,4 +450,7 @@ def openapi_document() -> dict:
         },
     }
     document["paths"]["/api/v1/events/{event_id}/rsvps"] = RSVP_PATH
+    from coalition.sessions.api import extend_openapi
+
+    extend_openapi(document)
     return document

@@ -376,3 +376,8 @@ def rsvp_sessions(rsvp) -> list:
 @bp.app_template_global()
 def event_series(event):
     return series.settings_for(event) if event is not None else None
+
+
+@bp.app_template_global()
+def session_headcounts(sessions) -> dict:
+    return ops.headcounts([s.id for s in sessions])

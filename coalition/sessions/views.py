@@ -23,7 +23,7 @@ from coalition.rsvps.models import RSVP
 from coalition.sessions import operations as ops
 from coalition.sessions import series
 from coalition.sessions.forms import MoveForm, SeriesForm, SessionForm, chosen_session_ids
-from coalition.sessions.models import EventSession, SeriesMode, SessionSignup
+from coalition.sessions.models import EventSession, SeriesMode, SeriesSettings, SessionSignup
 from coalition.tokens import TokenError
 
 bp = Blueprint("sessions", __name__)
@@ -375,7 +375,12 @@ def rsvp_sessions(rsvp) -> list:
 
 @bp.app_template_global()
 def event_series(event):
-    return series.settings_for(event) if event is not None else None
+    """The series settings of a repeating event (one primary-key read for any event, so that an
+    event page costs the same number of queries whether it repeats or not)."""
+    if event is None:
+        return None
+    settings = db.session.get(SeriesSettings, event.id)
+    return settings if event.rrule else None
 
 
 @bp.app_template_global()

@@ -233,6 +233,17 @@ def event_components(
         master.add("status", "CANCELLED" if cancelled else "CONFIRMED")
         return [master]
     occurrences = list(event.occurrences)
+    from coalition.sessions.calendar import forget_agendas, has_agenda, prefetch_agendas
+
+    noted = prefetch_agendas(occurrences)  # one query: which dates have sessions
+    try:
+        return _series_components(event, occurrences, language, only, has_agenda)
+    finally:
+        forget_agendas(noted)
+
+
+def _series_components(event, occurrences, language, only, has_agenda) -> list[VEvent]:
+    cancelled = event.status == EventStatus.cancelled
     master = VEvent()
     _common(master, event, language)
     _add_times(master, event.start_at, event.end_at, event)
@@ -247,8 +258,8 @@ def event_components(
         if occurrence.is_cancelled or (only is not None and occurrence.id not in only):
             exdates.append(_recurrence_id(occurrence, event))
             continue
-        if not occurrence.is_override:
-            continue
+        if not occurrence.is_override and not has_agenda(occurrence):
+            continue  # a date with sessions gets its own VEVENT: its agenda is in DESCRIPTION
         override = _date_component(occurrence, event, language)
         override.add("recurrence-id", _recurrence_id(occurrence, event))
         override.add("status", "CANCELLED" if cancelled else "CONFIRMED")

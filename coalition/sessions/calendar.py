@@ -7,7 +7,7 @@ from datetime import UTC
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g
 from icalendar import Event as VEvent
 
 from coalition.events.models import Event, EventStatus, Occurrence
@@ -17,9 +17,43 @@ from coalition.sessions.models import EventSession, SessionSignup, SignupStatus
 from coalition.sessions.operations import agenda_lines
 from coalition.urls import external_url
 
+_AGENDAS = "session_agendas"
+
+
+def prefetch_agendas(occurrences: list[Occurrence]) -> list[int]:
+    """Read which of `occurrences` have sessions in one query, so that building many events'
+    VEVENTs costs one query more, not one per date. Returns the ids it noted: the caller
+    forgets them (`forget_agendas`) when its build is done, so nothing stale outlives it."""
+    known = g.setdefault(_AGENDAS, {})
+    ids = [o.id for o in occurrences if o.id not in known]
+    if not ids:
+        return []
+    for occurrence_id in ids:
+        known[occurrence_id] = False
+    for (occurrence_id,) in db.session.execute(
+        sa.select(EventSession.occurrence_id).where(EventSession.occurrence_id.in_(ids)).distinct()
+    ):
+        known[occurrence_id] = True
+    return ids
+
+
+def forget_agendas(ids: list[int]) -> None:
+    known = g.get(_AGENDAS) or {}
+    for occurrence_id in ids:
+        known.pop(occurrence_id, None)
+
+
+def has_agenda(occurrence: Occurrence) -> bool:
+    known = g.get(_AGENDAS) or {}
+    if occurrence.id in known:
+        return known[occurrence.id]
+    return bool(
+        db.session.scalar(sa.select(sa.exists().where(EventSession.occurrence_id == occurrence.id)))
+    )
+
 
 def agenda_text(occurrence: Occurrence | None) -> str:
-    if occurrence is None:
+    if occurrence is None or not has_agenda(occurrence):
         return ""
     return "\n".join(agenda_lines(occurrence))
 

@@ -93,3 +93,18 @@ def test_emailed_ics_has_the_sessions_and_the_public_feed_only_the_agenda(client
     assert "12:15–13:00 Taller en español · Sala 2 · es · interpretation" in description
     assert "13:00–14:00 Plenary" in description
     assert "Lupe" not in public.decode()
+
+
+def test_a_series_date_with_sessions_carries_its_agenda_and_readers_agree(client, db):
+    event = make_event(title="Dialogue", start_date=date(2027, 3, 4),
+                       recurrence=RecurrenceSpec(frequency=Frequency.weekly, count=3))  # fmt: skip
+    first, second, third = event.occurrences
+    add_session(second, "Bilingual breakout", "12:30", "13:30", languages=["en", "es"])
+    body = client.get("/calendar.ics").data
+    dated = [v for v in vevents(body) if "RECURRENCE-ID" in v]
+    assert len(dated) == 1
+    assert dated[0].decoded("recurrence-id").astimezone(UTC) == second.start_at
+    assert "12:30–13:30 Bilingual breakout · en, es" in str(dated[0]["description"])
+    expected = {(f"event-{event.id}", o.start_at.isoformat()) for o in (first, second, third)}
+    for name, dates in all_readers(body, FAR).items():
+        assert shown(dates) == expected, name

@@ -197,6 +197,11 @@ def submit(
     reason = closed_reason(occurrence, now)
     if reason is not None:
         raise RSVPError(reason, status=409)
+    from coalition.sessions.series import takes_whole_series
+
+    if takes_whole_series(occurrence.event):
+        raise RSVPError(_l("This series takes one registration for every part: register for "
+                           "the whole series."), status=409)  # fmt: skip
     occurrence = _lock(occurrence)
     receipt = identity.Receipt(
         name=data.name, party_size=data.party_size, language=data.language,

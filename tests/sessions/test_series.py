@@ -181,3 +181,13 @@ def test_organizer_settings_and_attendance_page(client, db, mode):
     saved = client.submit(url, {"mode": "", "capacity": ""}, page=url)
     assert saved.status_code == 303
     assert series.settings_for(event) is None
+
+
+def test_a_series_takes_no_single_date_rsvp_through_the_api_either(client, db):
+    event = _series_event(db)
+    body = {"name": "Rosa", "email": "rosa@example.org",
+            "occurrence": event.occurrences[0].start_at.isoformat()}  # fmt: skip
+    refused = client.post(f"/api/v1/events/{event.id}/rsvps", json=body)
+    assert refused.status_code == 409
+    assert "whole series" in refused.get_json()["error"]["message"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RSVP)) == 0

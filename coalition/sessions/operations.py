@@ -394,7 +394,20 @@ def promote(session: EventSession, now: datetime | None = None) -> list[SessionS
             if left <= 0:
                 break
     db.session.flush()
+    for signup in promoted:
+        _tell_promoted(signup)
     return promoted
+
+
+def _tell_promoted(signup: SessionSignup) -> None:
+    """The person learns their seat in the session (email, else a text), in their language."""
+    from coalition.rsvps.operations import _mail
+
+    rsvp = signup.rsvp
+    title = rsvp.occurrence.event.translation(rsvp.language).title
+    _mail(rsvp, kind="session_promoted", template="sessions/promoted",
+          subject=_l("A seat opened up for you: %(title)s", title=title),
+          session_title=signup.session.title)  # fmt: skip
 
 
 def capacity_changed(session: EventSession, now: datetime | None = None) -> None:

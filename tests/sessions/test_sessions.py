@@ -5,6 +5,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from coalition.mail.models import OutgoingEmail
 from coalition.rsvps import operations as rsvp_ops
 from coalition.sessions import operations as ops
 from coalition.sessions.models import SessionSignup, SignupStatus
@@ -74,6 +75,11 @@ def test_a_session_past_capacity_waits_and_promotes_whole_parties(agenda, db):
     db.session.commit()
     assert _statuses(db, a) == [("P2", "waitlisted"), ("P3", "confirmed"), ("P4", "confirmed")]
     assert ops.seats_left(a) == 0
+    told = db.session.scalars(
+        sa.select(OutgoingEmail).where(OutgoingEmail.kind == "session_promoted")
+    ).all()
+    assert [m.recipient for m in told] == ["p3@example.org"]
+    assert "Know your rights" in told[0].body_text
 
 
 def test_changing_sessions_frees_the_seat(agenda, db):

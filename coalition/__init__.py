@@ -129,6 +129,7 @@ def register_blueprints(app: Flask) -> None:
     from coalition.orgs.views import bp as orgs_bp
     from coalition.reach.views import bp as reach_bp
     from coalition.rsvps.views import bp as rsvps_bp
+    from coalition.sessions.views import bp as sessions_bp
     from coalition.shortlinks.views import bp as shortlinks_bp
     from coalition.sms.views import bp as sms_bp
     from coalition.volunteers.api import bp as volunteers_api_bp
@@ -149,6 +150,7 @@ def register_blueprints(app: Flask) -> None:
         api_bp,
         feeds_bp,
         rsvps_bp,
+        sessions_bp,
         delegations_bp,
         dashboard_bp,
         sms_bp,

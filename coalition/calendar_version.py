@@ -47,9 +47,13 @@ _BUMPED = "calendar_version_bumped"
 #: Tables whose changes are public: any row change raises PUBLIC.
 _PUBLIC_TABLES = frozenset(
     {"events", "event_translations", "occurrences", "event_types", "event_cosponsors",
-     "organizations", "event_images", "volunteer_roles"}
+     "organizations", "event_images", "volunteer_roles", "event_sessions",
+     "event_series_settings"}
 )  # fmt: skip
-_ATTENDANCE_TABLES = frozenset({"rsvps", "delegations", "volunteer_helpers", "volunteer_rides"})
+_ATTENDANCE_TABLES = frozenset(
+    {"rsvps", "delegations", "volunteer_helpers", "volunteer_rides", "session_signups",
+     "series_registrations"}
+)  # fmt: skip
 #: Tables whose rows belong to one person (column `user_id`, or the row is the user).
 _PERSONAL_TABLES = frozenset({"rsvps", "memberships", "users"})
 
@@ -133,7 +137,10 @@ def _keys_for_row(table: str, obj) -> set[str]:
 
 
 #: Rows that belong to one event: a change raises that event's `revision`.
-_EVENT_TABLES = frozenset({"events", "event_translations", "occurrences", "event_cosponsors"})
+_EVENT_TABLES = frozenset(
+    {"events", "event_translations", "occurrences", "event_cosponsors", "event_sessions",
+     "event_series_settings"}
+)  # fmt: skip
 
 
 def _before_flush(session: Session, _context, _instances) -> None:

@@ -6,9 +6,10 @@ attachments). Erasing a person therefore erases their row's personal fields *and
 about them; links that opened the data stop working (404). What stays is what reports need:
 counts, statuses, times, the kind of each message.
 
-- `erase_rsvp`: at once, when the person asks (the manage page); `erase_helper` likewise for a
-  helper (`coalition.volunteers`: name, contacts, note, leave-from town; seats and ride counts
-  stay).
+- `erase_rsvp`: at once, when the person asks (the manage page; a series registration's page
+  erases each of its RSVPs). Session sign-ups carry no personal data: cancelling the RSVP
+  first gives their seats to who waits. `erase_helper` likewise for a helper
+  (`coalition.volunteers`: name, contacts, note, leave-from town; seats and ride counts stay).
 - `purge_expired`: daily (worker) and `flask purge-expired`: RSVPs, helpers and delegations of
   dates that ended more than `purge_after_days` ago, and the contents of every message sent (or
   given up) more than `purge_after_days` ago, whatever it was about.
@@ -108,6 +109,26 @@ def erase_helper(helper: Helper, now: datetime | None = None) -> None:
     _blank_messages(OutgoingEmail.helper_id == helper.id, now)
 
 
+def _erase_series_links(ended, now: datetime) -> None:
+    """Series registrations (`coalition.sessions`) hold no personal data themselves (their
+    RSVPs do); once every one of their dates is past retention, their private link dies too.
+    Session sign-ups hold none either: an erased RSVP's sign-ups were cancelled with it (seats
+    freed) and stay as counts."""
+    from coalition.sessions.models import SeriesPart, SeriesRegistration
+
+    live = (
+        sa.select(SeriesPart.registration_id)
+        .join(RSVP, RSVP.id == SeriesPart.rsvp_id)
+        .where(RSVP.occurrence_id.not_in(ended))
+    )
+    db.session.execute(
+        sa.update(SeriesRegistration)
+        .where(SeriesRegistration.erased_at.is_(None), SeriesRegistration.id.not_in(live))
+        .values(manage_secret=ERASED, erased_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def purge_expired(now: datetime | None = None) -> int:
     """Erase what the retention period allows no longer; returns the number of RSVPs erased.
     Safe to run twice."""
@@ -140,6 +161,7 @@ def purge_expired(now: datetime | None = None) -> int:
         delegation.manage_secret = secrets.token_urlsafe(24)
         delegation.join_secret = secrets.token_urlsafe(12)
         delegation.erased_at = now
+    _erase_series_links(ended, now)
     db.session.flush()
     _blank_messages(
         sa.or_(

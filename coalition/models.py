@@ -9,6 +9,13 @@ from coalition.orgs.models import Invitation, Membership, Organization
 from coalition.reach.models import EventImage
 from coalition.reminders.models import Reminder
 from coalition.rsvps.models import RSVP, AuditEntry
+from coalition.sessions.models import (
+    EventSession,
+    SeriesPart,
+    SeriesRegistration,
+    SeriesSettings,
+    SessionSignup,
+)
 from coalition.settings.models import Setting
 from coalition.shortlinks.models import ShortLink
 from coalition.sms.models import SmsNumber
@@ -24,6 +31,7 @@ __all__ = [
     "Event",
     "EventCosponsor",
     "EventImage",
+    "EventSession",
     "EventTranslation",
     "EventType",
     "Helper",
@@ -36,6 +44,10 @@ __all__ = [
     "RecoveryCode",
     "Reminder",
     "RideAssignment",
+    "SeriesPart",
+    "SeriesRegistration",
+    "SeriesSettings",
+    "SessionSignup",
     "Setting",
     "ShortLink",
     "SmsNumber",

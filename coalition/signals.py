@@ -1,6 +1,7 @@
 """What happened, for the packages that follow it (blinker signals, as Flask uses them).
 
-The packages depend one way: events ← rsvps ← delegations ← reminders (and its notices).
+The packages depend one way: events ← rsvps ← delegations ← reminders (and its notices); the
+features built on RSVPs (sessions) sit above rsvps too.
 A package lower down never calls one higher up: it sends a signal here, inside the same
 transaction, and the receivers (connected once at app creation, `connect_receivers`) do
 their part with the same session: reminders keep their rows in step, notices tell attendees,
@@ -19,6 +20,10 @@ _signals = Namespace()
 
 #: An RSVP's status, consent or contact changed (sender: the RSVP; `now`). Reminders follow.
 rsvp_changed = _signals.signal("rsvp-changed")
+
+#: The person chose their sessions of the date with the RSVP form, the API or their private link
+#: (sender: the RSVP, active; `sessions`: the chosen `EventSession`s; `now`). Sessions follow.
+sessions_chosen = _signals.signal("sessions-chosen")
 
 #: A delegation was started (sender: the Delegation; `now`). The lead's reminders follow.
 delegation_started = _signals.signal("delegation-started")
@@ -45,6 +50,8 @@ def connect_receivers() -> None:
     """Connect every receiver (idempotent: a receiver is connected once however many apps)."""
     from coalition.reminders import receivers as reminder_receivers
     from coalition.rsvps import receivers as rsvp_receivers
+    from coalition.sessions import receivers as session_receivers
 
     rsvp_receivers.connect()
     reminder_receivers.connect()
+    session_receivers.connect()

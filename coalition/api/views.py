@@ -22,6 +22,8 @@ from coalition.events.queries import Cursor, FilterError, parse_filters
 from coalition.extensions import db, limiter
 from coalition.orgs.models import Organization, OrgStatus
 from coalition.rsvps import operations as rsvp_ops
+from coalition.sessions.api import sessions_json
+from coalition.sessions.api import sign_up as sign_up_for_session
 from coalition.volunteers.api import roles_json as volunteer_roles_json
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -110,6 +112,7 @@ def get_event(event_id: int):
     occurrences = queries.upcoming_occurrences(event, now=now)
     data = event_detail_json(event, occurrences, language=language, now=now)
     data["roles"] = volunteer_roles_json(event, occurrences)
+    data["sessions"] = sessions_json(event, occurrences)
     return json_response(data)
 
 
@@ -160,6 +163,17 @@ def create_rsvp(event_id: int):
         party_size=receipt.party_size,
         sent_to=receipt.sent_to,
     ), 202
+
+
+@bp.route("/v1/events/<int:event_id>/sessions/<int:session_id>/signups", methods=["POST"])
+@access(public)
+@limiter.limit("10 per minute;60 per hour")
+def session_signup(event_id: int, session_id: int):
+    """RSVP for a date and one of its sessions (`coalition.sessions.api`)."""
+    event = db.session.get(Event, event_id)
+    if event is None or not event.is_public_listing:
+        return _error(404, _("There is nothing at this address."))
+    return sign_up_for_session(event, session_id, request.get_json(silent=True))
 
 
 def _field_error(status: int, message: str, field: str | None):

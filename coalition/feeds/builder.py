@@ -201,7 +201,17 @@ def _date_component(occurrence: Occurrence, event: Event, language: str | None) 
     note = occurrence.cancel_reason if occurrence.is_cancelled else occurrence.note
     if note:
         component["description"] = f"{note}\n\n{component['description']}"
+    _add_agenda(component, occurrence)
     return component
+
+
+def _add_agenda(component, occurrence: Occurrence | None) -> None:
+    """The date's sessions (`coalition.sessions`), one line each, at the end of DESCRIPTION."""
+    from coalition.sessions.calendar import agenda_text
+
+    agenda = agenda_text(occurrence)
+    if agenda:
+        component["description"] = f"{component['description']}\n\n{agenda}"
 
 
 def event_components(
@@ -219,9 +229,21 @@ def event_components(
         )
         the_one = event.occurrences[0] if event.occurrences else None
         cancelled = cancelled or bool(the_one and the_one.is_cancelled)
+        _add_agenda(master, the_one)
         master.add("status", "CANCELLED" if cancelled else "CONFIRMED")
         return [master]
     occurrences = list(event.occurrences)
+    from coalition.sessions.calendar import forget_agendas, has_agenda, prefetch_agendas
+
+    noted = prefetch_agendas(occurrences)  # one query: which dates have sessions
+    try:
+        return _series_components(event, occurrences, language, only, has_agenda)
+    finally:
+        forget_agendas(noted)
+
+
+def _series_components(event, occurrences, language, only, has_agenda) -> list[VEvent]:
+    cancelled = event.status == EventStatus.cancelled
     master = VEvent()
     _common(master, event, language)
     _add_times(master, event.start_at, event.end_at, event)
@@ -236,8 +258,8 @@ def event_components(
         if occurrence.is_cancelled or (only is not None and occurrence.id not in only):
             exdates.append(_recurrence_id(occurrence, event))
             continue
-        if not occurrence.is_override:
-            continue
+        if not occurrence.is_override and not has_agenda(occurrence):
+            continue  # a date with sessions gets its own VEVENT: its agenda is in DESCRIPTION
         override = _date_component(occurrence, event, language)
         override.add("recurrence-id", _recurrence_id(occurrence, event))
         override.add("status", "CANCELLED" if cancelled else "CONFIRMED")
@@ -302,7 +324,9 @@ def build_calendar(events: list[Event], info: FeedInfo, *, timezone: str) -> byt
     return assemble([fragment(e, info.language) for e in events], info, timezone=timezone)
 
 
-def single_occurrence_calendar(occurrence: Occurrence, info: FeedInfo, *, timezone: str) -> bytes:
+def single_occurrence_calendar(
+    occurrence: Occurrence, info: FeedInfo, *, timezone: str, rsvp=None
+) -> bytes:
     """One date of an event (a download or an email attachment).
 
     Same UID as in every feed, so that a subscriber who also opens this file keeps one entry; a
@@ -321,16 +345,21 @@ def single_occurrence_calendar(occurrence: Occurrence, info: FeedInfo, *, timezo
     if not event.is_all_day:
         calendar.add_component(vtimezone(event.timezone, year, year))
     calendar.add_component(component)
+    if rsvp is not None:  # the person's own sessions of that date
+        from coalition.sessions.calendar import components_for_rsvp
+
+        for session in components_for_rsvp(rsvp, info.language):
+            calendar.add_component(session)
     return calendar.to_ical()
 
 
-def ics_attachment(occurrence: Occurrence, language: str | None) -> dict:
+def ics_attachment(occurrence: Occurrence, language: str | None, *, rsvp=None) -> dict:
     """The date as an `.ics` email attachment (UTF-8, said so in its Content-Type)."""
     event = occurrence.event
     info = FeedInfo(
         name=event.translation(language).title, description=event.host_org.name, language=language
     )
-    ics = single_occurrence_calendar(occurrence, info, timezone=event.timezone)
+    ics = single_occurrence_calendar(occurrence, info, timezone=event.timezone, rsvp=rsvp)
     return {
         "filename": "event.ics",
         "content_type": "text/calendar; charset=utf-8; method=PUBLISH",

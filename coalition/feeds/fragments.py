@@ -103,6 +103,9 @@ def fragments_for(refs: list[EventRef], language: str | None) -> list[Fragment]:
                 )
             )
         }
+        from coalition.sessions.calendar import forget_agendas, prefetch_agendas
+
+        noted = prefetch_agendas([o for e in events.values() for o in e.occurrences])
         fresh = {}
         for n, ref in enumerate(chunk):
             if n % 20 == 0:
@@ -117,6 +120,7 @@ def fragments_for(refs: list[EventRef], language: str | None) -> list[Fragment]:
             if event.revision == ref.revision:
                 fresh[key] = _encode(item)
             built[key] = item
+        forget_agendas(noted)
         if fresh:
             store.set_many(fresh)
     result = []

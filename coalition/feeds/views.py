@@ -32,9 +32,9 @@ from coalition.events.queries import (
     parse_filters,
 )
 from coalition.extensions import db, limiter
-from coalition.feeds.builder import FeedInfo, single_occurrence_calendar
+from coalition.feeds.builder import FeedInfo, assemble, single_occurrence_calendar
 from coalition.feeds.cache import FeedJob, respond
-from coalition.feeds.fragments import EventRef, refs_query
+from coalition.feeds.fragments import EventRef, fragments_for, refs_query
 from coalition.feeds.listing import listed_refs
 from coalition.feeds.operations import reset_feed_token
 from coalition.languages import CONTENT_LANGUAGES
@@ -277,13 +277,23 @@ def my_events(token: str):
             name=_("My events · %(name)s", name=name),
             description=_("The events you RSVPed to"),
         )
+    timezone = current_app.config["COALITION_TIMEZONE"]
+    language = user.language
+
+    def build() -> bytes:  # the events, then the person's own sessions (`coalition.sessions`)
+        from coalition.sessions.calendar import user_session_components
+
+        body = assemble(fragments_for(refs(), None), info, timezone=timezone)
+        extra = b"".join(c.to_ical() for c in user_session_components(user_id, language))
+        return body[: -len(b"END:VCALENDAR\r\n")] + extra + b"END:VCALENDAR\r\n"
+
     return respond(
         FeedJob(
             identity=f"my-events|{user.id}",
             version_keys=_private_keys(user),
-            refs=refs,
+            build=build,
             info=info,
-            timezone=current_app.config["COALITION_TIMEZONE"],
+            timezone=timezone,
             private=True,
         )
     )

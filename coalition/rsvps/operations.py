@@ -7,7 +7,7 @@ hundreds of people submit at the same moment. Functions flush; the caller commit
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -57,6 +57,8 @@ class RSVPInput:
     consents_to_reminders: bool = True
     #: Joining a delegation: the lead may see this person's email and phone.
     shares_contact_with_lead: bool = False
+    #: Sessions of the date chosen with the RSVP (`coalition.sessions`), already checked.
+    sessions: list = field(default_factory=list)
 
 
 @dataclass
@@ -250,6 +252,11 @@ def submit(
     reason = closed_reason(occurrence, now)
     if reason is not None:
         raise RSVPError(reason, status=409)
+    from coalition.sessions.series import takes_whole_series
+
+    if takes_whole_series(occurrence.event):
+        raise RSVPError(_l("This series takes one registration for every part: register for "
+                           "the whole series."), status=409)  # fmt: skip
     occurrence = _lock(occurrence)
     receipt = identity.Receipt(
         name=data.name, party_size=data.party_size, language=data.language,
@@ -282,9 +289,15 @@ def submit(
         _place(occurrence, rsvp, needed=data.party_size, now=now)
     db.session.flush()
     _follow(rsvp, now)
+    _choose_sessions(rsvp, data, now)
     if notify:
         send_confirmation(rsvp)
     return Outcome(rsvp=rsvp, created=True, receipt=receipt, owned=False)
+
+
+def _choose_sessions(rsvp: RSVP, data: RSVPInput, now: datetime) -> None:
+    if data.sessions and rsvp.is_active:
+        signals.sessions_chosen.send(rsvp, sessions=data.sessions, now=now)
 
 
 def _update_own(occurrence: Occurrence, rsvp: RSVP, data: RSVPInput, user: User, *,
@@ -311,6 +324,7 @@ def _update_own(occurrence: Occurrence, rsvp: RSVP, data: RSVPInput, user: User,
     if was_status == RSVPStatus.confirmed and data.party_size < previous_size:
         promote_waitlist(occurrence, now=now)
     _follow(rsvp, now)
+    _choose_sessions(rsvp, data, now)
     if notify and was_status == RSVPStatus.cancelled:
         send_confirmation(rsvp)
 
@@ -462,6 +476,8 @@ def promote_waitlist(occurrence: Occurrence, now: datetime | None = None) -> lis
     did not fit: it may take them for part of the party (a smaller party size) or keep waiting.
     The caller must hold the occurrence lock (every caller here does).
     """
+    from coalition.sessions.series import waiting_parts_clause
+
     now = now or utcnow()
     if closed_reason(occurrence, now) is not None:
         return []  # no promotions once RSVPs are closed; close_waitlists tells the waiting
@@ -469,6 +485,7 @@ def promote_waitlist(occurrence: Occurrence, now: datetime | None = None) -> lis
     waiting = db.session.scalars(
         sa.select(RSVP)
         .where(RSVP.occurrence_id == occurrence.id, RSVP.status == RSVPStatus.waitlisted)
+        .where(sa.not_(waiting_parts_clause()))  # whole-series registrations wait as a whole
         .order_by(RSVP.waitlisted_at, RSVP.id)
     ).all()
     promoted = []
@@ -532,7 +549,7 @@ def _calendar_attachment(rsvp: RSVP) -> list[dict]:
     """The date as an .ics file, which Gmail and Outlook offer to add to the calendar."""
     from coalition.feeds.builder import ics_attachment
 
-    return [ics_attachment(rsvp.occurrence, rsvp.language)]
+    return [ics_attachment(rsvp.occurrence, rsvp.language, rsvp=rsvp)]
 
 
 def _mail(rsvp: RSVP, *, kind: str, subject, template: str, attach: bool = False, **context):

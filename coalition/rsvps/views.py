@@ -23,6 +23,9 @@ from coalition.extensions import csrf, db, limiter
 from coalition.rsvps import identity
 from coalition.rsvps import operations as ops
 from coalition.rsvps.forms import ManageForm, RSVPForm
+from coalition.sessions.forms import chosen_session_ids
+from coalition.sessions.operations import parse_choice
+from coalition.sessions.series import takes_whole_series
 from coalition.tokens import TokenError
 
 bp = Blueprint("rsvps", __name__)
@@ -62,6 +65,8 @@ def new(event_id: int, occurrence_id: int):
     """RSVP for one date: no account needed; signed-in people in one click."""
     occurrence = _occurrence(event_id, occurrence_id)
     event = occurrence.event
+    if takes_whole_series(event):  # one registration for every part (`coalition.sessions`)
+        return redirect(url_for("sessions.series_register", event_id=event.id), 303)
     closed = ops.closed_reason(occurrence)
     form = RSVPForm()
     if request.method == "GET":
@@ -79,13 +84,17 @@ def new(event_id: int, occurrence_id: int):
                                     occurrence_id=occurrence.id), 303)  # fmt: skip
         elif form.validate_on_submit():
             try:
+                data = _input(form)
+                data.sessions = parse_choice(occurrence, chosen_session_ids(request.form))
                 outcome = ops.submit(
-                    occurrence, _input(form),
-                    user=current_user if current_user.is_authenticated else None,
+                    occurrence, data, user=current_user if current_user.is_authenticated else None,
                 )  # fmt: skip
             except ops.RSVPError as exc:
                 db.session.rollback()
-                getattr(form, exc.field or "name", form.name).errors.append(str(exc.message))
+                if exc.field == "sessions":
+                    form.form_errors.append(str(exc.message))
+                else:
+                    getattr(form, exc.field or "name", form.name).errors.append(str(exc.message))
                 status = exc.status
             else:
                 db.session.commit()

@@ -1,0 +1,1 @@
+"""Sessions of a date (workshops, breakouts, tracks) and series registration."""

@@ -1,0 +1,466 @@
+"""Sessions of a date: organizers' changes, people's choices, capacity and waitlists.
+
+Capacity is decided under a row lock on the session (`SELECT ... FOR UPDATE` on PostgreSQL;
+SQLite serializes writers itself), as RSVPs lock their occurrence. A person's choices are made
+under a lock on their RSVP row, so that two submissions at once can never leave one person in two
+sessions that overlap. Promotion from a session's waitlist is party-aware, as for RSVPs: a waiting
+party is confirmed only when the whole party fits, in arrival order. Functions flush; the caller
+commits once.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from coalition.db import utcnow
+from coalition.events.models import Occurrence
+from coalition.extensions import db
+from coalition.languages import CONTENT_LANGUAGES
+from coalition.rsvps.models import RSVP, RSVPStatus
+from coalition.rsvps.operations import RSVPError
+from coalition.sessions.models import EventSession, SessionSignup, SignupStatus
+
+#: Sessions one date may have.
+MAX_SESSIONS = 60
+
+
+class SessionError(RSVPError):
+    """Refused; `message` is for the person, `field` the form field it belongs to (an
+    `RSVPError`, so that the RSVP form and API report it as theirs)."""
+
+
+@dataclass
+class SessionInput:
+    title: str
+    start_at: datetime
+    end_at: datetime
+    description: str | None = None
+    room: str | None = None
+    languages: list[str] = field(default_factory=list)
+    has_interpretation: bool = False
+    capacity: int | None = None
+
+
+# Reading ------------------------------------------------------------------------------------
+
+
+def sessions_of(occurrence_id: int) -> list[EventSession]:
+    return list(
+        db.session.scalars(
+            sa.select(EventSession)
+            .where(EventSession.occurrence_id == occurrence_id)
+            .order_by(EventSession.start_at, EventSession.id)
+        )
+    )
+
+
+def time_slots(sessions: list[EventSession]) -> list[list[EventSession]]:
+    """Sessions grouped into time slots: sessions that overlap (directly or through another)
+    share a slot, and a person picks at most one per slot."""
+    slots: list[list[EventSession]] = []
+    slot_end = None
+    for session in sorted(sessions, key=lambda s: (s.start_at, s.id)):
+        if slots and slot_end is not None and session.start_at < slot_end:
+            slots[-1].append(session)
+            slot_end = max(slot_end, session.end_at)
+        else:
+            slots.append([session])
+            slot_end = session.end_at
+    return slots
+
+
+def headcounts(session_ids: list[int]) -> dict[int, dict[str, int]]:
+    """People (parties counted) per session and status, in one query."""
+    counts: dict[int, dict[str, int]] = {i: {} for i in session_ids}
+    if not session_ids:
+        return counts
+    rows = db.session.execute(
+        sa.select(SessionSignup.session_id, SessionSignup.status, sa.func.sum(RSVP.party_size))
+        .join(RSVP, RSVP.id == SessionSignup.rsvp_id)
+        .where(SessionSignup.session_id.in_(session_ids))
+        .group_by(SessionSignup.session_id, SessionSignup.status)
+    )
+    for session_id, status, people in rows:
+        counts[session_id][SignupStatus(status).value] = int(people or 0)
+    return counts
+
+
+def confirmed_headcount(session_id: int) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(RSVP.party_size), 0))
+        .select_from(SessionSignup)
+        .join(RSVP, RSVP.id == SessionSignup.rsvp_id)
+        .where(
+            SessionSignup.session_id == session_id,
+            SessionSignup.status == SignupStatus.confirmed,
+        )
+    )
+
+
+def seats_left(session: EventSession) -> int | None:
+    if session.capacity is None:
+        return None
+    return max(session.capacity - confirmed_headcount(session.id), 0)
+
+
+def spots_left_map(sessions: list[EventSession]) -> dict[int, int | None]:
+    counts = headcounts([s.id for s in sessions])
+    return {
+        s.id: None if s.capacity is None else max(s.capacity - counts[s.id].get("confirmed", 0), 0)
+        for s in sessions
+    }
+
+
+def signups_of(rsvp: RSVP, *, active_only: bool = True) -> list[SessionSignup]:
+    if rsvp.id is None:
+        return []
+    query = (
+        sa.select(SessionSignup)
+        .join(EventSession, EventSession.id == SessionSignup.session_id)
+        .where(SessionSignup.rsvp_id == rsvp.id)
+        .order_by(EventSession.start_at, EventSession.id)
+    )
+    if active_only:
+        query = query.where(SessionSignup.status != SignupStatus.cancelled)
+    return list(db.session.scalars(query))
+
+
+def agenda_lines(occurrence: Occurrence) -> list[str]:
+    """The date's agenda as plain lines ("10:00–11:30 Title · Room · es, en"), in the event's
+    zone, for the public feed's DESCRIPTION."""
+    zone = occurrence.event.zone
+    lines = []
+    for session in sessions_of(occurrence.id):
+        start = session.start_at.astimezone(zone).strftime("%H:%M")
+        end = session.end_at.astimezone(zone).strftime("%H:%M")
+        parts = [f"{start}–{end} {session.title}"]
+        if session.room:
+            parts.append(session.room)
+        if session.languages:
+            parts.append(", ".join(session.languages))
+        if session.has_interpretation:
+            parts.append(str(_l("interpretation")))
+        lines.append(" · ".join(parts))
+    return lines
+
+
+# Organizers ----------------------------------------------------------------------------------
+
+
+def _validate(occurrence: Occurrence, data: SessionInput) -> None:
+    data.title = (data.title or "").strip()
+    if not data.title:
+        raise SessionError(_l("Give the session a title."), "title")
+    if data.end_at <= data.start_at:
+        raise SessionError(_l("A session ends after it starts."), "end")
+    if data.start_at < occurrence.start_at or data.end_at > occurrence.end_at:
+        raise SessionError(_l("A session happens within its date's start and end."), "start")
+    if data.capacity is not None and data.capacity < 1:
+        raise SessionError(_l("Seats must be at least 1 (or empty: no limit)."), "capacity")
+    unknown = [code for code in data.languages if code not in CONTENT_LANGUAGES]
+    if unknown:
+        raise SessionError(_l("Unknown language: %(value)s", value=unknown[0]), "languages")
+
+
+def _apply(session: EventSession, data: SessionInput) -> None:
+    session.title = data.title[:200]
+    session.description = (data.description or "").strip() or None
+    session.start_at, session.end_at = data.start_at, data.end_at
+    session.room = (data.room or "").strip()[:120] or None
+    session.languages = list(data.languages)
+    session.has_interpretation = data.has_interpretation
+    session.capacity = data.capacity
+
+
+def create_session(occurrence: Occurrence, data: SessionInput) -> EventSession:
+    _validate(occurrence, data)
+    count = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(EventSession)
+        .where(EventSession.occurrence_id == occurrence.id)
+    )
+    if count >= MAX_SESSIONS:
+        raise SessionError(_l("A date has at most %(n)d sessions.", n=MAX_SESSIONS), "title")
+    session = EventSession(occurrence=occurrence)
+    _apply(session, data)
+    db.session.add(session)
+    db.session.flush()
+    return session
+
+
+def update_session(session: EventSession, data: SessionInput, now: datetime | None = None) -> None:
+    """Change a session; a new time may not put anyone in two sessions at once."""
+    _validate(session.occurrence, data)
+    session = lock_session(session)
+    moved = (data.start_at, data.end_at) != (session.start_at, session.end_at)
+    _apply(session, data)
+    db.session.flush()
+    if moved:
+        clashes = _people_with_clashes(session)
+        if clashes:
+            raise SessionError(
+                _l("At this time %(n)d people would have two sessions at once; move them first.",
+                   n=clashes),
+                "start",
+            )  # fmt: skip
+    promote(session, now=now)
+
+
+def _people_with_clashes(session: EventSession) -> int:
+    mine = sa.select(SessionSignup.rsvp_id).where(
+        SessionSignup.session_id == session.id, SessionSignup.status != SignupStatus.cancelled
+    )
+    return db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(SessionSignup.rsvp_id)))
+        .join(EventSession, EventSession.id == SessionSignup.session_id)
+        .where(
+            SessionSignup.rsvp_id.in_(mine),
+            SessionSignup.session_id != session.id,
+            SessionSignup.status != SignupStatus.cancelled,
+            EventSession.start_at < session.end_at,
+            EventSession.end_at > session.start_at,
+        )
+    )
+
+
+def delete_session(session: EventSession) -> None:
+    db.session.delete(session)
+    db.session.flush()
+
+
+# Capacity ------------------------------------------------------------------------------------
+
+
+def lock_session(session: EventSession) -> EventSession:
+    return db.session.scalars(
+        sa.select(EventSession)
+        .where(EventSession.id == session.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _lock_rsvp(rsvp: RSVP) -> RSVP:
+    return db.session.scalars(
+        sa.select(RSVP)
+        .where(RSVP.id == rsvp.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _someone_waits(session: EventSession, signup: SessionSignup | None = None) -> bool:
+    clauses = [
+        SessionSignup.session_id == session.id,
+        SessionSignup.status == SignupStatus.waitlisted,
+    ]
+    if signup is not None and signup.id is not None:
+        clauses.append(SessionSignup.id != signup.id)
+    return bool(db.session.scalar(sa.select(sa.exists().where(*clauses))))
+
+
+def _place(session: EventSession, signup: SessionSignup, party: int, now: datetime) -> None:
+    """Confirm if the party fits and nobody waits ahead, else waitlist (README: "Waitlist
+    fairness", as for RSVPs). The caller holds the session's lock."""
+    left = seats_left(session)
+    if left is None or (party <= left and not _someone_waits(session, signup)):
+        signup.status = SignupStatus.confirmed
+        signup.confirmed_at = now
+        signup.waitlisted_at = None
+    else:
+        signup.status = SignupStatus.waitlisted
+        signup.waitlisted_at = now
+
+
+def _check_no_overlap(sessions: list[EventSession]) -> None:
+    ordered = sorted(sessions, key=lambda s: (s.start_at, s.id))
+    for first, second in itertools.pairwise(ordered):
+        if first.overlaps(second):
+            raise SessionError(
+                _l("“%(a)s” and “%(b)s” happen at the same time: choose one.",
+                   a=first.title, b=second.title),
+                "sessions",
+            )  # fmt: skip
+
+
+def parse_choice(occurrence: Occurrence, raw_values) -> list[EventSession]:
+    """Session ids as typed (form or JSON) → this date's sessions; refuses unknown ids and two
+    sessions at the same time."""
+    ids = set()
+    for raw in raw_values:
+        if raw in (None, ""):
+            continue
+        try:
+            ids.add(int(raw))
+        except (TypeError, ValueError):
+            raise SessionError(_l("Choose sessions from the list."), "sessions") from None
+    if not ids:
+        return []
+    chosen = [s for s in sessions_of(occurrence.id) if s.id in ids]
+    if len(chosen) != len(ids):
+        raise SessionError(_l("Choose sessions from the list."), "sessions")
+    _check_no_overlap(chosen)
+    return chosen
+
+
+def choose(rsvp: RSVP, sessions: list[EventSession], now: datetime | None = None) -> None:
+    """Make `sessions` the person's sessions of this date (a seat in each where it fits, else
+    its waitlist); sessions left out are given up and their seats offered to who waits."""
+    now = now or utcnow()
+    if not rsvp.is_active:
+        raise SessionError(_l("This RSVP is cancelled."), "sessions", status=409)
+    if any(s.occurrence_id != rsvp.occurrence_id for s in sessions):
+        raise SessionError(_l("Choose sessions from the list."), "sessions")
+    _check_no_overlap(sessions)
+    rsvp = _lock_rsvp(rsvp)
+    current = {s.session_id: s for s in signups_of(rsvp, active_only=False)}
+    active = {sid for sid, s in current.items() if s.is_active}
+    wanted = {s.id for s in sessions}
+    touched = sorted(active ^ wanted)
+    if not touched:
+        return
+    locked = {sid: lock_session(db.session.get(EventSession, sid)) for sid in touched}
+    freed = []
+    for sid in sorted(active - wanted):
+        signup = current[sid]
+        if signup.status == SignupStatus.confirmed:
+            freed.append(locked[sid])
+        signup.status = SignupStatus.cancelled
+        signup.cancelled_at = now
+    db.session.flush()
+    for sid in sorted(wanted - active):
+        signup = current.get(sid)
+        if signup is None:
+            # Takes no seat until placed (a flush before `_place` must not count it).
+            signup = SessionSignup(session=locked[sid], rsvp=rsvp, status=SignupStatus.cancelled)
+            db.session.add(signup)
+        signup.cancelled_at = None
+        _place(locked[sid], signup, rsvp.party_size, now)
+        db.session.flush()
+    rsvp.updated_at = now  # the person's private feed changes with their sessions
+    for session in freed:
+        promote(session, now=now)
+    db.session.flush()
+
+
+def release_for_rsvp(rsvp: RSVP, now: datetime | None = None) -> None:
+    """The RSVP is cancelled, declined or erased: its sessions' seats go to who waits."""
+    now = now or utcnow()
+    signups = signups_of(rsvp)
+    if not signups:
+        return
+    freed = []
+    for signup in sorted(signups, key=lambda s: s.session_id):
+        session = lock_session(signup.session)
+        if signup.status == SignupStatus.confirmed:
+            freed.append(session)
+        signup.status = SignupStatus.cancelled
+        signup.cancelled_at = now
+    db.session.flush()
+    for session in freed:
+        promote(session, now=now)
+
+
+def promote(session: EventSession, now: datetime | None = None) -> list[SessionSignup]:
+    """Confirm waiting parties in arrival order while their whole party fits. The caller holds
+    the session's lock."""
+    now = now or utcnow()
+    left = seats_left(session)
+    waiting = db.session.scalars(
+        sa.select(SessionSignup)
+        .where(
+            SessionSignup.session_id == session.id,
+            SessionSignup.status == SignupStatus.waitlisted,
+        )
+        .order_by(SessionSignup.waitlisted_at, SessionSignup.id)
+    ).all()
+    promoted = []
+    for signup in waiting:
+        party = signup.rsvp.party_size
+        if left is not None and party > left:
+            continue
+        signup.status = SignupStatus.confirmed
+        signup.confirmed_at = now
+        signup.waitlisted_at = None
+        signup.rsvp.updated_at = now
+        promoted.append(signup)
+        if left is not None:
+            left -= party
+            if left <= 0:
+                break
+    db.session.flush()
+    for signup in promoted:
+        _tell_promoted(signup)
+    return promoted
+
+
+def _tell_promoted(signup: SessionSignup) -> None:
+    """The person learns their seat in the session (email, else a text), in their language."""
+    from coalition.rsvps.operations import _mail
+
+    rsvp = signup.rsvp
+    title = rsvp.occurrence.event.translation(rsvp.language).title
+    _mail(rsvp, kind="session_promoted", template="sessions/promoted",
+          subject=_l("A seat opened up for you: %(title)s", title=title),
+          session_title=signup.session.title)  # fmt: skip
+
+
+def capacity_changed(session: EventSession, now: datetime | None = None) -> None:
+    promote(lock_session(session), now=now)
+
+
+def move(signup: SessionSignup, target: EventSession, now: datetime | None = None) -> None:
+    """An organizer moves a person to another session of the same date: a seat there if the
+    party fits (else refused), never two sessions at once; the seat left goes to who waits."""
+    now = now or utcnow()
+    source = signup.session
+    if target.occurrence_id != source.occurrence_id:
+        raise SessionError(_l("Choose a session of the same date."), "target")
+    if target.id == source.id or not signup.is_active:
+        return
+    rsvp = _lock_rsvp(signup.rsvp)
+    others = [s.session for s in signups_of(rsvp) if s.id != signup.id]
+    _check_no_overlap([*others, target])
+    first, second = sorted([source, target], key=lambda s: s.id)
+    locked = {s.id: lock_session(s) for s in (first, second)}
+    left = seats_left(locked[target.id])
+    if left is not None and rsvp.party_size > left:
+        raise SessionError(_l("“%(title)s” is full.", title=target.title), "target", status=409)
+    held_seat = signup.status == SignupStatus.confirmed
+    signup.status = SignupStatus.cancelled
+    signup.cancelled_at = now
+    existing = db.session.scalar(
+        sa.select(SessionSignup).where(
+            SessionSignup.session_id == target.id, SessionSignup.rsvp_id == rsvp.id
+        )
+    )
+    moved = existing or SessionSignup(session=locked[target.id], rsvp=rsvp)
+    db.session.add(moved)
+    moved.status = SignupStatus.confirmed
+    moved.confirmed_at = now
+    moved.waitlisted_at = moved.cancelled_at = None
+    rsvp.updated_at = now
+    db.session.flush()
+    if held_seat:
+        promote(locked[source.id], now=now)
+
+
+def people(session: EventSession) -> list[SessionSignup]:
+    """A session's sign-ups (not cancelled, personal data not erased) in arrival order."""
+    return list(
+        db.session.scalars(
+            sa.select(SessionSignup)
+            .join(RSVP, RSVP.id == SessionSignup.rsvp_id)
+            .where(
+                SessionSignup.session_id == session.id,
+                SessionSignup.status != SignupStatus.cancelled,
+                RSVP.status.in_([RSVPStatus.confirmed, RSVPStatus.waitlisted, RSVPStatus.pending]),
+            )
+            .order_by(SessionSignup.status, SessionSignup.created_at, SessionSignup.id)
+        )
+    )

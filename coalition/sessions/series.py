@@ -1,0 +1,420 @@
+"""Series registration: one registration for every date of a recurring event.
+
+Two kinds (`SeriesSettings.mode`):
+
+- `series`: a workshop series; one registration covers every part, capacity is per series
+  (`SeriesSettings.capacity`, parties counted), decided under a lock on the settings row; a
+  registration past capacity waits as a whole and is confirmed for every part still ahead when
+  its whole party fits. Single-date RSVPs are not taken.
+- `open`: an open meeting ("every 4th Thursday"); each date keeps its own RSVPs and capacity, and
+  a person may RSVP once for every date still ahead.
+
+Either way each date gets an ordinary RSVP (`SeriesPart` ties it to the registration), so that
+reminders go before each part, check-in and counts are per part, and erasure is the RSVP's.
+The private link of a registration cancels one date or all of them.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from coalition.db import utcnow
+from coalition.events.models import Event, Occurrence
+from coalition.extensions import db
+from coalition.languages import message_locale
+from coalition.mail.operations import queue_email
+from coalition.reminders.operations import schedule_for_rsvp
+from coalition.rsvps import identity
+from coalition.rsvps import operations as rsvp_ops
+from coalition.rsvps.models import RSVP, RSVPStatus
+from coalition.sessions.models import (
+    SeriesMode,
+    SeriesPart,
+    SeriesRegistration,
+    SeriesSettings,
+    SignupStatus,
+)
+from coalition.tokens import TokenError, make_token, read_token
+from coalition.urls import external_url
+
+PURPOSE = "series-manage"
+ERASED = "erased"
+
+
+@dataclass
+class SeriesOutcome:
+    registration: SeriesRegistration | None
+    receipt: identity.Receipt
+
+
+def settings_for(event: Event) -> SeriesSettings | None:
+    if not event.rrule:
+        return None
+    return db.session.get(SeriesSettings, event.id)
+
+
+def takes_whole_series(event: Event) -> bool:
+    """True when the event takes only whole-series registrations (no single dates)."""
+    settings = settings_for(event)
+    return settings is not None and settings.mode == SeriesMode.series
+
+
+def configure(event: Event, mode: SeriesMode | None, capacity: int | None) -> None:
+    """An organizer makes a recurring event a series, an open meeting, or neither."""
+    if not event.rrule:
+        raise rsvp_ops.RSVPError(_l("Only a repeating event can be a series."), "mode")
+    if capacity is not None and capacity < 1:
+        raise rsvp_ops.RSVPError(_l("Seats must be at least 1 (or empty: no limit)."), "capacity")
+    settings = db.session.get(SeriesSettings, event.id)
+    if mode is None:
+        if settings is not None:
+            db.session.delete(settings)
+        db.session.flush()
+        return
+    if settings is None:
+        settings = SeriesSettings(event_id=event.id, mode=mode)
+        db.session.add(settings)
+    raised = settings.capacity is not None and (capacity is None or capacity > settings.capacity)
+    settings.mode, settings.capacity = mode, capacity
+    db.session.flush()
+    if raised:
+        promote(event)
+
+
+def upcoming_parts(event: Event, now: datetime) -> list[Occurrence]:
+    return [o for o in event.occurrences if rsvp_ops.closed_reason(o, now) is None]
+
+
+def _lock_settings(event: Event) -> SeriesSettings:
+    return db.session.scalars(
+        sa.select(SeriesSettings)
+        .where(SeriesSettings.event_id == event.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def registered_headcount(event_id: int) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(SeriesRegistration.party_size), 0)).where(
+            SeriesRegistration.event_id == event_id,
+            SeriesRegistration.mode == SeriesMode.series,
+            SeriesRegistration.status == SignupStatus.confirmed,
+        )
+    )
+
+
+def seats_left(event: Event) -> int | None:
+    settings = settings_for(event)
+    if settings is None or settings.capacity is None:
+        return None
+    return max(settings.capacity - registered_headcount(event.id), 0)
+
+
+def _someone_waits(event_id: int) -> bool:
+    return bool(
+        db.session.scalar(
+            sa.select(
+                sa.exists().where(
+                    SeriesRegistration.event_id == event_id,
+                    SeriesRegistration.status == SignupStatus.waitlisted,
+                )
+            )
+        )
+    )
+
+
+def _known(event: Event, data: rsvp_ops.RSVPInput) -> RSVP | None:
+    """A part of an existing registration of this event holding one of these contacts."""
+    clauses = identity.contact_clauses(data.email, data.phone)
+    return db.session.scalars(
+        sa.select(RSVP)
+        .join(SeriesPart, SeriesPart.rsvp_id == RSVP.id)
+        .join(SeriesRegistration, SeriesRegistration.id == SeriesPart.registration_id)
+        .where(
+            SeriesRegistration.event_id == event.id,
+            SeriesRegistration.erased_at.is_(None),
+            sa.or_(*clauses),
+        )
+        .order_by(RSVP.id)
+        .limit(1)
+    ).first()
+
+
+def register(
+    event: Event, data: rsvp_ops.RSVPInput, *, now: datetime | None = None, notify: bool = True
+) -> SeriesOutcome:
+    """Register for every date still ahead. Possession, not knowledge: a contact that already
+    holds a registration changes nothing and its owner is sent their own link; the answer is
+    the same either way."""
+    now = now or utcnow()
+    settings = settings_for(event)
+    if settings is None:
+        raise rsvp_ops.RSVPError(_l("This event takes RSVPs date by date."), status=409)
+    rsvp_ops._validate(data)
+    parts = upcoming_parts(event, now)
+    if not parts:
+        raise rsvp_ops.RSVPError(_l("No date of this series is open for RSVPs."), status=409)
+    receipt = identity.Receipt(
+        name=data.name, party_size=data.party_size, language=data.language,
+        sent_to=identity.masked_destination(data.email, data.phone),
+    )  # fmt: skip
+    if settings.mode == SeriesMode.series:
+        settings = _lock_settings(event)
+    existing = _known(event, data)
+    if existing is not None:
+        if notify:
+            registration = _registration_of(existing)
+            if registration is not None and identity.may_notify_again(existing, "series_already"):
+                _mail(registration, existing, kind="series_already", template="sessions/series",
+                      subject=_l("You are already signed up: %(title)s",
+                                 title=event.translation(existing.language).title),
+                      already=True)  # fmt: skip
+        return SeriesOutcome(registration=None, receipt=receipt)
+    registration = SeriesRegistration(  # takes no seat until placed below
+        event_id=event.id, mode=settings.mode, party_size=data.party_size,
+        status=SignupStatus.cancelled,
+    )  # fmt: skip
+    db.session.add(registration)
+    if settings.mode == SeriesMode.series:
+        left = seats_left(event)
+        if left is None or (data.party_size <= left and not _someone_waits(event.id)):
+            registration.status = SignupStatus.confirmed
+        else:
+            registration.status = SignupStatus.waitlisted
+            registration.waitlisted_at = now
+        status = (
+            RSVPStatus.confirmed
+            if registration.status == SignupStatus.confirmed
+            else RSVPStatus.waitlisted
+        )
+        for occurrence in parts:
+            if identity.rsvp_with_contact(occurrence.id, data.email, data.phone) is not None:
+                continue  # an RSVP made before the event became a series: theirs already
+            rsvp = RSVP(occurrence=occurrence, status=status)
+            rsvp_ops._apply(rsvp, data, None)
+            if status == RSVPStatus.confirmed:
+                rsvp.confirmed_at = now
+            else:
+                rsvp.waitlisted_at = now
+            db.session.add(rsvp)
+            registration.parts.append(SeriesPart(rsvp=rsvp))
+    else:
+        registration.status = SignupStatus.confirmed
+        for occurrence in parts:
+            try:
+                outcome = rsvp_ops.submit(occurrence, copy.copy(data), now=now, notify=False)
+            except rsvp_ops.RSVPError:
+                continue  # that date is full without a waitlist: the others still count
+            if outcome.rsvp is not None and outcome.created:
+                registration.parts.append(SeriesPart(rsvp=outcome.rsvp))
+    db.session.flush()
+    for part in registration.parts:
+        schedule_for_rsvp(part.rsvp, now)
+    if notify and registration.parts:
+        first = registration.parts[0].rsvp
+        _mail(registration, first, kind="series_confirmation", template="sessions/series",
+              subject=_l("You are signed up: %(title)s",
+                         title=event.translation(first.language).title))  # fmt: skip
+    return SeriesOutcome(registration=registration, receipt=receipt)
+
+
+def _registration_of(rsvp: RSVP) -> SeriesRegistration | None:
+    part = db.session.get(SeriesPart, rsvp.id)
+    return part.registration if part is not None else None
+
+
+def part_rsvps(registration: SeriesRegistration) -> list[RSVP]:
+    return sorted((p.rsvp for p in registration.parts), key=lambda r: (r.occurrence.start_at, r.id))
+
+
+def cancel_part(registration: SeriesRegistration, rsvp: RSVP, now: datetime | None = None) -> None:
+    """The person cannot come on one date: that RSVP is cancelled, the others stay."""
+    if rsvp.id not in {p.rsvp_id for p in registration.parts}:
+        raise rsvp_ops.RSVPError(_l("This date is not part of your registration."), status=404)
+    rsvp_ops.cancel(rsvp, now)
+
+
+def cancel_all(registration: SeriesRegistration, now: datetime | None = None) -> None:
+    """Cancel every date still ahead, and the registration's place in the series."""
+    now = now or utcnow()
+    event = db.session.get(Event, registration.event_id)
+    if registration.mode == SeriesMode.series and settings_for(event) is not None:
+        _lock_settings(event)
+    held = registration.status == SignupStatus.confirmed
+    registration.status = SignupStatus.cancelled
+    registration.cancelled_at = now
+    for rsvp in part_rsvps(registration):
+        if rsvp.occurrence.start_at > now:
+            rsvp_ops.cancel(rsvp, now)
+    db.session.flush()
+    if held and registration.mode == SeriesMode.series:
+        promote(event, now=now)
+
+
+def promote(event: Event, now: datetime | None = None) -> list[SeriesRegistration]:
+    """Confirm waiting registrations in arrival order while their whole party fits: every part
+    still ahead is confirmed and gets its reminders."""
+    now = now or utcnow()
+    left = seats_left(event)
+    waiting = db.session.scalars(
+        sa.select(SeriesRegistration)
+        .where(
+            SeriesRegistration.event_id == event.id,
+            SeriesRegistration.status == SignupStatus.waitlisted,
+        )
+        .order_by(SeriesRegistration.waitlisted_at, SeriesRegistration.id)
+    ).all()
+    promoted = []
+    for registration in waiting:
+        if left is not None and registration.party_size > left:
+            continue
+        registration.status = SignupStatus.confirmed
+        registration.waitlisted_at = None
+        for rsvp in part_rsvps(registration):
+            if rsvp.status == RSVPStatus.waitlisted and rsvp.occurrence.start_at > now:
+                rsvp.status = RSVPStatus.confirmed
+                rsvp.confirmed_at = now
+                rsvp.waitlisted_at = None
+        promoted.append(registration)
+        if left is not None:
+            left -= registration.party_size
+            if left <= 0:
+                break
+    db.session.flush()
+    for registration in promoted:
+        rsvps = part_rsvps(registration)
+        for rsvp in rsvps:
+            schedule_for_rsvp(rsvp, now)
+        if rsvps:
+            _mail(registration, rsvps[0], kind="series_promoted", template="sessions/series",
+                  subject=_l("A seat opened up for you: %(title)s",
+                             title=event.translation(rsvps[0].language).title))  # fmt: skip
+    return promoted
+
+
+def waiting_parts_clause():
+    """RSVPs that wait as part of a whole-series registration: the date's own waitlist
+    promotion leaves them to `promote` (they get every part or none)."""
+    return RSVP.id.in_(
+        sa.select(SeriesPart.rsvp_id)
+        .join(SeriesRegistration, SeriesRegistration.id == SeriesPart.registration_id)
+        .where(SeriesRegistration.mode == SeriesMode.series)
+    )
+
+
+def erase(registration: SeriesRegistration, now: datetime | None = None) -> None:
+    """The person's data, on every date, at once (`coalition.erasure` erases each RSVP)."""
+    now = now or utcnow()
+    cancel_all(registration, now)
+    for rsvp in part_rsvps(registration):
+        if rsvp.erased_at is None:
+            rsvp_ops.erase(rsvp, now)
+    registration.manage_secret = ERASED
+    registration.erased_at = now
+    db.session.flush()
+
+
+# Links and mail ----------------------------------------------------------------------------
+
+
+def manage_token(registration: SeriesRegistration) -> str:
+    return make_token(PURPOSE, {"g": registration.id, "s": registration.manage_secret})
+
+
+def registration_for_token(token: str) -> SeriesRegistration:
+    payload = read_token(PURPOSE, token, max_age=None)
+    if not isinstance(payload, dict):
+        raise TokenError("invalid")
+    registration = db.session.get(SeriesRegistration, payload.get("g"))
+    if (
+        registration is None
+        or registration.erased_at is not None
+        or registration.manage_secret != payload.get("s")
+    ):
+        raise TokenError("invalid")
+    return registration
+
+
+def manage_url(registration: SeriesRegistration) -> str:
+    return external_url("sessions.series_manage", token=manage_token(registration))
+
+
+def _mail(registration: SeriesRegistration, rsvp: RSVP, *, kind: str, subject, template: str,
+          **context) -> None:  # fmt: skip
+    if not rsvp.email:
+        return  # phone-only: the page after the submission shows the private link's target
+    event = db.session.get(Event, registration.event_id)
+    queue_email(
+        to=rsvp.email, kind=kind, subject=subject, template=template,
+        locale=message_locale(rsvp.language), about_rsvp=rsvp, rsvp=rsvp, event=event,
+        registration=registration, parts=part_rsvps(registration),
+        manage_url=manage_url(registration),
+        event_url=external_url("events.show", event_id=event.id), **context,
+    )  # fmt: skip
+
+
+def attendance(event: Event, now: datetime | None = None) -> dict:
+    """Per date: confirmed people and people checked in; and how many registrations came to
+    every date held so far (parts checked in)."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        sa.select(
+            RSVP.occurrence_id,
+            sa.func.coalesce(
+                sa.func.sum(sa.case((RSVP.status == RSVPStatus.confirmed, RSVP.party_size))), 0
+            ),
+            sa.func.count(RSVP.checked_in_at),
+        )
+        .join(Occurrence, Occurrence.id == RSVP.occurrence_id)
+        .where(Occurrence.event_id == event.id)
+        .group_by(RSVP.occurrence_id)
+    ).all()
+    per_date = {occurrence_id: (int(c), int(k)) for occurrence_id, c, k in rows}
+    held = sa.select(Occurrence.id).where(
+        Occurrence.event_id == event.id,
+        Occurrence.start_at <= now,
+        Occurrence.is_cancelled.is_(False),
+    )
+    per_registration = (
+        sa.select(
+            SeriesPart.registration_id.label("registration_id"),
+            sa.func.count().label("parts"),
+            sa.func.count(RSVP.checked_in_at).label("came"),
+        )
+        .join(RSVP, RSVP.id == SeriesPart.rsvp_id)
+        .join(SeriesRegistration, SeriesRegistration.id == SeriesPart.registration_id)
+        .where(SeriesRegistration.event_id == event.id, RSVP.occurrence_id.in_(held))
+        .group_by(SeriesPart.registration_id)
+        .subquery()
+    )
+    totals = db.session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.coalesce(
+                sa.func.sum(sa.case((per_registration.c.came == per_registration.c.parts, 1))), 0
+            ),
+        ).select_from(per_registration)
+    ).one()
+    registrations = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(SeriesRegistration)
+        .where(
+            SeriesRegistration.event_id == event.id,
+            SeriesRegistration.status != SignupStatus.cancelled,
+        )
+    )
+    return {
+        "per_date": per_date,
+        "registrations": registrations,
+        "with_held_parts": int(totals[0]),
+        "came_to_all": int(totals[1]),
+    }
+
+
+__all__ = ["TokenError"]

@@ -1,0 +1,114 @@
+"""On PostgreSQL: simultaneous sign-ups never overfill a session, and nobody ends up in two
+sessions at once."""
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from coalition import create_app
+from coalition.events.models import Occurrence
+from coalition.extensions import db as _db
+from coalition.rsvps import operations as rsvp_ops
+from coalition.sessions import operations as ops
+from coalition.sessions.models import EventSession, SessionSignup, SignupStatus
+from tests.conftest import need_postgres
+from tests.factories import make_event
+from tests.sessions.helpers import add_session, rsvp
+
+
+@pytest.fixture
+def pg_app(app, backend):
+    if backend != "postgresql":
+        pytest.skip("concurrency is proven on PostgreSQL")
+    need_postgres()
+    concurrent = create_app(
+        {
+            "CONFIG_NAME": "testing",
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 40, "max_overflow": 20, "pool_timeout": 120},
+        }
+    )
+    yield concurrent
+    with concurrent.app_context():
+        _db.engine.dispose()
+
+
+def _at_once(app, jobs) -> list[str]:
+    barrier = threading.Barrier(len(jobs))
+    errors: list[str] = []
+
+    def worker(job):
+        barrier.wait()
+        with app.app_context():
+            try:
+                job()
+                _db.session.commit()
+            except Exception as exc:  # reported by the assertion
+                _db.session.rollback()
+                errors.append(repr(exc))
+            finally:
+                _db.session.remove()
+
+    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return errors
+
+
+def _counts(db, session_id):
+    db.session.expire_all()
+    return dict(
+        db.session.execute(
+            sa.select(SessionSignup.status, sa.func.count())
+            .where(SessionSignup.session_id == session_id)
+            .group_by(SessionSignup.status)
+        ).all()
+    )
+
+
+def test_40_simultaneous_signups_for_25_seats(pg_app, db):
+    occurrence = make_event(capacity=100).occurrences[0]
+    workshop = add_session(occurrence, "Workshop", "12:00", "13:00", capacity=25)
+    occurrence_id, session_id = occurrence.id, workshop.id
+
+    def sign_up(n):
+        def job():
+            occ = _db.session.get(Occurrence, occurrence_id)
+            chosen = [_db.session.get(EventSession, session_id)]
+            rsvp_ops.submit(occ, rsvp_ops.RSVPInput(name=f"P{n}", email=f"p{n}@example.org",
+                                                    sessions=chosen), notify=False)  # fmt: skip
+
+        return job
+
+    assert _at_once(pg_app, [sign_up(n) for n in range(40)]) == []
+    assert _counts(db, session_id) == {SignupStatus.confirmed: 25, SignupStatus.waitlisted: 15}
+    assert ops.confirmed_headcount(session_id) == 25
+
+
+def test_one_person_choosing_at_once_never_gets_two_overlapping_sessions(pg_app, db):
+    occurrence = make_event(capacity=100).occurrences[0]
+    a = add_session(occurrence, "A", "12:00", "13:00", capacity=25)
+    b = add_session(occurrence, "B", "12:30", "13:30", capacity=25)
+    person = rsvp(occurrence, 1)
+    ids = (person.id, a.id, b.id)
+
+    def choose(session_id):
+        def job():
+            from coalition.rsvps.models import RSVP
+
+            ops.choose(_db.session.get(RSVP, ids[0]), [_db.session.get(EventSession, session_id)])
+
+        return job
+
+    # 20 requests at once from the same person, half for A and half for B (e.g. two tabs).
+    assert _at_once(pg_app, [choose(ids[1 + n % 2]) for n in range(20)]) == []
+    db.session.expire_all()
+    active = db.session.scalars(
+        sa.select(SessionSignup).where(
+            SessionSignup.rsvp_id == person.id, SessionSignup.status != SignupStatus.cancelled
+        )
+    ).all()
+    assert len(active) == 1

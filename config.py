@@ -77,6 +77,8 @@ class Config:
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    #: Prefix of the rate-limit counters' keys, for instances (or test runs) sharing one Redis.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")
     #: Web worker processes (gunicorn reads the same variable). Above 1, production refuses
     #: `memory://` rate-limit storage: each worker would count alone.
     WEB_CONCURRENCY = _env_int("WEB_CONCURRENCY", 1)

@@ -82,15 +82,26 @@ def test_simultaneous_parties_never_exceed_capacity(pg_app, db):
     ]
     assert _run_at_once(pg_app, occurrence.id, people) == []
     db.session.expire_all()
-    assert ops.confirmed_headcount(occurrence.id) <= 30
-    # Whoever waits could not have fitted when they arrived: no seat is left that a waiting
-    # party of one could take.
-    waiting_sizes = db.session.scalars(
-        sa.select(RSVP.party_size).where(
-            RSVP.occurrence_id == occurrence.id, RSVP.status == RSVPStatus.waitlisted
+    left = 30 - ops.confirmed_headcount(occurrence.id)
+    assert left >= 0
+    # Waitlist fairness (README): the first party to wait could not fit when it arrived, and
+    # from then on every newcomer waited behind it, whatever its size; so the first in line is
+    # still bigger than the seats left, and everyone confirmed arrived before it. (Rows are
+    # written under the date's lock, so their ids are the order of arrival.)
+    waiting = db.session.execute(
+        sa.select(RSVP.id, RSVP.party_size)
+        .where(RSVP.occurrence_id == occurrence.id, RSVP.status == RSVPStatus.waitlisted)
+        .order_by(RSVP.id)
+    ).all()
+    assert waiting, "60 parties of 1-4 people cannot all fit in 30 seats"
+    first_id, first_size = waiting[0]
+    assert first_size > left
+    confirmed_ids = db.session.scalars(
+        sa.select(RSVP.id).where(
+            RSVP.occurrence_id == occurrence.id, RSVP.status == RSVPStatus.confirmed
         )
     ).all()
-    assert all(size > 30 - ops.confirmed_headcount(occurrence.id) for size in waiting_sizes)
+    assert max(confirmed_ids) < first_id
 
 
 def test_a_double_click_is_harmless(pg_app, db):

@@ -149,7 +149,8 @@ class TwilioBackend:
         found = [
             m
             for m in messages
-            if m.body == body
+            # a trial account's messages start "Sent from your Twilio trial account - "
+            if (m.body or "").endswith(body)
             and (m.direction or "").startswith("outbound")
             and m.date_created is not None
             and m.date_created >= since

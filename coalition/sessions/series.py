@@ -157,6 +157,11 @@ def register(
     if settings is None:
         raise rsvp_ops.RSVPError(_l("This event takes RSVPs date by date."), status=409)
     rsvp_ops._validate(data)
+    if not data.email:
+        # The registration's private link goes by email only (texts carry single dates' links).
+        raise rsvp_ops.RSVPError(
+            _l("Give an email address: we send your private link there."), "email"
+        )
     parts = upcoming_parts(event, now)
     if not parts:
         raise rsvp_ops.RSVPError(_l("No date of this series is open for RSVPs."), status=409)
@@ -348,7 +353,7 @@ def manage_url(registration: SeriesRegistration) -> str:
 def _mail(registration: SeriesRegistration, rsvp: RSVP, *, kind: str, subject, template: str,
           **context) -> None:  # fmt: skip
     if not rsvp.email:
-        return  # phone-only: the page after the submission shows the private link's target
+        return  # `register` takes no phone-only registration; erased meanwhile: nobody to tell
     event = db.session.get(Event, registration.event_id)
     queue_email(
         to=rsvp.email, kind=kind, subject=subject, template=template,

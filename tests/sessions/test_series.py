@@ -191,3 +191,13 @@ def test_a_series_takes_no_single_date_rsvp_through_the_api_either(client, db):
     assert refused.status_code == 409
     assert "whole series" in refused.get_json()["error"]["message"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RSVP)) == 0
+
+
+def test_a_series_registration_needs_an_email_for_its_private_link(db):
+    event = _series_event(db)
+    try:
+        series.register(event, rsvp_ops.RSVPInput(name="Rosa", phone="+16175550100"))
+    except rsvp_ops.RSVPError as exc:
+        assert exc.field == "email"
+    else:
+        raise AssertionError("a phone-only registration would never get its link")

@@ -134,6 +134,42 @@ def _seed(app) -> dict:
         ),
         user=user("member@example.org"),
     )  # fmt: skip
+    # Sessions, a series registration and volunteer roles (issue #17), so their pages join the
+    # sweep: a session of the training with Lucía in it, the monthly meeting as an open meeting
+    # with one person registered for every date, and a driver signed up for the training.
+    from datetime import timedelta
+
+    from coalition.sessions import operations as session_ops
+    from coalition.sessions import series as series_ops
+    from coalition.sessions.models import SeriesMode
+    from coalition.volunteers import operations as volunteer_ops
+    from coalition.volunteers.models import RoleKind
+
+    training_occ = training.occurrences[0]
+    workshop = session_ops.create_session(
+        training_occ,
+        session_ops.SessionInput(
+            title="Know your rights at work", start_at=training_occ.start_at,
+            end_at=training_occ.start_at + timedelta(hours=1), room="Room B",
+            languages=["es"], capacity=25,
+        ),
+    )  # fmt: skip
+    session_ops.choose(rsvp, [workshop])
+    series_ops.configure(meeting, SeriesMode.open, None)
+    registration = series_ops.register(
+        meeting,
+        rsvp_ops.RSVPInput(name="Rosa", email="rosa.series@example.org", language="es"),
+        notify=False,
+    ).registration
+    drivers = volunteer_ops.add_role(
+        training_occ, volunteer_ops.RoleInput(kind=RoleKind.driver, needed=2, town="Springfield")
+    )
+    driver, _receipt = volunteer_ops.submit(
+        drivers,
+        volunteer_ops.HelperInput(name="Marta", email="marta@example.org", seats=4,
+                                  town="Springfield"),
+        notify=False,
+    )  # fmt: skip
     valley = org("valley-workers-center")
     invitation = org_ops.invite(
         valley,
@@ -168,6 +204,10 @@ def _seed(app) -> dict:
         "vans": vans.id,
         "invitation_token": make_token(org_ops.INVITATION_PURPOSE, {"id": invitation.id}),
         "reset_token": reset_token,
+        "session": workshop.id,
+        "series_token": series_ops.manage_token(registration),
+        "role": drivers.id,
+        "helper_token": volunteer_ops.manage_token(driver),
     }
     db.session.commit()
     return ids, recovery

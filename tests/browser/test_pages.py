@@ -29,6 +29,8 @@ PUBLIC = [
     MARCH + "/flyer?lang=en&lang2=es",
     "/embed/calendar",
     "/embed/orgs/valley-workers-center/calendar",
+    "/events/{meeting}/series/register",
+    TRAINING + "/help",
 ]
 
 #: role → (email or None, the pages that role sees beyond the public ones).
@@ -47,6 +49,9 @@ ROLES = {
             "/rsvp/{rsvp_token}/reminders-off",
             "/delegations/lead/{bus_lead_token}",
             "/delegations/{bus}/join/{bus_join_secret}",
+            "/series/{series_token}",
+            "/help/{helper_token}",
+            "/help/{helper_token}/reminders-off",
         ],
     ),
     "member": (
@@ -72,6 +77,14 @@ ROLES = {
             TRAINING + "/attendees",
             TRAINING + "/checkin",
             TRAINING + "/message",
+            TRAINING + "/sessions",
+            TRAINING + "/sessions/{session}/edit",
+            TRAINING + "/sessions/{session}/people",
+            TRAINING + "/roles",
+            TRAINING + "/roles/{role}",
+            TRAINING + "/roles/{role}/message",
+            TRAINING + "/helpers",
+            "/events/{meeting}/series",
         ],
     ),
     "organizer": (

@@ -119,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
     from coalition.extensions import csrf
     from coalition.feeds.views import bp as feeds_bp
     from coalition.orgs.views import bp as orgs_bp
+    from coalition.rapid.views import bp as rapid_bp
     from coalition.rsvps.views import bp as rsvps_bp
     from coalition.shortlinks.views import bp as shortlinks_bp
     from coalition.sms.views import bp as sms_bp
@@ -141,6 +142,7 @@ def register_blueprints(app: Flask) -> None:
         dashboard_bp,
         sms_bp,
         shortlinks_bp,
+        rapid_bp,
     ):
         app.register_blueprint(blueprint)
     register_error_handlers(app)

@@ -6,6 +6,15 @@ from coalition.delegations.models import Delegation
 from coalition.events.models import Event, EventCosponsor, EventTranslation, EventType, Occurrence
 from coalition.mail.models import ChannelState, OutgoingEmail
 from coalition.orgs.models import Invitation, Membership, Organization
+from coalition.rapid.models import (
+    Alert,
+    AlertMessage,
+    AlertSummary,
+    AlertUpdate,
+    Answer,
+    CoalitionDispatcher,
+    Responder,
+)
 from coalition.reminders.models import Reminder
 from coalition.rsvps.models import RSVP, AuditEntry
 from coalition.settings.models import Setting
@@ -15,9 +24,15 @@ from coalition.sms.models import SmsNumber
 __all__ = [
     "RSVP",
     "AccountEvent",
+    "Alert",
+    "AlertMessage",
+    "AlertSummary",
+    "AlertUpdate",
+    "Answer",
     "AuditEntry",
     "CalendarVersion",
     "ChannelState",
+    "CoalitionDispatcher",
     "Delegation",
     "Event",
     "EventCosponsor",
@@ -31,6 +46,7 @@ __all__ = [
     "PendingRegistration",
     "RecoveryCode",
     "Reminder",
+    "Responder",
     "Setting",
     "ShortLink",
     "SmsNumber",

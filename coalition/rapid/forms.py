@@ -131,7 +131,7 @@ class AlertForm(Form):
         choices=[(code, ROLE_LABELS[code]) for code in ROLES],
     )
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=300)])
-    language = SelectField(_l("They must speak"))
+    language = SelectField(_l("They must speak"), default="")
     is_drill = BooleanField(_l("This is a drill"))
     use_rings = BooleanField(_l("Ring in waves, the nearest first"))
     ring_size = IntegerField(

@@ -305,7 +305,7 @@ def _send(answer: Answer, org: Organization, template: str, *, now, **context) -
     alert = context["alert"]
     context.update(
         org_name=org.name,
-        kind=KIND_LABELS.get(alert.kind, alert.kind),
+        kind_label=KIND_LABELS.get(alert.kind, alert.kind),
         drill=alert.is_drill,
     )
     queued = []
@@ -321,12 +321,14 @@ def _send(answer: Answer, org: Organization, template: str, *, now, **context) -
     if responder.email and (responder.use_email or not queued):
         context["when"] = format_clock(alert.happens_at, context["zone"], responder.locale)
         subject = (
-            _l("DRILL: %(kind)s in %(town)s", kind=context["kind"], town=alert.town)
+            _l("DRILL: %(kind)s in %(town)s", kind=context["kind_label"], town=alert.town)
             if alert.is_drill
-            else _l("ALERT: %(kind)s in %(town)s", kind=context["kind"], town=alert.town)
+            else _l("ALERT: %(kind)s in %(town)s", kind=context["kind_label"], town=alert.town)
         )
         if template == "update":
-            subject = _l("Update: %(kind)s in %(town)s", kind=context["kind"], town=alert.town)
+            subject = _l(
+                "Update: %(kind)s in %(town)s", kind=context["kind_label"], town=alert.town
+            )
         queued.append(
             queue_email(
                 to=responder.email,

@@ -43,6 +43,9 @@ ROLES = {
             "/rsvp/{rsvp_token}/reminders-off",
             "/delegations/lead/{bus_lead_token}",
             "/delegations/{bus}/join/{bus_join_secret}",
+            "/rapid/join/{rapid_join}",
+            "/rapid/me/{rapid_me}",
+            "/rapid/a/{rapid_answer}",
         ],
     ),
     "member": (
@@ -66,6 +69,13 @@ ROLES = {
             TRAINING + "/attendees",
             TRAINING + "/checkin",
             TRAINING + "/message",
+            "/rapid",
+            VALLEY + "/rapid/roster",
+            VALLEY + "/rapid/invite",
+            VALLEY + "/rapid/dispatchers",
+            VALLEY + "/rapid/alerts",
+            VALLEY + "/rapid/alerts/new",
+            VALLEY + "/rapid/alerts/{rapid_alert}",
         ],
     ),
     "organizer": (
@@ -90,6 +100,7 @@ ROLES = {
             "/admin/events/settings",
             "/admin/events/types",
             "/admin/sms",
+            "/admin/rapid",
         ],
     ),
     "applicant": ("applicant@example.org", ["/account", "/orgs/apply"]),
@@ -98,7 +109,7 @@ ROLES = {
 #: Endpoints that answer something other than an HTML page for people (feeds, JSON, CSV).
 #: `shortlinks.follow` only redirects to the long private link (its page is swept as such).
 NOT_PAGES = {"static", "core.healthz", "core.theme", "core.org_colors", "dashboard.export_csv",
-             "shortlinks.follow"}  # fmt: skip
+             "shortlinks.follow", "rapid.alert_answers"}  # fmt: skip
 #: Pages audited on the way rather than by address: the second sign-in step and the setup of
 #: two-step sign-in (by `sign_in` above), the confirmation of a new account (the admin journey).
 AUDITED_ON_THE_WAY = {"two_factor.verify", "two_factor.setup", "auth.confirm_registration"}

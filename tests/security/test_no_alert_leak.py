@@ -15,10 +15,11 @@ from tests.rapid.conftest import add_responder, alert_input, dispatcher, org  # 
 
 SECRETS = ["Zyxtown", "Qwerty Plaza 77", "NOTE-SECRET-4242", "Marisol Quintana", "+16175559999"]
 #: Where the crawl starts besides every route without arguments.
-STARTS = ["/", "/calendar", "/calendar.ics", "/api/v1/events", "/api/v1/orgs", "/api/openapi.json",
-          "/calendar?q=Zyxt", "/api/v1/events?q=Qwerty", "/orgs/pvwc",
-          "/orgs/pvwc/calendar.ics",
-          "/rapid", "/orgs/pvwc/rapid/alerts", "/orgs/pvwc/rapid/roster", "/admin/rapid"]  # fmt: skip
+STARTS = [
+    "/", "/calendar", "/calendar.ics", "/api/v1/events", "/api/v1/orgs", "/api/openapi.json",
+    "/calendar?q=Zyxt", "/api/v1/events?q=Qwerty", "/orgs/pvwc", "/orgs/pvwc/calendar.ics",
+    "/rapid", "/orgs/pvwc/rapid/alerts", "/orgs/pvwc/rapid/roster", "/admin/rapid",
+]  # fmt: skip
 _LINKS = re.compile(r'(?:href|src|action)="([^"#]+)"')
 _JSON_LINKS = re.compile(r'"(/(?:api|events|orgs|calendar)[^"\s]*)"')
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from coalition.db import utcnow
 from coalition.events.formatting import format_clock
@@ -445,7 +446,7 @@ def send_update(alert: Alert, user, body: str, audience: str, now=None) -> int:
     org = db.session.get(Organization, alert.org_id)
     zone = ZoneInfo(alert.zone)
     sent = 0
-    for item in alert.answers:
+    for item in answers_of(alert):
         if item.responder is None:
             continue
         if audience == "going" and item.state not in (AnswerState.going, AnswerState.arrived):
@@ -476,9 +477,21 @@ class Tally:
     waiting: int = 0
 
 
-def tally(alert: Alert) -> Tally:
-    counts = Tally(alerted=len(alert.answers))
-    for item in alert.answers:
+def answers_of(alert: Alert) -> list[Answer]:
+    """The alert's answers with their responders, in two queries however many there are."""
+    return list(
+        db.session.scalars(
+            sa.select(Answer)
+            .where(Answer.alert_id == alert.id)
+            .options(selectinload(Answer.responder))
+            .order_by(Answer.id)
+        )
+    )
+
+
+def tally(answers: list[Answer]) -> Tally:
+    counts = Tally(alerted=len(answers))
+    for item in answers:
         if item.state == AnswerState.alerted:
             counts.waiting += 1
         else:

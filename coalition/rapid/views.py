@@ -17,7 +17,7 @@ from coalition.auth.models import User
 from coalition.core.forms import EmptyForm
 from coalition.core.responses import invalid_link, private
 from coalition.db import utcnow
-from coalition.extensions import db
+from coalition.extensions import db, limiter
 from coalition.orgs.permissions import can_manage_org, load_org
 from coalition.rapid import operations as ops
 from coalition.rapid.availability import format_hours
@@ -44,6 +44,7 @@ from coalition.tokens import TokenError
 
 bp = Blueprint("rapid", __name__)
 
+_form_limit = limiter.limit("10 per minute;60 per hour", methods=["POST"])
 #: A dispatcher's page refreshing its answers leaves one audit entry per this period.
 POLL_AUDIT_EVERY = timedelta(minutes=1)
 
@@ -172,7 +173,7 @@ def new_alert(slug: str):
 
 def _alert_context(org, alert):
     answers = sorted(
-        alert.answers,
+        ops.answers_of(alert),
         key=lambda a: (
             ["arrived", "going", "alerted", "left", "cant"].index(a.state),
             a.going_at or a.alerted_at,
@@ -182,7 +183,7 @@ def _alert_context(org, alert):
         "org": org,
         "alert": alert,
         "answers": answers,
-        "tally": ops.tally(alert),
+        "tally": ops.tally(answers),
         "zone": ZoneInfo(alert.zone),
         "now": utcnow(),
     }
@@ -258,6 +259,7 @@ def close(slug: str, alert_id: int):
 
 @bp.route("/rapid/join/<token>", methods=["GET", "POST"])
 @access(public)  # the signed invitation is the key
+@_form_limit
 def join(token: str):
     try:
         org = ops.read_invitation(token)

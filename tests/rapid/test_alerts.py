@@ -255,3 +255,10 @@ def test_the_live_list_reads_the_same_queries_for_3_or_60_answers(client, org, d
             assert client.get(url).status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
+
+
+def test_the_worker_rings_waves_and_erases_old_alerts(app):
+    from coalition.worker import build_scheduler
+
+    jobs = {job.id for job in build_scheduler(app).get_jobs()}
+    assert {"rapid-rings", "rapid-purge"} <= jobs

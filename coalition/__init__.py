@@ -127,6 +127,7 @@ def register_blueprints(app: Flask) -> None:
     from coalition.extensions import csrf
     from coalition.feeds.views import bp as feeds_bp
     from coalition.orgs.views import bp as orgs_bp
+    from coalition.rapid.views import bp as rapid_bp
     from coalition.reach.views import bp as reach_bp
     from coalition.rsvps.views import bp as rsvps_bp
     from coalition.sessions.views import bp as sessions_bp
@@ -158,6 +159,7 @@ def register_blueprints(app: Flask) -> None:
         reach_bp,
         volunteers_bp,
         volunteers_api_bp,
+        rapid_bp,
     ):
         app.register_blueprint(blueprint)
     register_error_handlers(app)

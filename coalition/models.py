@@ -6,6 +6,15 @@ from coalition.delegations.models import Delegation
 from coalition.events.models import Event, EventCosponsor, EventTranslation, EventType, Occurrence
 from coalition.mail.models import ChannelState, OutgoingEmail
 from coalition.orgs.models import Invitation, Membership, Organization
+from coalition.rapid.models import (
+    Alert,
+    AlertMessage,
+    AlertSummary,
+    AlertUpdate,
+    Answer,
+    CoalitionDispatcher,
+    Responder,
+)
 from coalition.reach.models import EventImage
 from coalition.reminders.models import Reminder
 from coalition.rsvps.models import RSVP, AuditEntry
@@ -24,9 +33,15 @@ from coalition.volunteers.models import Helper, RideAssignment, VolunteerRole
 __all__ = [
     "RSVP",
     "AccountEvent",
+    "Alert",
+    "AlertMessage",
+    "AlertSummary",
+    "AlertUpdate",
+    "Answer",
     "AuditEntry",
     "CalendarVersion",
     "ChannelState",
+    "CoalitionDispatcher",
     "Delegation",
     "Event",
     "EventCosponsor",
@@ -43,6 +58,7 @@ __all__ = [
     "PendingRegistration",
     "RecoveryCode",
     "Reminder",
+    "Responder",
     "RideAssignment",
     "SeriesPart",
     "SeriesRegistration",

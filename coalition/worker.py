@@ -45,6 +45,10 @@ def build_scheduler(app) -> BlockingScheduler:
         (_close_waitlists, "interval", {"minutes": 5}, "close-rsvps",
          "close RSVPs past their closing time"),
         (_purge, "cron", {"hour": 4}, "purge-expired", "purge expired personal data"),
+        (_ring_alerts, "interval", {"seconds": 30}, "rapid-rings",
+         "ring the next responders of alerts that lack people"),
+        (_purge_alerts, "interval", {"hours": 1}, "rapid-purge",
+         "erase closed alerts and drills past their time (counts stay)"),
         (_extend_series, "cron", {"hour": 3}, "extend-series",
          "materialize the dates of every series (open-ended ones ahead)"),
     ]  # fmt: skip
@@ -103,6 +107,22 @@ def _close_waitlists() -> None:
     from coalition.rsvps.operations import close_waitlists
 
     close_waitlists()
+    db.session.commit()
+
+
+def _ring_alerts() -> None:
+    from coalition.extensions import db
+    from coalition.rapid.operations import ring_due
+
+    ring_due()
+    db.session.commit()
+
+
+def _purge_alerts() -> None:
+    from coalition.extensions import db
+    from coalition.rapid.operations import purge_alerts
+
+    purge_alerts()
     db.session.commit()
 
 

@@ -109,6 +109,9 @@ class Membership(db.Model):
         sa.ForeignKey("organizations.id", ondelete="CASCADE"), index=True
     )
     role: Mapped[OrgRole] = mapped_column(enum_column(OrgRole), default=OrgRole.member)
+    #: Sends rapid-response alerts and sees the responders' roster (`coalition/rapid/`), whatever
+    #: the role; set by the organization's owners.
+    is_dispatcher: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="memberships")

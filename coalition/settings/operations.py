@@ -12,6 +12,9 @@ DEFAULTS: dict[str, Any] = {
     "events_require_approval": False,
     #: Days after an occurrence ends before attendees' personal data is erased.
     "purge_after_days": 30,
+    #: Days after a rapid-response alert closes before its text, place and answers are erased
+    #: (counts stay). Drills go after one day.
+    "rapid_purge_after_days": 30,
     #: Reminder offsets before an occurrence starts, in minutes (1 day and 2 hours).
     "reminder_offsets": [1440, 120],
     #: Texts sent per day (in the coalition's zone) at most; more wait for the next day. 0: no cap.

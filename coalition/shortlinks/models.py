@@ -26,6 +26,10 @@ class ShortLink(db.Model):
     helper_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("volunteer_helpers.id", ondelete="CASCADE"), index=True
     )
+    #: A responder's answer page for one rapid-response alert (`coalition/rapid/`).
+    answer_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("rapid_answers.id", ondelete="CASCADE"), index=True
+    )
     #: SHA-256 of the target's secret when the link was made: a revoked or erased secret (the
     #: long link's rule) kills the short link too, without storing the secret twice.
     secret_digest: Mapped[str] = mapped_column(sa.String(64))

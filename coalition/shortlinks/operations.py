@@ -61,6 +61,22 @@ def short_helper_url(helper) -> str:
     return external_url("shortlinks.follow", token=link.token)
 
 
+def short_answer_url(answer, *, new: bool = False) -> str:
+    """`BASE_URL/r/<token>` for a responder's answer page of one alert (`coalition/rapid/`).
+    `new`: the answer was just made, so no link can exist yet (no look-up: an alert makes
+    hundreds at once)."""
+    if new:
+        link = ShortLink(
+            token=secrets.token_urlsafe(TOKEN_BYTES),
+            secret_digest=_digest(answer.secret),
+            answer_id=answer.id,
+        )
+        db.session.add(link)
+    else:
+        link = _link(answer_id=answer.id, secret=answer.secret)
+    return external_url("shortlinks.follow", token=link.token)
+
+
 def resolve(token: str) -> str | None:
     """The long private link behind `token`, or None (unknown, revoked or erased)."""
     if not token or len(token) > 32:
@@ -96,4 +112,11 @@ def resolve(token: str) -> str | None:
         if not secrets.compare_digest(_digest(helper.manage_secret), link.secret_digest):
             return None
         return helper_url(helper)
+    if link.answer_id is not None:
+        from coalition.rapid.models import Answer
+
+        answer = db.session.get(Answer, link.answer_id)
+        if answer is None or not secrets.compare_digest(_digest(answer.secret), link.secret_digest):
+            return None
+        return external_url("rapid.answer", answer_id=answer.id, secret=answer.secret)
     return None

@@ -45,7 +45,13 @@ def inbound():
     phone = normalize_phone(request.form.get("From", ""))
     answer = MessagingResponse()
     if phone:
-        text = handle_reply(phone, request.form.get("Body", ""))
+        from coalition.rapid.operations import reply_by_text
+
+        body = request.form.get("Body", "")
+        # 1/SI/YES or 2/NO from a phone with an open rapid-response alert answers that alert.
+        text = reply_by_text(phone, body)
+        if text is None:
+            text = handle_reply(phone, body)
         if text:
             answer.message(text)
         db.session.commit()

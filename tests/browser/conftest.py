@@ -209,8 +209,47 @@ def _seed(app) -> dict:
         "role": drivers.id,
         "helper_token": volunteer_ops.manage_token(driver),
     }
+    ids.update(_seed_rapid(valley, user("owner@example.org")))
     db.session.commit()
     return ids, recovery
+
+
+def _seed_rapid(org, dispatcher) -> dict:
+    """Rapid response: the owner dispatches for the Valley center; one responder, one alert."""
+    import sqlalchemy as sa
+
+    from coalition.extensions import db
+    from coalition.orgs.models import Membership
+    from coalition.rapid import operations as rapid_ops
+    from coalition.tokens import make_token
+
+    for membership in db.session.scalars(
+        sa.select(Membership).where(Membership.user_id == dispatcher.id)
+    ):
+        membership.is_dispatcher = True
+    responder = rapid_ops.join(
+        org,
+        rapid_ops.ResponderInput(
+            name="Marisol", email="marisol@example.org", phone=None, use_sms=False,
+            use_email=True, locale="es", towns=["Holyoke"], languages=["es", "en"],
+            roles=["responder"], training="Know your rights", trained_on=None, is_always=True,
+        ),
+    )  # fmt: skip
+    alert = rapid_ops.open_alert(
+        org,
+        dispatcher,
+        rapid_ops.AlertInput(
+            kind="raid", town="Holyoke", place="Secret St 1", happens_at=rapid_ops.utcnow(),
+            zone="America/New_York", needed=2, roles=[], note=None, language="",
+        ),
+    )  # fmt: skip
+    answer = alert.answers[0]
+    return {
+        "rapid_alert": alert.id,
+        "rapid_answer": f"{answer.id}/{answer.secret}",
+        "rapid_me": f"{responder.id}/{responder.manage_secret}",
+        "rapid_join": make_token("rapid.join", {"org": org.id}),
+    }
 
 
 @pytest.fixture(scope="session")

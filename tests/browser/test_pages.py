@@ -52,6 +52,9 @@ ROLES = {
             "/series/{series_token}",
             "/help/{helper_token}",
             "/help/{helper_token}/reminders-off",
+            "/rapid/join/{rapid_join}",
+            "/rapid/me/{rapid_me}",
+            "/rapid/a/{rapid_answer}",
         ],
     ),
     "member": (
@@ -85,6 +88,13 @@ ROLES = {
             TRAINING + "/roles/{role}/message",
             TRAINING + "/helpers",
             "/events/{meeting}/series",
+            "/rapid",
+            VALLEY + "/rapid/roster",
+            VALLEY + "/rapid/invite",
+            VALLEY + "/rapid/dispatchers",
+            VALLEY + "/rapid/alerts",
+            VALLEY + "/rapid/alerts/new",
+            VALLEY + "/rapid/alerts/{rapid_alert}",
         ],
     ),
     "organizer": (
@@ -109,6 +119,7 @@ ROLES = {
             "/admin/events/settings",
             "/admin/events/types",
             "/admin/sms",
+            "/admin/rapid",
         ],
     ),
     "applicant": ("applicant@example.org", ["/account", "/orgs/apply"]),
@@ -117,7 +128,8 @@ ROLES = {
 #: Endpoints that answer something other than an HTML page for people (feeds, JSON, CSV).
 #: `shortlinks.follow` only redirects to the long private link (its page is swept as such).
 NOT_PAGES = {"static", "core.healthz", "core.theme", "core.org_colors", "dashboard.export_csv",
-             "shortlinks.follow", "reach.media", "reach.flyer_pdf"}  # fmt: skip
+             "shortlinks.follow", "reach.media", "reach.flyer_pdf",
+             "rapid.alert_answers"}  # fmt: skip
 #: Pages audited on the way rather than by address: the second sign-in step and the setup of
 #: two-step sign-in (by `sign_in` above), the confirmation of a new account (the admin journey).
 AUDITED_ON_THE_WAY = {"two_factor.verify", "two_factor.setup", "auth.confirm_registration"}

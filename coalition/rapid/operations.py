@@ -1,0 +1,592 @@
+"""Everything that changes the roster, alerts and answers. Flushes, never commits.
+
+An alert is sent in the caller's transaction: every matching responder gets an `Answer` row
+(their private link) and a text and/or an email queued in the outbox, so the whole alert commits
+at once or not at all; the worker's delivery then sends it.
+"""
+
+from __future__ import annotations
+
+import secrets
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from coalition.db import utcnow
+from coalition.events.formatting import format_clock
+from coalition.extensions import db
+from coalition.languages import message_locale
+from coalition.mail.models import OutgoingEmail
+from coalition.mail.operations import queue_email
+from coalition.orgs.models import Organization
+from coalition.rapid.availability import is_available
+from coalition.rapid.labels import KIND_LABELS
+from coalition.rapid.models import (
+    Alert,
+    AlertMessage,
+    AlertSummary,
+    AlertUpdate,
+    Answer,
+    AnswerState,
+    Responder,
+)
+from coalition.rsvps.operations import record_access
+from coalition.shortlinks.operations import short_answer_url
+from coalition.sms.operations import queue_sms
+from coalition.tokens import make_token, read_token
+from coalition.urls import external_url
+
+#: How long an invitation link to join a roster works.
+INVITE_MAX_AGE = 14 * 24 * 3600
+#: Texts about an alert are not sent later than this after it was queued (stale by then).
+ALERT_TEXT_LIFETIME = timedelta(hours=2)
+#: Drills are erased this long after they were sent, closed or not.
+DRILL_LIFETIME = timedelta(days=1)
+
+
+def town_key(town: str) -> str:
+    return " ".join((town or "").split()).casefold()
+
+
+# The roster -------------------------------------------------------------------------------------
+
+
+def invitation_url(org: Organization) -> str:
+    """A signed link to join `org`'s roster, valid `INVITE_MAX_AGE`."""
+    return external_url("rapid.join", token=make_token("rapid.join", {"org": org.id}))
+
+
+def read_invitation(token: str) -> Organization | None:
+    """The organization of a valid invitation (TokenError when expired or tampered with)."""
+    data = read_token("rapid.join", token, max_age=INVITE_MAX_AGE)
+    org = db.session.get(Organization, int(data.get("org", 0)))
+    return org if org is not None and org.is_active else None
+
+
+@dataclass
+class ResponderInput:
+    name: str
+    email: str | None
+    phone: str | None
+    use_sms: bool
+    use_email: bool
+    locale: str
+    towns: list[str]
+    languages: list[str]
+    roles: list[str]
+    training: str
+    trained_on: object
+    is_always: bool
+    weekly_hours: list = field(default_factory=list)
+    zone: str = "America/New_York"
+
+
+def manage_url(responder: Responder) -> str:
+    return external_url("rapid.me", responder_id=responder.id, secret=responder.manage_secret)
+
+
+def _apply(responder: Responder, data: ResponderInput) -> None:
+    responder.name = data.name
+    responder.email = data.email or None
+    responder.phone = data.phone or None
+    responder.use_sms = data.use_sms and bool(data.phone)
+    responder.use_email = data.use_email and bool(data.email)
+    if not responder.use_sms and not responder.use_email:
+        # Reached somehow: by whatever contact was given.
+        responder.use_sms, responder.use_email = bool(data.phone), bool(data.email)
+    responder.locale = message_locale(data.locale)
+    responder.towns = list(dict.fromkeys(town_key(t) for t in data.towns if town_key(t)))
+    responder.languages = list(dict.fromkeys(data.languages))
+    responder.roles = list(dict.fromkeys(data.roles))
+    responder.training = data.training
+    responder.trained_on = data.trained_on
+    responder.is_always = data.is_always
+    responder.weekly_hours = [] if data.is_always else data.weekly_hours
+    responder.zone = data.zone
+
+
+def _existing(org: Organization, data: ResponderInput) -> Responder | None:
+    from coalition.crypto import email_hash, phone_hash
+
+    conditions = []
+    if data.email:
+        conditions.append(Responder.email_hash == email_hash(data.email))
+    if data.phone:
+        conditions.append(Responder.phone_hash == phone_hash(data.phone))
+    if not conditions:
+        return None
+    return db.session.scalar(
+        sa.select(Responder).where(Responder.org_id == org.id, sa.or_(*conditions)).limit(1)
+    )
+
+
+def join(org: Organization, data: ResponderInput) -> Responder:
+    """Add someone to the roster and send them their private link.
+
+    Possession, not knowledge: when the phone or email is already on this roster nothing is
+    changed and that responder is sent their own link; the page says the same either way.
+    """
+    responder = _existing(org, data)
+    if responder is None:
+        responder = Responder(org_id=org.id, manage_secret=secrets.token_urlsafe(24))
+        _apply(responder, data)
+        db.session.add(responder)
+        db.session.flush()
+    send_link(responder, org)
+    return responder
+
+
+def send_link(responder: Responder, org: Organization) -> None:
+    url = manage_url(responder)
+    texted = None
+    if responder.use_sms and responder.phone:
+        texted = queue_sms(
+            to=responder.phone, kind="rapid_link", template="rapid/link",
+            locale=responder.locale, org_id=org.id, org_name=org.name, link=url,
+        )  # fmt: skip
+    if texted is None and responder.email:
+        queue_email(
+            to=responder.email, kind="rapid_link",
+            subject=_l("Your rapid response link: %(org)s", org=org.name),
+            template="rapid/link", locale=responder.locale, org_name=org.name, link=url,
+        )  # fmt: skip
+
+
+def update_responder(responder: Responder, data: ResponderInput) -> None:
+    _apply(responder, data)
+    db.session.flush()
+
+
+def set_paused(responder: Responder, paused: bool) -> None:
+    responder.is_paused = paused
+    db.session.flush()
+
+
+def leave(responder: Responder) -> None:
+    """Remove a responder from the roster at once: their row, and the messages sent to them.
+    Their answers to past alerts stay as counts (no name, no contact)."""
+    from coalition.erasure import _blank_messages
+
+    answer_ids = sa.select(Answer.id).where(Answer.responder_id == responder.id)
+    _blank_messages(
+        OutgoingEmail.id.in_(
+            sa.select(AlertMessage.message_id).where(AlertMessage.answer_id.in_(answer_ids))
+        ),
+        utcnow(),
+    )
+    db.session.execute(
+        sa.update(Answer)
+        .where(Answer.responder_id == responder.id)
+        .values(responder_id=None, phone_hash=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.delete(responder)
+    db.session.flush()
+
+
+def roster(org: Organization) -> list[Responder]:
+    return list(
+        db.session.scalars(
+            sa.select(Responder).where(Responder.org_id == org.id).order_by(Responder.id)
+        )
+    )
+
+
+def audit(user, org: Organization, action: str, alert: Alert | None = None) -> None:
+    """Every look at the roster or an alert leaves an entry in the organization's audit log."""
+    record_access(user, org.id, action, detail=f"alert {alert.id}" if alert else None)
+
+
+# Alerts -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class AlertInput:
+    kind: str
+    town: str
+    place: str
+    happens_at: datetime
+    zone: str
+    needed: int
+    roles: list[str]
+    note: str | None
+    language: str
+    is_drill: bool = False
+    ring_size: int | None = None
+    ring_minutes: int | None = None
+
+
+def matching(alert: Alert, now: datetime, *, exclude: set[int] = frozenset()) -> list[Responder]:
+    """Responders of the alert's organization who can go now: not paused, reaching its town,
+    holding one of its roles, speaking its language, available at `now` in their own zone.
+    Those who put the town first (their nearest) come first."""
+    key = town_key(alert.town)
+    wanted_roles = set(alert.roles or [])
+    found = []
+    for responder in db.session.scalars(
+        sa.select(Responder).where(Responder.org_id == alert.org_id, Responder.is_paused.is_(False))
+    ):
+        if responder.id in exclude or key not in responder.towns:
+            continue
+        if wanted_roles and not wanted_roles.intersection(responder.roles):
+            continue
+        if alert.language and alert.language not in responder.languages:
+            continue
+        if not is_available(
+            always=responder.is_always, hours=responder.weekly_hours, zone=responder.zone, at=now
+        ):
+            continue
+        found.append(responder)
+    found.sort(key=lambda r: (r.towns.index(key), r.id))
+    return found
+
+
+def open_alert(org: Organization, user, data: AlertInput, now: datetime | None = None) -> Alert:
+    """Create the alert and ring the first responders (everyone, or the first ring)."""
+    now = now or utcnow()
+    alert = Alert(
+        org_id=org.id,
+        created_by_id=user.id if user is not None else None,
+        kind=data.kind,
+        town=" ".join(data.town.split()),
+        place=data.place,
+        note=data.note or None,
+        happens_at=data.happens_at,
+        zone=data.zone,
+        needed=data.needed,
+        roles=list(data.roles),
+        language=data.language or "",
+        is_drill=data.is_drill,
+        ring_size=data.ring_size,
+        ring_minutes=data.ring_minutes,
+        created_at=now,
+    )
+    db.session.add(alert)
+    db.session.flush()
+    found = matching(alert, now)
+    first = found[: data.ring_size] if data.ring_size else found
+    _ring(alert, org, first, ring=1, now=now)
+    if data.ring_size and len(found) > len(first):
+        alert.next_ring_at = now + timedelta(minutes=data.ring_minutes or 5)
+    db.session.flush()
+    return alert
+
+
+def _ring(alert: Alert, org: Organization, responders: list[Responder], *, ring: int, now):
+    answers = [
+        Answer(
+            alert_id=alert.id,
+            responder_id=r.id,
+            responder=r,
+            phone_hash=r.phone_hash if r.use_sms else None,
+            ring=ring,
+            secret=secrets.token_urlsafe(16),
+            alerted_at=now,
+        )
+        for r in responders
+    ]
+    db.session.add_all(answers)
+    db.session.flush()
+    zone = ZoneInfo(alert.zone)
+    for answer in answers:
+        link = short_answer_url(answer, new=True)
+        _send(answer, org, "alert", link=link, alert=alert, zone=zone, now=now)
+
+
+def _send(answer: Answer, org: Organization, template: str, *, now, **context) -> int:
+    """Queue the text and/or email of `template` to the answer's responder; returns how many."""
+    responder = answer.responder
+    alert = context["alert"]
+    context.update(
+        org_name=org.name,
+        kind_label=KIND_LABELS.get(alert.kind, alert.kind),
+        drill=alert.is_drill,
+    )
+    queued = []
+    with_locale = {"locale": responder.locale}
+    if responder.use_sms and responder.phone:
+        context["when"] = format_clock(alert.happens_at, context["zone"], responder.locale)
+        message = queue_sms(
+            to=responder.phone, kind=f"rapid_{template}", template=f"rapid/{template}",
+            org_id=org.id, expires_at=now + ALERT_TEXT_LIFETIME, **with_locale, **context,
+        )  # fmt: skip
+        if message is not None:
+            queued.append(message)
+    if responder.email and (responder.use_email or not queued):
+        context["when"] = format_clock(alert.happens_at, context["zone"], responder.locale)
+        subject = (
+            _l("DRILL: %(kind)s in %(town)s", kind=context["kind_label"], town=alert.town)
+            if alert.is_drill
+            else _l("ALERT: %(kind)s in %(town)s", kind=context["kind_label"], town=alert.town)
+        )
+        if template == "update":
+            subject = _l(
+                "Update: %(kind)s in %(town)s", kind=context["kind_label"], town=alert.town
+            )
+        queued.append(
+            queue_email(
+                to=responder.email,
+                kind=f"rapid_{template}",
+                subject=subject,
+                template=f"rapid/{template}",
+                **with_locale,
+                **context,
+            )
+        )
+    for message in queued:
+        db.session.add(AlertMessage(answer=answer, message=message))
+    return len(queued)
+
+
+def ring_due(now: datetime | None = None) -> int:
+    """Worker: for each alert whose next ring is due, ring the next responders when not enough
+    said yes; returns the number of alerts looked at. Safe to run twice (locked rows, and a
+    responder is never alerted twice for one alert)."""
+    now = now or utcnow()
+    alerts = db.session.scalars(
+        sa.select(Alert)
+        .where(Alert.next_ring_at <= now, Alert.closed_at.is_(None))
+        .with_for_update(skip_locked=True)
+    ).all()
+    for alert in alerts:
+        going = sum(1 for a in alert.answers if a.state in (AnswerState.going, AnswerState.arrived))
+        if going >= alert.needed:
+            alert.next_ring_at = None
+            continue
+        already = {a.responder_id for a in alert.answers if a.responder_id is not None}
+        found = matching(alert, now, exclude=already)
+        batch = found[: alert.ring_size or len(found)]
+        alert.rings += 1
+        _ring(alert, db.session.get(Organization, alert.org_id), batch, ring=alert.rings, now=now)
+        alert.next_ring_at = (
+            now + timedelta(minutes=alert.ring_minutes or 5) if len(found) > len(batch) else None
+        )
+    db.session.flush()
+    return len(alerts)
+
+
+# Answers ----------------------------------------------------------------------------------------
+
+
+def answer(answer: Answer, state: str, *, eta_minutes: int | None = None, now=None) -> None:
+    """Record what the responder said; the first "going" and "arrived" times stay."""
+    now = now or utcnow()
+    state = AnswerState(state)
+    answer.state = state.value
+    answer.answered_at = now
+    if state == AnswerState.going:
+        answer.going_at = answer.going_at or now
+        answer.eta_minutes = eta_minutes
+    elif state == AnswerState.arrived:
+        answer.going_at = answer.going_at or now
+        answer.arrived_at = answer.arrived_at or now
+    elif state == AnswerState.left:
+        answer.left_at = now
+    db.session.flush()
+
+
+#: Reply words (first word of the text, accents and case ignored).
+GOING_WORDS = {"1", "SI", "SÍ", "YES", "Y", "WI", "SIM", "GOING"}
+CANT_WORDS = {"2", "NO", "NON", "NAO", "NÃO", "N"}
+
+
+def open_answer_for_phone(phone: str) -> Answer | None:
+    """The answer of the latest open alert sent to this phone."""
+    from coalition.crypto import phone_hash
+
+    digest = phone_hash(phone)
+    if digest is None:
+        return None
+    return db.session.scalar(
+        sa.select(Answer)
+        .join(Alert)
+        .where(Answer.phone_hash == digest, Alert.closed_at.is_(None))
+        .order_by(Answer.alerted_at.desc(), Answer.id.desc())
+        .limit(1)
+    )
+
+
+def reply_by_text(phone: str, body: str) -> str | None:
+    """A text reply from a responder with an open alert: 1/SI/YES = going, 2/NO = can't.
+    Returns the text to answer with, or None when the reply is not about an alert."""
+    from flask_babel import force_locale, gettext
+
+    from coalition.sms.replies import keyword
+
+    word = keyword(body)
+    if word not in GOING_WORDS and word not in CANT_WORDS:
+        return None
+    found = open_answer_for_phone(phone)
+    if found is None:
+        return None
+    answer(found, AnswerState.going if word in GOING_WORDS else AnswerState.cant)
+    link = short_answer_url(found)
+    locale = found.responder.locale if found.responder else "en"
+    with force_locale(locale):
+        if word in GOING_WORDS:
+            return gettext(
+                "Thank you: you are on your way. Arrived, ETA, details: %(link)s", link=link
+            )
+        return gettext("Thank you: noted that you can't go. %(link)s", link=link)
+
+
+def send_update(alert: Alert, user, body: str, audience: str, now=None) -> int:
+    """Send the dispatcher's update to everyone going (or arrived), or everyone alerted."""
+    now = now or utcnow()
+    db.session.add(
+        AlertUpdate(alert=alert, body=body, audience=audience, sent_by_id=getattr(user, "id", None))
+    )
+    org = db.session.get(Organization, alert.org_id)
+    zone = ZoneInfo(alert.zone)
+    sent = 0
+    for item in answers_of(alert):
+        if item.responder is None:
+            continue
+        if audience == "going" and item.state not in (AnswerState.going, AnswerState.arrived):
+            continue
+        link = short_answer_url(item)
+        sent += bool(_send(item, org, "update", link=link, alert=alert, zone=zone, now=now,
+                           body=body))  # fmt: skip
+    db.session.flush()
+    return sent
+
+
+def close_alert(alert: Alert, outcome: str, now=None) -> None:
+    now = now or utcnow()
+    alert.closed_at = now
+    alert.outcome = outcome or None
+    alert.next_ring_at = None
+    db.session.flush()
+    summarize(alert)
+
+
+@dataclass
+class Tally:
+    alerted: int = 0
+    going: int = 0
+    cant: int = 0
+    arrived: int = 0
+    left: int = 0
+    waiting: int = 0
+
+
+def answers_of(alert: Alert) -> list[Answer]:
+    """The alert's answers with their responders, in two queries however many there are."""
+    return list(
+        db.session.scalars(
+            sa.select(Answer)
+            .where(Answer.alert_id == alert.id)
+            .options(selectinload(Answer.responder))
+            .order_by(Answer.id)
+        )
+    )
+
+
+def tally(answers: list[Answer]) -> Tally:
+    counts = Tally(alerted=len(answers))
+    for item in answers:
+        if item.state == AnswerState.alerted:
+            counts.waiting += 1
+        else:
+            setattr(counts, item.state, getattr(counts, item.state) + 1)
+    return counts
+
+
+# Reports and erasure ----------------------------------------------------------------------------
+
+
+def summarize(alert: Alert) -> AlertSummary:
+    """Write (or refresh) the counts the alert leaves behind."""
+    summary = db.session.scalar(sa.select(AlertSummary).where(AlertSummary.alert_id == alert.id))
+    if summary is None:
+        summary = AlertSummary(alert_id=alert.id, org_id=alert.org_id)
+        db.session.add(summary)
+    zone = ZoneInfo(current_app.config["COALITION_TIMEZONE"])
+    summary.month = alert.created_at.astimezone(zone).strftime("%Y-%m")
+    summary.kind = alert.kind
+    summary.is_drill = alert.is_drill
+    summary.alerted = len(alert.answers)
+    summary.went = sum(1 for a in alert.answers if a.went)
+    arrivals = [a.arrived_at for a in alert.answers if a.arrived_at is not None]
+    summary.arrived = len(arrivals)
+    summary.first_arrival_seconds = (
+        max(0, int((min(arrivals) - alert.created_at).total_seconds())) if arrivals else None
+    )
+    db.session.flush()
+    return summary
+
+
+def purge_alerts(now: datetime | None = None) -> int:
+    """Erase alerts closed more than `rapid_purge_after_days` ago and drills older than a day:
+    their text, place, answers, updates, links and messages. Counts stay (`AlertSummary`).
+    Safe to run twice; returns the number of alerts erased."""
+    from coalition.erasure import _blank_messages
+    from coalition.settings.operations import get_setting
+
+    now = now or utcnow()
+    cutoff = now - timedelta(days=int(get_setting("rapid_purge_after_days")))
+    alerts = db.session.scalars(
+        sa.select(Alert).where(
+            sa.or_(
+                Alert.closed_at < cutoff,
+                sa.and_(Alert.is_drill.is_(True), Alert.created_at < now - DRILL_LIFETIME),
+            )
+        )
+    ).all()
+    if not alerts:
+        return 0
+    for alert in alerts:
+        summarize(alert)
+    ids = [a.id for a in alerts]
+    answer_ids = sa.select(Answer.id).where(Answer.alert_id.in_(ids))
+    message_ids = sa.select(AlertMessage.message_id).where(AlertMessage.answer_id.in_(answer_ids))
+    _blank_messages(OutgoingEmail.id.in_(message_ids), now)
+    from coalition.shortlinks.models import ShortLink
+
+    for statement in (
+        sa.delete(ShortLink).where(ShortLink.answer_id.in_(answer_ids)),
+        sa.delete(AlertMessage).where(AlertMessage.answer_id.in_(answer_ids)),
+        sa.delete(Answer).where(Answer.alert_id.in_(ids)),
+        sa.delete(AlertUpdate).where(AlertUpdate.alert_id.in_(ids)),
+        sa.delete(Alert).where(Alert.id.in_(ids)),
+    ):
+        db.session.execute(statement.execution_options(synchronize_session=False))
+    db.session.expire_all()
+    return len(ids)
+
+
+@dataclass
+class MonthReport:
+    month: str
+    alerts: int = 0
+    drills: int = 0
+    went: int = 0
+    arrived: int = 0
+    median_first_arrival: float | None = None
+
+
+def report() -> list[MonthReport]:
+    """Per month: alerts (drills apart), responders who went, median time to the first responder
+    on site (minutes). Closed alerts only (an open one has no summary yet)."""
+    months: dict[str, MonthReport] = {}
+    firsts: dict[str, list[int]] = defaultdict(list)
+    for row in db.session.scalars(sa.select(AlertSummary).order_by(AlertSummary.month.desc())):
+        entry = months.setdefault(row.month, MonthReport(row.month))
+        if row.is_drill:
+            entry.drills += 1
+            continue
+        entry.alerts += 1
+        entry.went += row.went
+        entry.arrived += row.arrived
+        if row.first_arrival_seconds is not None:
+            firsts[row.month].append(row.first_arrival_seconds)
+    for month, values in firsts.items():
+        months[month].median_first_arrival = round(statistics.median(values) / 60, 1)
+    return sorted(months.values(), key=lambda m: m.month, reverse=True)

@@ -1,0 +1,66 @@
+"""Who dispatches: members an organization's owners marked as dispatchers, and the coalition-wide
+dispatchers named by admins. Only they see a roster or an alert (access rules below)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, g
+from flask_login import current_user
+
+from coalition.extensions import db
+from coalition.orgs.models import Membership, Organization
+from coalition.orgs.permissions import load_org
+from coalition.rapid.models import Alert, CoalitionDispatcher
+
+
+def is_coalition_dispatcher(user) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return db.session.get(CoalitionDispatcher, user.id) is not None
+
+
+def is_dispatcher(org: Organization, user) -> bool:
+    """Dispatches for `org` (an active member organization)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not org.is_active:
+        return False
+    for membership in org.memberships:
+        if membership.user_id == user.id and membership.is_dispatcher:
+            return True
+    return is_coalition_dispatcher(user)
+
+
+def dispatched_orgs(user) -> list[Organization]:
+    """The organizations `user` dispatches for."""
+    query = sa.select(Organization).where(Organization.status == "active")
+    if not is_coalition_dispatcher(user):
+        query = query.join(Membership).where(
+            Membership.user_id == user.id, Membership.is_dispatcher.is_(True)
+        )
+    return list(db.session.scalars(query.order_by(Organization.name)))
+
+
+def can_dispatch(slug: str, **_kwargs) -> bool:
+    return is_dispatcher(load_org(slug), current_user)
+
+
+def can_invite_responders(slug: str, **_kwargs) -> bool:
+    """Dispatchers and the organization's organizers make invitation links."""
+    org = load_org(slug)
+    return is_dispatcher(org, current_user) or org.can_organize(current_user)
+
+
+def can_dispatch_alert(slug: str, alert_id: int, **_kwargs) -> bool:
+    """A dispatcher of the organization the alert belongs to (404 for an alert of another; only
+    dispatchers learn whether an alert exists)."""
+    org = load_org(slug)
+    if not is_dispatcher(org, current_user):
+        return False
+    alert = db.session.get(Alert, alert_id)
+    if alert is None or alert.org_id != org.id:
+        abort(404)
+    g.alert = alert
+    return True
+
+
+def has_dispatched(**_kwargs) -> bool:
+    return current_user.is_authenticated and bool(dispatched_orgs(current_user))

@@ -1,0 +1,442 @@
+"""Rapid response pages: the roster and dispatch (dispatchers only, every look audited), joining
+by invitation, a responder's private page, and the private answer page of each alert."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from coalition.access import access, admin, public, signed_in
+from coalition.auth.models import User
+from coalition.core.forms import EmptyForm
+from coalition.core.responses import invalid_link, private
+from coalition.db import utcnow
+from coalition.extensions import db, limiter
+from coalition.orgs.permissions import can_manage_org, load_org
+from coalition.rapid import operations as ops
+from coalition.rapid.availability import format_hours
+from coalition.rapid.forms import (
+    AlertForm,
+    AnswerForm,
+    CloseForm,
+    DispatcherForm,
+    ResponderForm,
+    RetentionForm,
+    UpdateForm,
+)
+from coalition.rapid.labels import KIND_LABELS, ROLE_LABELS, STATE_LABELS
+from coalition.rapid.models import Alert, Answer, CoalitionDispatcher, Responder
+from coalition.rapid.permissions import (
+    can_dispatch,
+    can_dispatch_alert,
+    can_invite_responders,
+    dispatched_orgs,
+)
+from coalition.rsvps.models import AuditEntry
+from coalition.settings.operations import get_setting, set_setting
+from coalition.tokens import TokenError
+
+bp = Blueprint("rapid", __name__)
+
+_form_limit = limiter.limit("10 per minute;60 per hour", methods=["POST"])
+#: A dispatcher's page refreshing its answers leaves one audit entry per this period.
+POLL_AUDIT_EVERY = timedelta(minutes=1)
+
+
+@bp.app_context_processor
+def _labels():
+    return {
+        "rapid_kinds": KIND_LABELS,
+        "rapid_roles": ROLE_LABELS,
+        "rapid_states": STATE_LABELS,
+        "format_hours": format_hours,
+        "rapid_time": _time,
+    }
+
+
+def _time(moment, zone: str, *, day: bool = False) -> str:
+    """A moment in the alert's zone: "2:30 PM EST" (with the date when `day`)."""
+    from coalition.events.formatting import format_clock, format_day
+
+    if moment is None:
+        return ""
+    clock = format_clock(moment, ZoneInfo(zone))
+    return f"{format_day(moment.astimezone(ZoneInfo(zone)).date())} {clock}" if day else clock
+
+
+def _page(template: str, status: int = 200, **context):
+    return private((render_template(template, **context), status))
+
+
+# Dispatchers ------------------------------------------------------------------------------------
+
+
+@bp.route("/rapid")
+@access(signed_in)
+def hub():
+    """The organizations the signed-in person dispatches for."""
+    return _page("rapid/hub.html", orgs=dispatched_orgs(current_user))
+
+
+@bp.route("/orgs/<slug>/rapid/roster")
+@access(can_dispatch)
+def roster(slug: str):
+    """The responders (contacts shown only here); audited."""
+    org = load_org(slug)
+    responders = ops.roster(org)
+    ops.audit(current_user, org, "view_roster")
+    db.session.commit()
+    return _page("rapid/roster.html", org=org, responders=responders)
+
+
+@bp.route("/orgs/<slug>/rapid/invite")
+@access(can_invite_responders)
+def invite(slug: str):
+    """A fresh invitation link to join the roster (signed, valid 14 days)."""
+    org = load_org(slug)
+    return _page("rapid/invite.html", org=org, link=ops.invitation_url(org),
+                 days=ops.INVITE_MAX_AGE // 86400)  # fmt: skip
+
+
+@bp.route("/orgs/<slug>/rapid/dispatchers", methods=["GET", "POST"])
+@access(can_manage_org)
+def dispatchers(slug: str):
+    """Owners choose which of their people dispatch."""
+    org = load_org(slug)
+    form = EmptyForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        chosen = set(request.form.getlist("dispatcher", type=int))
+        for membership in org.memberships:
+            membership.is_dispatcher = membership.id in chosen
+        db.session.commit()
+        flash(_("Dispatchers saved."), "success")
+        return redirect(request.path)
+    members = sorted(org.memberships, key=lambda m: m.user.name.casefold())
+    return _page("rapid/dispatchers.html", org=org, members=members, form=form)
+
+
+@bp.route("/orgs/<slug>/rapid/alerts")
+@access(can_dispatch)
+def alerts(slug: str):
+    org = load_org(slug)
+    rows = db.session.scalars(
+        sa.select(Alert).where(Alert.org_id == org.id).order_by(Alert.created_at.desc()).limit(50)
+    ).all()
+    ops.audit(current_user, org, "view_alerts")
+    db.session.commit()
+    return _page("rapid/alerts.html", org=org, alerts=rows)
+
+
+@bp.route("/orgs/<slug>/rapid/alerts/new", methods=["GET", "POST"])
+@access(can_dispatch)
+def new_alert(slug: str):
+    """The phone form: what, town, place, when, how many; sent at once on submit."""
+    org = load_org(slug)
+    form = AlertForm()
+    zone_name = current_app.config["COALITION_TIMEZONE"]
+    if form.validate_on_submit():
+        now = utcnow()
+        happens_at = now
+        if form.happens_at.data:
+            happens_at = form.happens_at.data.replace(tzinfo=ZoneInfo(zone_name)).astimezone(UTC)
+        data = ops.AlertInput(
+            kind=form.kind.data,
+            town=form.town.data,
+            place=form.place.data,
+            happens_at=happens_at,
+            zone=zone_name,
+            needed=form.needed.data,
+            roles=form.roles.data or [],
+            note=form.note.data,
+            language=form.language.data or "",
+            is_drill=form.is_drill.data,
+            ring_size=form.ring_size.data if form.use_rings.data else None,
+            ring_minutes=form.ring_minutes.data if form.use_rings.data else None,
+        )
+        alert = ops.open_alert(org, current_user, data, now)
+        count = len(alert.answers)
+        db.session.commit()
+        flash(_("Alert sent to %(n)d responders.", n=count), "success")
+        return redirect(f"/orgs/{org.slug}/rapid/alerts/{alert.id}")
+    status = 400 if request.method == "POST" else 200
+    towns = sorted({t for r in ops.roster(org) for t in r.towns})
+    return _page("rapid/new_alert.html", status, org=org, form=form, towns=towns)
+
+
+def _alert_context(org, alert):
+    answers = sorted(
+        ops.answers_of(alert),
+        key=lambda a: (
+            ["arrived", "going", "alerted", "left", "cant"].index(a.state),
+            a.going_at or a.alerted_at,
+        ),
+    )
+    return {
+        "org": org,
+        "alert": alert,
+        "answers": answers,
+        "tally": ops.tally(answers),
+        "zone": ZoneInfo(alert.zone),
+        "now": utcnow(),
+    }
+
+
+@bp.route("/orgs/<slug>/rapid/alerts/<int:alert_id>")
+@access(can_dispatch_alert)
+def alert(slug: str, alert_id: int):
+    """Who is going, their ETA, who arrived; updates and closing. Audited."""
+    org, alert = load_org(slug), g.alert
+    ops.audit(current_user, org, "view_alert", alert)
+    db.session.commit()
+    return _page(
+        "rapid/alert.html",
+        update_form=UpdateForm(),
+        close_form=CloseForm(),
+        refresh_seconds=current_app.config.get("RAPID_REFRESH_SECONDS", 5),
+        **_alert_context(org, alert),
+    )
+
+
+@bp.route("/orgs/<slug>/rapid/alerts/<int:alert_id>/answers")
+@access(can_dispatch_alert)
+def alert_answers(slug: str, alert_id: int):
+    """The live part of the alert page (fetched every few seconds by rapid.js). Audited at most
+    once a minute per person and alert."""
+    org, alert = load_org(slug), g.alert
+    detail = f"alert {alert.id}"
+    last = db.session.scalar(
+        sa.select(sa.func.max(AuditEntry.created_at)).where(
+            AuditEntry.user_id == current_user.id,
+            AuditEntry.org_id == org.id,
+            AuditEntry.action == "view_alert",
+            AuditEntry.detail == detail,
+        )
+    )
+    if last is None or last.replace(tzinfo=last.tzinfo or UTC) < utcnow() - POLL_AUDIT_EVERY:
+        ops.audit(current_user, org, "view_alert", alert)
+        db.session.commit()
+    return _page("rapid/_answers.html", **_alert_context(org, alert))
+
+
+@bp.route("/orgs/<slug>/rapid/alerts/<int:alert_id>/update", methods=["POST"])
+@access(can_dispatch_alert)
+def update(slug: str, alert_id: int):
+    org, alert = load_org(slug), g.alert
+    form = UpdateForm()
+    if not form.validate_on_submit() or not alert.is_open:
+        flash(_("Write the update (300 characters at most)."), "error")
+        return redirect(f"/orgs/{org.slug}/rapid/alerts/{alert.id}")
+    sent = ops.send_update(alert, current_user, form.body.data, form.audience.data)
+    db.session.commit()
+    flash(_("Update sent to %(n)d people.", n=sent), "success")
+    return redirect(f"/orgs/{org.slug}/rapid/alerts/{alert.id}")
+
+
+@bp.route("/orgs/<slug>/rapid/alerts/<int:alert_id>/close", methods=["POST"])
+@access(can_dispatch_alert)
+def close(slug: str, alert_id: int):
+    org, alert = load_org(slug), g.alert
+    form = CloseForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if alert.is_open:
+        ops.close_alert(alert, form.outcome.data)
+        db.session.commit()
+        flash(_("Alert closed."), "success")
+    return redirect(f"/orgs/{org.slug}/rapid/alerts/{alert.id}")
+
+
+# Responders -------------------------------------------------------------------------------------
+
+
+@bp.route("/rapid/join/<token>", methods=["GET", "POST"])
+@access(public)  # the signed invitation is the key
+@_form_limit
+def join(token: str):
+    try:
+        org = ops.read_invitation(token)
+    except TokenError as error:
+        return private((render_template("auth/token_error.html", reason=error.reason), 404))
+    if org is None:
+        return invalid_link()
+    form = ResponderForm()
+    if form.validate_on_submit():
+        ops.join(org, _responder_input(form))
+        db.session.commit()
+        return _page("rapid/joined.html", org=org)
+    status = 400 if request.method == "POST" else 200
+    return _page("rapid/join.html", status, org=org, form=form)
+
+
+def _responder_input(form: ResponderForm) -> ops.ResponderInput:
+    return ops.ResponderInput(
+        name=form.name.data,
+        email=form.email.data or None,
+        phone=form.phone.data or None,
+        use_sms=form.use_sms.data,
+        use_email=form.use_email.data,
+        locale=form.locale.data,
+        towns=(form.towns.data or "").split(","),
+        languages=form.languages.data or [],
+        roles=form.roles.data or [],
+        training=form.training.data,
+        trained_on=form.trained_on.data,
+        is_always=form.availability.data != "weekly",
+        weekly_hours=form.hours,
+        zone=form.zone.data,
+    )
+
+
+def _responder(responder_id: int, secret: str) -> Responder | None:
+    responder = db.session.get(Responder, responder_id)
+    if responder is None or not secrets.compare_digest(responder.manage_secret, secret):
+        return None
+    return responder
+
+
+@bp.route("/rapid/me/<int:responder_id>/<secret>", methods=["GET", "POST"])
+@access(public)  # the secret is the key
+def me(responder_id: int, secret: str):
+    """A responder's own page: change what they gave, pause, resume, leave."""
+    responder = _responder(responder_id, secret)
+    if responder is None:
+        return invalid_link()
+    form = ResponderForm(obj=None if request.method == "POST" else _prefill(responder))
+    if form.validate_on_submit():
+        ops.update_responder(responder, _responder_input(form))
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(request.path)
+    status = 400 if request.method == "POST" else 200
+    return _page("rapid/me.html", status, responder=responder, form=form,
+                 action_form=EmptyForm())  # fmt: skip
+
+
+def _prefill(responder: Responder):
+    class Data:
+        pass
+
+    data = Data()
+    for name in ("name", "phone", "email", "use_sms", "use_email", "locale", "languages",
+                 "roles", "training", "trained_on", "zone"):  # fmt: skip
+        setattr(data, name, getattr(responder, name))
+    data.towns = ", ".join(responder.towns)
+    data.availability = "always" if responder.is_always else "weekly"
+    data.weekly_hours = format_hours(responder.weekly_hours)
+    return data
+
+
+@bp.route("/rapid/me/<int:responder_id>/<secret>/<any(pause, resume, leave):action>",
+          methods=["POST"])  # fmt: skip
+@access(public)  # the secret is the key
+def me_action(responder_id: int, secret: str, action: str):
+    responder = _responder(responder_id, secret)
+    if responder is None:
+        return invalid_link()
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if action == "leave":
+        ops.leave(responder)
+        db.session.commit()
+        return _page("rapid/left.html")
+    ops.set_paused(responder, action == "pause")
+    db.session.commit()
+    flash(_("Paused: you get no alerts until you resume.") if action == "pause"
+          else _("Resumed: you get alerts again."), "success")  # fmt: skip
+    return redirect(request.path.rsplit("/", 1)[0])
+
+
+# Answers ----------------------------------------------------------------------------------------
+
+
+def _answer(answer_id: int, secret: str) -> Answer | None:
+    found = db.session.get(Answer, answer_id)
+    if found is None or not secrets.compare_digest(found.secret, secret):
+        return None
+    return found
+
+
+@bp.route("/rapid/a/<int:answer_id>/<secret>", methods=["GET", "POST"])
+@access(public)  # the secret is the key
+def answer(answer_id: int, secret: str):
+    """A responder's page for one alert: what, where, updates; On my way / Can't / Arrived /
+    Left."""
+    found = _answer(answer_id, secret)
+    if found is None:
+        return invalid_link()
+    alert = found.alert
+    form = AnswerForm()
+    if request.method == "POST":
+        if not form.validate_on_submit() or not alert.is_open:
+            flash(_("This alert is closed.") if not alert.is_open else _("Choose an answer."),
+                  "error")  # fmt: skip
+            return private(redirect(request.path))
+        eta = int(form.eta.data) if form.eta.data else None
+        ops.answer(found, form.state.data, eta_minutes=eta)
+        db.session.commit()
+        flash(_("Thank you: %(state)s.", state=STATE_LABELS[form.state.data]), "success")
+        return private(redirect(request.path))
+    locale = found.responder.locale if found.responder else None
+    return _page("rapid/answer.html", answer=found, alert=alert, form=form,
+                 zone=ZoneInfo(alert.zone), locale=locale)  # fmt: skip
+
+
+# Admins -----------------------------------------------------------------------------------------
+
+
+@bp.route("/admin/rapid", methods=["GET", "POST"])
+@access(admin)
+def admin_page():
+    """Coalition-wide dispatchers, how long alerts are kept, and the counts they leave."""
+    form = DispatcherForm(prefix="d")
+    retention = RetentionForm(prefix="r", days=get_setting("rapid_purge_after_days"))
+    if request.method == "POST" and request.form.get("what") == "dispatcher":
+        if form.validate_on_submit():
+            from coalition.crypto import normalize_email
+
+            user = db.session.scalar(
+                sa.select(User).where(sa.func.lower(User.email) == normalize_email(form.email.data))
+            )
+            if user is None:
+                form.email.errors = [_("No account has this email.")]
+            else:
+                if db.session.get(CoalitionDispatcher, user.id) is None:
+                    db.session.add(CoalitionDispatcher(user_id=user.id,
+                                                       granted_by_id=current_user.id))  # fmt: skip
+                db.session.commit()
+                flash(_("%(name)s dispatches for every organization.", name=user.name), "success")
+                return redirect(request.path)
+    elif (
+        request.method == "POST"
+        and request.form.get("what") == "retention"
+        and retention.validate_on_submit()
+    ):
+        set_setting("rapid_purge_after_days", retention.days.data)
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(request.path)
+    rows = db.session.scalars(sa.select(CoalitionDispatcher)).all()
+    status = 400 if request.method == "POST" else 200
+    return _page("rapid/admin.html", status, form=form, retention=retention, dispatchers=rows,
+                 months=ops.report(), remove_form=EmptyForm())  # fmt: skip
+
+
+@bp.route("/admin/rapid/dispatchers/<int:user_id>/remove", methods=["POST"])
+@access(admin)
+def remove_dispatcher(user_id: int):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    row = db.session.get(CoalitionDispatcher, user_id)
+    if row is not None:
+        db.session.delete(row)
+        db.session.commit()
+    flash(_("Removed."), "success")
+    return redirect("/admin/rapid")

@@ -57,6 +57,8 @@ def _labels():
         "rapid_states": STATE_LABELS,
         "format_hours": format_hours,
         "rapid_time": _time,
+        # The header's "Rapid response" link: asked only on pages of signed-in people.
+        "dispatches": lambda: bool(dispatched_orgs(current_user)),
     }
 
 

@@ -2,7 +2,8 @@
 
 Before each text: the number has not said STOP and is not known to be invalid; a reminder
 waits out quiet hours in its event's zone (or is dropped when that is too late); the daily cap
-is not reached (the channel then waits until the next day and the admins are told).
+is not reached (texts then wait until the next day and the admins are told), except urgent
+ones: a rapid-response alert or update cannot wait for tomorrow.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ from coalition.settings.operations import get_setting
 from coalition.sms import numbers
 from coalition.sms.backends import make_backend
 from coalition.sms.quiet_hours import quiet_until
+
+#: Texts the daily cap never holds back (they still count towards it): rapid-response alerts
+#: and updates to the people on their way (`coalition/rapid/`).
+URGENT_KINDS = frozenset({"rapid_alert", "rapid_update"})
 
 #: How far before our `sending_since` a provider's clock may date the same message.
 LOOKUP_SKEW = timedelta(minutes=5)
@@ -68,7 +73,7 @@ class SmsTransport:
                         "quiet hours last until the event starts", status=EmailStatus.dropped
                     )
                 return Hold("quiet hours", until=until)
-        if self.cap:
+        if self.cap and row.kind not in URGENT_KINDS:
             start = day_start(now)
             if self._counted_day != start:
                 self._counted_day, self._sent_today = start, sent_since(start)
@@ -76,7 +81,8 @@ class SmsTransport:
                 from coalition.sms.costs import tell_admins_cap_reached
 
                 tell_admins_cap_reached(start, self.cap)
-                return Hold("daily SMS cap reached", stop_until=start + timedelta(days=1))
+                # This text waits for tomorrow; the channel stays open for urgent ones.
+                return Hold("daily SMS cap reached", until=start + timedelta(days=1))
         return None
 
     def send(self, row: OutgoingEmail, ready=None):

@@ -134,3 +134,26 @@ def test_owners_choose_dispatchers_and_admins_name_coalition_wide_ones(client, o
     client.logout()
     client.login(wide.email)
     assert client.get(f"/orgs/{org.slug}/rapid/roster").status_code == 200
+
+
+def test_dispatchers_owners_and_admins_find_rapid_response_from_the_pages_they_use(
+    client, org, dispatcher
+):
+    rapid_link = 'href="/rapid"'
+    client.login(dispatcher.email)
+    home = client.get("/").get_data(as_text=True)
+    assert rapid_link in home  # the header: one tap to "New alert"
+    assert f"/orgs/{org.slug}/rapid/alerts/new" in client.get("/rapid").get_data(as_text=True)
+    client.logout()
+    member = member_of(org, OrgRole.member)
+    client.login(member.email)
+    assert rapid_link not in client.get("/").get_data(as_text=True)
+    client.logout()
+    owner = member_of(org, OrgRole.owner)
+    client.login(owner.email)
+    org_page = client.get(f"/orgs/{org.slug}").get_data(as_text=True)
+    assert f"/orgs/{org.slug}/rapid/dispatchers" in org_page
+    client.logout()
+    admin = UserFactory(is_admin=True)
+    client.login(admin.email)
+    assert 'href="/admin/rapid"' in client.get("/admin/").get_data(as_text=True)

@@ -72,7 +72,7 @@ def invitation_url(org: Organization) -> str:
 def training_invitation_url(invitation: TrainingInvitation) -> str:
     """A checked-in attendee's own link to join: signed, valid `INVITE_MAX_AGE`, short enough
     for a text (ids only: the training's title and date are read from its calendar date)."""
-    payload = {"org": invitation.org_id, "ti": invitation.id}
+    payload = [invitation.org_id, invitation.id]  # a list: a shorter token than a dict
     return external_url("rapid.join", token=make_token("rapid.join", payload))
 
 
@@ -93,12 +93,16 @@ def read_invitation(token: str) -> Invitation | None:
     """What a valid invitation is for (TokenError when expired or tampered with; None when its
     organization is gone or suspended, or a training invitation was used or its RSVP erased)."""
     data = read_token("rapid.join", token, max_age=INVITE_MAX_AGE)
-    org = db.session.get(Organization, int(data.get("org", 0)))
+    if isinstance(data, list) and len(data) == 2:
+        org_id, training_id = data  # a training's invitation
+    else:
+        org_id, training_id = (data.get("org") if isinstance(data, dict) else 0), None
+    org = db.session.get(Organization, int(org_id or 0))
     if org is None or not org.is_active:
         return None
-    if "ti" not in data:
+    if training_id is None:
         return Invitation(org)
-    invitation = db.session.get(TrainingInvitation, int(data["ti"]))
+    invitation = db.session.get(TrainingInvitation, int(training_id))
     if (
         invitation is None
         or invitation.org_id != org.id

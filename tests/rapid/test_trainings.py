@@ -102,7 +102,7 @@ def test_checked_in_people_are_invited_once_and_join_with_their_training(
     ana = next(r for r in rows if r.rsvp_id == people["Ana"].id)
     assert "Conoce tus derechos" in ana.body_text and "6 de noviembre de 2027" in ana.body_text
     caro = next(r for r in rows if r.channel == "sms")
-    assert caro.recipient == CARO and "6 de nov. de 2027" in caro.body_text
+    assert caro.recipient == CARO and "treinamento" in caro.body_text
     entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "message")).one()
     assert entry.detail == "rapid response invitations: 3 recipients"
 

@@ -299,3 +299,60 @@ def test_dispatchers_filter_and_sort_the_roster_by_training_date(client, org, di
     assert '<time datetime="2026-10-04">' in page
     bad = client.get(roster + "?trained_from=yesterday")
     assert bad.status_code == 400 and "use dates like" in bad.get_data(as_text=True)
+
+
+def test_organizers_pressing_at_once_invite_nobody_twice(app, backend, training):
+    """Under the date's row lock on PostgreSQL: four presses at the same moment, two messages."""
+    import threading
+
+    from coalition import create_app
+    from coalition.rapid import operations as ops
+
+    if backend != "postgresql":
+        pytest.skip("concurrency is proven on PostgreSQL")
+    _event, occurrence, people, _base = training
+    for name in ("Ana", "Bea"):
+        people[name].checked_in_at = ops.utcnow()
+    db.session.commit()
+    concurrent = create_app({
+        "CONFIG_NAME": "testing",
+        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 8, "max_overflow": 2, "pool_timeout": 60},
+    })  # fmt: skip
+    barrier = threading.Barrier(4)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    occurrence_id = occurrence.id
+
+    def press():
+        from coalition.events.models import Occurrence
+
+        try:
+            barrier.wait()
+            with concurrent.app_context():
+                try:
+                    ops.invite_trainees(db.session.get(Occurrence, occurrence_id), None)
+                    db.session.commit()
+                    result = "ok"
+                except Exception as exc:  # reported by the assertion
+                    db.session.rollback()
+                    result = repr(exc)
+                finally:
+                    db.session.remove()
+        except Exception as exc:  # pragma: no cover - reported by the assertion
+            result = repr(exc)
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=press) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    with concurrent.app_context():
+        db.engine.dispose()
+    assert outcomes == ["ok"] * 4
+    db.session.expire_all()
+    assert len(_invitations()) == 2
+    assert db.session.scalar(sa.select(sa.func.count(TrainingInvitation.id))) == 2

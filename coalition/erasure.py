@@ -10,6 +10,8 @@ counts, statuses, times, the kind of each message.
   erases each of its RSVPs). Session sign-ups carry no personal data: cancelling the RSVP
   first gives their seats to who waits. `erase_helper` likewise for a helper
   (`coalition.volunteers`: name, contacts, note, leave-from town; seats and ride counts stay).
+- Messages tied to an RSVP include a rapid-response training's invitation to the roster
+  (`coalition/rapid`, `invite_trainees`): erased with the RSVP, whose erasure also kills its link.
 - `purge_expired`: daily (worker) and `flask purge-expired`: RSVPs, helpers and delegations of
   dates that ended more than `purge_after_days` ago, and the contents of every message sent (or
   given up) more than `purge_after_days` ago, whatever it was about.

@@ -14,6 +14,7 @@ from coalition.rapid.models import (
     Answer,
     CoalitionDispatcher,
     Responder,
+    TrainingInvitation,
 )
 from coalition.reach.models import EventImage
 from coalition.reminders.models import Reminder
@@ -67,6 +68,7 @@ __all__ = [
     "Setting",
     "ShortLink",
     "SmsNumber",
+    "TrainingInvitation",
     "User",
     "VolunteerRole",
 ]

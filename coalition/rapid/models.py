@@ -70,7 +70,11 @@ class Responder(db.Model):
     roles: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     #: Which training, and when it was completed.
     training: Mapped[str] = mapped_column(sa.String(160), default="")
-    trained_on: Mapped[date | None] = mapped_column(sa.Date)
+    trained_on: Mapped[date | None] = mapped_column(sa.Date, index=True)
+    #: The calendar date of that training, when they joined from its invitation (check-in).
+    training_occurrence_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("occurrences.id", ondelete="SET NULL")
+    )
     #: Available at any hour; otherwise only in `weekly_hours`.
     is_always: Mapped[bool] = mapped_column(default=True)
     #: [[weekday 0=Monday, "HH:MM", "HH:MM"], ...] in `zone` (an end before the start runs past
@@ -88,6 +92,30 @@ class Responder(db.Model):
 
 keep_hash(Responder.email, "email_hash", "email")
 keep_hash(Responder.phone, "phone_hash", "phone")
+
+
+class TrainingInvitation(db.Model):
+    """A checked-in attendee of a training date invited to its host's roster: one per RSVP, so
+    sending again invites nobody twice. No personal data of its own (the RSVP holds it, and the
+    messages are tied to the RSVP: erased with it)."""
+
+    __tablename__ = "rapid_training_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rsvp_id: Mapped[int] = mapped_column(sa.ForeignKey("rsvps.id", ondelete="CASCADE"), unique=True)
+    occurrence_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("occurrences.id", ondelete="CASCADE"), index=True
+    )
+    org_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id", ondelete="CASCADE"))
+    invited_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    invited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When the person joined with it (the link then works no more).
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    rsvp = relationship("RSVP")
+    occurrence = relationship("Occurrence")
 
 
 class Alert(db.Model):

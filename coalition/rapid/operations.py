@@ -11,17 +11,20 @@ import secrets
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from babel.dates import format_date
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from coalition.db import utcnow
 from coalition.events.formatting import format_clock
+from coalition.events.models import Event, Occurrence
 from coalition.extensions import db
+from coalition.i18n import date_locale
 from coalition.languages import message_locale
 from coalition.mail.models import OutgoingEmail
 from coalition.mail.operations import queue_email
@@ -36,9 +39,12 @@ from coalition.rapid.models import (
     Answer,
     AnswerState,
     Responder,
+    TrainingInvitation,
 )
-from coalition.rsvps.operations import record_access
+from coalition.rsvps.models import RSVP
+from coalition.rsvps.operations import lock_occurrence, record_access
 from coalition.shortlinks.operations import short_answer_url
+from coalition.sms import numbers
 from coalition.sms.operations import queue_sms
 from coalition.tokens import make_token, read_token
 from coalition.urls import external_url
@@ -63,11 +69,55 @@ def invitation_url(org: Organization) -> str:
     return external_url("rapid.join", token=make_token("rapid.join", {"org": org.id}))
 
 
-def read_invitation(token: str) -> Organization | None:
-    """The organization of a valid invitation (TokenError when expired or tampered with)."""
+def training_invitation_url(invitation: TrainingInvitation) -> str:
+    """A checked-in attendee's own link to join: signed, valid `INVITE_MAX_AGE`, short enough
+    for a text (ids only: the training's title and date are read from its calendar date)."""
+    payload = [invitation.org_id, invitation.id]  # a list: a shorter token than a dict
+    return external_url("rapid.join", token=make_token("rapid.join", payload))
+
+
+@dataclass
+class Invitation:
+    """What a valid invitation link stands for."""
+
+    org: Organization
+    #: Set for a training's invitation: the training is recorded when the person joins.
+    training: TrainingInvitation | None = None
+    training_name: str = ""
+    trained_on: date | None = None
+    #: The language the invitation was written in (the form's default).
+    locale: str | None = None
+
+
+def read_invitation(token: str) -> Invitation | None:
+    """What a valid invitation is for (TokenError when expired or tampered with; None when its
+    organization is gone or suspended, or a training invitation was used or its RSVP erased)."""
     data = read_token("rapid.join", token, max_age=INVITE_MAX_AGE)
-    org = db.session.get(Organization, int(data.get("org", 0)))
-    return org if org is not None and org.is_active else None
+    if isinstance(data, list) and len(data) == 2:
+        org_id, training_id = data  # a training's invitation
+    else:
+        org_id, training_id = (data.get("org") if isinstance(data, dict) else 0), None
+    org = db.session.get(Organization, int(org_id or 0))
+    if org is None or not org.is_active:
+        return None
+    if training_id is None:
+        return Invitation(org)
+    invitation = db.session.get(TrainingInvitation, int(training_id))
+    if (
+        invitation is None
+        or invitation.org_id != org.id
+        or invitation.used_at is not None
+        or invitation.rsvp.erased_at is not None
+    ):
+        return None
+    name, day = training_of(invitation.occurrence, invitation.rsvp.language)
+    return Invitation(org, invitation, name, day, message_locale(invitation.rsvp.language))
+
+
+def training_of(occurrence: Occurrence, language: str | None) -> tuple[str, date]:
+    """A training date's title (in `language` when translated) and its day in the event's zone."""
+    event = occurrence.event
+    return event.translation(language).title[:160], occurrence.local_start.date()
 
 
 @dataclass
@@ -86,6 +136,8 @@ class ResponderInput:
     is_always: bool
     weekly_hours: list = field(default_factory=list)
     zone: str = "America/New_York"
+    #: The calendar date of the training, when joining from its invitation.
+    training_occurrence_id: int | None = None
 
 
 def manage_url(responder: Responder) -> str:
@@ -105,6 +157,10 @@ def _apply(responder: Responder, data: ResponderInput) -> None:
     responder.towns = list(dict.fromkeys(town_key(t) for t in data.towns if town_key(t)))
     responder.languages = list(dict.fromkeys(data.languages))
     responder.roles = list(dict.fromkeys(data.roles))
+    if data.training_occurrence_id is not None:
+        responder.training_occurrence_id = data.training_occurrence_id
+    elif (responder.training, responder.trained_on) != (data.training, data.trained_on):
+        responder.training_occurrence_id = None  # changed by hand: no longer that date's
     responder.training = data.training
     responder.trained_on = data.trained_on
     responder.is_always = data.is_always
@@ -127,12 +183,17 @@ def _existing(org: Organization, data: ResponderInput) -> Responder | None:
     )
 
 
-def join(org: Organization, data: ResponderInput) -> Responder:
+def join(
+    org: Organization, data: ResponderInput, training: TrainingInvitation | None = None
+) -> Responder:
     """Add someone to the roster and send them their private link.
 
     Possession, not knowledge: when the phone or email is already on this roster nothing is
     changed and that responder is sent their own link; the page says the same either way.
+    A training's invitation works once: it is marked used either way.
     """
+    if training is not None:
+        training.used_at = utcnow()
     responder = _existing(org, data)
     if responder is None:
         responder = Responder(org_id=org.id, manage_secret=secrets.token_urlsafe(24))
@@ -191,12 +252,143 @@ def leave(responder: Responder) -> None:
     db.session.flush()
 
 
-def roster(org: Organization) -> list[Responder]:
-    return list(
+#: How the roster can be sorted: by arrival, or by the date of the training.
+ROSTER_SORTS = ("joined", "trained_newest", "trained_oldest")
+
+
+def roster(
+    org: Organization,
+    *,
+    trained_from: date | None = None,
+    trained_to: date | None = None,
+    sort: str = "joined",
+) -> list[Responder]:
+    """The responders, optionally trained between two days (inclusive); people with no
+    training date come last when sorting by it."""
+    query = sa.select(Responder).where(Responder.org_id == org.id)
+    if trained_from is not None:
+        query = query.where(Responder.trained_on >= trained_from)
+    if trained_to is not None:
+        query = query.where(Responder.trained_on <= trained_to)
+    if sort == "trained_newest":
+        query = query.order_by(Responder.trained_on.is_(None), Responder.trained_on.desc())
+    elif sort == "trained_oldest":
+        query = query.order_by(Responder.trained_on.is_(None), Responder.trained_on)
+    return list(db.session.scalars(query.order_by(Responder.id)))
+
+
+# Trainings of the calendar ----------------------------------------------------------------------
+
+#: The event type whose dates are rapid-response trainings (a default type; its slug is stable).
+TRAINING_TYPE = "training"
+
+
+def is_training(event: Event) -> bool:
+    return event.type is not None and event.type.slug == TRAINING_TYPE
+
+
+@dataclass
+class TrainingReach:
+    """The dashboard's counts for the invitation button."""
+
+    checked_in: int
+    invited: int
+    #: How long their links work.
+    days: int = INVITE_MAX_AGE // 86400
+
+    @property
+    def to_invite(self) -> int:
+        return self.checked_in - self.invited
+
+
+def _checked_in(occurrence: Occurrence):
+    return sa.and_(
+        RSVP.occurrence_id == occurrence.id,
+        RSVP.checked_in_at.is_not(None),
+        RSVP.erased_at.is_(None),
+    )
+
+
+def training_reach(occurrence: Occurrence) -> TrainingReach:
+    """Checked-in attendees (not erased), and how many of them were already invited (one
+    query)."""
+    checked_in, invited = db.session.execute(
+        sa.select(sa.func.count(RSVP.id), sa.func.count(TrainingInvitation.id))
+        .outerjoin(TrainingInvitation, TrainingInvitation.rsvp_id == RSVP.id)
+        .where(_checked_in(occurrence))
+    ).one()
+    return TrainingReach(int(checked_in), int(invited))
+
+
+@dataclass
+class TrainingInvitesSent:
+    #: Messages queued: by email, by text.
+    emails: int = 0
+    texts: int = 0
+    #: Checked in but not reachable (no contact, texts off, the number stopped or failed).
+    unreachable: int = 0
+
+    @property
+    def sent(self) -> int:
+        return self.emails + self.texts
+
+
+def invite_trainees(occurrence: Occurrence, user) -> TrainingInvitesSent:
+    """Invite each checked-in attendee not yet invited for this date to the host's roster: one
+    message each (email, else a text to people who gave only a phone), in their language,
+    tied to their RSVP (erased with it), with their own signed link. Under a lock on the
+    date, so two organizers pressing at once invite nobody twice. Joining stays each person's
+    choice: nothing is added to the roster here."""
+    lock_occurrence(occurrence)
+    event = occurrence.event
+    org = event.host_org
+    rsvps = list(
         db.session.scalars(
-            sa.select(Responder).where(Responder.org_id == org.id).order_by(Responder.id)
+            sa.select(RSVP)
+            .where(_checked_in(occurrence))
+            .where(~sa.exists().where(TrainingInvitation.rsvp_id == RSVP.id))
+            .order_by(RSVP.id)
         )
     )
+    texts_on = numbers.sms_available()
+    blocked = numbers.problems([r.phone for r in rsvps if r.phone and not r.email])
+    result = TrainingInvitesSent()
+    chosen: list[tuple[RSVP, TrainingInvitation]] = []
+    now = utcnow()
+    for rsvp in rsvps:
+        if not rsvp.email and not (rsvp.phone and texts_on and rsvp.phone not in blocked):
+            result.unreachable += 1
+            continue
+        invitation = TrainingInvitation(
+            rsvp_id=rsvp.id, occurrence_id=occurrence.id, org_id=org.id,
+            invited_by_id=user.id if user is not None else None, invited_at=now,
+        )  # fmt: skip
+        db.session.add(invitation)
+        chosen.append((rsvp, invitation))
+    db.session.flush()
+    for rsvp, invitation in chosen:
+        locale = message_locale(rsvp.language)
+        name, day = training_of(occurrence, rsvp.language)
+        context = {"org_name": org.name, "training": name, "day": day,
+                   "link": training_invitation_url(invitation),
+                   "days": INVITE_MAX_AGE // 86400}  # fmt: skip
+        if rsvp.email:
+            queue_email(
+                to=rsvp.email, kind="rapid_training_invite", about_rsvp=rsvp,
+                subject=_l("Join the rapid response network of %(org)s", org=org.name),
+                template="rapid/training_invite", locale=locale, **context,
+            )  # fmt: skip
+            result.emails += 1
+        else:
+            # A text holds little (201 characters with one accent): the short date.
+            short_day = format_date(day, "medium", locale=date_locale(locale))
+            queue_sms(
+                to=rsvp.phone, kind="rapid_training_invite", template="rapid/training_invite",
+                locale=locale, org_id=org.id, about_rsvp=rsvp, short_day=short_day, **context,
+            )  # fmt: skip
+            result.texts += 1
+    db.session.flush()
+    return result
 
 
 def audit(user, org: Organization, action: str, alert: Alert | None = None) -> None:

@@ -62,5 +62,19 @@ def can_dispatch_alert(slug: str, alert_id: int, **_kwargs) -> bool:
     return True
 
 
+def can_invite_trainees(event_id: int, occurrence_id: int, **_kwargs) -> bool:
+    """Inviting a training's checked-in attendees to the roster: its host's organizers and
+    owners, and coalition admins (404 for a date they could not see, or that is no training;
+    403 otherwise)."""
+    from coalition.dashboard.permissions import can_decide_attendees, load
+    from coalition.rapid.operations import is_training
+
+    allowed = can_decide_attendees(event_id, occurrence_id)
+    event, _occurrence = load(event_id, occurrence_id)
+    if allowed and not is_training(event):
+        abort(404)
+    return allowed
+
+
 def has_dispatched(**_kwargs) -> bool:
     return current_user.is_authenticated and bool(dispatched_orgs(current_user))

@@ -4,18 +4,31 @@ by invitation, a responder's private page, and the private answer page of each a
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, timedelta
+from datetime import UTC, date, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from coalition.access import access, admin, public, signed_in
 from coalition.auth.models import User
+from coalition.core.errors import action_refused
 from coalition.core.forms import EmptyForm
 from coalition.core.responses import invalid_link, private
+from coalition.dashboard.permissions import load as load_occurrence_of
 from coalition.db import utcnow
 from coalition.extensions import db, limiter
 from coalition.orgs.permissions import can_manage_org, load_org
@@ -36,9 +49,11 @@ from coalition.rapid.permissions import (
     can_dispatch,
     can_dispatch_alert,
     can_invite_responders,
+    can_invite_trainees,
     dispatched_orgs,
 )
 from coalition.rsvps.models import AuditEntry
+from coalition.rsvps.operations import record_access
 from coalition.settings.operations import get_setting, set_setting
 from coalition.tokens import TokenError
 
@@ -59,7 +74,13 @@ def _labels():
         "rapid_time": _time,
         # The header's "Rapid response" link: asked only on pages of signed-in people.
         "dispatches": lambda: bool(dispatched_orgs(current_user)),
+        # The dashboard's invitation of a training's checked-in attendees (None: no training).
+        "rapid_training_reach": _training_reach,
     }
+
+
+def _training_reach(event, occurrence):
+    return ops.training_reach(occurrence) if ops.is_training(event) else None
 
 
 def _time(moment, zone: str, *, day: bool = False) -> str:
@@ -86,15 +107,36 @@ def hub():
     return _page("rapid/hub.html", orgs=dispatched_orgs(current_user))
 
 
+def _day_arg(name: str) -> tuple[date | None, bool]:
+    """A YYYY-MM-DD query argument: (the day or None, whether it was readable)."""
+    value = (request.args.get(name) or "").strip()
+    if not value:
+        return None, True
+    try:
+        return date.fromisoformat(value), True
+    except ValueError:
+        return None, False
+
+
 @bp.route("/orgs/<slug>/rapid/roster")
 @access(can_dispatch)
 def roster(slug: str):
-    """The responders (contacts shown only here); audited."""
+    """The responders (contacts shown only here), filtered and sorted by the training's date;
+    audited."""
     org = load_org(slug)
-    responders = ops.roster(org)
+    trained_from, ok_from = _day_arg("trained_from")
+    trained_to, ok_to = _day_arg("trained_to")
+    sort = request.args.get("sort") or "joined"
+    if sort not in ops.ROSTER_SORTS:
+        sort, ok_to = "joined", False
+    responders = ops.roster(org, trained_from=trained_from, trained_to=trained_to, sort=sort)
     ops.audit(current_user, org, "view_roster")
     db.session.commit()
-    return _page("rapid/roster.html", org=org, responders=responders)
+    error = None if ok_from and ok_to else _("We could not read this filter: use dates like "
+                                             "2026-10-04.")  # fmt: skip
+    return _page("rapid/roster.html", 400 if error else 200, org=org, responders=responders,
+                 filter_error=error, sort=sort, trained_from=trained_from,
+                 trained_to=trained_to, filtered=bool(trained_from or trained_to))  # fmt: skip
 
 
 @bp.route("/orgs/<slug>/rapid/invite")
@@ -259,23 +301,80 @@ def close(slug: str, alert_id: int):
 # Responders -------------------------------------------------------------------------------------
 
 
+def _invitation(token: str):
+    """The invitation, or the 404 page to answer (expired, tampered with, used, erased)."""
+    try:
+        invitation = ops.read_invitation(token)
+    except TokenError as error:
+        return None, private((render_template("auth/token_error.html", reason=error.reason), 404))
+    if invitation is None:
+        return None, invalid_link()
+    return invitation, None
+
+
 @bp.route("/rapid/join/<token>", methods=["GET", "POST"])
 @access(public)  # the signed invitation is the key
 @_form_limit
 def join(token: str):
-    try:
-        org = ops.read_invitation(token)
-    except TokenError as error:
-        return private((render_template("auth/token_error.html", reason=error.reason), 404))
-    if org is None:
-        return invalid_link()
-    form = ResponderForm()
+    """Join a roster; from a training's invitation the training and its date are filled in
+    (the person still chooses everything else, or declines)."""
+    invitation, refusal = _invitation(token)
+    if refusal is not None:
+        return refusal
+    org = invitation.org
+    form = ResponderForm(locale=invitation.locale) if invitation.locale else ResponderForm()
+    if invitation.training is not None:
+        del form.training, form.trained_on  # recorded from the invitation, not typed
     if form.validate_on_submit():
-        ops.join(org, _responder_input(form))
+        data = _responder_input(form)
+        if invitation.training is not None:
+            data.training, data.trained_on = invitation.training_name, invitation.trained_on
+            data.training_occurrence_id = invitation.training.occurrence_id
+        ops.join(org, data, training=invitation.training)
         db.session.commit()
         return _page("rapid/joined.html", org=org)
     status = 400 if request.method == "POST" else 200
-    return _page("rapid/join.html", status, org=org, form=form)
+    return _page("rapid/join.html", status, org=org, form=form, invitation=invitation,
+                 token=token)  # fmt: skip
+
+
+@bp.route("/rapid/join/<token>/no")
+@access(public)  # the signed invitation is the key
+def decline(token: str):
+    """Saying no to an invitation: nothing is stored, nobody is told."""
+    invitation, refusal = _invitation(token)
+    if refusal is not None:
+        return refusal
+    return _page("rapid/declined.html", org=invitation.org)
+
+
+@bp.route("/events/<int:event_id>/occurrences/<int:occurrence_id>/rapid-invitations",
+          methods=["POST"])  # fmt: skip
+@access(can_invite_trainees)
+def invite_trainees(event_id: int, occurrence_id: int):
+    """From a training's dashboard: invite its checked-in attendees to the host's roster."""
+    event, occurrence = load_occurrence_of(event_id, occurrence_id)
+    back = url_for("dashboard.occurrence", event_id=event.id, occurrence_id=occurrence.id)
+    if not EmptyForm().validate_on_submit():
+        return action_refused(_("The form has expired. Reload the page and try again."), 400,
+                              back=back)  # fmt: skip
+    sent = ops.invite_trainees(occurrence, current_user)
+    record_access(current_user, event.host_org_id, "message", occurrence_id=occurrence.id,
+                  detail=f"rapid response invitations: {sent.sent} recipients")  # fmt: skip
+    db.session.commit()
+    if sent.sent:
+        flash(ngettext("Invitation sent to %(num)d person (%(emails)d by email, %(texts)d by "
+                       "text).", "Invitations sent to %(num)d people (%(emails)d by email, "
+                       "%(texts)d by text).", sent.sent, emails=sent.emails, texts=sent.texts),
+              "success")  # fmt: skip
+    else:
+        flash(_("Nobody new to invite: everyone checked in was invited already."), "success")
+    if sent.unreachable:
+        flash(ngettext("%(num)d person checked in cannot be reached (no email, and texts do "
+                       "not reach their phone).", "%(num)d people checked in cannot be reached "
+                       "(no email, and texts do not reach their phone).", sent.unreachable),
+              "error")  # fmt: skip
+    return redirect(back, 303)
 
 
 def _responder_input(form: ResponderForm) -> ops.ResponderInput:
@@ -289,8 +388,8 @@ def _responder_input(form: ResponderForm) -> ops.ResponderInput:
         towns=(form.towns.data or "").split(","),
         languages=form.languages.data or [],
         roles=form.roles.data or [],
-        training=form.training.data,
-        trained_on=form.trained_on.data,
+        training=form.training.data if form.training is not None else "",
+        trained_on=form.trained_on.data if form.trained_on is not None else None,
         is_always=form.availability.data != "weekly",
         weekly_hours=form.hours,
         zone=form.zone.data,

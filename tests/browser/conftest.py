@@ -210,6 +210,7 @@ def _seed(app) -> dict:
         "helper_token": volunteer_ops.manage_token(driver),
     }
     ids.update(_seed_rapid(valley, user("owner@example.org")))
+    ids.update(_seed_training_invitation(training_occ, rsvp, user("owner@example.org")))
     db.session.commit()
     return ids, recovery
 
@@ -250,6 +251,31 @@ def _seed_rapid(org, dispatcher) -> dict:
         "rapid_me": f"{responder.id}/{responder.manage_secret}",
         "rapid_join": make_token("rapid.join", {"org": org.id}),
     }
+
+
+def _seed_training_invitation(occurrence, invited, owner) -> dict:
+    """The training's dashboard offers to invite the people checked in (one is not invited yet);
+    Lucía was invited: her link (join, or say no) joins the sweep."""
+    import sqlalchemy as sa
+
+    from coalition.db import utcnow
+    from coalition.extensions import db
+    from coalition.rapid import operations as rapid_ops
+    from coalition.rapid.models import TrainingInvitation
+    from coalition.rsvps.models import RSVP
+
+    invited.checked_in_at = utcnow()
+    rapid_ops.invite_trainees(occurrence, owner)
+    other = db.session.scalars(
+        sa.select(RSVP).where(RSVP.occurrence_id == occurrence.id, RSVP.id != invited.id)
+    ).first()
+    other.checked_in_at = utcnow()
+    db.session.flush()
+    invitation = db.session.scalar(
+        sa.select(TrainingInvitation).where(TrainingInvitation.rsvp_id == invited.id)
+    )
+    token = rapid_ops.training_invitation_url(invitation).rsplit("/", 1)[1]
+    return {"rapid_training_join": token}
 
 
 @pytest.fixture(scope="session")

@@ -117,9 +117,11 @@ def seed() -> list[tuple[str, str]]:
                 org.memberships.append(Membership(user=users[email], role=role))
     db.session.flush()
     seed_events(users)
+    seed_open_meeting()
+    seed_rapid_response()
     return [
         ("coalition admin", "admin@example.org"),
-        ("org owner", "owner@example.org"),
+        ("org owner, dispatcher", "owner@example.org"),
         ("org organizer", "organizer@example.org"),
         ("org member", "member@example.org"),
         ("applicant (pending org)", "applicant@example.org"),
@@ -425,7 +427,114 @@ def _fill_march(event: Event) -> None:
         delegation_ops.join(carpool, person)
 
 
-ATTENDANCE = {"training": _fill_training, "march": _fill_march}
+def _fill_dialogue(event: Event) -> None:
+    """The quarterly dialogue's first date has parallel sessions (seed 004): an English and a
+    Spanish track, and a bilingual workshop capped at 25."""
+    from coalition.sessions import operations as session_ops
+
+    occurrence = event.occurrences[0]
+    start = occurrence.start_at
+    for title, offset, languages, interpreted, seats in (
+        ("Organizing across communities (English)", 0, ["en"], False, None),
+        ("Organizando entre comunidades (español)", 0, ["es"], False, None),
+        ("Workshop: speaking to the press", 90, ["en", "ht", "es"], True, 25),
+    ):
+        session_ops.create_session(
+            occurrence,
+            session_ops.SessionInput(
+                title=title, start_at=start + timedelta(minutes=offset),
+                end_at=start + timedelta(minutes=offset + 80), room="Encuentro 5",
+                languages=languages, has_interpretation=interpreted, capacity=seats,
+            ),
+        )  # fmt: skip
+
+
+def _fill_helpers(event: Event) -> None:
+    """May Day asks for helpers (seed 001): drivers from Springfield, a Haitian Creole
+    interpreter, marshals; one driver has signed up."""
+    from coalition.volunteers import operations as volunteer_ops
+    from coalition.volunteers.models import RoleKind
+
+    occurrence = event.occurrences[0]
+    drivers = volunteer_ops.add_role(
+        occurrence, volunteer_ops.RoleInput(kind=RoleKind.driver, needed=3, town="Springfield")
+    )
+    volunteer_ops.add_role(
+        occurrence,
+        volunteer_ops.RoleInput(kind=RoleKind.interpreter, needed=1, language_from="ht",
+                                language_to="en"),
+    )  # fmt: skip
+    volunteer_ops.add_role(occurrence, volunteer_ops.RoleInput(kind=RoleKind.marshal, needed=6))
+    volunteer_ops.submit(
+        drivers,
+        volunteer_ops.HelperInput(name="Tomas", email="driver0@example.org", seats=4,
+                                  town="Springfield", language="pt"),
+        notify=False,
+    )  # fmt: skip
+
+
+def _fill_march_and_helpers(event: Event) -> None:
+    _fill_march(event)
+    _fill_helpers(event)
+
+
+ATTENDANCE = {
+    "training": _fill_training,
+    "march": _fill_march_and_helpers,
+    "dialogue": _fill_dialogue,
+}
+
+
+def seed_open_meeting() -> None:
+    """The weekly rapid-response committee: an open meeting, RSVP once for every date."""
+    from coalition.sessions import series as series_ops
+    from coalition.sessions.models import SeriesMode
+
+    event = db.session.scalar(
+        sa.select(Event).join(EventTranslation)
+        .where(EventTranslation.title == "Comité de respuesta rápida")
+    )  # fmt: skip
+    if event is not None and series_ops.settings_for(event) is None:
+        series_ops.configure(event, SeriesMode.open, None)
+
+
+def seed_rapid_response() -> None:
+    """The Valley Workers Center's rapid-response network: the owner dispatches, six trained
+    responders (any hour or evenings, texts or email). Skipped once it has responders."""
+    from coalition.rapid import operations as rapid_ops
+    from coalition.rapid.models import Responder
+
+    valley = _org("valley-workers-center")
+    if db.session.scalar(sa.select(Responder.id).where(Responder.org_id == valley.id).limit(1)):
+        return
+    owner = db.session.scalar(sa.select(User).where(User.email == "owner@example.org"))
+    membership = db.session.scalar(
+        sa.select(Membership).where(Membership.user_id == owner.id, Membership.org_id == valley.id)
+    )
+    membership.is_dispatcher = True
+    people = [
+        ("Rosa", "es", ["Northampton", "Holyoke"], ["responder", "interpreter"], True),
+        ("Jean", "ht", ["Springfield"], ["responder", "driver"], False),
+        ("Ana", "pt", ["Holyoke", "Springfield"], ["legal_observer"], True),
+        ("Luis", "es", ["Northampton"], ["court_accompaniment"], False),
+        ("Claudia", "en", ["Amherst", "Northampton"], ["responder"], True),
+        ("Diego", "es", ["Holyoke"], ["driver", "responder"], True),
+    ]
+    for n, (name, language, towns, roles, always) in enumerate(people):
+        rapid_ops.join(
+            valley,
+            rapid_ops.ResponderInput(
+                name=name, email=f"responder{n}@example.org", phone=None, use_sms=False,
+                use_email=True, locale=language, towns=towns,
+                languages=sorted({language, "en"}), roles=roles,
+                training="Know your rights / rapid response", trained_on=date.today(),
+                is_always=always, weekly_hours=[] if always else _EVENINGS,
+            ),
+        )  # fmt: skip
+
+
+#: Weekday evenings (a responder's weekly hours in the demo, as `parse_hours` stores them).
+_EVENINGS = [[day, "18:00", "23:00"] for day in range(5)]
 
 
 def demo_event_count() -> int:

@@ -38,6 +38,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy import orm
 
 from coalition.db import utcnow
 from coalition.extensions import db
@@ -148,24 +149,37 @@ class _Marks:
         elif self.dialect == "sqlite":
             self.connection.exec_driver_sql("PRAGMA synchronous = NORMAL")
 
-    @staticmethod
-    def _statement(ids, values):
-        return sa.update(OutgoingEmail).where(OutgoingEmail.id.in_(ids)).values(**values)
+    #: One UPDATE per set of column names, with bound parameters: built and compiled once
+    #: (SQLAlchemy's statement cache), not per message.
+    _statements: dict[tuple[str, ...], sa.Update] = {}
+
+    @classmethod
+    def _statement(cls, names: tuple[str, ...]) -> sa.Update:
+        statement = cls._statements.get(names)
+        if statement is None:
+            columns = OutgoingEmail.__table__.c
+            statement = (
+                sa.update(OutgoingEmail)
+                .where(OutgoingEmail.id.in_(sa.bindparam("mark_ids", expanding=True)))
+                .values({n: sa.bindparam(f"mark_{n}", type_=columns[n].type) for n in names})
+                .execution_options(synchronize_session=False)
+            )
+            cls._statements[names] = statement
+        return statement
 
     def update_later(self, ids, **values) -> None:
         """Start writing the mark; `wait()` (or the next mark) makes sure it was written."""
         ids = [ids] if isinstance(ids, int) else list(ids)
         if not ids:
             return
+        statement = self._statement(tuple(sorted(values)))
+        params = {"mark_ids": ids, **{f"mark_{n}": v for n, v in values.items()}}
         if self.executor is None:
-            db.session.execute(
-                self._statement(ids, values).execution_options(synchronize_session=False)
-            )
+            db.session.execute(statement, params)
             db.session.commit()
             return
         self.wait()
-        statement = self._statement(ids, values)
-        self.pending = self.executor.submit(lambda: self.connection.execute(statement))
+        self.pending = self.executor.submit(self.connection.execute, statement, params)
 
     def update(self, ids, **values) -> None:
         self.update_later(ids, **values)
@@ -211,6 +225,16 @@ def _claim_batch(channel: Channel, now: datetime, size: int) -> list[OutgoingEma
         .limit(size)
         .with_for_update(skip_locked=True)
     )
+    if channel == Channel.email:
+        # The stored MIME is all an email needs; the bodies (one decryption each) are loaded
+        # only for a row queued without it (`wire_bytes`).
+        query = query.options(
+            orm.undefer(OutgoingEmail.mime),
+            orm.defer(OutgoingEmail.subject),
+            orm.defer(OutgoingEmail.body_text),
+            orm.defer(OutgoingEmail.body_html),
+            orm.defer(OutgoingEmail.last_error),
+        )
     rows = db.session.scalars(query).all()
     if rows:
         db.session.execute(

@@ -17,7 +17,9 @@ A worker leases a batch of due rows (FOR UPDATE SKIP LOCKED, then `leased_until`
 then sends them one by one, recording each outcome with one autocommitted statement before the
 next message goes: a killed worker re-sends at most the one message it was sending, and the
 rest of its batch waits for the lease to run out. Those marks do not wait for the disk flush
-(see `_Marks`), which is what makes one statement per message cheap.
+(see `_Marks`), which is what makes one statement per message cheap. An email's MIME was
+rendered when it was queued (`OutgoingEmail.mime`): the worker decrypts it and sends it, and
+does not load (decrypt) its bodies.
 
 Texts are requested exactly once, kill -9 or not: a transport that can look a message up
 (`find_sent`: the SMS channel) gets one more autocommitted mark, `sending_since`, written before

@@ -189,6 +189,31 @@ class EncryptedString(TypeDecorator):
         return keys().decrypt(value)
 
 
+class EncryptedBytes(EncryptedString):
+    """Bytes in Python, a Fernet token in the database (a rendered email: `OutgoingEmail.mime`).
+
+    Fernet encrypts bytes as they are, so nothing is decoded on the way; key rotation treats
+    these columns like any other encrypted one (same tokens, same keys).
+    """
+
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return keys().fernet.encrypt(value).decode("ascii")
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        try:
+            return keys().fernet.decrypt(value.encode())
+        except InvalidToken:
+            raise ContactKeyError(
+                "A stored message cannot be decrypted with any key in CONTACT_KEYS."
+            ) from None
+
+
 #: (table, column) -> (hash column, kind), for every column `keep_hash` watches.
 HASHED_COLUMNS: dict[tuple[str, str], tuple[str, str]] = {}
 

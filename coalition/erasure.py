@@ -74,6 +74,7 @@ def _blank_messages(condition, now: datetime) -> int:
         "subject": "",
         "body_text": "",
         "body_html": None,
+        "mime": None,
         "headers": {},
         "attachments": [],
         "last_error": None,

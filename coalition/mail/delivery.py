@@ -17,7 +17,9 @@ A worker leases a batch of due rows (FOR UPDATE SKIP LOCKED, then `leased_until`
 then sends them one by one, recording each outcome with one autocommitted statement before the
 next message goes: a killed worker re-sends at most the one message it was sending, and the
 rest of its batch waits for the lease to run out. Those marks do not wait for the disk flush
-(see `_Marks`), which is what makes one statement per message cheap.
+(see `_Marks`), which is what makes one statement per message cheap. An email's MIME was
+rendered when it was queued (`OutgoingEmail.mime`): the worker decrypts it and sends it, and
+does not load (decrypt) its bodies.
 
 Texts are requested exactly once, kill -9 or not: a transport that can look a message up
 (`find_sent`: the SMS channel) gets one more autocommitted mark, `sending_since`, written before
@@ -38,6 +40,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy import orm
 
 from coalition.db import utcnow
 from coalition.extensions import db
@@ -147,25 +150,78 @@ class _Marks:
             self.connection.exec_driver_sql("SET synchronous_commit TO off")
         elif self.dialect == "sqlite":
             self.connection.exec_driver_sql("PRAGMA synchronous = NORMAL")
+        # The driver's own cursor, for the one-row marks (`_driver_statement`).
+        self.cursor = self.connection.connection.driver_connection.cursor()
 
-    @staticmethod
-    def _statement(ids, values):
-        return sa.update(OutgoingEmail).where(OutgoingEmail.id.in_(ids)).values(**values)
+    #: One UPDATE per set of column names, with bound parameters: built and compiled once
+    #: (SQLAlchemy's statement cache), not per message.
+    _statements: dict[tuple[str, ...], sa.Update] = {}
+
+    @classmethod
+    def _statement(cls, names: tuple[str, ...]) -> sa.Update:
+        statement = cls._statements.get(names)
+        if statement is None:
+            columns = OutgoingEmail.__table__.c
+            statement = (
+                sa.update(OutgoingEmail)
+                .where(OutgoingEmail.id.in_(sa.bindparam("mark_ids", expanding=True)))
+                .values({n: sa.bindparam(f"mark_{n}", type_=columns[n].type) for n in names})
+                .execution_options(synchronize_session=False)
+            )
+            cls._statements[names] = statement
+        return statement
+
+    #: (dialect, column names) -> (SQL, parameter order or None, bind processors).
+    _driver: dict[tuple, tuple] = {}
+
+    @classmethod
+    def _driver_statement(cls, dialect, names: tuple[str, ...]):
+        """The one-row mark compiled once to the driver's SQL, with the columns' own bind
+        processors (encryption, UTC, enum values): what SQLAlchemy would send, without building
+        and executing a statement through it each time (most of a mark's CPU, and CPU taken from
+        the thread that talks to the relay)."""
+        key = (dialect.name, names)
+        found = cls._driver.get(key)
+        if found is None:
+            table = OutgoingEmail.__table__
+            params = {"mark_id": table.c.id.type, **{f"mark_{n}": table.c[n].type for n in names}}
+            statement = (
+                sa.update(table)
+                .where(table.c.id == sa.bindparam("mark_id", type_=table.c.id.type))
+                .values({n: sa.bindparam(f"mark_{n}", type_=params[f"mark_{n}"]) for n in names})
+            )
+            compiled = statement.compile(dialect=dialect)
+            processors = {p: t.bind_processor(dialect) for p, t in params.items()}
+            order = tuple(compiled.positiontup) if compiled.positional else None
+            found = cls._driver[key] = (compiled.string, order, processors)
+        return found
+
+    def _execute_one(self, sql, order, params) -> None:
+        self.cursor.execute(sql, params if order is None else tuple(params[p] for p in order))
 
     def update_later(self, ids, **values) -> None:
         """Start writing the mark; `wait()` (or the next mark) makes sure it was written."""
+        if isinstance(ids, int) and self.executor is not None:
+            names = tuple(sorted(values))
+            sql, order, processors = self._driver_statement(db.engine.dialect, names)
+            params = {"mark_id": ids, **{f"mark_{n}": values[n] for n in names}}
+            for name, process in processors.items():
+                if process is not None and params[name] is not None:
+                    params[name] = process(params[name])
+            self.wait()
+            self.pending = self.executor.submit(self._execute_one, sql, order, params)
+            return
         ids = [ids] if isinstance(ids, int) else list(ids)
         if not ids:
             return
+        statement = self._statement(tuple(sorted(values)))
+        params = {"mark_ids": ids, **{f"mark_{n}": v for n, v in values.items()}}
         if self.executor is None:
-            db.session.execute(
-                self._statement(ids, values).execution_options(synchronize_session=False)
-            )
+            db.session.execute(statement, params)
             db.session.commit()
             return
         self.wait()
-        statement = self._statement(ids, values)
-        self.pending = self.executor.submit(lambda: self.connection.execute(statement))
+        self.pending = self.executor.submit(self.connection.execute, statement, params)
 
     def update(self, ids, **values) -> None:
         self.update_later(ids, **values)
@@ -192,6 +248,7 @@ class _Marks:
             elif self.dialect == "sqlite":
                 self.connection.exec_driver_sql("PRAGMA synchronous = FULL")
         finally:
+            self.cursor.close()
             self.connection.close()
             self.context.pop()
 
@@ -211,6 +268,21 @@ def _claim_batch(channel: Channel, now: datetime, size: int) -> list[OutgoingEma
         .limit(size)
         .with_for_update(skip_locked=True)
     )
+    if channel == Channel.email:
+        # The stored MIME is all an email needs; the bodies (one decryption each) are loaded
+        # only for a row queued without it (`wire_bytes`).
+        query = query.options(
+            orm.undefer(OutgoingEmail.mime),
+            orm.defer(OutgoingEmail.subject),
+            orm.defer(OutgoingEmail.body_text),
+            orm.defer(OutgoingEmail.body_html),
+            orm.defer(OutgoingEmail.last_error),
+        )
+    if db.engine.dialect.name == "postgresql":
+        # A lease only keeps other workers away; losing one to a crash of the database server
+        # (the only way a committed transaction is lost with this setting) costs what losing
+        # the marks costs (see `_Marks`), so the claim does not wait for the WAL flush either.
+        db.session.execute(sa.text("SET LOCAL synchronous_commit TO off"))
     rows = db.session.scalars(query).all()
     if rows:
         db.session.execute(

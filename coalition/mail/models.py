@@ -7,9 +7,9 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, deferred, mapped_column
 
-from coalition.crypto import EncryptedString
+from coalition.crypto import EncryptedBytes, EncryptedString
 from coalition.db import UTCDateTime, enum_column, utcnow
 from coalition.extensions import db
 
@@ -32,7 +32,7 @@ class EmailStatus(enum.StrEnum):
     suppressed = "suppressed"
 
 
-def _message_id() -> str:
+def new_message_id() -> str:
     return f"<{uuid.uuid4().hex}@coalition>"
 
 
@@ -71,8 +71,13 @@ class OutgoingEmail(db.Model):
     headers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     #: [{"filename", "content_type", "data"}] with data as text (e.g. an .ics file).
     attachments: Mapped[list] = mapped_column(sa.JSON, default=list)
+    #: Email: the whole message as it goes on the wire (MIME: text, HTML, attachments, headers),
+    #: rendered once when queued (`coalition.mail.transports.render_mime`), encrypted like the
+    #: bodies; the worker only adds X-Coalition-Id. None for texts and for rows queued before
+    #: it existed (built when sent). Deferred: only the worker reads it.
+    mime: Mapped[bytes | None] = deferred(mapped_column(EncryptedBytes))
     #: The same Message-ID on every try, so a receiver (and our tests) can spot a copy.
-    message_id: Mapped[str] = mapped_column(sa.String(100), default=_message_id)
+    message_id: Mapped[str] = mapped_column(sa.String(100), default=new_message_id)
     status: Mapped[EmailStatus] = mapped_column(
         enum_column(EmailStatus), default=EmailStatus.queued
     )

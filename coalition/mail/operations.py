@@ -6,7 +6,8 @@ from flask import render_template
 from flask_babel import force_locale
 
 from coalition.extensions import db
-from coalition.mail.models import OutgoingEmail
+from coalition.mail.models import OutgoingEmail, new_message_id
+from coalition.mail.transports import render_mime
 
 
 def queue_email(
@@ -53,6 +54,10 @@ def queue_email(
         rsvp_id=about_rsvp.id if about_rsvp is not None else None,
         delegation_id=about_delegation.id if about_delegation is not None else None,
         helper_id=about_helper.id if about_helper is not None else None,
+        message_id=new_message_id(),
     )
+    # Rendered once, here, rather than by the worker for every try: building MIME costs more
+    # than sending it (issue 13).
+    message.mime = render_mime(message)
     db.session.add(message)
     return message

@@ -158,3 +158,31 @@ def test_a_dropped_connection_fails_one_message_and_the_next_reconnects(app, db,
     state = db.session.get(ChannelState, Channel.email)
     assert deliver_due(now=state.paused_until).sent == 1
     assert [r for r, _m in smtp.messages] == [["a@example.org"]]
+
+
+def test_the_message_is_rendered_once_when_queued_and_stored_encrypted(db, smtp):
+    _queue(db, "a@example.org")
+    row = db.session.scalars(sa.select(OutgoingEmail)).one()
+    # What goes on the wire is built with the row (the worker only names the row in front).
+    assert row.mime is not None and b"Subject: Hello" in row.mime
+    assert b"X-Coalition-Id" not in row.mime and row.message_id.encode() in row.mime
+    stored = db.session.execute(sa.text("SELECT mime FROM outgoing_emails")).scalar_one()
+    assert b"Hello" not in stored.encode() and b"a@example.org" not in stored.encode()
+    assert deliver_due().sent == 1
+    ((_recipients, message),) = smtp.messages
+    assert message["X-Coalition-Id"] == str(row.id)
+    assert message["Message-ID"] == row.message_id
+    assert message.get_body(preferencelist=("html",)) is not None
+
+
+def test_a_row_queued_without_its_mime_is_built_when_sent(db, smtp):
+    _queue(db, "a@example.org")
+    row = db.session.scalars(sa.select(OutgoingEmail)).one()
+    db.session.execute(  # queued before the column existed
+        sa.update(OutgoingEmail).values(mime=None).execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    assert deliver_due().sent == 1
+    ((_recipients, message),) = smtp.messages
+    assert message["Subject"] == "Hello" and message["X-Coalition-Id"] == str(row.id)
+    assert "Ana" in message.get_body(preferencelist=("plain",)).get_content()

@@ -441,6 +441,7 @@ def test_sent_messages_lose_their_contents_after_the_retention_period(db, delive
     kept = db.session.scalar(sa.select(OutgoingEmail))
     assert (kept.recipient, kept.body_text, kept.kind, kept.status) == ("", "", "password_reset",
                                                                        "sent")  # fmt: skip
+    assert db.session.scalar(sa.select(OutgoingEmail.mime)) is None  # the rendered copy too
 
 
 def test_texts_never_carry_a_hidden_place(client, db):

@@ -1,7 +1,7 @@
 """Outbox: the email's MIME, rendered when queued and stored encrypted (mime)
 
 Revision ID: b7e3c91d5a20
-Revises: a464f7d7054b
+Revises: efcc25daa6a0
 Create Date: 2026-11-29 20:40:00
 
 """
@@ -13,7 +13,7 @@ import coalition.crypto
 
 # revision identifiers, used by Alembic.
 revision = "b7e3c91d5a20"
-down_revision = "a464f7d7054b"
+down_revision = "efcc25daa6a0"
 branch_labels = None
 depends_on = None
 

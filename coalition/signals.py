@@ -25,6 +25,11 @@ rsvp_changed = _signals.signal("rsvp-changed")
 #: (sender: the RSVP, active; `sessions`: the chosen `EventSession`s; `now`). Sessions follow.
 sessions_chosen = _signals.signal("sessions-chosen")
 
+#: An active RSVP's party size changed (sender: the RSVP, already flushed with its new size;
+#: `previous`: the old size; `now`). Sessions re-check their seats: a receiver may refuse a
+#: growth that does not fit (`RSVPError`), and the caller rolls back.
+party_changed = _signals.signal("party-changed")
+
 #: A delegation was started (sender: the Delegation; `now`). The lead's reminders follow.
 delegation_started = _signals.signal("delegation-started")
 

@@ -39,6 +39,7 @@ from coalition.sessions.models import (
     SeriesSettings,
     SignupStatus,
 )
+from coalition.sessions.operations import follow_rsvp
 from coalition.tokens import TokenError, make_token, read_token
 from coalition.urls import external_url
 
@@ -296,6 +297,7 @@ def promote(event: Event, now: datetime | None = None) -> list[SeriesRegistratio
         rsvps = part_rsvps(registration)
         for rsvp in rsvps:
             schedule_for_rsvp(rsvp, now)
+            follow_rsvp(rsvp, now)  # its sessions' waiting sign-ups take their turn
         if rsvps:
             _mail(registration, rsvps[0], kind="series_promoted", template="sessions/series",
                   subject=_l("A seat opened up for you: %(title)s",

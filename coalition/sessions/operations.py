@@ -17,6 +17,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from coalition import calendar_version
 from coalition.db import utcnow
 from coalition.events.models import Occurrence
 from coalition.extensions import db
@@ -195,10 +196,13 @@ def create_session(occurrence: Occurrence, data: SessionInput) -> EventSession:
 
 def update_session(session: EventSession, data: SessionInput, now: datetime | None = None) -> None:
     """Change a session; a new time may not put anyone in two sessions at once."""
+    now = now or utcnow()
     _validate(session.occurrence, data)
     session = lock_session(session)
     moved = (data.start_at, data.end_at) != (session.start_at, session.end_at)
     _apply(session, data)
+    if db.session.is_modified(session):
+        _touch_people(session, now)
     db.session.flush()
     if moved:
         clashes = _people_with_clashes(session)
@@ -228,9 +232,25 @@ def _people_with_clashes(session: EventSession) -> int:
     )
 
 
-def delete_session(session: EventSession) -> None:
+def _touch_people(session: EventSession, now: datetime) -> None:
+    """The session's people see it in their private feeds: their RSVPs change with it, so that
+    each one's calendar version (`user:<id>`) is raised (`coalition.calendar_version`)."""
+    for rsvp in db.session.scalars(
+        sa.select(RSVP)
+        .join(SessionSignup, SessionSignup.rsvp_id == RSVP.id)
+        .where(SessionSignup.session_id == session.id,
+               SessionSignup.status != SignupStatus.cancelled)
+    ):  # fmt: skip
+        rsvp.updated_at = now
+
+
+def delete_session(session: EventSession, now: datetime | None = None) -> None:
+    """Remove a session; its sign-ups go with it (the database cascades), and its people's
+    private feeds and the counts are refreshed."""
+    _touch_people(session, now or utcnow())
     db.session.delete(session)
     db.session.flush()
+    calendar_version.bump(db.session, calendar_version.ATTENDANCE)  # the cascade is not seen
 
 
 # Capacity ------------------------------------------------------------------------------------

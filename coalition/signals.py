@@ -38,6 +38,10 @@ delegation_started = _signals.signal("delegation-started")
 #: Reminders follow.
 event_rescheduled = _signals.signal("event-rescheduled")
 
+#: The worker materialized new dates of a series (sender: the Event; `occurrences`: the new
+#: rows, flushed; `now`). Registrations for every date follow.
+occurrences_added = _signals.signal("occurrences-added")
+
 #: A date's seats were raised or its limit removed (sender: the Occurrence). The waitlist
 #: takes the seats.
 seats_changed = _signals.signal("seats-changed")

@@ -342,9 +342,13 @@ def extend_series(now: datetime | None = None) -> int:
     ).all()
     grown = 0
     for event in events:
-        before = len(event.occurrences)
+        before = set(event.occurrences)
         sync_occurrences(event, now=now)
-        grown += len(event.occurrences) > before
+        added = [o for o in event.occurrences if o not in before]
+        if added:
+            grown += 1
+            db.session.flush()
+            signals.occurrences_added.send(event, occurrences=added, now=now)
     return grown
 
 

@@ -30,7 +30,15 @@ def _sessions_chosen(rsvp, sessions, now=None, **_):
     choose(rsvp, sessions, now)
 
 
+def _occurrences_added(event, occurrences, now=None, **_):
+    """New dates of an open-ended series join the registrations for every date."""
+    from coalition.sessions.series import extend_to
+
+    extend_to(event, occurrences, now)
+
+
 def connect() -> None:
     signals.rsvp_changed.connect(_rsvp_changed)
     signals.sessions_chosen.connect(_sessions_chosen)
     signals.party_changed.connect(_party_changed)
+    signals.occurrences_added.connect(_occurrences_added)

@@ -34,8 +34,9 @@ party_changed = _signals.signal("party-changed")
 delegation_started = _signals.signal("delegation-started")
 
 #: An event's dates or reminder offsets changed, or it was published, unpublished, cancelled or
-#: restored (sender: the Event; `occurrences`: the dates concerned, None for all; `now`).
-#: Reminders follow.
+#: restored (sender: the Event; `occurrences`: the dates concerned, None for all; `now`;
+#: `moved`, when dates moved: {occurrence id: its start before, UTC}). Reminders follow, and
+#: volunteer shifts move with their dates.
 event_rescheduled = _signals.signal("event-rescheduled")
 
 #: The worker materialized new dates of a series (sender: the Event; `occurrences`: the new
@@ -60,7 +61,9 @@ def connect_receivers() -> None:
     from coalition.reminders import receivers as reminder_receivers
     from coalition.rsvps import receivers as rsvp_receivers
     from coalition.sessions import receivers as session_receivers
+    from coalition.volunteers import receivers as volunteer_receivers
 
     rsvp_receivers.connect()
     reminder_receivers.connect()
     session_receivers.connect()
+    volunteer_receivers.connect()

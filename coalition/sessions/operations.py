@@ -500,9 +500,11 @@ def capacity_changed(session: EventSession, now: datetime | None = None) -> None
     promote(lock_session(session), now=now)
 
 
-def move(signup: SessionSignup, target: EventSession, now: datetime | None = None) -> None:
+def move(signup: SessionSignup, target: EventSession, now: datetime | None = None, *,
+         over_capacity: bool = False) -> None:  # fmt: skip
     """An organizer moves a person to another session of the same date: a seat there if the
-    party fits (else refused), never two sessions at once; the seat left goes to who waits."""
+    party fits (else refused, unless the organizer said `over_capacity`: then past its seats),
+    never two sessions at once; the seat left goes to who waits."""
     now = now or utcnow()
     source = signup.session
     if target.occurrence_id != source.occurrence_id:
@@ -516,8 +518,12 @@ def move(signup: SessionSignup, target: EventSession, now: datetime | None = Non
     locked = {s.id: lock_session(s) for s in (first, second)}
     seated = rsvp.status == RSVPStatus.confirmed
     left = seats_left(locked[target.id])
-    if seated and left is not None and rsvp.party_size > left:
-        raise SessionError(_l("“%(title)s” is full.", title=target.title), "target", status=409)
+    if seated and left is not None and rsvp.party_size > left and not over_capacity:
+        raise SessionError(
+            _l("“%(title)s” is full: tick “even over capacity” to move them anyway.",
+               title=target.title),
+            "target", status=409,
+        )  # fmt: skip
     held_seat = signup.status == SignupStatus.confirmed
     signup.status = SignupStatus.cancelled
     signup.cancelled_at = now

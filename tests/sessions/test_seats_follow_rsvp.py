@@ -136,3 +136,32 @@ def test_a_waiting_person_moved_by_an_organizer_still_waits(db):
     db.session.commit()
     assert _statuses(db, b) == [("P2", "waitlisted")]
     assert ops.seats_left(b) == 5
+
+
+def test_organizers_move_someone_into_a_full_session_only_when_they_say_so(client, db):
+    from coalition.orgs.models import OrgRole
+    from tests.factories import OrganizationFactory, member_of
+
+    org = OrganizationFactory()
+    organizer = member_of(org, OrgRole.organizer, email="host@example.org")
+    event = make_event(org, by=organizer, capacity=100)
+    occurrence = event.occurrences[0]
+    a = add_session(occurrence, "A", "12:00", "13:00", capacity=5)
+    full = add_session(occurrence, "Full", "12:00", "13:00", capacity=1)
+    rsvp(occurrence, 1, sessions=[full])
+    mover = rsvp(occurrence, 2, sessions=[a], party_size=2)
+    client.login("host@example.org")
+    base = f"/events/{event.id}/occurrences/{occurrence.id}/sessions"
+    page = f"{base}/{a.id}/people"
+    assert "even over capacity" in client.get(page).get_data(as_text=True)
+    url = f"{page}/{ops.signups_of(mover)[0].id}/move"
+    refused = client.submit(url, {"target": str(full.id)}, page=page)
+    assert refused.status_code == 303
+    shown = client.get(page).get_data(as_text=True)
+    assert "“Full” is full: tick “even over capacity” to move them anyway." in shown
+    assert _statuses(db, full) == [("P1", "confirmed")]
+    moved = client.submit(url, {"target": str(full.id), "over_capacity": "y"}, page=page)
+    assert moved.status_code == 303
+    assert _statuses(db, full) == [("P1", "confirmed"), ("P2", "confirmed")]
+    assert ops.confirmed_headcount(full.id) == 3 and ops.seats_left(full) == 0
+    assert _statuses(db, a) == []

@@ -321,12 +321,12 @@ def _update_own(occurrence: Occurrence, rsvp: RSVP, data: RSVPInput, user: User,
         elif was_status == RSVPStatus.cancelled:
             _place(occurrence, rsvp, needed=data.party_size, now=now)
     db.session.flush()
-    if rsvp.is_active and was_size != rsvp.party_size:
-        signals.party_changed.send(rsvp, previous=was_size, now=now)
     if was_status == RSVPStatus.confirmed and data.party_size < previous_size:
         promote_waitlist(occurrence, now=now)
     _follow(rsvp, now)
     _choose_sessions(rsvp, data, now)
+    if rsvp.is_active and was_size != rsvp.party_size:  # the sessions kept, once chosen
+        signals.party_changed.send(rsvp, previous=was_size, now=now)
     if notify and was_status == RSVPStatus.cancelled:
         send_confirmation(rsvp)
 

@@ -165,3 +165,34 @@ def test_organizers_move_someone_into_a_full_session_only_when_they_say_so(clien
     assert _statuses(db, full) == [("P1", "confirmed"), ("P2", "confirmed")]
     assert ops.confirmed_headcount(full.id) == 3 and ops.seats_left(full) == 0
     assert _statuses(db, a) == []
+
+
+def test_a_signed_in_person_grows_their_party_while_leaving_a_full_session(db):
+    from coalition.orgs.models import OrgRole
+    from tests.factories import OrganizationFactory, member_of
+
+    org = OrganizationFactory()
+    ana = member_of(org, OrgRole.member, email="ana@example.org")
+    event = make_event(org, capacity=100)
+    occurrence = event.occurrences[0]
+    full = add_session(occurrence, "Full", "12:00", "13:00", capacity=1)
+    roomy = add_session(occurrence, "Roomy", "12:00", "13:00", capacity=10)
+
+    def again(size, sessions):
+        rsvp_ops.submit(occurrence, rsvp_ops.RSVPInput(
+            name="Ana", email="ana@example.org", party_size=size, sessions=sessions,
+        ), user=ana, notify=False)  # fmt: skip
+        db.session.commit()
+
+    again(1, [full])
+    mine = db.session.scalars(
+        sa.select(rsvp_ops.RSVP).where(rsvp_ops.RSVP.occurrence_id == occurrence.id)
+    ).one()
+    rsvp_ops.link_to_account(mine, ana)
+    db.session.commit()
+    with pytest.raises(ops.SessionError):
+        again(3, [full])  # staying in the full session: refused, nothing saved
+    db.session.rollback()
+    again(3, [roomy])  # leaving it for one with room: fine
+    assert _statuses(db, roomy) == [("Ana", "confirmed")]
+    assert ops.confirmed_headcount(roomy.id) == 3 and ops.seats_left(full) == 1

@@ -25,13 +25,23 @@ rsvp_changed = _signals.signal("rsvp-changed")
 #: (sender: the RSVP, active; `sessions`: the chosen `EventSession`s; `now`). Sessions follow.
 sessions_chosen = _signals.signal("sessions-chosen")
 
+#: An active RSVP's party size changed (sender: the RSVP, already flushed with its new size;
+#: `previous`: the old size; `now`). Sessions re-check their seats: a receiver may refuse a
+#: growth that does not fit (`RSVPError`), and the caller rolls back.
+party_changed = _signals.signal("party-changed")
+
 #: A delegation was started (sender: the Delegation; `now`). The lead's reminders follow.
 delegation_started = _signals.signal("delegation-started")
 
 #: An event's dates or reminder offsets changed, or it was published, unpublished, cancelled or
-#: restored (sender: the Event; `occurrences`: the dates concerned, None for all; `now`).
-#: Reminders follow.
+#: restored (sender: the Event; `occurrences`: the dates concerned, None for all; `now`;
+#: `moved`, when dates moved: {occurrence id: its start before, UTC}). Reminders follow, and
+#: volunteer shifts move with their dates.
 event_rescheduled = _signals.signal("event-rescheduled")
+
+#: The worker materialized new dates of a series (sender: the Event; `occurrences`: the new
+#: rows, flushed; `now`). Registrations for every date follow.
+occurrences_added = _signals.signal("occurrences-added")
 
 #: A date's seats were raised or its limit removed (sender: the Occurrence). The waitlist
 #: takes the seats.
@@ -51,7 +61,9 @@ def connect_receivers() -> None:
     from coalition.reminders import receivers as reminder_receivers
     from coalition.rsvps import receivers as rsvp_receivers
     from coalition.sessions import receivers as session_receivers
+    from coalition.volunteers import receivers as volunteer_receivers
 
     rsvp_receivers.connect()
     reminder_receivers.connect()
     session_receivers.connect()
+    volunteer_receivers.connect()

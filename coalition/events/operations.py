@@ -273,6 +273,7 @@ def create_event(org: Organization, user: User, data: EventInput) -> Event:
 
 def update_event(event: Event, data: EventInput) -> set[str]:
     """Apply an edit; raise SEQUENCE when a subscribed calendar must show the change."""
+    starts_before = {o.id: o.start_at for o in event.occurrences if o.id is not None}
     changed = _apply(event, data)
     if changed & {"start_at", "end_at", "timezone", "is_all_day", "rrule"}:
         sync_occurrences(event)
@@ -280,7 +281,12 @@ def update_event(event: Event, data: EventInput) -> set[str]:
         event.sequence += 1
     db.session.flush()
     if changed & {"start_at", "end_at", "timezone", "is_all_day", "rrule", "reminder_offsets"}:
-        signals.event_rescheduled.send(event, occurrences=None)
+        moved = {
+            o.id: starts_before[o.id]
+            for o in event.occurrences
+            if o.id in starts_before and o.start_at != starts_before[o.id]
+        }
+        signals.event_rescheduled.send(event, occurrences=None, moved=moved)
     if changed & {"capacity", "has_waitlist"}:
         for occurrence in event.occurrences:
             signals.seats_changed.send(occurrence)
@@ -342,9 +348,13 @@ def extend_series(now: datetime | None = None) -> int:
     ).all()
     grown = 0
     for event in events:
-        before = len(event.occurrences)
+        before = set(event.occurrences)
         sync_occurrences(event, now=now)
-        grown += len(event.occurrences) > before
+        added = [o for o in event.occurrences if o not in before]
+        if added:
+            grown += 1
+            db.session.flush()
+            signals.occurrences_added.send(event, occurrences=added, now=now)
     return grown
 
 
@@ -413,6 +423,7 @@ def override_occurrence(occurrence: Occurrence, change: OccurrenceChange) -> set
         "capacity": change.capacity,
     }
     changed = {k for k, v in values.items() if getattr(occurrence, k) != v}
+    moved = {occurrence.id: occurrence.start_at} if "start_at" in changed else {}
     for name in changed:
         setattr(occurrence, name, values[name])
     if changed:
@@ -420,7 +431,7 @@ def override_occurrence(occurrence: Occurrence, change: OccurrenceChange) -> set
         occurrence.sequence += 1
         event.sequence += 1
         db.session.flush()
-        signals.event_rescheduled.send(event, occurrences=[occurrence])
+        signals.event_rescheduled.send(event, occurrences=[occurrence], moved=moved)
         if event.status == EventStatus.published:
             signals.event_changed.send(event, changed=changed, occurrences=[occurrence])
         if "capacity" in changed:

@@ -306,7 +306,7 @@ def _update_own(occurrence: Occurrence, rsvp: RSVP, data: RSVPInput, user: User,
     if delegation is not None:
         check_can_join(delegation, data.party_size, replacing=rsvp)
     previous_size = rsvp.party_size if rsvp.status == RSVPStatus.confirmed else 0
-    was_status = rsvp.status
+    was_status, was_size = rsvp.status, rsvp.party_size
     _apply(rsvp, data, user)
     if delegation is not None:
         rsvp.delegation = delegation
@@ -325,6 +325,8 @@ def _update_own(occurrence: Occurrence, rsvp: RSVP, data: RSVPInput, user: User,
         promote_waitlist(occurrence, now=now)
     _follow(rsvp, now)
     _choose_sessions(rsvp, data, now)
+    if rsvp.is_active and was_size != rsvp.party_size:  # the sessions kept, once chosen
+        signals.party_changed.send(rsvp, previous=was_size, now=now)
     if notify and was_status == RSVPStatus.cancelled:
         send_confirmation(rsvp)
 
@@ -431,6 +433,8 @@ def change(rsvp: RSVP, *, party_size: int, needs_interpretation: bool, needs_chi
     rsvp.needs_ride = needs_ride
     rsvp.note = (note or "").strip() or None
     db.session.flush()
+    if grow:
+        signals.party_changed.send(rsvp, previous=party_size - grow, now=now)
     if grow < 0 or rsvp.status == RSVPStatus.waitlisted:
         promote_waitlist(occurrence, now=now)
     if notify:

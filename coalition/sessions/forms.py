@@ -87,6 +87,8 @@ class SeriesForm(Form):
 
 class MoveForm(Form):
     target = SelectField(_l("Move to"), coerce=int, choices=[])
+    #: The organizer's explicit "yes, past its seats" for a session that is full.
+    over_capacity = BooleanField(_l("even over capacity"))
 
 
 def chosen_session_ids(form_data) -> list[str]:

@@ -17,6 +17,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from coalition import calendar_version
 from coalition.db import utcnow
 from coalition.events.models import Occurrence
 from coalition.extensions import db
@@ -195,10 +196,13 @@ def create_session(occurrence: Occurrence, data: SessionInput) -> EventSession:
 
 def update_session(session: EventSession, data: SessionInput, now: datetime | None = None) -> None:
     """Change a session; a new time may not put anyone in two sessions at once."""
+    now = now or utcnow()
     _validate(session.occurrence, data)
     session = lock_session(session)
     moved = (data.start_at, data.end_at) != (session.start_at, session.end_at)
     _apply(session, data)
+    if db.session.is_modified(session):
+        _touch_people(session, now)
     db.session.flush()
     if moved:
         clashes = _people_with_clashes(session)
@@ -228,9 +232,25 @@ def _people_with_clashes(session: EventSession) -> int:
     )
 
 
-def delete_session(session: EventSession) -> None:
+def _touch_people(session: EventSession, now: datetime) -> None:
+    """The session's people see it in their private feeds: their RSVPs change with it, so that
+    each one's calendar version (`user:<id>`) is raised (`coalition.calendar_version`)."""
+    for rsvp in db.session.scalars(
+        sa.select(RSVP)
+        .join(SessionSignup, SessionSignup.rsvp_id == RSVP.id)
+        .where(SessionSignup.session_id == session.id,
+               SessionSignup.status != SignupStatus.cancelled)
+    ):  # fmt: skip
+        rsvp.updated_at = now
+
+
+def delete_session(session: EventSession, now: datetime | None = None) -> None:
+    """Remove a session; its sign-ups go with it (the database cascades), and its people's
+    private feeds and the counts are refreshed."""
+    _touch_people(session, now or utcnow())
     db.session.delete(session)
     db.session.flush()
+    calendar_version.bump(db.session, calendar_version.ATTENDANCE)  # the cascade is not seen
 
 
 # Capacity ------------------------------------------------------------------------------------
@@ -254,19 +274,39 @@ def _lock_rsvp(rsvp: RSVP) -> RSVP:
     ).one()
 
 
+def _rsvp_holds_its_seat():
+    """Sign-ups that may hold (or be offered) a seat: their RSVP has a seat on the date. A
+    person still waiting for the date (waitlisted, pending) waits in their sessions too."""
+    return SessionSignup.rsvp_id.in_(
+        sa.select(RSVP.id).where(RSVP.id == SessionSignup.rsvp_id,
+                                 RSVP.status == RSVPStatus.confirmed)
+    )  # fmt: skip
+
+
 def _someone_waits(session: EventSession, signup: SessionSignup | None = None) -> bool:
     clauses = [
         SessionSignup.session_id == session.id,
         SessionSignup.status == SignupStatus.waitlisted,
+        _rsvp_holds_its_seat(),
     ]
     if signup is not None and signup.id is not None:
         clauses.append(SessionSignup.id != signup.id)
     return bool(db.session.scalar(sa.select(sa.exists().where(*clauses))))
 
 
+def _wait(signup: SessionSignup, now: datetime) -> None:
+    signup.status = SignupStatus.waitlisted
+    signup.waitlisted_at = now
+    signup.confirmed_at = None
+
+
 def _place(session: EventSession, signup: SessionSignup, party: int, now: datetime) -> None:
     """Confirm if the party fits and nobody waits ahead, else waitlist (README: "Waitlist
-    fairness", as for RSVPs). The caller holds the session's lock."""
+    fairness", as for RSVPs). A person without a seat on the date waits for one here too. The
+    caller holds the session's lock."""
+    if signup.rsvp.status != RSVPStatus.confirmed:
+        _wait(signup, now)
+        return
     left = seats_left(session)
     if left is None or (party <= left and not _someone_waits(session, signup)):
         signup.status = SignupStatus.confirmed
@@ -366,9 +406,54 @@ def release_for_rsvp(rsvp: RSVP, now: datetime | None = None) -> None:
         promote(session, now=now)
 
 
+def follow_rsvp(rsvp: RSVP, now: datetime | None = None) -> None:
+    """The RSVP's status changed (it is still active): a seat on the date lets its waiting
+    sign-ups take their place in each session's queue (arrival order, whole parties); losing
+    it (waitlisted, pending again) gives up its session seats to who waits."""
+    now = now or utcnow()
+    signups = signups_of(rsvp)
+    if rsvp.status == RSVPStatus.confirmed:
+        waiting = [s for s in signups if s.status == SignupStatus.waitlisted]
+        for signup in sorted(waiting, key=lambda s: s.session_id):
+            promote(lock_session(signup.session), now=now)
+        return
+    held = [s for s in signups if s.status == SignupStatus.confirmed]
+    if not held:
+        return
+    freed = []
+    for signup in sorted(held, key=lambda s: s.session_id):
+        freed.append(lock_session(signup.session))
+        _wait(signup, now)
+    rsvp.updated_at = now  # the person's private feed loses these sessions
+    db.session.flush()
+    for session in freed:
+        promote(session, now=now)
+
+
+def party_changed(rsvp: RSVP, previous: int, now: datetime | None = None) -> None:
+    """The party grew or shrank (already flushed): in each session where it holds seats a
+    growth must fit, as on the date (else refused, nothing saved: the caller rolls back); seats
+    freed, or a smaller party that now fits, go to who waits."""
+    now = now or utcnow()
+    grow = rsvp.party_size - previous
+    for signup in sorted(signups_of(rsvp), key=lambda s: s.session_id):
+        session = lock_session(signup.session)
+        if grow > 0 and signup.status == SignupStatus.confirmed and session.capacity is not None:
+            taken = confirmed_headcount(session.id)  # counts the party at its new size
+            if taken > session.capacity:
+                more = max(session.capacity - taken + grow, 0)
+                raise SessionError(
+                    _l("Only %(n)d more seats are free in “%(title)s”.", n=more,
+                       title=session.title),
+                    "party_size", status=409,
+                )  # fmt: skip
+        elif grow < 0 or signup.status == SignupStatus.waitlisted:
+            promote(session, now=now)
+
+
 def promote(session: EventSession, now: datetime | None = None) -> list[SessionSignup]:
-    """Confirm waiting parties in arrival order while their whole party fits. The caller holds
-    the session's lock."""
+    """Confirm waiting parties in arrival order while their whole party fits (only people with
+    a seat on the date). The caller holds the session's lock."""
     now = now or utcnow()
     left = seats_left(session)
     waiting = db.session.scalars(
@@ -376,6 +461,7 @@ def promote(session: EventSession, now: datetime | None = None) -> list[SessionS
         .where(
             SessionSignup.session_id == session.id,
             SessionSignup.status == SignupStatus.waitlisted,
+            _rsvp_holds_its_seat(),
         )
         .order_by(SessionSignup.waitlisted_at, SessionSignup.id)
     ).all()
@@ -414,9 +500,11 @@ def capacity_changed(session: EventSession, now: datetime | None = None) -> None
     promote(lock_session(session), now=now)
 
 
-def move(signup: SessionSignup, target: EventSession, now: datetime | None = None) -> None:
+def move(signup: SessionSignup, target: EventSession, now: datetime | None = None, *,
+         over_capacity: bool = False) -> None:  # fmt: skip
     """An organizer moves a person to another session of the same date: a seat there if the
-    party fits (else refused), never two sessions at once; the seat left goes to who waits."""
+    party fits (else refused, unless the organizer said `over_capacity`: then past its seats),
+    never two sessions at once; the seat left goes to who waits."""
     now = now or utcnow()
     source = signup.session
     if target.occurrence_id != source.occurrence_id:
@@ -428,9 +516,14 @@ def move(signup: SessionSignup, target: EventSession, now: datetime | None = Non
     _check_no_overlap([*others, target])
     first, second = sorted([source, target], key=lambda s: s.id)
     locked = {s.id: lock_session(s) for s in (first, second)}
+    seated = rsvp.status == RSVPStatus.confirmed
     left = seats_left(locked[target.id])
-    if left is not None and rsvp.party_size > left:
-        raise SessionError(_l("“%(title)s” is full.", title=target.title), "target", status=409)
+    if seated and left is not None and rsvp.party_size > left and not over_capacity:
+        raise SessionError(
+            _l("“%(title)s” is full: tick “even over capacity” to move them anyway.",
+               title=target.title),
+            "target", status=409,
+        )  # fmt: skip
     held_seat = signup.status == SignupStatus.confirmed
     signup.status = SignupStatus.cancelled
     signup.cancelled_at = now
@@ -441,9 +534,15 @@ def move(signup: SessionSignup, target: EventSession, now: datetime | None = Non
     )
     moved = existing or SessionSignup(session=locked[target.id], rsvp=rsvp)
     db.session.add(moved)
-    moved.status = SignupStatus.confirmed
-    moved.confirmed_at = now
-    moved.waitlisted_at = moved.cancelled_at = None
+    moved.cancelled_at = None
+    if seated:
+        moved.status = SignupStatus.confirmed
+        moved.confirmed_at = now
+        moved.waitlisted_at = None
+    else:  # no seat on the date yet: waits in the new session as it did in the old one
+        moved.status = SignupStatus.waitlisted
+        moved.waitlisted_at = signup.waitlisted_at or now
+        moved.confirmed_at = None
     rsvp.updated_at = now
     db.session.flush()
     if held_seat:

@@ -39,6 +39,7 @@ from coalition.sessions.models import (
     SeriesSettings,
     SignupStatus,
 )
+from coalition.sessions.operations import follow_rsvp
 from coalition.tokens import TokenError, make_token, read_token
 from coalition.urls import external_url
 
@@ -296,11 +297,91 @@ def promote(event: Event, now: datetime | None = None) -> list[SeriesRegistratio
         rsvps = part_rsvps(registration)
         for rsvp in rsvps:
             schedule_for_rsvp(rsvp, now)
+            follow_rsvp(rsvp, now)  # its sessions' waiting sign-ups take their turn
         if rsvps:
             _mail(registration, rsvps[0], kind="series_promoted", template="sessions/series",
                   subject=_l("A seat opened up for you: %(title)s",
                              title=event.translation(rsvps[0].language).title))  # fmt: skip
     return promoted
+
+
+def extend_to(event: Event, occurrences: list[Occurrence], now: datetime | None = None) -> int:
+    """Dates materialized later (the worker's `extend_series`, an open-ended series) join every
+    registration still active: an RSVP per new date (the date's own rules in an open meeting;
+    the registration's place in a series), with its reminders. Returns the RSVPs added."""
+    now = now or utcnow()
+    settings = settings_for(event)
+    occurrences = [o for o in occurrences if rsvp_ops.closed_reason(o, now) is None]
+    if settings is None or not occurrences:
+        return 0
+    registrations = db.session.scalars(
+        sa.select(SeriesRegistration)
+        .where(
+            SeriesRegistration.event_id == event.id,
+            SeriesRegistration.status != SignupStatus.cancelled,
+            SeriesRegistration.erased_at.is_(None),
+        )
+        .order_by(SeriesRegistration.id)
+    ).all()
+    added = 0
+    for registration in registrations:
+        source = _latest_part(registration)
+        if source is None:
+            continue
+        data = _input_from(source, registration)
+        for occurrence in sorted(occurrences, key=lambda o: (o.start_at, o.id)):
+            rsvp = _join_date(registration, occurrence, data, now)
+            if rsvp is None:
+                continue
+            if source.user_id is not None:
+                rsvp.user_id = source.user_id  # they keep it in their account already
+            registration.parts.append(SeriesPart(rsvp=rsvp))
+            added += 1
+    db.session.flush()
+    for registration in registrations:
+        for part in registration.parts:
+            if part.rsvp.occurrence in occurrences:
+                schedule_for_rsvp(part.rsvp, now)
+    return added
+
+
+def _latest_part(registration: SeriesRegistration) -> RSVP | None:
+    """The part whose contact and answers stand for the person (the newest one not erased)."""
+    parts = [r for r in part_rsvps(registration) if r.erased_at is None and (r.email or r.phone)]
+    return parts[-1] if parts else None
+
+
+def _input_from(rsvp: RSVP, registration: SeriesRegistration) -> rsvp_ops.RSVPInput:
+    return rsvp_ops.RSVPInput(
+        name=rsvp.name, email=rsvp.email, phone=rsvp.phone, language=rsvp.language,
+        party_size=rsvp.party_size if registration.mode == SeriesMode.open
+        else registration.party_size,
+        needs_interpretation=rsvp.needs_interpretation,
+        needs_childcare=rsvp.needs_childcare, needs_ride=rsvp.needs_ride, note=rsvp.note,
+        consents_to_reminders=rsvp.consents_to_reminders,
+    )  # fmt: skip
+
+
+def _join_date(registration: SeriesRegistration, occurrence: Occurrence,
+               data: rsvp_ops.RSVPInput, now: datetime) -> RSVP | None:  # fmt: skip
+    if registration.mode == SeriesMode.open:
+        try:
+            outcome = rsvp_ops.submit(occurrence, copy.copy(data), now=now, notify=False)
+        except rsvp_ops.RSVPError:
+            return None  # that date is full without a waitlist: the others still count
+        return outcome.rsvp if outcome.created else None
+    if identity.rsvp_with_contact(occurrence.id, data.email, data.phone) is not None:
+        return None
+    confirmed = registration.status == SignupStatus.confirmed
+    rsvp = RSVP(occurrence=occurrence,
+                status=RSVPStatus.confirmed if confirmed else RSVPStatus.waitlisted)  # fmt: skip
+    rsvp_ops._apply(rsvp, data, None)
+    if confirmed:
+        rsvp.confirmed_at = now
+    else:
+        rsvp.waitlisted_at = now
+    db.session.add(rsvp)
+    return rsvp
 
 
 def waiting_parts_clause():

@@ -162,7 +162,8 @@ def move(event_id: int, occurrence_id: int, session_id: int, signup_id: int):
         flash(_("Choose a session of the same date."), "error")
         return redirect(back, 303)
     try:
-        ops.move(signup, _session(occurrence, form.target.data))
+        ops.move(signup, _session(occurrence, form.target.data),
+                 over_capacity=form.over_capacity.data)  # fmt: skip
     except ops.SessionError as exc:
         db.session.rollback()
         flash(str(exc.message), "error")

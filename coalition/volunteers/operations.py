@@ -130,6 +130,35 @@ def change_role(role: VolunteerRole, data: RoleInput, now: datetime | None = Non
         schedule_for_helper(helper, now)
 
 
+def follow_moved_dates(event, moved: dict[int, datetime], now: datetime | None = None) -> None:
+    """Dates of `event` moved (`moved`: occurrence id → its start before): each role with a
+    shift of its own moves by the date's move on the event's wall clock (a shift an hour before
+    a 12:00 date stays an hour before it, across a daylight-saving change), and its helpers'
+    reminders follow."""
+    zone = event.zone
+    roles = db.session.scalars(
+        sa.select(VolunteerRole)
+        .where(VolunteerRole.occurrence_id.in_(list(moved)), VolunteerRole.starts_at.is_not(None))
+        .order_by(VolunteerRole.id)
+    ).all()
+    for role in roles:
+        before = moved[role.occurrence_id].astimezone(zone).replace(tzinfo=None)
+        delta = role.occurrence.start_at.astimezone(zone).replace(tzinfo=None) - before
+        role.starts_at = _on_wall_clock(role.starts_at, delta, zone)
+        role.ends_at = _on_wall_clock(role.ends_at, delta, zone)
+    db.session.flush()
+    for role in roles:
+        for helper in role.helpers:
+            schedule_for_helper(helper, now)
+
+
+def _on_wall_clock(at: datetime | None, delta: timedelta, zone) -> datetime | None:
+    if at is None:
+        return None
+    local = at.astimezone(zone).replace(tzinfo=None) + delta
+    return local.replace(tzinfo=zone).astimezone(UTC)
+
+
 def remove_role(role: VolunteerRole) -> None:
     """Only a role nobody helps in may go (helpers are not dropped behind their backs)."""
     if signed_up_count(role.id):

@@ -108,3 +108,46 @@ def test_a_series_date_with_sessions_carries_its_agenda_and_readers_agree(client
     expected = {(f"event-{event.id}", o.start_at.isoformat()) for o in (first, second, third)}
     for name, dates in all_readers(body, FAR).items():
         assert shown(dates) == expected, name
+
+
+def test_changing_or_deleting_a_session_refreshes_its_peoples_private_feeds(client, db):
+    from coalition import calendar_version
+    from coalition.sessions import operations as ops
+
+    org = OrganizationFactory()
+    ana = member_of(org, OrgRole.member, email="ana@example.org")
+    bea = member_of(org, OrgRole.member, email="bea@example.org")
+    event = make_event(org, title="Dialogue", start_date=date(2027, 3, 11))
+    occurrence = event.occurrences[0]
+    workshop = add_session(occurrence, "Workshop", "12:30", "13:30", capacity=25)
+    plenary = add_session(occurrence, "Plenary", "13:30", "14:00")
+    for person, chosen in ((ana, workshop), (bea, plenary)):
+        outcome = rsvp_ops.submit(occurrence, rsvp_ops.RSVPInput(
+            name="X", email=person.email, sessions=[chosen]), user=person)  # fmt: skip
+        rsvp_ops.link_to_account(outcome.rsvp, person)
+    db.session.commit()
+    url = f"/feeds/{ana.feed_token}/my-events.ics"
+    first = client.get(url)
+    assert "Workshop · Dialogue" in _sessions_in(first.data)
+    ana_key, bea_key = calendar_version.user_key(ana.id), calendar_version.user_key(bea.id)
+    versions = calendar_version.current(ana_key), calendar_version.current(bea_key)
+
+    # A later time (12:45 EST = 17:45 UTC) reaches her feed.
+    ops.update_session(workshop, ops.SessionInput(
+        title="Workshop", start_at=datetime(2027, 3, 11, 17, 45, tzinfo=UTC),
+        end_at=datetime(2027, 3, 11, 18, 30, tzinfo=UTC), capacity=25))  # fmt: skip
+    db.session.commit()
+    assert calendar_version.current(ana_key) != versions[0]
+    assert calendar_version.current(bea_key) == versions[1]  # not her session
+    moved = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert moved.status_code == 200
+    assert _sessions_in(moved.data) == {
+        "Workshop · Dialogue": datetime(2027, 3, 11, 17, 45, tzinfo=UTC)
+    }
+
+    before = calendar_version.current(ana_key)
+    ops.delete_session(workshop)
+    db.session.commit()
+    assert calendar_version.current(ana_key) != before
+    gone = client.get(url, headers={"If-None-Match": moved.headers["ETag"]})
+    assert gone.status_code == 200 and _sessions_in(gone.data) == {}

@@ -201,3 +201,51 @@ def test_a_series_registration_needs_an_email_for_its_private_link(db):
         assert exc.field == "email"
     else:
         raise AssertionError("a phone-only registration would never get its link")
+
+
+@pytest.mark.parametrize("mode", [SeriesMode.open, SeriesMode.series])
+def test_dates_materialized_later_join_every_date_registrations(db, mode):
+    """An open-ended series is materialized 400 days ahead; the worker's daily job adds the
+    next dates, and "every date" registrations (and whole-series ones) get them, with a
+    reminder before each."""
+    from coalition.db import utcnow
+    from coalition.events import operations as event_ops
+    from coalition.events.recurrence import HORIZON
+
+    start = (utcnow() + timedelta(days=7)).date()
+    weekly = RecurrenceSpec(frequency=Frequency.weekly, open_ended=True)
+    event = make_event(
+        title="Every Thursday", start_date=start, reminder_offsets=[1440], recurrence=weekly
+    )
+    series.configure(event, mode, None)
+    db.session.commit()
+    ana = _register(event, "Ana")
+    beto = _register(event, "Beto")
+    gone = _register(event, "Gone")
+    series.cancel_part(ana, series.part_rsvps(ana)[0])  # one date off: still every date after
+    series.cancel_all(gone)
+    db.session.commit()
+    known = {o.id for o in event.occurrences}
+    parts_before = len(series.part_rsvps(ana))
+
+    assert event_ops.extend_series(now=utcnow() + timedelta(days=21)) == 1
+    db.session.commit()
+    db.session.expire_all()
+    new = [o for o in event.occurrences if o.id not in known]
+    assert len(new) >= 2 and all(o.start_at > utcnow() + HORIZON for o in new)
+    for registration in (ana, beto):
+        parts = series.part_rsvps(registration)
+        added = [r for r in parts if r.occurrence_id not in known]
+        assert [r.occurrence_id for r in added] == [o.id for o in new]
+        assert {r.status for r in added} == {RSVPStatus.confirmed}
+        due = sorted(db.session.scalars(
+            sa.select(Reminder.due_at).where(Reminder.rsvp_id.in_([r.id for r in added]))
+        ))  # fmt: skip
+        assert due == [o.start_at - timedelta(days=1) for o in new]
+    assert len(series.part_rsvps(ana)) == parts_before + len(new)
+    assert not [r for r in series.part_rsvps(gone) if r.occurrence_id not in known]
+    # Run twice: nothing more.
+    assert event_ops.extend_series(now=utcnow() + timedelta(days=21)) == 0
+    assert db.session.scalar(
+        sa.select(sa.func.count()).select_from(RSVP).where(RSVP.occurrence_id == new[0].id)
+    ) == 2  # fmt: skip

@@ -441,3 +441,55 @@ def test_helpers_hear_when_their_date_is_cancelled(world, db, smtp, deliver):
         )
     ).all()
     assert pending == []
+
+
+# Moving the date ---------------------------------------------------------------------------
+
+
+def _pending_due(helper) -> list[datetime]:
+    return sorted(_db.session.scalars(
+        sa.select(Reminder.due_at).where(Reminder.helper_id == helper.id,
+                                         Reminder.status == ReminderStatus.pending)
+    ))  # fmt: skip
+
+
+def test_a_shift_moves_with_its_date_across_a_dst_change(db):
+    from coalition.events import operations as event_ops
+    from tests.factories import event_input
+
+    # Saturday March 13, 2027, 12:00–14:00 in New York (EST, UTC−5); set-up 10:30–12:00.
+    event = make_event(start_date=date(2027, 3, 13), title="March")
+    occurrence = event.occurrences[0]
+    setup = ops.add_role(occurrence, ops.RoleInput(
+        kind=RoleKind.setup, needed=2, start_time=time(10, 30), end_time=time(12, 0)))  # fmt: skip
+    unshifted = ops.add_role(occurrence, ops.RoleInput(kind=RoleKind.marshal, needed=2))
+    helper, _ = ops.submit(setup, ops.HelperInput(name="Rosa", email="rosa@example.org"))
+    db.session.commit()
+    assert setup.starts_at == datetime(2027, 3, 13, 15, 30, tzinfo=UTC)
+    assert _pending_due(helper) == [datetime(2027, 3, 12, 15, 30, tzinfo=UTC),
+                                    datetime(2027, 3, 13, 13, 30, tzinfo=UTC)]  # fmt: skip
+
+    # A week later, after the clocks change (EDT, UTC−4): still 10:30–12:00 on the wall clock.
+    event_ops.update_event(event, event_input(start_date=date(2027, 3, 20), title="March"))
+    db.session.commit()
+    db.session.expire_all()
+    assert occurrence.start_at == datetime(2027, 3, 20, 16, 0, tzinfo=UTC)
+    assert (setup.starts_at, setup.ends_at) == (
+        datetime(2027, 3, 20, 14, 30, tzinfo=UTC),
+        datetime(2027, 3, 20, 16, 0, tzinfo=UTC),
+    )
+    assert unshifted.starts_at is None and unshifted.shift_start == occurrence.start_at
+    assert _pending_due(helper) == [datetime(2027, 3, 19, 14, 30, tzinfo=UTC),
+                                    datetime(2027, 3, 20, 12, 30, tzinfo=UTC)]  # fmt: skip
+
+    # One date moved by hand, an hour later: the shift follows by an hour.
+    event_ops.override_occurrence(occurrence, event_ops.OccurrenceChange(
+        start_date=date(2027, 3, 20), start_time=time(13, 0), end_time=time(15, 0),
+        venue="City Hall Plaza", address="1 City Hall Sq", city="Boston"))  # fmt: skip
+    db.session.commit()
+    db.session.expire_all()
+    assert (setup.starts_at, setup.ends_at) == (
+        datetime(2027, 3, 20, 15, 30, tzinfo=UTC),
+        datetime(2027, 3, 20, 17, 0, tzinfo=UTC),
+    )
+    assert _pending_due(helper)[-1] == datetime(2027, 3, 20, 13, 30, tzinfo=UTC)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -242,6 +242,29 @@ def _touch_people(session: EventSession, now: datetime) -> None:
                SessionSignup.status != SignupStatus.cancelled)
     ):  # fmt: skip
         rsvp.updated_at = now
+
+
+def follow_moved_dates(event, moved: dict[int, datetime], now: datetime | None = None) -> None:
+    """Dates of `event` moved (`moved`: occurrence id → its start before): each of their
+    sessions moves by the date's move on the event's wall clock (a 10:00 workshop of a 10:00
+    date stays at 10:00 across a daylight-saving change), and its people's feeds follow."""
+    now = now or utcnow()
+    zone = event.zone
+    sessions = db.session.scalars(
+        sa.select(EventSession)
+        .where(EventSession.occurrence_id.in_(list(moved)))
+        .order_by(EventSession.id)
+    ).all()
+    for session in sessions:
+        before = moved[session.occurrence_id].astimezone(zone).replace(tzinfo=None)
+        delta = session.occurrence.start_at.astimezone(zone).replace(tzinfo=None) - before
+        if not delta:
+            continue
+        for column in ("start_at", "end_at"):
+            local = getattr(session, column).astimezone(zone).replace(tzinfo=None) + delta
+            setattr(session, column, local.replace(tzinfo=zone).astimezone(UTC))
+        _touch_people(session, now)
+    db.session.flush()
 
 
 def delete_session(session: EventSession, now: datetime | None = None) -> None:

@@ -37,8 +37,17 @@ def _occurrences_added(event, occurrences, now=None, **_):
     extend_to(event, occurrences, now)
 
 
+def _event_rescheduled(event, *, moved=None, now=None, **_):
+    """A date's sessions move with it."""
+    if moved:
+        from coalition.sessions.operations import follow_moved_dates
+
+        follow_moved_dates(event, moved, now)
+
+
 def connect() -> None:
     signals.rsvp_changed.connect(_rsvp_changed)
     signals.sessions_chosen.connect(_sessions_chosen)
     signals.party_changed.connect(_party_changed)
     signals.occurrences_added.connect(_occurrences_added)
+    signals.event_rescheduled.connect(_event_rescheduled)

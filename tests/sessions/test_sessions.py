@@ -201,4 +201,32 @@ def test_event_page_shows_the_agenda_with_counts_only(agenda, client, db):
     rsvp(occurrence, 1, sessions=[a])
     body = client.get(f"/events/{event.id}/occurrences/{occurrence.id}").get_data(as_text=True)
     assert "Agenda" in body and "Know your rights" in body and "1 seats left" in body
-    assert "P1" not in body
+    assert ">P1<" not in body and "P1 " not in body and "p1@example.org" not in body
+
+
+def test_sessions_move_with_their_date_across_a_dst_change(db):
+    from datetime import UTC, date, datetime, time
+
+    from coalition.events import operations as event_ops
+    from tests.factories import event_input
+
+    # Saturday March 13, 2027, 12:00–14:00 in New York (EST); a workshop 12:30–13:30.
+    event = make_event(start_date=date(2027, 3, 13), title="Dialogue")
+    occurrence = event.occurrences[0]
+    workshop = add_session(occurrence, "Workshop", "12:30", "13:30")
+    assert workshop.start_at == datetime(2027, 3, 13, 17, 30, tzinfo=UTC)
+    # A week later, after the clocks change (EDT): still 12:30–13:30 on the wall clock.
+    event_ops.update_event(event, event_input(start_date=date(2027, 3, 20), title="Dialogue"))
+    db.session.commit()
+    db.session.expire_all()
+    assert (workshop.start_at, workshop.end_at) == (
+        datetime(2027, 3, 20, 16, 30, tzinfo=UTC),
+        datetime(2027, 3, 20, 17, 30, tzinfo=UTC),
+    )
+    # One date moved by hand an hour later: its session follows by an hour.
+    event_ops.override_occurrence(occurrence, event_ops.OccurrenceChange(
+        start_date=date(2027, 3, 20), start_time=time(13, 0), end_time=time(15, 0),
+        venue="City Hall Plaza", address="1 City Hall Sq", city="Boston"))  # fmt: skip
+    db.session.commit()
+    db.session.expire_all()
+    assert workshop.start_at == datetime(2027, 3, 20, 17, 30, tzinfo=UTC)

@@ -161,9 +161,11 @@ def respond(job: FeedJob) -> Response:
         response.set_etag(etag)
         return response
     store = get_store()
-    (raw,) = store.get_many([f"body:{etag}"])
+    raw, lock = store.get_local(f"body:{etag}"), None
+    if raw is None:  # the body and the feed's build lock in one read (one round trip to Redis)
+        raw, lock = store.get_many([f"body:{etag}", f"lock:{job.identity}"])
     if raw is None:
-        if _build_running(job.identity) or job.is_slow():
+        if _build_running(job.identity, lock) or job.is_slow():
             return _slow(job, etag)
         raw = job.build_body()
         # The encoding this request accepts is compressed now, stored with the body (and found
@@ -200,12 +202,12 @@ def _slow(job: FeedJob, etag: str) -> Response:
     return response
 
 
-def _build_running(identity: str) -> bool:
-    """Is this feed being built, here or (with Redis) in another process? (cheap: no scan)"""
+def _build_running(identity: str, lock: bytes | None) -> bool:
+    """Is this feed being built, here or (with Redis) in another process? (cheap: no scan;
+    `lock`: the value of its `lock:` key, read with the body)"""
     running = _building.get(identity)
     if running is not None and running.is_alive():
         return True
-    (lock,) = get_store().get_many([f"lock:{identity}"])
     return lock is not None
 
 

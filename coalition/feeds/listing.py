@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -71,6 +72,8 @@ class PublicListing:
     #: Positions in `refs` per type id and per organization id.
     by_type: dict[int, list[int]]
     by_org: dict[int, list[int]]
+    #: Type id per position.
+    type_at: list[int]
 
 
 _LISTING = "coalition.feeds.public_listing"
@@ -103,23 +106,28 @@ def public_listing() -> PublicListing:
         n = position.get(event_id)
         if n is not None:
             by_org.setdefault(org_id, []).append(n)
-    listing = PublicListing(key=key, refs=refs, by_type=by_type, by_org=by_org)
+    type_at = [0] * len(refs)
+    for type_id, positions in by_type.items():
+        for n in positions:
+            type_at[n] = type_id
+    listing = PublicListing(key=key, refs=refs, by_type=by_type, by_org=by_org, type_at=type_at)
     current_app.extensions[_LISTING] = listing
     return listing
 
 
 def _picked(listing: PublicListing, filters: CalendarFilters) -> list[EventRef]:
     """The events of `listing` that match the type and organization filters (the same rows as
-    `_event_filter_clauses` gives)."""
-    chosen: set[int] | None = None
-    if filters.type_ids:
-        chosen = {n for t in set(filters.type_ids) for n in listing.by_type.get(t, ())}
+    `_event_filter_clauses` gives), in feed order."""
+    types = set(filters.type_ids)
     if filters.org_ids:
-        of_orgs = {n for o in set(filters.org_ids) for n in listing.by_org.get(o, ())}
-        chosen = of_orgs if chosen is None else chosen & of_orgs
-    if chosen is None:
-        return list(listing.refs)
-    return [listing.refs[n] for n in sorted(chosen)]
+        chosen = {n for org in set(filters.org_ids) for n in listing.by_org.get(org, ())}
+        if types:
+            chosen = {n for n in chosen if listing.type_at[n] in types}
+        return [listing.refs[n] for n in sorted(chosen)]
+    if types:  # each type's positions are ascending and no two types share one
+        merged = heapq.merge(*(listing.by_type.get(t, ()) for t in types))
+        return [listing.refs[n] for n in merged]
+    return list(listing.refs)
 
 
 def listed_refs(filters: CalendarFilters, *, user: User | None) -> list[EventRef]:

@@ -84,6 +84,8 @@ class FeedJob:
             return False
         limit = current_app.config["FEED_INLINE_BUILD_MAX"]
         keys = self.fragment_keys()
+        if get_store().count_not_local(keys) <= limit:
+            return False  # fewer missing here than the limit: no need to ask Redis which
         return missing(self.refs(), self.language, stop_after=limit, keys=keys) > limit
 
 

@@ -17,6 +17,7 @@ import html
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import nh3
@@ -47,10 +48,9 @@ class FeedInfo:
     url: str | None = None
 
 
-@dataclass(frozen=True)
-class Fragment:
+class Fragment(NamedTuple):
     """One event's VEVENT text (UTF-8 bytes) and what the calendar around it needs (zones and
-    years)."""
+    years). A tuple: a feed decodes thousands of them per build."""
 
     text: bytes
     #: TZID of its times, None for an all-day event.

@@ -79,9 +79,7 @@ def _encode(item: Fragment) -> bytes:
 
 def _decode(raw: bytes) -> Fragment:
     tzid, first, last, text = raw.split(b"\n", 3)
-    return Fragment(
-        text=text, tzid=tzid.decode() or None, first_year=int(first), last_year=int(last)
-    )
+    return Fragment(text, tzid.decode() or None, int(first), int(last))
 
 
 def missing(

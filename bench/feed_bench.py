@@ -187,6 +187,8 @@ def main() -> int:
         "PYTHONPATH": str(ROOT),
         "COALITION_ENV": "production",
         "SECRET_KEY": "benchmark-only-not-secret",
+        "CONTACT_KEYS": cb.app_config("")["CONTACT_KEYS"],
+        "CONTACT_HASH_KEY": cb.app_config("")["CONTACT_HASH_KEY"],
         "DATABASE_URL": args.database_url,
         "RATELIMIT_ENABLED": "0",
         "CACHE_REDIS_URL": args.redis_url,

@@ -23,7 +23,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import brotli
@@ -32,7 +32,7 @@ from flask_babel import gettext as _
 
 from coalition import calendar_version
 from coalition.feeds.builder import FeedInfo, assemble
-from coalition.feeds.fragments import EventRef, fragments_for, missing
+from coalition.feeds.fragments import EventRef, fragments_for, keys_for, missing
 from coalition.feeds.store import get_store
 
 log = logging.getLogger(__name__)
@@ -63,19 +63,30 @@ class FeedJob:
     timezone: str | None = None
     language: str | None = None
     private: bool = False
+    #: The fragments' store keys, computed once (`is_slow`, then `build_body`).
+    _keys: list[str] | None = field(default=None, init=False, repr=False)
+
+    def fragment_keys(self) -> list[str]:
+        assert self.refs is not None
+        if self._keys is None:
+            self._keys = keys_for(self.refs(), self.language)
+        return self._keys
 
     def build_body(self) -> bytes:
         if self.build is not None:
             return self.build()
         assert self.refs is not None and self.info is not None and self.timezone
-        fragments = fragments_for(self.refs(), self.language)
+        fragments = fragments_for(self.refs(), self.language, keys=self.fragment_keys())
         return assemble(fragments, self.info, timezone=self.timezone)
 
     def is_slow(self) -> bool:
         if self.refs is None:
             return False
         limit = current_app.config["FEED_INLINE_BUILD_MAX"]
-        return missing(self.refs(), self.language, stop_after=limit) > limit
+        keys = self.fragment_keys()
+        if get_store().count_not_local(keys) <= limit:
+            return False  # fewer missing here than the limit: no need to ask Redis which
+        return missing(self.refs(), self.language, stop_after=limit, keys=keys) > limit
 
 
 def _etag(token: str, identity: str) -> str:
@@ -97,10 +108,14 @@ def _compress(raw: bytes, encoding: str) -> bytes:
     return gzip.compress(raw, compresslevel=6, mtime=0)
 
 
-def _store_body(etag: str, raw: bytes, *, encodings=()) -> None:
+def _store_body(etag: str, raw: bytes, *, encodings=(), identity: str | None = None) -> None:
+    """Store a body (and its compressed forms; with `identity`, the pointer to it as that feed's
+    last good copy), in one round trip."""
     items = {f"body:{etag}": raw}
     for encoding in encodings:
         items[f"{encoding}:{etag}"] = _compress(raw, encoding)
+    if identity is not None:
+        items[f"last:{identity}"] = etag.encode()
     get_store().set_many(items, ttl=BODY_TTL)
 
 
@@ -148,13 +163,17 @@ def respond(job: FeedJob) -> Response:
         response.set_etag(etag)
         return response
     store = get_store()
-    (raw,) = store.get_many([f"body:{etag}"])
+    raw, lock = store.get_local(f"body:{etag}"), None
+    if raw is None:  # the body and the feed's build lock in one read (one round trip to Redis)
+        raw, lock = store.get_many([f"body:{etag}", f"lock:{job.identity}"])
     if raw is None:
-        if _build_running(job.identity) or job.is_slow():
+        if _build_running(job.identity, lock) or job.is_slow():
             return _slow(job, etag)
         raw = job.build_body()
-        _store_body(etag, raw)
-        store.set_many({f"last:{job.identity}": etag.encode()}, ttl=BODY_TTL)
+        # The encoding this request accepts is compressed now, stored with the body (and found
+        # by `_answer` in this process's copy).
+        encoding = _encoding()
+        _store_body(etag, raw, encodings=(encoding,) if encoding else (), identity=job.identity)
     return _answer(job, etag, raw, changed_at)
 
 
@@ -185,12 +204,12 @@ def _slow(job: FeedJob, etag: str) -> Response:
     return response
 
 
-def _build_running(identity: str) -> bool:
-    """Is this feed being built, here or (with Redis) in another process? (cheap: no scan)"""
+def _build_running(identity: str, lock: bytes | None) -> bool:
+    """Is this feed being built, here or (with Redis) in another process? (cheap: no scan;
+    `lock`: the value of its `lock:` key, read with the body)"""
     running = _building.get(identity)
     if running is not None and running.is_alive():
         return True
-    (lock,) = get_store().get_many([f"lock:{identity}"])
     return lock is not None
 
 
@@ -217,8 +236,7 @@ def _build_in_background(app, job: FeedJob, etag: str) -> None:
         store = get_store()
         try:
             raw = job.build_body()
-            _store_body(etag, raw, encodings=_ENCODINGS)
-            store.set_many({f"last:{job.identity}": etag.encode()}, ttl=BODY_TTL)
+            _store_body(etag, raw, encodings=_ENCODINGS, identity=job.identity)
         except Exception:
             log.exception("building feed %s failed", job.identity)
         finally:

@@ -50,44 +50,72 @@ def _stamp(moment: datetime | None) -> str:
 
 
 def _key(ref: EventRef, language: str | None) -> str:
-    only = ""
-    if ref.only is not None:
-        only = hashlib.sha1(",".join(map(str, sorted(ref.only))).encode()).hexdigest()[:16]
-    parts = (ref.id, ref.revision, _stamp(ref.org_changed), _stamp(ref.type_changed),
-             language or "", only)  # fmt: skip
-    return "frag:" + ":".join(map(str, parts))
+    return keys_for([ref], language)[0]
+
+
+def keys_for(refs: list[EventRef], language: str | None) -> list[str]:
+    """The store keys of the fragments of `refs` (a feed's refs share a few organization and type
+    change times: each is formatted once)."""
+    stamps: dict[datetime | None, str] = {}
+    suffix = f":{language or ''}:"
+    keys = []
+    for ref in refs:
+        org = stamps.get(ref.org_changed)
+        if org is None:
+            org = stamps[ref.org_changed] = _stamp(ref.org_changed)
+        kind = stamps.get(ref.type_changed)
+        if kind is None:
+            kind = stamps[ref.type_changed] = _stamp(ref.type_changed)
+        only = ""
+        if ref.only is not None:
+            only = hashlib.sha1(",".join(map(str, sorted(ref.only))).encode()).hexdigest()[:16]
+        keys.append(f"frag:{ref.id}:{ref.revision}:{org}:{kind}{suffix}{only}")
+    return keys
 
 
 def _encode(item: Fragment) -> bytes:
-    return f"{item.tzid or ''}\n{item.first_year}\n{item.last_year}\n{item.text}".encode()
+    return f"{item.tzid or ''}\n{item.first_year}\n{item.last_year}\n".encode() + item.text
 
 
 def _decode(raw: bytes) -> Fragment:
-    tzid, first, last, text = raw.decode().split("\n", 3)
-    return Fragment(text=text, tzid=tzid or None, first_year=int(first), last_year=int(last))
+    tzid, first, last, text = raw.split(b"\n", 3)
+    return Fragment(text, tzid.decode() or None, int(first), int(last))
 
 
-def missing(refs: list[EventRef], language: str | None, stop_after: int | None = None) -> int:
+def missing(
+    refs: list[EventRef],
+    language: str | None,
+    stop_after: int | None = None,
+    *,
+    keys: list[str] | None = None,
+) -> int:
     """How many of the fragments are not cached (to decide whether to build on the request;
-    counting may stop once more than `stop_after` are missing)."""
-    return get_store().count_missing([_key(r, language) for r in refs], stop_after)
+    counting may stop once more than `stop_after` are missing). `keys`: `keys_for(refs)`."""
+    if keys is None:
+        keys = keys_for(refs, language)
+    return get_store().count_missing(keys, stop_after)
 
 
-def fragments_for(refs: list[EventRef], language: str | None) -> list[Fragment]:
-    """The fragments of `refs`, in order: from the cache, building (and caching) the missing."""
+def fragments_for(
+    refs: list[EventRef], language: str | None, *, keys: list[str] | None = None
+) -> list[Fragment]:
+    """The fragments of `refs`, in order: from the cache, building (and caching) the missing.
+    `keys`: `keys_for(refs, language)`, when already computed."""
     store = get_store()
-    keys = [_key(r, language) for r in refs]
+    if keys is None:
+        keys = keys_for(refs, language)
     found = store.get_many(keys)
     todo = [r for r, raw in zip(refs, found, strict=True) if raw is None]
     built: dict[str, Fragment] = {}
     for start in range(0, len(todo), CHUNK):
         chunk = todo[start : start + CHUNK]
         # Another process (the worker, another web worker) may have built some meanwhile.
-        chunk_keys = [_key(r, language) for r in chunk]
+        chunk_keys = keys_for(chunk, language)
         for key, raw in zip(chunk_keys, store.get_many(chunk_keys), strict=True):
             if raw is not None:
                 built[key] = _decode(raw)
-        chunk = [r for r, key in zip(chunk, chunk_keys, strict=True) if key not in built]
+        pairs = [(r, key) for r, key in zip(chunk, chunk_keys, strict=True) if key not in built]
+        chunk = [r for r, _ in pairs]
         if not chunk:
             continue
         events = {
@@ -107,14 +135,13 @@ def fragments_for(refs: list[EventRef], language: str | None) -> list[Fragment]:
 
         noted = prefetch_agendas([o for e in events.values() for o in e.occurrences])
         fresh = {}
-        for n, ref in enumerate(chunk):
+        for n, (ref, key) in enumerate(pairs):
             if n % 20 == 0:
                 time.sleep(0)  # let request threads of this process run between events
             event = events.get(ref.id)
             if event is None:
                 continue  # deleted since the list was read
             item = fragment(event, language, only=ref.only)
-            key = _key(ref, language)
             # A revision read with the list may be older than the event loaded now: cache the
             # text under the revision it was built from.
             if event.revision == ref.revision:

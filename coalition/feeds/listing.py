@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import heapq
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
 
+from coalition import calendar_version
 from coalition.auth.models import User
 from coalition.db import utcnow
-from coalition.events.models import Event, EventStatus, Occurrence
+from coalition.events.models import (
+    CosponsorStatus,
+    Event,
+    EventCosponsor,
+    EventStatus,
+    Occurrence,
+)
 from coalition.events.queries import CalendarFilters, occurrences_query, visible_events_clause
 from coalition.events.queries import _event_filter_clauses as event_filter_clauses
 from coalition.extensions import db
@@ -52,8 +61,86 @@ def matching_dates(filters: CalendarFilters, user: User | None) -> dict[int, set
     return dates
 
 
+@dataclass
+class PublicListing:
+    """Every event the public feed lists, in feed order, with where each one is per type and per
+    organization (host or accepted co-sponsor): a never-seen combination of types and
+    organizations is then picked out of it without a query."""
+
+    key: str
+    refs: list[EventRef]
+    #: Positions in `refs` per type id and per organization id.
+    by_type: dict[int, list[int]]
+    by_org: dict[int, list[int]]
+    #: Type id per position.
+    type_at: list[int]
+
+
+_LISTING = "coalition.feeds.public_listing"
+
+
+def public_listing() -> PublicListing:
+    """The public feed's listing, read once per calendar version and day in each process (the
+    version is read first: a listing kept under a version is never older than it)."""
+    key = f"{calendar_version.current(calendar_version.PUBLIC)}|{today().date().isoformat()}"
+    kept = current_app.extensions.get(_LISTING)
+    if kept is not None and kept.key == key:
+        return kept
+    query = refs_query([visible_events_clause(None), *window_clauses()]).add_columns(
+        Event.type_id, Event.host_org_id
+    )
+    refs, by_type, by_org, position = [], {}, {}, {}
+    for n, (event_id, revision, org_changed, type_changed, type_id, host_id) in enumerate(
+        db.session.execute(query)
+    ):
+        refs.append(EventRef(event_id, revision, org_changed, type_changed))
+        by_type.setdefault(type_id, []).append(n)
+        by_org.setdefault(host_id, []).append(n)
+        position[event_id] = n
+    cosponsors = db.session.execute(
+        sa.select(EventCosponsor.event_id, EventCosponsor.org_id).where(
+            EventCosponsor.status == CosponsorStatus.accepted
+        )
+    )
+    for event_id, org_id in cosponsors:
+        n = position.get(event_id)
+        if n is not None:
+            by_org.setdefault(org_id, []).append(n)
+    type_at = [0] * len(refs)
+    for type_id, positions in by_type.items():
+        for n in positions:
+            type_at[n] = type_id
+    listing = PublicListing(key=key, refs=refs, by_type=by_type, by_org=by_org, type_at=type_at)
+    current_app.extensions[_LISTING] = listing
+    return listing
+
+
+def _picked(listing: PublicListing, filters: CalendarFilters) -> list[EventRef]:
+    """The events of `listing` that match the type and organization filters (the same rows as
+    `_event_filter_clauses` gives), in feed order."""
+    types = set(filters.type_ids)
+    if filters.org_ids:
+        chosen = {n for org in set(filters.org_ids) for n in listing.by_org.get(org, ())}
+        if types:
+            chosen = {n for n in chosen if listing.type_at[n] in types}
+        return [listing.refs[n] for n in sorted(chosen)]
+    if types:  # each type's positions are ascending and no two types share one
+        merged = heapq.merge(*(listing.by_type.get(t, ()) for t in types))
+        return [listing.refs[n] for n in merged]
+    return list(listing.refs)
+
+
 def listed_refs(filters: CalendarFilters, *, user: User | None) -> list[EventRef]:
     """The events a feed lists (with `user`: members-only ones too, when a member)."""
+    if user is None and not (
+        filters.languages or filters.cities or filters.start or filters.end or filters.text
+    ):
+        return _picked(public_listing(), filters)
+    return queried_refs(filters, user=user)
+
+
+def queried_refs(filters: CalendarFilters, *, user: User | None) -> list[EventRef]:
+    """`listed_refs` as one query (every filter, members-only events for members)."""
     where = [
         visible_events_clause(user),
         *event_filter_clauses(filters),

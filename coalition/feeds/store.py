@@ -40,6 +40,14 @@ class MemoryStore:
                 found.append(value)
             return found
 
+    def get_local(self, key: str) -> bytes | None:
+        """The value if this process has it (no round trip)."""
+        return self.get_many([key])[0]
+
+    def count_not_local(self, keys: list[str]) -> int:
+        """How many keys this process does not hold (no round trip): at least `count_missing`."""
+        return self.count_missing(keys)
+
     def count_missing(self, keys: list[str], stop_after: int | None = None) -> int:
         with self._lock:
             return sum(key not in self._items for key in keys)
@@ -101,6 +109,13 @@ class RedisStore:
         kept = {k: v for k, v in remote.items() if not k.startswith(_SHARED_ONLY)}
         self.local.set_many(kept)
         return [v if v is not None else remote.get(k) for k, v in zip(keys, found, strict=True)]
+
+    def get_local(self, key: str) -> bytes | None:
+        """The value if this process's copy has it (no round trip)."""
+        return self.local.get_local(key)
+
+    def count_not_local(self, keys: list[str]) -> int:
+        return self.local.count_missing(keys)
 
     def count_missing(self, keys: list[str], stop_after: int | None = None) -> int:
         """How many keys are in neither copy (without fetching the values); counting stops once

@@ -131,3 +131,8 @@ class Receipt:
     needs_interpretation: bool = False
     needs_childcare: bool = False
     needs_ride: bool = False
+
+    @property
+    def by_text(self) -> bool:
+        """The link went by text message (the person gave no email)."""
+        return "@" not in self.sent_to

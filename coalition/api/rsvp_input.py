@@ -35,7 +35,8 @@ def _text(body: dict, name: str, limit: int) -> str:
     return value
 
 
-def parse_rsvp(body, event: Event) -> tuple[Occurrence, RSVPInput]:
+def parse_person(body, event: Event) -> tuple[str, str | None, str | None, str]:
+    """The person posting (an RSVP, a helper): name, email, phone and language, checked."""
     if not isinstance(body, dict):
         raise InputError(400, _("Send a JSON object."))
     name = _text(body, "name", 80)
@@ -59,6 +60,11 @@ def parse_rsvp(body, event: Event) -> tuple[Occurrence, RSVPInput]:
     language = _text(body, "language", 8) or event.primary_language
     if language not in CONTENT_LANGUAGES:
         raise InputError(400, _("Unknown language: %(value)s", value=language), "language")
+    return name, email, phone, language
+
+
+def parse_rsvp(body, event: Event) -> tuple[Occurrence, RSVPInput]:
+    name, email, phone, language = parse_person(body, event)
     party_size = body.get("party_size", 1)
     if (
         not isinstance(party_size, int)

@@ -7,16 +7,13 @@ Counts only, never names; a sign-up gets the same `202` whether or not its conta
 
 from __future__ import annotations
 
-from email_validator import EmailNotValidError, validate_email
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 
 from coalition.access import access, public
-from coalition.api.rsvp_input import InputError, _text
+from coalition.api.rsvp_input import InputError, _text, parse_person
 from coalition.events.models import Event, Occurrence
 from coalition.extensions import db, limiter
-from coalition.languages import CONTENT_LANGUAGES
-from coalition.validators import normalize_phone
 from coalition.volunteers import operations as ops
 from coalition.volunteers.models import VolunteerRole
 
@@ -49,29 +46,7 @@ def roles_json(event: Event, occurrences: list[Occurrence]) -> list[dict]:
 
 
 def parse_helper(body, role: VolunteerRole, event: Event) -> ops.HelperInput:
-    if not isinstance(body, dict):
-        raise InputError(400, _("Send a JSON object."))
-    name = _text(body, "name", 80)
-    if not name:
-        raise InputError(400, _("Tell us a name (a first name or nickname is fine)."), "name")
-    email = _text(body, "email", 254) or None
-    if email:
-        try:
-            email = validate_email(email, check_deliverability=False).normalized.lower()
-        except EmailNotValidError as exc:
-            raise InputError(400, _("This is not a valid email address."), "email") from exc
-    phone = _text(body, "phone", 40) or None
-    if phone:
-        phone = normalize_phone(phone)
-        if phone is None:
-            raise InputError(
-                400, _("Enter a phone number we can call, like 617 555 0100."), "phone"
-            )
-    if not email and not phone:
-        raise InputError(400, _("Give an email or a phone number so we can reach you."), "email")
-    language = _text(body, "language", 8) or event.primary_language
-    if language not in CONTENT_LANGUAGES:
-        raise InputError(400, _("Unknown language: %(value)s", value=language), "language")
+    name, email, phone, language = parse_person(body, event)
     seats = body.get("seats")
     if seats is not None and (not isinstance(seats, int) or isinstance(seats, bool)):
         raise InputError(400, _("%(name)s must be a whole number from 1.", name="seats"), "seats")

@@ -143,6 +143,9 @@ class Config:
     FEED_CACHE_MEMORY_MB = _env_int("FEED_CACHE_MEMORY_MB", 256)
     #: Builds that need more uncached events than this run off the request path.
     FEED_INLINE_BUILD_MAX = _env_int("FEED_INLINE_BUILD_MAX", 1000)
+    #: ... and so do feeds of more events than this, even when all are cached: concatenating
+    #: 100,000 cached events takes seconds, which a request must not hold a worker for.
+    FEED_INLINE_EVENTS_MAX = _env_int("FEED_INLINE_EVENTS_MAX", 5000)
     #: Seconds a request waits for such a build when there is no earlier copy (then 503).
     FEED_BUILD_WAIT = float(os.environ.get("FEED_BUILD_WAIT", "0"))
     FEED_RATE_LIMIT = os.environ.get("FEED_RATE_LIMIT", "60 per minute")

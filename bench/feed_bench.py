@@ -143,6 +143,17 @@ def _first_build(port: int, concurrency: int, limit: float) -> tuple[float, list
     return (finished[0] if finished else float("inf")), health, statuses
 
 
+def _forget(redis_url: str, prefix: str, *, keep_fragments: bool) -> None:
+    """Delete the run's cache keys; with `keep_fragments`, every key but the events' fragments
+    (feed bodies, last good copies, locks): the next run's combinations are never-seen again."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    for key in client.scan_iter(match=prefix + "*", count=1000):
+        if not (keep_fragments and key.startswith(prefix.encode() + b"frag:")):
+            client.delete(key)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True, help="an empty PostgreSQL database")
@@ -155,12 +166,22 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--time-limit", type=float, default=30)
     parser.add_argument("--build-limit", type=float, default=600)
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep a data set of --events events made earlier"
+    )
+    parser.add_argument(
+        "--cache-prefix",
+        help="keep the feed cache in Redis under this prefix after the run (and reuse what an "
+        "earlier run left there): measures the combinations with the fragments already built",
+    )
     args = parser.parse_args()
     recurring = args.recurring if args.recurring is not None else args.events // 5
     app = create_app(cb.app_config(args.database_url))
     with app.app_context():
-        cb._prepare_schema(args.reset)
-        seeded = cb.seed(args.events, recurring, orgs=20, rng=random.Random(2026))
+        seeded = None
+        if not (args.reuse and cb._reusable(args.events)):
+            cb._prepare_schema(args.reset or args.reuse)
+            seeded = cb.seed(args.events, recurring, orgs=20, rng=random.Random(2026))
         types = list(db.session.scalars(sa.select(EventType.slug).order_by(EventType.slug)))
         orgs = list(
             db.session.scalars(
@@ -178,9 +199,13 @@ def main() -> int:
         about_2000 = _about(per_type, 2000)
         db.session.remove()
         db.engine.dispose()
-    print(f"Seeded {seeded.events} events ({seeded.recurring} recurring), "
-          f"{seeded.occurrences} occurrences in {seeded.seconds:.0f} s.")  # fmt: skip
-    prefix = f"feed-bench:{uuid.uuid4().hex[:8]}:"
+    if seeded is None:
+        print(f"Reusing the data set of {args.events} events in the database.")
+    else:
+        print(f"Seeded {seeded.events} events ({seeded.recurring} recurring), "
+              f"{seeded.occurrences} occurrences in {seeded.seconds:.0f} s.")  # fmt: skip
+    prefix = args.cache_prefix or f"feed-bench:{uuid.uuid4().hex[:8]}:"
+    _forget(args.redis_url, prefix, keep_fragments=True)
     port = cb._free_port()
     env = {
         **os.environ,
@@ -243,11 +268,7 @@ def main() -> int:
     finally:
         server.terminate()
         server.wait(timeout=30)
-        import redis
-
-        client = redis.Redis.from_url(args.redis_url)
-        for key in client.scan_iter(match=prefix + "*", count=1000):
-            client.delete(key)
+        _forget(args.redis_url, prefix, keep_fragments=bool(args.cache_prefix))
     cb.print_table(results)
     print(f"one never-seen combination of ~2,000 events: median "
           f"{statistics.median(cold_2000) * 1000:.0f} ms")  # fmt: skip

@@ -20,7 +20,8 @@ primary-key read; `snapshot(*keys)` also gives the latest change time (for Last-
 the version *before* the data it guards: data read afterwards is at least as new as the version,
 so a cache entry stored under a version is never older than that version. With
 `CALENDAR_VERSION_TTL` > 0 a process reuses what it read for that many seconds (its own commits
-clear that copy at once; other processes' commits are seen within the TTL).
+clear that copy at once; other processes' commits are seen within the TTL); with 0, a request
+reads each set of keys once (until it commits a change of its own).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from coalition.db import UTCDateTime, utcnow
@@ -42,6 +43,8 @@ ATTENDANCE = "attendance"
 EVERY_USER = "users"
 
 _PENDING = "calendar_version_pending"
+#: Versions read by this request (`g`), when there is no per-process copy (TTL 0).
+_REQUEST_COPY = "calendar_versions"
 _BUMPED = "calendar_version_bumped"
 
 #: Tables whose changes are public: any row change raises PUBLIC.
@@ -90,6 +93,10 @@ def snapshot(*keys: str) -> Snapshot:
         kept = local.get(keys)
         if kept is not None and time.monotonic() - kept[1] < ttl:
             return kept[0]
+    elif has_request_context():  # without a TTL, still one read per request
+        kept = g.setdefault(_REQUEST_COPY, {}).get(keys)
+        if kept is not None:
+            return kept
     rows = db.session.execute(
         sa.select(CalendarVersion.key, CalendarVersion.version, CalendarVersion.changed_at).where(
             CalendarVersion.key.in_(keys)
@@ -103,6 +110,8 @@ def snapshot(*keys: str) -> Snapshot:
     )
     if ttl > 0:
         local[keys] = (result, time.monotonic())
+    elif has_request_context():
+        g.setdefault(_REQUEST_COPY, {})[keys] = result
     return result
 
 
@@ -222,6 +231,7 @@ def _before_commit(session: Session) -> None:
 def _after_commit(session: Session) -> None:
     if session.info.pop(_BUMPED, None) and has_app_context():
         _local_copy().clear()
+        g.pop(_REQUEST_COPY, None)
 
 
 def _after_transaction_end(session: Session, transaction) -> None:

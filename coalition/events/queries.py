@@ -120,29 +120,31 @@ def parse_filters(args: MultiDict) -> CalendarFilters:
     unknown_languages = [code for code in filters.languages if code not in CONTENT_LANGUAGES]
     if unknown_languages:
         raise FilterError(_l("Unknown language: %(value)s", value=", ".join(unknown_languages)))
-    if filters.types:
-        found = dict(
-            db.session.execute(
-                sa.select(EventType.slug, EventType.id).where(EventType.slug.in_(filters.types))
-            ).all()
-        )
-        unknown = [t for t in filters.types if t not in found]
+    if filters.types or filters.orgs:
+        types, orgs = per_version("filter_slugs", _read_filter_slugs)
+        unknown = [t for t in filters.types if t not in types]
         if unknown:
             raise FilterError(_l("Unknown event type: %(value)s", value=", ".join(unknown)))
-        filters.type_ids = list(found.values())
-    if filters.orgs:
-        found = dict(
-            db.session.execute(
-                sa.select(Organization.slug, Organization.id).where(
-                    Organization.slug.in_(filters.orgs), Organization.status == OrgStatus.active
-                )
-            ).all()
-        )
-        unknown = [o for o in filters.orgs if o not in found]
+        filters.type_ids = list(dict.fromkeys(types[t] for t in filters.types))
+        unknown = [o for o in filters.orgs if o not in orgs]
         if unknown:
             raise FilterError(_l("Unknown organization: %(value)s", value=", ".join(unknown)))
-        filters.org_ids = list(found.values())
+        filters.org_ids = list(dict.fromkeys(orgs[o] for o in filters.orgs))
     return filters
+
+
+def _read_filter_slugs() -> tuple[dict[str, int], dict[str, int]]:
+    """Ids by slug of every event type and of every active organization (both covered by the
+    PUBLIC calendar version, so `per_version` keeps them while nothing changes)."""
+    types = dict(db.session.execute(sa.select(EventType.slug, EventType.id)).all())
+    orgs = dict(
+        db.session.execute(
+            sa.select(Organization.slug, Organization.id).where(
+                Organization.status == OrgStatus.active
+            )
+        ).all()
+    )
+    return types, orgs
 
 
 def visible_events_clause(user: User | None = None, *, include_members: bool | None = None):

@@ -9,7 +9,8 @@ every process, before and after a restart.
 
 Bodies are stored under the ETag, raw and compressed (`body:`, `gzip:`, `br:`), and
 `last:<identity>` names the last good copy. A build that needs more than `FEED_INLINE_BUILD_MAX`
-uncached event fragments runs in a background thread (one per feed per process; one per feed
+uncached event fragments, or lists more than `FEED_INLINE_EVENTS_MAX` events, runs in a
+background thread (one per feed per process; one per feed
 across processes when the store is Redis) while requests get the last good copy, or, when there is
 none yet, wait up to `FEED_BUILD_WAIT` seconds and then get a 503 with Retry-After: no request
 ever runs into the worker timeout, and other pages and /healthz keep answering.
@@ -17,7 +18,6 @@ ever runs into the worker timeout, and other pages and /healthz keep answering.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import logging
 import threading
@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 import brotli
 from flask import Response, current_app, request
 from flask_babel import gettext as _
+from isal import igzip
 
 from coalition import calendar_version
 from coalition.feeds.builder import FeedInfo, assemble
@@ -84,6 +85,8 @@ class FeedJob:
             return False
         limit = current_app.config["FEED_INLINE_BUILD_MAX"]
         keys = self.fragment_keys()
+        if len(keys) > current_app.config["FEED_INLINE_EVENTS_MAX"]:
+            return True
         if get_store().count_not_local(keys) <= limit:
             return False  # fewer missing here than the limit: no need to ask Redis which
         return missing(self.refs(), self.language, stop_after=limit, keys=keys) > limit
@@ -103,9 +106,12 @@ def _encoding() -> str | None:
 
 
 def _compress(raw: bytes, encoding: str) -> bytes:
+    """Standard gzip, made with ISA-L (`isal`): its level 2 writes as small a body as zlib's level
+    6 about ten times faster (~1 ms instead of ~9 for a 1 MB feed, the cost of a never-seen
+    filter combination); `mtime=0` gives every process the same bytes."""
     if encoding == "br":
         return brotli.compress(raw, quality=5)
-    return gzip.compress(raw, compresslevel=6, mtime=0)
+    return igzip.compress(raw, compresslevel=2, mtime=0)
 
 
 def _store_body(etag: str, raw: bytes, *, encodings=(), identity: str | None = None) -> None:

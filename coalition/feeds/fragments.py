@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -32,6 +32,10 @@ class EventRef:
     type_changed: datetime | None
     #: Occurrence ids to keep (the others are left out); None: every date.
     only: frozenset[int] | None = None
+    #: The start of its store key (`key_prefix`), when the reader formatted it already (the
+    #: public listing does, once per calendar version, for every feed cut from it). Only set
+    #: when `only` is None.
+    prefix: str | None = field(default=None, compare=False, repr=False)
 
 
 def refs_query(where) -> sa.Select:
@@ -58,19 +62,39 @@ def keys_for(refs: list[EventRef], language: str | None) -> list[str]:
     change times: each is formatted once)."""
     stamps: dict[datetime | None, str] = {}
     suffix = f":{language or ''}:"
+    try:  # refs cut from the public listing have their prefix (and every date)
+        return [ref.prefix + suffix for ref in refs]
+    except TypeError:
+        pass
     keys = []
     for ref in refs:
-        org = stamps.get(ref.org_changed)
-        if org is None:
-            org = stamps[ref.org_changed] = _stamp(ref.org_changed)
-        kind = stamps.get(ref.type_changed)
-        if kind is None:
-            kind = stamps[ref.type_changed] = _stamp(ref.type_changed)
-        only = ""
-        if ref.only is not None:
+        prefix = ref.prefix
+        if prefix is None:
+            prefix = key_prefix(ref.id, ref.revision, ref.org_changed, ref.type_changed, stamps)
+        if ref.only is None:
+            keys.append(prefix + suffix)
+        else:
             only = hashlib.sha1(",".join(map(str, sorted(ref.only))).encode()).hexdigest()[:16]
-        keys.append(f"frag:{ref.id}:{ref.revision}:{org}:{kind}{suffix}{only}")
+            keys.append(prefix + suffix + only)
     return keys
+
+
+def key_prefix(
+    event_id: int,
+    revision: int,
+    org_changed: datetime | None,
+    type_changed: datetime | None,
+    stamps: dict[datetime | None, str],
+) -> str:
+    """`frag:<event>:<revision>:<organization change>:<type change>`, the language-independent
+    start of a fragment's key (`stamps`: change times formatted so far, shared by a listing)."""
+    org = stamps.get(org_changed)
+    if org is None:
+        org = stamps[org_changed] = _stamp(org_changed)
+    kind = stamps.get(type_changed)
+    if kind is None:
+        kind = stamps[type_changed] = _stamp(type_changed)
+    return f"frag:{event_id}:{revision}:{org}:{kind}"
 
 
 def _encode(item: Fragment) -> bytes:
@@ -104,16 +128,16 @@ def fragments_for(
     store = get_store()
     if keys is None:
         keys = keys_for(refs, language)
-    found = store.get_many(keys)
-    todo = [r for r, raw in zip(refs, found, strict=True) if raw is None]
+    found = store.get_decoded(keys, _decode)
+    todo = [r for r, item in zip(refs, found, strict=True) if item is None]
     built: dict[str, Fragment] = {}
     for start in range(0, len(todo), CHUNK):
         chunk = todo[start : start + CHUNK]
         # Another process (the worker, another web worker) may have built some meanwhile.
         chunk_keys = keys_for(chunk, language)
-        for key, raw in zip(chunk_keys, store.get_many(chunk_keys), strict=True):
-            if raw is not None:
-                built[key] = _decode(raw)
+        for key, item in zip(chunk_keys, store.get_decoded(chunk_keys, _decode), strict=True):
+            if item is not None:
+                built[key] = item
         pairs = [(r, key) for r, key in zip(chunk, chunk_keys, strict=True) if key not in built]
         chunk = [r for r, _ in pairs]
         if not chunk:
@@ -150,10 +174,12 @@ def fragments_for(
         forget_agendas(noted)
         if fresh:
             store.set_many(fresh)
+    if not todo:
+        return found
     result = []
-    for key, raw in zip(keys, found, strict=True):
-        if raw is not None:
-            result.append(_decode(raw))
+    for key, item in zip(keys, found, strict=True):
+        if item is not None:
+            result.append(item)
         elif key in built:
             result.append(built[key])
     return result

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import heapq
+import itertools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -23,7 +23,7 @@ from coalition.events.models import (
 from coalition.events.queries import CalendarFilters, occurrences_query, visible_events_clause
 from coalition.events.queries import _event_filter_clauses as event_filter_clauses
 from coalition.extensions import db
-from coalition.feeds.fragments import EventRef, refs_query
+from coalition.feeds.fragments import EventRef, key_prefix, refs_query
 
 #: Past events stay in feeds this long; cancelled ones this long after the cancellation.
 PAST_WINDOW = timedelta(days=90)
@@ -74,6 +74,8 @@ class PublicListing:
     by_org: dict[int, list[int]]
     #: Type id per position.
     type_at: list[int]
+    #: Positions per (organization id, type id), ascending.
+    by_org_type: dict[tuple[int, int], list[int]]
 
 
 _LISTING = "coalition.feeds.public_listing"
@@ -89,28 +91,37 @@ def public_listing() -> PublicListing:
     query = refs_query([visible_events_clause(None), *window_clauses()]).add_columns(
         Event.type_id, Event.host_org_id
     )
-    refs, by_type, by_org, position = [], {}, {}, {}
+    refs, by_type, by_org, position, stamps = [], {}, {}, {}, {}
     for n, (event_id, revision, org_changed, type_changed, type_id, host_id) in enumerate(
         db.session.execute(query)
     ):
-        refs.append(EventRef(event_id, revision, org_changed, type_changed))
+        prefix = key_prefix(event_id, revision, org_changed, type_changed, stamps)
+        refs.append(EventRef(event_id, revision, org_changed, type_changed, prefix=prefix))
         by_type.setdefault(type_id, []).append(n)
         by_org.setdefault(host_id, []).append(n)
-        position[event_id] = n
+        position[event_id] = (n, host_id)
     cosponsors = db.session.execute(
         sa.select(EventCosponsor.event_id, EventCosponsor.org_id).where(
             EventCosponsor.status == CosponsorStatus.accepted
         )
     )
     for event_id, org_id in cosponsors:
-        n = position.get(event_id)
-        if n is not None:
+        n, host_id = position.get(event_id, (None, None))
+        if n is not None and org_id != host_id:  # each position once per organization
             by_org.setdefault(org_id, []).append(n)
     type_at = [0] * len(refs)
     for type_id, positions in by_type.items():
         for n in positions:
             type_at[n] = type_id
-    listing = PublicListing(key=key, refs=refs, by_type=by_type, by_org=by_org, type_at=type_at)
+    by_org_type: dict[tuple[int, int], list[int]] = {}
+    for org_id, positions in by_org.items():
+        positions.sort()  # co-sponsored events came after the hosts' ones
+        for n in positions:
+            by_org_type.setdefault((org_id, type_at[n]), []).append(n)
+    listing = PublicListing(
+        key=key, refs=refs, by_type=by_type, by_org=by_org, type_at=type_at,
+        by_org_type=by_org_type,
+    )  # fmt: skip
     current_app.extensions[_LISTING] = listing
     return listing
 
@@ -118,16 +129,22 @@ def public_listing() -> PublicListing:
 def _picked(listing: PublicListing, filters: CalendarFilters) -> list[EventRef]:
     """The events of `listing` that match the type and organization filters (the same rows as
     `_event_filter_clauses` gives), in feed order."""
-    types = set(filters.type_ids)
-    if filters.org_ids:
-        chosen = {n for org in set(filters.org_ids) for n in listing.by_org.get(org, ())}
-        if types:
-            chosen = {n for n in chosen if listing.type_at[n] in types}
-        return [listing.refs[n] for n in sorted(chosen)]
-    if types:  # each type's positions are ascending and no two types share one
-        merged = heapq.merge(*(listing.by_type.get(t, ()) for t in types))
-        return [listing.refs[n] for n in merged]
-    return list(listing.refs)
+    types, orgs = set(filters.type_ids), set(filters.org_ids)
+    if orgs and types:
+        lists = [listing.by_org_type.get((o, t), ()) for o in orgs for t in types]
+    elif orgs:
+        lists = [listing.by_org.get(o, ()) for o in orgs]
+    elif types:
+        lists = [listing.by_type.get(t, ()) for t in types]
+    else:
+        return list(listing.refs)
+    if len(orgs) > 1:  # an event may be one organization's and another's co-sponsored
+        positions = sorted(set().union(*lists))
+    elif len(lists) == 1:
+        positions = lists[0]
+    else:  # ascending lists that share no position: sorting their concatenation merges them
+        positions = sorted(itertools.chain.from_iterable(lists))
+    return list(map(listing.refs.__getitem__, positions))
 
 
 def listed_refs(filters: CalendarFilters, *, user: User | None) -> list[EventRef]:

@@ -12,17 +12,27 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import current_app
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 #: Keys that change meaning (pointers, locks): never kept in the in-process copy.
 _SHARED_ONLY = ("last:", "lock:")
 
 
+def _size(value) -> int:
+    """Bytes a kept value holds: its length, or for a decoded fragment its text's length."""
+    return len(value) if isinstance(value, bytes) else len(value[0]) + 64
+
+
 class MemoryStore:
-    """A least-recently-used map of bytes, bounded by total size."""
+    """A least-recently-used map of bytes, bounded by total size. `get_decoded` may replace a
+    value by its decoded form (an event's fragment as a tuple), kept in its place."""
 
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
@@ -40,6 +50,20 @@ class MemoryStore:
                 found.append(value)
             return found
 
+    def get_decoded(self, keys: list[str], decode: Callable[[bytes], T]) -> list[T | None]:
+        """Like `get_many`, each value decoded once: the decoded form replaces the bytes, so a
+        value read by many feeds is decoded once per process, not once per feed."""
+        with self._lock:
+            items, touch = self._items, self._items.move_to_end
+            found = list(map(items.get, keys))
+            for n, value in enumerate(found):
+                if value is not None:
+                    key = keys[n]
+                    touch(key)
+                    if type(value) is bytes:
+                        found[n] = items[key] = decode(value)
+            return found
+
     def get_local(self, key: str) -> bytes | None:
         """The value if this process has it (no round trip)."""
         return self.get_many([key])[0]
@@ -50,27 +74,28 @@ class MemoryStore:
 
     def count_missing(self, keys: list[str], stop_after: int | None = None) -> int:
         with self._lock:
-            return sum(key not in self._items for key in keys)
+            return len(keys) - sum(map(self._items.__contains__, keys))
 
     def set_many(self, items: dict[str, bytes], ttl: int | None = None) -> None:
         with self._lock:
             for key, value in items.items():
-                if len(value) > self.max_bytes // 4:
+                size = _size(value)
+                if size > self.max_bytes // 4:
                     continue
                 old = self._items.pop(key, None)
                 if old is not None:
-                    self._size -= len(old)
+                    self._size -= _size(old)
                 self._items[key] = value
-                self._size += len(value)
+                self._size += size
             while self._size > self.max_bytes and self._items:
                 _key, value = self._items.popitem(last=False)
-                self._size -= len(value)
+                self._size -= _size(value)
 
     def delete(self, key: str) -> None:
         with self._lock:
             old = self._items.pop(key, None)
             if old is not None:
-                self._size -= len(old)
+                self._size -= _size(old)
 
     def add(self, key: str, value: bytes, ttl: int) -> bool:
         """Set only if absent (a lock); True when set."""
@@ -110,6 +135,20 @@ class RedisStore:
         self.local.set_many(kept)
         return [v if v is not None else remote.get(k) for k, v in zip(keys, found, strict=True)]
 
+    def get_decoded(self, keys: list[str], decode: Callable[[bytes], T]) -> list[T | None]:
+        """`get_many`, decoded; the process's copy keeps the decoded values."""
+        found = self.local.get_decoded(keys, decode)
+        missing = [k for k, v in zip(keys, found, strict=True) if v is None]
+        if not missing:
+            return found
+        remote = {}
+        for start in range(0, len(missing), 1000):
+            chunk = missing[start : start + 1000]
+            values = self.redis.mget([self.prefix + k for k in chunk])
+            remote.update({k: decode(v) for k, v in zip(chunk, values, strict=True) if v})
+        self.local.set_many({k: v for k, v in remote.items() if not k.startswith(_SHARED_ONLY)})
+        return [v if v is not None else remote.get(k) for k, v in zip(keys, found, strict=True)]
+
     def get_local(self, key: str) -> bytes | None:
         """The value if this process's copy has it (no round trip)."""
         return self.local.get_local(key)
@@ -124,10 +163,9 @@ class RedisStore:
             remote = [k for k in keys if k not in self.local._items]
         missing = 0
         for start in range(0, len(remote), 1000):
-            with self.redis.pipeline(transaction=False) as pipe:
-                for key in remote[start : start + 1000]:
-                    pipe.exists(self.prefix + key)
-                missing += sum(not found for found in pipe.execute())
+            chunk = remote[start : start + 1000]
+            # One EXISTS of many keys answers how many of them exist (a feed names each once).
+            missing += len(chunk) - self.redis.exists(*(self.prefix + key for key in chunk))
             if stop_after is not None and missing > stop_after:
                 break
         return missing

@@ -189,6 +189,29 @@ def test_a_slow_rebuild_serves_the_last_good_copy_meanwhile(client, db, app_over
     assert b"New title" in client.get("/calendar.ics").data
 
 
+@pytest.mark.parametrize(
+    "app_overrides", [{"FEED_INLINE_EVENTS_MAX": 2, "FEED_BUILD_WAIT": 0}], indirect=True
+)
+def test_a_feed_of_many_events_is_built_off_the_request_path_even_when_cached(
+    client, db, app_overrides
+):
+    events = [make_event(title=f"Rally {n}") for n in range(3)]
+    assert client.get("/calendar.ics").status_code == 503  # three events: more than 2
+    cache.wait_for_builds()
+    assert len(vevents(client.get("/calendar.ics").data)) == 3
+    events[0].translations[0].title = "Moved rally"
+    db.session.commit()
+    # Two of three fragments are cached, yet the feed is not concatenated on the request.
+    meanwhile = client.get("/calendar.ics")
+    assert meanwhile.status_code == 200 and b"Rally 0" in meanwhile.data
+    cache.wait_for_builds()
+    assert b"Moved rally" in client.get("/calendar.ics").data
+    # A feed of two events (the limit) is built on the request.
+    assert client.get("/calendar.ics?type=rally&org=nobody").status_code == 400
+    two = client.get(f"/calendar.ics?org={events[1].host_org.slug}")
+    assert two.status_code == 200 and len(vevents(two.data)) == 1
+
+
 def test_the_worker_warms_fragments_so_web_processes_only_concatenate(
     app, client, db, redis_overrides
 ):

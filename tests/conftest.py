@@ -7,6 +7,7 @@ runs are skipped, or fail when REQUIRE_POSTGRES=1 (as in CI).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import socket
@@ -52,6 +53,8 @@ class RecordingHandler:
         #: The client address of each message's connection (one per SMTP session).
         self.peers: list = []
         self.refuse: dict[str, tuple[int, str]] = {}
+        #: Seconds between taking a whole message and answering for it (a slow relay).
+        self.delay = 0.0
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -70,6 +73,8 @@ class RecordingHandler:
         with self.lock:
             self.messages.append((envelope.rcpt_tos, message))
             self.peers.append(session.peer)
+        if self.delay:
+            await asyncio.sleep(self.delay)  # other connections are served meanwhile
         return "250 Message accepted for delivery"
 
 
@@ -89,6 +94,7 @@ def smtp(smtp_server):
     handler.messages.clear()
     handler.peers.clear()
     handler.refuse.clear()
+    handler.delay = 0.0
     return handler
 
 

@@ -1,6 +1,5 @@
 """An outage is the relay's, not each message's; a slow relay never makes copies."""
 
-import asyncio
 import socket
 from datetime import timedelta
 
@@ -88,20 +87,9 @@ def test_refusals_of_one_message_are_still_given_up_and_logged_as_such(db, smtp,
     assert any("gave up" in r.getMessage() for r in caplog.records)
 
 
-class SlowHandler(RecordingHandler):
-    """Takes the whole message, then answers after `delay` seconds (a slow relay)."""
-
-    delay = 0.0
-
-    async def handle_DATA(self, server, session, envelope):
-        answer = await super().handle_DATA(server, session, envelope)
-        await asyncio.sleep(self.delay)
-        return answer
-
-
 @pytest.fixture
 def slow_relay(app):
-    handler = SlowHandler()
+    handler = RecordingHandler()  # answers after its `delay`
     controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
     controller.start()
     app.config.update(MAIL_PORT=controller.port, MAIL_TIMEOUT=1)

@@ -69,6 +69,9 @@ worker: $(STAMP) translations
 test: $(STAMP) translations $(JS_CHECK) $(BROWSER_JS) chromium pdf-libs
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@# Bytecode once, as an installed package has it: the tests start gunicorn and the worker
+	@# as subprocesses, which would otherwise compile every module each time.
+	$(BIN)/python -m compileall -q coalition config.py wsgi.py
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 ## Screenshots of each browser journey at 360 px, written to docs/screenshots/*.png.

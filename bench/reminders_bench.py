@@ -286,7 +286,18 @@ def queue_reminder_mail(url: str, count: int) -> None:
         db.engine.dispose()
 
 
+_compiled = False
+
+
 def start_worker(env: dict) -> subprocess.Popen:
+    global _compiled
+    if not _compiled:
+        # As installed (`pip install .` writes the bytecode of the package): this editable
+        # checkout would otherwise compile every module at each start when bytecode is not
+        # written (PYTHONDONTWRITEBYTECODE), ~0.5 s that no deployment pays.
+        subprocess.run([sys.executable, "-m", "compileall", "-q", "coalition", "config.py",
+                        "wsgi.py"], cwd=ROOT, check=True)  # fmt: skip
+        _compiled = True
     return subprocess.Popen(
         [str(ROOT / ".venv/bin/flask"), "--app", "wsgi", "worker"], cwd=ROOT, env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -55,9 +55,14 @@ event_changed = _signals.signal("event-changed")
 #: date, None for the whole event). Notices follow.
 event_cancelled = _signals.signal("event-cancelled")
 
+#: A draft is about to be deleted with everything in the database that hangs on it (sender: the
+#: event). Receivers remove what is kept outside the database (its picture's files).
+event_deleting = _signals.signal("event-deleting")
+
 
 def connect_receivers() -> None:
     """Connect every receiver (idempotent: a receiver is connected once however many apps)."""
+    from coalition.reach import receivers as reach_receivers
     from coalition.reminders import receivers as reminder_receivers
     from coalition.rsvps import receivers as rsvp_receivers
     from coalition.sessions import receivers as session_receivers
@@ -67,3 +72,4 @@ def connect_receivers() -> None:
     reminder_receivers.connect()
     session_receivers.connect()
     volunteer_receivers.connect()
+    reach_receivers.connect()

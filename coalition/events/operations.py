@@ -541,6 +541,7 @@ def cancel_event(event: Event, reason: str) -> None:
 def delete_draft(event: Event) -> None:
     if event.status != EventStatus.draft or event.published_at is not None:
         raise EventError(_l("Only a draft that was never published can be deleted."))
+    signals.event_deleting.send(event)
     db.session.delete(event)
 
 

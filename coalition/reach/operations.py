@@ -4,6 +4,7 @@ store first; the old picture's files are removed by the caller once the change i
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from coalition.events.models import Event
 from coalition.extensions import db
@@ -59,3 +60,25 @@ def delete_files(names: list[str]) -> None:
     storage = get_storage()
     for name in names:
         storage.delete(name)
+
+
+_AFTER_COMMIT = "reach_files_to_delete"
+
+
+def delete_files_after_commit(names: list[str]) -> None:
+    """Delete these files once the session's transaction commits (never if it rolls back: the
+    row that names them would still be there)."""
+    if names:
+        db.session.info.setdefault(_AFTER_COMMIT, []).extend(names)
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _delete_committed(session: Session) -> None:
+    names = session.info.pop(_AFTER_COMMIT, None)
+    if names:
+        delete_files(names)
+
+
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, _previous) -> None:
+    session.info.pop(_AFTER_COMMIT, None)

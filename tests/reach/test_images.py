@@ -157,3 +157,35 @@ def test_removing_the_picture(client, db, app):
     assert response.status_code == 302
     assert list(folder.iterdir()) == []
     assert "/media/" not in client.get(f"/events/{event.id}").get_data(as_text=True)
+
+
+def test_deleting_a_draft_deletes_its_pictures_files(client, db, app):
+    from pathlib import Path
+
+    from coalition.events.models import EventStatus
+
+    org = _host(db)
+    draft = make_event(org, status=EventStatus.draft)
+    client.login("host@example.org")
+    assert upload(client, draft, jpeg_with_gps(800, 600)).status_code == 302
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    names = [path.name for path in folder.iterdir()]
+    assert len(names) == 2
+    response = client.submit(f"/events/{draft.id}/delete", page=f"/events/{draft.id}/edit")
+    assert response.status_code == 302
+    assert list(folder.iterdir()) == []
+    client.logout()
+    assert all(client.get(f"/media/{name}").status_code == 404 for name in names)
+
+
+def test_a_refused_delete_keeps_the_pictures_files(client, db, app):
+    from pathlib import Path
+
+    org = _host(db)
+    event = make_event(org)  # published: it cannot be deleted
+    client.login("host@example.org")
+    upload(client, event, jpeg_with_gps(800, 600))
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    assert client.submit(f"/events/{event.id}/delete", page="/").status_code == 409
+    assert len(list(folder.iterdir())) == 2
+    assert "/media/" in client.get(f"/events/{event.id}").get_data(as_text=True)

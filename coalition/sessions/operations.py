@@ -233,15 +233,24 @@ def _people_with_clashes(session: EventSession) -> int:
 
 
 def _touch_people(session: EventSession, now: datetime) -> None:
-    """The session's people see it in their private feeds: their RSVPs change with it, so that
-    each one's calendar version (`user:<id>`) is raised (`coalition.calendar_version`)."""
-    for rsvp in db.session.scalars(
-        sa.select(RSVP)
+    """The session's people see it in their private feeds: each one's calendar version
+    (`user:<id>`) is raised when the transaction commits (`coalition.calendar_version`)."""
+    user_ids = db.session.scalars(
+        sa.select(RSVP.user_id)
         .join(SessionSignup, SessionSignup.rsvp_id == RSVP.id)
         .where(SessionSignup.session_id == session.id,
-               SessionSignup.status != SignupStatus.cancelled)
-    ):  # fmt: skip
-        rsvp.updated_at = now
+               SessionSignup.status != SignupStatus.cancelled, RSVP.user_id.is_not(None))
+    )  # fmt: skip
+    _private_feeds_change(user_ids)
+
+
+def _private_feeds_change(user_ids) -> None:
+    """Raise these people's calendar versions at commit, without writing their RSVP rows: a
+    session's lock is held here, and writing (or locking) another person's RSVP under it could
+    deadlock with that person's own change, which locks their RSVP first and the session next."""
+    keys = {calendar_version.user_key(user_id) for user_id in user_ids if user_id is not None}
+    if keys:
+        calendar_version.bump(db.session, *keys)
 
 
 def follow_moved_dates(event, moved: dict[int, datetime], now: datetime | None = None) -> None:
@@ -289,10 +298,12 @@ def lock_session(session: EventSession) -> EventSession:
 
 
 def _lock_rsvp(rsvp: RSVP) -> RSVP:
+    # FOR NO KEY UPDATE: rows that only point at the RSVP (an outbox message queued by another
+    # transaction's promotion) are not held up by it.
     return db.session.scalars(
         sa.select(RSVP)
         .where(RSVP.id == rsvp.id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     ).one()
 
@@ -496,13 +507,13 @@ def promote(session: EventSession, now: datetime | None = None) -> list[SessionS
         signup.status = SignupStatus.confirmed
         signup.confirmed_at = now
         signup.waitlisted_at = None
-        signup.rsvp.updated_at = now
         promoted.append(signup)
         if left is not None:
             left -= party
             if left <= 0:
                 break
     db.session.flush()
+    _private_feeds_change(signup.rsvp.user_id for signup in promoted)
     for signup in promoted:
         _tell_promoted(signup)
     return promoted

@@ -2,6 +2,7 @@
 sessions at once."""
 
 import threading
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -112,3 +113,58 @@ def test_one_person_choosing_at_once_never_gets_two_overlapping_sessions(pg_app,
         )
     ).all()
     assert len(active) == 1
+
+
+def test_a_promotion_and_the_promoted_persons_own_change_at_once_never_deadlock(pg_app, db):
+    """An organizer adds a seat (promoting the person who waits) while that person changes their
+    own choice: one locks the session then touches the person, the other locks the person then
+    the session. Neither may fail (PostgreSQL would abort one with a deadlock)."""
+    occurrence = make_event(capacity=100).occurrences[0]
+    workshop = add_session(occurrence, "Workshop", "12:00", "13:00", capacity=1)
+    other = add_session(occurrence, "Other", "13:00", "13:30", capacity=10)
+    rsvp(occurrence, 1, sessions=[workshop])
+    waiting = rsvp(occurrence, 2, sessions=[workshop])
+    ids = {"rsvp": waiting.id, "workshop": workshop.id, "other": other.id}
+    holding, errors = threading.Event(), []
+
+    def own_change():
+        from coalition.rsvps.models import RSVP
+
+        with pg_app.app_context():
+            try:
+                person = ops._lock_rsvp(_db.session.get(RSVP, ids["rsvp"]))
+                holding.set()
+                time.sleep(0.8)  # the organizer's promotion now holds the workshop's lock
+                ops.choose(person, [_db.session.get(EventSession, ids["other"])])
+                _db.session.commit()
+            except Exception as exc:
+                _db.session.rollback()
+                errors.append(repr(exc))
+            finally:
+                _db.session.remove()
+
+    def add_a_seat():
+        with pg_app.app_context():
+            try:
+                holding.wait(10)
+                session = ops.lock_session(_db.session.get(EventSession, ids["workshop"]))
+                session.capacity = 2
+                ops.capacity_changed(session)
+                _db.session.commit()
+            except Exception as exc:
+                _db.session.rollback()
+                errors.append(repr(exc))
+            finally:
+                _db.session.remove()
+
+    threads = [threading.Thread(target=own_change), threading.Thread(target=add_a_seat)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    # Promoted, then their own change gave the workshop up for the other session.
+    assert _counts(db, ids["other"]) == {SignupStatus.confirmed: 1}
+    assert _counts(db, ids["workshop"]) == {
+        SignupStatus.confirmed: 1, SignupStatus.cancelled: 1
+    }  # fmt: skip

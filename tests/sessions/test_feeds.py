@@ -151,3 +151,31 @@ def test_changing_or_deleting_a_session_refreshes_its_peoples_private_feeds(clie
     assert calendar_version.current(ana_key) != before
     gone = client.get(url, headers={"If-None-Match": moved.headers["ETag"]})
     assert gone.status_code == 200 and _sessions_in(gone.data) == {}
+
+
+def test_a_promotion_reaches_the_promoted_persons_own_feed(client, db):
+    from coalition import calendar_version
+    from coalition.sessions import operations as ops
+
+    org = OrganizationFactory()
+    ana = member_of(org, OrgRole.member, email="ana@example.org")
+    occurrence = make_event(org, title="Dialogue", start_date=date(2027, 3, 11)).occurrences[0]
+    workshop = add_session(occurrence, "Workshop", "12:30", "13:30", capacity=1)
+    rsvp_ops.submit(occurrence, rsvp_ops.RSVPInput(name="Bea", email="bea@example.org",
+                                                   sessions=[workshop]))  # fmt: skip
+    outcome = rsvp_ops.submit(occurrence, rsvp_ops.RSVPInput(
+        name="Ana", email=ana.email, sessions=[workshop]), user=ana)  # fmt: skip
+    rsvp_ops.link_to_account(outcome.rsvp, ana)
+    db.session.commit()
+    url = f"/feeds/{ana.feed_token}/my-events.ics"
+    waiting = client.get(url)
+    assert b"STATUS:TENTATIVE" in waiting.data  # on the session's waitlist
+    before = calendar_version.current(calendar_version.user_key(ana.id))
+    workshop.capacity = 2
+    ops.capacity_changed(workshop)
+    db.session.commit()
+    assert calendar_version.current(calendar_version.user_key(ana.id)) != before
+    seated = client.get(url, headers={"If-None-Match": waiting.headers["ETag"]})
+    assert seated.status_code == 200
+    assert "Workshop · Dialogue" in _sessions_in(seated.data)
+    assert b"STATUS:TENTATIVE" not in seated.data

@@ -1,4 +1,5 @@
-"""RSVP forms: short, phone-first; a honeypot for bots."""
+"""RSVP forms: short, phone-first; a honeypot for bots. `ContactForm` is shared by every public
+sign-up form (helpers too)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,11 @@ class NeedsMixin:
     )
 
 
-class RSVPForm(NeedsMixin, Form):
+class ContactForm(Form):
+    """Who someone is and how to reach them, for the public sign-up forms (an RSVP, a helper):
+    a name, an email or a phone (one is enough; no phone where we cannot send texts), the
+    language of our messages, reminders, and a honeypot for bots."""
+
     name = StringField(
         _l("Name"),
         validators=[InputRequired(_l("Tell us a name.")), Length(max=80)],
@@ -76,6 +81,10 @@ class RSVPForm(NeedsMixin, Form):
             self.email.errors = [*self.email.errors, message]
             return False
         return valid
+
+
+class RSVPForm(NeedsMixin, ContactForm):
+    pass
 
 
 class ManageForm(NeedsMixin, Form):

@@ -131,19 +131,11 @@ def join(delegation_id: int, secret: str):
         return redirect(url_for("events.occurrence", event_id=occurrence.event_id,
                                 occurrence_id=occurrence.id), 303)  # fmt: skip
     if form.validate_on_submit():
-        data = rsvp_ops.RSVPInput(
-            name=form.name.data, email=form.email.data,
-            phone=form.phone.data if form.offers_phone else None,
-            shares_contact_with_lead=form.shares_contact_with_lead.data,
-            language=form.language.data, party_size=form.party_size.data,
-            needs_interpretation=form.needs_interpretation.data,
-            needs_childcare=form.needs_childcare.data, needs_ride=form.needs_ride.data,
-            note=form.note.data, consents_to_reminders=form.consents_to_reminders.data,
-        )  # fmt: skip
         try:
             outcome = ops.join(
-                delegation, data, user=current_user if current_user.is_authenticated else None
-            )
+                delegation, form.to_input(),
+                user=current_user if current_user.is_authenticated else None,
+            )  # fmt: skip
         except rsvp_ops.RSVPError as exc:
             db.session.rollback()
             getattr(form, exc.field or "name", form.name).errors.append(str(exc.message))

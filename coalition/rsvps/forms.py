@@ -10,7 +10,7 @@ from wtforms.validators import Email, InputRequired, Length, NumberRange, Option
 from coalition.core.forms import Form
 from coalition.languages import CONTENT_LANGUAGES
 from coalition.rsvps.identity import sms_available
-from coalition.rsvps.operations import MAX_PARTY
+from coalition.rsvps.operations import MAX_PARTY, RSVPInput
 from coalition.validators import PhoneNumber
 
 
@@ -84,7 +84,16 @@ class ContactForm(Form):
 
 
 class RSVPForm(NeedsMixin, ContactForm):
-    pass
+    def to_input(self) -> RSVPInput:
+        """What the person gave, for an RSVP (one date, a whole series, a delegation)."""
+        return RSVPInput(
+            name=self.name.data, email=self.email.data,
+            phone=self.phone.data if self.offers_phone else None,
+            language=self.language.data, party_size=self.party_size.data,
+            needs_interpretation=self.needs_interpretation.data,
+            needs_childcare=self.needs_childcare.data, needs_ride=self.needs_ride.data,
+            note=self.note.data, consents_to_reminders=self.consents_to_reminders.data,
+        )  # fmt: skip
 
 
 class ManageForm(NeedsMixin, Form):

@@ -38,21 +38,6 @@ def _occurrence(event_id: int, occurrence_id: int) -> Occurrence:
     return occurrence
 
 
-def _input(form: RSVPForm) -> ops.RSVPInput:
-    return ops.RSVPInput(
-        name=form.name.data,
-        email=form.email.data,
-        phone=form.phone.data if form.offers_phone else None,
-        language=form.language.data,
-        party_size=form.party_size.data,
-        needs_interpretation=form.needs_interpretation.data,
-        needs_childcare=form.needs_childcare.data,
-        needs_ride=form.needs_ride.data,
-        note=form.note.data,
-        consents_to_reminders=form.consents_to_reminders.data,
-    )
-
-
 @bp.route("/events/<int:event_id>/occurrences/<int:occurrence_id>/rsvp", methods=["GET", "POST"])
 @access(public)
 @_form_limit
@@ -79,7 +64,7 @@ def new(event_id: int, occurrence_id: int):
                                     occurrence_id=occurrence.id), 303)  # fmt: skip
         elif form.validate_on_submit():
             try:
-                data = _input(form)
+                data = form.to_input()
                 data.sessions = parse_choice(occurrence, chosen_session_ids(request.form))
                 outcome = ops.submit(
                     occurrence, data, user=current_user if current_user.is_authenticated else None,

@@ -244,16 +244,8 @@ def series_register(event_id: int):
         if request.form.get("website"):
             return redirect(url_for("events.show", event_id=event.id), 303)
         if form.validate_on_submit():
-            data = rsvp_ops.RSVPInput(
-                name=form.name.data, email=form.email.data,
-                phone=form.phone.data if form.offers_phone else None,
-                language=form.language.data, party_size=form.party_size.data,
-                needs_interpretation=form.needs_interpretation.data,
-                needs_childcare=form.needs_childcare.data, needs_ride=form.needs_ride.data,
-                note=form.note.data, consents_to_reminders=form.consents_to_reminders.data,
-            )  # fmt: skip
             try:
-                outcome = series.register(event, data)
+                outcome = series.register(event, form.to_input())
             except rsvp_ops.RSVPError as exc:
                 db.session.rollback()
                 getattr(form, exc.field or "name", form.name).errors.append(str(exc.message))

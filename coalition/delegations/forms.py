@@ -18,6 +18,7 @@ from coalition.core.forms import Form
 from coalition.delegations.models import TravelMode
 from coalition.languages import CONTENT_LANGUAGES
 from coalition.rsvps.forms import RSVPForm
+from coalition.rsvps.operations import RSVPInput
 from coalition.validators import PhoneNumber
 
 TRAVEL_LABELS = {
@@ -72,3 +73,8 @@ class JoinForm(RSVPForm):
                        "organizers see how to reach you; the lead can still message you "
                        "through this site."),
     )  # fmt: skip
+
+    def to_input(self) -> RSVPInput:
+        data = super().to_input()
+        data.shares_contact_with_lead = self.shares_contact_with_lead.data
+        return data

@@ -6,15 +6,7 @@ from datetime import UTC
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import (
-    Blueprint,
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -22,6 +14,7 @@ from flask_login import current_user
 
 from coalition.access import access, public
 from coalition.core.forms import EmptyForm
+from coalition.core.private_links import PrivateLink
 from coalition.core.responses import invalid_link, private
 from coalition.delegations import operations as ops
 from coalition.delegations.forms import TRAVEL_LABELS, DelegationForm, JoinForm, MessageForm
@@ -45,6 +38,7 @@ from coalition.tokens import TokenError
 bp = Blueprint("delegations", __name__)
 
 _form_limit = limiter.limit("10 per minute;60 per hour", methods=["POST"])
+_lead_link = PrivateLink(ops.delegation_for_lead_token, "delegations.lead")
 
 
 @bp.route(
@@ -137,19 +131,11 @@ def join(delegation_id: int, secret: str):
         return redirect(url_for("events.occurrence", event_id=occurrence.event_id,
                                 occurrence_id=occurrence.id), 303)  # fmt: skip
     if form.validate_on_submit():
-        data = rsvp_ops.RSVPInput(
-            name=form.name.data, email=form.email.data,
-            phone=form.phone.data if form.offers_phone else None,
-            shares_contact_with_lead=form.shares_contact_with_lead.data,
-            language=form.language.data, party_size=form.party_size.data,
-            needs_interpretation=form.needs_interpretation.data,
-            needs_childcare=form.needs_childcare.data, needs_ride=form.needs_ride.data,
-            note=form.note.data, consents_to_reminders=form.consents_to_reminders.data,
-        )  # fmt: skip
         try:
             outcome = ops.join(
-                delegation, data, user=current_user if current_user.is_authenticated else None
-            )
+                delegation, form.to_input(),
+                user=current_user if current_user.is_authenticated else None,
+            )  # fmt: skip
         except rsvp_ops.RSVPError as exc:
             db.session.rollback()
             getattr(form, exc.field or "name", form.name).errors.append(str(exc.message))
@@ -164,13 +150,6 @@ def join(delegation_id: int, secret: str):
         "delegations/join.html", form=form, delegation=delegation, occurrence=occurrence,
         event=occurrence.event, seats_left=seats, closed=rsvp_ops.closed_reason(occurrence),
     ), status))  # fmt: skip
-
-
-def _lead(token: str):
-    try:
-        return ops.delegation_for_lead_token(token)
-    except TokenError:
-        return None
 
 
 def _members(delegation) -> list[RSVP]:
@@ -188,7 +167,7 @@ def _members(delegation) -> list[RSVP]:
 @access(public)
 def lead(token: str):
     """The lead's private roster (every view is written to the audit log)."""
-    delegation = _lead(token)
+    delegation = _lead_link.find(token)
     if delegation is None:
         return invalid_link()
     rsvp_ops.record_access(
@@ -206,56 +185,42 @@ def lead(token: str):
     ))  # fmt: skip
 
 
-def _lead_action(token: str, action, message):
-    delegation = _lead(token)
-    if delegation is None:
-        return invalid_link()
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    action(delegation)
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for("delegations.lead", token=token), 303)
-
-
 @bp.route("/delegations/lead/<token>/close", methods=["POST"])
 @access(public)
 def close(token: str):
-    return _lead_action(token, ops.close, _l("The delegation is closed to new members."))
+    return _lead_link.act(token, ops.close, _l("The delegation is closed to new members."))
 
 
 @bp.route("/delegations/lead/<token>/reopen", methods=["POST"])
 @access(public)
 def reopen(token: str):
-    return _lead_action(token, ops.reopen, _l("The delegation is open again."))
+    return _lead_link.act(token, ops.reopen, _l("The delegation is open again."))
 
 
 @bp.route("/delegations/lead/<token>/members/<int:rsvp_id>/remove", methods=["POST"])
 @access(public)
 def remove_member(token: str, rsvp_id: int):
-    delegation = _lead(token)
+    delegation = _lead_link.find(token)
     if delegation is None:
         return invalid_link()
     rsvp = db.session.get(RSVP, rsvp_id)
     if rsvp is None or rsvp.delegation_id != delegation.id or not EmptyForm().validate_on_submit():
         abort(404)
     ops.remove_member(delegation, rsvp)
-    db.session.commit()
-    flash(_("Removed from the delegation."), "success")
-    return redirect(url_for("delegations.lead", token=token), 303)
+    return _lead_link.done(token, _("Removed from the delegation."))
 
 
 @bp.route("/delegations/lead/<token>/message", methods=["POST"])
 @access(public)
 def message(token: str):
     """Email every member who gave an email."""
-    delegation = _lead(token)
+    delegation = _lead_link.find(token)
     if delegation is None:
         return invalid_link()
     form = MessageForm()
     if not form.validate_on_submit():
         flash(_("Write a subject and a message."), "error")
-        return redirect(url_for("delegations.lead", token=token), 303)
+        return _lead_link.back(token)
     sent = 0
     for member in _members(delegation):
         if not member.email:
@@ -272,9 +237,7 @@ def message(token: str):
     rsvp_ops.record_access(current_user if current_user.is_authenticated else None,
                            delegation.occurrence.event.host_org_id, "message",
                            delegation_id=delegation.id, detail=f"{sent} recipients")  # fmt: skip
-    db.session.commit()
-    flash(_("Message sent to %(n)d people.", n=sent), "success")
-    return redirect(url_for("delegations.lead", token=token), 303)
+    return _lead_link.done(token, _("Message sent to %(n)d people.", n=sent))
 
 
 @bp.route("/delegations/<int:delegation_id>/roster")

@@ -1,4 +1,5 @@
-"""RSVP forms: short, phone-first; a honeypot for bots."""
+"""RSVP forms: short, phone-first; a honeypot for bots. `ContactForm` is shared by every public
+sign-up form (helpers too)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from wtforms.validators import Email, InputRequired, Length, NumberRange, Option
 from coalition.core.forms import Form
 from coalition.languages import CONTENT_LANGUAGES
 from coalition.rsvps.identity import sms_available
-from coalition.rsvps.operations import MAX_PARTY
+from coalition.rsvps.operations import MAX_PARTY, RSVPInput
 from coalition.validators import PhoneNumber
 
 
@@ -30,7 +31,11 @@ class NeedsMixin:
     )
 
 
-class RSVPForm(NeedsMixin, Form):
+class ContactForm(Form):
+    """Who someone is and how to reach them, for the public sign-up forms (an RSVP, a helper):
+    a name, an email or a phone (one is enough; no phone where we cannot send texts), the
+    language of our messages, reminders, and a honeypot for bots."""
+
     name = StringField(
         _l("Name"),
         validators=[InputRequired(_l("Tell us a name.")), Length(max=80)],
@@ -76,6 +81,19 @@ class RSVPForm(NeedsMixin, Form):
             self.email.errors = [*self.email.errors, message]
             return False
         return valid
+
+
+class RSVPForm(NeedsMixin, ContactForm):
+    def to_input(self) -> RSVPInput:
+        """What the person gave, for an RSVP (one date, a whole series, a delegation)."""
+        return RSVPInput(
+            name=self.name.data, email=self.email.data,
+            phone=self.phone.data if self.offers_phone else None,
+            language=self.language.data, party_size=self.party_size.data,
+            needs_interpretation=self.needs_interpretation.data,
+            needs_childcare=self.needs_childcare.data, needs_ride=self.needs_ride.data,
+            note=self.note.data, consents_to_reminders=self.consents_to_reminders.data,
+        )  # fmt: skip
 
 
 class ManageForm(NeedsMixin, Form):

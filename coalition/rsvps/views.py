@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from functools import partial
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from coalition.access import access, public, signed_in
 from coalition.core.forms import EmptyForm
+from coalition.core.private_links import PrivateLink
 from coalition.core.responses import invalid_link, private
 from coalition.events.models import Event, Occurrence
 from coalition.extensions import csrf, db, limiter
@@ -26,11 +21,11 @@ from coalition.rsvps.forms import ManageForm, RSVPForm
 from coalition.sessions.forms import chosen_session_ids
 from coalition.sessions.operations import parse_choice
 from coalition.sessions.series import takes_whole_series
-from coalition.tokens import TokenError
 
 bp = Blueprint("rsvps", __name__)
 
 _form_limit = limiter.limit("10 per minute;60 per hour", methods=["POST"])
+_link = PrivateLink(ops.rsvp_for_token, "rsvps.manage")
 
 
 def _occurrence(event_id: int, occurrence_id: int) -> Occurrence:
@@ -41,21 +36,6 @@ def _occurrence(event_id: int, occurrence_id: int) -> Occurrence:
     if not event.can_view(current_user):
         abort(404)
     return occurrence
-
-
-def _input(form: RSVPForm) -> ops.RSVPInput:
-    return ops.RSVPInput(
-        name=form.name.data,
-        email=form.email.data,
-        phone=form.phone.data if form.offers_phone else None,
-        language=form.language.data,
-        party_size=form.party_size.data,
-        needs_interpretation=form.needs_interpretation.data,
-        needs_childcare=form.needs_childcare.data,
-        needs_ride=form.needs_ride.data,
-        note=form.note.data,
-        consents_to_reminders=form.consents_to_reminders.data,
-    )
 
 
 @bp.route("/events/<int:event_id>/occurrences/<int:occurrence_id>/rsvp", methods=["GET", "POST"])
@@ -84,7 +64,7 @@ def new(event_id: int, occurrence_id: int):
                                     occurrence_id=occurrence.id), 303)  # fmt: skip
         elif form.validate_on_submit():
             try:
-                data = _input(form)
+                data = form.to_input()
                 data.sessions = parse_choice(occurrence, chosen_session_ids(request.form))
                 outcome = ops.submit(
                     occurrence, data, user=current_user if current_user.is_authenticated else None,
@@ -119,18 +99,11 @@ def after_submission(outcome: ops.Outcome, event, occurrence, delegation=None):
     ))  # fmt: skip
 
 
-def _rsvp(token: str):
-    try:
-        return ops.rsvp_for_token(token)
-    except TokenError:
-        return None
-
-
 @bp.route("/rsvp/<token>")
 @access(public)
 def manage(token: str):
     """The confirmation and manage page."""
-    rsvp = _rsvp(token)
+    rsvp = _link.find(token)
     if rsvp is None:
         return invalid_link()
     form = ManageForm(obj=rsvp)
@@ -150,7 +123,7 @@ def _manage_page(rsvp, token, form, status=200):
 @access(public)
 @_form_limit
 def update(token: str):
-    rsvp = _rsvp(token)
+    rsvp = _link.find(token)
     if rsvp is None:
         return invalid_link()
     form = ManageForm()
@@ -165,24 +138,15 @@ def update(token: str):
         db.session.rollback()
         getattr(form, exc.field or "party_size", form.party_size).errors.append(str(exc.message))
         return private(_manage_page(rsvp, token, form, exc.status))
-    db.session.commit()
-    flash(_("Your RSVP is updated."), "success")
-    return redirect(url_for("rsvps.manage", token=token), 303)
+    return _link.done(token, _("Your RSVP is updated."))
 
 
 @bp.route("/rsvp/<token>/account", methods=["POST"])
 @access(signed_in)
 def link_account(token: str):
     """Keep this RSVP in the signed-in account (the link proves it is theirs)."""
-    rsvp = _rsvp(token)
-    if rsvp is None:
-        return invalid_link()
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    ops.link_to_account(rsvp, current_user)
-    db.session.commit()
-    flash(_("This RSVP is now in your account."), "success")
-    return redirect(url_for("rsvps.manage", token=token), 303)
+    return _link.act(token, lambda rsvp: ops.link_to_account(rsvp, current_user),
+                     _("This RSVP is now in your account."))  # fmt: skip
 
 
 @bp.route("/rsvp/<token>/rejoin", methods=["POST"])
@@ -190,71 +154,38 @@ def link_account(token: str):
 @_form_limit
 def rejoin(token: str):
     """Sign up again after cancelling."""
-    rsvp = _rsvp(token)
-    if rsvp is None:
-        return invalid_link()
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        ops.rejoin(rsvp)
-    except ops.RSVPError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-        return redirect(url_for("rsvps.manage", token=token), 303)
-    db.session.commit()
-    flash(_("You are signed up again."), "success")
-    return redirect(url_for("rsvps.manage", token=token), 303)
+    return _link.act(token, ops.rejoin, _("You are signed up again."), refused=ops.RSVPError)
 
 
 @bp.route("/rsvp/<token>/cancel", methods=["GET", "POST"])
 @access(public)
 def cancel(token: str):
     """GET asks "are you sure?"; POST cancels and confirms it by email."""
-    rsvp = _rsvp(token)
+    if request.method == "POST":
+        return _link.act(token, partial(ops.cancel, notify=True),
+                         _("Your RSVP is cancelled. Thank you for telling us."))  # fmt: skip
+    rsvp = _link.find(token)
     if rsvp is None:
         return invalid_link()
-    if request.method == "GET":
-        if not rsvp.is_active:
-            return redirect(url_for("rsvps.manage", token=token), 303)
-        occurrence = rsvp.occurrence
-        return private(render_template(
-            "rsvps/cancel.html", rsvp=rsvp, token=token, occurrence=occurrence,
-            event=occurrence.event, button=EmptyForm(),
-        ))  # fmt: skip
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    ops.cancel(rsvp, notify=True)
-    db.session.commit()
-    flash(_("Your RSVP is cancelled. Thank you for telling us."), "success")
-    return redirect(url_for("rsvps.manage", token=token), 303)
+    if not rsvp.is_active:
+        return _link.back(token)
+    occurrence = rsvp.occurrence
+    return private(render_template(
+        "rsvps/cancel.html", rsvp=rsvp, token=token, occurrence=occurrence,
+        event=occurrence.event, button=EmptyForm(),
+    ))  # fmt: skip
 
 
 @bp.route("/rsvp/<token>/erase", methods=["POST"])
 @access(public)
 def erase(token: str):
-    rsvp = _rsvp(token)
-    if rsvp is None:
-        return invalid_link()
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    event = rsvp.occurrence.event
-    ops.erase(rsvp)
-    db.session.commit()
-    return private(render_template("rsvps/erased.html", event=event))
+    return _link.erase(token, ops.erase, lambda rsvp: rsvp.occurrence.event)
 
 
 @bp.route("/rsvp/<token>/reminders/<any(on, off):state>", methods=["POST"])
 @access(public)
 def reminders(token: str, state: str):
-    rsvp = _rsvp(token)
-    if rsvp is None:
-        return invalid_link()
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    ops.set_reminder_consent(rsvp, state == "on")
-    db.session.commit()
-    flash(_("Reminders are on.") if state == "on" else _("Reminders are off."), "success")
-    return redirect(url_for("rsvps.manage", token=token), 303)
+    return _link.reminders(token, ops.set_reminder_consent, state == "on")
 
 
 @bp.route("/rsvp/<token>/reminders-off", methods=["GET", "POST"])
@@ -263,11 +194,7 @@ def reminders(token: str, state: str):
 def unsubscribe(token: str):
     """RFC 8058 one-click unsubscribe (the List-Unsubscribe header of reminder emails). A GET
     (someone opening the link, or a link previewer) shows a button and changes nothing."""
-    rsvp = _rsvp(token)
-    if rsvp is None:
-        return invalid_link()
-    if request.method == "GET":
-        return private(render_template("rsvps/unsubscribe.html", rsvp=rsvp, token=token))
-    ops.set_reminder_consent(rsvp, False)
-    db.session.commit()
-    return private((_("Reminders are off."), 200, {"Content-Type": "text/plain; charset=utf-8"}))
+    return _link.unsubscribe(
+        token, ops.set_reminder_consent,
+        lambda rsvp: render_template("rsvps/unsubscribe.html", rsvp=rsvp, token=token),
+    )  # fmt: skip

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from coalition.access import access, public
 from coalition.core.forms import EmptyForm
+from coalition.core.private_links import PrivateLink
 from coalition.core.responses import invalid_link, private
 from coalition.dashboard.permissions import can_decide_attendees, can_handle_attendees
 from coalition.db import utcnow
@@ -24,12 +25,13 @@ from coalition.sessions import operations as ops
 from coalition.sessions import series
 from coalition.sessions.forms import MoveForm, SeriesForm, SessionForm, chosen_session_ids
 from coalition.sessions.models import EventSession, SeriesMode, SeriesSettings, SessionSignup
-from coalition.tokens import TokenError
 
 bp = Blueprint("sessions", __name__)
 
 PREFIX = "/events/<int:event_id>/occurrences/<int:occurrence_id>/sessions"
 _form_limit = limiter.limit("10 per minute;60 per hour", methods=["POST"])
+_rsvp_link = PrivateLink(rsvp_ops.rsvp_for_token, "rsvps.manage")
+_series_link = PrivateLink(series.registration_for_token, "sessions.series_manage")
 
 
 def _session(occurrence, session_id: int) -> EventSession:
@@ -209,40 +211,17 @@ def series_settings(event_id: int):
 # People ----------------------------------------------------------------------------------------
 
 
-def _rsvp(token: str) -> RSVP | None:
-    try:
-        return rsvp_ops.rsvp_for_token(token)
-    except TokenError:
-        return None
-
-
 @bp.route("/rsvp/<token>/sessions", methods=["POST"])
 @access(public)
 @_form_limit
 def choose(token: str):
     """The person changes their sessions from their private link."""
-    rsvp = _rsvp(token)
-    if rsvp is None:
-        return invalid_link()
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        chosen = ops.parse_choice(rsvp.occurrence, chosen_session_ids(request.form))
-        ops.choose(rsvp, chosen)
-    except ops.SessionError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-        return redirect(url_for("rsvps.manage", token=token), 303)
-    db.session.commit()
-    flash(_("Your sessions are saved."), "success")
-    return redirect(url_for("rsvps.manage", token=token), 303)
 
+    def save_choice(rsvp: RSVP) -> None:
+        ops.choose(rsvp, ops.parse_choice(rsvp.occurrence, chosen_session_ids(request.form)))
 
-def _registration(token: str):
-    try:
-        return series.registration_for_token(token)
-    except TokenError:
-        return None
+    return _rsvp_link.act(token, save_choice, _("Your sessions are saved."),
+                          refused=ops.SessionError)  # fmt: skip
 
 
 @bp.route("/events/<int:event_id>/series/register", methods=["GET", "POST"])
@@ -265,16 +244,8 @@ def series_register(event_id: int):
         if request.form.get("website"):
             return redirect(url_for("events.show", event_id=event.id), 303)
         if form.validate_on_submit():
-            data = rsvp_ops.RSVPInput(
-                name=form.name.data, email=form.email.data,
-                phone=form.phone.data if form.offers_phone else None,
-                language=form.language.data, party_size=form.party_size.data,
-                needs_interpretation=form.needs_interpretation.data,
-                needs_childcare=form.needs_childcare.data, needs_ride=form.needs_ride.data,
-                note=form.note.data, consents_to_reminders=form.consents_to_reminders.data,
-            )  # fmt: skip
             try:
-                outcome = series.register(event, data)
+                outcome = series.register(event, form.to_input())
             except rsvp_ops.RSVPError as exc:
                 db.session.rollback()
                 getattr(form, exc.field or "name", form.name).errors.append(str(exc.message))
@@ -296,7 +267,7 @@ def series_register(event_id: int):
 @bp.route("/series/<token>")
 @access(public)
 def series_manage(token: str):
-    registration = _registration(token)
+    registration = _series_link.find(token)
     if registration is None:
         return invalid_link()
     event = db.session.get(Event, registration.event_id)
@@ -309,11 +280,9 @@ def series_manage(token: str):
 @bp.route("/series/<token>/dates/<int:rsvp_id>/cancel", methods=["POST"])
 @access(public)
 def series_cancel_date(token: str, rsvp_id: int):
-    registration = _registration(token)
+    registration = _series_link.for_button(token)
     if registration is None:
         return invalid_link()
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     rsvp = db.session.get(RSVP, rsvp_id)
     if rsvp is None:
         abort(404)
@@ -322,37 +291,23 @@ def series_cancel_date(token: str, rsvp_id: int):
     except rsvp_ops.RSVPError as exc:
         db.session.rollback()
         abort(exc.status)
-    db.session.commit()
-    flash(_("This date is cancelled for you. Your other dates stay."), "success")
-    return redirect(url_for("sessions.series_manage", token=token), 303)
+    return _series_link.done(token, _("This date is cancelled for you. Your other dates stay."))
 
 
 @bp.route("/series/<token>/cancel", methods=["POST"])
 @access(public)
 def series_cancel(token: str):
-    registration = _registration(token)
-    if registration is None:
-        return invalid_link()
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    series.cancel_all(registration)
-    db.session.commit()
-    flash(_("Every date is cancelled for you. Thank you for telling us."), "success")
-    return redirect(url_for("sessions.series_manage", token=token), 303)
+    return _series_link.act(
+        token, series.cancel_all, _("Every date is cancelled for you. Thank you for telling us.")
+    )
 
 
 @bp.route("/series/<token>/erase", methods=["POST"])
 @access(public)
 def series_erase(token: str):
-    registration = _registration(token)
-    if registration is None:
-        return invalid_link()
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    event = db.session.get(Event, registration.event_id)
-    series.erase(registration)
-    db.session.commit()
-    return private(render_template("rsvps/erased.html", event=event))
+    return _series_link.erase(
+        token, series.erase, lambda registration: db.session.get(Event, registration.event_id)
+    )
 
 
 # Template globals (small hooks in the RSVP form, the manage page and the event page) --------------

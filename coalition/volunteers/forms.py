@@ -4,21 +4,18 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    BooleanField,
     DateField,
-    EmailField,
     IntegerField,
     SelectField,
     StringField,
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from coalition.core.forms import Form
 from coalition.languages import CONTENT_LANGUAGES
-from coalition.rsvps.identity import sms_available
-from coalition.validators import PhoneNumber
+from coalition.rsvps.forms import ContactForm
 from coalition.volunteers.models import RoleKind
 from coalition.volunteers.operations import MAX_NEEDED, MAX_SEATS, ROLE_LABELS
 
@@ -50,26 +47,8 @@ class RoleForm(Form):
     note = TextAreaField(_l("Note to helpers (public)"), validators=[Optional(), Length(max=1000)])
 
 
-class HelperForm(Form):
+class HelperForm(ContactForm):
     role = SelectField(_l("How you will help"), choices=[], validators=[InputRequired()])
-    name = StringField(
-        _l("Name"),
-        validators=[InputRequired(_l("Tell us a name.")), Length(max=80)],
-        description=_l("A first name or nickname is enough."),
-        render_kw={"autocomplete": "given-name"},
-    )
-    email = EmailField(
-        _l("Email"),
-        validators=[Optional(), Email(check_deliverability=False), Length(max=254)],
-        render_kw={"autocomplete": "email"},
-    )
-    phone = StringField(
-        _l("Phone"),
-        validators=[Optional(), Length(max=40), PhoneNumber()],
-        description=_l("Email or phone: one is enough."),
-        render_kw={"autocomplete": "tel", "type": "tel"},
-    )
-    language = SelectField(_l("Language for messages"), choices=list(CONTENT_LANGUAGES.items()))
     seats = IntegerField(
         _l("Drivers: seats for riders"),
         validators=[Optional(), NumberRange(min=1, max=MAX_SEATS)],
@@ -79,32 +58,6 @@ class HelperForm(Form):
     note = TextAreaField(
         _l("Anything the organizers should know"), validators=[Optional(), Length(max=1000)]
     )
-    consents_to_reminders = BooleanField(
-        _l("Send me a reminder a day and two hours before"), default=True
-    )
-    #: Honeypot: people never see it; bots fill it in.
-    website = StringField("Website", validators=[Optional()])
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not sms_available():
-            del self.phone
-
-    @property
-    def offers_phone(self) -> bool:
-        return "phone" in self._fields
-
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        phone = self.phone.data if self.offers_phone else None
-        if not (self.email.data or phone):
-            if self.offers_phone:
-                message = _l("Give an email or a phone number so we can reach you.")
-            else:
-                message = _l("Give an email address: we send your private link there.")
-            self.email.errors = [*self.email.errors, message]
-            return False
-        return valid
 
 
 class RideForm(Form):

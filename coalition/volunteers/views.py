@@ -10,6 +10,7 @@ from flask_login import current_user
 from coalition.access import access, public
 from coalition.core.errors import action_refused
 from coalition.core.forms import EmptyForm
+from coalition.core.private_links import PrivateLink
 from coalition.core.responses import PRIVATE_HEADERS, invalid_link, private
 from coalition.dashboard.forms import message_form
 from coalition.dashboard.permissions import can_decide_attendees, can_handle_attendees, load
@@ -18,7 +19,6 @@ from coalition.events.models import Event, Occurrence
 from coalition.extensions import csrf, db, limiter
 from coalition.rsvps.identity import reachable
 from coalition.rsvps.operations import closed_reason, record_access
-from coalition.tokens import TokenError
 from coalition.volunteers import operations as ops
 from coalition.volunteers.forms import HelperForm, RideForm, RoleForm
 from coalition.volunteers.models import Helper, RideAssignment, RoleKind, VolunteerRole
@@ -27,6 +27,7 @@ bp = Blueprint("volunteers", __name__)
 
 PREFIX = "/events/<int:event_id>/occurrences/<int:occurrence_id>"
 _form_limit = limiter.limit("10 per minute;60 per hour", methods=["POST"])
+_link = PrivateLink(ops.helper_for_token, "volunteers.manage")
 
 
 @bp.app_template_global("volunteer_roles")
@@ -306,17 +307,10 @@ def new(event_id: int, occurrence_id: int):
 # The private page ----------------------------------------------------------------------------
 
 
-def _helper(token: str) -> Helper | None:
-    try:
-        return ops.helper_for_token(token)
-    except TokenError:
-        return None
-
-
 @bp.route("/help/<token>")
 @access(public)
 def manage(token: str):
-    helper = _helper(token)
+    helper = _link.find(token)
     if helper is None:
         return invalid_link()
     occurrence = helper.occurrence
@@ -328,67 +322,32 @@ def manage(token: str):
     ))  # fmt: skip
 
 
-def _post(token: str):
-    helper = _helper(token)
-    if helper is None:
-        return None, invalid_link()
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    return helper, None
-
-
 @bp.route("/help/<token>/cancel", methods=["POST"])
 @access(public)
 def cancel(token: str):
-    helper, refused = _post(token)
-    if refused is not None:
-        return refused
-    ops.cancel(helper)
-    db.session.commit()
-    flash(_("You are no longer signed up to help. Thank you for telling us."), "success")
-    return redirect(url_for("volunteers.manage", token=token), 303)
+    return _link.act(
+        token, ops.cancel,
+        _("You are no longer signed up to help. Thank you for telling us."),
+    )  # fmt: skip
 
 
 @bp.route("/help/<token>/rejoin", methods=["POST"])
 @access(public)
 @_form_limit
 def rejoin(token: str):
-    helper, refused = _post(token)
-    if refused is not None:
-        return refused
-    try:
-        ops.rejoin(helper)
-    except ops.VolunteerError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-        return redirect(url_for("volunteers.manage", token=token), 303)
-    db.session.commit()
-    flash(_("You are signed up again."), "success")
-    return redirect(url_for("volunteers.manage", token=token), 303)
+    return _link.act(token, ops.rejoin, _("You are signed up again."), refused=ops.VolunteerError)
 
 
 @bp.route("/help/<token>/erase", methods=["POST"])
 @access(public)
 def erase(token: str):
-    helper, refused = _post(token)
-    if refused is not None:
-        return refused
-    event = helper.occurrence.event
-    ops.erase(helper)
-    db.session.commit()
-    return private(render_template("rsvps/erased.html", event=event))
+    return _link.erase(token, ops.erase, lambda helper: helper.occurrence.event)
 
 
 @bp.route("/help/<token>/reminders/<any(on, off):state>", methods=["POST"])
 @access(public)
 def reminders(token: str, state: str):
-    helper, refused = _post(token)
-    if refused is not None:
-        return refused
-    ops.set_reminder_consent(helper, state == "on")
-    db.session.commit()
-    flash(_("Reminders are on.") if state == "on" else _("Reminders are off."), "success")
-    return redirect(url_for("volunteers.manage", token=token), 303)
+    return _link.reminders(token, ops.set_reminder_consent, state == "on")
 
 
 @bp.route("/help/<token>/reminders-off", methods=["GET", "POST"])
@@ -396,11 +355,7 @@ def reminders(token: str, state: str):
 @csrf.exempt
 def unsubscribe(token: str):
     """RFC 8058 one-click unsubscribe of reminder emails; a GET changes nothing."""
-    helper = _helper(token)
-    if helper is None:
-        return invalid_link()
-    if request.method == "GET":
-        return private(render_template("volunteers/unsubscribe.html", token=token))
-    ops.set_reminder_consent(helper, False)
-    db.session.commit()
-    return private((_("Reminders are off."), 200, {"Content-Type": "text/plain; charset=utf-8"}))
+    return _link.unsubscribe(
+        token, ops.set_reminder_consent,
+        lambda helper: render_template("volunteers/unsubscribe.html", token=token),
+    )  # fmt: skip

@@ -55,6 +55,24 @@ event_changed = _signals.signal("event-changed")
 #: date, None for the whole event). Notices follow.
 event_cancelled = _signals.signal("event-cancelled")
 
+#: Questions a lower package asks the ones above it (each receiver's return value is its answer;
+#: `answers` collects them):
+#:
+#: A single date's RSVP is about to be taken (sender: the event). A receiver returns why the event
+#: takes no single-date RSVP (a lazy string), or None.
+single_date_refused = _signals.signal("single-date-refused")
+
+#: The date's own waitlist is about to be promoted (sender: the occurrence). A receiver returns a
+#: SQL clause naming the waitlisted RSVPs it promotes itself (whole-series registrations), or
+#: None.
+waiting_elsewhere = _signals.signal("waiting-elsewhere")
+
+
+def answers(signal, sender, **kwargs) -> list:
+    """The receivers' non-None answers to a question `signal`."""
+    return [answer for _receiver, answer in signal.send(sender, **kwargs) if answer is not None]
+
+
 #: A draft is about to be deleted with everything in the database that hangs on it (sender: the
 #: event). Receivers remove what is kept outside the database (its picture's files).
 event_deleting = _signals.signal("event-deleting")

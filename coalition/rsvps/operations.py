@@ -252,11 +252,8 @@ def submit(
     reason = closed_reason(occurrence, now)
     if reason is not None:
         raise RSVPError(reason, status=409)
-    from coalition.sessions.series import takes_whole_series
-
-    if takes_whole_series(occurrence.event):
-        raise RSVPError(_l("This series takes one registration for every part: register for "
-                           "the whole series."), status=409)  # fmt: skip
+    for reason in signals.answers(signals.single_date_refused, occurrence.event):
+        raise RSVPError(reason, status=409)
     occurrence = _lock(occurrence)
     receipt = identity.Receipt(
         name=data.name, party_size=data.party_size, language=data.language,
@@ -480,8 +477,6 @@ def promote_waitlist(occurrence: Occurrence, now: datetime | None = None) -> lis
     did not fit: it may take them for part of the party (a smaller party size) or keep waiting.
     The caller must hold the occurrence lock (every caller here does).
     """
-    from coalition.sessions.series import waiting_parts_clause
-
     now = now or utcnow()
     if closed_reason(occurrence, now) is not None:
         return []  # no promotions once RSVPs are closed; close_waitlists tells the waiting
@@ -489,7 +484,8 @@ def promote_waitlist(occurrence: Occurrence, now: datetime | None = None) -> lis
     waiting = db.session.scalars(
         sa.select(RSVP)
         .where(RSVP.occurrence_id == occurrence.id, RSVP.status == RSVPStatus.waitlisted)
-        .where(sa.not_(waiting_parts_clause()))  # whole-series registrations wait as a whole
+        # RSVPs that wait as a whole elsewhere (a whole-series registration) are left out.
+        .where(*(sa.not_(c) for c in signals.answers(signals.waiting_elsewhere, occurrence)))
         .order_by(RSVP.waitlisted_at, RSVP.id)
     ).all()
     promoted = []

@@ -45,7 +45,28 @@ def _event_rescheduled(event, *, moved=None, now=None, **_):
         follow_moved_dates(event, moved, now)
 
 
+def _single_date_refused(event, **_):
+    """A series taken only as a whole has no single-date RSVP."""
+    from flask_babel import lazy_gettext as _l
+
+    from coalition.sessions.series import takes_whole_series
+
+    if takes_whole_series(event):
+        return _l("This series takes one registration for every part: register for the whole "
+                  "series.")  # fmt: skip
+    return None
+
+
+def _waiting_elsewhere(occurrence, **_):
+    """Parts of whole-series registrations wait as a whole (`series.promote`)."""
+    from coalition.sessions.series import waiting_parts_clause
+
+    return waiting_parts_clause()
+
+
 def connect() -> None:
+    signals.single_date_refused.connect(_single_date_refused)
+    signals.waiting_elsewhere.connect(_waiting_elsewhere)
     signals.rsvp_changed.connect(_rsvp_changed)
     signals.sessions_chosen.connect(_sessions_chosen)
     signals.party_changed.connect(_party_changed)

@@ -2,7 +2,9 @@
 
 A package lower down tells the ones above it what happened through `coalition/signals.py`;
 it never imports the code that acts there (operations, notices, receivers, views), not even
-inside a function. Models may be imported for relationships.
+inside a function. Models may be imported for relationships. The features built on RSVPs
+(sessions, volunteers, rapid response, reach) are above events and rsvps too: what rsvps must
+know of them (a series taken only as a whole) it asks through a signal.
 """
 
 from __future__ import annotations
@@ -52,6 +54,28 @@ def wrong_way_imports() -> list[str]:
 
 def test_no_package_imports_one_above_it():
     assert wrong_way_imports() == []
+
+
+#: Features built on RSVPs. Below them, events' and rsvps' code (all but the views, where a
+#: page shows several packages: the RSVP form offers the date's sessions) never imports theirs.
+BUILT_ON_RSVPS = ["sessions", "volunteers", "rapid", "reach"]
+
+
+def feature_imports_below() -> list[str]:
+    found = []
+    for package in ("events", "rsvps"):
+        for path in sorted((ROOT / package).glob("*.py")):
+            if path.stem in {"views", "manage_views", "public_views", "admin_views"}:
+                continue
+            for module, line in _imports(path):
+                parts = module.split(".")
+                if len(parts) > 1 and parts[0] == "coalition" and parts[1] in BUILT_ON_RSVPS:
+                    found.append(f"{path.relative_to(ROOT.parent)}:{line} imports {module}")
+    return found
+
+
+def test_events_and_rsvps_ask_the_features_above_them_through_signals():
+    assert feature_imports_below() == []
 
 
 def test_the_check_sees_imports_inside_functions(tmp_path):

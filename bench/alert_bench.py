@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.reminders_bench import CONTACT_KEYS, free_port, stop  # noqa: E402
+from config import Config  # noqa: E402
 from tests.sms.fake_provider import AUTH_TOKEN, FakeProvider  # noqa: E402
 
 PASSWORD = "bench-dispatcher-password"
@@ -197,8 +198,9 @@ def main() -> None:
         return f"{moment - sent_at:6.2f} s" if moment else "   (not reached)"
 
     backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+    interval = os.environ.get("MAIL_DELIVERY_INTERVAL") or Config.MAIL_DELIVERY_INTERVAL
     print(f"alert to {args.responders} responders ({expected_sms} by text, {expected_email} by "
-          f"email), {backend}, flask worker (delivery every 5 s)")  # fmt: skip
+          f"email), {backend}, flask worker (delivery every {interval} s)")  # fmt: skip
     print(f"  form answered (all queued, one transaction): {queued_at - sent_at:6.2f} s")
     print(f"  first text accepted:                         {since(sms_first)}")
     print(f"  last text accepted ({len(provider.state.requests):4d}):  "

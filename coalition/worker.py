@@ -78,9 +78,19 @@ def _warm_feeds() -> None:
     warm_fragments()
 
 
+class _StillDraining(logging.Filter):
+    """A delivery run that outlasts the interval (a queue of thousands being drained) makes the
+    scheduler skip the next runs and say so every interval: expected, so not logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not ("maximum number of running instances" in message and "deliver" in message)
+
+
 def run_worker() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler.scheduler").addFilter(_StillDraining())
     app = current_app._get_current_object()
     scheduler = build_scheduler(app)
     folder = app.config["MAIL_FOLDER"] if app.config["MAIL_BACKEND"] == "folder" else None

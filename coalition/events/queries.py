@@ -104,11 +104,12 @@ def parse_filters(args: MultiDict) -> CalendarFilters:
         raise FilterError(
             _l("The request could not be understood. Check what you entered and try again.")
         )
+    # Each value once: `?type=rally&type=rally` is `?type=rally` (one cache entry, one feed).
     filters = CalendarFilters(
-        types=[v for v in args.getlist("type") if v],
-        orgs=[v for v in args.getlist("org") if v],
-        languages=[v for v in args.getlist("lang") if v],
-        cities=[v.strip() for v in args.getlist("city") if v.strip()],
+        types=list(dict.fromkeys(v for v in args.getlist("type") if v)),
+        orgs=list(dict.fromkeys(v for v in args.getlist("org") if v)),
+        languages=list(dict.fromkeys(v for v in args.getlist("lang") if v)),
+        cities=list(dict.fromkeys(v.strip() for v in args.getlist("city") if v.strip())),
         start=_date_arg(args, "from"),
         end=_date_arg(args, "to"),
         text=(args.get("q") or "").strip(),

@@ -230,3 +230,11 @@ def test_the_worker_warms_fragments_so_web_processes_only_concatenate(
         assert response.status_code == 200 and b"Warm rally" in response.data
     finally:
         store.clear()
+
+
+def test_a_repeated_filter_value_is_the_same_feed(client, db):
+    make_event()
+    once = client.get("/calendar.ics?type=rally")
+    twice = client.get("/calendar.ics?type=rally&type=rally&utm_source=x")
+    assert twice.status_code == 200
+    assert twice.headers["ETag"] == once.headers["ETag"] and twice.data == once.data

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from urllib.parse import urlencode
 
 import orjson
 from flask import Flask, Response, current_app, g, request, session
@@ -62,6 +63,15 @@ def get_store() -> MemoryStore | RedisStore:
     return store
 
 
+#: Parameters that links carry from social media and newsletters (a new `fbclid` on every
+#: click) and that no page reads: left out of the key, so a shared link is still a hit.
+_TRACKING_PREFIXES = ("utm_", "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid")
+
+
+def _tracking(name: str) -> bool:
+    return name.lower().startswith(_TRACKING_PREFIXES)
+
+
 def _cache_key() -> str | None:
     if request.method != "GET" or not current_app.config["RENDER_CACHE"]:
         return None
@@ -70,7 +80,8 @@ def _cache_key() -> str | None:
     if keys is None or "_flashes" in session or current_user.is_authenticated:
         return None
     slice_ = int(time.time() // current_app.config["RENDER_CACHE_SECONDS"])
-    target = hashlib.sha256(request.path.encode() + b"?" + request.query_string).hexdigest()
+    query = urlencode([(k, v) for k, v in request.args.items(multi=True) if not _tracking(k)])
+    target = hashlib.sha256(f"{request.path}?{query}".encode()).hexdigest()
     version = calendar_version.current(*keys)
     return f"page:{version}:{get_locale() or 'en'}:{slice_}:{target[:40]}"
 

@@ -161,3 +161,13 @@ def test_processes_share_pages_through_redis(backend, smtp_server):
             with app.app_context():
                 _db.session.remove()
                 _db.engine.dispose()
+
+
+def test_a_link_shared_on_social_media_is_still_a_hit(client, db):
+    make_event(title="Vigil at the courthouse")
+    assert _get(client, "/calendar?type=rally").headers["X-Render-Cache"] == "miss"
+    for tracked in ("fbclid=IwAR1abc", "utm_source=whatsapp&utm_medium=share", "gclid=x1"):
+        response = _get(client, f"/calendar?type=rally&{tracked}")
+        assert response.headers["X-Render-Cache"] == "hit", tracked
+    # A parameter a page may read is part of the key.
+    assert _get(client, "/calendar?type=vigil").headers["X-Render-Cache"] == "miss"

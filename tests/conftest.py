@@ -160,6 +160,25 @@ def db(app):
 
 
 @pytest.fixture
+def pg_app(app, backend):
+    """A second app on the test's PostgreSQL database, its pool big enough for many threads at
+    once (concurrency and two-worker tests; skipped on SQLite, which serializes writers)."""
+    if backend != "postgresql":
+        pytest.skip("concurrency is proven on PostgreSQL")
+    need_postgres()
+    concurrent = create_app(
+        {
+            "CONFIG_NAME": "testing",
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 40, "max_overflow": 20, "pool_timeout": 120},
+        }
+    )
+    yield concurrent
+    with concurrent.app_context():
+        _db.engine.dispose()
+
+
+@pytest.fixture
 def runner(app):
     return app.test_cli_runner()
 

@@ -122,22 +122,15 @@ class RedisStore:
         self.local = local
 
     def get_many(self, keys: list[str]) -> list[bytes | None]:
-        found = self.local.get_many(keys)
-        missing = [k for k, v in zip(keys, found, strict=True) if v is None]
-        if not missing:
-            return found
-        remote = {}
-        for start in range(0, len(missing), 1000):
-            chunk = missing[start : start + 1000]
-            values = self.redis.mget([self.prefix + k for k in chunk])
-            remote.update({k: v for k, v in zip(chunk, values, strict=True) if v is not None})
-        kept = {k: v for k, v in remote.items() if not k.startswith(_SHARED_ONLY)}
-        self.local.set_many(kept)
-        return [v if v is not None else remote.get(k) for k, v in zip(keys, found, strict=True)]
+        return self._fill(keys, self.local.get_many(keys), None)
 
     def get_decoded(self, keys: list[str], decode: Callable[[bytes], T]) -> list[T | None]:
         """`get_many`, decoded; the process's copy keeps the decoded values."""
-        found = self.local.get_decoded(keys, decode)
+        return self._fill(keys, self.local.get_decoded(keys, decode), decode)
+
+    def _fill(self, keys: list[str], found: list, decode: Callable[[bytes], T] | None) -> list:
+        """`found` (this process's copy) completed from Redis, 1,000 keys a round trip; what
+        Redis gave is kept in the process's copy (pointers and locks aside)."""
         missing = [k for k, v in zip(keys, found, strict=True) if v is None]
         if not missing:
             return found
@@ -145,7 +138,9 @@ class RedisStore:
         for start in range(0, len(missing), 1000):
             chunk = missing[start : start + 1000]
             values = self.redis.mget([self.prefix + k for k in chunk])
-            remote.update({k: decode(v) for k, v in zip(chunk, values, strict=True) if v})
+            for key, value in zip(chunk, values, strict=True):
+                if value is not None:
+                    remote[key] = value if decode is None else decode(value)
         self.local.set_many({k: v for k, v in remote.items() if not k.startswith(_SHARED_ONLY)})
         return [v if v is not None else remote.get(k) for k, v in zip(keys, found, strict=True)]
 

@@ -6,12 +6,9 @@ from datetime import date, time
 import pytest
 import sqlalchemy as sa
 
-from coalition import create_app
 from coalition.events.models import EventStatus, EventVisibility
 from coalition.events.recurrence import Frequency, RecurrenceSpec
-from coalition.extensions import db as _db
 from coalition.rsvps.models import RSVP, RSVPStatus
-from tests.conftest import need_postgres
 from tests.factories import link_sent_to, make_event
 
 PERSON = {"name": "Rosa", "email": "rosa@example.org", "language": "es", "party_size": 2,
@@ -93,21 +90,6 @@ def test_closed_and_hidden_events(client, db):
     members = make_event(visibility=EventVisibility.members)
     assert _post(client, members.id, PERSON).status_code == 404
     assert _post(client, 99999, PERSON).status_code == 404
-
-
-@pytest.fixture
-def pg_app(app, backend):
-    if backend != "postgresql":
-        pytest.skip("concurrency is proven on PostgreSQL")
-    need_postgres()
-    concurrent = create_app({
-        "CONFIG_NAME": "testing",
-        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 40, "max_overflow": 20, "pool_timeout": 120},
-    })  # fmt: skip
-    yield concurrent
-    with concurrent.app_context():
-        _db.engine.dispose()
 
 
 def test_200_simultaneous_api_requests_for_50_seats(pg_app, db):

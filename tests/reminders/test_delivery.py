@@ -3,11 +3,9 @@
 import threading
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale, gettext
 
-from coalition import create_app
 from coalition.delegations import operations as delegation_ops
 from coalition.delegations.models import TravelMode
 from coalition.events import operations as event_ops
@@ -17,7 +15,6 @@ from coalition.mail.models import OutgoingEmail
 from coalition.reminders import operations as ops
 from coalition.reminders.models import Reminder, ReminderStatus
 from coalition.rsvps import operations as rsvp_ops
-from tests.conftest import need_postgres
 from tests.factories import event_input, make_event
 
 SECRET = "Side door, Room 1104"
@@ -133,22 +130,6 @@ def test_cli_lists_and_dry_runs(runner, db):
     assert listing.exit_code == 0 and "24.0 h before" in listing.output
     dry = runner.invoke(args=["reminders", "send-due", "--dry-run"])
     assert dry.exit_code == 0 and "0 due" in dry.output
-
-
-@pytest.fixture
-def pg_app(app, backend):
-    if backend != "postgresql":
-        pytest.skip("two workers are proven on PostgreSQL")
-    need_postgres()
-    other = create_app(
-        {
-            "CONFIG_NAME": "testing",
-            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        }
-    )
-    yield other
-    with other.app_context():
-        _db.engine.dispose()
 
 
 def test_two_workers_at_once_send_nothing_twice(pg_app, db):

@@ -2,34 +2,13 @@
 
 import threading
 
-import pytest
 import sqlalchemy as sa
 
-from coalition import create_app
 from coalition.events.models import Occurrence
 from coalition.extensions import db as _db
 from coalition.rsvps import operations as ops
 from coalition.rsvps.models import RSVP, RSVPStatus
-from tests.conftest import need_postgres
 from tests.factories import make_event
-
-
-@pytest.fixture
-def pg_app(app, backend):
-    """A second app on the same PostgreSQL database with a pool big enough for many threads."""
-    if backend != "postgresql":
-        pytest.skip("concurrency is proven on PostgreSQL")
-    need_postgres()
-    concurrent = create_app(
-        {
-            "CONFIG_NAME": "testing",
-            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 40, "max_overflow": 20, "pool_timeout": 120},
-        }
-    )
-    yield concurrent
-    with concurrent.app_context():
-        _db.engine.dispose()
 
 
 def _run_at_once(app, occurrence_id: int, inputs: list[ops.RSVPInput]) -> list[str]:

@@ -4,35 +4,15 @@ sessions at once."""
 import threading
 import time
 
-import pytest
 import sqlalchemy as sa
 
-from coalition import create_app
 from coalition.events.models import Occurrence
 from coalition.extensions import db as _db
 from coalition.rsvps import operations as rsvp_ops
 from coalition.sessions import operations as ops
 from coalition.sessions.models import EventSession, SessionSignup, SignupStatus
-from tests.conftest import need_postgres
 from tests.factories import make_event
 from tests.sessions.helpers import add_session, rsvp
-
-
-@pytest.fixture
-def pg_app(app, backend):
-    if backend != "postgresql":
-        pytest.skip("concurrency is proven on PostgreSQL")
-    need_postgres()
-    concurrent = create_app(
-        {
-            "CONFIG_NAME": "testing",
-            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 40, "max_overflow": 20, "pool_timeout": 120},
-        }
-    )
-    yield concurrent
-    with concurrent.app_context():
-        _db.engine.dispose()
 
 
 def _at_once(app, jobs) -> list[str]:

@@ -10,7 +10,6 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 
-from coalition import create_app
 from coalition.delegations import operations as delegation_ops
 from coalition.delegations.models import Delegation
 from coalition.erasure import purge_expired
@@ -173,20 +172,6 @@ def test_organizers_match_delegations_to_drivers_from_the_helpers_page(client, w
                          page=f"{base}/helpers")  # fmt: skip
     assert over.status_code == 409
     assert ops.seats_taken(driver.id) == 2
-
-
-@pytest.fixture
-def pg_app(app, backend):
-    if backend != "postgresql":
-        pytest.skip("concurrency is proven on PostgreSQL")
-    concurrent = create_app({
-        "CONFIG_NAME": "testing",
-        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 30, "max_overflow": 10, "pool_timeout": 120},
-    })  # fmt: skip
-    yield concurrent
-    with concurrent.app_context():
-        _db.engine.dispose()
 
 
 def _at_once(app, jobs) -> list[str]:

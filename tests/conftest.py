@@ -13,13 +13,30 @@ import re
 import socket
 import threading
 from contextlib import contextmanager
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from aiosmtpd.controller import Controller
 
-from coalition import create_app
-from coalition.extensions import db as _db
+# The environment ------------------------------------------------------------------------------
+# `config.py` reads its settings from the environment when it is imported: a variable left in
+# the shell (RATELIMIT_ENABLED, DATABASE_URL, MAIL_SERVER...) would change what the tests see.
+# Each one it reads is removed before anything imports it (a test that wants a setting passes
+# it to `create_app`).
+_CONFIG_SOURCE = (Path(__file__).resolve().parent.parent / "config.py").read_text()
+#: The names config.py (and `create_app`, COALITION_ENV) read from os.environ.
+APP_ENVIRONMENT = frozenset(
+    re.findall(r'(?:os\.environ\.get|_env_bool|_env_int)\(\s*"([A-Z][A-Z0-9_]*)"', _CONFIG_SOURCE)
+) | {"COALITION_ENV"}
+for _name in APP_ENVIRONMENT:
+    os.environ.pop(_name, None)
+
+from coalition import create_app  # noqa: E402  (after the environment is cleared)
+from coalition.extensions import db as _db  # noqa: E402
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
@@ -276,6 +293,42 @@ def queries(db):
     return lambda: count_queries(db.engine)
 
 
+# The clock ------------------------------------------------------------------------------------
+# TEST_CLOCK="02:00 America/New_York" runs the whole session at that time of day: the clock is
+# moved back to the last time it read 02:00 there and keeps ticking (time-machine), so a test
+# that only passes in daytime (quiet hours, "tomorrow", the date in another zone) fails at any
+# hour in CI instead of by chance. Back, never ahead: subprocesses (gunicorn, the worker) keep
+# the real clock, and rows the tests write must already be due for them.
+
+_session_travel = None
+
+
+def clock_from(setting: str, real_now: datetime | None = None) -> datetime:
+    """The latest moment, not after `real_now`, whose wall clock in the zone reads `HH:MM`."""
+    clock, _, zone = setting.strip().partition(" ")
+    tz = ZoneInfo(zone.strip() or "UTC")
+    wanted = time.fromisoformat(clock)
+    local_now = (real_now or datetime.now(UTC)).astimezone(tz)
+    moment = datetime.combine(local_now.date(), wanted, tzinfo=tz)
+    if moment > local_now:
+        moment = datetime.combine(local_now.date() - timedelta(days=1), wanted, tzinfo=tz)
+    return moment.astimezone(UTC)
+
+
 def pytest_configure(config):
-    # Factories are imported late so that they bind to the app's session.
-    pass
+    global _session_travel
+    setting = os.environ.get("TEST_CLOCK")
+    if setting:
+        _session_travel = time_machine.travel(clock_from(setting), tick=True)
+        _session_travel.start()
+
+
+def pytest_report_header(config):
+    if _session_travel is not None:
+        return f"TEST_CLOCK={os.environ['TEST_CLOCK']}: the session starts at {datetime.now(UTC)}"
+    return None
+
+
+def pytest_unconfigure(config):
+    if _session_travel is not None:
+        _session_travel.stop()

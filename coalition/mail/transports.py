@@ -11,7 +11,13 @@ from pathlib import Path
 from flask import current_app
 from flask_mail import Message
 
-from coalition.mail.errors import ChannelDown, OutcomeUnknown, PermanentFailure, TemporaryFailure
+from coalition.mail.errors import (
+    ChannelDown,
+    ChannelRefused,
+    OutcomeUnknown,
+    PermanentFailure,
+    TemporaryFailure,
+)
 from coalition.mail.models import OutgoingEmail
 
 
@@ -136,9 +142,12 @@ class FolderTransport:
 class SMTPTransport:
     """One SMTP connection reused for a batch; every call bounded by MAIL_TIMEOUT.
 
-    Failures are sorted for the outbox (`coalition.mail.errors`): no connection, a 421 or a
-    dropped connection before the message went pause the channel; a timeout or a drop after
-    the whole message was sent is "unknown" (it may have arrived).
+    Failures are sorted for the outbox (`coalition.mail.errors`) by the step that failed
+    (`classify`): no connection, a 421 or a dropped connection before the message went pause
+    the channel; a refusal of the connection, the credentials or the sender pauses it too, and
+    the admins are told; a refusal of the recipient or the contents fails (5xx) or delays (4xx)
+    that one message; a timeout or a drop after the whole message was sent is "unknown" (it may
+    have arrived).
     """
 
     def __init__(self, config):
@@ -148,27 +157,55 @@ class SMTPTransport:
     def _connect(self) -> smtplib.SMTP:
         cfg = self.config
         cls = smtplib.SMTP_SSL if cfg["MAIL_USE_SSL"] else smtplib.SMTP
+        stage, smtp = "connect", None
         try:
             smtp = cls(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=cfg["MAIL_TIMEOUT"])
+            stage = "ehlo"
+            smtp.ehlo_or_helo_if_needed()
             if cfg["MAIL_USE_TLS"]:
+                stage = "starttls"
                 smtp.starttls()
             if cfg["MAIL_USERNAME"] and cfg["MAIL_PASSWORD"]:
+                stage = "auth"
                 smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"])
+        except smtplib.SMTPResponseException as exc:
+            if smtp is not None:
+                with suppress(OSError):
+                    smtp.close()
+            raise classify(stage, exc.smtp_code, exc.smtp_error) from exc
         except (OSError, smtplib.SMTPException) as exc:
+            if stage in ("starttls", "auth") and not isinstance(
+                exc, smtplib.SMTPServerDisconnected | TimeoutError | ConnectionError
+            ):  # no STARTTLS, no AUTH, no method we know: our configuration, not an outage
+                with suppress(OSError):
+                    smtp.close()
+                raise ChannelRefused(f"{stage}: {exc}", stage=stage) from exc
+            if smtp is not None:
+                with suppress(OSError):
+                    smtp.close()
             raise ChannelDown(f"SMTP relay unavailable: {type(exc).__name__}: {exc}") from exc
         return smtp
 
     def probe(self) -> None:
         if self._smtp is None:
             self._smtp = self._connect()
+        smtp = self._smtp
         try:
-            code, text = self._smtp.noop()
+            code, text = smtp.noop()
+            if code == 250:
+                # Our sender too: a relay that refuses it (expired credentials, a suspended
+                # account) keeps the channel paused without a message being tried.
+                code, text = smtp.mail(self.config["MAIL_DEFAULT_SENDER"])
+                stage = "mail"
+                self._reset(smtp)
+            else:
+                stage = "connect"
         except (OSError, smtplib.SMTPException) as exc:
             self._drop()
             raise ChannelDown(f"SMTP relay unavailable: {exc}") from exc
         if code != 250:
             self._drop()
-            raise ChannelDown(f"SMTP relay answered {code} {text!r}", code=code)
+            raise classify(stage, code, text)
 
     def send(self, email: OutgoingEmail, ready=None) -> None:
         """Send one message. `ready()` is called just before the end of data, the point from
@@ -179,18 +216,20 @@ class SMTPTransport:
         if self._smtp is None:
             self._smtp = self._connect()
         smtp = self._smtp
+        stage = "mail"
         try:
             self._envelope(smtp, sender, email.recipient)
+            stage = "data"
             code, text = smtp.docmd("data")
             if code != 354:
                 raise smtplib.SMTPDataError(code, text)
         except smtplib.SMTPRecipientsRefused as exc:
             self._reset(smtp)
             code, text = next(iter(exc.recipients.values()))
-            raise _classify(code, text) from exc
+            raise classify("rcpt", code, text) from exc
         except smtplib.SMTPResponseException as exc:
             self._reset(smtp)
-            raise _classify(exc.smtp_code, exc.smtp_error) from exc
+            raise classify(stage, exc.smtp_code, exc.smtp_error) from exc
         except OSError as exc:  # SMTPServerDisconnected and socket errors (SMTPException too)
             self._drop()
             raise ChannelDown(f"SMTP connection lost: {type(exc).__name__}: {exc}") from exc
@@ -214,13 +253,9 @@ class SMTPTransport:
             self._drop()
             raise OutcomeUnknown(f"no answer after the message was sent: {exc}") from exc
         if code != 250:
-            raise _classify(code, text)
+            raise classify("data", code, text)
 
     def _envelope(self, smtp: smtplib.SMTP, sender: str, recipient: str) -> None:
-        if smtp.helo_resp is None and smtp.ehlo_resp is None:
-            code, _ = smtp.ehlo()
-            if not 200 <= code <= 299:
-                smtp.helo()
         code, text = smtp.mail(sender)
         if code != 250:
             raise smtplib.SMTPSenderRefused(code, text, sender)
@@ -245,12 +280,37 @@ class SMTPTransport:
             self._drop()
 
 
-def _classify(code: int, text) -> Exception:
+#: Steps of the conversation before any message: a refusal there is the channel's.
+CONNECTION_STAGES = ("connect", "ehlo", "starttls", "auth")
+#: Codes that say "authenticate first" or "your credentials failed", whatever the step.
+AUTH_CODES = {530, 534, 535, 538}
+_RELAY_DENIED = re.compile(
+    r"relay(ing)? (access )?(denied|not permitted|not allowed)|5\.7\.1.*relay", re.I
+)
+
+
+def classify(stage: str, code: int, text) -> Exception:
+    """What an SMTP answer `code` at `stage` means for the outbox (README: "When mail is
+    refused" has the table):
+
+    - 421 anywhere: the relay is closing the connection (busy): an outage (`ChannelDown`);
+    - connect, EHLO, STARTTLS, AUTH: 4xx an outage, 5xx a refusal of us (`ChannelRefused`);
+    - MAIL FROM: our sender; 4xx an outage, 5xx a refusal of us (530 authentication required,
+      550 sender rejected, 554 account suspended...);
+    - RCPT TO and DATA: about this message (4xx later, 5xx never), except what names our
+      credentials (530, 535...) or a relay denied, which no recipient can fix: a refusal of us.
+    """
     if isinstance(text, bytes):
         text = text.decode(errors="replace")
-    message = f"{code} {text}"
+    message = f"{stage}: {code} {text}"
     if code == 421:  # the relay is closing the connection: its problem, not the message's
         return ChannelDown(message, code=code)
+    if stage in CONNECTION_STAGES or stage == "mail":
+        if code >= 500:
+            return ChannelRefused(message, code=code, stage=stage)
+        return ChannelDown(message, code=code)
+    if code in AUTH_CODES or _RELAY_DENIED.search(text):
+        return ChannelRefused(message, code=code, stage=stage)
     if code >= 500:
         return PermanentFailure(message, code=code)
     return TemporaryFailure(message, code=code)

@@ -4,7 +4,10 @@ the same erasure (the real SMS path, against the fake Twilio server)."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import time_machine
 
 from coalition.mail.delivery import deliver_due
 from coalition.orgs.models import OrgRole
@@ -18,6 +21,11 @@ E164 = "+16175550199"
 SHORT = re.compile(r"http://localhost/r/([A-Za-z0-9_-]{16,})")
 
 
+#: Early afternoon in Boston: the reminder text is not held by quiet hours (21:00-08:00).
+AFTERNOON = datetime(2026, 10, 14, 14, 0, tzinfo=ZoneInfo("America/New_York"))
+
+
+@time_machine.travel(AFTERNOON, tick=True)
 def test_a_phone_only_helper_is_reached_by_text_until_erased(client, db, provider):  # noqa: F811
     org = OrganizationFactory()
     member_of(org, OrgRole.organizer, email="host@example.org")

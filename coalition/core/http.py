@@ -8,6 +8,9 @@
   embedded in other sites (a later `/embed/...` page) declares it with `@embeddable`.
 - Responses that depend on who asks (a signed-in person, a session, a CSRF token) are
   `Cache-Control: private, no-store`.
+- JSON bodies are read within bounds: MAX_CONTENT_LENGTH for the size (413), `MAX_JSON_DEPTH`
+  for the nesting (`BoundedJSONProvider`): a body nested deeper is not JSON to the views (400),
+  never a RecursionError (500).
 - `TRUSTED_PROXIES=N` trusts N reverse proxies' X-Forwarded-* headers (Werkzeug's ProxyFix), so
   rate limits and logs see the client's address, not the proxy's.
 """
@@ -17,9 +20,13 @@ from __future__ import annotations
 from urllib.parse import unquote_to_bytes
 
 from flask import Flask, abort, current_app, request, session
+from flask.json.provider import DefaultJSONProvider
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
+
+#: Deepest nesting of arrays and objects accepted in a JSON body (ours are two levels deep).
+MAX_JSON_DEPTH = 32
 
 #: PostgreSQL's `integer`: ids beyond it cannot exist.
 MAX_DB_INTEGER = 2**31 - 1
@@ -177,8 +184,39 @@ def check_rate_limit_storage(app: Flask) -> None:
         )
 
 
+def _too_deep(value, limit: int) -> bool:
+    """Is `value` nested deeper than `limit`? Without recursion: the value may be hostile."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = item.values()
+        elif not isinstance(item, list):
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in item if isinstance(child, dict | list))
+    return False
+
+
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, with reading bounded: nesting deeper than MAX_JSON_DEPTH (or deep enough
+    to exhaust Python's recursion limit) is a ValueError, which `request.get_json` turns into
+    a 400 (or None with `silent=True`, which the API answers with its own 400)."""
+
+    def loads(self, s, **kwargs):
+        try:
+            value = super().loads(s, **kwargs)
+        except RecursionError as exc:
+            raise ValueError("JSON nested too deep") from exc
+        if _too_deep(value, MAX_JSON_DEPTH):
+            raise ValueError("JSON nested too deep")
+        return value
+
+
 def init_app(app: Flask) -> None:
     """Call before blueprints are registered (the converter applies to rules added after)."""
+    app.json = BoundedJSONProvider(app)
     app.url_map.converters["int"] = BoundedIntConverter
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies > 0:

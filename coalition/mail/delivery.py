@@ -46,6 +46,7 @@ from coalition.db import utcnow
 from coalition.extensions import db
 from coalition.mail.errors import (
     ChannelDown,
+    ChannelRefused,
     DeliveryError,
     OutcomeUnknown,
     PermanentFailure,
@@ -326,15 +327,40 @@ def _pause(state: ChannelState, exc: Exception, now: datetime) -> None:
         "%s channel down (failure %d, next probe at %s): %s",
         state.channel, state.failures, state.paused_until.isoformat(), exc,
     )  # fmt: skip
+    if isinstance(exc, ChannelRefused) and state.alerted_at is None:
+        # Our credentials, account or sender: waiting will not end it. Said once, loudly.
+        from coalition.mail.operations import tell_admins_channel_refused
+
+        state.alerted_at = now
+        log.error(
+            "%s channel refuses us (%s at %s): paused until it accepts again; admins told",
+            state.channel, exc.code, exc.stage,
+        )  # fmt: skip
+        tell_admins_channel_refused(state.channel.value, exc.stage, exc.code, now)
 
 
 def _resume(state: ChannelState) -> None:
     if state.failures:
         log.info("%s channel answers again; delivering the queue", state.channel)
-    state.failures = 0
+    if state.alerted_at is None:
+        # A channel that refused us keeps its backoff until a message goes through: its probe
+        # cannot always tell (a relay that denies relaying answers NOOP and MAIL FROM).
+        state.failures = 0
+        state.down_since = None
+        state.last_error = None
     state.paused_until = None
-    state.down_since = None
-    state.last_error = None
+
+
+def _accepted_again(channel: Channel) -> None:
+    """A message went through on a channel that had refused us: the refusal is over."""
+    state = channel_state(channel)
+    if state.alerted_at is not None:
+        log.warning("%s channel accepts our messages again", channel)
+        state.alerted_at = None
+        state.failures = 0
+        state.down_since = None
+        state.last_error = None
+    db.session.commit()
 
 
 def _deliver_channel(channel: Channel, report: DeliveryReport, limit, clock) -> None:
@@ -362,7 +388,10 @@ def _deliver_channel(channel: Channel, report: DeliveryReport, limit, clock) -> 
                 return
         _resume(state)
         db.session.commit()
+        sent = report.sent
         _deliver_queue(channel, transport, state, report, limit, clock)
+        if report.sent > sent and state.alerted_at is not None:
+            _accepted_again(channel)
     finally:
         transport.close()
 

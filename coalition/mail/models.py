@@ -36,6 +36,15 @@ def new_message_id() -> str:
     return f"<{uuid.uuid4().hex}@coalition>"
 
 
+#: Messages that go ahead of everything else on their channel: rapid-response alerts and the
+#: updates to the people on their way (`coalition/rapid/`).
+URGENT_KINDS = frozenset({"rapid_alert", "rapid_update"})
+
+
+def _priority(context) -> int:
+    return 0 if context.get_current_parameters().get("kind") in URGENT_KINDS else 1
+
+
 class OutgoingEmail(db.Model):
     """One rendered message to one recipient, by email or by text (`channel`).
 
@@ -45,7 +54,9 @@ class OutgoingEmail(db.Model):
 
     __tablename__ = "outgoing_emails"
     __table_args__ = (
-        sa.Index("ix_outgoing_emails_due", "channel", "status", "next_attempt_at", "id"),
+        sa.Index(
+            "ix_outgoing_emails_due", "channel", "status", "priority", "next_attempt_at", "id"
+        ),
     )
 
     # Personal data (recipient, subject, bodies, headers, attachments) is erased with the RSVP or
@@ -85,8 +96,14 @@ class OutgoingEmail(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     #: Not to be tried before this time (backoff after a temporary failure, quiet hours, cap).
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: 0 for urgent messages (`URGENT_KINDS`), claimed before any other due one; else 1.
+    priority: Mapped[int] = mapped_column(sa.SmallInteger, default=_priority, server_default="1")
     #: Claimed by a delivering worker until then (another worker leaves it alone meanwhile).
     leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: PostgreSQL: the claiming worker, by the backend pid of the connection on which it holds
+    #: an advisory lock while it delivers (`coalition.mail.delivery`). The server releases the
+    #: lock when that worker dies, and its rows are taken back at once, not at `leased_until`.
+    leased_by: Mapped[int | None] = mapped_column()
     #: Not to be sent at or after this time (a reminder: when its event starts).
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Texts only: IANA zone whose quiet hours (21:00-08:00) the text waits out.
@@ -150,5 +167,8 @@ class ChannelState(db.Model):
     #: When the current outage began.
     down_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
+    #: When the admins were told that the channel refuses us (credentials, account, sender):
+    #: once per refusal, cleared when a message goes through again.
+    alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Day (in the coalition's zone, ISO) on which admins were told the daily SMS cap was hit.
     cap_notified_on: Mapped[str | None] = mapped_column(sa.String(10))

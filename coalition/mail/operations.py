@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import render_template
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 
 from coalition.extensions import db
 from coalition.mail.models import OutgoingEmail, new_message_id
@@ -61,3 +63,31 @@ def queue_email(
     message.mime = render_mime(message)
     db.session.add(message)
     return message
+
+
+def tell_admins_channel_refused(channel: str, stage: str, code, since) -> None:
+    """Email every coalition admin that a channel refuses us (its credentials, account or
+    sender) and waits for them: an outage that does not end by itself. Called once per refusal
+    (`ChannelState.alerted_at`). Names the step and the code, never a recipient. An email about
+    the email channel waits in its queue with the rest: the worker's log has said it at once.
+    """
+    from coalition.auth.models import User
+
+    subject = (
+        _l("Text messages paused: the provider refuses our messages")
+        if channel == "sms"
+        else _l("Email paused: the mail relay refuses our messages")
+    )
+    admins = db.session.scalars(sa.select(User).where(User.is_admin.is_(True)))
+    for admin in admins:
+        queue_email(
+            to=admin.email,
+            kind="channel_refused",
+            subject=subject,
+            template="mail/channel_refused",
+            locale=getattr(admin, "language", None) or "en",
+            channel=channel,
+            stage=stage or "?",
+            code=code or "?",
+            since=since.strftime("%Y-%m-%d %H:%M UTC"),
+        )

@@ -15,13 +15,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from coalition.mail.errors import ChannelDown, OutcomeUnknown, PermanentFailure, TemporaryFailure
+from coalition.mail.errors import (
+    ChannelDown,
+    ChannelRefused,
+    OutcomeUnknown,
+    PermanentFailure,
+    TemporaryFailure,
+)
 from coalition.sms.segments import count_segments
 
 #: Twilio error codes that mean the number itself cannot get texts (remembered on the number).
 INVALID_NUMBER_CODES = {21211, 21214, 21217, 21401, 21407, 21408, 21421, 21612, 21614}
 #: The person replied STOP to our sending number.
 OPTED_OUT_CODES = {21610}
+#: Twilio error codes about our account or sending number, not the recipient: every text would
+#: be refused the same way (authentication, account suspended or closed, a From number or
+#: messaging service we may not use).
+SENDER_CODES = {20003, 20005, 21212, 21606, 21659, 21701, 21703, 21704, 21705}
+#: "Too many queued messages" for our number: busy, it passes.
+BUSY_CODES = {20429, 21611}
 
 
 @dataclass
@@ -168,10 +180,12 @@ class TwilioBackend:
 def _classify(exc) -> Exception:
     code = exc.code
     text = f"Twilio {exc.status} {code}: {exc.msg}"
-    if exc.status == 429 or exc.status >= 500:
+    if exc.status == 429 or exc.status >= 500 or code in BUSY_CODES:
         return ChannelDown(text, code=code)
     if exc.status in (401, 403, 404):  # credentials or account: nothing will go until fixed
-        return ChannelDown(text, code=code)
+        return ChannelRefused(text, code=code, stage="account")
+    if code in SENDER_CODES:
+        return ChannelRefused(text, code=code, stage="sender")
     if code in OPTED_OUT_CODES:
         failure = PermanentFailure(text, code=code)
         failure.recipient_opted_out = True

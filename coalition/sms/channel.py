@@ -16,15 +16,11 @@ from flask import current_app
 
 from coalition.extensions import db
 from coalition.mail.errors import Hold, PermanentFailure
-from coalition.mail.models import Channel, EmailStatus, OutgoingEmail
+from coalition.mail.models import URGENT_KINDS, Channel, EmailStatus, OutgoingEmail
 from coalition.settings.operations import get_setting
 from coalition.sms import numbers
 from coalition.sms.backends import make_backend
 from coalition.sms.quiet_hours import quiet_until
-
-#: Texts the daily cap never holds back (they still count towards it): rapid-response alerts
-#: and updates to the people on their way (`coalition/rapid/`).
-URGENT_KINDS = frozenset({"rapid_alert", "rapid_update"})
 
 #: How far before our `sending_since` a provider's clock may date the same message.
 LOOKUP_SKEW = timedelta(minutes=5)
@@ -73,6 +69,7 @@ class SmsTransport:
                         "quiet hours last until the event starts", status=EmailStatus.dropped
                     )
                 return Hold("quiet hours", until=until)
+        # Urgent texts (`URGENT_KINDS`) are never held by the cap (they still count towards it).
         if self.cap and row.kind not in URGENT_KINDS:
             start = day_start(now)
             if self._counted_day != start:

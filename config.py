@@ -73,6 +73,10 @@ class Config:
     TWILIO_BASE_URL = os.environ.get("TWILIO_BASE_URL", "https://api.twilio.com")
     #: Seconds allowed for one provider request.
     SMS_TIMEOUT = _env_int("SMS_TIMEOUT", 20)
+    #: Seconds after the start of a text's request before a worker that finds it orphaned
+    #: (its worker died mid-request) asks the provider whether it was accepted: the provider
+    #: creates the message before it answers, which takes well under a second.
+    SMS_LOOKUP_DELAY = _env_int("SMS_LOOKUP_DELAY", 5)
 
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
@@ -162,8 +166,9 @@ class Config:
     #: Seconds between the worker's delivery runs: an empty queue costs one indexed read per
     #: channel, and a rapid-response alert waits at most this long for the worker.
     MAIL_DELIVERY_INTERVAL = _env_int("MAIL_DELIVERY_INTERVAL", 2)
-    #: Seconds a worker holds the batch of outbox rows it claimed (after a crash, the rows it
-    #: had not sent wait this long before another run takes them).
+    #: Seconds a worker holds the batch of outbox rows it claimed. On PostgreSQL a worker that
+    #: dies loses its rows at once (an advisory lock, `coalition.mail.delivery`); elsewhere they
+    #: wait this long before another run takes them.
     OUTBOX_LEASE_SECONDS = _env_int("OUTBOX_LEASE_SECONDS", 120)
 
     #: Attendees' and leads' emails and phones are encrypted at rest (coalition/crypto.py).

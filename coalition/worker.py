@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import current_app
 
@@ -33,14 +34,20 @@ def _job(app, func):
 def build_scheduler(app) -> BlockingScheduler:
     """One scheduler, every job locked against overlap and coalesced after downtime."""
     from coalition.feeds.store import redis_url
-    from coalition.mail.delivery import deliver_due
+    from coalition.mail.delivery import active_channels
 
+    with app.app_context():
+        channels = active_channels()
     jobs = [
-        # (job, trigger, trigger arguments, id, name). Delivery starts at once and each run
-        # drains the whole due queue (both channels), so no batch waits for the next interval.
-        (deliver_due, "interval", {"seconds": app.config["MAIL_DELIVERY_INTERVAL"],
-                                   "next_run_time": datetime.now(UTC)},
-         "deliver-mail", "deliver mail and texts"),
+        # (job, trigger, trigger arguments, id, name). One delivery job per channel, each in a
+        # thread of its own: a hung SMTP relay (each call may take MAIL_TIMEOUT) never holds
+        # the texts back, rapid-response alerts included. Delivery starts at once and each run
+        # drains its channel's due queue, so no batch waits for the next interval.
+        (_deliverer(channel), "interval", {"seconds": app.config["MAIL_DELIVERY_INTERVAL"],
+                                           "next_run_time": datetime.now(UTC)},
+         f"deliver-{channel.value}", f"deliver {channel.value}")
+        for channel in channels
+    ] + [
         (_send_reminders, "interval", {"minutes": 1}, "send-reminders", "send due reminders"),
         (_close_waitlists, "interval", {"minutes": 5}, "close-rsvps",
          "close RSVPs past their closing time"),
@@ -55,13 +62,26 @@ def build_scheduler(app) -> BlockingScheduler:
     if redis_url(app.config):  # only a shared store helps the web processes
         jobs.append((_warm_feeds, "interval", {"minutes": 1}, "warm-feeds",
                      "build changed events' feed fragments into Redis"))  # fmt: skip
-    scheduler = BlockingScheduler(timezone="UTC")
+    # Threads enough for every job at once (the delivery jobs may each wait on their channel).
+    scheduler = BlockingScheduler(
+        timezone="UTC", executors={"default": ThreadPoolExecutor(len(jobs) + 2)}
+    )
     for func, trigger, arguments, job_id, name in jobs:
         scheduler.add_job(
             _job(app, func), trigger, id=job_id, name=name, max_instances=1, coalesce=True,
             **arguments,
         )  # fmt: skip
     return scheduler
+
+
+def _deliverer(channel):
+    def deliver() -> None:
+        from coalition.mail.delivery import deliver_due
+
+        deliver_due(channels=[channel])
+
+    deliver.__name__ = f"deliver_{channel.value}"
+    return deliver
 
 
 def _extend_series() -> None:

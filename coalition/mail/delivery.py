@@ -118,6 +118,12 @@ def channel_state(channel: Channel) -> ChannelState:
 
 #: Rows claimed at once by one worker.
 BATCH = 100
+#: First key of the advisory locks that say a delivering worker is alive (the second is the
+#: backend pid of the connection holding it, which `leased_by` records on its rows).
+LEASE_LOCK_SPACE = 0x0C0A
+#: Seconds between two looks, while a batch of routine messages goes, for an urgent one that
+#: came in meanwhile (it is claimed at once, before the rest of the batch).
+URGENT_CHECK_SECONDS = 1.0
 
 
 class _Marks:
@@ -137,6 +143,8 @@ class _Marks:
         self.pending = None
         self.connection = None
         self.executor = None
+        #: PostgreSQL: this worker's id in `leased_by` (see `_claim_batch`), None elsewhere.
+        self.owner: int | None = None
         if self.dialect == "sqlite" and db.engine.url.database in (None, "", ":memory:"):
             return  # one connection shared by everything (tests): marks go through the session
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-marks")
@@ -149,6 +157,14 @@ class _Marks:
         self.connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         if self.dialect == "postgresql":
             self.connection.exec_driver_sql("SET synchronous_commit TO off")
+            # Held as long as this connection lives: the server releases it the moment the
+            # worker's process dies (its socket closes), and our leases with it.
+            owner = self.connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            self.connection.execute(
+                sa.text("SELECT pg_advisory_lock(:space, :owner)"),
+                {"space": LEASE_LOCK_SPACE, "owner": owner},
+            )
+            self.owner = owner
         elif self.dialect == "sqlite":
             self.connection.exec_driver_sql("PRAGMA synchronous = NORMAL")
         # The driver's own cursor, for the one-row marks (`_driver_statement`).
@@ -246,6 +262,11 @@ class _Marks:
         try:
             if self.dialect == "postgresql":
                 self.connection.exec_driver_sql("RESET synchronous_commit")
+                if self.owner is not None:  # the connection goes back to the pool, not away
+                    self.connection.execute(
+                        sa.text("SELECT pg_advisory_unlock(:space, :owner)"),
+                        {"space": LEASE_LOCK_SPACE, "owner": self.owner},
+                    )
             elif self.dialect == "sqlite":
                 self.connection.exec_driver_sql("PRAGMA synchronous = FULL")
         finally:
@@ -254,8 +275,56 @@ class _Marks:
             self.context.pop()
 
 
-def _claim_batch(channel: Channel, now: datetime, size: int) -> list[OutgoingEmail]:
-    """Lease up to `size` due rows, oldest due first."""
+def _available(now: datetime, owner: int | None):
+    """Rows no live worker holds: never leased, lease over, or (PostgreSQL) leased by a worker
+    whose advisory lock is gone: it died, and its rows are taken back at once. A text it was
+    requesting (`sending_since`) waits SMS_LOOKUP_DELAY from the start of that request, so
+    that the provider has answered it before it is looked up (`_recover`)."""
+    free = sa.or_(OutgoingEmail.leased_until.is_(None), OutgoingEmail.leased_until <= now)
+    if owner is None:
+        return free
+    # Read in the same statement as the rows: a worker whose claim this statement sees took
+    # its lock before it, so it is in this list.
+    live = sa.select(sa.cast(sa.column("objid", sa.Integer), sa.Integer)).select_from(
+        sa.table("pg_locks", sa.column("locktype"), sa.column("classid"),
+                 sa.column("objid"), sa.column("objsubid"), sa.column("granted"))
+    ).where(
+        sa.column("locktype") == "advisory",
+        sa.cast(sa.column("classid"), sa.Integer) == LEASE_LOCK_SPACE,
+        sa.column("objsubid") == 2,
+        sa.column("granted").is_(True),
+    )  # fmt: skip
+    delay = timedelta(seconds=current_app.config["SMS_LOOKUP_DELAY"])
+    orphaned = sa.and_(
+        OutgoingEmail.leased_by.is_not(None),
+        OutgoingEmail.leased_by.not_in(live.scalar_subquery().self_group()),
+        sa.or_(OutgoingEmail.sending_since.is_(None), OutgoingEmail.sending_since <= now - delay),
+    )
+    return sa.or_(free, orphaned)
+
+
+def _urgent_waiting(channel: Channel, now: datetime, owner: int | None) -> bool:
+    """Is an urgent message (an alert) due on this channel, and free to claim?"""
+    found = db.session.scalar(
+        sa.select(OutgoingEmail.id)
+        .where(
+            OutgoingEmail.channel == channel,
+            OutgoingEmail.status == EmailStatus.queued,
+            OutgoingEmail.priority == 0,
+            OutgoingEmail.next_attempt_at <= now,
+            _available(now, owner),
+        )
+        .limit(1)
+    )
+    db.session.commit()
+    return found is not None
+
+
+def _claim_batch(
+    channel: Channel, now: datetime, size: int, owner: int | None = None
+) -> list[OutgoingEmail]:
+    """Lease up to `size` due rows, urgent ones (rapid-response alerts) first, then oldest due
+    first. `owner`: the claiming worker (`_Marks.owner`), recorded in `leased_by`."""
     lease = timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
     query = (
         sa.select(OutgoingEmail)
@@ -263,9 +332,9 @@ def _claim_batch(channel: Channel, now: datetime, size: int) -> list[OutgoingEma
             OutgoingEmail.channel == channel,
             OutgoingEmail.status == EmailStatus.queued,
             OutgoingEmail.next_attempt_at <= now,
-            sa.or_(OutgoingEmail.leased_until.is_(None), OutgoingEmail.leased_until <= now),
+            _available(now, owner),
         )
-        .order_by(OutgoingEmail.next_attempt_at, OutgoingEmail.id)
+        .order_by(OutgoingEmail.priority, OutgoingEmail.next_attempt_at, OutgoingEmail.id)
         .limit(size)
         .with_for_update(skip_locked=True)
     )
@@ -289,7 +358,7 @@ def _claim_batch(channel: Channel, now: datetime, size: int) -> list[OutgoingEma
         db.session.execute(
             sa.update(OutgoingEmail)
             .where(OutgoingEmail.id.in_([r.id for r in rows]))
-            .values(leased_until=now + lease)
+            .values(leased_until=now + lease, leased_by=owner)
             .execution_options(synchronize_session=False)
         )
     # The rows keep their loaded values (no reload per row); outcomes are written by `_Marks`.
@@ -411,15 +480,20 @@ def _deliver_batches(channel, transport, report, limit, clock, marks) -> None:
     done = 0
     while limit is None or done < limit:
         size = BATCH if limit is None else min(BATCH, limit - done)
-        rows = _claim_batch(channel, clock(), size)
+        rows = _claim_batch(channel, clock(), size, marks.owner)
         if not rows:
             return
-        claimed_at = utcnow()
+        claimed_at = checked_at = utcnow()
         pending = [r.id for r in rows]
+        routine = any(r.priority != 0 for r in rows)
         try:
             for row in rows:
                 if (utcnow() - claimed_at).total_seconds() > lease / 2:
                     break  # the lease runs out: the rest goes with the next claim
+                if routine and (utcnow() - checked_at).total_seconds() >= URGENT_CHECK_SECONDS:
+                    checked_at = utcnow()
+                    if _urgent_waiting(channel, clock(), marks.owner):
+                        break  # an alert came in: it goes first, the rest after it
                 pending.remove(row.id)
                 done += 1
                 if not _deliver_one(channel, transport, screen, row, report, clock(), marks):

@@ -100,7 +100,7 @@ def test_alerts_go_ahead_of_everything_on_their_channel(app, db, provider):
         _text(db, f"+161755502{n:02d}", kind="reminder")
     _text(db, "+16175550299", kind="rapid_alert")
     deliver_due(channels=[Channel.sms])
-    assert [r["To"] for r in provider.requests][0] == "+16175550299"
+    assert provider.requests[0]["To"] == "+16175550299"
     assert len(provider.requests) == 6
 
 

@@ -12,7 +12,11 @@ seconds) to a local SMTP sink (aiosmtpd) and a local server speaking Twilio's Me
   "1" through the signed inbound webhook (`POST /sms/inbound`), and the time is taken when the
   app has recorded it.
 
-Usage: .venv/bin/python bench/alert_bench.py [--responders 800] [--email-share 0.5]
+With `--kills N` the worker is killed (SIGKILL) N times while the alert goes out (at even
+shares of the messages accepted) and started again at once, as a supervisor would; the copies
+each recipient got are counted (texts: exactly one each; email: at most one extra per kill).
+
+Usage: .venv/bin/python bench/alert_bench.py [--responders 800] [--email-share 0.5] [--kills 2]
        [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/DBNAME]
 Without --database-url a fresh SQLite file in a temporary folder is used. The database given is
 emptied (tables dropped and re-created).
@@ -27,6 +31,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -47,9 +52,11 @@ class Sink:
         self.total = 0
         self.first = self.last = 0.0
         self.lock = threading.Lock()
+        self.copies: Counter = Counter()
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
+            self.copies.update(envelope.rcpt_tos)
             self.total += 1
             self.last = time.perf_counter()
             if self.total == 1:
@@ -134,6 +141,7 @@ def main() -> None:
     parser.add_argument("--email-share", type=float, default=0.5)
     parser.add_argument("--database-url")
     parser.add_argument("--timeout", type=float, default=180)
+    parser.add_argument("--kills", type=int, default=0)
     args = parser.parse_args()
 
     folder = tempfile.mkdtemp(prefix="coalition-alert-bench-")
@@ -148,11 +156,16 @@ def main() -> None:
     expected_email = int(args.responders * args.email_share)
     expected_sms = args.responders - expected_email
 
-    worker = subprocess.Popen(
-        [str(ROOT / ".venv/bin/flask"), "--app", "wsgi", "worker"], cwd=ROOT,
-        env=worker_env(url, smtp_port, provider), stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    def start_worker():
+        return subprocess.Popen(
+            [str(ROOT / ".venv/bin/flask"), "--app", "wsgi", "worker"], cwd=ROOT,
+            env=worker_env(url, smtp_port, provider), stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+
+    worker = start_worker()
+    kills = [(n + 1) * args.responders // (args.kills + 1) for n in range(args.kills)]
+    killed_at = []
     try:
         time.sleep(3)  # the worker is up and its first (empty) delivery run is done
         client = app.test_client()
@@ -171,6 +184,12 @@ def main() -> None:
         while time.monotonic() < deadline:
             count = len(provider.state.requests)
             now = time.perf_counter()
+            if kills and count + sink.total >= kills[0]:
+                kills.pop(0)
+                worker.kill()  # SIGKILL, mid-send
+                worker.wait()
+                killed_at.append((now - sent_at, count + sink.total))
+                worker = start_worker()
             if count and sms_first is None:
                 sms_first = now
                 going_at = reply_going(app, provider.state.requests[0]["To"]) - sent_at
@@ -211,6 +230,16 @@ def main() -> None:
     print(f"  first 'going' answer processed (signed text reply): "
           f"{going_at:6.2f} s" if going_at is not None else "  no going answer")  # fmt: skip
     print(f"  outbox: {states}")
+    for moment, done in killed_at:
+        print(f"  worker killed (SIGKILL) at {moment:6.2f} s, {done} messages accepted; restarted")
+    texts = Counter(r["To"] for r in provider.state.requests)
+    print(f"  texts: {len(texts)} numbers reached, {sum(texts.values())} requests, "
+          f"{sum(1 for n in texts.values() if n > 1)} numbers texted twice")
+    print(f"  emails: {len(sink.copies)} addresses reached, {sum(sink.copies.values())} "
+          f"accepted, {sum(1 for n in sink.copies.values() if n > 1)} addresses with a copy")
+    reached = [m for m in (sms_last, sink.last if sink.total >= expected_email else None) if m]
+    if len(reached) == 2:
+        print(f"  last of {args.responders} recipients reached: {max(reached) - sent_at:6.2f} s")
 
 
 def reply_going(app, number: str) -> float:

@@ -233,10 +233,14 @@ def main() -> None:
     for moment, done in killed_at:
         print(f"  worker killed (SIGKILL) at {moment:6.2f} s, {done} messages accepted; restarted")
     texts = Counter(r["To"] for r in provider.state.requests)
-    print(f"  texts: {len(texts)} numbers reached, {sum(texts.values())} requests, "
-          f"{sum(1 for n in texts.values() if n > 1)} numbers texted twice")
-    print(f"  emails: {len(sink.copies)} addresses reached, {sum(sink.copies.values())} "
-          f"accepted, {sum(1 for n in sink.copies.values() if n > 1)} addresses with a copy")
+    print(
+        f"  texts: {len(texts)} numbers reached, {sum(texts.values())} requests, "
+        f"{sum(1 for n in texts.values() if n > 1)} numbers texted twice"
+    )
+    print(
+        f"  emails: {len(sink.copies)} addresses reached, {sum(sink.copies.values())} "
+        f"accepted, {sum(1 for n in sink.copies.values() if n > 1)} addresses with a copy"
+    )
     reached = [m for m in (sms_last, sink.last if sink.total >= expected_email else None) if m]
     if len(reached) == 2:
         print(f"  last of {args.responders} recipients reached: {max(reached) - sent_at:6.2f} s")

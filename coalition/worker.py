@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+from contextlib import suppress
 from datetime import UTC, datetime
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -12,20 +14,55 @@ from flask import current_app
 log = logging.getLogger("coalition.worker")
 
 
+class _Outage:
+    """The database as the jobs see it: its outage is logged once when it begins and once when
+    it ends, not as a traceback per job run (every 2 s per channel while it lasts)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.since: datetime | None = None
+
+    def failed(self, job: str, exc: Exception) -> None:
+        with self.lock:
+            if self.since is not None:
+                return
+            self.since = datetime.now(UTC)
+        log.error("database unreachable (job %s): jobs wait and retry on their schedule: %s",
+                  job, str(exc).splitlines()[0][:300])  # fmt: skip
+
+    def worked(self) -> None:
+        with self.lock:
+            since, self.since = self.since, None
+        if since is not None:
+            seconds = (datetime.now(UTC) - since).total_seconds()
+            log.warning("database reachable again after %.0f s; jobs run as before", seconds)
+
+
+database = _Outage()
+
+
 def _job(app, func):
     """Run `func` in an app context; the session is cleaned up whatever happens."""
 
     def run():
+        from coalition.core.errors import DATABASE_DOWN
         from coalition.extensions import db
 
         with app.app_context():
             try:
                 func()
+            except DATABASE_DOWN as exc:
+                database.failed(func.__name__, exc)
+                with suppress(Exception):
+                    db.session.rollback()
             except Exception:
                 log.exception("job %s failed", func.__name__)
                 db.session.rollback()
+            else:
+                database.worked()
             finally:
-                db.session.remove()
+                with suppress(Exception):
+                    db.session.remove()
 
     run.__name__ = func.__name__
     return run

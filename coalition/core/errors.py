@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+import logging
+import time
+
+import sqlalchemy as sa
+from flask import Flask, current_app, jsonify, render_template, request
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -20,6 +25,63 @@ MESSAGES = {
     429: _l("Too many attempts. Wait a minute and try again."),
     500: _l("Something went wrong on our side. It has been logged."),
 }
+
+
+log = logging.getLogger(__name__)
+
+#: Seconds a visitor (or a member organization's site) is asked to wait when the database is
+#: down (`Retry-After`).
+RETRY_AFTER_SECONDS = 30
+#: The database's own errors that mean "cannot be reached" (not a bad statement of ours).
+DATABASE_DOWN = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)
+_last_logged = 0.0
+
+
+def _language_without_the_database() -> str:
+    """The visitor's language as `i18n.select_locale` picks it, minus the account (which
+    would be read from the database that is down): the switcher's cookie, then the browser."""
+    from coalition.i18n import LANGUAGE_COOKIE, supported_languages
+
+    languages = supported_languages()
+    cookie = request.cookies.get(LANGUAGE_COOKIE)
+    if cookie in languages:
+        return cookie
+    return (
+        request.accept_languages.best_match(list(languages))
+        or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
+
+
+def database_down(exc):
+    """503 with Retry-After, saying that nothing was saved (the transaction never committed),
+    in the visitor's language, on a page that needs nothing from the database. Logged once a
+    minute per process, not a traceback per request."""
+    global _last_logged
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001  (the connection is gone; the pool discards it)
+        pass
+    if time.monotonic() - _last_logged > 60:
+        _last_logged = time.monotonic()
+        log.error("database unreachable, answering 503: %s", str(exc).splitlines()[0][:300])
+    language = _language_without_the_database()
+    with force_locale(language):
+        message = _(
+            "We cannot reach our database right now, so nothing you sent was saved. "
+            "Please try again in a minute."
+        )
+        title = _("Temporarily unavailable")
+    if _wants_json():
+        response = jsonify(error={"status": 503, "message": message})
+    else:
+        # Straight from Jinja: the app's context processors read settings from the database.
+        page = current_app.jinja_env.get_template("core/unavailable.html")
+        response = current_app.make_response(page.render(message=message, title=title,
+                                                          lang=language))  # fmt: skip
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _wants_json() -> bool:
@@ -53,6 +115,9 @@ def register_error_handlers(app: Flask) -> None:
         status = exc.code or 500
         message = MESSAGES.get(status)
         return _render(status, str(message) if message else exc.description)
+
+    for error in DATABASE_DOWN:
+        app.register_error_handler(error, database_down)
 
     @app.errorhandler(500)
     def server_error(_exc):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import suppress
 
 import sqlalchemy as sa
 from flask import Flask, current_app, jsonify, render_template, request
@@ -57,10 +58,8 @@ def database_down(exc):
     in the visitor's language, on a page that needs nothing from the database. Logged once a
     minute per process, not a traceback per request."""
     global _last_logged
-    try:
+    with suppress(Exception):  # the connection is gone; the pool discards it
         db.session.rollback()
-    except Exception:  # noqa: BLE001  (the connection is gone; the pool discards it)
-        pass
     if time.monotonic() - _last_logged > 60:
         _last_logged = time.monotonic()
         log.error("database unreachable, answering 503: %s", str(exc).splitlines()[0][:300])

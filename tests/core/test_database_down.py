@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+from contextlib import suppress
 
 import pytest
 import sqlalchemy as sa
@@ -59,20 +60,16 @@ class Relay:
             pass
         finally:
             for sock in (source, sink):
-                try:
+                with suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
     def go_down(self):
         self.up = False
         with self.lock:
             sockets, self.sockets = self.sockets, []
         for sock in sockets:
-            try:
+            with suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             sock.close()
 
     def come_back(self):

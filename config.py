@@ -23,6 +23,13 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_list(name: str) -> list[str] | None:
+    value = os.environ.get(name)
+    if not value:
+        return None
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
 def _env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value else default
@@ -84,6 +91,10 @@ class Config:
     WEB_CONCURRENCY = _env_int("WEB_CONCURRENCY", 1)
     #: Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (ProxyFix).
     TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
+    #: Host names the site answers to (Flask's TRUSTED_HOSTS; with TRUSTED_PROXIES, the
+    #: X-Forwarded-Host): any other is refused with 400 before a view or cache runs. Comma-
+    #: separated; ".example.org" takes every subdomain. Unset in production: BASE_URL's host.
+    TRUSTED_HOSTS = _env_list("TRUSTED_HOSTS")
     #: "https" turns on HSTS and https links.
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
     #: Largest request body accepted (forms and JSON are small).

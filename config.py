@@ -146,6 +146,15 @@ class Config:
     #: Seconds a process may reuse the calendar version it read (coalition/calendar_version.py).
     CALENDAR_VERSION_TTL = float(os.environ.get("CALENDAR_VERSION_TTL", "1"))
 
+    # Redis (coalition/breaker.py) is an accelerator: when a call fails or takes longer than
+    # REDIS_TIMEOUT seconds, the process skips Redis for REDIS_RETRY_SECONDS and serves pages,
+    # feeds and rate limits from the database and its own memory.
+    REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT", "0.25"))
+    REDIS_RETRY_SECONDS = float(os.environ.get("REDIS_RETRY_SECONDS", "5"))
+    #: /healthz says "degraded" when a message has waited longer than this to be sent (seconds
+    #: past its due time): the worker is down or a channel is paused.
+    HEALTH_OUTBOX_LATE_SECONDS = _env_int("HEALTH_OUTBOX_LATE_SECONDS", 600)
+
     # Feeds (coalition/feeds/cache.py): a shared cache in Redis when CACHE_REDIS_URL (or a redis://
     # RATELIMIT_STORAGE_URI) is set, else each process's memory.
     CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL")

@@ -34,7 +34,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from coalition import calendar_version
-from coalition.feeds.store import MemoryStore, RedisStore, redis_url
+from coalition.feeds.store import MemoryStore, RedisStore, make_store
 
 #: Stands for the visitor's CSRF token in a stored page.
 CSRF_PLACEHOLDER = b"\x1fcsrf-token\x1f"
@@ -56,9 +56,8 @@ def get_store() -> MemoryStore | RedisStore:
     app = current_app
     store = app.extensions.get("render_cache")
     if store is None:
-        local = MemoryStore(app.config["RENDER_CACHE_MEMORY_MB"] * 1024 * 1024)
-        url = redis_url(app.config)
-        store = RedisStore(url, app.config["RENDER_CACHE_PREFIX"], local) if url else local
+        config = app.config
+        store = make_store(config, config["RENDER_CACHE_PREFIX"], config["RENDER_CACHE_MEMORY_MB"])
         app.extensions["render_cache"] = store
     return store
 

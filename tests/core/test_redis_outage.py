@@ -174,7 +174,7 @@ class Traffic:
                 "FORM",
                 "/login",
                 {"data": {"email": "nobody@example.org", "password": "wrong"}, "expect": 400},
-            ),  # fmt: skip
+            ),
         ]
 
     def round(self) -> list[tuple[str, object, float]]:

@@ -23,6 +23,13 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_list(name: str) -> list[str] | None:
+    value = os.environ.get(name)
+    if not value:
+        return None
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
 def _env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value else default
@@ -88,6 +95,10 @@ class Config:
     WEB_CONCURRENCY = _env_int("WEB_CONCURRENCY", 1)
     #: Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (ProxyFix).
     TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
+    #: Host names the site answers to (Flask's TRUSTED_HOSTS; with TRUSTED_PROXIES, the
+    #: X-Forwarded-Host): any other is refused with 400 before a view or cache runs. Comma-
+    #: separated; ".example.org" takes every subdomain. Unset in production: BASE_URL's host.
+    TRUSTED_HOSTS = _env_list("TRUSTED_HOSTS")
     #: "https" turns on HSTS and https links.
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
     #: Largest request body accepted (forms and JSON are small).
@@ -138,6 +149,15 @@ class Config:
 
     #: Seconds a process may reuse the calendar version it read (coalition/calendar_version.py).
     CALENDAR_VERSION_TTL = float(os.environ.get("CALENDAR_VERSION_TTL", "1"))
+
+    # Redis (coalition/breaker.py) is an accelerator: when a call fails or takes longer than
+    # REDIS_TIMEOUT seconds, the process skips Redis for REDIS_RETRY_SECONDS and serves pages,
+    # feeds and rate limits from the database and its own memory.
+    REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT", "0.25"))
+    REDIS_RETRY_SECONDS = float(os.environ.get("REDIS_RETRY_SECONDS", "5"))
+    #: /healthz says "degraded" when a message has waited longer than this to be sent (seconds
+    #: past its due time): the worker is down or a channel is paused.
+    HEALTH_OUTBOX_LATE_SECONDS = _env_int("HEALTH_OUTBOX_LATE_SECONDS", 600)
 
     # Feeds (coalition/feeds/cache.py): a shared cache in Redis when CACHE_REDIS_URL (or a redis://
     # RATELIMIT_STORAGE_URI) is set, else each process's memory.

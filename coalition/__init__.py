@@ -56,7 +56,7 @@ def _load_config(app: Flask, config) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from coalition import access, crypto, i18n, models  # noqa: F401  (models: every table registered)
+    from coalition import access, breaker, crypto, i18n, models  # noqa: F401  (models: tables)
     from coalition.auth.loader import init_login
     from coalition.core import render_cache
     from coalition.extensions import babel, csrf, db, limiter, mail, migrate
@@ -66,6 +66,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     mail.init_app(app)
     csrf.init_app(app)
+    breaker.configure_limiter(app.config)  # short timeouts, in-memory fallback
     limiter.init_app(app)
     i18n.use_compiled_catalogs(app)
     babel.init_app(app, locale_selector=i18n.select_locale)

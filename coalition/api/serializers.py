@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import orjson
-from flask import Response, url_for
+from flask import Response
 
 from coalition.api.queries import NEXT_OCCURRENCES
 from coalition.events.models import Event, EventStatus, LocationVisibility, Occurrence
 from coalition.orgs.models import Organization
 from coalition.rsvps.operations import seats_left
+from coalition.urls import external_url
 
 
 def json_response(data: dict, status: int = 200) -> Response:
@@ -41,15 +42,12 @@ def _iso(moment: datetime, event: Event) -> str:
 
 
 def _event_url(event: Event) -> str:
-    return url_for("events.show", event_id=event.id, _external=True)
+    return external_url("events.show", event_id=event.id)
 
 
 def _occurrence_url(occurrence: Occurrence) -> str:
-    return url_for(
-        "events.occurrence",
-        event_id=occurrence.event_id,
-        occurrence_id=occurrence.id,
-        _external=True,
+    return external_url(
+        "events.occurrence", event_id=occurrence.event_id, occurrence_id=occurrence.id
     )
 
 
@@ -65,7 +63,7 @@ def org_json(org: Organization) -> dict:
         "contact_email": org.contact_email,
         "languages": list(org.languages or []),
         "color": org.color,
-        "url": url_for("orgs.show", slug=org.slug, _external=True),
+        "url": external_url("orgs.show", slug=org.slug),
     }
 
 

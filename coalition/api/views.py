@@ -5,7 +5,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, abort, current_app, jsonify, request
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
@@ -24,6 +24,7 @@ from coalition.orgs.models import Organization, OrgStatus
 from coalition.rsvps import operations as rsvp_ops
 from coalition.sessions.api import sessions_json
 from coalition.sessions.api import sign_up as sign_up_for_session
+from coalition.urls import external_url
 from coalition.volunteers.api import roles_json as volunteer_roles_json
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -91,7 +92,7 @@ def list_events():
     if listing.next_cursor is not None:
         args = filters.to_args()
         args["after"], args["per_page"] = str(listing.next_cursor), str(per_page)
-        next_url = url_for("api.list_events", **args.to_dict(flat=False), _external=True)
+        next_url = external_url("api.list_events", **args.to_dict(flat=False))
     events = [
         event_json(event, listing.occurrences.get(event.id, []), language=language, now=now)
         for event in listing.events

@@ -2,17 +2,26 @@
 limits of the views: an attacker spreading guesses over many addresses still hits these.
 
 Counters live in the rate limiter's storage (Redis in production), keyed by a hash of the
-email, the same way whether the account exists or not.
+email, the same way whether the account exists or not. While Redis is unreachable
+(coalition/breaker.py) they are counted in this process's memory, as Flask-Limiter's own
+fallback does for the per-address limits: a sign-in never fails because Redis does.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import current_app
 from limits import parse_many
+from limits.storage import MemoryStorage
+from redis import RedisError
 
+from coalition.breaker import breaker_for
 from coalition.extensions import limiter
+
+T = TypeVar("T")
 
 
 def _key(email: str) -> str:
@@ -23,17 +32,45 @@ def _items(config_key: str):
     return parse_many(current_app.config[config_key])
 
 
+def _in_memory():
+    """This process's own counters, with the limiter's strategy (made on first use)."""
+    extensions = current_app.extensions
+    if "throttle_memory" not in extensions:
+        extensions["throttle_memory"] = type(limiter.limiter)(MemoryStorage())
+    return extensions["throttle_memory"]
+
+
+def _count(action: Callable[..., T]) -> T:
+    """`action(counters)` on the limiter's storage, or on this process's memory while Redis
+    does not answer."""
+    counters = limiter.limiter
+    uri = current_app.config.get("RATELIMIT_STORAGE_URI") or ""
+    if counters.storage is not limiter.storage or not uri.startswith(("redis://", "rediss://")):
+        return action(counters)  # memory already (configured so, or Flask-Limiter's fallback)
+    breaker = breaker_for(uri, float(current_app.config["REDIS_RETRY_SECONDS"]))
+    if not breaker.allows():
+        return action(_in_memory())
+    try:
+        result = action(counters)
+    except (RedisError, OSError) as exc:
+        breaker.failed(exc)
+        return action(_in_memory())
+    breaker.succeeded()
+    return result
+
+
 def blocked(kind: str, email: str) -> bool:
     """True while `email` has used up its attempts of `kind` ("login" or "two_factor")."""
     if not limiter.enabled:
         return False
     config_key = "LOGIN_ACCOUNT_LIMIT" if kind == "login" else "TWO_FACTOR_LIMIT"
-    return not all(limiter.limiter.test(item, kind, _key(email)) for item in _items(config_key))
+    items = _items(config_key)
+    return not _count(lambda counters: all(counters.test(i, kind, _key(email)) for i in items))
 
 
 def count_failure(kind: str, email: str) -> None:
     if not limiter.enabled:
         return
     config_key = "LOGIN_ACCOUNT_LIMIT" if kind == "login" else "TWO_FACTOR_LIMIT"
-    for item in _items(config_key):
-        limiter.limiter.hit(item, kind, _key(email))
+    items = _items(config_key)
+    _count(lambda counters: [counters.hit(item, kind, _key(email)) for item in items])

@@ -13,15 +13,21 @@
   never a RecursionError (500).
 - `TRUSTED_PROXIES=N` trusts N reverse proxies' X-Forwarded-* headers (Werkzeug's ProxyFix), so
   rate limits and logs see the client's address, not the proxy's.
+- Host names: a request for a host outside `TRUSTED_HOSTS` (Flask's own check; behind a trusted
+  proxy, the X-Forwarded-Host) is answered 400 before anything else runs, so a forged Host
+  reaches no view and no cache. In production the list defaults to BASE_URL's host. Absolute
+  links never come from the request anyway: `coalition.urls.external_url` builds them on BASE_URL.
 """
 
 from __future__ import annotations
 
-from urllib.parse import unquote_to_bytes
+from urllib.parse import unquote_to_bytes, urlsplit
 
-from flask import Flask, abort, current_app, request, session
+from flask import Flask, abort, current_app, jsonify, request, session
 from flask.json.provider import DefaultJSONProvider
+from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -126,6 +132,33 @@ def refuse_bad_bytes() -> None:
             abort(400)
 
 
+def refuse_unknown_host():
+    """400 for a host outside TRUSTED_HOSTS. Flask finds it while binding the URL map and leaves
+    the request without one, so the answer is built here, before any other hook, without a
+    template (nothing can be linked to on a host we do not serve)."""
+    if not isinstance(request.routing_exception, SecurityError):
+        return None
+    message = _("This site does not answer to that host name.")
+    if request.path.startswith("/api/"):
+        response = jsonify(error={"status": 400, "message": message})
+    else:
+        response = current_app.response_class(message + "\n", mimetype="text/plain")
+    response.status_code = 400
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def trusted_hosts(config) -> list[str] | None:
+    """TRUSTED_HOSTS as configured; in production, BASE_URL's host when none is set."""
+    hosts = config.get("TRUSTED_HOSTS")
+    if isinstance(hosts, str):
+        hosts = [name.strip() for name in hosts.split(",") if name.strip()]
+    if not hosts and config.get("ENV_NAME") == "production":
+        hostname = urlsplit(config.get("BASE_URL") or "").hostname
+        hosts = [hostname] if hostname else None
+    return hosts or None
+
+
 def is_cookieless() -> bool:
     """Is this request served by a view that must set no cookie (`@embeddable`)?"""
     view = current_app.view_functions.get(request.endpoint or "")
@@ -223,8 +256,10 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
         )
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
     check_rate_limit_storage(app)
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_bad_bytes)
+    app.before_request_funcs[None].insert(0, refuse_unknown_host)
     app.after_request(private_when_personal)
     app.after_request(no_cookie_when_embedded)
     app.after_request(security_headers)

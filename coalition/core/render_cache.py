@@ -5,7 +5,7 @@ A view opts in with `@render_cached(*keys)` (calendar version keys: `PUBLIC` for
 flashed messages, a `before_request` hook (registered after the rate limiter and before the access
 rule) looks up the response stored under
 
-    (version of `keys`, language, path and query, the current RENDER_CACHE_SECONDS slice of time)
+    (version of `keys`, language, host, path and query, the current RENDER_CACHE_SECONDS slice)
 
 and replays it; on a miss the view runs as usual and an `after_request` hook stores its 200
 response, unless the view set a cookie. The version is read before the data it guards (a stored
@@ -34,7 +34,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from coalition import calendar_version
-from coalition.feeds.store import MemoryStore, RedisStore, redis_url
+from coalition.feeds.store import MemoryStore, RedisStore, make_store
 
 #: Stands for the visitor's CSRF token in a stored page.
 CSRF_PLACEHOLDER = b"\x1fcsrf-token\x1f"
@@ -56,9 +56,8 @@ def get_store() -> MemoryStore | RedisStore:
     app = current_app
     store = app.extensions.get("render_cache")
     if store is None:
-        local = MemoryStore(app.config["RENDER_CACHE_MEMORY_MB"] * 1024 * 1024)
-        url = redis_url(app.config)
-        store = RedisStore(url, app.config["RENDER_CACHE_PREFIX"], local) if url else local
+        config = app.config
+        store = make_store(config, config["RENDER_CACHE_PREFIX"], config["RENDER_CACHE_MEMORY_MB"])
         app.extensions["render_cache"] = store
     return store
 
@@ -81,7 +80,9 @@ def _cache_key() -> str | None:
         return None
     slice_ = int(time.time() // current_app.config["RENDER_CACHE_SECONDS"])
     query = urlencode([(k, v) for k, v in request.args.items(multi=True) if not _tracking(k)])
-    target = hashlib.sha256(f"{request.path}?{query}".encode()).hexdigest()
+    # The host is one of TRUSTED_HOSTS (core/http.py refused any other), and pages link only to
+    # BASE_URL; keeping hosts apart still means no request on one name can shape another's page.
+    target = hashlib.sha256(f"{request.host}{request.path}?{query}".encode()).hexdigest()
     version = calendar_version.current(*keys)
     return f"page:{version}:{get_locale() or 'en'}:{slice_}:{target[:40]}"
 

@@ -17,6 +17,8 @@ from typing import TypeVar
 
 from flask import current_app
 
+from coalition.breaker import breaker_for, redis_client
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -112,14 +114,39 @@ class MemoryStore:
 
 
 class RedisStore:
-    """Redis behind a small in-process copy of what it returned."""
+    """Redis behind a small in-process copy of what it returned.
 
-    def __init__(self, url: str, prefix: str, local: MemoryStore):
+    Redis is an accelerator (coalition/breaker.py): a call that fails or times out opens the
+    breaker, and until Redis answers again this store is its in-process copy alone (reads find
+    what this process holds, writes go there, locks are this process's)."""
+
+    def __init__(
+        self, url: str, prefix: str, local: MemoryStore, timeout: float = 0.25,
+        retry_after: float = 5.0,
+    ):  # fmt: skip
         import redis
 
-        self.redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self.redis = redis_client(url, timeout)
+        self.breaker = breaker_for(url, retry_after)
         self.prefix = prefix
         self.local = local
+        self._errors = (redis.RedisError, OSError)
+
+    def _call(self, action: Callable[[], T], fallback: T) -> T:
+        """`action()` on Redis through the breaker; `fallback` when skipped or failed."""
+        if not self.breaker.allows():
+            return fallback
+        try:
+            result = action()
+        except self._errors as exc:
+            self.breaker.failed(exc)
+            return fallback
+        self.breaker.succeeded()
+        return result
+
+    def ping(self) -> bool:
+        """Does Redis answer now? (through the breaker: no wait while it is known down)"""
+        return self._call(self.redis.ping, False) is True
 
     def get_many(self, keys: list[str]) -> list[bytes | None]:
         return self._fill(keys, self.local.get_many(keys), None)
@@ -135,12 +162,18 @@ class RedisStore:
         if not missing:
             return found
         remote = {}
-        for start in range(0, len(missing), 1000):
-            chunk = missing[start : start + 1000]
-            values = self.redis.mget([self.prefix + k for k in chunk])
-            for key, value in zip(chunk, values, strict=True):
-                if value is not None:
-                    remote[key] = value if decode is None else decode(value)
+
+        def fetch():
+            for start in range(0, len(missing), 1000):
+                chunk = missing[start : start + 1000]
+                values = self.redis.mget([self.prefix + k for k in chunk])
+                for key, value in zip(chunk, values, strict=True):
+                    if value is not None:
+                        remote[key] = value if decode is None else decode(value)
+            return True
+
+        if not self._call(fetch, False):
+            return found
         self.local.set_many({k: v for k, v in remote.items() if not k.startswith(_SHARED_ONLY)})
         return [v if v is not None else remote.get(k) for k, v in zip(keys, found, strict=True)]
 
@@ -156,38 +189,56 @@ class RedisStore:
         more than `stop_after` are missing."""
         with self.local._lock:
             remote = [k for k in keys if k not in self.local._items]
-        missing = 0
-        for start in range(0, len(remote), 1000):
-            chunk = remote[start : start + 1000]
-            # One EXISTS of many keys answers how many of them exist (a feed names each once).
-            missing += len(chunk) - self.redis.exists(*(self.prefix + key for key in chunk))
-            if stop_after is not None and missing > stop_after:
-                break
-        return missing
+
+        def count():
+            missing = 0
+            for start in range(0, len(remote), 1000):
+                chunk = remote[start : start + 1000]
+                # One EXISTS of many keys answers how many of them exist (a feed names each once).
+                missing += len(chunk) - self.redis.exists(*(self.prefix + key for key in chunk))
+                if stop_after is not None and missing > stop_after:
+                    break
+            return missing
+
+        return self._call(count, len(remote)) if remote else 0
 
     def set_many(self, items: dict[str, bytes], ttl: int | None = None) -> None:
         self.local.set_many({k: v for k, v in items.items() if not k.startswith(_SHARED_ONLY)})
-        with self.redis.pipeline(transaction=False) as pipe:
-            for key, value in items.items():
-                pipe.set(self.prefix + key, value, ex=ttl)
-            pipe.execute()
+
+        def store():
+            with self.redis.pipeline(transaction=False) as pipe:
+                for key, value in items.items():
+                    pipe.set(self.prefix + key, value, ex=ttl)
+                pipe.execute()
+
+        self._call(store, None)
 
     def delete(self, key: str) -> None:
         self.local.delete(key)
-        self.redis.delete(self.prefix + key)
+        self._call(lambda: self.redis.delete(self.prefix + key), None)
 
     def add(self, key: str, value: bytes, ttl: int) -> bool:
-        return bool(self.redis.set(self.prefix + key, value, nx=True, ex=ttl))
+        """Set only if absent (a lock across processes; this process's alone without Redis)."""
+
+        def take() -> bool:  # SET NX answers None when the key exists
+            return bool(self.redis.set(self.prefix + key, value, nx=True, ex=ttl))
+
+        taken = self._call(take, None)
+        return self.local.add(key, value, ttl) if taken is None else taken
 
     def clear(self) -> None:
         self.local.clear()
-        cursor = 0
-        while True:
-            cursor, keys = self.redis.scan(cursor, match=self.prefix + "*", count=1000)
-            if keys:
-                self.redis.delete(*keys)
-            if cursor == 0:
-                break
+
+        def clear_remote():
+            cursor = 0
+            while True:
+                cursor, keys = self.redis.scan(cursor, match=self.prefix + "*", count=1000)
+                if keys:
+                    self.redis.delete(*keys)
+                if cursor == 0:
+                    break
+
+        self._call(clear_remote, None)
 
 
 def redis_url(config) -> str | None:
@@ -198,13 +249,23 @@ def redis_url(config) -> str | None:
     return limiter if limiter.startswith(("redis://", "rediss://")) else None
 
 
+def make_store(config, prefix: str, memory_mb: int) -> MemoryStore | RedisStore:
+    """A process-memory copy of `memory_mb`, behind Redis when one is configured (with the
+    app's timeout and retry interval, coalition/breaker.py)."""
+    local = MemoryStore(memory_mb * 1024 * 1024)
+    url = redis_url(config)
+    if not url:
+        return local
+    return RedisStore(url, prefix, local, timeout=float(config["REDIS_TIMEOUT"]),
+                      retry_after=float(config["REDIS_RETRY_SECONDS"]))  # fmt: skip
+
+
 def get_store() -> MemoryStore | RedisStore:
     """This app's store (made on first use)."""
     app = current_app
     store = app.extensions.get("feed_store")
     if store is None:
-        local = MemoryStore(app.config["FEED_CACHE_MEMORY_MB"] * 1024 * 1024)
-        url = redis_url(app.config)
-        store = RedisStore(url, app.config["FEED_CACHE_PREFIX"], local) if url else local
+        config = app.config
+        store = make_store(config, config["FEED_CACHE_PREFIX"], config["FEED_CACHE_MEMORY_MB"])
         app.extensions["feed_store"] = store
     return store

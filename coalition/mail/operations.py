@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from coalition.db import utcnow
 from coalition.extensions import db
-from coalition.mail.models import OutgoingEmail, new_message_id
+from coalition.mail.models import Channel, EmailStatus, OutgoingEmail, new_message_id
 from coalition.mail.transports import render_mime
 
 
@@ -91,3 +94,19 @@ def tell_admins_channel_refused(channel: str, stage: str, code, since) -> None:
             code=code or "?",
             since=since.strftime("%Y-%m-%d %H:%M UTC"),
         )
+
+
+def oldest_due_seconds(now: datetime | None = None) -> int:
+    """How long the oldest message due to be sent has waited past its time, in seconds (0 when
+    none is waiting), over both channels: one read of the due index per channel (/healthz)."""
+    now = now or utcnow()
+    waiting = [
+        db.session.scalar(
+            sa.select(sa.func.min(OutgoingEmail.next_attempt_at)).where(
+                OutgoingEmail.channel == channel, OutgoingEmail.status == EmailStatus.queued
+            )
+        )
+        for channel in Channel
+    ]
+    due = [moment for moment in waiting if moment is not None and moment <= now]
+    return int((now - min(due)).total_seconds()) if due else 0

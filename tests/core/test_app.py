@@ -1,14 +1,46 @@
 """The app factory, configuration and health check."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from coalition import create_app
+from coalition.mail.models import Channel, OutgoingEmail
+from coalition.mail.operations import oldest_due_seconds
 
 
 def test_healthz_answers_200_with_the_database_reachable(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "database": True}
+    assert response.json == {"status": "ok", "database": "ok", "redis": "off", "outbox": "ok",
+                             "outbox_seconds": 0}  # fmt: skip
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def _queued(db, due: datetime, channel=Channel.email):
+    db.session.add(OutgoingEmail(kind="test", recipient="a@example.org", subject="Hello",
+                                 body_text="Hi", channel=channel, next_attempt_at=due))  # fmt: skip
+    db.session.commit()
+
+
+def test_healthz_is_degraded_while_a_due_message_waits_too_long(client, db):
+    """The worker is down (or a channel paused): the site works, but mail and texts wait."""
+    _queued(db, datetime(2100, 1, 1, tzinfo=UTC))  # not due yet: not waiting
+    assert client.get("/healthz").json["status"] == "ok"
+    _queued(db, datetime(2026, 1, 1, tzinfo=UTC), channel=Channel.sms)
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json["status"] == "degraded" and response.json["outbox"] == "late"
+    assert response.json["database"] == "ok"
+
+
+def test_the_outbox_age_is_that_of_the_oldest_due_message(db):
+    now = datetime(2027, 3, 4, 12, 0, tzinfo=UTC)
+    assert oldest_due_seconds(now) == 0
+    _queued(db, now - timedelta(seconds=90))
+    _queued(db, now - timedelta(seconds=30), channel=Channel.sms)
+    _queued(db, now + timedelta(hours=1))  # a retry later, or quiet hours
+    assert oldest_due_seconds(now) == 90
 
 
 def test_healthz_answers_503_when_the_database_is_down():
@@ -21,7 +53,7 @@ def test_healthz_answers_503_when_the_database_is_down():
     )
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
-    assert response.json["database"] is False
+    assert response.json == {"status": "down", "database": "down"}
 
 
 def test_production_refuses_to_start_without_a_secret_key(monkeypatch):

@@ -69,8 +69,9 @@ def _post_json(port: int, path: str, body: dict) -> tuple[int, dict]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
         connection.request(
-            "POST", path, body=json.dumps(body), headers={"Content-Type": "application/json"}
-        )
+            "POST", path, body=json.dumps(body),
+            headers={"Content-Type": "application/json", "Host": "coalition.test"},
+        )  # fmt: skip
         response = connection.getresponse()
         return response.status, json.loads(response.read() or b"{}")
     finally:
@@ -150,6 +151,7 @@ def production_env(smtp_server) -> dict:
     return {
         "COALITION_ENV": "production",
         "SECRET_KEY": "scale-out-test",
+        "BASE_URL": "http://coalition.test",  # the host name every request names (TRUSTED_HOSTS)
         **CONTACT_KEYS,
         "DATABASE_URL": database_url,
         "RATELIMIT_STORAGE_URI": redis_url,

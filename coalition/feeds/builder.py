@@ -28,6 +28,7 @@ from icalendar import Event as VEvent
 
 from coalition.events.markdown import render_markdown
 from coalition.events.models import Event, EventStatus, LocationVisibility, Occurrence
+from coalition.feeds.text import text
 from coalition.feeds.timezones import vtimezone, vtimezone_ical
 from coalition.urls import external_url
 
@@ -159,8 +160,8 @@ def _common(component, event: Event, language: str | None) -> None:
     component.add("created", event.created_at.replace(microsecond=0))
     component.add("last-modified", _stamp(event))
     component.add("sequence", event.sequence)
-    component.add("summary", summary)
-    component.add("description", f"{description}\n\n{url}".strip())
+    component.add("summary", text(summary))
+    component.add("description", text(f"{description}\n\n{url}".strip()))
     component.add("url", url)
     component.add("categories", [event.type.name(language or event.primary_language)])
     organizer = _organizer(event)
@@ -174,13 +175,13 @@ def _add_location(component, event: Event, venue, address, city, *, online_url) 
     is published as its town alone."""
     if event.location_visibility != LocationVisibility.public:
         if city:
-            component.add("location", city)
+            component.add("location", text(city))
         return
-    text = _location_text(venue, address, city)
+    place = _location_text(venue, address, city)
     if online_url:
-        text = f"{text} ({online_url})" if text else online_url
-    if text:
-        component.add("location", text)
+        place = f"{place} ({online_url})" if place else online_url
+    if place:
+        component.add("location", text(place))
     if event.latitude is not None and event.longitude is not None:
         component.add("geo", (event.latitude, event.longitude))
 
@@ -201,7 +202,7 @@ def _date_component(occurrence: Occurrence, event: Event, language: str | None) 
     )
     note = occurrence.cancel_reason if occurrence.is_cancelled else occurrence.note
     if note:
-        component["description"] = f"{note}\n\n{component['description']}"
+        component["description"] = text(f"{note}\n\n{component['description']}")
     _add_agenda(component, occurrence)
     return component
 
@@ -212,7 +213,7 @@ def _add_agenda(component, occurrence: Occurrence | None) -> None:
 
     agenda = agenda_text(occurrence)
     if agenda:
-        component["description"] = f"{component['description']}\n\n{agenda}"
+        component["description"] = text(f"{component['description']}\n\n{agenda}")
 
 
 def event_components(
@@ -290,10 +291,10 @@ def _header(info: FeedInfo, *, timezone: str, zones: set[str], years: tuple[int,
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("name", info.name)
-    calendar.add("x-wr-calname", info.name)
-    calendar.add("description", info.description)
-    calendar.add("x-wr-caldesc", info.description)
+    calendar.add("name", text(info.name))
+    calendar.add("x-wr-calname", text(info.name))
+    calendar.add("description", text(info.description))
+    calendar.add("x-wr-caldesc", text(info.description))
     calendar.add("x-wr-timezone", timezone)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", vDuration(REFRESH))
@@ -344,7 +345,7 @@ def single_occurrence_calendar(
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", info.name)
+    calendar.add("x-wr-calname", text(info.name))
     if not event.is_all_day:
         calendar.add_component(vtimezone(event.timezone, year, year))
     calendar.add_component(component)

@@ -200,11 +200,24 @@ def _date_component(occurrence: Occurrence, event: Event, language: str | None) 
         occurrence.effective_city,
         online_url=event.online_url,
     )
-    note = occurrence.cancel_reason if occurrence.is_cancelled else occurrence.note
+    note = _cancel_reason(event, occurrence) or occurrence.note
     if note:
         component["description"] = text(f"{note}\n\n{component['description']}")
     _add_agenda(component, occurrence)
     return component
+
+
+def _cancel_reason(event: Event, occurrence: Occurrence | None) -> str | None:
+    """Why the date (or, without one, the event) is cancelled, as the API gives it; None when it
+    is not."""
+    if occurrence is not None and occurrence.is_cancelled:
+        return occurrence.cancel_reason or event.cancel_reason
+    return event.cancel_reason if event.status == EventStatus.cancelled else None
+
+
+def _add_reason(component, reason: str | None) -> None:
+    if reason:
+        component["description"] = text(f"{reason}\n\n{component['description']}")
 
 
 def _add_agenda(component, occurrence: Occurrence | None) -> None:
@@ -231,6 +244,7 @@ def event_components(
         )
         the_one = event.occurrences[0] if event.occurrences else None
         cancelled = cancelled or bool(the_one and the_one.is_cancelled)
+        _add_reason(master, _cancel_reason(event, the_one))
         _add_agenda(master, the_one)
         master.add("status", "CANCELLED" if cancelled else "CONFIRMED")
         return [master]
@@ -253,6 +267,7 @@ def _series_components(event, occurrences, language, only, has_agenda) -> list[V
         master, event, event.venue, event.address, event.city, online_url=event.online_url
     )
     master.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    _add_reason(master, _cancel_reason(event, None))
     master.add("rrule", _rrule(event, max(occurrences, key=lambda o: o.recurrence_id)))
     components = [master]
     exdates = []

@@ -47,6 +47,17 @@ bp = Blueprint("feeds", __name__)
 _feed_limit = limiter.limit(lambda: current_app.config["FEED_RATE_LIMIT"])
 
 
+@bp.after_request
+def _public_feeds_vary_on_encoding_only(response: Response) -> Response:
+    """A public feed is the same bytes for everyone (its identity names no person): it varies on
+    the encoding only, never on Cookie (a shared cache would keep a copy per visitor), and sets
+    no cookie (`core.http.SessionInterface`). A signed-in person's copy is still made private
+    (`core.http.private_when_personal`)."""
+    if response.headers.get("Cache-Control", "").startswith("public"):
+        response.same_for_everyone = True
+    return response
+
+
 def _bad_request(message) -> Response:
     return Response(str(message) + "\n", status=400, content_type="text/plain; charset=utf-8")
 

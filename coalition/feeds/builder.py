@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
@@ -23,6 +24,7 @@ from urllib.parse import urlsplit
 import nh3
 import webcolors
 from flask import current_app
+from flask_babel import force_locale
 from icalendar import Calendar, vCalAddress, vDuration, vRecur, vText
 from icalendar import Event as VEvent
 
@@ -286,9 +288,22 @@ def _series_components(event, occurrences, language, only, has_agenda) -> list[V
     return components
 
 
+@contextmanager
+def texts_locale(event: Event, language: str | None):
+    """Words we add to an event's texts (the agenda's "interpretation") in the language of its
+    texts: the feed's (`?lang=`), else the event's own, never the visitor's. A fragment is cached
+    and served to everyone, so what it says depends only on its key."""
+    languages = current_app.config["LANGUAGES"]
+    wanted = language or event.primary_language
+    with force_locale(wanted if wanted in languages else current_app.config["BABEL_DEFAULT_LOCALE"]):
+        yield
+
+
 def fragment(event: Event, language: str | None, *, only: frozenset[int] | None = None) -> Fragment:
     """The VEVENT text of `event` (see `event_components`) and its zone and years."""
-    text = b"".join(c.to_ical() for c in event_components(event, language, only=only))
+    with texts_locale(event, language):
+        components = event_components(event, language, only=only)
+    text = b"".join(c.to_ical() for c in components)
     years = [o.start_at.astimezone(event.zone).year for o in event.occurrences] or [
         event.start_at.year
     ]
@@ -351,7 +366,8 @@ def single_occurrence_calendar(
     Same UID as in every feed, so that a subscriber who also opens this file keeps one entry; a
     date of a series carries its RECURRENCE-ID, which names that date within the series."""
     event = occurrence.event
-    component = _date_component(occurrence, event, info.language)
+    with texts_locale(event, info.language):
+        component = _date_component(occurrence, event, info.language)
     if event.rrule:
         component.add("recurrence-id", _recurrence_id(occurrence, event))
     component.add("status", "CANCELLED" if occurrence.is_cancelled_effectively else "CONFIRMED")

@@ -18,8 +18,8 @@ from __future__ import annotations
 from urllib.parse import unquote_to_bytes
 
 from flask import Flask, abort, current_app, request, session
-from flask_login import current_user
 from flask.sessions import SecureCookieSessionInterface
+from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 

@@ -293,9 +293,10 @@ def texts_locale(event: Event, language: str | None):
     """Words we add to an event's texts (the agenda's "interpretation") in the language of its
     texts: the feed's (`?lang=`), else the event's own, never the visitor's. A fragment is cached
     and served to everyone, so what it says depends only on its key."""
-    languages = current_app.config["LANGUAGES"]
     wanted = language or event.primary_language
-    with force_locale(wanted if wanted in languages else current_app.config["BABEL_DEFAULT_LOCALE"]):
+    if wanted not in current_app.config["LANGUAGES"]:
+        wanted = current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(wanted):
         yield
 
 

@@ -2,8 +2,9 @@
 
 icalendar + recurring-ical-events and `ical` (Python), icalevents (Python, its own expansion),
 vobject (Python, with validation; its own parser and dateutil's rules), ical.js (Thunderbird's
-parser) and node-ical (used by many Node calendar tools), the last two run by node. Each gives (uid, start in UTC, status) for every date up to `until`; a date dropped by
-EXDATE is simply absent.
+parser) and node-ical (used by many Node calendar tools), the last two run by node. Each gives
+(uid, start in UTC, status) for every date up to `until`; a date dropped by EXDATE is simply
+absent.
 """
 
 from __future__ import annotations

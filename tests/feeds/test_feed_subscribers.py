@@ -18,15 +18,15 @@ from coalition.feeds.store import get_store
 from coalition.orgs.models import OrgRole
 from coalition.rsvps import operations as rsvp_ops
 from tests.factories import OrganizationFactory, make_event, member_of
-from tests.feeds.conftest import parse, vevents
+from tests.feeds.conftest import vevents
 from tests.feeds.readers import read_vobject_names
 from tests.sessions.helpers import add_session
 
 SECRET = "Back room of the laundromat"
 
 
-def _description(body: bytes, uid_prefix: str = "event-") -> str:
-    return next(str(v["description"]) for v in vevents(body) if str(v["uid"]).startswith(uid_prefix))
+def _description(body: bytes) -> str:
+    return next(str(v["description"]) for v in vevents(body) if str(v["uid"]).startswith("event-"))
 
 
 # 1. The first visitor's language -------------------------------------------------------------
@@ -192,12 +192,16 @@ class TestEscaping:
         org = OrganizationFactory(name="Unidos; juntos, siempre")
         make_event(org, title="Rally; march, vigil")
         name = "Ñandú; café, pan\\vino"
-        for url, expected in (("/calendar.ics", name),
-                              (f"/orgs/{org.slug}/calendar.ics", f"Unidos; juntos, siempre · {name}")):  # fmt: skip
+        org_name = f"Unidos; juntos, siempre · {name}"
+        for url, expected in (
+            ("/calendar.ics", name),
+            (f"/orgs/{org.slug}/calendar.ics", org_name),
+        ):
             body = client.get(url).data
             escaped = expected.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
             unfolded = body.replace(b"\r\n ", b"").decode()
-            assert f"\r\nNAME:{escaped}\r\n" in unfolded and f"X-WR-CALNAME:{escaped}\r\n" in unfolded
+            assert f"\r\nNAME:{escaped}\r\n" in unfolded
+            assert f"\r\nX-WR-CALNAME:{escaped}\r\n" in unfolded
             names = read_vobject_names(body)
             assert names["NAME"] == expected and names["X-WR-CALNAME"] == expected, url
             assert names["SUMMARY"] == ["Rally; march, vigil"]

@@ -72,8 +72,23 @@ def session_component(signup: SessionSignup, language: str | None) -> VEvent:
     title = event.translation(language).title
     component = VEvent()
     component.add("uid", session_uid(session))
-    stamp = max(signup.created_at, signup.confirmed_at or signup.created_at, session.created_at)
-    component.add("dtstamp", stamp.astimezone(UTC).replace(microsecond=0))
+    # Changes of the session, its date, its event (title, status) or the person's place in it
+    # (a seat after the waitlist) move DTSTAMP and LAST-MODIFIED; those a calendar must show
+    # (time, room, title, a cancellation) raise SEQUENCE, a sum of counters that only rise.
+    stamp = (
+        max(
+            signup.created_at,
+            signup.confirmed_at or signup.created_at,
+            session.updated_at or session.created_at,
+            occurrence.updated_at or session.created_at,
+            event.updated_at or session.created_at,
+        )
+        .astimezone(UTC)
+        .replace(microsecond=0)
+    )
+    component.add("dtstamp", stamp)
+    component.add("last-modified", stamp)
+    component.add("sequence", event.sequence + occurrence.sequence + (session.sequence or 0))
     component.add("dtstart", session.start_at.astimezone(event.zone))
     component.add("dtend", session.end_at.astimezone(event.zone))
     component.add("summary", text(f"{session.title} · {title}"))

@@ -172,10 +172,14 @@ def _common(component, event: Event, language: str | None) -> None:
     component.add("transp", "OPAQUE")
 
 
-def _add_location(component, event: Event, venue, address, city, *, online_url) -> None:
-    """Only a public location ever reaches a feed (feeds are cached and shared); a hidden one
-    is published as its town alone."""
-    if event.location_visibility != LocationVisibility.public:
+def _add_location(
+    component, event: Event, occurrence: Occurrence | None, venue, address, city, *, online_url
+) -> None:
+    """Only a place public now ever reaches a feed (feeds are cached and shared); a hidden one
+    is published as its town alone. A place hidden "until N hours before" is public from then
+    (`events/privacy.py`): the worker raises the event's revision at that moment
+    (`events/schedule.py`), so its cached text is built again, with the place."""
+    if not event.location_is_public(occurrence):
         if city:
             component.add("location", text(city))
         return
@@ -197,6 +201,7 @@ def _date_component(occurrence: Occurrence, event: Event, language: str | None) 
     _add_location(
         component,
         event,
+        occurrence,
         occurrence.effective_venue,
         occurrence.effective_address,
         occurrence.effective_city,
@@ -241,10 +246,11 @@ def event_components(
         master = VEvent()
         _common(master, event, language)
         _add_times(master, event.start_at, event.end_at, event)
-        _add_location(
-            master, event, event.venue, event.address, event.city, online_url=event.online_url
-        )
         the_one = event.occurrences[0] if event.occurrences else None
+        _add_location(
+            master, event, the_one, event.venue, event.address, event.city,
+            online_url=event.online_url,
+        )  # fmt: skip
         cancelled = cancelled or bool(the_one and the_one.is_cancelled)
         _add_reason(master, _cancel_reason(event, the_one))
         _add_agenda(master, the_one)
@@ -265,8 +271,10 @@ def _series_components(event, occurrences, language, only, has_agenda) -> list[V
     master = VEvent()
     _common(master, event, language)
     _add_times(master, event.start_at, event.end_at, event)
+    # The series' own place: public only in the public mode (a hidden one is revealed per date,
+    # in the date's own VEVENT).
     _add_location(
-        master, event, event.venue, event.address, event.city, online_url=event.online_url
+        master, event, None, event.venue, event.address, event.city, online_url=event.online_url
     )
     master.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     _add_reason(master, _cancel_reason(event, None))
@@ -277,8 +285,12 @@ def _series_components(event, occurrences, language, only, has_agenda) -> list[V
         if occurrence.is_cancelled or (only is not None and occurrence.id not in only):
             exdates.append(_recurrence_id(occurrence, event))
             continue
-        if not occurrence.is_override and not has_agenda(occurrence):
-            continue  # a date with sessions gets its own VEVENT: its agenda is in DESCRIPTION
+        revealed = (
+            event.location_visibility == LocationVisibility.hidden_until
+            and event.location_is_public(occurrence)
+        )
+        if not occurrence.is_override and not revealed and not has_agenda(occurrence):
+            continue  # a date with sessions or a revealed place gets its own VEVENT
         override = _date_component(occurrence, event, language)
         override.add("recurrence-id", _recurrence_id(occurrence, event))
         override.add("status", "CANCELLED" if cancelled else "CONFIRMED")

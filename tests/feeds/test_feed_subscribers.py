@@ -19,7 +19,7 @@ from coalition.orgs.models import OrgRole
 from coalition.rsvps import operations as rsvp_ops
 from tests.factories import OrganizationFactory, make_event, member_of
 from tests.feeds.conftest import vevents
-from tests.feeds.readers import read_vobject_names
+from tests.feeds.readers import all_readers, read_vobject_names, shown
 from tests.sessions.helpers import add_session
 
 SECRET = "Back room of the laundromat"
@@ -99,10 +99,49 @@ def test_the_worker_is_woken_at_each_due_moment(app, db, clock):
                location_reveal_hours=24, venue=SECRET)  # fmt: skip
     make_event(title="Forum", rsvp_closes_at=datetime(2027, 4, 29, 22, 0, tzinfo=UTC),
                start_date=date(2027, 5, 3))  # fmt: skip
-    moments = due_moments(datetime(2027, 4, 28, 9, 0, tzinfo=UTC), timedelta(days=3))
+    moments = due_moments(datetime(2027, 4, 28, 9, 0, tzinfo=UTC), timedelta(days=4))
+    assert moments == sorted(moments)
     assert datetime(2027, 4, 30, 16, 0, tzinfo=UTC) in moments  # the reveal
     assert datetime(2027, 4, 29, 22, 0, tzinfo=UTC) in moments  # RSVPs close
     assert datetime(2027, 5, 1, 16, 0, tzinfo=UTC) in moments  # the picket starts
+    assert datetime(2027, 5, 1, 18, 0, tzinfo=UTC) in moments  # ... and ends
+    assert due_moments(datetime(2027, 4, 28, 9, 0, tzinfo=UTC), timedelta(hours=1)) == []
+
+
+def test_the_worker_plans_a_run_at_a_reveal_within_the_next_minute(app, db, clock):
+    from coalition.worker import build_scheduler
+
+    # May 1 12:00 New York is 16:00 UTC; revealed 24 hours before: 60 s from now.
+    clock.move_to(datetime(2027, 4, 30, 15, 59, 0, tzinfo=UTC))
+    make_event(title="Picket", location_visibility=LocationVisibility.hidden_until,
+               location_reveal_hours=24, venue=SECRET)  # fmt: skip
+    scheduler = build_scheduler(app)
+    plan = next(job for job in scheduler.get_jobs() if job.id == "clock-changes")
+    plan.func()
+    planned = [job for job in scheduler.get_jobs() if job.id.startswith("clock-2027")]
+    assert [job.trigger.run_date for job in planned] == [datetime(2027, 4, 30, 16, 0, tzinfo=UTC)]
+
+
+def test_a_revealed_date_of_a_hidden_series_shows_its_place_and_readers_agree(client, db, clock):
+    from coalition.events.schedule import apply_due
+
+    event = make_event(title="Picket", location_visibility=LocationVisibility.hidden_until,
+                       location_reveal_hours=24, venue=SECRET,
+                       recurrence=RecurrenceSpec(Frequency.weekly, count=3))  # fmt: skip
+    first, second, third = event.occurrences
+    apply_due()
+    db.session.commit()
+    assert SECRET not in client.get("/calendar.ics").get_data(as_text=True)
+    clock.move_to(first.start_at - timedelta(hours=23))
+    apply_due()
+    db.session.commit()
+    body = client.get("/calendar.ics").data
+    placed = [v for v in vevents(body) if SECRET in str(v.get("location", ""))]
+    assert [v.decoded("recurrence-id").astimezone(UTC) for v in placed] == [first.start_at]
+    expected = {(f"event-{event.id}", o.start_at.astimezone(UTC).isoformat())
+                for o in (first, second, third)}  # fmt: skip
+    for name, dates in all_readers(body, datetime(2032, 1, 1, tzinfo=UTC)).items():
+        assert shown(dates) == expected, name
 
 
 def test_rsvps_closing_moves_the_pages_version_not_the_feeds(client, db, clock):

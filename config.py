@@ -172,7 +172,14 @@ class Config:
     FEED_INLINE_EVENTS_MAX = _env_int("FEED_INLINE_EVENTS_MAX", 5000)
     #: Seconds a request waits for such a build when there is no earlier copy (then 503).
     FEED_BUILD_WAIT = float(os.environ.get("FEED_BUILD_WAIT", "0"))
+    #: Full answers (200) per feed and client address; a 304 counts nothing
+    #: (coalition/feeds/limits.py).
     FEED_RATE_LIMIT = os.environ.get("FEED_RATE_LIMIT", "60 per minute")
+    #: Builds of ad-hoc feeds (free text, towns, dates: `q`, `city`, `from`, `to`) per client
+    #: address; such feeds are kept only in each process's own bounded copy, never in Redis.
+    FEED_ADHOC_RATE_LIMIT = os.environ.get("FEED_ADHOC_RATE_LIMIT", "20 per minute")
+    FEED_ADHOC_MEMORY_MB = _env_int("FEED_ADHOC_MEMORY_MB", 16)
+    FEED_ADHOC_ENTRIES = _env_int("FEED_ADHOC_ENTRIES", 200)
 
     # Rendered public pages for anonymous visitors (coalition/core/render_cache.py), kept under
     # the calendar version; in Redis as the feeds are, else in each process's memory.

@@ -13,7 +13,13 @@ removed afterwards), and measures from `--concurrency` (16) client threads, gzip
 - 304: `/calendar.ics` with If-None-Match;
 - cold: a never-seen filter combination per request (types × organizations), built from the
   cached fragments;
-- cold 2,000: one never-seen combination listing about 2,000 events (the median of 5).
+- cold 2,000: one never-seen combination listing about 2,000 events (the median of 5);
+- free text: a never-seen `q=` per request (an ad-hoc feed: built, kept only in the process's
+  bounded copy, never in Redis).
+
+`--rate-limits` turns the production limits on (counters in the same Redis): the 304 row then
+shows that conditional requests are never limited, the warm row that full answers of one feed to
+one address are (`FEED_RATE_LIMIT`), the free-text row `FEED_ADHOC_RATE_LIMIT`.
 
 Usage: .venv/bin/python bench/feed_bench.py --database-url postgresql+psycopg://…/db --reset
        [--events 10000 --requests 400 --time-limit 30]
@@ -171,6 +177,9 @@ def main() -> int:
     parser.add_argument("--time-limit", type=float, default=30)
     parser.add_argument("--build-limit", type=float, default=600)
     parser.add_argument(
+        "--rate-limits", action="store_true", help="the production rate limits on (in Redis)"
+    )
+    parser.add_argument(
         "--reuse", action="store_true", help="keep a data set of --events events made earlier"
     )
     parser.add_argument(
@@ -219,10 +228,12 @@ def main() -> int:
         "CONTACT_KEYS": cb.app_config("")["CONTACT_KEYS"],
         "CONTACT_HASH_KEY": cb.app_config("")["CONTACT_HASH_KEY"],
         "DATABASE_URL": args.database_url,
-        "RATELIMIT_ENABLED": "0",
+        "RATELIMIT_ENABLED": "1" if args.rate_limits else "0",
         "CACHE_REDIS_URL": args.redis_url,
         "FEED_CACHE_PREFIX": prefix,
     }
+    if args.rate_limits:
+        env.update(RATELIMIT_STORAGE_URI=args.redis_url, RATELIMIT_KEY_PREFIX=prefix + "limits")
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--bind",
          f"127.0.0.1:{port}", "--timeout", "30", "--log-level", "warning", "wsgi:app"],
@@ -268,6 +279,8 @@ def main() -> int:
             run(port, "/calendar.ics 304", lambda n: "/calendar.ics", requests=args.requests,
                 headers={**GZIP, "If-None-Match": etag}, **options),
             run(port, "/calendar.ics cold combination", lambda n: f"/calendar.ics?{next(combos)}",
+                requests=args.requests, headers=GZIP, **options),
+            run(port, "/calendar.ics?q= never seen", lambda n: f"/calendar.ics?q=w{n}x{port}",
                 requests=args.requests, headers=GZIP, **options),
         ]  # fmt: skip
     finally:

@@ -8,6 +8,9 @@ Keys (`calendar_versions.key`):
 - `user_key(id)` ("user:<id>"): one person's RSVPs, memberships and account (private feeds).
 - `EVERY_USER` ("users"): a bulk statement touched RSVPs, memberships or accounts of people
   we cannot name one by one (e.g. the daily purge): every private feed is stale.
+- `UPCOMING` ("upcoming"): a date ended, so listings of what is coming changed; raised by the
+  worker at that moment (`coalition/events/schedule.py`, which also raises PUBLIC when a hidden
+  place is revealed and ATTENDANCE when RSVPs open or close).
 
 Nothing calls `bump` by hand: an `after_flush` listener on every session looks at the new, changed
 and deleted rows of those tables and remembers their keys; ORM bulk UPDATE/DELETE statements on them
@@ -41,6 +44,7 @@ from coalition.extensions import db
 PUBLIC = "public"
 ATTENDANCE = "attendance"
 EVERY_USER = "users"
+UPCOMING = "upcoming"
 
 _PENDING = "calendar_version_pending"
 #: Versions read by this request (`g`), when there is no per-process copy (TTL 0).

@@ -108,6 +108,12 @@ def build_scheduler(app) -> BlockingScheduler:
             _job(app, func), trigger, id=job_id, name=name, max_instances=1, coalesce=True,
             **arguments,
         )  # fmt: skip
+    scheduler.add_job(
+        _job(app, _plan_clock_changes(app, scheduler)), "interval", minutes=1,
+        next_run_time=datetime.now(UTC), id="clock-changes", max_instances=1, coalesce=True,
+        name="apply changes due by the clock (places revealed, RSVPs opening and closing, dates "
+        "ending) and wake at each one of the next minute",
+    )  # fmt: skip
     return scheduler
 
 
@@ -119,6 +125,40 @@ def _deliverer(channel):
 
     deliver.__name__ = f"deliver_{channel.value}"
     return deliver
+
+
+#: How far ahead the worker plans a wake-up at each moment something changes by the clock.
+CLOCK_LOOKAHEAD_SECONDS = 90
+
+
+def _apply_clock_changes() -> None:
+    from coalition.events.schedule import apply_due
+    from coalition.extensions import db
+
+    apply_due()
+    db.session.commit()
+
+
+def _plan_clock_changes(app, scheduler):
+    """Apply what is due, then add a one-off run at each moment due within the look-ahead, so
+    that a place hidden "until 2 hours before" reaches feeds at that moment, not a minute late
+    (`coalition/events/schedule.py`)."""
+
+    def plan_clock_changes() -> None:
+        from datetime import timedelta
+
+        from coalition.events.schedule import due_moments
+
+        _apply_clock_changes()
+        now = datetime.now(UTC)
+        for moment in due_moments(now, timedelta(seconds=CLOCK_LOOKAHEAD_SECONDS)):
+            scheduler.add_job(
+                _job(app, _apply_clock_changes), "date", run_date=moment,
+                id=f"clock-{moment.isoformat()}", replace_existing=True, misfire_grace_time=300,
+                name="apply changes due by the clock",
+            )  # fmt: skip
+
+    return plan_clock_changes
 
 
 def _extend_series() -> None:

@@ -14,7 +14,7 @@ from coalition.api import queries
 from coalition.api.openapi import openapi_document
 from coalition.api.rsvp_input import InputError, parse_rsvp
 from coalition.api.serializers import event_detail_json, event_json, json_response, org_json
-from coalition.calendar_version import ATTENDANCE, PUBLIC
+from coalition.calendar_version import ATTENDANCE, PUBLIC, UPCOMING
 from coalition.core.render_cache import render_cached
 from coalition.db import utcnow
 from coalition.events.models import Event
@@ -67,7 +67,7 @@ def _listed(response: Response) -> Response:
 
 @bp.route("/v1/events")
 @access(public)
-@render_cached(PUBLIC)
+@render_cached(PUBLIC, UPCOMING)
 def list_events():
     """Public events having a date in the range (default: not ended yet), with the calendar's
     filters: ?type=&org=&lang=&city= (repeatable), ?from=&to= (dates), ?q=, ?per_page=, and
@@ -102,7 +102,7 @@ def list_events():
 
 @bp.route("/v1/events/<int:event_id>")
 @access(public)
-@render_cached(PUBLIC, ATTENDANCE)
+@render_cached(PUBLIC, ATTENDANCE, UPCOMING)
 def get_event(event_id: int):
     """One publicly listed event with its upcoming dates (?lang= picks the text); else 404."""
     event = queries.listed_event(event_id)

@@ -7,7 +7,8 @@
   nosniff, a Referrer-Policy, and HSTS when the site is served over HTTPS. A view meant to be
   embedded in other sites (a later `/embed/...` page) declares it with `@embeddable`.
 - Responses that depend on who asks (a signed-in person, a session, a CSRF token) are
-  `Cache-Control: private, no-store`.
+  `Cache-Control: private, no-store`. A response marked `same_for_everyone` (a public feed)
+  neither varies on Cookie nor saves the session (`SessionInterface`).
 - JSON bodies are read within bounds: MAX_CONTENT_LENGTH for the size (413), `MAX_JSON_DEPTH`
   for the nesting (`BoundedJSONProvider`): a body nested deeper is not JSON to the views (400),
   never a RecursionError (500).
@@ -25,6 +26,7 @@ from urllib.parse import unquote_to_bytes, urlsplit
 
 from flask import Flask, abort, current_app, jsonify, request, session
 from flask.json.provider import DefaultJSONProvider
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import SecurityError
@@ -203,6 +205,19 @@ def private_when_personal(response):
     return response
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, except for a response marked `same_for_everyone = True`:
+    bytes that do not depend on who asks (a public feed). Flask adds `Vary: Cookie` to every
+    response whose session was touched, and in Flask 3.1 merely looking at `session` touches it,
+    so a shared cache would keep one copy per visitor; such a response keeps its own Vary and
+    sets no cookie."""
+
+    def save_session(self, app, session, response) -> None:
+        if getattr(response, "same_for_everyone", False):
+            return
+        super().save_session(app, session, response)
+
+
 def check_rate_limit_storage(app: Flask) -> None:
     """Production refuses per-process rate-limit counters when several workers serve the app."""
     config = app.config
@@ -258,6 +273,7 @@ def init_app(app: Flask) -> None:
         )
     app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
     check_rate_limit_storage(app)
+    app.session_interface = SessionInterface()
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_bad_bytes)
     app.before_request_funcs[None].insert(0, refuse_unknown_host)
     app.after_request(private_when_personal)

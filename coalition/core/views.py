@@ -20,7 +20,7 @@ from flask import (
 from flask_login import current_user
 
 from coalition.access import access, public
-from coalition.calendar_version import PUBLIC
+from coalition.calendar_version import PUBLIC, UPCOMING
 from coalition.core.forms import EmptyForm
 from coalition.core.render_cache import get_store, render_cached
 from coalition.core.theme import theme_css
@@ -38,7 +38,7 @@ bp = Blueprint("core", __name__)
 
 @bp.route("/")
 @access(public)
-@render_cached(PUBLIC)
+@render_cached(PUBLIC, UPCOMING)
 def index():
     orgs = db.session.scalars(
         sa.select(Organization)

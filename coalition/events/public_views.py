@@ -15,7 +15,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from coalition.access import access, public
-from coalition.calendar_version import ATTENDANCE, PUBLIC
+from coalition.calendar_version import ATTENDANCE, PUBLIC, UPCOMING
 from coalition.core.errors import action_refused
 from coalition.core.render_cache import render_cached
 from coalition.db import utcnow
@@ -123,7 +123,7 @@ def _parse_or_none(cursor_name: str = "after"):
 
 @bp.route("/calendar")
 @access(public)
-@render_cached(PUBLIC)
+@render_cached(PUBLIC, UPCOMING)
 def calendar():
     """Upcoming events grouped by day, with filters, a page at a time."""
     filters, cursor, error = _parse_or_none()
@@ -154,7 +154,7 @@ def calendar():
 
 @bp.route("/calendar/past")
 @access(public)
-@render_cached(PUBLIC)
+@render_cached(PUBLIC, UPCOMING)
 def past():
     """The archive: past events, newest first."""
     filters, cursor, error = _parse_or_none("before")
@@ -286,7 +286,7 @@ def _render_event(event: Event, occurrence: Occurrence | None, upcoming, **conte
 
 @bp.route("/events/<int:event_id>")
 @access(can_view_event)
-@render_cached(PUBLIC, ATTENDANCE)
+@render_cached(PUBLIC, ATTENDANCE, UPCOMING)
 def show(event_id: int):
     """Everything about an event; for a series, its next dates."""
     event = _viewable(event_id)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
@@ -23,11 +24,13 @@ from urllib.parse import urlsplit
 import nh3
 import webcolors
 from flask import current_app
+from flask_babel import force_locale
 from icalendar import Calendar, vCalAddress, vDuration, vRecur, vText
 from icalendar import Event as VEvent
 
 from coalition.events.markdown import render_markdown
 from coalition.events.models import Event, EventStatus, LocationVisibility, Occurrence
+from coalition.feeds.text import text
 from coalition.feeds.timezones import vtimezone, vtimezone_ical
 from coalition.urls import external_url
 
@@ -159,8 +162,8 @@ def _common(component, event: Event, language: str | None) -> None:
     component.add("created", event.created_at.replace(microsecond=0))
     component.add("last-modified", _stamp(event))
     component.add("sequence", event.sequence)
-    component.add("summary", summary)
-    component.add("description", f"{description}\n\n{url}".strip())
+    component.add("summary", text(summary))
+    component.add("description", text(f"{description}\n\n{url}".strip()))
     component.add("url", url)
     component.add("categories", [event.type.name(language or event.primary_language)])
     organizer = _organizer(event)
@@ -169,18 +172,22 @@ def _common(component, event: Event, language: str | None) -> None:
     component.add("transp", "OPAQUE")
 
 
-def _add_location(component, event: Event, venue, address, city, *, online_url) -> None:
-    """Only a public location ever reaches a feed (feeds are cached and shared); a hidden one
-    is published as its town alone."""
-    if event.location_visibility != LocationVisibility.public:
+def _add_location(
+    component, event: Event, occurrence: Occurrence | None, venue, address, city, *, online_url
+) -> None:
+    """Only a place public now ever reaches a feed (feeds are cached and shared); a hidden one
+    is published as its town alone. A place hidden "until N hours before" is public from then
+    (`events/privacy.py`): the worker raises the event's revision at that moment
+    (`events/schedule.py`), so its cached text is built again, with the place."""
+    if not event.location_is_public(occurrence):
         if city:
-            component.add("location", city)
+            component.add("location", text(city))
         return
-    text = _location_text(venue, address, city)
+    place = _location_text(venue, address, city)
     if online_url:
-        text = f"{text} ({online_url})" if text else online_url
-    if text:
-        component.add("location", text)
+        place = f"{place} ({online_url})" if place else online_url
+    if place:
+        component.add("location", text(place))
     if event.latitude is not None and event.longitude is not None:
         component.add("geo", (event.latitude, event.longitude))
 
@@ -194,16 +201,30 @@ def _date_component(occurrence: Occurrence, event: Event, language: str | None) 
     _add_location(
         component,
         event,
+        occurrence,
         occurrence.effective_venue,
         occurrence.effective_address,
         occurrence.effective_city,
         online_url=event.online_url,
     )
-    note = occurrence.cancel_reason if occurrence.is_cancelled else occurrence.note
+    note = _cancel_reason(event, occurrence) or occurrence.note
     if note:
-        component["description"] = f"{note}\n\n{component['description']}"
+        component["description"] = text(f"{note}\n\n{component['description']}")
     _add_agenda(component, occurrence)
     return component
+
+
+def _cancel_reason(event: Event, occurrence: Occurrence | None) -> str | None:
+    """Why the date (or, without one, the event) is cancelled, as the API gives it; None when it
+    is not."""
+    if occurrence is not None and occurrence.is_cancelled:
+        return occurrence.cancel_reason or event.cancel_reason
+    return event.cancel_reason if event.status == EventStatus.cancelled else None
+
+
+def _add_reason(component, reason: str | None) -> None:
+    if reason:
+        component["description"] = text(f"{reason}\n\n{component['description']}")
 
 
 def _add_agenda(component, occurrence: Occurrence | None) -> None:
@@ -212,7 +233,7 @@ def _add_agenda(component, occurrence: Occurrence | None) -> None:
 
     agenda = agenda_text(occurrence)
     if agenda:
-        component["description"] = f"{component['description']}\n\n{agenda}"
+        component["description"] = text(f"{component['description']}\n\n{agenda}")
 
 
 def event_components(
@@ -225,11 +246,13 @@ def event_components(
         master = VEvent()
         _common(master, event, language)
         _add_times(master, event.start_at, event.end_at, event)
-        _add_location(
-            master, event, event.venue, event.address, event.city, online_url=event.online_url
-        )
         the_one = event.occurrences[0] if event.occurrences else None
+        _add_location(
+            master, event, the_one, event.venue, event.address, event.city,
+            online_url=event.online_url,
+        )  # fmt: skip
         cancelled = cancelled or bool(the_one and the_one.is_cancelled)
+        _add_reason(master, _cancel_reason(event, the_one))
         _add_agenda(master, the_one)
         master.add("status", "CANCELLED" if cancelled else "CONFIRMED")
         return [master]
@@ -248,10 +271,13 @@ def _series_components(event, occurrences, language, only, has_agenda) -> list[V
     master = VEvent()
     _common(master, event, language)
     _add_times(master, event.start_at, event.end_at, event)
+    # The series' own place: public only in the public mode (a hidden one is revealed per date,
+    # in the date's own VEVENT).
     _add_location(
-        master, event, event.venue, event.address, event.city, online_url=event.online_url
+        master, event, None, event.venue, event.address, event.city, online_url=event.online_url
     )
     master.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    _add_reason(master, _cancel_reason(event, None))
     master.add("rrule", _rrule(event, max(occurrences, key=lambda o: o.recurrence_id)))
     components = [master]
     exdates = []
@@ -259,8 +285,12 @@ def _series_components(event, occurrences, language, only, has_agenda) -> list[V
         if occurrence.is_cancelled or (only is not None and occurrence.id not in only):
             exdates.append(_recurrence_id(occurrence, event))
             continue
-        if not occurrence.is_override and not has_agenda(occurrence):
-            continue  # a date with sessions gets its own VEVENT: its agenda is in DESCRIPTION
+        revealed = (
+            event.location_visibility == LocationVisibility.hidden_until
+            and event.location_is_public(occurrence)
+        )
+        if not occurrence.is_override and not revealed and not has_agenda(occurrence):
+            continue  # a date with sessions or a revealed place gets its own VEVENT
         override = _date_component(occurrence, event, language)
         override.add("recurrence-id", _recurrence_id(occurrence, event))
         override.add("status", "CANCELLED" if cancelled else "CONFIRMED")
@@ -270,9 +300,23 @@ def _series_components(event, occurrences, language, only, has_agenda) -> list[V
     return components
 
 
+@contextmanager
+def texts_locale(event: Event, language: str | None):
+    """Words we add to an event's texts (the agenda's "interpretation") in the language of its
+    texts: the feed's (`?lang=`), else the event's own, never the visitor's. A fragment is cached
+    and served to everyone, so what it says depends only on its key."""
+    wanted = language or event.primary_language
+    if wanted not in current_app.config["LANGUAGES"]:
+        wanted = current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(wanted):
+        yield
+
+
 def fragment(event: Event, language: str | None, *, only: frozenset[int] | None = None) -> Fragment:
     """The VEVENT text of `event` (see `event_components`) and its zone and years."""
-    text = b"".join(c.to_ical() for c in event_components(event, language, only=only))
+    with texts_locale(event, language):
+        components = event_components(event, language, only=only)
+    text = b"".join(c.to_ical() for c in components)
     years = [o.start_at.astimezone(event.zone).year for o in event.occurrences] or [
         event.start_at.year
     ]
@@ -290,10 +334,10 @@ def _header(info: FeedInfo, *, timezone: str, zones: set[str], years: tuple[int,
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("name", info.name)
-    calendar.add("x-wr-calname", info.name)
-    calendar.add("description", info.description)
-    calendar.add("x-wr-caldesc", info.description)
+    calendar.add("name", text(info.name))
+    calendar.add("x-wr-calname", text(info.name))
+    calendar.add("description", text(info.description))
+    calendar.add("x-wr-caldesc", text(info.description))
     calendar.add("x-wr-timezone", timezone)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", vDuration(REFRESH))
@@ -335,7 +379,8 @@ def single_occurrence_calendar(
     Same UID as in every feed, so that a subscriber who also opens this file keeps one entry; a
     date of a series carries its RECURRENCE-ID, which names that date within the series."""
     event = occurrence.event
-    component = _date_component(occurrence, event, info.language)
+    with texts_locale(event, info.language):
+        component = _date_component(occurrence, event, info.language)
     if event.rrule:
         component.add("recurrence-id", _recurrence_id(occurrence, event))
     component.add("status", "CANCELLED" if occurrence.is_cancelled_effectively else "CONFIRMED")
@@ -344,7 +389,7 @@ def single_occurrence_calendar(
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", info.name)
+    calendar.add("x-wr-calname", text(info.name))
     if not event.is_all_day:
         calendar.add_component(vtimezone(event.timezone, year, year))
     calendar.add_component(component)

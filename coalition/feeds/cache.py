@@ -8,12 +8,17 @@ its identity (route, canonical filters, language, person). So a conditional GET 
 every process, before and after a restart.
 
 Bodies are stored under the ETag, raw and compressed (`body:`, `gzip:`, `br:`), and
-`last:<identity>` names the last good copy. A build that needs more than `FEED_INLINE_BUILD_MAX`
-uncached event fragments, or lists more than `FEED_INLINE_EVENTS_MAX` events, runs in a
-background thread (one per feed per process; one per feed
-across processes when the store is Redis) while requests get the last good copy, or, when there is
-none yet, wait up to `FEED_BUILD_WAIT` seconds and then get a 503 with Retry-After: no request
-ever runs into the worker timeout, and other pages and /healthz keep answering.
+`last:<identity>` names the last good copy. Ad-hoc feeds (free text, towns, dates: every new
+`q=` value is a new feed) are kept only in each process's own copy, bounded in bytes and count
+(`FEED_ADHOC_MEMORY_MB`, `FEED_ADHOC_ENTRIES`), never in the shared store; their fragments of
+some dates only are not stored either. Rate limits: `coalition/feeds/limits.py`.
+
+A build that needs more than `FEED_INLINE_BUILD_MAX` uncached event fragments, or lists more
+than `FEED_INLINE_EVENTS_MAX` events, runs in a background thread (one per feed per process; one
+per feed across processes when the store is Redis) while requests get the last good copy, or,
+when there is none yet, wait up to `FEED_BUILD_WAIT` seconds and then get a 503 with
+Retry-After: no request ever runs into the worker timeout, and other pages and /healthz keep
+answering.
 """
 
 from __future__ import annotations
@@ -32,9 +37,10 @@ from flask_babel import gettext as _
 from isal import igzip
 
 from coalition import calendar_version
+from coalition.feeds import limits
 from coalition.feeds.builder import FeedInfo, assemble
 from coalition.feeds.fragments import EventRef, fragments_for, keys_for, missing
-from coalition.feeds.store import get_store
+from coalition.feeds.store import MemoryStore, RedisStore, get_store
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +70,9 @@ class FeedJob:
     timezone: str | None = None
     language: str | None = None
     private: bool = False
+    #: A feed of free text, towns or dates (never-seen values are endless): its body is kept in
+    #: this process's bounded copy only, and its builds are rate limited per client address.
+    adhoc: bool = False
     #: The fragments' store keys, computed once (`is_slow`, then `build_body`).
     _keys: list[str] | None = field(default=None, init=False, repr=False)
 
@@ -77,7 +86,9 @@ class FeedJob:
         if self.build is not None:
             return self.build()
         assert self.refs is not None and self.info is not None and self.timezone
-        fragments = fragments_for(self.refs(), self.language, keys=self.fragment_keys())
+        fragments = fragments_for(
+            self.refs(), self.language, keys=self.fragment_keys(), store_partial=not self.adhoc
+        )
         return assemble(fragments, self.info, timezone=self.timezone)
 
     def is_slow(self) -> bool:
@@ -90,6 +101,22 @@ class FeedJob:
         if get_store().count_not_local(keys) <= limit:
             return False  # fewer missing here than the limit: no need to ask Redis which
         return missing(self.refs(), self.language, stop_after=limit, keys=keys) > limit
+
+
+def adhoc_store() -> MemoryStore:
+    """This process's bounded copy of ad-hoc feeds' bodies (made on first use)."""
+    app = current_app
+    store = app.extensions.get("feed_adhoc_store")
+    if store is None:
+        megabytes = app.config["FEED_ADHOC_MEMORY_MB"]
+        store = MemoryStore(megabytes * 1024 * 1024, max_items=app.config["FEED_ADHOC_ENTRIES"])
+        app.extensions["feed_adhoc_store"] = store
+    return store
+
+
+def _bodies(job: FeedJob) -> MemoryStore | RedisStore:
+    """Where `job`'s bodies, last-copy pointer and build lock live."""
+    return adhoc_store() if job.adhoc else get_store()
 
 
 def _etag(token: str, identity: str) -> str:
@@ -114,15 +141,15 @@ def _compress(raw: bytes, encoding: str) -> bytes:
     return igzip.compress(raw, compresslevel=2, mtime=0)
 
 
-def _store_body(etag: str, raw: bytes, *, encodings=(), identity: str | None = None) -> None:
+def _store_body(store, etag: str, raw: bytes, *, encodings=(), identity: str | None = None) -> None:
     """Store a body (and its compressed forms; with `identity`, the pointer to it as that feed's
-    last good copy), in one round trip."""
+    last good copy) in `store`, in one round trip."""
     items = {f"body:{etag}": raw}
     for encoding in encodings:
         items[f"{encoding}:{etag}"] = _compress(raw, encoding)
     if identity is not None:
         items[f"last:{identity}"] = etag.encode()
-    get_store().set_many(items, ttl=BODY_TTL)
+    store.set_many(items, ttl=BODY_TTL)
 
 
 def _not_modified(etag: str, changed_at: datetime | None) -> bool:
@@ -143,7 +170,7 @@ def _answer(job: FeedJob, etag: str, raw: bytes, changed_at: datetime | None) ->
     encoding = _encoding()
     body = raw
     if encoding is not None:
-        store = get_store()
+        store = _bodies(job)
         (body,) = store.get_many([f"{encoding}:{etag}"])
         if body is None:
             body = _compress(raw, encoding)
@@ -167,26 +194,35 @@ def respond(job: FeedJob) -> Response:
     if _not_modified(etag, changed_at):
         response = Response(status=304, headers=_headers(job))
         response.set_etag(etag)
-        return response
-    store = get_store()
+        return response  # counts against no limit: the cheap answer pollers should get
+    wait = limits.full_answer(job.identity)
+    if wait is not None:
+        return limits.too_many(wait)
+    store = _bodies(job)
     raw, lock = store.get_local(f"body:{etag}"), None
     if raw is None:  # the body and the feed's build lock in one read (one round trip to Redis)
         raw, lock = store.get_many([f"body:{etag}", f"lock:{job.identity}"])
     if raw is None:
+        if job.adhoc:
+            wait = limits.adhoc_build()
+            if wait is not None:
+                return limits.too_many(wait)
         if _build_running(job.identity, lock) or job.is_slow():
             return _slow(job, etag)
         raw = job.build_body()
         # The encoding this request accepts is compressed now, stored with the body (and found
         # by `_answer` in this process's copy).
         encoding = _encoding()
-        _store_body(etag, raw, encodings=(encoding,) if encoding else (), identity=job.identity)
+        _store_body(
+            store, etag, raw, encodings=(encoding,) if encoding else (), identity=job.identity
+        )
     return _answer(job, etag, raw, changed_at)
 
 
 def _slow(job: FeedJob, etag: str) -> Response:
     """Start (or join) the build in the background; answer with the last good copy meanwhile."""
     _start_build(job, etag)
-    store = get_store()
+    store = _bodies(job)
     (last,) = store.get_many([f"last:{job.identity}"])
     if last is not None:
         old = last.decode()
@@ -224,7 +260,7 @@ def _start_build(job: FeedJob, etag: str) -> None:
         running = _building.get(job.identity)
         if running is not None and running.is_alive():
             return
-        if not get_store().add(f"lock:{job.identity}", b"1", ttl=300):
+        if not _bodies(job).add(f"lock:{job.identity}", b"1", ttl=300):
             return  # another process builds it
         app = current_app._get_current_object()
         thread = threading.Thread(
@@ -239,10 +275,10 @@ def _build_in_background(app, job: FeedJob, etag: str) -> None:
     from coalition.extensions import db
 
     with app.app_context():
-        store = get_store()
+        store = _bodies(job)
         try:
             raw = job.build_body()
-            _store_body(etag, raw, encodings=_ENCODINGS, identity=job.identity)
+            _store_body(store, etag, raw, encodings=_ENCODINGS, identity=job.identity)
         except Exception:
             log.exception("building feed %s failed", job.identity)
         finally:
@@ -260,3 +296,4 @@ def wait_for_builds(timeout: float = 60) -> None:
 def clear() -> None:
     """Forget every stored body and fragment of this app (tests)."""
     get_store().clear()
+    adhoc_store().clear()

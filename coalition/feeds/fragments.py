@@ -121,10 +121,16 @@ def missing(
 
 
 def fragments_for(
-    refs: list[EventRef], language: str | None, *, keys: list[str] | None = None
+    refs: list[EventRef],
+    language: str | None,
+    *,
+    keys: list[str] | None = None,
+    store_partial: bool = True,
 ) -> list[Fragment]:
     """The fragments of `refs`, in order: from the cache, building (and caching) the missing.
-    `keys`: `keys_for(refs, language)`, when already computed."""
+    `keys`: `keys_for(refs, language)`, when already computed. `store_partial=False`: a fragment
+    of some dates only (`EventRef.only`, an ad-hoc feed's date range or town) is built but not
+    stored, since every new range would store new ones."""
     store = get_store()
     if keys is None:
         keys = keys_for(refs, language)
@@ -168,7 +174,7 @@ def fragments_for(
             item = fragment(event, language, only=ref.only)
             # A revision read with the list may be older than the event loaded now: cache the
             # text under the revision it was built from.
-            if event.revision == ref.revision:
+            if event.revision == ref.revision and (store_partial or ref.only is None):
                 fresh[key] = _encode(item)
             built[key] = item
         forget_agendas(noted)

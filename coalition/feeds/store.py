@@ -33,11 +33,13 @@ def _size(value) -> int:
 
 
 class MemoryStore:
-    """A least-recently-used map of bytes, bounded by total size. `get_decoded` may replace a
-    value by its decoded form (an event's fragment as a tuple), kept in its place."""
+    """A least-recently-used map of bytes, bounded by total size (and, with `max_items`, by
+    count). `get_decoded` may replace a value by its decoded form (an event's fragment as a
+    tuple), kept in its place."""
 
-    def __init__(self, max_bytes: int):
+    def __init__(self, max_bytes: int, max_items: int | None = None):
         self.max_bytes = max_bytes
+        self.max_items = max_items
         self._items: OrderedDict[str, bytes] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
@@ -89,7 +91,8 @@ class MemoryStore:
                     self._size -= _size(old)
                 self._items[key] = value
                 self._size += size
-            while self._size > self.max_bytes and self._items:
+            limit = self.max_items or len(self._items)
+            while (self._size > self.max_bytes or len(self._items) > limit) and self._items:
                 _key, value = self._items.popitem(last=False)
                 self._size -= _size(value)
 

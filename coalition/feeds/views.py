@@ -31,7 +31,7 @@ from coalition.events.queries import (
     FilterError,
     parse_filters,
 )
-from coalition.extensions import db, limiter
+from coalition.extensions import db
 from coalition.feeds.builder import FeedInfo, assemble, single_occurrence_calendar
 from coalition.feeds.cache import FeedJob, respond
 from coalition.feeds.fragments import EventRef, fragments_for, refs_query
@@ -44,7 +44,16 @@ from coalition.urls import external_url
 
 bp = Blueprint("feeds", __name__)
 
-_feed_limit = limiter.limit(lambda: current_app.config["FEED_RATE_LIMIT"])
+
+@bp.after_request
+def _public_feeds_vary_on_encoding_only(response: Response) -> Response:
+    """A public feed is the same bytes for everyone (its identity names no person): it varies on
+    the encoding only, never on Cookie (a shared cache would keep a copy per visitor), and sets
+    no cookie (`core.http.SessionInterface`). A signed-in person's copy is still made private
+    (`core.http.private_when_personal`)."""
+    if response.headers.get("Cache-Control", "").startswith("public"):
+        response.same_for_everyone = True
+    return response
 
 
 def _bad_request(message) -> Response:
@@ -87,6 +96,7 @@ def _calendar_job(filters, *, identity, name, description, user, version_keys, p
         timezone=current_app.config["COALITION_TIMEZONE"],
         language=language,
         private=private,
+        adhoc=bool(filters.text or filters.cities or filters.start or filters.end),
     )
 
 
@@ -97,7 +107,6 @@ def _filters(args) -> CalendarFilters:
 
 @bp.route("/calendar.ics")
 @access(public)
-@_feed_limit
 def calendar():
     """The whole public calendar, with the calendar's filters as query parameters."""
     try:
@@ -121,7 +130,6 @@ def calendar():
 
 @bp.route("/orgs/<slug>/calendar.ics")
 @access(public)
-@_feed_limit
 def org_calendar(slug: str):
     """Events an organization hosts or co-sponsors."""
     org = db.session.scalar(
@@ -169,7 +177,6 @@ def _lang_arg() -> str | None:
 
 @bp.route("/events/<int:event_id>.ics")
 @access(public)
-@_feed_limit
 def event(event_id: int):
     """One event with all its dates (an unlisted event too: whoever has the link)."""
     event = _viewable_event(event_id)
@@ -191,7 +198,6 @@ def event(event_id: int):
 
 @bp.route("/events/<int:event_id>/occurrences/<int:occurrence_id>.ics")
 @access(public)
-@_feed_limit
 def occurrence(event_id: int, occurrence_id: int):
     """One date of a series, as a single event (for "add to my calendar")."""
     event = _viewable_event(event_id)
@@ -224,7 +230,6 @@ def _private_keys(user: User) -> tuple[str, ...]:
 
 @bp.route("/feeds/<token>/calendar.ics")
 @access(public)
-@_feed_limit
 def member_calendar(token: str):
     """A person's private feed: the public calendar plus members-only events."""
     user = _user_for_token(token)
@@ -251,7 +256,6 @@ def member_calendar(token: str):
 
 @bp.route("/feeds/<token>/my-events.ics")
 @access(public)
-@_feed_limit
 def my_events(token: str):
     """The events a person RSVPed to (confirmed or waitlisted), whatever their visibility."""
     user = _user_for_token(token)
@@ -301,7 +305,6 @@ def my_events(token: str):
 
 @bp.route("/delegations/<token>/calendar.ics")
 @access(public)
-@_feed_limit
 def delegation_calendar(token: str):
     """A delegation's date for its lead (the token of the lead's private link)."""
     from coalition.delegations.operations import delegation_for_lead_token
@@ -316,7 +319,6 @@ def delegation_calendar(token: str):
 
 @bp.route("/delegations/<int:delegation_id>/<secret>/calendar.ics")
 @access(public)
-@_feed_limit
 def delegation_member_calendar(delegation_id: int, secret: str):
     """The same for its members, by the delegation's join secret (it grants nothing else)."""
     from coalition.delegations.operations import delegation_for_join

@@ -21,7 +21,7 @@ from flask_login import AnonymousUserMixin
 from markupsafe import Markup
 
 from coalition.access import access, public
-from coalition.calendar_version import PUBLIC
+from coalition.calendar_version import PUBLIC, UPCOMING
 from coalition.core.errors import action_refused
 from coalition.core.forms import EmptyForm
 from coalition.core.http import accepts_upload, embeddable
@@ -276,7 +276,7 @@ def _embed_response(body: str, status: int) -> Response:
 @bp.route("/embed/calendar")
 @access(public)
 @embeddable("*")
-@render_cached(PUBLIC)
+@render_cached(PUBLIC, UPCOMING)
 def embed_calendar():
     """The coalition's calendar for other sites, with the calendar's filters."""
     return _embed()
@@ -285,7 +285,7 @@ def embed_calendar():
 @bp.route("/embed/orgs/<slug>/calendar")
 @access(can_view_org)
 @embeddable("*")
-@render_cached(PUBLIC)
+@render_cached(PUBLIC, UPCOMING)
 def embed_org_calendar(slug: str):
     """One member organization's events (hosted or co-sponsored) for its own site."""
     org = load_org(slug)

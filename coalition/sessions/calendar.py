@@ -12,6 +12,7 @@ from icalendar import Event as VEvent
 
 from coalition.events.models import Event, EventStatus, Occurrence
 from coalition.extensions import db
+from coalition.feeds.text import text
 from coalition.rsvps.models import RSVP, RSVPStatus
 from coalition.sessions.models import EventSession, SessionSignup, SignupStatus
 from coalition.sessions.operations import agenda_lines
@@ -71,16 +72,31 @@ def session_component(signup: SessionSignup, language: str | None) -> VEvent:
     title = event.translation(language).title
     component = VEvent()
     component.add("uid", session_uid(session))
-    stamp = max(signup.created_at, signup.confirmed_at or signup.created_at, session.created_at)
-    component.add("dtstamp", stamp.astimezone(UTC).replace(microsecond=0))
+    # Changes of the session, its date, its event (title, status) or the person's place in it
+    # (a seat after the waitlist) move DTSTAMP and LAST-MODIFIED; those a calendar must show
+    # (time, room, title, a cancellation) raise SEQUENCE, a sum of counters that only rise.
+    stamp = (
+        max(
+            signup.created_at,
+            signup.confirmed_at or signup.created_at,
+            session.updated_at or session.created_at,
+            occurrence.updated_at or session.created_at,
+            event.updated_at or session.created_at,
+        )
+        .astimezone(UTC)
+        .replace(microsecond=0)
+    )
+    component.add("dtstamp", stamp)
+    component.add("last-modified", stamp)
+    component.add("sequence", event.sequence + occurrence.sequence + (session.sequence or 0))
     component.add("dtstart", session.start_at.astimezone(event.zone))
     component.add("dtend", session.end_at.astimezone(event.zone))
-    component.add("summary", f"{session.title} · {title}")
+    component.add("summary", text(f"{session.title} · {title}"))
     lines = [line for line in (session.description or "", agenda_text_for(session)) if line]
     url = external_url("events.occurrence", event_id=event.id, occurrence_id=occurrence.id)
-    component.add("description", "\n\n".join([*lines, url]))
+    component.add("description", text("\n\n".join([*lines, url])))
     if session.room:
-        component.add("location", session.room)
+        component.add("location", text(session.room))
     cancelled = occurrence.is_cancelled or event.status == EventStatus.cancelled
     if signup.status == SignupStatus.waitlisted:
         component.add("status", "TENTATIVE")

@@ -55,7 +55,12 @@ class EventSession(db.Model):
     has_interpretation: Mapped[bool] = mapped_column(default=False)
     #: Seats; None: no limit.
     capacity: Mapped[int | None] = mapped_column()
+    #: iCalendar SEQUENCE of the session's own part in its people's calendars (their private
+    #: feed, the emailed .ics): raised when its time, room or title changes.
+    sequence: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The last change of any of its columns (DTSTAMP and LAST-MODIFIED of its VEVENT).
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     occurrence: Mapped[Occurrence] = relationship()
 

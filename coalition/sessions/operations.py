@@ -200,7 +200,10 @@ def update_session(session: EventSession, data: SessionInput, now: datetime | No
     _validate(session.occurrence, data)
     session = lock_session(session)
     moved = (data.start_at, data.end_at) != (session.start_at, session.end_at)
+    shown = (session.title, session.room)
     _apply(session, data)
+    if moved or shown != (session.title, session.room):
+        session.sequence += 1  # its people's calendars must show the change
     if db.session.is_modified(session):
         _touch_people(session, now)
     db.session.flush()
@@ -272,6 +275,7 @@ def follow_moved_dates(event, moved: dict[int, datetime], now: datetime | None =
         for column in ("start_at", "end_at"):
             local = getattr(session, column).astimezone(zone).replace(tzinfo=None) + delta
             setattr(session, column, local.replace(tzinfo=zone).astimezone(UTC))
+        session.sequence += 1
         _touch_people(session, now)
     db.session.flush()
 

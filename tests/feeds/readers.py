@@ -1,9 +1,10 @@
-"""Five independent readers of what we publish, each asked for the dates it would show.
+"""Six independent readers of what we publish, each asked for the dates it would show.
 
 icalendar + recurring-ical-events and `ical` (Python), icalevents (Python, its own expansion),
-ical.js (Thunderbird's parser) and node-ical (used by many Node calendar tools), the last two run
-by node. Each gives (uid, start in UTC, status) for every date up to `until`; a date dropped by
-EXDATE is simply absent.
+vobject (Python, with validation; its own parser and dateutil's rules), ical.js (Thunderbird's
+parser) and node-ical (used by many Node calendar tools), the last two run by node. Each gives
+(uid, start in UTC, status) for every date up to `until`; a date dropped by EXDATE is simply
+absent.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import recurring_ical_events
+import vobject
 from ical.calendar_stream import IcsCalendarStream
 from icalendar import Calendar
 from icalevents.icalevents import events as icalevents_events
@@ -66,6 +68,49 @@ def read_icalevents(body: bytes, until: datetime) -> list[Date]:
     return [(e.uid, _utc(e.start), _status(e.status)) for e in found]
 
 
+def read_vobject(body: bytes, until: datetime) -> list[Date]:
+    """vobject parses (and validates) the calendar; its rule sets (dateutil, EXDATE applied)
+    give a series' dates, and a RECURRENCE-ID VEVENT replaces the date it names."""
+    calendar = vobject.readOne(body.decode(), validate=True)
+    masters, overrides = [], []
+    for component in calendar.contents.get("vevent", []):
+        (overrides if "recurrence_id" in component.contents else masters).append(component)
+    replaced = {(c.uid.value, _utc(c.recurrence_id.value)) for c in overrides}
+    found: list[Date] = []
+    for component in masters:
+        uid = component.uid.value
+        status = _status(component.status.value if "status" in component.contents else None)
+        start = component.dtstart.value
+        if "rrule" in component.contents:
+            rules = component.getrruleset(addRDate=True)
+            naive = not isinstance(start, datetime) or start.tzinfo is None
+            low, high = (SINCE, until) if not naive else (SINCE.replace(tzinfo=None),
+                                                          until.replace(tzinfo=None))  # fmt: skip
+            starts = rules.between(low, high, inc=True)
+        else:
+            starts = [start]
+        for moment in starts:
+            if isinstance(moment, datetime) and moment.tzinfo is None and isinstance(start, date) \
+                    and not isinstance(start, datetime):  # fmt: skip
+                moment = moment.date()
+            if (uid, _utc(moment)) not in replaced:
+                found.append((uid, _utc(moment), status))
+    for component in overrides:
+        status = _status(component.status.value if "status" in component.contents else None)
+        found.append((component.uid.value, _utc(component.dtstart.value), status))
+    return found
+
+
+def read_vobject_names(body: bytes) -> dict:
+    """The calendar's names and the events' summaries as vobject reads them (TEXT unescaped)."""
+    calendar = vobject.readOne(body.decode(), validate=True)
+    return {
+        "NAME": calendar.contents["name"][0].value,
+        "X-WR-CALNAME": calendar.contents["x-wr-calname"][0].value,
+        "SUMMARY": [c.summary.value for c in calendar.contents.get("vevent", [])],
+    }
+
+
 def read_icaljs(body: bytes, until: datetime) -> list[Date]:
     return _node("expand.mjs", body, until)
 
@@ -78,6 +123,7 @@ READERS = {
     "recurring-ical-events": read_recurring_ical_events,
     "ical": read_ical,
     "icalevents": read_icalevents,
+    "vobject": read_vobject,
     "ical.js": read_icaljs,
     "node-ical": read_node_ical,
 }

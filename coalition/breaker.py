@@ -121,3 +121,32 @@ def configure_limiter(config) -> None:
     for key, value in client_options(float(config["REDIS_TIMEOUT"])).items():
         options.setdefault(key, value)
     config["RATELIMIT_STORAGE_OPTIONS"] = options
+
+
+def count_with_fallback(action):
+    """`action(counters)` on the rate limiter's storage, or on this process's own counters
+    while Redis does not answer (the sign-in throttle's and the feeds' limits: counted outside
+    Flask-Limiter's decorators, so its in-memory fallback does not cover them)."""
+    from flask import current_app
+    from limits.storage import MemoryStorage
+    from redis import RedisError
+
+    from coalition.extensions import limiter
+
+    counters = limiter.limiter
+    uri = current_app.config.get("RATELIMIT_STORAGE_URI") or ""
+    if counters.storage is not limiter.storage or not uri.startswith(("redis://", "rediss://")):
+        return action(counters)  # memory already (configured so, or Flask-Limiter's fallback)
+    breaker = breaker_for(uri, float(current_app.config["REDIS_RETRY_SECONDS"]))
+    extensions = current_app.extensions
+    if "limits_memory" not in extensions:
+        extensions["limits_memory"] = type(counters)(MemoryStorage())
+    if not breaker.allows():
+        return action(extensions["limits_memory"])
+    try:
+        result = action(counters)
+    except (RedisError, OSError) as exc:
+        breaker.failed(exc)
+        return action(extensions["limits_memory"])
+    breaker.succeeded()
+    return result

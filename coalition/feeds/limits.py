@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from limits import parse_many
 
+from coalition.breaker import count_with_fallback
 from coalition.extensions import limiter
 
 
@@ -32,7 +33,10 @@ def _hit(config_key: str, *identifiers: str) -> int | None:
         return None
     wait = None
     for item in parse_many(current_app.config[config_key]):
-        if not limiter.limiter.hit(item, "feed", config_key, *identifiers):
+        allowed = count_with_fallback(
+            lambda counters, item=item: counters.hit(item, "feed", config_key, *identifiers)
+        )
+        if not allowed:
             wait = max(wait or 0, item.get_expiry())
     return wait
 

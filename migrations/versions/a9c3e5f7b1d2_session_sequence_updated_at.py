@@ -1,7 +1,7 @@
 """sessions: SEQUENCE and last change of a session's VEVENT in its people's calendars
 
 Revision ID: a9c3e5f7b1d2
-Revises: b7e3c91d5a20
+Revises: d4a8e2f61b07
 Create Date: 2026-12-05 09:30:00.000000
 
 """
@@ -13,7 +13,7 @@ import coalition.db
 
 # revision identifiers, used by Alembic.
 revision = 'a9c3e5f7b1d2'
-down_revision = 'b7e3c91d5a20'
+down_revision = 'd4a8e2f61b07'
 branch_labels = None
 depends_on = None
 

@@ -74,6 +74,13 @@ def select_locale() -> str:
     languages = supported_languages()
     if current_user and current_user.is_authenticated and current_user.language in languages:
         return current_user.language
+    return visitor_language()
+
+
+def visitor_language() -> str:
+    """The language the visitor chose without an account: the switcher's cookie, then the
+    browser's preference (needs no database: the 503 page uses it when the database is down)."""
+    languages = supported_languages()
     cookie = request.cookies.get(LANGUAGE_COOKIE)
     if cookie in languages:
         return cookie

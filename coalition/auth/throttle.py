@@ -15,10 +15,8 @@ from typing import TypeVar
 
 from flask import current_app
 from limits import parse_many
-from limits.storage import MemoryStorage
-from redis import RedisError
 
-from coalition.breaker import breaker_for
+from coalition.breaker import count_with_fallback
 from coalition.extensions import limiter
 
 T = TypeVar("T")
@@ -32,31 +30,10 @@ def _items(config_key: str):
     return parse_many(current_app.config[config_key])
 
 
-def _in_memory():
-    """This process's own counters, with the limiter's strategy (made on first use)."""
-    extensions = current_app.extensions
-    if "throttle_memory" not in extensions:
-        extensions["throttle_memory"] = type(limiter.limiter)(MemoryStorage())
-    return extensions["throttle_memory"]
-
-
 def _count(action: Callable[..., T]) -> T:
     """`action(counters)` on the limiter's storage, or on this process's memory while Redis
-    does not answer."""
-    counters = limiter.limiter
-    uri = current_app.config.get("RATELIMIT_STORAGE_URI") or ""
-    if counters.storage is not limiter.storage or not uri.startswith(("redis://", "rediss://")):
-        return action(counters)  # memory already (configured so, or Flask-Limiter's fallback)
-    breaker = breaker_for(uri, float(current_app.config["REDIS_RETRY_SECONDS"]))
-    if not breaker.allows():
-        return action(_in_memory())
-    try:
-        result = action(counters)
-    except (RedisError, OSError) as exc:
-        breaker.failed(exc)
-        return action(_in_memory())
-    breaker.succeeded()
-    return result
+    does not answer (`coalition.breaker.count_with_fallback`)."""
+    return count_with_fallback(action)
 
 
 def blocked(kind: str, email: str) -> bool:

@@ -40,17 +40,10 @@ _last_logged = 0.0
 
 def _language_without_the_database() -> str:
     """The visitor's language as `i18n.select_locale` picks it, minus the account (which
-    would be read from the database that is down): the switcher's cookie, then the browser."""
-    from coalition.i18n import LANGUAGE_COOKIE, supported_languages
+    would be read from the database that is down)."""
+    from coalition.i18n import visitor_language
 
-    languages = supported_languages()
-    cookie = request.cookies.get(LANGUAGE_COOKIE)
-    if cookie in languages:
-        return cookie
-    return (
-        request.accept_languages.best_match(list(languages))
-        or current_app.config["BABEL_DEFAULT_LOCALE"]
-    )
+    return visitor_language()
 
 
 def database_down(exc):

@@ -276,6 +276,19 @@ def queries(db):
     return lambda: count_queries(db.engine)
 
 
+@pytest.fixture
+def channel_test_notice(request):
+    """Channel tests queue made-up content as kind "test" (email: a password reset's templates;
+    text: `sms/test.txt`): declared to the app's notice registry for those tests only."""
+    if "app" not in request.fixturenames:
+        return None
+    from coalition.notices import EMAIL, SMS, Audience, Notice
+
+    notice = Notice("test", Audience("operator", (EMAIL, SMS)), "auth/password_reset", "test")
+    request.getfixturevalue("app").extensions["notices"].add(notice)
+    return notice
+
+
 def pytest_configure(config):
     # Factories are imported late so that they bind to the app's session.
     pass

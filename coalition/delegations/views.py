@@ -33,6 +33,7 @@ from coalition.orgs.models import Organization, OrgStatus
 from coalition.rsvps import operations as rsvp_ops
 from coalition.rsvps.models import RSVP, RSVPStatus
 from coalition.rsvps.views import after_submission
+from coalition.sms.operations import queue_sms
 from coalition.tokens import TokenError
 
 bp = Blueprint("delegations", __name__)
@@ -223,16 +224,21 @@ def message(token: str):
         return _lead_link.back(token)
     sent = 0
     for member in _members(delegation):
-        if not member.email:
-            continue
-        queue_email(
-            about_delegation=delegation, about_rsvp=member,
-            to=member.email, kind="delegation_message", subject=form.subject.data,
-            template="delegations/message",
-            locale=message_locale(member.language),
-            delegation=delegation, body=form.body.data, rsvp=member,
-            manage_url=rsvp_ops.manage_url(member),
-        )  # fmt: skip
+        if member.email:
+            queue_email(
+                about_delegation=delegation, about_rsvp=member,
+                to=member.email, kind="delegation_message", subject=form.subject.data,
+                template="delegations/message",
+                locale=message_locale(member.language),
+                delegation=delegation, body=form.body.data, rsvp=member,
+                manage_url=rsvp_ops.manage_url(member),
+            )  # fmt: skip
+        elif queue_sms(
+            to=member.phone, kind="delegation_message", locale=message_locale(member.language),
+            org_id=delegation.occurrence.event.host_org_id, about_rsvp=member,
+            about_delegation=delegation, subject=form.subject.data, body=form.body.data,
+        ) is None:  # fmt: skip
+            continue  # no phone either, texts off, or the number said STOP
         sent += 1
     rsvp_ops.record_access(current_user if current_user.is_authenticated else None,
                            delegation.occurrence.event.host_org_id, "message",

@@ -196,6 +196,17 @@ def _place(occurrence: Occurrence, rsvp: RSVP, *, needed: int, now: datetime) ->
         rsvp.waitlisted_at = now
 
 
+def _expected(occurrence: Occurrence, party_size: int, user: User | None) -> str:
+    """The status a new RSVP of `party_size` gets on this date now (what the page after the
+    form may say: the date's state, the same for a known contact and a stranger)."""
+    if occurrence.event.requires_approval and not occurrence.event.can_manage(user):
+        return RSVPStatus.pending.value
+    left = seats_left(occurrence)
+    if left is not None and (party_size > left or _someone_waits(occurrence)):
+        return RSVPStatus.waitlisted.value
+    return RSVPStatus.confirmed.value
+
+
 def _check_room(occurrence: Occurrence, party_size: int) -> None:
     """Refuse a party that can neither be seated nor wait (the same answer for everyone)."""
     left = seats_left(occurrence)
@@ -261,6 +272,7 @@ def submit(
         needs_interpretation=data.needs_interpretation, needs_childcare=data.needs_childcare,
         needs_ride=data.needs_ride,
     )  # fmt: skip
+    receipt.expected = _expected(occurrence, data.party_size, user)
     mine = identity.own_rsvp(occurrence.id, user)
     if mine is not None:
         _update_own(occurrence, mine, data, user, delegation=delegation, now=now, notify=notify)

@@ -109,6 +109,15 @@ def seats_left(session: EventSession) -> int | None:
     return max(session.capacity - confirmed_headcount(session.id), 0)
 
 
+def outlook(sessions: list[EventSession], party_size: int) -> list[tuple[str, bool]]:
+    """(title, waits) of each session chosen with a new RSVP, from the sessions' state before
+    it: what the page after the form may say (the same for a known contact and a stranger)."""
+    return [
+        (s.title, (left := seats_left(s)) is not None and (party_size > left or _someone_waits(s)))
+        for s in sessions
+    ]
+
+
 def spots_left_map(sessions: list[EventSession]) -> dict[int, int | None]:
     counts = headcounts([s.id for s in sessions])
     return {

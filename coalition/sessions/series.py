@@ -172,6 +172,11 @@ def register(
     )  # fmt: skip
     if settings.mode == SeriesMode.series:
         settings = _lock_settings(event)
+        # What a new registration gets now, from the series' state (the same words for a
+        # known contact and a stranger: possession, not knowledge).
+        left = seats_left(event)
+        if left is not None and (data.party_size > left or _someone_waits(event.id)):
+            receipt.expected = RSVPStatus.waitlisted.value
     existing = _known(event, data)
     if existing is not None:
         if notify:
@@ -224,9 +229,14 @@ def register(
         schedule_for_rsvp(part.rsvp, now)
     if notify and registration.parts:
         first = registration.parts[0].rsvp
+        title = event.translation(first.language).title
+        subject = (
+            _l("You are on the waitlist: %(title)s", title=title)
+            if registration.status == SignupStatus.waitlisted
+            else _l("You are signed up: %(title)s", title=title)
+        )
         _mail(registration, first, kind="series_confirmation", template="sessions/series",
-              subject=_l("You are signed up: %(title)s",
-                         title=event.translation(first.language).title))  # fmt: skip
+              subject=subject)  # fmt: skip
     return SeriesOutcome(registration=registration, receipt=receipt)
 
 

@@ -304,6 +304,11 @@ class Receipt:
     role: str
     sent_to: str
 
+    @property
+    def by_text(self) -> bool:
+        """The link went by text message (the person gave no email)."""
+        return "@" not in self.sent_to
+
 
 def _lock_role(role: VolunteerRole) -> VolunteerRole:
     return db.session.scalars(

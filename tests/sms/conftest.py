@@ -20,3 +20,8 @@ def provider(provider_server):
 @pytest.fixture
 def app_overrides(provider_server):
     return {**provider_server.config(), "SMS_TIMEOUT": 2}
+
+
+@pytest.fixture(autouse=True)
+def _test_notice(channel_test_notice):
+    return channel_test_notice

@@ -39,7 +39,10 @@ def test_a_phone_only_helper_is_reached_by_text_until_erased(client, db, provide
                                             "consents_to_reminders": "y"},
                            page=f"{base}/help")  # fmt: skip
     assert answer.status_code == 200
-    assert "•••• 0199" in answer.get_data(as_text=True)
+    page = answer.get_data(as_text=True)
+    assert "•••• 0199" in page
+    # Issue 22: a phone-only helper was told to look in the spam folder.
+    assert "spam" not in page and "No text message after a few minutes?" in page
     deliver_due()
     (text,) = provider.bodies_to(E164)
     assert "Marcha" in text

@@ -1,0 +1,10 @@
+"""What people are sent about sessions and series (coalition/notices)."""
+
+from coalition.notices import ATTENDEE, SERIES_ATTENDEE, Notice
+
+NOTICES = (
+    Notice("session_promoted", ATTENDEE, email="sessions/promoted", sms="sessions/promoted"),
+    Notice("series_confirmation", SERIES_ATTENDEE, email="sessions/series"),
+    Notice("series_already", SERIES_ATTENDEE, email="sessions/series"),
+    Notice("series_promoted", SERIES_ATTENDEE, email="sessions/series"),
+)

@@ -7,4 +7,11 @@ NOTICES = (
     Notice("series_confirmation", SERIES_ATTENDEE, email="sessions/series"),
     Notice("series_already", SERIES_ATTENDEE, email="sessions/series"),
     Notice("series_promoted", SERIES_ATTENDEE, email="sessions/series"),
+    # A date RSVP's person, when its event becomes a series (on their channel: a phone only too).
+    Notice(
+        "series_switched",
+        ATTENDEE,
+        email="sessions/series_switched",
+        sms="sessions/series_switched",
+    ),
 )

@@ -60,6 +60,19 @@ def sessions_of(occurrence_id: int) -> list[EventSession]:
     )
 
 
+def dates_with_sessions(occurrence_ids: list[int]) -> set[int]:
+    """The dates among these that have sessions."""
+    if not occurrence_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(EventSession.occurrence_id)
+            .where(EventSession.occurrence_id.in_(occurrence_ids))
+            .distinct()
+        )
+    )
+
+
 def time_slots(sessions: list[EventSession]) -> list[list[EventSession]]:
     """Sessions grouped into time slots: sessions that overlap (directly or through another)
     share a slot, and a person picks at most one per slot."""

@@ -181,6 +181,7 @@ def _context(world, language: str) -> dict:
         "code": 530,
         "since": "2026-12-05 14:00 UTC",
         "respond_url": "http://localhost/manage/cosponsorships",
+        "dates": [(rsvp, manage_url)],
     }
 
 
@@ -237,6 +238,8 @@ def test_every_notice_on_every_channel_in_every_language(app, db, notice, channe
     if notice.kind in NO_LINK or (channel == notices.SMS and notice.kind in SMS_NO_LINK):
         return
     private = [context[name] for name in LINKS if name in used]
+    if channel == notices.EMAIL and "dates" in used:
+        private += [url for _rsvp, url in context["dates"]]
     # People without an account reach their page only by the link in the message; account
     # holders sign in (their private links, to confirm or reset, are checked when used).
     assert private or notice.audience == notices.ACCOUNT, f"{notice.kind} ({channel}): no link"

@@ -194,7 +194,9 @@ class EventForm(Form):
         validators=[Optional(), Email(check_deliverability=False), Length(max=254)],
     )
     contact_phone = StringField(
-        _l("Contact phone"), validators=[Optional(), Length(max=40), PhoneNumber()]
+        _l("Contact phone"),
+        validators=[Optional(), Length(max=40), PhoneNumber()],
+        render_kw={"type": "tel", "autocomplete": "tel"},
     )
     capacity = IntegerField(
         _l("Seats (empty: no limit)"), validators=[Optional(), NumberRange(min=1, max=100000)]

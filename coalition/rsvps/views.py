@@ -136,7 +136,7 @@ def update(token: str):
         ops.change(rsvp, party_size=form.party_size.data,
                    needs_interpretation=form.needs_interpretation.data,
                    needs_childcare=form.needs_childcare.data, needs_ride=form.needs_ride.data,
-                   note=form.note.data, notify=True)  # fmt: skip
+                   ride_from=form.ride_from.data, note=form.note.data, notify=True)  # fmt: skip
     except ops.RSVPError as exc:
         db.session.rollback()
         getattr(form, exc.field or "party_size", form.party_size).errors.append(str(exc.message))

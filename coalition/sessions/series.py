@@ -416,7 +416,7 @@ def _input_from(rsvp: RSVP, registration: SeriesRegistration) -> rsvp_ops.RSVPIn
         else registration.party_size,
         needs_interpretation=rsvp.needs_interpretation,
         needs_childcare=rsvp.needs_childcare, needs_ride=rsvp.needs_ride, note=rsvp.note,
-        consents_to_reminders=rsvp.consents_to_reminders,
+        ride_from=rsvp.ride_from, consents_to_reminders=rsvp.consents_to_reminders,
     )  # fmt: skip
 
 

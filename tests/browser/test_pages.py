@@ -48,6 +48,7 @@ ROLES = {
             "/rsvp/{rsvp_token}/cancel",
             "/rsvp/{rsvp_token}/reminders-off",
             "/delegations/lead/{bus_lead_token}",
+            "/delegations/lead/{bus_lead_token}/edit",
             "/delegations/{bus}/join/{bus_join_secret}",
             "/series/{series_token}",
             "/help/{helper_token}",

@@ -182,6 +182,13 @@ def _context(world, language: str) -> dict:
         "since": "2026-12-05 14:00 UTC",
         "respond_url": "http://localhost/manage/cosponsorships",
         "dates": [(rsvp, manage_url)],
+        "rider": "Ana",
+        "pickup": "Framingham",
+        "riders": 2,
+        "driver": "Beto",
+        "driver_town": "Worcester",
+        "meeting_point": delegation.meeting_point,
+        "departure": format_moment(occurrence.start_at, event.zone, locale),
     }
 
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -237,7 +237,9 @@ def message(token: str):
     rsvp_ops.record_access(current_user if current_user.is_authenticated else None,
                            delegation.occurrence.event.host_org_id, "message",
                            delegation_id=delegation.id, detail=f"{sent} recipients")  # fmt: skip
-    return _lead_link.done(token, _("Message sent to %(n)d people.", n=sent))
+    return _lead_link.done(
+        token, ngettext("Message sent to %(num)d person.", "Message sent to %(num)d people.", sent)
+    )
 
 
 @bp.route("/delegations/<int:delegation_id>/roster")

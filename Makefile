@@ -105,7 +105,7 @@ format: $(STAMP)
 
 ## After changing user-facing text: refresh the catalogs, then translate the new entries.
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o coalition/translations/messages.pot --no-location --sort-output --omit-header --width 100 .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -o coalition/translations/messages.pot --no-location --sort-output --omit-header --width 100 .
 	$(BIN)/pybabel update -i coalition/translations/messages.pot -d coalition/translations --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date --width 100
 
 clean:

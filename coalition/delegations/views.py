@@ -324,7 +324,9 @@ def message(token: str):
     rsvp_ops.record_access(current_user if current_user.is_authenticated else None,
                            delegation.occurrence.event.host_org_id, "message",
                            delegation_id=delegation.id, detail=f"{sent} recipients")  # fmt: skip
-    return _lead_link.done(token, _("Message sent to %(n)d people.", n=sent))
+    return _lead_link.done(
+        token, ngettext("Message sent to %(num)d person.", "Message sent to %(num)d people.", sent)
+    )
 
 
 @bp.route("/delegations/<int:delegation_id>/roster")

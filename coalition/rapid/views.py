@@ -207,7 +207,12 @@ def new_alert(slug: str):
         alert = ops.open_alert(org, current_user, data, now)
         count = len(alert.answers)
         db.session.commit()
-        flash(_("Alert sent to %(n)d responders.", n=count), "success")
+        flash(
+            ngettext(
+                "Alert sent to %(num)d responder.", "Alert sent to %(num)d responders.", count
+            ),
+            "success",
+        )
         return redirect(f"/orgs/{org.slug}/rapid/alerts/{alert.id}")
     status = 400 if request.method == "POST" else 200
     towns = sorted({t for r in ops.roster(org) for t in r.towns})
@@ -359,7 +364,10 @@ def update(slug: str, alert_id: int):
         return redirect(f"/orgs/{org.slug}/rapid/alerts/{alert.id}")
     sent = ops.send_update(alert, current_user, form.body.data, form.audience.data)
     db.session.commit()
-    flash(_("Update sent to %(n)d people.", n=sent), "success")
+    flash(
+        ngettext("Update sent to %(num)d person.", "Update sent to %(num)d people.", sent),
+        "success",
+    )
     return redirect(f"/orgs/{org.slug}/rapid/alerts/{alert.id}")
 
 

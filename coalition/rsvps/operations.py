@@ -12,6 +12,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from coalition import signals
 from coalition.auth.models import User
@@ -245,7 +246,13 @@ def check_can_join(delegation, party_size: int, *, replacing: RSVP | None) -> No
         if taken + party_size > delegation.seat_limit:
             left = max(delegation.seat_limit - taken, 0)
             raise DelegationError(
-                _l("The delegation has %(n)d seats left.", n=left), "party_size", status=409
+                lazy_ngettext(
+                    "The delegation has %(num)d seat left.",
+                    "The delegation has %(num)d seats left.",
+                    left,
+                ),
+                "party_size",
+                status=409,
             )
 
 
@@ -326,7 +333,13 @@ def _update_own(occurrence: Occurrence, rsvp: RSVP, data: RSVPInput, user: User,
     if was_status == RSVPStatus.confirmed:
         grow = data.party_size - previous_size
         if grow > 0 and (left := seats_left(occurrence)) is not None and grow > left:
-            raise RSVPError(_l("Only %(n)d more seats are free.", n=left), "party_size", status=409)
+            raise RSVPError(
+                lazy_ngettext(
+                    "Only %(num)d more seat is free.", "Only %(num)d more seats are free.", left
+                ),
+                "party_size",
+                status=409,
+            )
     elif was_status in (RSVPStatus.cancelled, RSVPStatus.declined):
         rsvp.cancelled_at = None
         if occurrence.event.requires_approval and was_status == RSVPStatus.cancelled:
@@ -487,7 +500,13 @@ def change(rsvp: RSVP, *, party_size: int, needs_interpretation: bool, needs_chi
     if rsvp.status == RSVPStatus.confirmed and grow > 0:
         left = seats_left(occurrence)
         if left is not None and grow > left:
-            raise RSVPError(_l("Only %(n)d more seats are free.", n=left), "party_size", status=409)
+            raise RSVPError(
+                lazy_ngettext(
+                    "Only %(num)d more seat is free.", "Only %(num)d more seats are free.", left
+                ),
+                "party_size",
+                status=409,
+            )
     rsvp.party_size = party_size
     rsvp.needs_interpretation = needs_interpretation
     rsvp.needs_childcare = needs_childcare
@@ -689,7 +708,12 @@ def send_split_offer(rsvp: RSVP, seats: int) -> None:
     _mail(
         rsvp,
         kind="waitlist_offer",
-        subject=_l("%(n)d seats are free: %(title)s", n=seats, title=title),
+        subject=lazy_ngettext(
+            "%(num)d seat is free: %(title)s",
+            "%(num)d seats are free: %(title)s",
+            seats,
+            title=title,
+        ),
         template="rsvps/waitlist_offer",
         seats=seats,
     )

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from coalition import calendar_version
 from coalition.db import utcnow
@@ -233,8 +234,13 @@ def update_session(session: EventSession, data: SessionInput, now: datetime | No
         clashes = _people_with_clashes(session)
         if clashes:
             raise SessionError(
-                _l("At this time %(n)d people would have two sessions at once; move them first.",
-                   n=clashes),
+                lazy_ngettext(
+                    "At this time %(num)d person would have two sessions at once; move them "
+                    "first.",
+                    "At this time %(num)d people would have two sessions at once; move them "
+                    "first.",
+                    clashes,
+                ),
                 "start",
             )  # fmt: skip
     promote(session, now=now)
@@ -503,8 +509,9 @@ def party_changed(rsvp: RSVP, previous: int, now: datetime | None = None) -> Non
             if taken > session.capacity:
                 more = max(session.capacity - taken + grow, 0)
                 raise SessionError(
-                    _l("Only %(n)d more seats are free in “%(title)s”.", n=more,
-                       title=session.title),
+                    lazy_ngettext("Only %(num)d more seat is free in “%(title)s”.",
+                                  "Only %(num)d more seats are free in “%(title)s”.", more,
+                                  title=session.title),
                     "party_size", status=409,
                 )  # fmt: skip
         elif grow < 0 or signup.status == SignupStatus.waitlisted:

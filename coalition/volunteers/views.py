@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -300,7 +300,10 @@ def message(event_id: int, occurrence_id: int, role_id: int):
         record_access(current_user, event.host_org_id, "message", occurrence_id=occ.id,
                       detail=f"helpers {role.id}: {sent} recipients")  # fmt: skip
         db.session.commit()
-        flash(_("Message sent to %(n)d people.", n=sent), "success")
+        flash(
+            ngettext("Message sent to %(num)d person.", "Message sent to %(num)d people.", sent),
+            "success",
+        )
         return redirect(url_for("volunteers.helpers", event_id=event.id, occurrence_id=occ.id))
     return render_template(
         "volunteers/message.html", event=event, occurrence=occ, role=role, form=form,

@@ -147,7 +147,7 @@ def test_closed_delegation_and_full_seats_speak_the_persons_language(client, db,
     spanish.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es"
     full = _join(spanish, join_url, 1, "2")
     assert full.status_code == 409
-    assert "A la delegación le quedan 1 lugares." in full.get_data(as_text=True)
+    assert "A la delegación le queda 1 lugar." in full.get_data(as_text=True)
     delegation.is_closed = True
     db.session.commit()
     closed = _join(spanish, join_url, 1, "1")

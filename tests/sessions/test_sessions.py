@@ -200,7 +200,7 @@ def test_event_page_shows_the_agenda_with_counts_only(agenda, client, db):
     event, occurrence, a, _b, _c = agenda
     rsvp(occurrence, 1, sessions=[a])
     body = client.get(f"/events/{event.id}/occurrences/{occurrence.id}").get_data(as_text=True)
-    assert "Agenda" in body and "Know your rights" in body and "1 seats left" in body
+    assert "Agenda" in body and "Know your rights" in body and "1 seat left" in body
     assert ">P1<" not in body and "P1 " not in body and "p1@example.org" not in body
 
 

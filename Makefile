@@ -84,7 +84,8 @@ test: $(STAMP) translations $(JS_CHECK) $(BROWSER_JS) chromium pdf-libs
 
 ## Screenshots of each browser journey at 360 px, written to docs/screenshots/*.png.
 screenshots: $(STAMP) translations $(BROWSER_JS) chromium
-	SCREENSHOTS=docs/screenshots REQUIRE_BROWSER=1 $(BIN)/pytest -q -p no:randomly tests/browser/test_journeys.py
+	SCREENSHOTS=docs/screenshots REQUIRE_BROWSER=1 $(BIN)/pytest -q -p no:randomly tests/browser/test_journeys.py tests/browser/test_phone_only.py \
+	  tests/browser/test_delegations_and_rides.py tests/browser/test_rapid.py tests/browser/test_subscribe.py
 
 ## Seed 10,000 events (in BENCH_DATABASE_URL, else a temporary SQLite file) and measure every
 ## public page under gunicorn with wrk (installed with apt when missing and root) (bench/README.md).

@@ -8,6 +8,7 @@ import re
 import sqlalchemy as sa
 
 from tests.browser.conftest import PHONE
+from tests.browser.test_journeys import shot
 
 PHONE_NUMBER = "+14135550142"
 
@@ -22,11 +23,13 @@ def test_a_phone_only_person_rsvps_changes_cancels_and_erases(live, visitor):
     tab.goto(f"/events/{ids['march']}/occurrences/{ids['march_occ']}/rsvp")
     page.fill("#name", "Wilner")
     page.fill("#phone", "(413) 555-0142")
+    shot(tab, "phone-only-1-form-es")
     with page.expect_navigation():
         page.locator("main form button[type=submit]").last.click()
     assert not tab.problems()
     main = page.inner_text("main")
     assert "0142" in main and "@" not in main  # "we texted your link to •••0142"
+    shot(tab, "phone-only-2-texted-es")
 
     # The text arrives with the private link (a short link to the manage page).
     tab.goto(live.link_texted_to(PHONE_NUMBER))
@@ -38,12 +41,14 @@ def test_a_phone_only_person_rsvps_changes_cancels_and_erases(live, visitor):
         page.get_by_role("button", name="Guardar").click()
     assert "500" not in page.title(), page.inner_text("main")[:300]
     assert page.locator("#party_size").input_value() == "3"
+    shot(tab, "phone-only-3-changed-es")
 
     with page.expect_navigation():
         page.get_by_role("link", name=re.compile("Cancelar mi asistencia")).click()
     with page.expect_navigation():
         page.get_by_role("button", name=re.compile("cancelar mi asistencia")).click()
     assert not tab.problems()
+    shot(tab, "phone-only-4-cancelled-es")
     with live.context():
         rsvp = db.session.scalar(sa.select(RSVP).where(RSVP.name == "Wilner"))
         assert rsvp.status == RSVPStatus.cancelled and rsvp.party_size == 3

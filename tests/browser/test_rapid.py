@@ -4,6 +4,7 @@ arrive without reloading the page."""
 import sqlalchemy as sa
 
 from tests.browser.conftest import PHONE
+from tests.browser.test_journeys import shot
 
 
 def test_a_dispatcher_on_a_phone_sees_answers_arrive_without_reload(live, visitor):
@@ -66,6 +67,7 @@ def test_a_dispatcher_on_a_phone_sees_who_was_skipped_and_alerts_them_anyway(liv
     assert f"Se necesitan 4 personas; alertadas: {alerted}" in page.inner_text("main")
     group = page.locator("details", has_text="no hablan portugués")
     assert group.is_visible() and "Rosa" in group.inner_text()
+    shot(tab, "rapid-skipped-es")
     assert tab.problems() == []
     button = group.locator("button[name=reason]")
     with page.expect_navigation():

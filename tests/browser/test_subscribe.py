@@ -6,6 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.browser.conftest import PHONE
+from tests.browser.test_journeys import shot
 
 
 @pytest.mark.parametrize("path", ["/calendar", "/calendar/month", "/calendar/past"])
@@ -44,4 +45,5 @@ def test_the_subscribe_page_builds_the_link_and_copies_it(live, visitor, locale)
     copy.click()
     assert page.evaluate("navigator.clipboard.readText()") == feed
     assert page.inner_text("#feed-link-status").strip()
+    shot(tab, f"subscribe-{locale[:2]}")
     assert tab.problems() == [] and tab.console_errors == []

@@ -3,6 +3,7 @@ live list, updates, rings, closing, erasure that leaves counts."""
 
 import re
 from datetime import timedelta
+from uuid import uuid4
 
 import pytest
 import sqlalchemy as sa
@@ -28,7 +29,7 @@ def _messages(**where):
 
 
 def _reply(client, body, number):
-    form = {"From": number, "To": "+16175550000", "Body": body}
+    form = {"From": number, "To": "+16175550000", "Body": body, "MessageSid": f"SM{uuid4().hex}"}
     signature = RequestValidator(AUTH_TOKEN).compute_signature("http://localhost/sms/inbound", form)
     return client.post("/sms/inbound", data=form, headers={"X-Twilio-Signature": signature})
 

@@ -1,6 +1,8 @@
 """Twilio webhooks: signed requests only, each acting once; STOP, START and HELP in English and
 Spanish, answered a few times per number at most."""
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
@@ -10,12 +12,13 @@ import time_machine
 from twilio.request_validator import RequestValidator
 
 from coalition.erasure import purge_expired
+from coalition.extensions import db as database
 from coalition.mail.delivery import deliver_due
 from coalition.mail.models import EmailStatus, OutgoingEmail
 from coalition.sms import numbers
 from coalition.sms.models import WebhookReceipt
 from coalition.sms.operations import queue_sms
-from coalition.sms.replies import RECEIPT_DAYS
+from coalition.sms.replies import RECEIPT_DAYS, first_time
 from tests.sms.fake_provider import AUTH_TOKEN
 
 ANA = "+16175550101"
@@ -194,3 +197,33 @@ def test_help_is_answered_a_few_times_an_hour_at_most(client, db, provider):
     # Another number has its own answers.
     other = _reply(client, "HELP", phone="+16175550102").get_data(as_text=True)
     assert "<Message>" in other
+
+
+def test_a_replay_racing_the_original_acts_once(pg_app, db):
+    """Sent twice at once (a replay racing the original, or the provider's retry), a request
+    acts once: the second waits for the first's receipt and then finds it taken."""
+    seen = {}
+
+    def second():
+        with pg_app.app_context():
+            seen["second"] = first_time("SMraced")
+            database.session.commit()
+
+    with pg_app.app_context():
+        assert first_time("SMraced")  # the original, not committed yet
+        thread = threading.Thread(target=second)
+        thread.start()
+        with database.engine.connect() as watcher:
+            for _ in range(200):  # until the second waits on the first's row
+                waiting = watcher.scalar(
+                    sa.text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                        " AND datname = current_database()"
+                    )
+                )
+                if waiting or not thread.is_alive():
+                    break
+                time.sleep(0.05)
+        database.session.commit()
+        thread.join(timeout=30)
+    assert seen == {"second": False}

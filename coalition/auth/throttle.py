@@ -16,6 +16,7 @@ unknown browsers: the owner's own phone or laptop is never locked out by them.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from collections.abc import Callable
 from typing import TypeVar
@@ -40,12 +41,22 @@ def _key(email: str) -> str:
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
 
 
+def _device_key(email: str) -> str:
+    """How the cookie names an account: keyed with SECRET_KEY (the cookie is signed, not
+    encrypted), so someone reading it on a shared computer cannot test emails against it."""
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret if isinstance(secret, bytes) else str(secret).encode()
+    return hmac.new(secret, b"known-device:" + _key(email).encode(), hashlib.sha256).hexdigest()[
+        :24
+    ]
+
+
 def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="known-device")
 
 
 def _known_devices() -> dict[str, str]:
-    """The accounts (by email key) this browser completed a sign-in to, each with its nonce."""
+    """The accounts (by `_device_key`) this browser completed a sign-in to, each with its nonce."""
     raw = request.cookies.get(DEVICE_COOKIE)
     if not raw:
         return {}
@@ -62,7 +73,7 @@ def _bucket(email: str) -> str:
     """The account's key for unknown browsers; the account's key and this browser's nonce for
     a known device of that account."""
     account = _key(email)
-    nonce = _known_devices().get(account)
+    nonce = _known_devices().get(_device_key(email))
     return f"{account}:{nonce}" if nonce else account
 
 
@@ -104,7 +115,7 @@ def remember_device(email: str) -> None:
     """After a completed sign-in: this browser becomes a known device of the account (the cookie
     is set on the response, with a new nonce: a new bucket, its old counts left behind)."""
     devices = _known_devices()
-    account = _key(email)
+    account = _device_key(email)
     devices.pop(account, None)
     devices = dict(list(devices.items())[-(DEVICE_ACCOUNTS - 1) :])
     devices[account] = secrets.token_urlsafe(12)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+
 import pytest
 
 from tests.factories import PASSWORD, UserFactory
@@ -76,6 +79,12 @@ def test_the_owners_browser_still_signs_in_while_strangers_are_locked_out(make_c
     owner = make_client()
     owner.login("ana@example.org")  # her laptop: a known device from now on
     owner.logout()
+    cookie = owner.get_cookie("known_device")
+    assert cookie.http_only and cookie.expires is not None  # kept after the browser closes
+    payload = base64.urlsafe_b64decode(cookie.value.split(".")[0] + "==")
+    # Signed, not encrypted: it names the account by a key only the app can compute.
+    assert b"ana" not in payload
+    assert hashlib.sha256(b"ana@example.org").hexdigest()[:32].encode() not in payload
     for n in range(4):
         _login(_from(make_client(), f"203.0.113.{n}"), "ana@example.org", f"guess {n}")
     stranger = _login(_from(make_client(), "203.0.113.99"), "ana@example.org", PASSWORD)

@@ -253,7 +253,8 @@ class TestLimits:
     @pytest.fixture
     def app_overrides(self):
         return {"RATELIMIT_ENABLED": True, "FEED_RATE_LIMIT": "3 per minute",
-                "FEED_ADHOC_RATE_LIMIT": "5 per minute", "RATELIMIT_KEY_PREFIX": "instance-b"}  # fmt: skip
+                "FEED_ADHOC_RATE_LIMIT": "5 per minute",
+                "RATELIMIT_KEY_PREFIX": "instance-b"}  # fmt: skip
 
     def test_feed_counters_live_under_the_key_prefix(self, client, db):
         """Two instances sharing one Redis keep their feed counters apart too."""

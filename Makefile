@@ -52,15 +52,23 @@ pdf-libs:
 translations: $(STAMP)
 	$(BIN)/pybabel --quiet compile -d coalition/translations
 
-## Serve at http://127.0.0.1:5000 with demo data; mail goes to instance/mail/, texts to instance/sms/.
+#: `make run PORT=8000` serves on another port; links in mail and feeds follow it.
+PORT ?= 5000
+BASE_URL ?= http://127.0.0.1:$(PORT)
+
+## Serve at http://127.0.0.1:$(PORT) (default 5000) with demo data; mail goes to instance/mail/,
+## texts to instance/sms/.
 run: $(STAMP) translations pdf-libs
 	COALITION_ENV=development $(BIN)/flask db upgrade
 	COALITION_ENV=development $(BIN)/flask seed-demo
 	@echo "Mail is written to $(CURDIR)/instance/mail/ (one .eml per message)."
 	@echo "Texts are written to $(CURDIR)/instance/sms/ (one .txt per text message)."
+	@echo "Admins, owners and organizers set up two-step sign-in at their first sign-in, as in"
+	@echo "production (any authenticator app; REQUIRE_TWO_FACTOR=0 make run skips it)."
+	@echo "Serving $(BASE_URL)"
 	@trap 'kill 0' INT TERM EXIT; \
-	  COALITION_ENV=development $(BIN)/flask worker & \
-	  COALITION_ENV=development $(BIN)/flask run --host 127.0.0.1 --port 5000
+	  COALITION_ENV=development BASE_URL=$(BASE_URL) $(BIN)/flask worker & \
+	  COALITION_ENV=development BASE_URL=$(BASE_URL) $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 worker: $(STAMP) translations
 	COALITION_ENV=development $(BIN)/flask worker
@@ -97,7 +105,7 @@ format: $(STAMP)
 
 ## After changing user-facing text: refresh the catalogs, then translate the new entries.
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o coalition/translations/messages.pot --no-location --sort-output --omit-header --width 100 .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -o coalition/translations/messages.pot --no-location --sort-output --omit-header --width 100 .
 	$(BIN)/pybabel update -i coalition/translations/messages.pot -d coalition/translations --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date --width 100
 
 clean:

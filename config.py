@@ -223,7 +223,8 @@ class DevelopmentConfig(Config):
     SMS_BACKEND = os.environ.get("SMS_BACKEND", "folder")
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
-    REQUIRE_TWO_FACTOR = _env_bool("REQUIRE_TWO_FACTOR", False)
+    # As in production: the demo shows the setup at the first sign-in (0 to skip it).
+    REQUIRE_TWO_FACTOR = _env_bool("REQUIRE_TWO_FACTOR", True)
 
 
 class TestingConfig(Config):

@@ -27,6 +27,7 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     register_commands(app)
     register_template_helpers(app)
     register_signal_receivers(app)
+    register_notices(app)
     return app
 
 
@@ -107,6 +108,28 @@ def register_signal_receivers(app: Flask) -> None:
     from coalition import signals
 
     signals.connect_receivers()
+
+
+#: The features that send messages: each declares its notices in `<feature>/notice_kinds.py`.
+NOTICE_FEATURES = (
+    "auth", "orgs", "events", "rsvps", "reminders", "delegations", "sessions", "volunteers",
+    "rapid", "dashboard", "sms", "mail",
+)  # fmt: skip
+
+
+def register_notices(app: Flask) -> None:
+    """Everything the service sends, in one registry (coalition/notices); a notice whose
+    template is missing stops the app here, not when the first person should get it."""
+    from importlib import import_module
+
+    from coalition import notices
+
+    declared = [
+        notice
+        for feature in NOTICE_FEATURES
+        for notice in import_module(f"coalition.{feature}.notice_kinds").NOTICES
+    ]
+    notices.init_app(app, declared)
 
 
 def register_http_hardening(app: Flask) -> None:

@@ -46,6 +46,7 @@ _RSVP_BLANK = {
     "phone": None,
     "phone_hash": None,
     "note": None,
+    "ride_from": None,
     "user_id": None,
 }
 _DELEGATION_BLANK = {

@@ -18,7 +18,8 @@ from blinker import Namespace
 
 _signals = Namespace()
 
-#: An RSVP's status, consent or contact changed (sender: the RSVP; `now`). Reminders follow.
+#: An RSVP's status, consent, contact or ride need changed (sender: the RSVP; `now`). Reminders
+#: follow, and a rider's seat in a car is given up once the RSVP no longer needs it.
 rsvp_changed = _signals.signal("rsvp-changed")
 
 #: The person chose their sessions of the date with the RSVP form, the API or their private link
@@ -27,7 +28,8 @@ sessions_chosen = _signals.signal("sessions-chosen")
 
 #: An active RSVP's party size changed (sender: the RSVP, already flushed with its new size;
 #: `previous`: the old size; `now`). Sessions re-check their seats: a receiver may refuse a
-#: growth that does not fit (`RSVPError`), and the caller rolls back.
+#: growth that does not fit (`RSVPError`), and the caller rolls back. A rider's car follows
+#: (the party leaves a car it no longer fits in).
 party_changed = _signals.signal("party-changed")
 
 #: A delegation was started (sender: the Delegation; `now`). The lead's reminders follow.

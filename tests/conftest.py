@@ -293,6 +293,19 @@ def queries(db):
     return lambda: count_queries(db.engine)
 
 
+@pytest.fixture
+def channel_test_notice(request):
+    """Channel tests queue made-up content as kind "test" (email: a password reset's templates;
+    text: `sms/test.txt`): declared to the app's notice registry for those tests only."""
+    if "app" not in request.fixturenames:
+        return None
+    from coalition.notices import EMAIL, SMS, Audience, Notice
+
+    notice = Notice("test", Audience("operator", (EMAIL, SMS)), "auth/password_reset", "test")
+    request.getfixturevalue("app").extensions["notices"].add(notice)
+    return notice
+
+
 # The clock ------------------------------------------------------------------------------------
 # TEST_CLOCK="02:00 America/New_York" runs the whole session at that time of day: the clock is
 # moved back to the last time it read 02:00 there and keeps ticking (time-machine), so a test

@@ -22,7 +22,7 @@ from coalition.events.privacy import hidden_place_note, town
 from coalition.languages import language_name
 from coalition.orgs.labels import ROLE_NAMES, STATUS_NAMES
 from coalition.rsvps.labels import RSVP_STATUS_NAMES
-from coalition.rsvps.operations import closed_reason, seats_for_newcomers
+from coalition.rsvps.operations import closed_reason, confirmed_headcount, seats_for_newcomers
 
 
 def language_marker(code: str) -> Markup:
@@ -61,6 +61,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.globals["has_endpoint"] = lambda name: name in current_app.view_functions
     app.jinja_env.globals["rsvp_closed_reason"] = closed_reason
     app.jinja_env.globals["rsvp_seats_left"] = seats_for_newcomers
+    app.jinja_env.globals["rsvp_going"] = lambda occurrence: confirmed_headcount(occurrence.id)
     app.jinja_env.globals["delegation_summary"] = public_summary
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.globals["format_when"] = format_when

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
 from coalition.access import access
@@ -237,7 +238,10 @@ def message(event_id: int, occurrence_id: int):
                                      delegation_id=delegation_id)  # fmt: skip
         _audit(event, occ, "message", detail=f"{form.audience.data}: {sent} recipients")
         db.session.commit()
-        flash(_("Message sent to %(n)d people.", n=sent), "success")
+        flash(
+            ngettext("Message sent to %(num)d person.", "Message sent to %(num)d people.", sent),
+            "success",
+        )
         return redirect(url_for("dashboard.occurrence", event_id=event.id, occurrence_id=occ.id))
     reach = ops.reach(occ)
     return render_template(

@@ -30,9 +30,26 @@ TRAVEL_LABELS = {
 }
 
 
-class DelegationForm(Form):
+class DelegationEditForm(Form):
+    """What the lead may change after starting the delegation (from the private link)."""
+
     name = StringField(_l("Name of the delegation"), validators=[InputRequired(), Length(max=120)],
                        description=_l("For example: the Worcester delegation"))  # fmt: skip
+    expected_headcount = IntegerField(
+        _l("Expected headcount"),
+        default=10,
+        validators=[InputRequired(), NumberRange(min=1, max=5000)],
+        render_kw={"inputmode": "numeric"},
+    )
+    meeting_point = StringField(_l("Meeting point"), validators=[Optional(), Length(max=300)])
+    departure = DateTimeLocalField(_l("Departure time"), validators=[Optional()],
+                                   description=_l("Local time where the event is."))  # fmt: skip
+    seat_limit = IntegerField(_l("Seats (bus or van, the lead included), if limited"),
+                              validators=[Optional(), NumberRange(min=1, max=5000)],
+                              render_kw={"inputmode": "numeric"})  # fmt: skip
+
+
+class DelegationForm(DelegationEditForm):
     town = StringField(_l("Town or neighborhood"), validators=[InputRequired(), Length(max=120)])
     sponsor_org = SelectField(_l("Sponsoring member organization"), choices=[],
                               validators=[Optional()])  # fmt: skip
@@ -40,23 +57,25 @@ class DelegationForm(Form):
     lead_email = EmailField(
         _l("Lead's email"),
         validators=[Optional(), Email(check_deliverability=False), Length(max=254)],
+        render_kw={"autocomplete": "email"},
     )
     lead_phone = StringField(_l("Lead's phone"), validators=[Optional(), Length(max=40),
-                                                             PhoneNumber()])  # fmt: skip
+                                                             PhoneNumber()],
+                             render_kw={"type": "tel", "autocomplete": "tel"})  # fmt: skip
     lead_language = SelectField(_l("Lead's language"), choices=list(CONTENT_LANGUAGES.items()))
-    expected_headcount = IntegerField(
-        _l("Expected headcount"),
-        default=10,
-        validators=[InputRequired(), NumberRange(min=1, max=5000)],
-    )
     travel_mode = SelectField(
         _l("How it travels"), choices=[(m.value, label) for m, label in TRAVEL_LABELS.items()]
     )
-    meeting_point = StringField(_l("Meeting point"), validators=[Optional(), Length(max=300)])
-    departure = DateTimeLocalField(_l("Departure time"), validators=[Optional()],
-                                   description=_l("Local time where the event is."))  # fmt: skip
-    seat_limit = IntegerField(_l("Seats (bus or van, the lead included), if limited"),
-                              validators=[Optional(), NumberRange(min=1, max=5000)])  # fmt: skip
+
+
+class GuestForm(Form):
+    """Someone the lead brings who has no phone or email (an elder, a child)."""
+
+    guest_name = StringField(
+        _l("Name"),
+        validators=[InputRequired(_l("Tell us a name.")), Length(max=80)],
+        description=_l("A first name is enough. No phone or email: you keep them informed."),
+    )
 
 
 class MessageForm(Form):

@@ -7,10 +7,13 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from coalition import signals
 from coalition.auth.models import User
+from coalition.db import utcnow
 from coalition.delegations.models import Delegation, TravelMode
+from coalition.events.formatting import format_moment
 from coalition.events.models import Occurrence
 from coalition.extensions import db
 from coalition.languages import message_locale
@@ -22,7 +25,7 @@ from coalition.rsvps.operations import (  # noqa: F401  (the delegation rules li
     check_can_join,
     members_headcount,
 )
-from coalition.sms.notices import text_lead
+from coalition.sms.notices import text_lead, text_rsvp
 from coalition.tokens import TokenError, make_token, read_token
 from coalition.urls import external_url
 
@@ -130,6 +133,106 @@ def join(delegation: Delegation, data: rsvp_ops.RSVPInput, *, user: User | None 
     return outcome
 
 
+@dataclass
+class DelegationChanges:
+    """What the lead may change after starting (`DelegationEditForm`)."""
+
+    name: str
+    expected_headcount: int
+    meeting_point: str | None = None
+    departure_at: datetime | None = None
+    seat_limit: int | None = None
+
+
+def edit(delegation: Delegation, data: DelegationChanges, now: datetime | None = None) -> int:
+    """The lead changes the delegation. Seats never drop below the people already holding one
+    (decided under the date's lock, as joins are). A new meeting point or departure time is
+    sent to every member on their channel; returns how many were told."""
+    name = (data.name or "").strip()
+    if not name:
+        raise DelegationError(_l("Give the delegation a name."), "name")
+    if not 1 <= data.expected_headcount <= 5000:
+        raise DelegationError(_l("Expect 1 to 5000 people."), "expected_headcount")
+    rsvp_ops.lock_occurrence(delegation.occurrence)
+    if data.seat_limit is not None:
+        holding = members_headcount(delegation) + 1  # the lead rides too
+        if data.seat_limit < holding:
+            raise DelegationError(
+                ngettext("%(num)d person already has a seat: give at least that many seats.",
+                         "%(num)d people already have a seat, you included: give at least "
+                         "that many seats.", holding),
+                "seat_limit", status=409,
+            )  # fmt: skip
+    meeting_point = (data.meeting_point or "").strip() or None
+    moved = (meeting_point, data.departure_at) != (
+        delegation.meeting_point,
+        delegation.departure_at,
+    )
+    delegation.name = name
+    delegation.expected_headcount = data.expected_headcount
+    delegation.meeting_point = meeting_point
+    delegation.departure_at = data.departure_at
+    delegation.seat_limit = data.seat_limit
+    db.session.flush()
+    if not moved:
+        return 0
+    return tell_members_of_new_meeting(delegation, now)
+
+
+def active_members(delegation: Delegation) -> list[RSVP]:
+    """Members holding a seat or waiting for one (pending requests and cancellations not)."""
+    return list(
+        db.session.scalars(
+            sa.select(RSVP)
+            .where(
+                RSVP.delegation_id == delegation.id,
+                RSVP.status.in_([RSVPStatus.confirmed, RSVPStatus.waitlisted]),
+                RSVP.erased_at.is_(None),
+            )
+            .order_by(RSVP.created_at, RSVP.id)
+        )
+    )
+
+
+def tell_members_of_new_meeting(delegation: Delegation, now: datetime | None = None) -> int:
+    """Each member learns the meeting point and departure time by email, or by text when they
+    gave only a phone. Only what the lead typed: never the event's place (members see that as
+    `events/privacy.py` allows, on their own page)."""
+    occurrence = delegation.occurrence
+    event = occurrence.event
+    told = 0
+    for member in active_members(delegation):
+        locale = message_locale(member.language)
+        departure = (
+            format_moment(delegation.departure_at, event.zone, locale)
+            if delegation.departure_at is not None
+            else None
+        )
+        if member.email:
+            queue_email(
+                about_delegation=delegation, about_rsvp=member, to=member.email,
+                kind="delegation_changed", template="delegations/changed", locale=locale,
+                subject=_l("New meeting point or time: %(name)s", name=delegation.name),
+                delegation=delegation, rsvp=member, event=event, occurrence=occurrence,
+                departure=departure, manage_url=rsvp_ops.manage_url(member),
+            )  # fmt: skip
+        elif member.phone:
+            if text_rsvp(member, kind="delegation_changed", template="delegations/changed",
+                         name=delegation.name, meeting_point=delegation.meeting_point,
+                         departure=departure, expires_at=occurrence.start_at) is None:  # fmt: skip
+                continue
+        else:
+            continue  # someone the lead brought, with no contact: the lead tells them
+        told += 1
+    return told
+
+
+def add_guest(delegation: Delegation, name: str, now: datetime | None = None) -> RSVP:
+    """The lead adds someone who has no phone or email (an elder, a child): a member with a
+    seat like any other, no contact, no link, erased with the rest (`rsvps.operations`)."""
+    return rsvp_ops.add_guest(delegation, name, now=now or utcnow())
+
+
 def close(delegation: Delegation) -> None:
     delegation.is_closed = True
 
@@ -139,9 +242,13 @@ def reopen(delegation: Delegation) -> None:
 
 
 def remove_member(delegation: Delegation, rsvp: RSVP) -> None:
-    """The lead takes someone off the roster; their RSVP is cancelled (seats freed)."""
+    """The lead takes someone off the roster; their RSVP is cancelled (seats freed). Someone the
+    lead added without a contact is erased at once: nobody else could ever reach that RSVP."""
     if rsvp.delegation_id != delegation.id:
         raise DelegationError(_l("This person is not in the delegation."), status=404)
+    if rsvp_ops.is_guest(rsvp):
+        rsvp_ops.erase(rsvp)
+        return
     rsvp_ops.cancel(rsvp)
     rsvp.delegation_id = None
 

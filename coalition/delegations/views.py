@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,7 +16,14 @@ from coalition.core.forms import EmptyForm
 from coalition.core.private_links import PrivateLink
 from coalition.core.responses import invalid_link, private
 from coalition.delegations import operations as ops
-from coalition.delegations.forms import TRAVEL_LABELS, DelegationForm, JoinForm, MessageForm
+from coalition.delegations.forms import (
+    TRAVEL_LABELS,
+    DelegationEditForm,
+    DelegationForm,
+    GuestForm,
+    JoinForm,
+    MessageForm,
+)
 from coalition.delegations.models import Delegation, TravelMode
 from coalition.delegations.permissions import (
     can_start_delegation,
@@ -33,6 +39,7 @@ from coalition.orgs.models import Organization, OrgStatus
 from coalition.rsvps import operations as rsvp_ops
 from coalition.rsvps.models import RSVP, RSVPStatus
 from coalition.rsvps.views import after_submission
+from coalition.sms.operations import queue_sms
 from coalition.tokens import TokenError
 
 bp = Blueprint("delegations", __name__)
@@ -64,10 +71,7 @@ def new(event_id: int, occurrence_id: int):
     closed = rsvp_ops.closed_reason(occurrence)
     status = 200
     if form.validate_on_submit():
-        departure = None
-        if form.departure.data:
-            local = form.departure.data.replace(tzinfo=ZoneInfo(event.timezone))
-            departure = local.astimezone(UTC)
+        departure = _departure(form, event)
         data = ops.DelegationInput(
             name=form.name.data, town=form.town.data, lead_name=form.lead_name.data,
             lead_email=form.lead_email.data, lead_phone=form.lead_phone.data,
@@ -94,6 +98,13 @@ def new(event_id: int, occurrence_id: int):
         status = 400 if form.errors else 200
     return render_template("delegations/new.html", form=form, event=event,
                            occurrence=occurrence, closed=closed), status  # fmt: skip
+
+
+def _departure(form: DelegationEditForm, event: Event):
+    """The departure typed on the event's wall clock, in UTC (None when left empty)."""
+    if not form.departure.data:
+        return None
+    return form.departure.data.replace(tzinfo=event.zone).astimezone(UTC)
 
 
 @bp.route("/delegations/<int:delegation_id>")
@@ -156,11 +167,32 @@ def _members(delegation) -> list[RSVP]:
     return list(
         db.session.scalars(
             sa.select(RSVP)
-            .where(RSVP.delegation_id == delegation.id,
-                   RSVP.status.in_([RSVPStatus.confirmed, RSVPStatus.waitlisted]))
+            .where(RSVP.delegation_id == delegation.id, RSVP.erased_at.is_(None),
+                   RSVP.status.in_([RSVPStatus.confirmed, RSVPStatus.waitlisted,
+                                    RSVPStatus.pending]))
             .order_by(RSVP.created_at)
         )
     )  # fmt: skip
+
+
+def _roster(
+    delegation: Delegation, token: str, *, guest_form: GuestForm | None = None, status: int = 200
+):
+    """The lead's roster page; every view of it is written to the audit log."""
+    rsvp_ops.record_access(
+        current_user if current_user.is_authenticated else None,
+        delegation.occurrence.event.host_org_id, "view_roster", delegation_id=delegation.id,
+    )  # fmt: skip
+    db.session.commit()
+    members = _members(delegation)  # loaded after the commit, so not expired
+    return private((render_template(
+        "delegations/lead.html", delegation=delegation, members=members, token=token,
+        headcount=sum(m.party_size for m in members if m.status != RSVPStatus.pending),
+        join_url=ops.join_url(delegation), lead_url=ops.lead_url(delegation),
+        travel_labels=TRAVEL_LABELS, occurrence=delegation.occurrence,
+        event=delegation.occurrence.event, button=EmptyForm(), message_form=MessageForm(),
+        guest_form=guest_form or GuestForm(), is_guest=rsvp_ops.is_guest,
+    ), status))  # fmt: skip
 
 
 @bp.route("/delegations/lead/<token>")
@@ -170,19 +202,69 @@ def lead(token: str):
     delegation = _lead_link.find(token)
     if delegation is None:
         return invalid_link()
-    rsvp_ops.record_access(
-        current_user if current_user.is_authenticated else None,
-        delegation.occurrence.event.host_org_id, "view_roster", delegation_id=delegation.id,
-    )  # fmt: skip
-    db.session.commit()
-    members = _members(delegation)  # loaded after the commit, so not expired
-    return private(render_template(
-        "delegations/lead.html", delegation=delegation, members=members, token=token,
-        headcount=sum(m.party_size for m in members), join_url=ops.join_url(delegation),
-        lead_url=ops.lead_url(delegation), travel_labels=TRAVEL_LABELS,
-        occurrence=delegation.occurrence, event=delegation.occurrence.event,
-        button=EmptyForm(), message_form=MessageForm(),
-    ))  # fmt: skip
+    return _roster(delegation, token)
+
+
+@bp.route("/delegations/lead/<token>/edit", methods=["GET", "POST"])
+@access(public)
+@_form_limit
+def edit(token: str):
+    """The lead changes the name, expected headcount, meeting point, departure or seats; a new
+    meeting point or departure time is sent to the members."""
+    delegation = _lead_link.find(token)
+    if delegation is None:
+        return invalid_link()
+    event = delegation.occurrence.event
+    form = DelegationEditForm(obj=delegation) if request.method == "GET" else DelegationEditForm()
+    if request.method == "GET" and delegation.departure_at is not None:
+        form.departure.data = delegation.departure_at.astimezone(event.zone).replace(tzinfo=None)
+    status = 200
+    if form.validate_on_submit():
+        changes = ops.DelegationChanges(
+            name=form.name.data, expected_headcount=form.expected_headcount.data,
+            meeting_point=form.meeting_point.data, departure_at=_departure(form, event),
+            seat_limit=form.seat_limit.data,
+        )  # fmt: skip
+        try:
+            told = ops.edit(delegation, changes)
+        except ops.DelegationError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "name", form.name).errors.append(str(exc.message))
+            status = exc.status
+        else:
+            db.session.commit()
+            flash(_("The delegation is saved."), "success")
+            if told:
+                flash(ngettext("The new meeting point and time were sent to %(num)d member.",
+                               "The new meeting point and time were sent to %(num)d members.",
+                               told), "success")  # fmt: skip
+            return _lead_link.back(token)
+    elif request.method == "POST":
+        status = 400
+    return private((render_template(
+        "delegations/edit.html", form=form, delegation=delegation, token=token, event=event,
+        occurrence=delegation.occurrence,
+    ), status))  # fmt: skip
+
+
+@bp.route("/delegations/lead/<token>/guests", methods=["POST"])
+@access(public)
+@_form_limit
+def add_guest(token: str):
+    """The lead adds someone who has no phone or email (an elder, a child)."""
+    delegation = _lead_link.find(token)
+    if delegation is None:
+        return invalid_link()
+    form = GuestForm()
+    if not form.validate_on_submit():
+        return _roster(delegation, token, guest_form=form, status=400)
+    try:
+        ops.add_guest(delegation, form.guest_name.data)
+    except rsvp_ops.RSVPError as exc:
+        db.session.rollback()
+        form.guest_name.errors.append(str(exc.message))
+        return _roster(delegation, token, guest_form=form, status=exc.status)
+    return _lead_link.done(token, _("%(name)s is on the roster.", name=form.guest_name.data))
 
 
 @bp.route("/delegations/lead/<token>/close", methods=["POST"])
@@ -222,22 +304,29 @@ def message(token: str):
         flash(_("Write a subject and a message."), "error")
         return _lead_link.back(token)
     sent = 0
-    for member in _members(delegation):
-        if not member.email:
-            continue
-        queue_email(
-            about_delegation=delegation, about_rsvp=member,
-            to=member.email, kind="delegation_message", subject=form.subject.data,
-            template="delegations/message",
-            locale=message_locale(member.language),
-            delegation=delegation, body=form.body.data, rsvp=member,
-            manage_url=rsvp_ops.manage_url(member),
-        )  # fmt: skip
+    for member in ops.active_members(delegation):
+        if member.email:
+            queue_email(
+                about_delegation=delegation, about_rsvp=member,
+                to=member.email, kind="delegation_message", subject=form.subject.data,
+                template="delegations/message",
+                locale=message_locale(member.language),
+                delegation=delegation, body=form.body.data, rsvp=member,
+                manage_url=rsvp_ops.manage_url(member),
+            )  # fmt: skip
+        elif queue_sms(
+            to=member.phone, kind="delegation_message", locale=message_locale(member.language),
+            org_id=delegation.occurrence.event.host_org_id, about_rsvp=member,
+            about_delegation=delegation, subject=form.subject.data, body=form.body.data,
+        ) is None:  # fmt: skip
+            continue  # no phone either, texts off, or the number said STOP
         sent += 1
     rsvp_ops.record_access(current_user if current_user.is_authenticated else None,
                            delegation.occurrence.event.host_org_id, "message",
                            delegation_id=delegation.id, detail=f"{sent} recipients")  # fmt: skip
-    return _lead_link.done(token, _("Message sent to %(n)d people.", n=sent))
+    return _lead_link.done(
+        token, ngettext("Message sent to %(num)d person.", "Message sent to %(num)d people.", sent)
+    )
 
 
 @bp.route("/delegations/<int:delegation_id>/roster")

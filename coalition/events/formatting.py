@@ -83,3 +83,14 @@ def format_moment(moment: datetime, zone: ZoneInfo, locale: str | None = None) -
     """e.g. "Nov 26, 2026 7:00 PM EST": one moment in the event's zone."""
     loc = _locale(locale)
     return f"{_moment(moment.astimezone(zone), loc)} {zone_abbreviation(moment, zone)}"
+
+
+def format_short_moment(moment: datetime, zone: ZoneInfo, locale: str | None = None) -> str:
+    """e.g. "Mar 15, 10:05 AM EDT" / "15 mar, 10:05 a. m. EDT": a moment with its day, short
+    enough for a text."""
+    from babel.dates import format_skeleton
+
+    loc = _locale(locale)
+    local = moment.astimezone(zone)
+    day = format_skeleton("MMMd", local.date(), locale=loc)
+    return f"{day}, {format_time(local, 'short', locale=loc)} {zone_abbreviation(moment, zone)}"

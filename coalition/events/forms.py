@@ -194,7 +194,9 @@ class EventForm(Form):
         validators=[Optional(), Email(check_deliverability=False), Length(max=254)],
     )
     contact_phone = StringField(
-        _l("Contact phone"), validators=[Optional(), Length(max=40), PhoneNumber()]
+        _l("Contact phone"),
+        validators=[Optional(), Length(max=40), PhoneNumber()],
+        render_kw={"type": "tel", "autocomplete": "tel"},
     )
     capacity = IntegerField(
         _l("Seats (empty: no limit)"), validators=[Optional(), NumberRange(min=1, max=100000)]
@@ -204,6 +206,11 @@ class EventForm(Form):
     rsvp_closes_at = DateTimeLocalField(_l("RSVPs close"), validators=[Optional()])
     reminders = SelectField(_l("Reminders"), choices=REMINDER_CHOICES, default="default")
     delegations_by_organizers_only = BooleanField(_l("Only organizers may start delegations"))
+    shows_going = BooleanField(
+        _l("Show how many people are going on the public page"),
+        description=_l("Off unless you choose it: a count can tell others how many will be "
+                       "there. Only confirmed people count (the waitlist does not)."),
+    )  # fmt: skip
     visibility = SelectField(
         _l("Who can find it"),
         choices=[
@@ -322,6 +329,7 @@ def form_to_input(form: EventForm) -> ops.EventInput:
         rsvp_closes_at=_local_to_utc(form.rsvp_closes_at.data, zone),
         reminder_offsets=offsets,
         delegations_by_organizers_only=form.delegations_by_organizers_only.data,
+        shows_going=form.shows_going.data,
         visibility=EventVisibility(form.visibility.data),
         translated_notes=translated_notes,
     )
@@ -355,7 +363,8 @@ def event_to_form_data(event: Event) -> dict:
                  "languages", "has_interpretation", "has_childcare", "has_rides", "has_food",
                  "accessibility_notes", "what_to_bring", "contact_name", "contact_email",
                  "contact_phone", "capacity", "has_waitlist", "location_attendees_early",
-                 "delegations_by_organizers_only", "delegations_need_approval"):  # fmt: skip
+                 "delegations_by_organizers_only", "delegations_need_approval",
+                 "shows_going"):  # fmt: skip
         data[name] = getattr(event, name)
     data["location_visibility"] = event.location_visibility.value
     data["visibility"] = event.visibility.value

@@ -152,6 +152,9 @@ class Event(db.Model):
     reminder_offsets: Mapped[list[int] | None] = mapped_column(sa.JSON)
     #: Only organizers (not anyone) may start delegations.
     delegations_by_organizers_only: Mapped[bool] = mapped_column(default=False)
+    #: The public page shows "N going" (confirmed people). Off unless an organizer chooses it:
+    #: how many will be there can matter to attendees' safety.
+    shows_going: Mapped[bool] = mapped_column(default=False)
 
     status: Mapped[EventStatus] = mapped_column(
         enum_column(EventStatus), default=EventStatus.draft, index=True

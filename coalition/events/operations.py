@@ -88,6 +88,7 @@ class EventInput:
     rsvp_closes_at: datetime | None = None
     reminder_offsets: list[int] | None = None
     delegations_by_organizers_only: bool = False
+    shows_going: bool = False
     visibility: EventVisibility = EventVisibility.public
     #: {"es": {"accessibility_notes": "...", "what_to_bring": "..."}} for languages other than
     #: the main one (whose are `accessibility_notes` and `what_to_bring` above).
@@ -110,7 +111,7 @@ SIMPLE_FIELDS = (
     "has_food", "accessibility_notes", "contact_name", "contact_email", "contact_phone",
     "capacity", "has_waitlist", "rsvp_opens_at", "rsvp_closes_at", "reminder_offsets",
     "delegations_by_organizers_only", "visibility", "primary_language", "what_to_bring",
-    "location_attendees_early", "delegations_need_approval",
+    "location_attendees_early", "delegations_need_approval", "shows_going",
 )  # fmt: skip
 
 

@@ -51,7 +51,7 @@ def _zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["COALITION_TIMEZONE"])
 
 
-def _filter_choices() -> dict[str, list[tuple[str, str, str | None]]]:
+def filter_choices() -> dict[str, list[tuple[str, str, str | None]]]:
     """Checkbox options of the filter form: (value, label, language of the label), kept per
     process while the calendar version stays the same."""
     locale = str(get_locale() or "en")
@@ -145,7 +145,7 @@ def calendar():
         page=page,
         cursor_name="after",
         filters=filters,
-        choices=_filter_choices(),
+        choices=filter_choices(),
         feed_url=_feed_url(filters),
         args=_link_args(filters),
         preview=calendar_preview(_link_args(filters)),
@@ -170,7 +170,7 @@ def past():
         page=page,
         cursor_name="before",
         filters=filters,
-        choices=_filter_choices(),
+        choices=filter_choices(),
         args=_link_args(filters),
     )
 
@@ -211,7 +211,7 @@ def month():
         following=following,
         today=today,
         filters=filters,
-        choices=_filter_choices(),
+        choices=filter_choices(),
         args=_link_args(filters),
         feed_url=_feed_url(filters),
         keep={"year": first.year, "month": first.month},

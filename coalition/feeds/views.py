@@ -26,6 +26,7 @@ from coalition.auth.models import User
 from coalition.calendar_version import ATTENDANCE, EVERY_USER, PUBLIC, user_key
 from coalition.core.forms import EmptyForm
 from coalition.events.models import Event, EventStatus, Occurrence, is_coalition_member
+from coalition.events.public_views import filter_choices
 from coalition.events.queries import (
     CalendarFilters,
     FilterError,
@@ -37,12 +38,14 @@ from coalition.feeds.cache import FeedJob, respond
 from coalition.feeds.fragments import EventRef, fragments_for, refs_query
 from coalition.feeds.listing import listed_refs
 from coalition.feeds.operations import reset_feed_token
+from coalition.feeds.subscribe import subscribe_links
 from coalition.languages import CONTENT_LANGUAGES
 from coalition.orgs.models import Organization, OrgStatus
 from coalition.rsvps.models import RSVP, RSVPStatus
 from coalition.urls import external_url
 
 bp = Blueprint("feeds", __name__)
+bp.add_app_template_global(subscribe_links, "subscribe_links")
 
 
 @bp.after_request
@@ -348,7 +351,8 @@ def _delegation_feed(delegation):
 @bp.route("/calendar/subscribe")
 @access(public)
 def subscribe():
-    """How to subscribe in Google, Apple and Outlook calendars; the visitor's private links."""
+    """Build a feed's address from chosen filters (language, town, organization, type) and add
+    it to Google, Apple, Outlook.com or Office 365 calendars; the visitor's private links."""
     try:
         filters = parse_filters(request.args)
     except FilterError as exc:
@@ -367,6 +371,8 @@ def subscribe():
         feed_url=feed_url,
         private_url=private_url,
         my_events_url=my_events_url,
+        filters=filters,
+        choices=filter_choices(),
         form=EmptyForm(),
     )
 

@@ -13,6 +13,7 @@ from coalition.db import utcnow
 from coalition.extensions import db
 from coalition.mail.models import Channel, EmailStatus, OutgoingEmail, new_message_id
 from coalition.mail.transports import render_mime
+from coalition.notices import EMAIL, registry
 
 
 def queue_email(
@@ -20,8 +21,8 @@ def queue_email(
     to: str,
     kind: str,
     subject,
-    template: str,
     locale: str,
+    template: str | None = None,
     headers: dict | None = None,
     attachments: list | None = None,
     about_rsvp=None,
@@ -29,7 +30,8 @@ def queue_email(
     about_helper=None,
     **context,
 ) -> OutgoingEmail:
-    """Render `templates/email/<template>.{txt,html}` in `locale` and add it to the outbox.
+    """Render the email of notice `kind` (`templates/email/<template>.{txt,html}`, as the
+    registry declares it, coalition/notices) in `locale` and add it to the outbox.
 
     `subject` is a lazy string (`lazy_gettext` with its variables) so that it is translated in the
     recipient's language, not the sender's. Nothing is sent here: the row is part of the caller's
@@ -37,6 +39,7 @@ def queue_email(
     `about_rsvp` / `about_delegation` tie the message to the personal data it carries, so that
     erasing that data erases the message too.
     """
+    template = registry().template(kind, EMAIL, template)  # only a declared notice goes
     headers = dict(headers or {})
     event = context.get("event")
     contact = getattr(event, "contact_email", None)

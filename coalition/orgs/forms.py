@@ -63,7 +63,9 @@ class OrganizationForm(Form):
         validators=[Optional(), Email(check_deliverability=False), Length(max=254)],
     )
     contact_phone = StringField(
-        _l("Public contact phone"), validators=[Optional(), Length(max=40), PhoneNumber()]
+        _l("Public contact phone"),
+        validators=[Optional(), Length(max=40), PhoneNumber()],
+        render_kw={"type": "tel", "autocomplete": "tel"},
     )
     languages = MultiCheckboxField(
         _l("Languages you work in"), choices=list(CONTENT_LANGUAGES.items())

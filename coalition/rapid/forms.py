@@ -46,7 +46,8 @@ def _zone(form, field):
 
 class ResponderForm(Form):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
-    phone = StringField(_l("Mobile phone"), validators=[Optional(), Length(max=40), PhoneNumber()])
+    phone = StringField(_l("Mobile phone"), validators=[Optional(), Length(max=40), PhoneNumber()],
+                        render_kw={"type": "tel", "autocomplete": "tel"})  # fmt: skip
     email = EmailField(_l("Email"), validators=[Optional(), Email(), Length(max=254)])
     use_sms = BooleanField(_l("Alert me by text message"), default=True)
     use_email = BooleanField(_l("Alert me by email"), default=True)

@@ -7,6 +7,7 @@ at once or not at all; the worker's delivery then sends it.
 
 from __future__ import annotations
 
+import enum
 import secrets
 import statistics
 from collections import defaultdict
@@ -21,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from coalition.db import utcnow
-from coalition.events.formatting import format_clock
+from coalition.events.formatting import format_short_moment
 from coalition.events.models import Event, Occurrence
 from coalition.extensions import db
 from coalition.i18n import date_locale
@@ -415,29 +416,156 @@ class AlertInput:
     ring_minutes: int | None = None
 
 
+class SkipReason(enum.StrEnum):
+    """Why a responder of the organization was not alerted, the first that holds, in this order."""
+
+    #: They paused their alerts (their choice: never overridden).
+    paused = "paused"
+    #: Their towns do not hold the alert's.
+    town = "town"
+    #: None of the roles the alert asks for.
+    role = "role"
+    #: They do not speak the alert's language.
+    language = "language"
+    #: Outside their weekly hours now.
+    hours = "hours"
+    #: No way to reach them: texts stopped, failed or off, and no email (never overridden).
+    unreachable = "unreachable"
+    #: They match, and wait for the next wave.
+    wave = "wave"
+
+
+#: Reasons a dispatcher may set aside ("alert them anyway"); a pause or a STOP is never.
+OVERRIDABLE = (SkipReason.hours, SkipReason.town, SkipReason.language, SkipReason.role,
+               SkipReason.wave)  # fmt: skip
+
+
+@dataclass
+class Skipped:
+    """The responders not alerted for an alert, by reason (names: dispatchers' pages only)."""
+
+    by_reason: dict[SkipReason, list[Responder]] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        return {reason.value: len(people) for reason, people in self.by_reason.items()}
+
+    def overridable(self, reason: SkipReason | None = None) -> list[Responder]:
+        reasons = OVERRIDABLE if reason is None else [r for r in OVERRIDABLE if r == reason]
+        return [r for reason in reasons for r in self.by_reason.get(reason, [])]
+
+    @property
+    def total(self) -> int:
+        return sum(len(people) for people in self.by_reason.values())
+
+
+class _Reach:
+    """Who texts and emails reach, read once for a roster (one query however many)."""
+
+    def __init__(self, responders: list[Responder]):
+        self.texts_on = numbers.sms_available()
+        self.blocked = numbers.unreachable(
+            [r.phone for r in responders if r.use_sms and r.phone and self.texts_on]
+        )
+
+    def reaches(self, responder: Responder) -> bool:
+        texts = bool(
+            responder.use_sms and responder.phone and self.texts_on
+            and responder.phone not in self.blocked
+        )  # fmt: skip
+        return texts or bool(responder.email)
+
+
+def skip_reason(alert: Alert, responder: Responder, now: datetime, reach: _Reach):
+    """The first reason `responder` is not alerted for `alert` at `now`, or None."""
+    if responder.is_paused:
+        return SkipReason.paused
+    if town_key(alert.town) not in responder.towns:
+        return SkipReason.town
+    if alert.roles and not set(alert.roles).intersection(responder.roles):
+        return SkipReason.role
+    if alert.language and alert.language not in responder.languages:
+        return SkipReason.language
+    if not is_available(
+        always=responder.is_always, hours=responder.weekly_hours, zone=responder.zone, at=now
+    ):
+        return SkipReason.hours
+    if not reach.reaches(responder):
+        return SkipReason.unreachable
+    return None
+
+
+def _roster_of(alert: Alert) -> list[Responder]:
+    return list(
+        db.session.scalars(
+            sa.select(Responder).where(Responder.org_id == alert.org_id).order_by(Responder.id)
+        )
+    )
+
+
+def _nearest_first(alert: Alert, responders: list[Responder]) -> list[Responder]:
+    key = town_key(alert.town)
+    far = len(responders) + 1
+    return sorted(responders, key=lambda r: (r.towns.index(key) if key in r.towns else far, r.id))
+
+
 def matching(alert: Alert, now: datetime, *, exclude: set[int] = frozenset()) -> list[Responder]:
     """Responders of the alert's organization who can go now: not paused, reaching its town,
-    holding one of its roles, speaking its language, available at `now` in their own zone.
-    Those who put the town first (their nearest) come first."""
-    key = town_key(alert.town)
-    wanted_roles = set(alert.roles or [])
-    found = []
-    for responder in db.session.scalars(
-        sa.select(Responder).where(Responder.org_id == alert.org_id, Responder.is_paused.is_(False))
-    ):
-        if responder.id in exclude or key not in responder.towns:
-            continue
-        if wanted_roles and not wanted_roles.intersection(responder.roles):
-            continue
-        if alert.language and alert.language not in responder.languages:
-            continue
-        if not is_available(
-            always=responder.is_always, hours=responder.weekly_hours, zone=responder.zone, at=now
-        ):
-            continue
-        found.append(responder)
-    found.sort(key=lambda r: (r.towns.index(key), r.id))
-    return found
+    holding one of its roles, speaking its language, available at `now` in their own zone, and
+    reachable (texts not stopped, or an email). Those who put the town first (their nearest)
+    come first."""
+    responders = [r for r in _roster_of(alert) if r.id not in exclude]
+    reach = _Reach(responders)
+    found = [r for r in responders if skip_reason(alert, r, now, reach) is None]
+    return _nearest_first(alert, found)
+
+
+def skipped(alert: Alert, now: datetime) -> Skipped:
+    """The organization's responders not alerted for `alert`, each with the first reason that
+    holds at `now` (those who match and wait for the next wave: `wave`)."""
+    alerted = {a.responder_id for a in alert.answers}
+    responders = [r for r in _roster_of(alert) if r.id not in alerted]
+    reach = _Reach(responders)
+    result = Skipped()
+    for responder in _nearest_first(alert, responders):
+        reason = skip_reason(alert, responder, now, reach) or SkipReason.wave
+        result.by_reason.setdefault(reason, []).append(responder)
+    result.by_reason = {r: result.by_reason[r] for r in SkipReason if r in result.by_reason}
+    return result
+
+
+def alert_more(
+    alert: Alert,
+    *,
+    reason: str | None = None,
+    responder_ids: list[int] = (),
+    now: datetime | None = None,
+) -> int:
+    """The dispatcher alerts responders skipped for a reason they may set aside (all of one
+    `reason`, or the chosen `responder_ids`), as one more ring; returns how many. A paused or
+    unreachable responder, or one already alerted, is never alerted from here, whatever is
+    asked; a closed alert alerts nobody."""
+    now = now or utcnow()
+    if not alert.is_open:
+        return 0
+    lock = db.session.scalar(sa.select(Alert.id).where(Alert.id == alert.id).with_for_update())
+    if lock is None:
+        return 0
+    db.session.refresh(alert, ["answers"])
+    skipped_now = skipped(alert, now)
+    if reason is not None:
+        try:
+            chosen = skipped_now.overridable(SkipReason(reason))
+        except ValueError:
+            chosen = []
+    else:
+        wanted = set(responder_ids)
+        chosen = [r for r in skipped_now.overridable() if r.id in wanted]
+    if not chosen:
+        return 0
+    alert.rings += 1
+    _ring(alert, db.session.get(Organization, alert.org_id), chosen, ring=alert.rings, now=now)
+    db.session.flush()
+    return len(chosen)
 
 
 def open_alert(org: Organization, user, data: AlertInput, now: datetime | None = None) -> Alert:
@@ -504,7 +632,7 @@ def _send(answer: Answer, org: Organization, template: str, *, now, **context) -
     queued = []
     with_locale = {"locale": responder.locale}
     if responder.use_sms and responder.phone:
-        context["when"] = format_clock(alert.happens_at, context["zone"], responder.locale)
+        context["when"] = format_short_moment(alert.happens_at, context["zone"], responder.locale)
         message = queue_sms(
             to=responder.phone, kind=f"rapid_{template}", template=f"rapid/{template}",
             org_id=org.id, expires_at=now + ALERT_TEXT_LIFETIME, **with_locale, **context,
@@ -512,7 +640,7 @@ def _send(answer: Answer, org: Organization, template: str, *, now, **context) -
         if message is not None:
             queued.append(message)
     if responder.email and (responder.use_email or not queued):
-        context["when"] = format_clock(alert.happens_at, context["zone"], responder.locale)
+        context["when"] = format_short_moment(alert.happens_at, context["zone"], responder.locale)
         subject = (
             _l("DRILL: %(kind)s in %(town)s", kind=context["kind_label"], town=alert.town)
             if alert.is_drill
@@ -633,7 +761,13 @@ def send_update(alert: Alert, user, body: str, audience: str, now=None) -> int:
     """Send the dispatcher's update to everyone going (or arrived), or everyone alerted."""
     now = now or utcnow()
     db.session.add(
-        AlertUpdate(alert=alert, body=body, audience=audience, sent_by_id=getattr(user, "id", None))
+        AlertUpdate(
+            alert=alert,
+            body=body,
+            audience=audience,
+            sent_by_id=getattr(user, "id", None),
+            created_at=now,
+        )
     )
     org = db.session.get(Organization, alert.org_id)
     zone = ZoneInfo(alert.zone)

@@ -83,14 +83,13 @@ def _training_reach(event, occurrence):
     return ops.training_reach(occurrence) if ops.is_training(event) else None
 
 
-def _time(moment, zone: str, *, day: bool = False) -> str:
-    """A moment in the alert's zone: "2:30 PM EST" (with the date when `day`)."""
-    from coalition.events.formatting import format_clock, format_day
+def _time(moment, zone: str) -> str:
+    """A moment in the alert's zone, always with its date: "Mar 15, 2027 2:30 PM EDT"."""
+    from coalition.events.formatting import format_moment
 
     if moment is None:
         return ""
-    clock = format_clock(moment, ZoneInfo(zone))
-    return f"{format_day(moment.astimezone(ZoneInfo(zone)).date())} {clock}" if day else clock
+    return format_moment(moment, ZoneInfo(zone))
 
 
 def _page(template: str, status: int = 200, **context):
@@ -208,7 +207,12 @@ def new_alert(slug: str):
         alert = ops.open_alert(org, current_user, data, now)
         count = len(alert.answers)
         db.session.commit()
-        flash(_("Alert sent to %(n)d responders.", n=count), "success")
+        flash(
+            ngettext(
+                "Alert sent to %(num)d responder.", "Alert sent to %(num)d responders.", count
+            ),
+            "success",
+        )
         return redirect(f"/orgs/{org.slug}/rapid/alerts/{alert.id}")
     status = 400 if request.method == "POST" else 200
     towns = sorted({t for r in ops.roster(org) for t in r.towns})
@@ -227,6 +231,7 @@ def _alert_context(org, alert):
         "org": org,
         "alert": alert,
         "answers": answers,
+        "alerted_count": len(answers),
         "tally": ops.tally(answers),
         "zone": ZoneInfo(alert.zone),
         "now": utcnow(),
@@ -243,10 +248,89 @@ def alert(slug: str, alert_id: int):
     return _page(
         "rapid/alert.html",
         update_form=UpdateForm(),
+        more_form=EmptyForm(),
+        skipped=_skipped_groups(alert) if alert.is_open else [],
         close_form=CloseForm(),
         refresh_seconds=current_app.config.get("RAPID_REFRESH_SECONDS", 5),
         **_alert_context(org, alert),
     )
+
+
+def _language_in_page(code: str) -> str:
+    """A language named in the page's language ("Spanish", "español"), else by its endonym."""
+    from babel import Locale, UnknownLocaleError
+    from flask_babel import get_locale
+
+    from coalition.languages import language_name
+
+    try:
+        return Locale.parse(str(get_locale() or "en")).languages.get(code) or language_name(code)
+    except (ValueError, UnknownLocaleError):
+        return language_name(code)
+
+
+def _skip_label(reason: ops.SkipReason, count: int, alert: Alert) -> str:
+    labels = {
+        ops.SkipReason.paused: ngettext("%(num)d paused their alerts",
+                                        "%(num)d paused their alerts", count),
+        ops.SkipReason.town: ngettext("%(num)d in another town", "%(num)d in other towns", count),
+        ops.SkipReason.role: ngettext("%(num)d without the roles asked for",
+                                      "%(num)d without the roles asked for", count),
+        ops.SkipReason.language: ngettext(
+            "%(num)d does not speak %(language)s", "%(num)d do not speak %(language)s", count,
+            language=_language_in_page(alert.language) if alert.language else "",
+        ),
+        ops.SkipReason.hours: ngettext("%(num)d outside their hours",
+                                       "%(num)d outside their hours", count),
+        ops.SkipReason.unreachable: ngettext(
+            "%(num)d cannot be reached (texts stopped or failed, no email)",
+            "%(num)d cannot be reached (texts stopped or failed, no email)", count,
+        ),
+        ops.SkipReason.wave: ngettext("%(num)d can go now, not alerted yet",
+                                      "%(num)d can go now, not alerted yet", count),
+    }  # fmt: skip
+    return labels[reason]
+
+
+def _skipped_groups(alert: Alert) -> list[dict]:
+    """The responders not alerted, by reason: a label with the count, the names (this page is
+    the dispatchers' only), and whether they may be alerted anyway."""
+    found = ops.skipped(alert, utcnow())
+    return [
+        {
+            "reason": reason.value,
+            "label": _skip_label(reason, len(people), alert),
+            "people": people,
+            "can_alert": reason in ops.OVERRIDABLE,
+        }
+        for reason, people in found.by_reason.items()
+    ]
+
+
+@bp.route("/orgs/<slug>/rapid/alerts/<int:alert_id>/more", methods=["POST"])
+@access(can_dispatch_alert)
+def alert_more(slug: str, alert_id: int):
+    """Alert responders skipped for their hours, town, language or roles anyway: all of one
+    reason, or the chosen ones. Never the paused or the unreachable."""
+    org, alert = load_org(slug), g.alert
+    back = f"/orgs/{org.slug}/rapid/alerts/{alert.id}"
+    if not EmptyForm().validate_on_submit():
+        return action_refused(_("The form has expired. Reload the page and try again."), 400,
+                              back=back)  # fmt: skip
+    if not alert.is_open:
+        flash(_("This alert is closed."), "error")
+        return redirect(back)
+    reason = request.form.get("reason") or None
+    chosen = [] if reason else request.form.getlist("responder", type=int)
+    sent = ops.alert_more(alert, reason=reason, responder_ids=chosen, now=utcnow())
+    db.session.commit()
+    if sent:
+        flash(ngettext("Alert sent to %(num)d more responder.",
+                       "Alert sent to %(num)d more responders.", sent), "success")  # fmt: skip
+    else:
+        flash(_("Nobody more to alert: choose people skipped for their hours, town, language "
+                "or roles."), "error")  # fmt: skip
+    return redirect(back)
 
 
 @bp.route("/orgs/<slug>/rapid/alerts/<int:alert_id>/answers")
@@ -280,7 +364,10 @@ def update(slug: str, alert_id: int):
         return redirect(f"/orgs/{org.slug}/rapid/alerts/{alert.id}")
     sent = ops.send_update(alert, current_user, form.body.data, form.audience.data)
     db.session.commit()
-    flash(_("Update sent to %(n)d people.", n=sent), "success")
+    flash(
+        ngettext("Update sent to %(num)d person.", "Update sent to %(num)d people.", sent),
+        "success",
+    )
     return redirect(f"/orgs/{org.slug}/rapid/alerts/{alert.id}")
 
 

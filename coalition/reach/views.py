@@ -297,17 +297,28 @@ def embed_org_calendar(slug: str):
 @bp.route("/orgs/<slug>/embed")
 @access(can_organize_org)
 def embed_settings(slug: str):
-    """The copy-paste snippet that puts the organization's calendar on its own site."""
+    """The copy-paste snippet that puts the organization's calendar on its own site, in the
+    language chosen for the frame (`?hl=`; none: each visitor's browser language)."""
     org = load_org(slug)
-    src = external_url("reach.embed_org_calendar", slug=org.slug)
+    languages = supported_languages()
+    language = request.args.get("hl") or ""
+    status = 200
+    if language and language not in languages:
+        flash(_("Choose one of the languages offered."), "error")
+        language, status = "", 400
+    src = external_url("reach.embed_org_calendar", slug=org.slug, **({"hl": language} if language
+                       else {}))  # fmt: skip
     script = external_url("static", filename="embed-parent.js")
-    title = _("Upcoming events: %(org)s", org=org.name)
+    with force_locale(language or str(get_locale() or "en")):
+        title = _("Upcoming events: %(org)s", org=org.name)
     snippet = (
         f'<iframe src="{src}" title="{Markup.escape(title)}" data-coalition-embed '
         'width="100%" height="600" loading="lazy"></iframe>\n'
         f'<script src="{script}" async></script>'
     )
-    return render_template("reach/embed_settings.html", org=org, snippet=snippet, src=src)
+    page = render_template("reach/embed_settings.html", org=org, snippet=snippet, src=src,
+                           languages=languages, language=language)  # fmt: skip
+    return page, status
 
 
 # Template helpers ---------------------------------------------------------------------------

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from coalition.core.forms import Form
 from coalition.languages import CONTENT_LANGUAGES
@@ -26,9 +33,21 @@ class NeedsMixin:
     needs_interpretation = BooleanField(_l("I need interpretation"))
     needs_childcare = BooleanField(_l("I need childcare"))
     needs_ride = BooleanField(_l("I need a ride"))
+    ride_from = StringField(
+        _l("From which town?"),
+        validators=[Length(max=120)],
+        description=_l("If you need a ride: the town to pick you up in. The driver sees it with "
+                       "your first name, nothing more."),
+        render_kw={"autocomplete": "address-level2"},
+    )  # fmt: skip
     note = TextAreaField(
         _l("Accessibility or other needs"), validators=[Optional(), Length(max=1000)]
     )
+
+    def validate_ride_from(self, field) -> None:
+        """A ride needs a pickup town: without one no driver can be matched."""
+        if self.needs_ride.data and not (field.data or "").strip():
+            raise ValidationError(_l("Say from which town you need a ride."))
 
 
 class ContactForm(Form):
@@ -92,7 +111,8 @@ class RSVPForm(NeedsMixin, ContactForm):
             language=self.language.data, party_size=self.party_size.data,
             needs_interpretation=self.needs_interpretation.data,
             needs_childcare=self.needs_childcare.data, needs_ride=self.needs_ride.data,
-            note=self.note.data, consents_to_reminders=self.consents_to_reminders.data,
+            ride_from=self.ride_from.data, note=self.note.data,
+            consents_to_reminders=self.consents_to_reminders.data,
         )  # fmt: skip
 
 

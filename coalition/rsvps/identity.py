@@ -17,7 +17,7 @@ Every decision of that kind is made in this module.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -131,6 +131,11 @@ class Receipt:
     needs_interpretation: bool = False
     needs_childcare: bool = False
     needs_ride: bool = False
+    #: What a new RSVP of this party gets on this date now ("confirmed", "waitlisted",
+    #: "pending"): from the date's state, never from whether the contact was known.
+    expected: str = "confirmed"
+    #: The sessions chosen, as (title, waits) from their state before the RSVP.
+    sessions: list = field(default_factory=list)
 
     @property
     def by_text(self) -> bool:

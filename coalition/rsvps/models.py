@@ -90,6 +90,9 @@ class RSVP(db.Model):
     needs_interpretation: Mapped[bool] = mapped_column(default=False)
     needs_childcare: Mapped[bool] = mapped_column(default=False)
     needs_ride: Mapped[bool] = mapped_column(default=False)
+    #: Needing a ride: the town to be picked up in (drivers see it with a first name only).
+    #: None once erased.
+    ride_from: Mapped[str | None] = mapped_column(sa.String(120))
     #: Accessibility or other needs, free text. None once erased.
     note: Mapped[str | None] = mapped_column(sa.Text)
     #: The person agreed to reminder messages.

@@ -12,6 +12,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from coalition import signals
 from coalition.auth.models import User
@@ -53,6 +54,8 @@ class RSVPInput:
     needs_interpretation: bool = False
     needs_childcare: bool = False
     needs_ride: bool = False
+    #: Needing a ride: the town to be picked up in.
+    ride_from: str | None = None
     note: str | None = None
     consents_to_reminders: bool = True
     #: Joining a delegation: the lead may see this person's email and phone.
@@ -78,9 +81,10 @@ class DelegationError(RSVPError):
     """Refused by a delegation's rules (not approved, closed, no seats left)."""
 
 
-def _follow(rsvp: RSVP, now: datetime | None = None) -> None:
-    """Tell the packages that follow RSVPs (reminders) that this one changed."""
-    signals.rsvp_changed.send(rsvp, now=now)
+def _follow(rsvp: RSVP, now: datetime | None = None, *, ride_changed: bool = False) -> None:
+    """Tell the packages that follow RSVPs (reminders, rides) that this one changed
+    (`ride_changed`: the ride need or its town did)."""
+    signals.rsvp_changed.send(rsvp, now=now, ride_changed=ride_changed)
 
 
 # Rules -------------------------------------------------------------------------------------
@@ -196,6 +200,17 @@ def _place(occurrence: Occurrence, rsvp: RSVP, *, needed: int, now: datetime) ->
         rsvp.waitlisted_at = now
 
 
+def _expected(occurrence: Occurrence, party_size: int, user: User | None) -> str:
+    """The status a new RSVP of `party_size` gets on this date now (what the page after the
+    form may say: the date's state, the same for a known contact and a stranger)."""
+    if occurrence.event.requires_approval and not occurrence.event.can_manage(user):
+        return RSVPStatus.pending.value
+    left = seats_left(occurrence)
+    if left is not None and (party_size > left or _someone_waits(occurrence)):
+        return RSVPStatus.waitlisted.value
+    return RSVPStatus.confirmed.value
+
+
 def _check_room(occurrence: Occurrence, party_size: int) -> None:
     """Refuse a party that can neither be seated nor wait (the same answer for everyone)."""
     left = seats_left(occurrence)
@@ -231,7 +246,13 @@ def check_can_join(delegation, party_size: int, *, replacing: RSVP | None) -> No
         if taken + party_size > delegation.seat_limit:
             left = max(delegation.seat_limit - taken, 0)
             raise DelegationError(
-                _l("The delegation has %(n)d seats left.", n=left), "party_size", status=409
+                lazy_ngettext(
+                    "The delegation has %(num)d seat left.",
+                    "The delegation has %(num)d seats left.",
+                    left,
+                ),
+                "party_size",
+                status=409,
             )
 
 
@@ -261,6 +282,7 @@ def submit(
         needs_interpretation=data.needs_interpretation, needs_childcare=data.needs_childcare,
         needs_ride=data.needs_ride,
     )  # fmt: skip
+    receipt.expected = _expected(occurrence, data.party_size, user)
     mine = identity.own_rsvp(occurrence.id, user)
     if mine is not None:
         _update_own(occurrence, mine, data, user, delegation=delegation, now=now, notify=notify)
@@ -304,13 +326,20 @@ def _update_own(occurrence: Occurrence, rsvp: RSVP, data: RSVPInput, user: User,
         check_can_join(delegation, data.party_size, replacing=rsvp)
     previous_size = rsvp.party_size if rsvp.status == RSVPStatus.confirmed else 0
     was_status, was_size = rsvp.status, rsvp.party_size
+    ride_before = (rsvp.needs_ride, rsvp.ride_from)
     _apply(rsvp, data, user)
     if delegation is not None:
         rsvp.delegation = delegation
     if was_status == RSVPStatus.confirmed:
         grow = data.party_size - previous_size
         if grow > 0 and (left := seats_left(occurrence)) is not None and grow > left:
-            raise RSVPError(_l("Only %(n)d more seats are free.", n=left), "party_size", status=409)
+            raise RSVPError(
+                lazy_ngettext(
+                    "Only %(num)d more seat is free.", "Only %(num)d more seats are free.", left
+                ),
+                "party_size",
+                status=409,
+            )
     elif was_status in (RSVPStatus.cancelled, RSVPStatus.declined):
         rsvp.cancelled_at = None
         if occurrence.event.requires_approval and was_status == RSVPStatus.cancelled:
@@ -320,12 +349,51 @@ def _update_own(occurrence: Occurrence, rsvp: RSVP, data: RSVPInput, user: User,
     db.session.flush()
     if was_status == RSVPStatus.confirmed and data.party_size < previous_size:
         promote_waitlist(occurrence, now=now)
-    _follow(rsvp, now)
+    _follow(rsvp, now, ride_changed=ride_before != (rsvp.needs_ride, rsvp.ride_from))
     _choose_sessions(rsvp, data, now)
     if rsvp.is_active and was_size != rsvp.party_size:  # the sessions kept, once chosen
         signals.party_changed.send(rsvp, previous=was_size, now=now)
     if notify and was_status == RSVPStatus.cancelled:
         send_confirmation(rsvp)
+
+
+def is_guest(rsvp: RSVP) -> bool:
+    """Someone a delegation's lead added who has no phone or email (not an erased RSVP)."""
+    return (
+        rsvp.delegation_id is not None
+        and rsvp.erased_at is None
+        and not rsvp.email
+        and not rsvp.phone
+        and not rsvp.is_walk_in
+    )
+
+
+def add_guest(delegation, name: str, *, now: datetime | None = None) -> RSVP:
+    """A delegation's lead adds someone without a phone or email (an elder, a child): one seat
+    in the delegation and at the event, decided like any join (under the date's lock, seat
+    limit, waitlist, approval); no contact, no reminders, no link (nobody to send one to)."""
+    now = now or utcnow()
+    name = (name or "").strip()[:80]
+    if not name:
+        raise RSVPError(_l("Tell us a name (a first name or nickname is fine)."), "guest_name")
+    occurrence = delegation.occurrence
+    reason = closed_reason(occurrence, now)
+    if reason is not None:
+        raise RSVPError(reason, status=409)
+    occurrence = _lock(occurrence)
+    check_can_join(delegation, 1, replacing=None)
+    _check_room(occurrence, 1)
+    rsvp = RSVP(occurrence=occurrence, status=RSVPStatus.cancelled, name=name, party_size=1,
+                language=delegation.lead_language, consents_to_reminders=False,
+                delegation=delegation)  # fmt: skip
+    db.session.add(rsvp)
+    if occurrence.event.requires_approval:
+        rsvp.status = RSVPStatus.pending
+    else:
+        _place(occurrence, rsvp, needed=1, now=now)
+    db.session.flush()
+    _follow(rsvp, now)
+    return rsvp
 
 
 def link_to_account(rsvp: RSVP, user: User) -> None:
@@ -399,6 +467,7 @@ def _apply(rsvp: RSVP, data: RSVPInput, user: User | None) -> None:
     rsvp.needs_interpretation = data.needs_interpretation
     rsvp.needs_childcare = data.needs_childcare
     rsvp.needs_ride = data.needs_ride
+    rsvp.ride_from = _ride_from(data.needs_ride, data.ride_from, rsvp.ride_from)
     rsvp.note = (data.note or "").strip() or None
     rsvp.consents_to_reminders = data.consents_to_reminders
     rsvp.shares_contact_with_lead = data.shares_contact_with_lead
@@ -406,11 +475,19 @@ def _apply(rsvp: RSVP, data: RSVPInput, user: User | None) -> None:
         rsvp.user = user
 
 
+def _ride_from(needs_ride: bool, typed: str | None, before: str | None) -> str | None:
+    """The pickup town kept while a ride is needed (a new one replaces it), dropped after."""
+    if not needs_ride:
+        return None
+    return (typed or "").strip()[:120] or before
+
+
 def change(rsvp: RSVP, *, party_size: int, needs_interpretation: bool, needs_childcare: bool,
-           needs_ride: bool, note: str | None, now: datetime | None = None,
-           notify: bool = False) -> None:  # fmt: skip
+           needs_ride: bool, note: str | None, ride_from: str | None = None,
+           now: datetime | None = None, notify: bool = False) -> None:  # fmt: skip
     """The person changes their party or needs from the manage link (`notify`: and is told
-    by email, so that a change nobody made is noticed)."""
+    by email, so that a change nobody made is noticed). A ride no longer needed, or from
+    another town, is followed by the packages that seat riders (`rsvp_changed`)."""
     now = now or utcnow()
     if not rsvp.is_active:
         raise RSVPError(_l("This RSVP is cancelled."), status=409)
@@ -423,13 +500,23 @@ def change(rsvp: RSVP, *, party_size: int, needs_interpretation: bool, needs_chi
     if rsvp.status == RSVPStatus.confirmed and grow > 0:
         left = seats_left(occurrence)
         if left is not None and grow > left:
-            raise RSVPError(_l("Only %(n)d more seats are free.", n=left), "party_size", status=409)
+            raise RSVPError(
+                lazy_ngettext(
+                    "Only %(num)d more seat is free.", "Only %(num)d more seats are free.", left
+                ),
+                "party_size",
+                status=409,
+            )
     rsvp.party_size = party_size
     rsvp.needs_interpretation = needs_interpretation
     rsvp.needs_childcare = needs_childcare
+    ride_before = (rsvp.needs_ride, rsvp.ride_from)
     rsvp.needs_ride = needs_ride
+    rsvp.ride_from = _ride_from(needs_ride, ride_from, rsvp.ride_from)
     rsvp.note = (note or "").strip() or None
     db.session.flush()
+    if ride_before != (rsvp.needs_ride, rsvp.ride_from):
+        _follow(rsvp, now, ride_changed=True)
     if grow:
         signals.party_changed.send(rsvp, previous=party_size - grow, now=now)
     if grow < 0 or rsvp.status == RSVPStatus.waitlisted:
@@ -621,7 +708,12 @@ def send_split_offer(rsvp: RSVP, seats: int) -> None:
     _mail(
         rsvp,
         kind="waitlist_offer",
-        subject=_l("%(n)d seats are free: %(title)s", n=seats, title=title),
+        subject=lazy_ngettext(
+            "%(num)d seat is free: %(title)s",
+            "%(num)d seats are free: %(title)s",
+            seats,
+            title=title,
+        ),
         template="rsvps/waitlist_offer",
         seats=seats,
     )

@@ -19,6 +19,7 @@ from coalition.rsvps import identity
 from coalition.rsvps import operations as ops
 from coalition.rsvps.forms import ManageForm, RSVPForm
 from coalition.sessions.forms import chosen_session_ids
+from coalition.sessions.operations import outlook as session_outlook
 from coalition.sessions.operations import parse_choice
 from coalition.sessions.series import takes_whole_series
 
@@ -66,6 +67,7 @@ def new(event_id: int, occurrence_id: int):
             try:
                 data = form.to_input()
                 data.sessions = parse_choice(occurrence, chosen_session_ids(request.form))
+                sessions = session_outlook(data.sessions, data.party_size)
                 outcome = ops.submit(
                     occurrence, data, user=current_user if current_user.is_authenticated else None,
                 )  # fmt: skip
@@ -78,6 +80,7 @@ def new(event_id: int, occurrence_id: int):
                 status = exc.status
             else:
                 db.session.commit()
+                outcome.receipt.sessions = sessions
                 return after_submission(outcome, event, occurrence)
         else:
             status = 400
@@ -133,7 +136,7 @@ def update(token: str):
         ops.change(rsvp, party_size=form.party_size.data,
                    needs_interpretation=form.needs_interpretation.data,
                    needs_childcare=form.needs_childcare.data, needs_ride=form.needs_ride.data,
-                   note=form.note.data, notify=True)  # fmt: skip
+                   ride_from=form.ride_from.data, note=form.note.data, notify=True)  # fmt: skip
     except ops.RSVPError as exc:
         db.session.rollback()
         getattr(form, exc.field or "party_size", form.party_size).errors.append(str(exc.message))
@@ -160,7 +163,7 @@ def rejoin(token: str):
 @bp.route("/rsvp/<token>/cancel", methods=["GET", "POST"])
 @access(public)
 def cancel(token: str):
-    """GET asks "are you sure?"; POST cancels and confirms it by email."""
+    """GET asks "are you sure?"; POST cancels and confirms it (email, else a text)."""
     if request.method == "POST":
         return _link.act(token, partial(ops.cancel, notify=True),
                          _("Your RSVP is cancelled. Thank you for telling us."))  # fmt: skip
@@ -172,7 +175,7 @@ def cancel(token: str):
     occurrence = rsvp.occurrence
     return private(render_template(
         "rsvps/cancel.html", rsvp=rsvp, token=token, occurrence=occurrence,
-        event=occurrence.event, button=EmptyForm(),
+        event=occurrence.event, button=EmptyForm(), reachable=identity.reachable(rsvp),
     ))  # fmt: skip
 
 

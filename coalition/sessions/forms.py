@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -23,6 +24,9 @@ from coalition.sessions.operations import SessionInput
 
 #: Form fields of the RSVP form that carry a choice of session (one per time slot).
 SLOT_PREFIX = "session-slot-"
+#: Form fields of the series form and page: `date-<occurrence id>-slot-<n>` (one per date and
+#: time slot).
+DATE_PREFIX = "date-"
 
 
 class SessionForm(Form):
@@ -83,6 +87,10 @@ class SeriesForm(Form):
         validators=[Optional(), NumberRange(min=1, max=100000)],
         description=_l("Empty: no limit."),
     )
+    #: The organizer's "yes" after seeing what becoming a series means for the date RSVPs.
+    confirm = HiddenField()
+    #: How many RSVPs that page listed: if more came in meanwhile, it asks again.
+    seen = HiddenField()
 
 
 class MoveForm(Form):
@@ -99,3 +107,17 @@ def chosen_session_ids(form_data) -> list[str]:
         if key.startswith(SLOT_PREFIX)
         for value in form_data.getlist(key)
     ]
+
+
+def chosen_per_date(form_data) -> dict[int, list[str]]:
+    """The session ids a series form chose, per occurrence id (fields `date-<id>-slot-<n>`);
+    a field that names no date is refused (`ValueError`)."""
+    chosen: dict[int, list[str]] = {}
+    for key in form_data:
+        if not key.startswith(DATE_PREFIX):
+            continue
+        occurrence_id, _, slot = key[len(DATE_PREFIX) :].partition("-slot-")
+        if not occurrence_id.isdigit() or not slot.isdigit():
+            raise ValueError(key)
+        chosen.setdefault(int(occurrence_id), []).extend(form_data.getlist(key))
+    return chosen

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from coalition import calendar_version
 from coalition.db import utcnow
@@ -56,6 +57,19 @@ def sessions_of(occurrence_id: int) -> list[EventSession]:
             sa.select(EventSession)
             .where(EventSession.occurrence_id == occurrence_id)
             .order_by(EventSession.start_at, EventSession.id)
+        )
+    )
+
+
+def dates_with_sessions(occurrence_ids: list[int]) -> set[int]:
+    """The dates among these that have sessions."""
+    if not occurrence_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(EventSession.occurrence_id)
+            .where(EventSession.occurrence_id.in_(occurrence_ids))
+            .distinct()
         )
     )
 
@@ -107,6 +121,15 @@ def seats_left(session: EventSession) -> int | None:
     if session.capacity is None:
         return None
     return max(session.capacity - confirmed_headcount(session.id), 0)
+
+
+def outlook(sessions: list[EventSession], party_size: int) -> list[tuple[str, bool]]:
+    """(title, waits) of each session chosen with a new RSVP, from the sessions' state before
+    it: what the page after the form may say (the same for a known contact and a stranger)."""
+    return [
+        (s.title, (left := seats_left(s)) is not None and (party_size > left or _someone_waits(s)))
+        for s in sessions
+    ]
 
 
 def spots_left_map(sessions: list[EventSession]) -> dict[int, int | None]:
@@ -211,8 +234,13 @@ def update_session(session: EventSession, data: SessionInput, now: datetime | No
         clashes = _people_with_clashes(session)
         if clashes:
             raise SessionError(
-                _l("At this time %(n)d people would have two sessions at once; move them first.",
-                   n=clashes),
+                lazy_ngettext(
+                    "At this time %(num)d person would have two sessions at once; move them "
+                    "first.",
+                    "At this time %(num)d people would have two sessions at once; move them "
+                    "first.",
+                    clashes,
+                ),
                 "start",
             )  # fmt: skip
     promote(session, now=now)
@@ -481,8 +509,9 @@ def party_changed(rsvp: RSVP, previous: int, now: datetime | None = None) -> Non
             if taken > session.capacity:
                 more = max(session.capacity - taken + grow, 0)
                 raise SessionError(
-                    _l("Only %(n)d more seats are free in “%(title)s”.", n=more,
-                       title=session.title),
+                    lazy_ngettext("Only %(num)d more seat is free in “%(title)s”.",
+                                  "Only %(num)d more seats are free in “%(title)s”.", more,
+                                  title=session.title),
                     "party_size", status=409,
                 )  # fmt: skip
         elif grow < 0 or signup.status == SignupStatus.waitlisted:

@@ -11,13 +11,20 @@ Two kinds (`SeriesSettings.mode`):
 
 Either way each date gets an ordinary RSVP (`SeriesPart` ties it to the registration), so that
 reminders go before each part, check-in and counts are per part, and erasure is the RSVP's.
-The private link of a registration cancels one date or all of them.
+The private link of a registration cancels one date or all of them, and changes the session
+chosen on each date that has sessions (seats and a party-aware waitlist per session,
+`coalition.sessions.operations`; a part waiting for its place in the series waits in its sessions
+too, and takes its seats there when `promote` gives it that place).
+
+Making a date-by-date event a series leaves the date RSVPs already made as they are (each keeps
+its place on its date; they are not counted in the series' seats): `switch_effects` lists them
+for the organizer before saving, and `configure` tells each person once, on their channel.
 """
 
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -32,19 +39,25 @@ from coalition.reminders.operations import schedule_for_rsvp
 from coalition.rsvps import identity
 from coalition.rsvps import operations as rsvp_ops
 from coalition.rsvps.models import RSVP, RSVPStatus
+from coalition.sessions import operations as session_ops
 from coalition.sessions.models import (
+    EventSession,
     SeriesMode,
     SeriesPart,
     SeriesRegistration,
     SeriesSettings,
     SignupStatus,
 )
-from coalition.sessions.operations import follow_rsvp
 from coalition.tokens import TokenError, make_token, read_token
 from coalition.urls import external_url
 
 PURPOSE = "series-manage"
 ERASED = "erased"
+
+
+#: A choice of sessions per date: occurrence id → that date's sessions (checked already,
+#: `operations.parse_choice`).
+SessionChoice = dict[int, list[EventSession]]
 
 
 @dataclass
@@ -65,18 +78,23 @@ def takes_whole_series(event: Event) -> bool:
     return settings is not None and settings.mode == SeriesMode.series
 
 
-def configure(event: Event, mode: SeriesMode | None, capacity: int | None) -> None:
-    """An organizer makes a recurring event a series, an open meeting, or neither."""
+def configure(event: Event, mode: SeriesMode | None, capacity: int | None, *,
+              now: datetime | None = None, notify: bool = True) -> int:  # fmt: skip
+    """An organizer makes a recurring event a series, an open meeting, or neither. Becoming a
+    series, the date RSVPs already made stay as they are and their people are told
+    (`switch_effects` shows the organizer first). Returns the people told."""
+    now = now or utcnow()
     if not event.rrule:
         raise rsvp_ops.RSVPError(_l("Only a repeating event can be a series."), "mode")
     if capacity is not None and capacity < 1:
         raise rsvp_ops.RSVPError(_l("Seats must be at least 1 (or empty: no limit)."), "capacity")
+    effects = switch_effects(event, mode, now)
     settings = db.session.get(SeriesSettings, event.id)
     if mode is None:
         if settings is not None:
             db.session.delete(settings)
         db.session.flush()
-        return
+        return 0
     if settings is None:
         settings = SeriesSettings(event_id=event.id, mode=mode)
         db.session.add(settings)
@@ -84,7 +102,8 @@ def configure(event: Event, mode: SeriesMode | None, capacity: int | None) -> No
     settings.mode, settings.capacity = mode, capacity
     db.session.flush()
     if raised:
-        promote(event)
+        promote(event, now=now)
+    return _tell_switched(event, effects) if notify else 0
 
 
 def upcoming_parts(event: Event, now: datetime) -> list[Occurrence]:
@@ -148,12 +167,20 @@ def _known(event: Event, data: rsvp_ops.RSVPInput) -> RSVP | None:
 
 
 def register(
-    event: Event, data: rsvp_ops.RSVPInput, *, now: datetime | None = None, notify: bool = True
+    event: Event,
+    data: rsvp_ops.RSVPInput,
+    *,
+    sessions: SessionChoice | None = None,
+    now: datetime | None = None,
+    notify: bool = True,
 ) -> SeriesOutcome:
-    """Register for every date still ahead. Possession, not knowledge: a contact that already
+    """Register for every date still ahead, with `sessions` chosen on dates that have some (a
+    seat in each where the party fits and nobody waits ahead, else its waitlist; a registration
+    waiting for the series waits in them too). Possession, not knowledge: a contact that already
     holds a registration changes nothing and its owner is sent their own link; the answer is
     the same either way."""
     now = now or utcnow()
+    sessions = sessions or {}
     settings = settings_for(event)
     if settings is None:
         raise rsvp_ops.RSVPError(_l("This event takes RSVPs date by date."), status=409)
@@ -172,6 +199,11 @@ def register(
     )  # fmt: skip
     if settings.mode == SeriesMode.series:
         settings = _lock_settings(event)
+        # What a new registration gets now, from the series' state (the same words for a
+        # known contact and a stranger: possession, not knowledge).
+        left = seats_left(event)
+        if left is not None and (data.party_size > left or _someone_waits(event.id)):
+            receipt.expected = RSVPStatus.waitlisted.value
     existing = _known(event, data)
     if existing is not None:
         if notify:
@@ -213,20 +245,33 @@ def register(
     else:
         registration.status = SignupStatus.confirmed
         for occurrence in parts:
+            date_data = copy.copy(data)
+            date_data.sessions = list(sessions.get(occurrence.id, []))
             try:
-                outcome = rsvp_ops.submit(occurrence, copy.copy(data), now=now, notify=False)
-            except rsvp_ops.RSVPError:
+                outcome = rsvp_ops.submit(occurrence, date_data, now=now, notify=False)
+            except rsvp_ops.RSVPError as exc:
+                if isinstance(exc, session_ops.SessionError):
+                    raise  # a choice of sessions refused: the person is told, nothing saved
                 continue  # that date is full without a waitlist: the others still count
             if outcome.rsvp is not None and outcome.created:
                 registration.parts.append(SeriesPart(rsvp=outcome.rsvp))
     db.session.flush()
+    if settings.mode == SeriesMode.series:
+        for rsvp in part_rsvps(registration):
+            if sessions.get(rsvp.occurrence_id):
+                session_ops.choose(rsvp, sessions[rsvp.occurrence_id], now)
     for part in registration.parts:
         schedule_for_rsvp(part.rsvp, now)
     if notify and registration.parts:
         first = registration.parts[0].rsvp
+        title = event.translation(first.language).title
+        subject = (
+            _l("You are on the waitlist: %(title)s", title=title)
+            if registration.status == SignupStatus.waitlisted
+            else _l("You are signed up: %(title)s", title=title)
+        )
         _mail(registration, first, kind="series_confirmation", template="sessions/series",
-              subject=_l("You are signed up: %(title)s",
-                         title=event.translation(first.language).title))  # fmt: skip
+              subject=subject)  # fmt: skip
     return SeriesOutcome(registration=registration, receipt=receipt)
 
 
@@ -244,6 +289,19 @@ def cancel_part(registration: SeriesRegistration, rsvp: RSVP, now: datetime | No
     if rsvp.id not in {p.rsvp_id for p in registration.parts}:
         raise rsvp_ops.RSVPError(_l("This date is not part of your registration."), status=404)
     rsvp_ops.cancel(rsvp, now)
+
+
+def choose_sessions(registration: SeriesRegistration, rsvp: RSVP, sessions: list[EventSession],
+                    now: datetime | None = None) -> None:  # fmt: skip
+    """The person changes their sessions on one date of their registration (from its private
+    page): a seat where the party fits and nobody waits ahead, else the session's waitlist."""
+    if rsvp.id not in {p.rsvp_id for p in registration.parts}:
+        raise rsvp_ops.RSVPError(_l("This date is not part of your registration."), status=404)
+    now = now or utcnow()
+    reason = rsvp_ops.closed_reason(rsvp.occurrence, now)
+    if reason is not None and rsvp.is_active:
+        raise session_ops.SessionError(reason, "sessions", status=409)
+    session_ops.choose(rsvp, sessions, now)
 
 
 def cancel_all(registration: SeriesRegistration, now: datetime | None = None) -> None:
@@ -297,7 +355,7 @@ def promote(event: Event, now: datetime | None = None) -> list[SeriesRegistratio
         rsvps = part_rsvps(registration)
         for rsvp in rsvps:
             schedule_for_rsvp(rsvp, now)
-            follow_rsvp(rsvp, now)  # its sessions' waiting sign-ups take their turn
+            session_ops.follow_rsvp(rsvp, now)  # its sessions' waiting sign-ups take their turn
         if rsvps:
             _mail(registration, rsvps[0], kind="series_promoted", template="sessions/series",
                   subject=_l("A seat opened up for you: %(title)s",
@@ -358,7 +416,7 @@ def _input_from(rsvp: RSVP, registration: SeriesRegistration) -> rsvp_ops.RSVPIn
         else registration.party_size,
         needs_interpretation=rsvp.needs_interpretation,
         needs_childcare=rsvp.needs_childcare, needs_ride=rsvp.needs_ride, note=rsvp.note,
-        consents_to_reminders=rsvp.consents_to_reminders,
+        ride_from=rsvp.ride_from, consents_to_reminders=rsvp.consents_to_reminders,
     )  # fmt: skip
 
 
@@ -404,6 +462,106 @@ def erase(registration: SeriesRegistration, now: datetime | None = None) -> None
     registration.manage_secret = ERASED
     registration.erased_at = now
     db.session.flush()
+
+
+# Becoming a series ---------------------------------------------------------------------------
+
+#: Date RSVPs an organizer's switch to series mode concerns (a seat, a waitlist, a request).
+_HELD = (RSVPStatus.confirmed, RSVPStatus.waitlisted, RSVPStatus.pending)
+
+
+@dataclass
+class DateEffect:
+    """One date's RSVPs made before the event became a series (people, parties counted)."""
+
+    occurrence: Occurrence
+    confirmed: int = 0
+    waitlisted: int = 0
+    pending: int = 0
+    rsvps: list[RSVP] = field(default_factory=list)
+
+
+def _date_rsvps(event: Event, now: datetime) -> list[RSVP]:
+    """Active RSVPs on this event's dates still ahead that no whole-series registration holds."""
+    return list(
+        db.session.scalars(
+            sa.select(RSVP)
+            .join(Occurrence, Occurrence.id == RSVP.occurrence_id)
+            .where(
+                Occurrence.event_id == event.id,
+                Occurrence.start_at > now,
+                Occurrence.is_cancelled.is_(False),
+                RSVP.status.in_(_HELD),
+                RSVP.erased_at.is_(None),
+                ~waiting_parts_clause(),
+            )
+            .order_by(Occurrence.start_at, RSVP.id)
+        )
+    )
+
+
+def switch_effects(event: Event, mode: SeriesMode | None,
+                   now: datetime | None = None) -> list[DateEffect]:  # fmt: skip
+    """What saving `mode` would mean for the RSVPs already made, date by date: nothing unless
+    the event becomes a series now (an open meeting, or date by date, keeps them as they are)."""
+    if mode != SeriesMode.series or takes_whole_series(event):
+        return []
+    effects: dict[int, DateEffect] = {}
+    for rsvp in _date_rsvps(event, now or utcnow()):
+        effect = effects.setdefault(rsvp.occurrence_id, DateEffect(occurrence=rsvp.occurrence))
+        setattr(effect, rsvp.status.value, getattr(effect, rsvp.status.value) + rsvp.party_size)
+        effect.rsvps.append(rsvp)
+    return list(effects.values())
+
+
+def _person_key(rsvp: RSVP) -> tuple[str, str] | None:
+    if rsvp.email_hash:
+        return ("email", rsvp.email_hash)
+    if rsvp.phone_hash:
+        return ("phone", rsvp.phone_hash)
+    return None
+
+
+def people_of(effects: list[DateEffect]) -> list[list[RSVP]]:
+    """The people those RSVPs belong to (one contact, one person), each with their dates."""
+    people: dict[tuple[str, str], list[RSVP]] = {}
+    for effect in effects:
+        for rsvp in effect.rsvps:
+            key = _person_key(rsvp)
+            if key is not None:
+                people.setdefault(key, []).append(rsvp)
+    return list(people.values())
+
+
+def reach_of(effects: list[DateEffect]) -> dict[str, int]:
+    """How the people concerned will be told: by email, by text, or not at all (a phone and
+    no email while texts are off)."""
+    reach = {"email": 0, "sms": 0, "none": 0}
+    texts = identity.sms_available()
+    for rsvps in people_of(effects):
+        first = rsvps[0]
+        channel = "email" if first.email else "sms" if first.phone and texts else "none"
+        reach[channel] += 1
+    return reach
+
+
+def _tell_switched(event: Event, effects: list[DateEffect]) -> int:
+    """Each person with date RSVPs hears once, on their channel, in their language: their
+    RSVPs stay as they are, and how to register for every part. Returns the people told."""
+    told = 0
+    register_url = external_url("sessions.series_register", event_id=event.id)
+    for rsvps in people_of(effects):
+        first = rsvps[0]
+        if not identity.reachable(first):
+            continue
+        title = event.translation(first.language).title
+        rsvp_ops._mail(
+            first, kind="series_switched", template="sessions/series_switched",
+            subject=_l("%(title)s is now a series", title=title),
+            dates=[(r, rsvp_ops.manage_url(r)) for r in rsvps], register_url=register_url,
+        )  # fmt: skip
+        told += 1
+    return told
 
 
 # Links and mail ----------------------------------------------------------------------------

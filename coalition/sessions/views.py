@@ -5,7 +5,7 @@ attendance)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -23,7 +23,13 @@ from coalition.rsvps.forms import RSVPForm
 from coalition.rsvps.models import RSVP
 from coalition.sessions import operations as ops
 from coalition.sessions import series
-from coalition.sessions.forms import MoveForm, SeriesForm, SessionForm, chosen_session_ids
+from coalition.sessions.forms import (
+    MoveForm,
+    SeriesForm,
+    SessionForm,
+    chosen_per_date,
+    chosen_session_ids,
+)
 from coalition.sessions.models import EventSession, SeriesMode, SeriesSettings, SessionSignup
 
 bp = Blueprint("sessions", __name__)
@@ -178,7 +184,9 @@ def move(event_id: int, occurrence_id: int, session_id: int, signup_id: int):
 @bp.route("/events/<int:event_id>/series", methods=["GET", "POST"])
 @access(can_manage_event)
 def series_settings(event_id: int):
-    """Make a repeating event a series or an open meeting; attendance per part."""
+    """Make a repeating event a series or an open meeting; attendance per part. Becoming a
+    series asks first when date RSVPs exist: a page lists them per date and what happens to
+    them, and only its "yes" saves (and tells those people)."""
     event = load_event(event_id)
     if not event.rrule:
         abort(404)
@@ -190,8 +198,17 @@ def series_settings(event_id: int):
         form.capacity.data = settings.capacity if settings else None
     elif form.validate_on_submit():
         mode = SeriesMode(form.mode.data) if form.mode.data else None
+        effects = series.switch_effects(event, mode)
+        shown = sum(len(e.rsvps) for e in effects)
+        if effects and (not form.confirm.data or form.seen.data != str(shown)):
+            changed = bool(form.confirm.data)  # RSVPs came in (or went) since the page
+            form.confirm.data, form.seen.data = "y", str(shown)
+            return render_template(
+                "sessions/series_confirm.html", event=event, form=form, effects=effects,
+                reach=series.reach_of(effects), changed=changed,
+            ), 409 if changed else 200  # fmt: skip
         try:
-            series.configure(event, mode, form.capacity.data)
+            told = series.configure(event, mode, form.capacity.data)
         except rsvp_ops.RSVPError as exc:
             db.session.rollback()
             form.mode.errors = [*form.mode.errors, str(exc.message)]
@@ -199,6 +216,10 @@ def series_settings(event_id: int):
         else:
             db.session.commit()
             flash(_("Saved."), "success")
+            if told:
+                flash(ngettext("We told %(num)d person that the event is now a series.",
+                               "We told %(num)d people that the event is now a series.",
+                               told), "success")  # fmt: skip
             return redirect(url_for("sessions.series_settings", event_id=event.id), 303)
     else:
         status = 400
@@ -245,23 +266,50 @@ def series_register(event_id: int):
             return redirect(url_for("events.show", event_id=event.id), 303)
         if form.validate_on_submit():
             try:
-                outcome = series.register(event, form.to_input())
+                chosen = _series_choice(parts, request.form)
+                outcome = series.register(event, form.to_input(), sessions=chosen)
             except rsvp_ops.RSVPError as exc:
                 db.session.rollback()
-                getattr(form, exc.field or "name", form.name).errors.append(str(exc.message))
+                if exc.field == "sessions":
+                    form.form_errors.append(str(exc.message))
+                else:
+                    getattr(form, exc.field or "name", form.name).errors.append(str(exc.message))
                 status = exc.status
             else:
                 db.session.commit()
                 return private(render_template(
                     "sessions/series_sent.html", receipt=outcome.receipt, event=event,
-                    parts=parts,
+                    parts=parts, chosen=chosen,
                 ))  # fmt: skip
         else:
             status = 400
     return render_template(
         "sessions/series_register.html", event=event, form=form, settings=settings, parts=parts,
-        seats_left=series.seats_left(event),
+        seats_left=series.seats_left(event), picked=_picked(request.form),
     ), status  # fmt: skip
+
+
+def _picked(form_data) -> list[int]:
+    """The session ids a refused form had chosen (to show them chosen again)."""
+    try:
+        raw = chosen_per_date(form_data)
+    except ValueError:
+        return []
+    return [int(v) for values in raw.values() for v in values if v.isdigit()]
+
+
+def _series_choice(parts, form_data) -> series.SessionChoice:
+    """The sessions a series form (or a date's form on the private page) chose, per date,
+    checked: only the dates offered, their own sessions, one per time slot."""
+    try:
+        raw = chosen_per_date(form_data)
+    except ValueError:
+        raise ops.SessionError(_("Choose sessions from the list."), "sessions") from None
+    offered = {o.id: o for o in parts}
+    if set(raw) - set(offered):
+        raise ops.SessionError(_("Choose sessions from the list."), "sessions")
+    choice = {oid: ops.parse_choice(offered[oid], values) for oid, values in raw.items()}
+    return {oid: sessions for oid, sessions in choice.items() if sessions}
 
 
 @bp.route("/series/<token>")
@@ -275,6 +323,26 @@ def series_manage(token: str):
         "sessions/series_manage.html", registration=registration, event=event, token=token,
         parts=series.part_rsvps(registration), button=EmptyForm(), now=utcnow(),
     ))  # fmt: skip
+
+
+@bp.route("/series/<token>/dates/<int:rsvp_id>/sessions", methods=["POST"])
+@access(public)
+@_form_limit
+def series_choose(token: str, rsvp_id: int):
+    """The person changes their sessions on one date of their registration."""
+    registration = _series_link.find(token)
+    if registration is None:
+        return invalid_link()
+    rsvp = db.session.get(RSVP, rsvp_id)
+    if rsvp is None or rsvp.id not in {p.rsvp_id for p in registration.parts}:
+        abort(404)
+
+    def save_choice(registration) -> None:
+        chosen = _series_choice([rsvp.occurrence], request.form)
+        series.choose_sessions(registration, rsvp, chosen.get(rsvp.occurrence_id, []))
+
+    return _series_link.act(token, save_choice, _("Your sessions are saved."),
+                            refused=rsvp_ops.RSVPError)  # fmt: skip
 
 
 @bp.route("/series/<token>/dates/<int:rsvp_id>/cancel", methods=["POST"])
@@ -337,6 +405,12 @@ def event_series(event):
         return None
     settings = db.session.get(SeriesSettings, event.id)
     return settings if event.rrule else None
+
+
+@bp.app_template_global()
+def series_dates_with_sessions(occurrences) -> set[int]:
+    """Which of these dates have sessions (one query for the series form)."""
+    return ops.dates_with_sessions([o.id for o in occurrences])
 
 
 @bp.app_template_global()

@@ -9,6 +9,7 @@ from flask_babel import force_locale
 
 from coalition.extensions import db
 from coalition.mail.models import Channel, OutgoingEmail
+from coalition.notices import SMS, registry
 from coalition.sms import numbers
 from coalition.sms.segments import count_segments, fit, plain
 
@@ -17,8 +18,8 @@ def queue_sms(
     *,
     to: str | None,
     kind: str,
-    template: str,
     locale: str,
+    template: str | None = None,
     org_id: int | None = None,
     expires_at: datetime | None = None,
     quiet_hours_zone: str | None = None,
@@ -27,13 +28,15 @@ def queue_sms(
     about_helper=None,
     **context,
 ) -> OutgoingEmail | None:
-    """Render `templates/sms/<template>.txt` in `locale` and add it to the outbox.
+    """Render the text of notice `kind` (`templates/sms/<template>.txt`, as the registry
+    declares it, coalition/notices) in `locale` and add it to the outbox.
 
     Nothing is queued when texts are off (SMS_BACKEND=none) or the number said STOP or is
     known to be invalid. `expires_at`: not sent from then on (a reminder: its event's start).
     `quiet_hours_zone`: waits out 21:00-08:00 in that zone (reminders). `about_rsvp` /
     `about_delegation` tie the text to the personal data it carries (erased with it).
     """
+    template = registry().template(kind, SMS, template)  # only a declared notice goes
     if not numbers.can_text(to):
         return None
     with force_locale(locale):

@@ -5,7 +5,11 @@
   if (window.parent === window) return;
   let last = 0;
   const send = () => {
-    const height = Math.ceil(document.documentElement.scrollHeight);
+    // The list's own height, not the document's: that is never less than the frame, so a
+    // frame taller than its list would keep its blank band.
+    const body = document.body;
+    const height = Math.ceil(body.getBoundingClientRect().bottom + window.scrollY
+      + parseFloat(getComputedStyle(body).marginBottom || "0"));
     if (height === last) return;
     last = height;
     window.parent.postMessage({ coalitionEmbedHeight: height }, "*");

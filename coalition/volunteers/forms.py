@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     DateField,
     IntegerField,
     SelectField,
@@ -45,6 +46,11 @@ class RoleForm(Form):
     )
     end_time = TimeField(_l("Shift ends at"), validators=[Optional()])
     note = TextAreaField(_l("Note to helpers (public)"), validators=[Optional(), Length(max=1000)])
+    riders_by_drivers = BooleanField(
+        _l("Drivers may seat people who need a ride themselves"),
+        description=_l("Drivers only. On their private page they see each rider's first name "
+                       "and pickup town, nothing more. Off: only organizers match riders."),
+    )  # fmt: skip
 
 
 class HelperForm(ContactForm):
@@ -68,6 +74,21 @@ class RideForm(Form):
         description=_l("Empty: as many as fit."),
         render_kw={"inputmode": "numeric"},
     )
+    #: Set by the confirmation page: seat them in a car from another town.
+    across_towns = BooleanField()
+
+
+class RiderForm(Form):
+    """A person who asked for a ride, seated in a driver's car (organizers)."""
+
+    driver = SelectField(_l("Driver"), choices=[], validators=[InputRequired()])
+    across_towns = BooleanField()
+
+
+class TakeRiderForm(Form):
+    """A driver takes a rider (from the private page, where the role allows it)."""
+
+    across_towns = BooleanField()
 
 
 def role_kind(value: str) -> RoleKind:

@@ -1,4 +1,5 @@
-"""Volunteer roles of an event date, the helpers who signed up, and rides for delegations.
+"""Volunteer roles of an event date, the helpers who signed up, and rides: a delegation's
+people, or one RSVP that needs a ride, in a driver's car.
 
 Personal data (a helper's name, contacts, note and leave-from town) lives only on `Helper` rows
 and is erased like an RSVP's (`coalition.erasure`): on request from the private link, and by the
@@ -23,6 +24,7 @@ from coalition.extensions import db
 if TYPE_CHECKING:
     from coalition.delegations.models import Delegation
     from coalition.events.models import Occurrence
+    from coalition.rsvps.models import RSVP
 
 
 class RoleKind(enum.StrEnum):
@@ -67,6 +69,9 @@ class VolunteerRole(db.Model):
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The organizers' note to helpers (public, like the event's description).
     note: Mapped[str | None] = mapped_column(sa.Text)
+    #: Drivers: they may seat people who need a ride themselves, from their private page (where
+    #: they see a first name and a pickup town, nothing more). Off: only organizers match.
+    riders_by_drivers: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     occurrence: Mapped[Occurrence] = relationship()
@@ -160,24 +165,33 @@ keep_hash(Helper.phone, "phone_hash", "phone")
 
 
 class RideAssignment(db.Model):
-    """Riders of a delegation given seats in a driver's car (the organizers match them)."""
+    """Seats in a driver's car: riders of a delegation, or one RSVP that needs a ride (its
+    whole party). Organizers match them, and drivers too where the role allows it."""
 
     __tablename__ = "volunteer_rides"
     __table_args__ = (
         sa.UniqueConstraint("driver_id", "delegation_id"),
+        #: One car per person who needs a ride.
+        sa.UniqueConstraint("rsvp_id"),
         sa.CheckConstraint("riders >= 1", name="riders_positive"),
+        sa.CheckConstraint(
+            "(delegation_id IS NULL) <> (rsvp_id IS NULL)", name="delegation_or_rider"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     driver_id: Mapped[int] = mapped_column(
         sa.ForeignKey("volunteer_helpers.id", ondelete="CASCADE"), index=True
     )
-    delegation_id: Mapped[int] = mapped_column(
+    delegation_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("delegations.id", ondelete="CASCADE"), index=True
     )
-    #: People of the delegation in this car.
+    #: A person who asked for a ride on their RSVP (its `ride_from` is the pickup town).
+    rsvp_id: Mapped[int | None] = mapped_column(sa.ForeignKey("rsvps.id", ondelete="CASCADE"))
+    #: People in this car: of the delegation, or the rider's party.
     riders: Mapped[int] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     driver: Mapped[Helper] = relationship(back_populates="rides")
-    delegation: Mapped[Delegation] = relationship()
+    delegation: Mapped[Delegation | None] = relationship()
+    rsvp: Mapped[RSVP | None] = relationship()

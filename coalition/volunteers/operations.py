@@ -30,6 +30,8 @@ from coalition.reminders.operations import schedule_for_helper
 from coalition.rsvps import identity
 from coalition.rsvps.models import RSVP, RSVPStatus
 from coalition.rsvps.operations import RSVPError, closed_reason
+from coalition.rsvps.operations import manage_url as rsvp_manage_url
+from coalition.sms.notices import text_rsvp
 from coalition.sms.numbers import can_text
 from coalition.sms.operations import queue_sms
 from coalition.tokens import TokenError, make_token, read_token
@@ -62,6 +64,15 @@ class VolunteerError(RSVPError):
     """Refused; `message` is for the person, `field` the form field it belongs to."""
 
 
+class AcrossTowns(VolunteerError):
+    """The car leaves from another town than its riders': asked again, with `across_towns`."""
+
+    def __init__(self, message, *, riders_town: str, driver_town: str):
+        super().__init__(message, "riders", status=409)
+        self.riders_town = riders_town
+        self.driver_town = driver_town
+
+
 # Roles ---------------------------------------------------------------------------------------
 
 
@@ -78,6 +89,8 @@ class RoleInput:
     start_time: time | None = None
     end_time: time | None = None
     note: str | None = None
+    #: Drivers: they may seat riders themselves from their private page.
+    riders_by_drivers: bool = False
 
 
 def _shift(occurrence: Occurrence, data: RoleInput) -> tuple[datetime | None, datetime | None]:
@@ -112,6 +125,7 @@ def _apply_role(role: VolunteerRole, occurrence: Occurrence, data: RoleInput) ->
     role.town = ((data.town or "").strip() or None) if data.kind == RoleKind.driver else None
     role.starts_at, role.ends_at = _shift(occurrence, data)
     role.note = (data.note or "").strip() or None
+    role.riders_by_drivers = data.kind == RoleKind.driver and data.riders_by_drivers
 
 
 def add_role(occurrence: Occurrence, data: RoleInput) -> VolunteerRole:
@@ -304,6 +318,11 @@ class Receipt:
     role: str
     sent_to: str
 
+    @property
+    def by_text(self) -> bool:
+        """The link went by text message (the person gave no email)."""
+        return "@" not in self.sent_to
+
 
 def _lock_role(role: VolunteerRole) -> VolunteerRole:
     return db.session.scalars(
@@ -418,6 +437,8 @@ def cancel(helper: Helper, now: datetime | None = None) -> None:
     helper.status = HelperStatus.cancelled
     helper.cancelled_at = now
     for ride in list(helper.rides):
+        if ride.rsvp is not None and _needs_a_car(ride.rsvp):
+            _tell_rider_ride_ended(ride)
         db.session.delete(ride)
     db.session.flush()
     schedule_for_helper(helper, now)
@@ -471,12 +492,31 @@ def _lock(model, row_id: int):
     ).one()
 
 
+def same_town(one: str | None, other: str | None) -> bool:
+    """Towns as people type them ("worcester ", "Worcester"); an unknown town matches any."""
+    if not one or not other:
+        return True
+    return " ".join(one.split()).casefold() == " ".join(other.split()).casefold()
+
+
+def _check_towns(driver: Helper, town: str | None, across_towns: bool) -> None:
+    if across_towns or same_town(driver.town, town):
+        return
+    raise AcrossTowns(
+        _l("These riders need a ride from %(town)s; this car leaves from %(driver_town)s.",
+           town=town, driver_town=driver.town),
+        riders_town=town, driver_town=driver.town,
+    )  # fmt: skip
+
+
 def assign_ride(
-    driver: Helper, delegation: Delegation, riders: int | None = None
+    driver: Helper, delegation: Delegation, riders: int | None = None, *, across_towns=False
 ) -> RideAssignment:
     """Give `riders` of a delegation seats in a driver's car (default: as many as fit and still
     need one). Under row locks on the driver, then the delegation: concurrent assignments never
-    put more riders in a car than its seats, nor seat more of a delegation than it has."""
+    put more riders in a car than its seats, nor seat more of a delegation than it has. A car
+    from another town than the delegation's is refused (`AcrossTowns`) unless `across_towns`
+    says someone confirmed it."""
     if driver.role.kind != RoleKind.driver or driver.occurrence_id != delegation.occurrence_id:
         raise VolunteerError(_l("This driver and this delegation are not on the same date."),
                              status=404)  # fmt: skip
@@ -504,6 +544,7 @@ def assign_ride(
                      "Only %(num)d people of this delegation still need a seat.", unplaced),
             "riders", status=409,
         )  # fmt: skip
+    _check_towns(driver, delegation.town, across_towns)
     ride = db.session.scalar(
         sa.select(RideAssignment).where(
             RideAssignment.driver_id == driver.id, RideAssignment.delegation_id == delegation.id
@@ -519,8 +560,178 @@ def assign_ride(
 
 
 def unassign_ride(ride: RideAssignment) -> None:
+    """An organizer takes riders out of a car; a rider and the driver are told."""
+    if ride.rsvp is not None:
+        _tell_rider_ride_ended(ride)
+        _tell_driver_ride_ended(ride)
     db.session.delete(ride)
     db.session.flush()
+
+
+# Riders: people who asked for a ride on their RSVP --------------------------------------------
+
+
+def first_name(name: str | None) -> str:
+    """What a driver sees of a rider's name."""
+    parts = (name or "").split()
+    return parts[0] if parts else ""
+
+
+def _needs_a_car(rsvp: RSVP) -> bool:
+    """Asked for a ride, holds a seat at the event, travels alone (a delegation's people are
+    seated with their delegation), not erased."""
+    return (
+        rsvp.needs_ride
+        and rsvp.status == RSVPStatus.confirmed
+        and rsvp.delegation_id is None
+        and rsvp.erased_at is None
+    )
+
+
+@dataclass
+class RiderNeed:
+    rsvp: RSVP
+    ride: RideAssignment | None
+
+    @property
+    def first_name(self) -> str:
+        return first_name(self.rsvp.name)
+
+
+def rider_needs(occurrence: Occurrence, *, waiting_only: bool = False) -> list[RiderNeed]:
+    """Everyone of the date who asked for a ride on their RSVP, by pickup town, with their seat
+    in a car when they have one (`waiting_only`: those still without one)."""
+    query = (
+        sa.select(RSVP, RideAssignment)
+        .outerjoin(RideAssignment, RideAssignment.rsvp_id == RSVP.id)
+        .where(
+            RSVP.occurrence_id == occurrence.id,
+            RSVP.needs_ride.is_(True),
+            RSVP.status == RSVPStatus.confirmed,
+            RSVP.delegation_id.is_(None),
+            RSVP.erased_at.is_(None),
+        )
+        .order_by(sa.func.lower(sa.func.coalesce(RSVP.ride_from, "")), RSVP.created_at, RSVP.id)
+    )
+    if waiting_only:
+        query = query.where(RideAssignment.id.is_(None))
+    return [RiderNeed(rsvp, ride) for rsvp, ride in db.session.execute(query).all()]
+
+
+def assign_rider(
+    driver: Helper, rsvp: RSVP, *, across_towns: bool = False, by_driver: bool = False
+) -> RideAssignment:
+    """Seat a person who asked for a ride (their whole party) in a driver's car, and tell them
+    both on their channel: the rider learns the driver's first name and town, the driver the
+    rider's first name and pickup town, nothing more. Under row locks on the driver, then the
+    RSVP: a car never takes more than its seats, a rider never gets two cars. `by_driver`: the
+    driver picks from their private page, which the role must allow. A car from another town
+    is refused (`AcrossTowns`) unless `across_towns` says someone confirmed it."""
+    if driver.role.kind != RoleKind.driver or driver.occurrence_id != rsvp.occurrence_id:
+        raise VolunteerError(_l("This driver and this rider are not on the same date."),
+                             status=404)  # fmt: skip
+    if by_driver and not driver.role.riders_by_drivers:
+        raise VolunteerError(_l("The organizers seat the riders for this date."), status=403)
+    driver = _lock(Helper, driver.id)
+    rsvp = _lock(RSVP, rsvp.id)
+    if not driver.is_active or driver.erased_at is not None:
+        raise VolunteerError(_l("This driver cancelled."), status=409)
+    if not _needs_a_car(rsvp):
+        raise VolunteerError(_l("This person no longer needs a ride."), status=409)
+    if db.session.scalar(sa.select(RideAssignment.id).where(RideAssignment.rsvp_id == rsvp.id)):
+        raise VolunteerError(_l("This person already has a seat in a car."), status=409)
+    free = max((driver.seats or 0) - seats_taken(driver.id), 0)
+    if rsvp.party_size > free:
+        raise VolunteerError(
+            ngettext("This driver has %(num)d seat left.", "This driver has %(num)d seats left.",
+                     free), "riders", status=409,
+        )  # fmt: skip
+    _check_towns(driver, rsvp.ride_from, across_towns)
+    ride = RideAssignment(driver=driver, rsvp=rsvp, riders=rsvp.party_size)
+    db.session.add(ride)
+    db.session.flush()
+    _tell_rider_seated(ride)
+    _tell_driver_seated(ride)
+    return ride
+
+
+def ride_of(rsvp: RSVP) -> RideAssignment | None:
+    """The seat this RSVP holds in a car, if any (only one that needs a ride may hold one)."""
+    if rsvp.id is None or not rsvp.needs_ride:
+        return None
+    return db.session.scalar(sa.select(RideAssignment).where(RideAssignment.rsvp_id == rsvp.id))
+
+
+def release_rider(rsvp: RSVP) -> None:
+    """The RSVP no longer needs its car (cancelled, erased, no ride wanted any more): the seats
+    are free again and the driver is told (`rsvp_changed`). A party that grew past the car's
+    seats leaves it too, and the rider is told to wait for another car (`party_changed`)."""
+    ride = db.session.scalar(sa.select(RideAssignment).where(RideAssignment.rsvp_id == rsvp.id))
+    if ride is None:
+        return
+    if _needs_a_car(rsvp):
+        free = (ride.driver.seats or 0) - seats_taken(ride.driver_id) + ride.riders
+        if rsvp.party_size <= free:
+            ride.riders = rsvp.party_size
+            db.session.flush()
+            return
+        _tell_rider_ride_ended(ride)
+    _tell_driver_ride_ended(ride)
+    db.session.delete(ride)
+    db.session.flush()
+
+
+def _rider_context(ride: RideAssignment) -> dict:
+    return {"rider": first_name(ride.rsvp.name), "pickup": ride.rsvp.ride_from or "",
+            "riders": ride.riders, "driver": first_name(ride.driver.name),
+            "driver_town": ride.driver.town or ""}  # fmt: skip
+
+
+def _tell_rider(rsvp: RSVP, *, kind: str, subject, template: str, **context):
+    """A ride notice to the person who asked for it: by email, or by text when they gave only a
+    phone. The event's place is left out (the RSVP's own page shows it as `events/privacy`
+    allows)."""
+    occurrence = rsvp.occurrence
+    if rsvp.email:
+        return queue_email(
+            to=rsvp.email, kind=kind, subject=subject, template=template,
+            locale=message_locale(rsvp.language), about_rsvp=rsvp, rsvp=rsvp,
+            occurrence=occurrence, event=occurrence.event, manage_url=rsvp_manage_url(rsvp),
+            **context,
+        )  # fmt: skip
+    if rsvp.phone:
+        return text_rsvp(rsvp, kind=kind, template=template, expires_at=occurrence.start_at,
+                         **context)  # fmt: skip
+    return None
+
+
+def _tell_rider_seated(ride: RideAssignment):
+    title = ride.rsvp.occurrence.event.translation(ride.rsvp.language).title
+    return _tell_rider(ride.rsvp, kind="ride_rider", template="volunteers/ride_rider",
+                       subject=_l("You have a ride: %(title)s", title=title),
+                       **_rider_context(ride))  # fmt: skip
+
+
+def _tell_rider_ride_ended(ride: RideAssignment):
+    title = ride.rsvp.occurrence.event.translation(ride.rsvp.language).title
+    return _tell_rider(ride.rsvp, kind="ride_rider_ended", template="volunteers/ride_rider_ended",
+                       subject=_l("Your ride is cancelled: %(title)s", title=title),
+                       **_rider_context(ride))  # fmt: skip
+
+
+def _tell_driver_seated(ride: RideAssignment):
+    """Tied to the rider too: erasing the rider blanks what the driver was told of them."""
+    title = ride.driver.occurrence.event.translation(ride.driver.language).title
+    return _mail(ride.driver, kind="ride_driver", template="volunteers/ride_driver",
+                 subject=_l("A rider for your car: %(title)s", title=title),
+                 about_rsvp=ride.rsvp, **_rider_context(ride))  # fmt: skip
+
+
+def _tell_driver_ride_ended(ride: RideAssignment):
+    title = ride.driver.occurrence.event.translation(ride.driver.language).title
+    return _mail(ride.driver, kind="ride_driver_ended", template="volunteers/ride_driver_ended",
+                 subject=_l("A rider no longer needs your car: %(title)s", title=title),
+                 **_rider_context(ride))  # fmt: skip
 
 
 @dataclass
@@ -574,7 +785,10 @@ def helpers_of(occurrence: Occurrence) -> list[Helper]:
         db.session.scalars(
             sa.select(Helper)
             .where(Helper.occurrence_id == occurrence.id, Helper.erased_at.is_(None))
-            .options(sa.orm.selectinload(Helper.rides).selectinload(RideAssignment.delegation))
+            .options(
+                sa.orm.selectinload(Helper.rides).selectinload(RideAssignment.delegation),
+                sa.orm.selectinload(Helper.rides).selectinload(RideAssignment.rsvp),
+            )
             .order_by(Helper.role_id, Helper.status, sa.func.lower(Helper.name))
         )
     )
@@ -677,7 +891,7 @@ def _context(helper: Helper) -> dict:
 
 
 def _text(helper: Helper, *, kind: str, template: str, expires_at=None, quiet_hours=False,
-          **context):  # fmt: skip
+          about_rsvp=None, **context):  # fmt: skip
     from coalition.shortlinks.operations import short_helper_url
 
     occurrence = helper.occurrence
@@ -686,21 +900,22 @@ def _text(helper: Helper, *, kind: str, template: str, expires_at=None, quiet_ho
     return queue_sms(
         to=helper.phone, kind=kind, template=template, locale=locale, org_id=event.host_org_id,
         expires_at=expires_at, quiet_hours_zone=event.timezone if quiet_hours else None,
-        about_helper=helper, title=event.translation(helper.language).title,
+        about_helper=helper, about_rsvp=about_rsvp, title=event.translation(helper.language).title,
         when=format_moment(helper.role.shift_start, event.zone, locale),
         link=short_helper_url(helper), **context,
     )  # fmt: skip
 
 
-def _mail(helper: Helper, *, kind: str, subject, template: str, headers=None, **context):
+def _mail(helper: Helper, *, kind: str, subject, template: str, headers=None, about_rsvp=None,
+          **context):  # fmt: skip
     if not helper.email:
         if helper.phone:
-            return _text(helper, kind=kind, template=template, **context)
+            return _text(helper, kind=kind, template=template, about_rsvp=about_rsvp, **context)
         return None
     return queue_email(
         to=helper.email, kind=kind, subject=subject, template=template,
-        locale=message_locale(helper.language), about_helper=helper, headers=headers,
-        **_context(helper), **context,
+        locale=message_locale(helper.language), about_helper=helper, about_rsvp=about_rsvp,
+        headers=headers, **_context(helper), **context,
     )  # fmt: skip
 
 

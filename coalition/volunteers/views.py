@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,9 +18,10 @@ from coalition.delegations.models import Delegation
 from coalition.events.models import Event, Occurrence
 from coalition.extensions import csrf, db, limiter
 from coalition.rsvps.identity import reachable
+from coalition.rsvps.models import RSVP
 from coalition.rsvps.operations import closed_reason, record_access
 from coalition.volunteers import operations as ops
-from coalition.volunteers.forms import HelperForm, RideForm, RoleForm
+from coalition.volunteers.forms import HelperForm, RideForm, RiderForm, RoleForm, TakeRiderForm
 from coalition.volunteers.models import Helper, RideAssignment, RoleKind, VolunteerRole
 
 bp = Blueprint("volunteers", __name__)
@@ -41,6 +42,15 @@ def _volunteer_still_needed(occurrence: Occurrence) -> list[str]:
     return ops.still_needed(occurrence)
 
 
+@bp.app_template_global("ride_of")
+def _ride_of(rsvp) -> dict | None:
+    """A rider's seat in a car, as their own page shows it: the driver's first name and town."""
+    ride = ops.ride_of(rsvp)
+    if ride is None:
+        return None
+    return {"driver": ops.first_name(ride.driver.name), "town": ride.driver.town or ""}
+
+
 @bp.app_template_global("volunteer_role_title")
 def _volunteer_role_title(role: VolunteerRole) -> str:
     return ops.role_title(role)
@@ -59,6 +69,7 @@ def _role_input(form: RoleForm) -> ops.RoleInput:
         custom_name=form.custom_name.data, language_from=form.language_from.data or None,
         language_to=form.language_to.data or None, town=form.town.data, day=form.day.data,
         start_time=form.start_time.data, end_time=form.end_time.data, note=form.note.data,
+        riders_by_drivers=form.riders_by_drivers.data,
     )  # fmt: skip
 
 
@@ -67,7 +78,7 @@ def _role_form_data(role: VolunteerRole) -> dict:
     data = {
         "kind": role.kind.value, "custom_name": role.custom_name, "needed": role.needed,
         "language_from": role.language_from or "", "language_to": role.language_to or "",
-        "town": role.town, "note": role.note,
+        "town": role.town, "note": role.note, "riders_by_drivers": role.riders_by_drivers,
     }  # fmt: skip
     if role.starts_at is not None:
         start, end = role.starts_at.astimezone(zone), role.ends_at.astimezone(zone)
@@ -162,22 +173,67 @@ def _ride_form(occ: Occurrence, needs) -> RideForm:
     return form
 
 
+def _confirm_across_towns(exc: ops.AcrossTowns, *, action: str, fields: dict, back: str,
+                          confirm: str = "across_towns"):  # fmt: skip
+    """The car leaves from another town than its riders': ask before seating them (409, nothing
+    saved); the button posts the same choice again, confirmed (`confirm`: that field's name)."""
+    return private((render_template(
+        "volunteers/confirm_ride.html", message=str(exc.message), action=action,
+        fields={**fields, confirm: "y"}, back=back, button=EmptyForm(),
+    ), 409))  # fmt: skip
+
+
 @bp.route(f"{PREFIX}/helpers")
 @access(can_handle_attendees)
 def helpers(event_id: int, occurrence_id: int):
-    """Who helps, with contacts (audited), and rides: delegations matched to drivers."""
+    """Who helps, with contacts (audited), and rides: delegations and people who asked for a
+    ride matched to drivers."""
     event, occ = load(event_id, occurrence_id)
     record_access(current_user, event.host_org_id, "view_attendees", occurrence_id=occ.id,
                   detail="helpers")  # fmt: skip
     db.session.commit()
     needs = ops.ride_needs(occ)
     people = ops.helpers_of(occ)
+    seats_taken = {h.id: sum(r.riders for r in h.rides) for h in people}
+    drivers = [h for h in people if h.is_active and h.role.kind == RoleKind.driver]
     body = render_template(
         "volunteers/helpers.html", event=event, occurrence=occ, counts=ops.role_counts([occ.id]),
         helpers=people, needs=needs, ride_form=_ride_form(occ, needs),
-        seats_taken={h.id: sum(r.riders for r in h.rides) for h in people}, button=EmptyForm(),
+        seats_taken=seats_taken, button=EmptyForm(), riders=ops.rider_needs(occ),
+        drivers=drivers, same_town=ops.same_town,
     )  # fmt: skip
     return body, 200, PRIVATE_HEADERS
+
+
+@bp.route(f"{PREFIX}/riders/<int:rsvp_id>/ride", methods=["POST"])
+@access(can_handle_attendees)
+def seat_rider(event_id: int, occurrence_id: int, rsvp_id: int):
+    """Seat a person who asked for a ride in a driver's car; both are told on their channel."""
+    event, occ = load(event_id, occurrence_id)
+    back = url_for("volunteers.helpers", event_id=event.id, occurrence_id=occ.id)
+    rsvp = db.session.get(RSVP, rsvp_id)
+    if rsvp is None or rsvp.occurrence_id != occ.id:
+        return action_refused(_("There is nothing at this address."), 404, back=back)
+    form = RiderForm()
+    form.driver.choices = [(str(h.id), h.name or "") for h in ops.helpers_of(occ)]
+    if not form.validate_on_submit():
+        return action_refused(_("Choose a driver."), 400, back=back)
+    driver = db.session.get(Helper, int(form.driver.data))
+    try:
+        ops.assign_rider(driver, rsvp, across_towns=form.across_towns.data)
+    except ops.AcrossTowns as exc:
+        db.session.rollback()
+        return _confirm_across_towns(
+            exc, action=url_for("volunteers.seat_rider", event_id=event.id,
+                                occurrence_id=occ.id, rsvp_id=rsvp_id),
+            fields={"driver": form.driver.data}, back=back,
+        )  # fmt: skip
+    except ops.VolunteerError as exc:
+        db.session.rollback()
+        return action_refused(str(exc.message), exc.status, back=back)
+    db.session.commit()
+    flash(_("The rider has a seat. The rider and the driver are told."), "success")
+    return redirect(back, 303)
 
 
 @bp.route(f"{PREFIX}/helpers/<int:helper_id>/rides", methods=["POST"])
@@ -195,7 +251,16 @@ def assign_ride(event_id: int, occurrence_id: int, helper_id: int):
         return action_refused(_("Choose a delegation and a number of riders."), 400, back=back)
     delegation = db.session.get(Delegation, int(form.delegation.data))
     try:
-        ops.assign_ride(driver, delegation, form.riders.data)
+        ops.assign_ride(driver, delegation, form.riders.data, across_towns=form.across_towns.data)
+    except ops.AcrossTowns as exc:
+        db.session.rollback()
+        return _confirm_across_towns(
+            exc, action=url_for("volunteers.assign_ride", event_id=event.id,
+                                occurrence_id=occ.id, helper_id=helper_id),
+            fields={"ride-delegation": form.delegation.data,
+                    "ride-riders": form.riders.data or ""}, back=back,
+            confirm=form.across_towns.name,
+        )  # fmt: skip
     except ops.VolunteerError as exc:
         db.session.rollback()
         return action_refused(str(exc.message), exc.status, back=back)
@@ -235,7 +300,10 @@ def message(event_id: int, occurrence_id: int, role_id: int):
         record_access(current_user, event.host_org_id, "message", occurrence_id=occ.id,
                       detail=f"helpers {role.id}: {sent} recipients")  # fmt: skip
         db.session.commit()
-        flash(_("Message sent to %(n)d people.", n=sent), "success")
+        flash(
+            ngettext("Message sent to %(num)d person.", "Message sent to %(num)d people.", sent),
+            "success",
+        )
         return redirect(url_for("volunteers.helpers", event_id=event.id, occurrence_id=occ.id))
     return render_template(
         "volunteers/message.html", event=event, occurrence=occ, role=role, form=form,
@@ -314,12 +382,50 @@ def manage(token: str):
     if helper is None:
         return invalid_link()
     occurrence = helper.occurrence
+    picks = helper.is_active and helper.role.kind == RoleKind.driver
+    waiting = (
+        ops.rider_needs(occurrence, waiting_only=True)
+        if picks and helper.role.riders_by_drivers
+        else []
+    )
     return private(render_template(
         "volunteers/manage.html", helper=helper, token=token, occurrence=occurrence,
         event=occurrence.event, title=ops.role_title(helper.role), button=EmptyForm(),
         location=ops.public_place(helper), reachable=reachable(helper),
-        closed=closed_reason(occurrence),
+        closed=closed_reason(occurrence), waiting_riders=waiting, first_name=ops.first_name,
+        seats_free=max((helper.seats or 0) - ops.seats_taken(helper.id), 0),
+        same_town=ops.same_town,
     ))  # fmt: skip
+
+
+@bp.route("/help/<token>/riders/<int:rsvp_id>", methods=["POST"])
+@access(public)
+@_form_limit
+def take_rider(token: str, rsvp_id: int):
+    """A driver seats a rider in their own car, where the organizers allow it."""
+    helper = _link.find(token)
+    if helper is None:
+        return invalid_link()
+    back = url_for("volunteers.manage", token=token)
+    rsvp = db.session.get(RSVP, rsvp_id)
+    form = TakeRiderForm()
+    if not form.validate_on_submit():
+        return action_refused(_("The form has expired. Reload the page and try again."), 400,
+                              back=back)  # fmt: skip
+    if rsvp is None or rsvp.occurrence_id != helper.occurrence_id:
+        return action_refused(_("There is nothing at this address."), 404, back=back)
+    try:
+        ops.assign_rider(helper, rsvp, across_towns=form.across_towns.data, by_driver=True)
+    except ops.AcrossTowns as exc:
+        db.session.rollback()
+        return _confirm_across_towns(
+            exc, action=url_for("volunteers.take_rider", token=token, rsvp_id=rsvp_id),
+            fields={}, back=back,
+        )  # fmt: skip
+    except ops.VolunteerError as exc:
+        db.session.rollback()
+        return action_refused(str(exc.message), exc.status, back=back)
+    return _link.done(token, _("The rider is in your car. We told them your first name."))
 
 
 @bp.route("/help/<token>/cancel", methods=["POST"])

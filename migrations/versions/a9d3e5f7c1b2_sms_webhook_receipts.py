@@ -1,7 +1,7 @@
 """sms webhook receipts: a signed webhook acts once
 
 Revision ID: a9d3e5f7c1b2
-Revises: a9c3e5f7b1d2
+Revises: c4d81e6f2a37
 Create Date: 2026-12-05 09:30:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 import coalition.db
 
 revision = "a9d3e5f7c1b2"
-down_revision = "a9c3e5f7b1d2"
+down_revision = "c4d81e6f2a37"
 branch_labels = None
 depends_on = None
 

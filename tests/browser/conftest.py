@@ -62,6 +62,26 @@ class LiveApp:
     def context(self):
         return self.app.app_context()
 
+    def link_texted_to(self, phone: str) -> str:
+        """Deliver the outbox (as the worker would) and return the link in the last text to
+        `phone` (E.164), as a path on the served app."""
+        from pathlib import Path
+
+        from coalition.mail.delivery import deliver_due
+
+        with self.context():
+            deliver_due()
+        texts = sorted(
+            Path(self.app.config["SMS_FOLDER"]).glob("*.txt"), key=lambda p: p.stat().st_mtime
+        )
+        for text in reversed(texts):
+            body = text.read_text(encoding="utf-8")
+            if body.startswith(f"To: {phone}\n"):
+                found = re.findall(re.escape(self.url) + r"/[^\s]+", body)
+                if found:
+                    return found[-1].removeprefix(self.url)
+        raise AssertionError(f"no text to {phone} with a link")
+
     def link_mailed_to(self, address: str, path: str) -> str:
         """Deliver the outbox (as the worker would) and return the last link to `path` (e.g.
         "/rsvp/") that `address` received, as a path on the served app."""
@@ -228,6 +248,17 @@ def _seed_rapid(org, dispatcher) -> dict:
         sa.select(Membership).where(Membership.user_id == dispatcher.id)
     ):
         membership.is_dispatcher = True
+    # A dispatcher who is only a member of the center (the sweep's "dispatcher" role).
+    from coalition.auth.models import User
+    from coalition.demo import DEMO_PASSWORD
+    from coalition.orgs.models import OrgRole
+
+    only_dispatcher = User(email="dispatcher@example.org", name="Joana", language="pt")
+    only_dispatcher.set_password(DEMO_PASSWORD)
+    db.session.add(only_dispatcher)
+    db.session.add(
+        Membership(user=only_dispatcher, org=org, role=OrgRole.member, is_dispatcher=True)
+    )
     responder = rapid_ops.join(
         org,
         rapid_ops.ResponderInput(
@@ -298,6 +329,9 @@ def live(tmp_path_factory, smtp_server):
             "MAIL_PORT": smtp_server.port,
             "TESTING": False,
             "REQUIRE_TWO_FACTOR": True,
+            # Texts as files in this run's own folder (the phone-only journey reads them).
+            "SMS_BACKEND": "folder",
+            "SMS_FOLDER": str(folder / "sms"),
         }
     )
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -429,6 +463,31 @@ class Visitor:
             found.append(
                 f"{self.page.url} @{width}px overflows: {overflow[0]} px wide ({overflow[1]})"
             )
+        # Text squeezed into a column a few letters wide (a long label in a grid starving its
+        # value, issue #22): a visible run of text broken into more lines than a third of its
+        # letters. Axe does not see it and the page need not overflow.
+        squeezed = self.page.evaluate(
+            """() => {
+              const found = [];
+              const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+              const range = document.createRange();
+              for (let node; (node = walker.nextNode()) && found.length < 3;) {
+                const text = node.textContent.trim();
+                if (text.length < 9) continue;
+                range.selectNodeContents(node);
+                const lines = new Set([...range.getClientRects()]
+                  .filter(r => r.width > 0).map(r => Math.round(r.top))).size;
+                if (lines > text.length / 3) {
+                  const box = node.parentElement.getBoundingClientRect();
+                  found.push(`${node.parentElement.tagName.toLowerCase()} "${text.slice(0, 30)}"` +
+                             ` in ${lines} lines, ${Math.round(box.width)} px wide`);
+                }
+              }
+              return found;
+            }"""
+        )
+        for where in squeezed:
+            found.append(f"{self.page.url} @{width}px squeezes text: {where}")
         return found
 
     def close(self) -> None:

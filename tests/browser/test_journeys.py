@@ -44,22 +44,22 @@ def test_a_spanish_speaker_rsvps_on_a_phone_and_manages_it(live, visitor):
     checked(tab)
     page.get_by_label("Nombre").fill("Graciela")
     page.get_by_label("Correo electrónico").fill("graciela@example.org")
-    page.get_by_label("Cuántas personas, contándote a ti").fill("2")
+    page.get_by_label("Cuántas personas, contándolo a usted").fill("2")
     shot(tab, "rsvp-3-form")
     with page.expect_navigation():
         page.locator("main form button[type=submit]").last.click()
     # The private link goes to the contact only (attendee safety): open it from the email.
-    assert "Enviamos tu enlace privado a g•••@e•••.org" in page.inner_text("main")
+    assert "Enviamos su enlace privado a g•••@e•••.org" in page.inner_text("main")
     checked(tab)
     shot(tab, "rsvp-4-check-your-mail")
     tab.goto(live.link_mailed_to("graciela@example.org", "/rsvp/"))
     checked(tab)
     shot(tab, "rsvp-5-signed-up")
 
-    page.get_by_label("Cuántas personas, contándote a ti").fill("3")
+    page.get_by_label("Cuántas personas, contándolo a usted").fill("3")
     with page.expect_navigation():
         page.get_by_role("button", name="Guardar").click()
-    assert page.get_by_label("Cuántas personas, contándote a ti").input_value() == "3"
+    assert page.get_by_label("Cuántas personas, contándolo a usted").input_value() == "3"
     shot(tab, "rsvp-6-changed")
 
     # Cancelling asks first (finding 7), then says so by email.
@@ -82,8 +82,8 @@ def test_a_spanish_speaker_rsvps_on_a_phone_and_manages_it(live, visitor):
         assert rsvp.language == "es"
     live.link_mailed_to("graciela@example.org", "/rsvp/")  # delivers the outbox
     inbox = [m["Subject"] for to, m in live.smtp.handler.messages if "graciela@example.org" in to]
-    assert any("Tu asistencia cambió" in s for s in inbox), inbox
-    assert any("Tu asistencia quedó cancelada" in s for s in inbox), inbox
+    assert any("Su asistencia cambió" in s for s in inbox), inbox
+    assert any("Su asistencia quedó cancelada" in s for s in inbox), inbox
 
 
 def _fourth_thursday_next_month() -> date:

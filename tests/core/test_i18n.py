@@ -249,3 +249,75 @@ def test_an_admin_names_a_type_in_creole_and_portuguese(client, db):
     db.session.expire_all()
     assert rally.names == {"en": "Rally", "es": "Mitin", "ht": "Gwo rasanbleman"}
     assert ">Rally<" in client.get(url, headers={"Accept-Language": "pt"}).text
+
+
+#: Spanish speaks usted (docs/TRANSLATORS.md). Forms that only tú uses: pronouns and possessives,
+#: second-person verbs (preterites in -aste/-iste included), "te" joined to a verb, and tú
+#: imperatives at the start of a sentence (in the middle of one the same word is usually the
+#: third person: "elige pueblos", "vuelve a aparecer").
+_TU_WORDS = re.compile(
+    r"(?<![\wáéíóúñ])(?:tú|tu|tus|te|ti|contigo|tuyo|tuya|tienes|puedes|quieres|eres|estás|"
+    r"recibes|recibirás|debes|vas|has|necesitas|prefieres|vienes|serás|podrás|estabas|conservas|"
+    r"quedas|hablas|despachas|aceptes|quieras|puedas|tengas|hayas|estés|seas|vengas|compartas|hagas|reanudes|"
+    r"\w+(?:aste|iste)|\w+(?:ar|er|ir|ándo|iéndo)te|"
+    r"déjalo|guárdalo|guárdala|ábrelo|agrégalo|pídeselo|inténtalo|impórtalo|publícalo|publícala)"
+    r"(?![\wáéíóúñ])",
+    re.IGNORECASE,
+)
+_TU_IMPERATIVES = re.compile(
+    r"(?:^|[.:;¿¡]\s*)(Escribe|Elige|Revisa|Borra|Indica|Mira|Abre|Pega|Confirma|Restablece|Busca|"
+    r"Envía|Comparte|Toca|Pide|Cambia|Encuentra|Responde|Crea|Usa|Agrega|Guarda|Marca|Descarga|"
+    r"Sigue|Vuelve|Deja|Haz|Pon|Ven|Cancela|Únete|Suscríbete|Danos|Dinos|Cuéntanos|Mantén|Solicita|"
+    r"Escanea|Pulsa)(?![\wáéíóúñ])"
+)
+#: Spanish words those patterns would take for tú forms.
+_NOT_TU = {
+    "parte",
+    "aparte",
+    "comparte",
+    "reparte",
+    "existe",
+    "insiste",
+    "asiste",
+    "consiste",
+    "viste",
+    "contraste",
+    "baste",
+    "gaste",
+}
+
+
+def _tu_forms(text: str) -> list[str]:
+    found = [m.group(0) for m in _TU_WORDS.finditer(text) if m.group(0).lower() not in _NOT_TU]
+    return found + [m.group(1) for m in _TU_IMPERATIVES.finditer(text)]
+
+
+def test_the_tu_detector_sees_tu_and_not_usted():
+    assert _tu_forms("Cuando aceptes, aparecerá en tu página.") == ["aceptes", "tu"]
+    assert _tu_forms("Contándote a ti. Pediste unirte.") == [
+        "Contándote",
+        "ti",
+        "Pediste",
+        "unirte",
+    ]
+    assert _tu_forms("¿Olvidaste tu contraseña? Escribe tu correo y te enviamos un enlace.")
+    assert _tu_forms("Déjalo vacío. Pídeselo.") == ["Déjalo", "Pídeselo"]
+    assert (
+        _tu_forms(
+            "Cuando acepte, aparecerá en su página. Escriba su correo y le enviamos un enlace: "
+            "elige pueblos y vuelve a recibir alertas; los organizadores lo ven. Guárdelo."
+        )
+        == []
+    )
+
+
+def test_spanish_says_usted():
+    catalog = _catalog("es")
+    tu = []
+    for m in catalog:
+        if not m.id:
+            continue
+        for text in m.string if m.pluralizable else (m.string,):
+            if found := _tu_forms(text):
+                tu.append((found, text))
+    assert tu == []

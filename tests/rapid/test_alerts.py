@@ -55,7 +55,7 @@ def test_the_phone_form_sends_the_alert_to_matching_responders(client, org, disp
     text = _messages(channel=Channel.sms)[0]
     assert text.recipient == ana.phone and text.segments <= 2
     assert "REDADA" in text.body_text and "Main St & 5th" in text.body_text
-    assert "Responde 1" in text.body_text
+    assert "Responda 1" in text.body_text
     email = _messages(channel=Channel.email)[0]
     assert email.recipient == "bea@example.org" and "ALERT: Raid in springfield" in email.subject
     # A bad form: 400, a clear message, nothing sent.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html import unescape
 
 from coalition.events.models import EventVisibility
@@ -92,3 +93,23 @@ def test_the_embed_is_replayed_from_the_render_cache(app, client, db):
     assert "Set-Cookie" not in again.headers and "Rally for TPS" in again.get_data(as_text=True)
     make_event(title="New vigil")  # a change to the calendar shows at once
     assert "New vigil" in client.get("/embed/calendar?hl=pt").get_data(as_text=True)
+
+
+def test_the_snippet_offers_the_frames_language(client, db):
+    org = OrganizationFactory()
+    member_of(org, OrgRole.organizer, email="host@example.org")
+    client.login("host@example.org")
+    page = unescape(client.get(f"/orgs/{org.slug}/embed").get_data(as_text=True))
+    form = re.search(r'<form method="get"[^>]*>.*?</form>', page, re.S).group(0)
+    for code, name in (("es", "Español"), ("ht", "Kreyòl ayisyen"), ("pt", "Português")):
+        assert f'value="{code}"' in form and name in form
+    assert 'for="embed-hl"' in form and 'id="embed-hl"' in form
+    spanish = unescape(client.get(f"/orgs/{org.slug}/embed?hl=es").get_data(as_text=True))
+    src = f"http://localhost/embed/orgs/{org.slug}/calendar?hl=es"
+    assert f'<iframe src="{src}"' in spanish  # the snippet, and the preview below it
+    assert spanish.count(f'src="{src}"') == 2
+    assert 'title="Próximos eventos' in spanish  # the frame's title in its language
+    # A language the frames do not speak: a clear message, the page still usable.
+    bad = client.get(f"/orgs/{org.slug}/embed?hl=xx")
+    assert bad.status_code == 400
+    assert "Choose one of the languages offered." in bad.get_data(as_text=True)

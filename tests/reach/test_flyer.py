@@ -44,7 +44,7 @@ def test_a_flyer_in_two_languages(client, db):
     assert '<section class="flyer-side" lang="en">' in page
     assert '<section class="flyer-side" lang="es">' in page
     assert "Rally for TPS" in page and "Marcha por el TPS" in page
-    assert "Scan the code to sign up" in page and "Escanea el código para inscribirte" in page
+    assert "Scan the code to sign up" in page and "Escanee el código para inscribirse" in page
     assert "sábado, 1 de mayo de 2027" in page
     assert client.get(flyer_url(event) + "?lang=xx").status_code == 400
 

@@ -267,7 +267,7 @@ def test_approved_mode_only_approved_people_ever_see_the_place(client, db, make_
         .where(OutgoingEmail.kind == "rsvp_confirmation")
         .order_by(OutgoingEmail.id.desc())
     ).first()
-    assert PLACE in approved_mail.body_text and "Estás" in approved_mail.subject
+    assert PLACE in approved_mail.body_text and "Está" in approved_mail.subject
 
 
 def test_a_declined_request_is_told_in_the_persons_language_and_never_sees_it(
@@ -287,7 +287,7 @@ def test_a_declined_request_is_told_in_the_persons_language_and_never_sees_it(
         sa.select(OutgoingEmail).where(OutgoingEmail.kind == "rsvp_declined")
     ).one()
     assert "Solo para miembros del comité." in declined.body_text
-    assert "Sobre tu solicitud" in declined.subject
+    assert "Sobre su solicitud" in declined.subject
     assert PLACE not in declined.body_text
     assert PLACE not in client.get(link_sent_to("marisol@example.org")).get_data(as_text=True)
     # Someone else's organizer cannot decide.

@@ -147,7 +147,7 @@ def test_closed_delegation_and_full_seats_speak_the_persons_language(client, db,
     spanish.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es"
     full = _join(spanish, join_url, 1, "2")
     assert full.status_code == 409
-    assert "A la delegación le quedan 1 lugares." in full.get_data(as_text=True)
+    assert "A la delegación le queda 1 lugar." in full.get_data(as_text=True)
     delegation.is_closed = True
     db.session.commit()
     closed = _join(spanish, join_url, 1, "1")
@@ -156,7 +156,9 @@ def test_closed_delegation_and_full_seats_speak_the_persons_language(client, db,
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RSVP)) == 0
 
 
-def test_message_to_members_is_audited_and_skips_phone_only_members(client, db, make_client):
+def test_message_to_members_is_audited_and_texts_phone_only_members(client, db, make_client):
+    """A member who gave only a phone gets the lead's message as a text (issue 22: it was
+    skipped, the one notice declared for attendees without a text)."""
     event = make_event()
     lead_url = _start(client, event, seat_limit="").headers["Location"]
     delegation = db.session.scalar(sa.select(Delegation))
@@ -167,10 +169,16 @@ def test_message_to_members_is_audited_and_skips_phone_only_members(client, db, 
                   "party_size": "1"}  # fmt: skip
     assert make_client().submit(join_url, phone_only, page=join_url).status_code == 200
     client.submit(f"{lead_url}/message", {"subject": "Bus", "body": "At 7"}, page=lead_url)
-    recipients = db.session.scalars(
-        sa.select(OutgoingEmail.recipient).where(OutgoingEmail.kind == "delegation_message")
+    messages = db.session.scalars(
+        sa.select(OutgoingEmail).where(OutgoingEmail.kind == "delegation_message")
     ).all()
-    assert sorted(recipients) == ["m1@example.org", "m2@example.org"]
+    assert sorted((m.recipient, m.channel) for m in messages) == [
+        ("+16175550100", "sms"),
+        ("m1@example.org", "email"),
+        ("m2@example.org", "email"),
+    ]
+    (text,) = [m.body_text for m in messages if m.channel == "sms"]
+    assert text == "Bus: At 7"
     entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "message")).one()
     assert entry.delegation_id == delegation.id and entry.org_id == event.host_org_id
 

@@ -48,7 +48,7 @@ def test_anonymous_rsvp_end_to_end(client, db):
         sa.select(OutgoingEmail).where(OutgoingEmail.kind == "rsvp_confirmation")
     )
     assert email.recipient == "lupe@example.org"
-    assert "Estás" in email.subject  # in the person's language
+    assert "Está" in email.subject  # in the person's language
     # The same contact again changes nothing (it may be someone else typing it).
     assert _rsvp(client, event, party_size="3").status_code == 200
     assert _count(db) == 1
@@ -190,3 +190,27 @@ def test_rsvp_form_is_rate_limited(client, db):
     event = make_event()
     statuses = [_rsvp(client, event, email=f"p{n}@example.org").status_code for n in range(11)]
     assert statuses[-1] == 429
+
+
+WAITLIST_LINE = "This date is full: a new RSVP goes on the waitlist"
+
+
+def test_the_thank_you_page_says_waitlist_when_the_date_is_full(client, db):
+    """Issue 22: the page after the form said nothing of the waitlist. It says what a new RSVP
+    gets from the date's state, never from whether the contact was known (possession, not
+    knowledge): the owner of a known contact and a stranger read the same words."""
+    event = make_event(capacity=2)
+    first = _rsvp(client, event, email="ana@example.org").get_data(as_text=True)
+    assert WAITLIST_LINE not in first
+    newcomer = _rsvp(client, event, email="beto@example.org").get_data(as_text=True)
+    assert WAITLIST_LINE in newcomer
+    assert db.session.scalar(sa.select(RSVP.status).where(RSVP.name == "Lupe").order_by(
+        RSVP.id.desc())) == RSVPStatus.waitlisted  # fmt: skip
+    known = _rsvp(client, event, email="ana@example.org").get_data(as_text=True)
+    assert WAITLIST_LINE in known  # the same answer as a stranger's
+
+
+def test_the_thank_you_page_says_the_hosts_approve(client, db):
+    event = make_event(capacity=10, location_visibility=LocationVisibility.approved)
+    page = _rsvp(client, event).get_data(as_text=True)
+    assert "The hosts approve each RSVP" in page and WAITLIST_LINE not in page

@@ -67,7 +67,7 @@ def test_the_manage_page_refuses_a_party_the_session_cannot_seat(client, db):
     manage = link_sent_to("lupe@example.org")
     answer = client.submit(manage + "/update", {"party_size": "3", "note": ""}, page=manage)
     assert answer.status_code == 409
-    assert "Only 1 more seats are free in “Workshop”." in answer.get_data(as_text=True)
+    assert "Only 1 more seat is free in “Workshop”." in answer.get_data(as_text=True)
     db.session.expire_all()
     assert ops.confirmed_headcount(workshop.id) == 1
     assert client.submit(manage + "/update", {"party_size": "2"}, page=manage).status_code == 303

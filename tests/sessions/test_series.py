@@ -249,3 +249,34 @@ def test_dates_materialized_later_join_every_date_registrations(db, mode):
     assert db.session.scalar(
         sa.select(sa.func.count()).select_from(RSVP).where(RSVP.occurrence_id == new[0].id)
     ) == 2  # fmt: skip
+
+
+def test_a_waitlisted_series_registration_is_told_it_waits(db):
+    """Issue 22: a waitlisted registration got the subject "Estás inscrito(a)"."""
+    event = _series_event(db, capacity=1)
+    _register(event, "Ana", language="es")
+    carla = _register(event, "Carla", language="es")
+    assert carla.status == SignupStatus.waitlisted
+    subjects = dict(
+        db.session.execute(
+            sa.select(OutgoingEmail.recipient, OutgoingEmail.subject).where(
+                OutgoingEmail.kind == "series_confirmation"
+            )
+        ).all()
+    )
+    assert "lista de espera" in subjects["carla@example.org"].lower()
+    assert "inscri" not in subjects["carla@example.org"].lower()
+    assert "lista de espera" not in subjects["ana@example.org"].lower()
+
+
+def test_the_page_after_registering_says_waitlist_when_the_series_is_full(client, db):
+    event = _series_event(db, capacity=1)
+    url = f"/events/{event.id}/series/register"
+    data = {"name": "Ana", "email": "ana@example.org", "language": "es", "party_size": "1",
+            "consents_to_reminders": "y"}  # fmt: skip
+    line = "The series is full: a new registration goes on its waitlist."
+    assert line not in client.submit(url, data, page=url).get_data(as_text=True)
+    beto = client.submit(url, {**data, "name": "Beto", "email": "beto@example.org"}, page=url)
+    assert line in beto.get_data(as_text=True)
+    # Ana (already registered, confirmed) reads what a stranger reads.
+    assert line in client.submit(url, data, page=url).get_data(as_text=True)

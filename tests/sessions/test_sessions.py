@@ -200,7 +200,7 @@ def test_event_page_shows_the_agenda_with_counts_only(agenda, client, db):
     event, occurrence, a, _b, _c = agenda
     rsvp(occurrence, 1, sessions=[a])
     body = client.get(f"/events/{event.id}/occurrences/{occurrence.id}").get_data(as_text=True)
-    assert "Agenda" in body and "Know your rights" in body and "1 seats left" in body
+    assert "Agenda" in body and "Know your rights" in body and "1 seat left" in body
     assert ">P1<" not in body and "P1 " not in body and "p1@example.org" not in body
 
 
@@ -230,3 +230,55 @@ def test_sessions_move_with_their_date_across_a_dst_change(db):
     db.session.commit()
     db.session.expire_all()
     assert workshop.start_at == datetime(2027, 3, 20, 17, 30, tzinfo=UTC)
+
+
+def test_the_confirmation_names_the_sessions_chosen_and_where_each_stands(db):
+    """Issue 22: the confirmation did not name the session chosen (nor that it waits)."""
+    import sqlalchemy as sa
+
+    from coalition.mail.models import OutgoingEmail
+    from coalition.rsvps import operations as rsvp_ops
+    from tests.factories import make_event
+    from tests.sessions.helpers import add_session
+
+    occurrence = make_event(capacity=10).occurrences[0]
+    workshop = add_session(occurrence, "Wage theft clinic", "12:00", "13:00", capacity=1)
+    talk = add_session(occurrence, "Know your rights", "13:00", "14:00")
+    for name, chosen in (("Ana", [workshop, talk]), ("Beto", [workshop])):
+        rsvp_ops.submit(occurrence, rsvp_ops.RSVPInput(
+            name=name, email=f"{name.lower()}@example.org", sessions=chosen))  # fmt: skip
+        db.session.commit()
+    bodies = {
+        m.recipient: m.body_text
+        for m in db.session.scalars(
+            sa.select(OutgoingEmail).where(OutgoingEmail.kind == "rsvp_confirmation")
+        )
+    }
+    assert "Wage theft clinic" in bodies["ana@example.org"]
+    assert "Know your rights" in bodies["ana@example.org"]
+    assert "(on the waitlist)" not in bodies["ana@example.org"]
+    beto = bodies["beto@example.org"]
+    assert "Wage theft clinic (on the waitlist)" in beto, beto
+
+
+def test_the_page_after_the_form_names_the_session_and_says_waitlist(client, db):
+    """Issue 22: the thank-you page never said 'waitlist' for a full session; it says it from
+    the session's state before the RSVP (a known contact reads what a stranger reads)."""
+    from tests.factories import make_event
+    from tests.sessions.helpers import add_session
+
+    event = make_event(capacity=10)
+    occurrence = event.occurrences[0]
+    workshop = add_session(occurrence, "Wage theft clinic", "12:00", "13:00", capacity=1)
+    url = f"/events/{event.id}/occurrences/{occurrence.id}/rsvp"
+
+    def answer(name):
+        data = {"name": name, "email": f"{name.lower()}@example.org", "phone": "",
+                "language": "en", "party_size": "1",
+                "session-slot-1": str(workshop.id)}  # fmt: skip
+        return client.submit(url, data, page=url).get_data(as_text=True)
+
+    first = answer("Ana")
+    assert "Wage theft clinic" in first and "on the waitlist" not in first
+    assert "Wage theft clinic (on the waitlist)" in answer("Beto")
+    assert "Wage theft clinic (on the waitlist)" in answer("Ana")  # known: the same words

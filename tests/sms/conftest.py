@@ -22,3 +22,8 @@ def app_overrides(provider_server, request):
     """The fake provider's settings, and a test's own merged over them
     (`@pytest.mark.parametrize("app_overrides", [{...}], indirect=True)`)."""
     return {**provider_server.config(), "SMS_TIMEOUT": 2, **getattr(request, "param", {})}
+
+
+@pytest.fixture(autouse=True)
+def _test_notice(channel_test_notice):
+    return channel_test_notice

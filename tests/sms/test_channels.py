@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from coalition.extensions import db as _db
 from coalition.mail.delivery import _claim_batch, deliver_due
 from coalition.mail.models import Channel, EmailStatus, OutgoingEmail
-from coalition.sms.operations import queue_sms
 from tests.conftest import need_postgres
 from tests.sms.test_workers import _worker_env
 
@@ -55,7 +54,14 @@ def hung_relay():
 
 
 def _text(db, to, kind="test"):
-    queue_sms(to=to, kind=kind, template="test", locale="en", text=f"{kind} to {to}")
+    """A text of `kind` in the outbox. Made-up content: the row as `queue_sms` writes it (its
+    priority follows from its kind, `URGENT_KINDS`), without a real notice's template."""
+    body = f"{kind} to {to}"
+    db.session.add(
+        OutgoingEmail(
+            channel=Channel.sms, kind=kind, recipient=to, subject="", body_text=body, segments=1
+        )
+    )
     db.session.commit()
 
 

@@ -2,6 +2,7 @@
 
 import time
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 
@@ -193,8 +194,9 @@ def test_the_daily_cap_holds_texts_and_tells_the_admins_once(db, provider):
     assert [n.recipient for n in notices] == ["admin@example.org"]
     assert len(provider.requests) == 2
     # A rapid-response alert cannot wait for tomorrow: the cap never holds it (it counts).
-    queue_sms(to="+16175550299", kind="rapid_alert", template="test", locale="en",
-              text="ALERT: raid in Springfield")  # fmt: skip
+    alert = SimpleNamespace(town="Springfield", place="Main St", note=None)
+    queue_sms(to="+16175550299", kind="rapid_alert", locale="en", alert=alert,
+              kind_label="raid", when="6:05", link="http://localhost/r/x", drill=False)  # fmt: skip
     db.session.commit()
     assert deliver_due(channels=[Channel.sms]).sent == 1
     assert len(provider.requests) == 3

@@ -104,3 +104,65 @@ def test_a_reminder_after_the_start_is_dropped_not_sent_late(client, db, provide
     ).all()
     assert {r.status for r in reminders} == {EmailStatus.dropped}
     assert not any("Reminder" in t or "Recordatorio" in t for t in _texts(provider))
+
+
+def _manage_link(client, provider) -> str:
+    token = SHORT.search(_texts(provider)[0]).group(1)
+    return client.get(f"/r/{token}").headers["Location"]
+
+
+def test_a_phone_only_person_changes_their_party_from_the_texted_link(client, db, provider):
+    """Issue 22: "Guardar" (1 → 3) answered 500 (`sms/rsvps/changed.txt` did not exist)."""
+    event = make_event(capacity=10)
+    _rsvp(client, event)
+    deliver_due()
+    manage = _manage_link(client, provider)
+    response = client.submit(f"{manage}/update", {"party_size": "3"}, page=manage)
+    assert response.status_code in (200, 303), response.status_code
+    assert db.session.scalar(sa.select(RSVP.party_size)) == 3
+    deliver_due()
+    changed = _texts(provider)[-1]
+    # Told by text, in Spanish, with the number now on the RSVP and the link to put it right.
+    assert "3 personas" in changed and "cambi" in changed.lower()
+    assert SHORT.search(changed)
+    assert count_segments(changed).segments <= 3
+
+
+def test_a_phone_only_person_cancels_from_the_texted_link(client, db, provider):
+    """Issue 22: "Sí, cancelar mi asistencia" answered 500 (`sms/rsvps/cancelled.txt`), and the
+    page asking "are you sure?" promised an email to a person who gave none."""
+    event = make_event()
+    _rsvp(client, event)
+    deliver_due()
+    manage = _manage_link(client, provider)
+    page = client.get(f"{manage}/cancel").get_data(as_text=True)
+    assert "email" not in page.lower()
+    assert "we send you a text message to say it is cancelled" in page
+    response = client.submit(f"{manage}/cancel", page=manage)
+    assert response.status_code in (200, 303), response.status_code
+    assert db.session.scalar(sa.select(RSVP.status)) == "cancelled"
+    deliver_due()
+    cancelled = _texts(provider)[-1]
+    assert "cancel" in cancelled.lower() and SHORT.search(cancelled)
+
+
+def test_a_phone_only_waiting_party_is_offered_the_seats_left_by_text(client, db, provider):
+    """`sms/rsvps/waitlist_offer.txt` was missing: the offer to a party that does not fit whole
+    failed (a 500 for whoever freed the seat)."""
+    from coalition.rsvps import operations as rsvp_ops
+
+    event = make_event(capacity=3)
+    occurrence = event.occurrences[0]
+    url = f"/events/{event.id}/occurrences/{occurrence.id}/rsvp"
+    first = {"name": "Ana", "email": "ana@example.org", "phone": "", "language": "en",
+             "party_size": "3"}  # fmt: skip
+    client.submit(url, first, page=url)
+    _rsvp(client, event, party_size="4")
+    ana = db.session.scalar(sa.select(RSVP).where(RSVP.name == "Ana"))
+    rsvp_ops.change(ana, party_size=1, needs_interpretation=False, needs_childcare=False,
+                    needs_ride=False, note=None)  # fmt: skip
+    db.session.commit()
+    deliver_due()
+    offer = _texts(provider)[-1]
+    assert "2" in offer and SHORT.search(offer)
+    assert count_segments(offer).segments <= 3

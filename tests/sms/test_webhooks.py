@@ -63,8 +63,8 @@ def test_unsigned_or_wrongly_signed_requests_are_refused(client, db):
         ("CANCEL", "no more texts"),
         ("END", "no more texts"),
         ("QUIT", "no more texts"),
-        ("Parar", "no recibirás más mensajes"),
-        ("ALTO", "no recibirás más mensajes"),
+        ("Parar", "no recibirá más mensajes"),
+        ("ALTO", "no recibirá más mensajes"),
     ],
 )
 def test_stop_words_stop_every_later_text(client, db, provider, word, expected):
@@ -89,7 +89,7 @@ def test_start_resumes_and_a_text_queued_before_stop_is_not_sent(client, db, pro
 
 
 @pytest.mark.parametrize(
-    ("word", "expected"), [("HELP", "Reply STOP"), ("ayuda", "Responde PARAR")]
+    ("word", "expected"), [("HELP", "Reply STOP"), ("ayuda", "Responda PARAR")]
 )
 def test_help_says_who_we_are_and_how_to_stop(client, app, word, expected):
     text = _reply(client, word).get_data(as_text=True)

@@ -84,6 +84,9 @@ class Config:
     #: (its worker died mid-request) asks the provider whether it was accepted: the provider
     #: creates the message before it answers, which takes well under a second.
     SMS_LOOKUP_DELAY = _env_int("SMS_LOOKUP_DELAY", 5)
+    #: How often one number gets an automatic answer (HELP, STOP, START, an alert's reply): each
+    #: costs a text. What the number asked is recorded all the same.
+    SMS_AUTO_REPLY_LIMIT = os.environ.get("SMS_AUTO_REPLY_LIMIT", "3 per hour;6 per day")
 
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

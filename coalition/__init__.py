@@ -68,6 +68,9 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     csrf.init_app(app)
     breaker.configure_limiter(app.config)  # short timeouts, in-memory fallback
+    # One Limiter serves every app this process makes (tests make many); Flask-Limiter keeps
+    # the first key prefix it saw, so each app's own RATELIMIT_KEY_PREFIX is set here.
+    limiter._key_prefix = app.config.get("RATELIMIT_KEY_PREFIX") or ""
     limiter.init_app(app)
     i18n.use_compiled_catalogs(app)
     babel.init_app(app, locale_selector=i18n.select_locale)

@@ -150,3 +150,13 @@ def count_with_fallback(action):
         return action(extensions["limits_memory"])
     breaker.succeeded()
     return result
+
+
+def limit_identifiers(*identifiers: str) -> tuple[str, ...]:
+    """The identifiers of a counter kept outside Flask-Limiter's decorators (sign-in throttle,
+    feed limits, SMS answers), under `RATELIMIT_KEY_PREFIX` as the decorators' own are: two
+    instances sharing one Redis keep apart."""
+    from flask import current_app
+
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
+    return (prefix, *identifiers) if prefix else identifiers

@@ -14,7 +14,8 @@ counts, statuses, times, the kind of each message.
   (`coalition/rapid`, `invite_trainees`): erased with the RSVP, whose erasure also kills its link.
 - `purge_expired`: daily (worker) and `flask purge-expired`: RSVPs, helpers and delegations of
   dates that ended more than `purge_after_days` ago, and the contents of every message sent (or
-  given up) more than `purge_after_days` ago, whatever it was about.
+  given up) more than `purge_after_days` ago, whatever it was about. Also the SMS webhooks'
+  receipts (`coalition.sms.replies.RECEIPT_DAYS`: ids and times only, no personal data).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from coalition.extensions import db
 from coalition.mail.models import EmailStatus, OutgoingEmail
 from coalition.rsvps.models import RSVP
 from coalition.settings.operations import get_setting
+from coalition.sms.replies import purge_receipts
 from coalition.volunteers.models import Helper
 
 #: Written where a secret was, so that no old link can match it again.
@@ -182,5 +184,6 @@ def purge_expired(now: datetime | None = None) -> int:
         ),
         now,
     )
+    purge_receipts(now)
     db.session.expire_all()
     return erased

@@ -77,6 +77,7 @@ def verify():
             db.session.commit()
             session.clear()
             login_user(user, remember=pending["remember"])
+            throttle.remember_device(user.email)
             flash(_("Welcome, %(name)s.", name=user.name), "success")
             return redirect(safe_next(pending.get("next"), url_for("core.index")))
         throttle.count_failure("two_factor", user.email)

@@ -53,6 +53,7 @@ def login():
             db.session.commit()
             session.clear()
             login_user(user, remember=form.remember.data)
+            throttle.remember_device(user.email)
             flash(_("Welcome, %(name)s.", name=user.name), "success")
             return redirect(next_url)
     return render_template("auth/login.html", form=form), 400 if form.errors else 200

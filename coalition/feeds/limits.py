@@ -11,7 +11,8 @@ with If-None-Match. So:
 - a build of an ad-hoc feed (free text, towns, dates: a new `q=` is a new feed) counts against
   `FEED_ADHOC_RATE_LIMIT` per client address as well, since every new value is work.
 
-Counters live in the rate limiter's storage (Redis in production), as `auth/throttle.py`'s do.
+Counters live in the rate limiter's storage (Redis in production) under `RATELIMIT_KEY_PREFIX`,
+as `auth/throttle.py`'s do.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from limits import parse_many
 
-from coalition.breaker import count_with_fallback
+from coalition.breaker import count_with_fallback, limit_identifiers
 from coalition.extensions import limiter
 
 
@@ -32,10 +33,9 @@ def _hit(config_key: str, *identifiers: str) -> int | None:
     if not limiter.enabled:
         return None
     wait = None
+    key = limit_identifiers("feed", config_key, *identifiers)
     for item in parse_many(current_app.config[config_key]):
-        allowed = count_with_fallback(
-            lambda counters, item=item: counters.hit(item, "feed", config_key, *identifiers)
-        )
+        allowed = count_with_fallback(lambda counters, item=item: counters.hit(item, *key))
         if not allowed:
             wait = max(wait or 0, item.get_expiry())
     return wait

@@ -53,14 +53,17 @@ def _open(data: bytes) -> Image.Image:
 
 
 def _flatten(image: Image.Image) -> Image.Image:
-    """Upright (EXIF orientation applied) and RGB (transparency on white)."""
+    """Upright (EXIF orientation applied), RGB (transparency on white), and pixels only: a new
+    image that carries none of the upload's `info` (comment, ICC profile, XMP, EXIF), which
+    Pillow would otherwise write back into the JPEG."""
     image = ImageOps.exif_transpose(image)
     if image.mode in ("RGBA", "LA", "P"):
         image = image.convert("RGBA")
-        background = Image.new("RGB", image.size, (255, 255, 255))
-        background.paste(image, mask=image.getchannel("A"))
-        return background
-    return image.convert("RGB")
+        flat = Image.new("RGB", image.size, (255, 255, 255))
+        flat.paste(image, mask=image.getchannel("A"))
+    else:
+        flat = image.convert("RGB")
+    return Image.frombytes("RGB", flat.size, flat.tobytes())
 
 
 def process(data: bytes) -> list[Variant]:
@@ -72,7 +75,7 @@ def process(data: bytes) -> list[Variant]:
         height = max(1, round(image.height * width / image.width))
         resized = image if width == image.width else image.resize((width, height), Image.LANCZOS)
         out = io.BytesIO()
-        # No exif=, icc_profile= or comment: the file carries pixels only.
+        # A pixels-only image and no exif=, icc_profile=, xmp= or comment=: nothing else is written.
         resized.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
         variants.append(Variant(width=width, height=height, data=out.getvalue()))
     return variants

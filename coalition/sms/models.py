@@ -35,3 +35,16 @@ class SmsNumber(db.Model):
     @property
     def can_receive(self) -> bool:
         return self.opted_out_at is None and self.invalid_at is None
+
+
+class WebhookReceipt(db.Model):
+    """A provider's webhook request already acted on: a signed request sent again (a replay, or
+    the provider's own retry) changes nothing. Twilio's signature carries no time, so the
+    message's id is what makes a request single-use. No personal data: ids and a time."""
+
+    __tablename__ = "sms_webhook_receipts"
+
+    #: The provider's message id, with the delivery state for status reports
+    #: (`SM…` for a reply; `SM…:delivered` for a report).
+    key: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

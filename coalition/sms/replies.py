@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale, gettext
+from limits import parse_many
 
+from coalition.breaker import count_with_fallback, limit_identifiers
+from coalition.db import utcnow
+from coalition.extensions import db, limiter
 from coalition.sms import numbers
+from coalition.sms.models import WebhookReceipt
+
+#: How long a webhook's id is remembered (a replay within it is ignored; a delivery report about
+#: a text sent longer ago is ignored whatever its id).
+RECEIPT_DAYS = 400
 
 #: Carrier-standard opt-out words, and the Spanish ones.
 STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "PARAR", "ALTO"}
@@ -42,3 +54,45 @@ def handle_reply(phone: str, body: str) -> str | None:
                 url=current_app.config["BASE_URL"],
             )
     return None
+
+
+def first_time(key: str) -> bool:
+    """Record that the webhook request `key` was acted on; False when it already was (a
+    replayed or retried request, which must change nothing and answer nothing)."""
+    if db.session.get(WebhookReceipt, key) is not None:
+        return False
+    try:
+        with db.session.begin_nested():
+            db.session.add(WebhookReceipt(key=key))
+    except sa.exc.IntegrityError:
+        return False  # the same request, acted on by a concurrent worker
+    return True
+
+
+def may_answer(phone: str, about: str = "keyword") -> bool:
+    """Each answer costs money: a number gets at most SMS_AUTO_REPLY_LIMIT answers of each kind
+    (`about`: "keyword" for STOP, START and HELP; "alert" for a responder's answer to an alert,
+    so that keywords sent in a loop never use up the answers that carry an alert's link). What
+    the number asked (STOP included) is recorded all the same. Counted in the rate limiter's
+    storage, in this process's memory while Redis does not answer."""
+    if not limiter.enabled:
+        return True
+    items = parse_many(current_app.config["SMS_AUTO_REPLY_LIMIT"])
+    args = limit_identifiers("sms-answer", about, numbers.number_key(phone))
+
+    def _take(counters) -> bool:
+        if not all(counters.test(item, *args) for item in items):
+            return False
+        for item in items:
+            counters.hit(item, *args)
+        return True
+
+    return count_with_fallback(_take)
+
+
+def purge_receipts(now: datetime | None = None) -> int:
+    """Forget webhook ids older than RECEIPT_DAYS (run by the daily retention purge)."""
+    cutoff = (now or utcnow()) - timedelta(days=RECEIPT_DAYS)
+    return db.session.execute(
+        sa.delete(WebhookReceipt).where(WebhookReceipt.received_at < cutoff)
+    ).rowcount

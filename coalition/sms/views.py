@@ -2,18 +2,26 @@
 
 Both answer only requests signed by Twilio with our auth token (`X-Twilio-Signature`, checked
 with the client's `RequestValidator` against the URL under BASE_URL); anything else is 403.
+
+Twilio's signature carries no time, so a captured request stays valid: each acts once. A reply
+is recorded by its MessageSid (required), a delivery report by its MessageSid and state
+(`sms_webhook_receipts`, kept RECEIPT_DAYS); a request seen before changes nothing and is
+answered with nothing. Automatic answers are capped per number (`replies.may_answer`).
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from coalition.access import access, admin, public
+from coalition.db import utcnow
 from coalition.extensions import db
 from coalition.mail.models import Channel, OutgoingEmail
 from coalition.sms import numbers
-from coalition.sms.replies import handle_reply
+from coalition.sms.replies import RECEIPT_DAYS, first_time, handle_reply, may_answer
 from coalition.urls import external_url
 from coalition.validators import normalize_phone
 
@@ -35,6 +43,13 @@ def _check_signature(endpoint: str) -> None:
         abort(403)
 
 
+def _recent(row: OutgoingEmail) -> bool:
+    """A report about a text sent within RECEIPT_DAYS: older ones (whose receipts are purged,
+    so a replay would not be recognized) change nothing."""
+    sent = row.sent_at or row.created_at
+    return sent is None or sent >= utcnow() - timedelta(days=RECEIPT_DAYS)
+
+
 @bp.route("/sms/inbound", methods=["POST"])
 @access(public)  # the provider's signature is the check, in the view
 def inbound():
@@ -42,19 +57,23 @@ def inbound():
     from twilio.twiml.messaging_response import MessagingResponse
 
     _check_signature("sms.inbound")
+    sid = request.form.get("MessageSid", "")[:60]
+    if not sid:
+        abort(400)
     phone = normalize_phone(request.form.get("From", ""))
     answer = MessagingResponse()
-    if phone:
+    if phone and first_time(sid):
         from coalition.rapid.operations import reply_by_text
 
         body = request.form.get("Body", "")
         # 1/SI/YES or 2/NO from a phone with an open rapid-response alert answers that alert.
-        text = reply_by_text(phone, body)
+        text, about = reply_by_text(phone, body), "alert"
         if text is None:
-            text = handle_reply(phone, body)
-        if text:
+            text, about = handle_reply(phone, body), "keyword"
+        # What was asked is recorded above whatever the cap: a STOP always stops the texts.
+        if text and may_answer(phone, about):
             answer.message(text)
-        db.session.commit()
+    db.session.commit()
     return Response(str(answer), mimetype="application/xml")
 
 
@@ -70,7 +89,7 @@ def status():
             OutgoingEmail.channel == Channel.sms, OutgoingEmail.provider_id == sid
         )
     )
-    if row is not None and state:
+    if row is not None and state and _recent(row) and first_time(f"{sid[:59]}:{state}"):
         row.delivery_status = state
         if state in _UNDELIVERED:
             code = request.form.get("ErrorCode") or None

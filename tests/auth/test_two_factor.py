@@ -98,15 +98,44 @@ def test_code_guessing_is_rate_limited_per_account(client, make_client, db):
     client.login("ana@example.org")
     secret, _codes = _set_up(client)
     client.logout()
-    _password_step(client)
+    guesser = make_client()  # a browser that never completed a sign-in to the account
+    _password_step(guesser)
     for guess in ("000001", "000002", "000003"):
-        assert _code_step(client, guess).status_code == 400
-    # Even the right code waits now, from this browser or any other address.
-    assert _code_step(client, pyotp.TOTP(secret).now()).status_code == 429
+        assert _code_step(guesser, guess).status_code == 400
+    # Even the right code waits now, from this browser or any other unknown one.
+    assert _code_step(guesser, pyotp.TOTP(secret).now()).status_code == 429
     other = make_client()
     other.environ_base["REMOTE_ADDR"] = "198.51.100.7"
     _password_step(other)
     assert _code_step(other, pyotp.TOTP(secret).now()).status_code == 429
+
+
+def test_rate_a_stranger_who_knows_the_password_cannot_lock_the_owner_out(client, make_client, db):
+    """Whoever knows the password uses up the code attempts of unknown browsers only: the
+    owner's own browser, where she has signed in before, still completes the second step."""
+    UserFactory(email="ana@example.org")
+    client.login("ana@example.org")
+    secret, codes = _set_up(client)
+    client.logout()
+    _password_step(client)
+    assert _code_step(client, pyotp.TOTP(secret).now()).status_code == 302  # a known device now
+    client.logout()
+    stranger = make_client()
+    stranger.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    for guess in ("000001", "000002", "000003"):
+        _password_step(stranger)
+        assert _code_step(stranger, guess).status_code == 400
+    _password_step(stranger)
+    assert _code_step(stranger, pyotp.TOTP(secret).now()).status_code == 429
+    # The owner, on her own phone, is not locked out by the stranger's guesses (a recovery
+    # code: the current one was used already).
+    _password_step(client)
+    assert _code_step(client, codes[0]).status_code == 302
+    # A forged device cookie is only an unknown browser.
+    forger = make_client()
+    forger.set_cookie("known_device", "eyJmb3JnZWQiOnRydWV9.forged.sig")
+    _password_step(forger)
+    assert _code_step(forger, codes[1]).status_code == 429
 
 
 def test_organizers_are_required_to_set_it_up_before_attendee_data(client, db):

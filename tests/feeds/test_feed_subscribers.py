@@ -253,7 +253,19 @@ class TestLimits:
     @pytest.fixture
     def app_overrides(self):
         return {"RATELIMIT_ENABLED": True, "FEED_RATE_LIMIT": "3 per minute",
-                "FEED_ADHOC_RATE_LIMIT": "5 per minute"}  # fmt: skip
+                "FEED_ADHOC_RATE_LIMIT": "5 per minute",
+                "RATELIMIT_KEY_PREFIX": "instance-b"}  # fmt: skip
+
+    def test_feed_counters_live_under_the_key_prefix(self, client, db):
+        """Two instances sharing one Redis keep their feed counters apart too."""
+        from coalition.extensions import limiter
+
+        make_event()
+        assert client.get("/calendar.ics").status_code == 200
+        assert client.get("/calendar.ics?q=rally").status_code == 200
+        keys = list(limiter.limiter.storage.storage)
+        assert any("/FEED_ADHOC_RATE_LIMIT/" in key for key in keys), keys
+        assert all(key.startswith("LIMITER/instance-b/") for key in keys), keys
 
     def test_conditional_requests_are_not_limited_like_full_answers(self, client, db):
         make_event()

@@ -3,6 +3,7 @@ live list, updates, rings, closing, erasure that leaves counts."""
 
 import re
 from datetime import timedelta
+from uuid import uuid4
 
 import pytest
 import sqlalchemy as sa
@@ -28,7 +29,7 @@ def _messages(**where):
 
 
 def _reply(client, body, number):
-    form = {"From": number, "To": "+16175550000", "Body": body}
+    form = {"From": number, "To": "+16175550000", "Body": body, "MessageSid": f"SM{uuid4().hex}"}
     signature = RequestValidator(AUTH_TOKEN).compute_signature("http://localhost/sms/inbound", form)
     return client.post("/sms/inbound", data=form, headers={"X-Twilio-Signature": signature})
 
@@ -262,3 +263,22 @@ def test_the_worker_rings_waves_and_erases_old_alerts(app):
 
     jobs = {job.id for job in build_scheduler(app).get_jobs()}
     assert {"rapid-rings", "rapid-purge"} <= jobs
+
+
+@pytest.mark.parametrize("app_overrides", [{"RATELIMIT_ENABLED": True}], indirect=True)
+def test_keywords_in_a_loop_do_not_use_up_the_answers_to_an_alert(
+    client, org, dispatcher, provider
+):
+    """Automatic answers are capped per number (each costs a text), but HELP sent in a loop
+    (or from a spoofed number) never uses up the answers that carry an alert's link."""
+    add_responder(org, phone=phone(1), locale="en")
+    db.session.commit()
+    helps = [
+        ("<Message>" in _reply(client, "HELP", phone(1)).get_data(as_text=True)) for _ in range(4)
+    ]
+    assert helps == [True, True, True, False]
+    ops.open_alert(org, dispatcher, alert_input())
+    db.session.commit()
+    answer = _reply(client, "1", phone(1)).get_data(as_text=True)
+    assert "you are on your way" in answer and "http://localhost/r/" in answer
+    assert db.session.scalar(sa.select(Answer.state)) == AnswerState.going

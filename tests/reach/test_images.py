@@ -189,3 +189,28 @@ def test_a_refused_delete_keeps_the_pictures_files(client, db, app):
     assert client.submit(f"/events/{event.id}/delete", page="/").status_code == 409
     assert len(list(folder.iterdir())) == 2
     assert "/media/" in client.get(f"/events/{event.id}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("width", [800, 2400])  # kept at its own width, and resized
+def test_a_photo_keeps_no_comment_profile_or_xmp(client, db, width):
+    """A JPEG comment (cameras and editors write names, places, serial numbers there), an ICC
+    profile or an XMP packet never reaches a published file, at any of its widths."""
+    image = Image.new("RGB", (width, 600), (20, 120, 30))
+    out = io.BytesIO()
+    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/">Taken at 12 Elm St by Rosa</x:xmpmeta>'
+    image.save(out, "JPEG", comment=b"Rosa at 12 Elm St", icc_profile=b"ICCSECRET" * 20, xmp=xmp)
+    data = out.getvalue()
+    assert Image.open(io.BytesIO(data)).info["comment"] == b"Rosa at 12 Elm St"
+    org = _host(db)
+    event = make_event(org)
+    client.login("host@example.org")
+    assert upload(client, event, data).status_code == 302
+    client.logout()
+    page = client.get(f"/events/{event.id}").get_data(as_text=True)
+    names = set(re.findall(rf"/media/(e{event.id}-[0-9a-f]{{24}}-\d+\.jpg)", page))
+    assert names
+    for name in names:
+        served = client.get(f"/media/{name}").get_data()
+        assert b"Elm St" not in served and b"ICCSECRET" not in served and b"xmpmeta" not in served
+        info = Image.open(io.BytesIO(served)).info
+        assert not {"comment", "icc_profile", "xmp", "exif"} & set(info)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+
 import pytest
 
 from tests.factories import PASSWORD, UserFactory
@@ -13,6 +16,7 @@ def app_overrides():
         "RATELIMIT_ENABLED": True,
         "TRUSTED_PROXIES": 1,
         "LOGIN_ACCOUNT_LIMIT": "3 per 15 minutes",
+        "RATELIMIT_KEY_PREFIX": "instance-a",
     }
 
 
@@ -56,3 +60,33 @@ def test_behind_a_proxy_each_client_has_its_own_bucket(make_client, db):
     assert statuses[-1] == 429
     quiet = _from(make_client(), "198.51.100.8")
     assert quiet.submit("/password/forgot", {"email": "b@example.org"}).status_code == 302
+
+
+def test_per_account_counters_live_under_the_key_prefix(app, make_client, db):
+    """Two instances sharing one Redis keep apart by RATELIMIT_KEY_PREFIX: the per-account
+    counters too, not only the per-address ones."""
+    from coalition.extensions import limiter
+
+    for n in range(2):
+        _login(_from(make_client(), f"203.0.113.{n}"), "ana@example.org", f"guess {n}")
+    keys = list(limiter.limiter.storage.storage)
+    assert any("/login/" in key for key in keys)
+    assert all(key.startswith("LIMITER/instance-a/") for key in keys), keys
+
+
+def test_the_owners_browser_still_signs_in_while_strangers_are_locked_out(make_client, db):
+    UserFactory(email="ana@example.org")
+    owner = make_client()
+    owner.login("ana@example.org")  # her laptop: a known device from now on
+    owner.logout()
+    cookie = owner.get_cookie("known_device")
+    assert cookie.http_only and cookie.expires is not None  # kept after the browser closes
+    payload = base64.urlsafe_b64decode(cookie.value.split(".")[0] + "==")
+    # Signed, not encrypted: it names the account by a key only the app can compute.
+    assert b"ana" not in payload
+    assert hashlib.sha256(b"ana@example.org").hexdigest()[:32].encode() not in payload
+    for n in range(4):
+        _login(_from(make_client(), f"203.0.113.{n}"), "ana@example.org", f"guess {n}")
+    stranger = _login(_from(make_client(), "203.0.113.99"), "ana@example.org", PASSWORD)
+    assert stranger.status_code == 429
+    assert _login(owner, "ana@example.org", PASSWORD).status_code == 302

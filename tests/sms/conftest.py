@@ -18,8 +18,10 @@ def provider(provider_server):
 
 
 @pytest.fixture
-def app_overrides(provider_server):
-    return {**provider_server.config(), "SMS_TIMEOUT": 2}
+def app_overrides(provider_server, request):
+    """The fake provider's settings, and a test's own merged over them
+    (`@pytest.mark.parametrize("app_overrides", [{...}], indirect=True)`)."""
+    return {**provider_server.config(), "SMS_TIMEOUT": 2, **getattr(request, "param", {})}
 
 
 @pytest.fixture(autouse=True)

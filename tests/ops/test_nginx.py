@@ -119,8 +119,10 @@ def nginx_conf(folder: Path, servers: str) -> str:
         "    default_type application/octet-stream;",
         # Where a server without `access_log off` writes (Debian: /var/log/nginx/access.log).
         f"    access_log {folder}/access.log;",
-        *(f"    {kind}_temp_path {folder}/{kind};"
-          for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")),  # fmt: skip
+        *(
+            f"    {kind}_temp_path {folder}/{kind};"
+            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        ),
         servers,
         "}",
     ]
@@ -251,19 +253,32 @@ def site(tmp_path_factory):
     gunicorn_log = folder / "gunicorn.log"
     with gunicorn_log.open("wb") as output:
         gunicorn = subprocess.Popen(
-            [str(Path(sys.executable).with_name("gunicorn")), "--bind",
-             f"127.0.0.1:{gunicorn_port}", "wsgi:app"],
-            cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            [
+                str(Path(sys.executable).with_name("gunicorn")),
+                "--bind",
+                f"127.0.0.1:{gunicorn_port}",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     processes = [gunicorn]
     try:
-        _wait_for(lambda: fetch(gunicorn_port, "/healthz")[0] == 200, gunicorn, gunicorn_log,
-                  "gunicorn")  # fmt: skip
+        _wait_for(
+            lambda: fetch(gunicorn_port, "/healthz")[0] == 200, gunicorn, gunicorn_log, "gunicorn"
+        )
 
         cert, key = self_signed_certificate(folder)
         site = Site(gunicorn_port, _free_port(), _free_port(), folder)
-        servers = readme_server_blocks(http_port=site.http_port, https_port=site.https_port,
-                                       upstream_port=gunicorn_port, cert=cert, key=key)  # fmt: skip
+        servers = readme_server_blocks(
+            http_port=site.http_port,
+            https_port=site.https_port,
+            upstream_port=gunicorn_port,
+            cert=cert,
+            key=key,
+        )
         conf = folder / "nginx.conf"
         conf.write_text(nginx_conf(folder, servers))
         nginx_log = folder / "nginx.log"
@@ -271,28 +286,43 @@ def site(tmp_path_factory):
         check = subprocess.run([*command, "-t"], capture_output=True, text=True)
         assert check.returncode == 0, f"nginx refuses README's configuration:\n{check.stderr}"
         with nginx_log.open("wb") as output:
-            server = subprocess.Popen([*command, "-g", "daemon off;"], stdout=output,
-                                      stderr=subprocess.STDOUT)  # fmt: skip
+            server = subprocess.Popen(
+                [*command, "-g", "daemon off;"], stdout=output, stderr=subprocess.STDOUT
+            )
         processes.append(server)
-        _wait_for(lambda: fetch(site.https_port, "/healthz", tls=True)[0] == 200, server,
-                  folder / "error.log", "nginx")  # fmt: skip
+        _wait_for(
+            lambda: fetch(site.https_port, "/healthz", tls=True)[0] == 200,
+            server,
+            folder / "error.log",
+            "nginx",
+        )
         yield site
     finally:
         for process in reversed(processes):
             _stop(process)
 
 
-def fetch(port: int, path: str, *, method: str = "GET", tls: bool = False,
-          source: str = "127.0.0.1", headers: dict | None = None, body: bytes | None = None,
-          timeout: float = PATIENCE):  # fmt: skip
+def fetch(
+    port: int,
+    path: str,
+    *,
+    method: str = "GET",
+    tls: bool = False,
+    source: str = "127.0.0.1",
+    headers: dict | None = None,
+    body: bytes | None = None,
+    timeout: float = PATIENCE,
+):
     """(status, headers, body) of one request from `source` (any 127.x address is loopback)."""
     address = ("127.0.0.1", port)
     if tls:
-        connection = http.client.HTTPSConnection(*address, timeout=timeout, context=tls_context(),
-                                                 source_address=(source, 0))  # fmt: skip
+        connection = http.client.HTTPSConnection(
+            *address, timeout=timeout, context=tls_context(), source_address=(source, 0)
+        )
     else:
-        connection = http.client.HTTPConnection(*address, timeout=timeout,
-                                                source_address=(source, 0))  # fmt: skip
+        connection = http.client.HTTPConnection(
+            *address, timeout=timeout, source_address=(source, 0)
+        )
     try:
         connection.request(method, path, body=body, headers={"Host": HOST, **(headers or {})})
         response = connection.getresponse()
@@ -314,13 +344,13 @@ class SlowClient(threading.Thread):
     """Sends `request` up to `held_from` at once, then a byte every TRICKLE seconds, keeping back
     its last byte, until released; then the rest at once, and reads the answer."""
 
-    def __init__(self, port: int, request: bytes, held_from: int, tls: bool):
+    def __init__(self, port: int, request: bytes, held_from: int, tls: bool, release):
         super().__init__(daemon=True)
         self.port, self.request, self.held_from, self.tls = port, request, held_from, tls
+        self.release = release
         self.sent = 0
         #: Set once the server has taken the connection and the first bytes have gone out.
         self.trickling = threading.Event()
-        self.release = threading.Event()
         self.status: int | None = None
         self.by_app = False
         self.error: BaseException | None = None
@@ -357,9 +387,9 @@ class SlowClient(threading.Thread):
         return self.status is not None or self.error is not None
 
 
-def slow_requests() -> list[tuple[bytes, int]]:
-    """Half slowloris (headers a byte at a time), half R.U.D.Y. (a form's body a byte at a
-    time, after its headers)."""
+def slow_requests() -> list[tuple[bytes, int, int]]:
+    """(request, bytes sent at once, the app's answer): half slowloris (headers a byte at a
+    time), half R.U.D.Y. (a form's body a byte at a time, after its headers)."""
     headers = f"GET /calendar HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n\r\n".encode()
     form = (
         f"POST /calendar HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n"
@@ -367,23 +397,25 @@ def slow_requests() -> list[tuple[bytes, int]]:
         f"Content-Length: {len(SLOW_BODY)}\r\n\r\n"
     ).encode()
     half = SLOW_CLIENTS // 2
-    return [(headers, 0)] * half + [(form + SLOW_BODY, len(form))] * (SLOW_CLIENTS - half)
+    return [(headers, 0, 200)] * half + [(form + SLOW_BODY, len(form), 405)] * (SLOW_CLIENTS - half)
 
 
 @contextmanager
 def slow_clients(port: int, *, tls: bool):
     """SLOW_CLIENTS clients, every one of them sending when the block starts; released (and
-    answered) when it ends."""
-    clients = [SlowClient(port, request, held, tls) for request, held in slow_requests()]
+    answered) when it ends. Yields them and the event that releases them."""
+    release = threading.Event()
+    clients = [
+        SlowClient(port, request, held, tls, release) for request, held, _ in slow_requests()
+    ]
     try:
         for client in clients:
             client.start()
             assert client.trickling.wait(PATIENCE), "a slow client could not connect"
             assert client.error is None, client.error
-        yield clients
+        yield clients, release
     finally:
-        for client in clients:
-            client.release.set()
+        release.set()
         for client in clients:
             client.join(PATIENCE)
 
@@ -391,35 +423,35 @@ def slow_clients(port: int, *, tls: bool):
 class Fetch(threading.Thread):
     """A normal visitor's GET, in the background."""
 
-    def __init__(self, port: int, path: str, *, tls: bool = False):
+    def __init__(self, port: int, path: str, *, watching: threading.Event):
         super().__init__(daemon=True)
-        self.port, self.path, self.tls = port, path, tls
+        self.port, self.path, self.watching = port, path, watching
         self.status: int | None = None
         self.error: BaseException | None = None
-        self.done_at: float | None = None
+        #: Was `watching` set when the answer came?
+        self.answered_after: bool | None = None
 
     def run(self) -> None:
         try:
-            self.status = fetch(self.port, self.path, tls=self.tls)[0]
+            self.status = fetch(self.port, self.path)[0]
         except BaseException as exc:
             self.error = exc
-        self.done_at = time.monotonic()
+        self.answered_after = self.watching.is_set()
 
 
 def test_slow_clients_hold_every_sync_worker_without_nginx(site):
     """The problem is real: straight to gunicorn, slow clients take both workers and a visitor's
     page waits until they have finished sending."""
-    with slow_clients(site.gunicorn_port, tls=False) as clients:
-        visitor = Fetch(site.gunicorn_port, "/calendar")
+    with slow_clients(site.gunicorn_port, tls=False) as (clients, release):
+        visitor = Fetch(site.gunicorn_port, "/calendar", watching=release)
         visitor.start()
         visitor.join(WATCH)
         assert visitor.is_alive(), f"the page answered ({visitor.status}) with every worker held"
         assert not any(client.answered for client in clients)
-        released_at = time.monotonic()
     visitor.join(PATIENCE)
     assert visitor.status == 200, visitor.error
-    assert visitor.done_at > released_at
-    assert [client.status for client in clients] == [200] * 5 + [405] * 5, [
+    assert visitor.answered_after, "the page answered before the slow clients were done"
+    assert [client.status for client in clients] == [answer for *_, answer in slow_requests()], [
         client.error for client in clients
     ]
 
@@ -427,18 +459,20 @@ def test_slow_clients_hold_every_sync_worker_without_nginx(site):
 def test_through_nginx_a_page_answers_while_slow_clients_are_still_sending(site):
     """README's nginx reads each whole request before gunicorn sees it: the same slow clients
     hold nothing but nginx's connections, and the visitor's page answers meanwhile."""
-    with slow_clients(site.https_port, tls=True) as clients:
+    with slow_clients(site.https_port, tls=True) as (clients, release):
         status, headers, _ = fetch(site.https_port, "/calendar", tls=True)
         assert status == 200 and from_app(headers)
         still_sending = [
-            client for client in clients
+            client
+            for client in clients
             if client.is_alive() and not client.answered and client.sent < len(client.request)
-        ]  # fmt: skip
-        assert len(still_sending) == SLOW_CLIENTS
+        ]
+        assert len(still_sending) == SLOW_CLIENTS and not release.is_set()
     # Released, each gets the app's answer: nginx passed their whole requests on.
-    assert [(client.status, client.by_app) for client in clients] == (
-        [(200, True)] * 5 + [(405, True)] * 5
-    ), [client.error for client in clients]
+    answers = [(answer, True) for *_, answer in slow_requests()]
+    assert [(client.status, client.by_app) for client in clients] == answers, [
+        client.error for client in clients
+    ]
 
 
 # What the app expects of the proxy ---------------------------------------------------------------
@@ -452,10 +486,10 @@ def test_readme_proxies_to_where_gunicorn_listens():
 
 def test_https_with_http2_and_plain_http_sent_to_https(site):
     context = tls_context(alpn=["h2", "http/1.1"])
-    with socket.create_connection(("127.0.0.1", site.https_port), timeout=PATIENCE) as raw:
-        with context.wrap_socket(raw, server_hostname=HOST) as sock:
-            assert sock.selected_alpn_protocol() == "h2"
-            assert sock.version() in ("TLSv1.2", "TLSv1.3")
+    raw = socket.create_connection(("127.0.0.1", site.https_port), timeout=PATIENCE)
+    with context.wrap_socket(raw, server_hostname=HOST) as sock:
+        assert sock.selected_alpn_protocol() == "h2"
+        assert sock.version() in ("TLSv1.2", "TLSv1.3")
 
     status, headers, _ = fetch(site.http_port, "/calendar?month=3")
     assert status == 301
@@ -463,9 +497,10 @@ def test_https_with_http2_and_plain_http_sent_to_https(site):
 
 
 def test_the_app_builds_https_links_on_the_visitors_host(site):
-    """X-Forwarded-Proto and -Host reach the app: a URL it makes from the request (the slash
-    it adds to /admin) is https on the name the visitor used. Straight to gunicorn, without
-    those headers, the same URL is http: the scheme came from nginx."""
+    """The forwarded scheme, host and port reach the app: a URL it makes from the request (the
+    slash it adds to /admin) is https on the name and port the visitor used (the port through
+    TRUSTED_PROXIES; gunicorn itself honours X-Forwarded-Proto from loopback). Straight to
+    gunicorn, without those headers, the same URL is http: the scheme came from nginx."""
     status, headers, _ = fetch(site.https_port, "/admin", tls=True)
     assert status == 308
     assert headers["Location"] == f"https://{HOST}:{site.https_port}/admin/"
@@ -499,8 +534,15 @@ def test_rate_limits_count_each_client_not_nginx(site):
         headers = {"Content-Type": "application/json"}
         if forged:
             headers["X-Forwarded-For"] = forged
-        return fetch(site.https_port, path, method="POST", tls=True, source=source,
-                     headers=headers, body=body)[0]  # fmt: skip
+        return fetch(
+            site.https_port,
+            path,
+            method="POST",
+            tls=True,
+            source=source,
+            headers=headers,
+            body=body,
+        )[0]
 
     answers = [rsvp("127.0.0.2", forged=f"203.0.113.{n}") for n in range(11)]
     assert answers == [404] * 10 + [429]
@@ -510,9 +552,13 @@ def test_rate_limits_count_each_client_not_nginx(site):
 def _multipart(size: int) -> tuple[bytes, str]:
     boundary = uuid.uuid4().hex
     body = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="picture"; filename="a.jpg"\r\n'
-        f"Content-Type: image/jpeg\r\n\r\n"
-    ).encode() + b"\xff" * size + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="picture"; filename="a.jpg"\r\n'
+            f"Content-Type: image/jpeg\r\n\r\n"
+        ).encode()
+        + b"\xff" * size
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     return body, f"multipart/form-data; boundary={boundary}"
 
 
@@ -523,8 +569,14 @@ def test_body_limits_match_the_app(site):
 
     def post(path: str, size: int):
         body, content_type = _multipart(size)
-        status, headers, _ = fetch(site.https_port, path, method="POST", tls=True,
-                                   headers={"Content-Type": content_type}, body=body)  # fmt: skip
+        status, headers, _ = fetch(
+            site.https_port,
+            path,
+            method="POST",
+            tls=True,
+            headers={"Content-Type": content_type},
+            body=body,
+        )
         return status, from_app(headers)
 
     status, by_app = post("/events/1/image", 3 * mib)

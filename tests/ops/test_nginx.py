@@ -163,7 +163,7 @@ def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
 
 def tls_context(alpn: list[str] | None = None) -> ssl.SSLContext:
     """The test's certificate is its own: what is tested is nginx's proxying, not the PKI."""
-    context = ssl.create_default_context()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     if alpn:
@@ -349,7 +349,7 @@ class SlowClient(threading.Thread):
         self.port, self.request, self.held_from, self.tls = port, request, held_from, tls
         self.release = release
         self.sent = 0
-        #: Set once the server has taken the connection and the first bytes have gone out.
+        #: Set once connected, with its first bytes sent one at a time.
         self.trickling = threading.Event()
         self.status: int | None = None
         self.by_app = False

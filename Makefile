@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 CATALOGS := coalition/translations/*/LC_MESSAGES/messages.po
 export FLASK_APP := wsgi
 
-.PHONY: chromium pdf-libs screenshots run test lint format translations extract-messages worker clean bench
+.PHONY: chromium nginx pdf-libs screenshots run test lint format translations extract-messages worker clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,33 @@ chromium:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else \
 	    echo "NOTICE: no Chromium at $(CHROMIUM) (apt-get install chromium as root): browser tests will skip."; \
+	  fi; \
+	fi
+
+NGINX ?= /usr/sbin/nginx
+
+## Debian's nginx for the test of README's nginx block (tests/ops/test_nginx.py runs its own, as
+## this user, on free ports): apt-get when missing and running as root, its service neither
+## started (a policy-rc.d that refuses, unless the machine has one) nor enabled at boot, since
+## Debian's default site would take port 80; otherwise the test skips with a notice
+## (REQUIRE_NGINX=1 fails it).
+nginx:
+	@if [ ! -x "$(NGINX)" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    policy=; \
+	    if [ ! -e /usr/sbin/policy-rc.d ]; then \
+	      policy=/usr/sbin/policy-rc.d; printf '#!/bin/sh\nexit 101\n' >$$policy; chmod 755 $$policy; \
+	    fi; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
+	    rc=$$?; \
+	    if [ -n "$$policy" ]; then rm -f $$policy; fi; \
+	    if [ $$rc = 0 ]; then \
+	      deb-systemd-helper disable nginx.service >/dev/null 2>&1; \
+	      update-rc.d nginx disable >/dev/null 2>&1; \
+	    fi; \
+	    exit $$rc; \
+	  else \
+	    echo "NOTICE: no nginx at $(NGINX) (apt-get install nginx as root): the nginx test will skip."; \
 	  fi; \
 	fi
 
@@ -74,7 +101,7 @@ worker: $(STAMP) translations
 	COALITION_ENV=development $(BIN)/flask worker
 
 ## The whole suite: SQLite always, PostgreSQL too when TEST_DATABASE_URL is set.
-test: $(STAMP) translations $(JS_CHECK) $(BROWSER_JS) chromium pdf-libs
+test: $(STAMP) translations $(JS_CHECK) $(BROWSER_JS) chromium nginx pdf-libs
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@# Bytecode once, as an installed package has it: the tests start gunicorn and the worker

@@ -84,15 +84,15 @@ class KeyScan:
         return sum(self.by_key.values()) + sum(self.unreadable.values())
 
 
-def _opener(token: str, keys: list[Key]) -> Key | None:
+def _open(token: str, keys: list[Key]) -> tuple[Key | None, bytes | None]:
+    """The first key that opens the token, and what it holds."""
     data = token.encode()
     for key in keys:
         try:
-            key.fernet.decrypt(data)
+            return key, key.fernet.decrypt(data)
         except InvalidToken:
             continue
-        return key
-    return None
+    return None, None
 
 
 def _rows(connection: sa.Connection, table: sa.TableClause) -> Iterator[sa.Row]:
@@ -135,14 +135,13 @@ def scan(connection: sa.Connection, metadata: sa.MetaData, keys: list[Key]) -> K
                 token = getattr(row, name)
                 if token is None:
                     continue
-                key = _opener(token, keys)
+                key, value = _open(token, keys)
                 if key is None:
                     result.unreadable[table_name] += 1
                     continue
                 result.by_key[key.fingerprint] += 1
                 if name in hashed:
                     hash_name, kind = hashed[name]
-                    value = key.fernet.decrypt(token.encode()).decode()
-                    if getattr(row, hash_name) != contact_hash(kind, value):
+                    if getattr(row, hash_name) != contact_hash(kind, value.decode()):
                         result.stale_hashes[table_name] += 1
     return result

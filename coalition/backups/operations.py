@@ -99,12 +99,12 @@ def create_backup(out_dir: Path) -> tuple[Path, Report]:
     dump = out_dir / f"coalition-{made_at:%Y%m%dT%H%M%SZ}{SUFFIXES[kind]}"
     manifest = manifest_path(dump)
     if manifest.exists():
-        raise BackupError(f"{manifest} already exists; wait a second or choose another --out.")
+        raise BackupError(f"{manifest} exists; wait a second or choose another --out.")
     try:
         # Only its owner may read it (names, places; contacts encrypted); pg_dump keeps the mode.
         os.close(os.open(dump, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     except FileExistsError:
-        raise BackupError(f"{dump} already exists; wait a second or choose another --out.") from None
+        raise BackupError(f"{dump} exists; wait a second or choose another --out.") from None
     try:
         if kind == "postgresql":
             with db.engine.connect() as connection:

@@ -206,6 +206,9 @@ class Config:
     CONTACT_KEYS = os.environ.get("CONTACT_KEYS")
     #: Secret for the keyed hashes (HMAC-SHA256) that find a contact without decrypting it.
     CONTACT_HASH_KEY = os.environ.get("CONTACT_HASH_KEY")
+    #: Keys that `rotate-keys` replaced, kept only to read backups made under them: read by the
+    #: `flask backup` commands alone, never by the web app or the worker (README: Backups and keys).
+    CONTACT_RETIRED_KEYS = os.environ.get("CONTACT_RETIRED_KEYS")
 
 
 # Fixed, public keys for development and tests only: anything encrypted with them is readable by

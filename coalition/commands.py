@@ -21,6 +21,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(settings)
     app.cli.add_command(rotate_keys)
     app.cli.add_command(sms)
+    app.cli.add_command(backup)
 
 
 @click.command("create-admin")
@@ -115,6 +116,119 @@ def rotate_keys(batch_size: int) -> None:
     except ContactKeyError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None
+
+
+@click.group("backup")
+def backup() -> None:
+    """Back up the database; check that a backup restores and decrypts (README: Backups and
+    keys)."""
+
+
+def _report(report, *, success: str) -> None:
+    """Print a backups Report; exit with status 1 if it names any problem."""
+    for line in report.lines:
+        click.echo(line)
+    for warning in report.warnings:
+        click.echo(f"WARNING: {warning}", err=True)
+    for problem in report.problems:
+        click.echo(f"PROBLEM: {problem}", err=True)
+    if report.problems:
+        click.echo(f"FAILED: {len(report.problems)} problem(s).", err=True)
+        raise SystemExit(1)
+    click.echo(success)
+
+
+def _backup_errors():
+    """Errors an operator can act on, as one message and exit status 1 (no traceback)."""
+    from contextlib import contextmanager
+
+    from coalition.backups.databases import BackupError
+    from coalition.crypto import ContactKeyError
+
+    @contextmanager
+    def handled():
+        try:
+            yield
+        except (BackupError, ContactKeyError, OSError) as error:
+            raise click.ClickException(str(error)) from None
+
+    return handled()
+
+
+@backup.command("create")
+@click.option(
+    "--out", default="instance/backups", show_default=True,
+    type=click.Path(file_okay=False), help="Folder for the dump and its manifest.",
+)  # fmt: skip
+def backup_create(out: str) -> None:
+    """Dump the database (pg_dump custom format, or a SQLite copy) with a manifest beside it."""
+    from pathlib import Path
+
+    from coalition.backups.operations import create_backup
+
+    with _backup_errors():
+        dump, report = create_backup(Path(out))
+    _report(report, success=f"OK: check it with `flask backup check {dump}`.")
+
+
+@backup.command("check")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--scratch-url",
+    help="PostgreSQL server (URL of any database there) where a scratch database is created "
+    "and dropped; default: the server of DATABASE_URL.",
+)
+def backup_check(file: str, scratch_url: str | None) -> None:
+    """Restore FILE into a scratch database, compare it with its manifest and decrypt every
+    contact with CONTACT_KEYS and CONTACT_RETIRED_KEYS. Exit status 1 on any problem."""
+    from pathlib import Path
+
+    import sqlalchemy as sa
+
+    from coalition.backups.operations import check_backup
+
+    with _backup_errors():
+        scratch = sa.make_url(_psycopg(scratch_url)) if scratch_url else None
+        report = check_backup(Path(file), scratch)
+    _report(report, success="OK: this backup restores and every value decrypts.")
+
+
+@backup.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--into", "into", required=True, help="URL of a new, empty database.")
+def backup_restore(file: str, into: str) -> None:
+    """Restore FILE into a new, empty database (never the live one) and check it; then point
+    DATABASE_URL at it yourself."""
+    from pathlib import Path
+
+    import sqlalchemy as sa
+
+    from coalition.backups.operations import restore_backup
+
+    with _backup_errors():
+        report = restore_backup(Path(file), sa.make_url(_psycopg(into)))
+    _report(report, success="OK: restored and checked. Point DATABASE_URL at it to use it.")
+
+
+@backup.command("keys")
+def backup_keys() -> None:
+    """Fingerprints of the configured keys (label retired keys with them where you keep them)."""
+    from flask import current_app
+
+    from coalition.backups.keys import configured_keys, fingerprint
+
+    with _backup_errors():
+        for key in configured_keys(current_app.config):
+            click.echo(f"{key.fingerprint}  {key.source}")
+    click.echo(f"{fingerprint(current_app.config['CONTACT_HASH_KEY'])}  CONTACT_HASH_KEY")
+
+
+def _psycopg(url: str) -> str:
+    """postgresql:// and postgres:// URLs with the driver the app uses (as DATABASE_URL)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
 
 
 @click.group("reminders")

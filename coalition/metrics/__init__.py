@@ -40,8 +40,9 @@ def init_app(app: Flask) -> None:
         ) from exc
     enabled = bool(token or allow)
     folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    if enabled and folder and not os.path.isdir(folder):
-        raise RuntimeError(f"PROMETHEUS_MULTIPROC_DIR={folder} is not a folder; create it")
+    if folder:
+        # prometheus-client writes there on the first count; a missing folder would fail then.
+        os.makedirs(folder, exist_ok=True)
     workers = int(config.get("WEB_CONCURRENCY") or 1)
     if enabled and workers > 1 and not folder and config.get("ENV_NAME") == "production":
         raise RuntimeError(

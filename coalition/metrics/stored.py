@@ -14,7 +14,9 @@ an organization, a kind of message or a link.
 
 from __future__ import annotations
 
-from datetime import datetime
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -40,7 +42,7 @@ PRIORITIES = {0: "urgent", 1: "routine"}
 #: without an outage, e.g. the daily SMS cap).
 STATES = ("ok", "down", "refused", "held")
 #: Queries per scrape, whatever the number of rows (tests/metrics counts them).
-QUERIES = 6
+QUERIES = 7
 
 
 def _seconds(later: datetime, earlier: datetime) -> float:
@@ -57,6 +59,70 @@ def channel_state_name(state: ChannelState | None, now: datetime) -> str:
     if state.paused_until is not None and state.paused_until > now:
         return "held"
     return "ok"
+
+
+#: Rows created this recently may still be joined by rows of lower ids that a longer transaction
+#: has not committed yet: the counted part never reaches them.
+SETTLE = timedelta(hours=1)
+
+
+@dataclass
+class _Counted:
+    """Totals of the outbox rows below `below` (ids), all final when they were counted."""
+
+    below: int = 0
+    totals: dict = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _add(totals: dict, rows) -> None:
+    for channel, status, priority, count, segments in rows:
+        key = (Channel(channel), EmailStatus(status), priority)
+        before = totals.get(key, (0, 0))
+        totals[key] = (before[0] + count, before[1] + int(segments or 0))
+
+
+def _final_totals(now: datetime, oldest_queued: int | None) -> dict:
+    """Messages (and text segments) per channel, final status and priority, since the start.
+
+    Counted once per process up to a boundary, then only past it: a row below the oldest still
+    queued one, and older than SETTLE, is final for good (a final status never changes, no row
+    is deleted), so its counts are kept instead of being read again at every scrape. Each scrape
+    reads the rows from the boundary on (the primary key's range: the last hour and whatever is
+    still queued), not the whole table. Two queries; `oldest_queued`: the lowest queued id."""
+    counted: _Counted = current_app.extensions.setdefault("metrics_outbox", _Counted())
+    with counted.lock:
+        # `id + 0`: the lowest id among the last hour's rows (the created_at index), not a walk
+        # of the primary key from the first row until one is recent.
+        newest_settled, last = db.session.execute(
+            sa.select(
+                sa.select(sa.func.min(OutgoingEmail.id + 0))
+                .where(OutgoingEmail.created_at > now - SETTLE)
+                .scalar_subquery(),
+                sa.select(sa.func.max(OutgoingEmail.id)).scalar_subquery(),
+            )
+        ).one()
+        limits = [i for i in (oldest_queued, newest_settled) if i is not None]
+        below = min(limits) if limits else (last + 1 if last is not None else 0)
+        below = max(below, counted.below)
+        settled = OutgoingEmail.id < below
+        rows = db.session.execute(
+            sa.select(
+                settled,
+                OutgoingEmail.channel,
+                OutgoingEmail.status,
+                OutgoingEmail.priority,
+                sa.func.count(),
+                sa.func.coalesce(sa.func.sum(OutgoingEmail.segments), 0),
+            )
+            .where(OutgoingEmail.id >= counted.below, OutgoingEmail.status.in_(FINAL))
+            .group_by(settled, OutgoingEmail.channel, OutgoingEmail.status, OutgoingEmail.priority)
+        ).all()
+        _add(counted.totals, [row[1:] for row in rows if row[0]])
+        counted.below = below
+        totals = dict(counted.totals)
+    _add(totals, [row[1:] for row in rows if not row[0]])
+    return totals
 
 
 class StoredState:
@@ -96,21 +162,20 @@ class StoredState:
                 sa.func.count(),
                 sa.func.sum(sa.case((OutgoingEmail.next_attempt_at <= now, 1), else_=0)),
                 sa.func.min(OutgoingEmail.next_attempt_at),
+                sa.func.min(OutgoingEmail.id),
             )
-            .where(OutgoingEmail.status == EmailStatus.queued)
+            # Every channel named: the due index (channel, status, ...) then reads only the
+            # queued rows.
+            .where(
+                OutgoingEmail.channel.in_(list(Channel)), OutgoingEmail.status == EmailStatus.queued
+            )
             .group_by(OutgoingEmail.channel, OutgoingEmail.priority)
         ).all()
-        totals = db.session.execute(
-            sa.select(
-                OutgoingEmail.channel,
-                OutgoingEmail.status,
-                OutgoingEmail.priority,
-                sa.func.count(),
-                sa.func.coalesce(sa.func.sum(OutgoingEmail.segments), 0),
-            )
-            .where(OutgoingEmail.status.in_(FINAL))
-            .group_by(OutgoingEmail.channel, OutgoingEmail.status, OutgoingEmail.priority)
-        ).all()
+        oldest_queued = min((row[5] for row in queued), default=None)
+        totals = [
+            (c, s, p, n, segments)
+            for (c, s, p), (n, segments) in _final_totals(now, oldest_queued).items()
+        ]
         channels = {Channel(c) for c in active_channels()}
         channels |= {Channel(row[0]) for row in queued} | {Channel(row[0]) for row in totals}
         channels = sorted(channels, key=lambda c: list(Channel).index(c))
@@ -130,7 +195,7 @@ class StoredState:
             "How long the oldest due message has waited past its time (0: none waiting).",
             labels=["channel", "priority"],
         )
-        found = {(Channel(c), p): (n, d, first) for c, p, n, d, first in queued}
+        found = {(Channel(c), p): (n, d, first) for c, p, n, d, first, _ in queued}
         for channel in channels:
             for priority, name in PRIORITIES.items():
                 count, due_count, first = found.get((channel, priority), (0, 0, None))
@@ -236,7 +301,8 @@ class StoredState:
             open_.add_metric(label, sum(n for d, is_open, n in stored if d == drill and is_open))
             total.add_metric(
                 label,
-                sum(n for d, _, n in stored if d == drill) + sum(n for d, n in erased if d == drill),
+                sum(n for d, _, n in stored if d == drill)
+                + sum(n for d, n in erased if d == drill),
             )
         yield open_
         yield total

@@ -13,7 +13,7 @@ PRICE = 0.0083
 
 
 @pytest.fixture
-def app_overrides(provider_server):
+def app_overrides(provider_server):  # noqa: F811  (the session's fake provider)
     return {
         **provider_server.config(),
         "SMS_TIMEOUT": 2,

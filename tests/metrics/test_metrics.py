@@ -7,14 +7,13 @@ import socket
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
 import time_machine
 
 from coalition import create_app
 from coalition.db import utcnow
 from coalition.extensions import db
 from coalition.mail.delivery import deliver_due
-from coalition.mail.models import Channel, ChannelState
+from coalition.mail.models import Channel, ChannelState, OutgoingEmail
 from coalition.mail.operations import queue_email
 from coalition.metrics.stored import QUERIES
 from coalition.rapid import operations as rapid_ops
@@ -100,9 +99,7 @@ def test_a_short_token_or_several_workers_without_a_shared_folder_refuse_to_star
 # What is stored -------------------------------------------------------------------------------
 
 
-def test_the_outbox_depth_and_age_follow_the_queue_and_sending_moves_the_counter(
-    db, scrape, smtp
-):
+def test_the_outbox_depth_and_age_follow_the_queue_and_sending_moves_the_counter(db, scrape, smtp):
     before = scrape()
     sent = before.value("coalition_outbox_messages_total", channel="email", status="sent")
     assert before.value("coalition_outbox_queued", channel="email") == 0
@@ -122,6 +119,33 @@ def test_the_outbox_depth_and_age_follow_the_queue_and_sending_moves_the_counter
         after.value("coalition_outbox_messages_total", channel="email", status="sent") == sent + 3
     )
     assert after.value("coalition_outbox_messages_total", channel="email", status="failed") == 0
+
+
+def test_totals_stay_right_as_counted_rows_settle_and_a_late_row_is_counted_when_it_goes(
+    db, scrape, smtp
+):
+    sent = {"channel": "email", "status": "sent"}
+    start = utcnow()
+    _queue_emails("a@example.org", "b@example.org")
+    assert deliver_due().sent == 2
+    _queue_emails("held@example.org")
+    held = db.session.query(OutgoingEmail).order_by(OutgoingEmail.id.desc()).first()
+    held.next_attempt_at = start + timedelta(hours=3)  # waits (a backoff, quiet hours)
+    db.session.commit()
+    assert scrape().value("coalition_outbox_messages_total", **sent) == 2
+    # Hours later the sent rows are counted once and kept; the held one is still queued.
+    for hours in (2, 3):
+        with time_machine.travel(start + timedelta(hours=hours, minutes=1), tick=False):
+            if hours == 3:
+                assert deliver_due().sent == 1
+            result = scrape()
+            assert result.value("coalition_outbox_messages_total", **sent) == hours
+            assert result.value("coalition_outbox_queued", channel="email") == 3 - hours
+    with time_machine.travel(start + timedelta(hours=6), tick=False):
+        _queue_emails("c@example.org")
+        assert deliver_due().sent == 1
+        assert scrape().value("coalition_outbox_messages_total", **sent) == 4
+        assert scrape().value("coalition_outbox_messages_total", **sent) == 4
 
 
 def test_a_paused_channel_shows_its_state_and_how_long_it_has_been_down(app, db, scrape, smtp):
@@ -155,7 +179,9 @@ def test_texts_sent_count_their_segments_and_what_they_cost(db, scrape, provider
     spend = before.value("coalition_sms_spend_total")
     # One GSM-7 segment, and a long Portuguese one (UCS-2: "ã" is outside GSM-7) of several.
     queue_sms(to="+16175550101", kind="test", template="test", locale="en", text="Rally at 6")
-    queue_sms(to="+16175550102", kind="test", template="test", locale="en", text="Manifestação " * 12)
+    queue_sms(
+        to="+16175550102", kind="test", template="test", locale="en", text="Manifestação " * 12
+    )
     db.session.commit()
     assert scrape().value("coalition_outbox_queued", channel="sms") == 2
     assert deliver_due().sent == 2
@@ -197,9 +223,7 @@ def test_an_alert_shows_while_it_goes_out_and_its_time_to_the_last_recipient_sta
 # What happens in the process ------------------------------------------------------------------
 
 
-def test_requests_are_timed_by_endpoint_and_no_link_secret_or_contact_appears(
-    client, db, scrape
-):
+def test_requests_are_timed_by_endpoint_and_no_link_secret_or_contact_appears(client, db, scrape):
     event = make_event(capacity=10)
     occurrence = event.occurrences[0]
     url = f"/events/{event.id}/occurrences/{occurrence.id}/rsvp"

@@ -57,7 +57,9 @@ def test_the_token_is_required_and_a_refusal_carries_no_figure(client, scrape):
         assert response.status_code in (401, 403), header
         assert b"coalition_" not in response.data
         assert response.headers["Cache-Control"] == "no-store"
-    assert client.get("/metrics", headers={"Authorization": f"bearer {TOKEN}"}).status_code == 200
+    good = client.get("/metrics", headers={"Authorization": f"bearer {TOKEN}"})
+    assert good.status_code == 200 and good.headers["Cache-Control"] == "no-store"
+    assert "Set-Cookie" not in good.headers
     assert scrape().value("coalition_database_up") == 1
 
 

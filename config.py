@@ -201,6 +201,14 @@ class Config:
     #: wait this long before another run takes them.
     OUTBOX_LEASE_SECONDS = _env_int("OUTBOX_LEASE_SECONDS", 120)
 
+    # Metrics (coalition/metrics/): GET /metrics answers 404 unless one of these is set.
+    #: Bearer token the scraper sends (`Authorization: Bearer ...`); 24 characters at least.
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN")
+    #: Addresses or networks (comma-separated, e.g. "10.0.0.5,192.168.1.0/24") allowed to scrape.
+    METRICS_ALLOW = os.environ.get("METRICS_ALLOW", "")
+    #: What one text segment costs (e.g. 0.0083), for `coalition_sms_spend_total`; unset: none.
+    SMS_SEGMENT_PRICE = float(os.environ.get("SMS_SEGMENT_PRICE") or 0)
+
     #: Attendees' and leads' emails and phones are encrypted at rest (coalition/crypto.py).
     #: Comma-separated Fernet keys: the first encrypts, all decrypt (rotation). Required.
     CONTACT_KEYS = os.environ.get("CONTACT_KEYS")

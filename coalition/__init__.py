@@ -23,6 +23,7 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     _load_config(app, config)
     register_extensions(app)
     register_http_hardening(app)
+    register_metrics(app)
     register_blueprints(app)
     register_commands(app)
     register_template_helpers(app)
@@ -137,6 +138,13 @@ def register_http_hardening(app: Flask) -> None:
     from coalition.core import http
 
     http.init_app(app)
+
+
+def register_metrics(app: Flask) -> None:
+    """Request timing and `GET /metrics` (404 unless METRICS_TOKEN or METRICS_ALLOW is set)."""
+    from coalition import metrics
+
+    metrics.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -35,6 +35,7 @@ from flask_wtf.csrf import generate_csrf
 
 from coalition import calendar_version
 from coalition.feeds.store import MemoryStore, RedisStore, make_store
+from coalition.metrics import events as metrics
 
 #: Stands for the visitor's CSRF token in a stored page.
 CSRF_PLACEHOLDER = b"\x1fcsrf-token\x1f"
@@ -93,8 +94,10 @@ def _replay() -> Response | None:
         return None
     stored = get_store().get_many([key])[0]
     if stored is None:
+        metrics.cache_lookup("page", "miss")
         g.render_cache_key = key
         return None
+    metrics.cache_lookup("page", "hit")
     meta, _, body = stored.partition(b"\n")
     meta = orjson.loads(meta)
     if CSRF_PLACEHOLDER in body:

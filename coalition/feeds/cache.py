@@ -41,6 +41,7 @@ from coalition.feeds import limits
 from coalition.feeds.builder import FeedInfo, assemble
 from coalition.feeds.fragments import EventRef, fragments_for, keys_for, missing
 from coalition.feeds.store import MemoryStore, RedisStore, get_store
+from coalition.metrics import events as metrics
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +193,7 @@ def respond(job: FeedJob) -> Response:
     midnight = datetime.combine(datetime.now(UTC).date(), datetime.min.time(), tzinfo=UTC)
     changed_at = max(snapshot.changed_at or midnight, midnight)
     if _not_modified(etag, changed_at):
+        metrics.cache_lookup("feed", "not_modified")
         response = Response(status=304, headers=_headers(job))
         response.set_etag(etag)
         return response  # counts against no limit: the cheap answer pollers should get
@@ -208,14 +210,20 @@ def respond(job: FeedJob) -> Response:
             if wait is not None:
                 return limits.too_many(wait)
         if _build_running(job.identity, lock) or job.is_slow():
+            metrics.cache_lookup("feed", "stale")
             return _slow(job, etag)
+        metrics.cache_lookup("feed", "miss")
+        started = time.perf_counter()
         raw = job.build_body()
+        metrics.feed_built("inline", time.perf_counter() - started)
         # The encoding this request accepts is compressed now, stored with the body (and found
         # by `_answer` in this process's copy).
         encoding = _encoding()
         _store_body(
             store, etag, raw, encodings=(encoding,) if encoding else (), identity=job.identity
         )
+    else:
+        metrics.cache_lookup("feed", "hit")
     return _answer(job, etag, raw, changed_at)
 
 
@@ -277,7 +285,9 @@ def _build_in_background(app, job: FeedJob, etag: str) -> None:
     with app.app_context():
         store = _bodies(job)
         try:
+            started = time.perf_counter()
             raw = job.build_body()
+            metrics.feed_built("background", time.perf_counter() - started)
             _store_body(store, etag, raw, encodings=_ENCODINGS, identity=job.identity)
         except Exception:
             log.exception("building feed %s failed", job.identity)

@@ -14,7 +14,7 @@ approximation), and a permutation p for the difference of the medians.
 
 Before the served run it counts, in process, the SQL statements and outbox rows of one known and
 one unknown submission to each entry point (these must be equal; the suite checks it:
-`tests/rsvps/test_contact_timing.py`).
+`tests/security/test_same_work.py`).
 
 Usage: .venv/bin/python bench/contact_timing_bench.py \
            --database-url postgresql+psycopg://postgres@127.0.0.1:5432/DB [--requests 300]

@@ -18,7 +18,7 @@ that must not keep what it wrote undoes it.
 `stand_in` gives the record made for a known contact keyed hashes of a random value (computed
 with the same key, at the same cost), so the database's unique indexes on the real hashes are
 not hit: the INSERT runs as it would for a stranger, and is rolled back. The statements run are
-the same on both branches, in number and in kind (`tests/rsvps/test_contact_timing.py` counts
+the same on both branches, in number and in kind (`tests/security/test_same_work.py` counts
 them); `bench/contact_timing_bench.py` measures the times.
 
 What a savepoint rolls back is only the database: a block must not send anything itself (mail
@@ -33,6 +33,8 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import sqlalchemy as sa
+
 from coalition import crypto
 from coalition.extensions import db
 
@@ -41,16 +43,33 @@ from coalition.extensions import db
 def tried(*, keep: bool) -> Iterator[None]:
     """Run the block in a savepoint, flushed at its end; keep what it wrote only when `keep`.
     An exception rolls the savepoint back and goes on (the caller answers it as usual)."""
-    savepoint = db.session.begin_nested()
+    session = db.session()
+    touched: dict[int, object] = {}  # rows there before, changed in the savepoint
+    added: set[int] = set()  # rows the savepoint inserted
+
+    def collect(flushing, _context, _instances) -> None:
+        added.update(id(obj) for obj in flushing.new)
+        touched.update((id(obj), obj) for obj in flushing.dirty if sa.inspect(obj).persistent)
+
+    savepoint = session.begin_nested()
+    sa.event.listen(session, "before_flush", collect)
     try:
         yield
-        db.session.flush()
+        session.flush()
     except BaseException:
         if savepoint.is_active:
             savepoint.rollback()
         raise
+    finally:
+        sa.event.remove(session, "before_flush", collect)
     if keep:
         savepoint.commit()
+        # Rolling back expires the rows that were there before and changed in the savepoint
+        # (a collection the new record joined, too), so their next read is a SELECT: the same
+        # on the branch that keeps them.
+        for key, obj in touched.items():
+            if key not in added:
+                session.expire(obj)
     else:
         savepoint.rollback()
 

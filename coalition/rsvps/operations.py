@@ -73,6 +73,9 @@ class Outcome:
     receipt: identity.Receipt
     #: The submitter proved who they are (signed in) and may open the RSVP now.
     owned: bool = False
+    #: For a known contact: the RSVP made as a stranger's would be, then rolled back (never
+    #: persistent), so that callers doing more per new RSVP can do the same (`core.same_work`).
+    stand_in: RSVP | None = None
 
 
 class DelegationError(RSVPError):
@@ -279,7 +282,7 @@ def submit(
     if notify:
         send_already_signed_up(existing or rsvp, keep=existing is not None)
     if existing is not None:
-        return Outcome(rsvp=None, created=False, receipt=receipt, owned=False)
+        return Outcome(rsvp=None, created=False, receipt=receipt, owned=False, stand_in=rsvp)
     return Outcome(rsvp=rsvp, created=True, receipt=receipt, owned=False)
 
 

@@ -214,6 +214,8 @@ def _upsert(dialect: str):
 
 
 def _before_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint's release: the outermost commit writes the versions, once
     session.flush()
     keys = session.info.pop(_PENDING, None)
     if not keys:

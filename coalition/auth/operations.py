@@ -12,6 +12,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from coalition.auth.models import AccountEvent, PendingRegistration, User
+from coalition.core import same_work
 from coalition.db import utcnow
 from coalition.extensions import db
 from coalition.mail.operations import queue_email
@@ -81,6 +82,18 @@ def start_registration(
     db.session.execute(
         sa.delete(PendingRegistration).where(PendingRegistration.created_at < utcnow() - max_age)
     )
+    token = secrets.token_urlsafe(32)
+    with same_work.tried(keep=user is None):  # the same rows written, kept for a new address
+        db.session.add(
+            PendingRegistration(
+                token_hash=_token_hash(token),
+                email=email,
+                name=name.strip(),
+                language=language,
+                password_hash=probe.password_hash,
+                next_url=next_url,
+            )
+        )
     if user is not None:
         queue_email(
             to=user.email,
@@ -93,17 +106,6 @@ def start_registration(
             reset_url=external_url("auth.forgot_password"),
         )
         return
-    token = secrets.token_urlsafe(32)
-    db.session.add(
-        PendingRegistration(
-            token_hash=_token_hash(token),
-            email=email,
-            name=name.strip(),
-            language=language,
-            password_hash=probe.password_hash,
-            next_url=next_url,
-        )
-    )
     queue_email(
         to=email,
         kind="confirm_account",

@@ -11,6 +11,7 @@ from flask_babel import ngettext
 
 from coalition import signals
 from coalition.auth.models import User
+from coalition.core import same_work
 from coalition.db import utcnow
 from coalition.delegations.models import Delegation, TravelMode
 from coalition.events.formatting import format_moment
@@ -111,25 +112,30 @@ def join(delegation: Delegation, data: rsvp_ops.RSVPInput, *, user: User | None 
     """Members join with the RSVP form; they count in the delegation and the event. A contact
     that already has an RSVP for the date joins nothing (its owner is sent their link)."""
     outcome = rsvp_ops.submit(delegation.occurrence, data, user=user, delegation=delegation)
+    # The lead hears of a new member only; a known contact's join writes the same, undone.
+    member = outcome.rsvp if outcome.created else outcome.stand_in
+    if member is None:  # a signed-in person's own RSVP, updated
+        return outcome
     lead = delegation.lead_email
-    if lead and outcome.created:
-        queue_email(
-            about_delegation=delegation,
-            about_rsvp=outcome.rsvp,
-            to=lead,
-            kind="delegation_joined",
-            subject=_l(
-                "%(name)s joined %(delegation)s", name=outcome.rsvp.name, delegation=delegation.name
-            ),
-            template="delegations/joined",
-            locale=message_locale(delegation.lead_language),
-            delegation=delegation,
-            rsvp=outcome.rsvp,
-            lead_url=lead_url(delegation),
-        )
-    elif delegation.lead_phone and outcome.created:
-        text_lead(delegation, kind="delegation_joined", template="delegations/joined",
-                  member=outcome.rsvp.name)  # fmt: skip
+    with same_work.tried(keep=outcome.created):
+        if lead:
+            queue_email(
+                about_delegation=delegation,
+                about_rsvp=outcome.rsvp,
+                to=lead,
+                kind="delegation_joined",
+                subject=_l(
+                    "%(name)s joined %(delegation)s", name=member.name, delegation=delegation.name
+                ),
+                template="delegations/joined",
+                locale=message_locale(delegation.lead_language),
+                delegation=delegation,
+                rsvp=member,
+                lead_url=lead_url(delegation),
+            )
+        elif delegation.lead_phone:
+            text_lead(delegation, kind="delegation_joined", template="delegations/joined",
+                      member=member.name)  # fmt: skip
     return outcome
 
 

@@ -21,6 +21,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from coalition.core import same_work
 from coalition.db import utcnow
 from coalition.events.formatting import format_short_moment
 from coalition.events.models import Event, Occurrence
@@ -195,12 +196,16 @@ def join(
     """
     if training is not None:
         training.used_at = utcnow()
-    responder = _existing(org, data)
-    if responder is None:
+    existing = _existing(org, data)
+    # The same work either way (`coalition.core.same_work`): a known contact's row is written
+    # as a stranger's would be, then rolled back.
+    with same_work.tried(keep=existing is None):
         responder = Responder(org_id=org.id, manage_secret=secrets.token_urlsafe(24))
         _apply(responder, data)
+        if existing is not None:
+            same_work.stand_in(responder, "email", "phone")
         db.session.add(responder)
-        db.session.flush()
+    responder = existing or responder
     send_link(responder, org)
     return responder
 

@@ -16,6 +16,7 @@ from flask_babel import lazy_ngettext
 
 from coalition import signals
 from coalition.auth.models import User
+from coalition.core import same_work
 from coalition.db import utcnow
 from coalition.delegations.models import Delegation
 from coalition.events.models import Event, EventStatus, Occurrence
@@ -75,6 +76,9 @@ class Outcome:
     receipt: identity.Receipt
     #: The submitter proved who they are (signed in) and may open the RSVP now.
     owned: bool = False
+    #: For a known contact: the RSVP made as a stranger's would be, then rolled back (never
+    #: persistent), so that callers doing more per new RSVP can do the same (`core.same_work`).
+    stand_in: RSVP | None = None
 
 
 class DelegationError(RSVPError):
@@ -291,15 +295,30 @@ def submit(
         check_can_join(delegation, data.party_size, replacing=None)
     _check_room(occurrence, data.party_size)
     existing = identity.rsvp_with_contact(occurrence.id, data.email, data.phone)
+    # The same work, known contact or not (`coalition.core.same_work`): a known one's RSVP is
+    # made, placed and confirmed as a stranger's would be, then rolled back; a stranger's owner
+    # notice is written as a known one's would be, then rolled back.
+    with same_work.tried(keep=existing is None):
+        rsvp = _create(occurrence, data, user, delegation=delegation, now=now, notify=notify,
+                       stand_in=existing is not None)  # fmt: skip
+    if notify:
+        send_already_signed_up(existing or rsvp, keep=existing is not None)
     if existing is not None:
-        if notify:
-            send_already_signed_up(existing)
-        return Outcome(rsvp=None, created=False, receipt=receipt, owned=False)
+        return Outcome(rsvp=None, created=False, receipt=receipt, owned=False, stand_in=rsvp)
+    return Outcome(rsvp=rsvp, created=True, receipt=receipt, owned=False)
+
+
+def _create(occurrence: Occurrence, data: RSVPInput, user: User | None, *, delegation,
+            now: datetime, notify: bool, stand_in: bool) -> RSVP:  # fmt: skip
+    """A new RSVP, placed, followed and confirmed (`stand_in`: for a known contact, under
+    stand-in hashes, to be rolled back)."""
     rsvp = RSVP(occurrence=occurrence, status=RSVPStatus.cancelled)
     db.session.add(rsvp)
     # Not tied to the account yet: an account does not prove it owns the contact typed (nor its
     # own email address). The person ties it from the emailed link (`link_to_account`).
     _apply(rsvp, data, None)
+    if stand_in:
+        same_work.stand_in(rsvp, "email", "phone")
     if delegation is not None:
         rsvp.delegation = delegation
     if occurrence.event.requires_approval and not occurrence.event.can_manage(user):
@@ -311,7 +330,7 @@ def submit(
     _choose_sessions(rsvp, data, now)
     if notify:
         send_confirmation(rsvp)
-    return Outcome(rsvp=rsvp, created=True, receipt=receipt, owned=False)
+    return rsvp
 
 
 def _choose_sessions(rsvp: RSVP, data: RSVPInput, now: datetime) -> None:
@@ -681,14 +700,16 @@ def send_confirmation(rsvp: RSVP) -> None:
           attach=rsvp.status == RSVPStatus.confirmed)  # fmt: skip
 
 
-def send_already_signed_up(rsvp: RSVP) -> None:
+def send_already_signed_up(rsvp: RSVP, *, keep: bool = True) -> None:
     """Someone submitted this RSVP's contact again: tell its owner, with their own link (at most
-    once an hour, so the form cannot be used to flood a person)."""
-    if not identity.may_notify_again(rsvp, "rsvp_already"):
-        return
-    title = rsvp.occurrence.event.translation(rsvp.language).title
-    _mail(rsvp, kind="rsvp_already", template="rsvps/already",
-          subject=_l("You are already signed up: %(title)s", title=title))  # fmt: skip
+    once an hour, so the form cannot be used to flood a person). The notice is written either
+    way and kept only when it may go (`keep=False`: a new RSVP's submission, doing the same work
+    as a known one's: `coalition.core.same_work`)."""
+    allowed = identity.may_notify_again(rsvp, "rsvp_already")
+    with same_work.tried(keep=keep and allowed):
+        title = rsvp.occurrence.event.translation(rsvp.language).title
+        _mail(rsvp, kind="rsvp_already", template="rsvps/already",
+              subject=_l("You are already signed up: %(title)s", title=title))  # fmt: skip
 
 
 def send_promotion(rsvp: RSVP) -> None:

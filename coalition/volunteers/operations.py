@@ -17,6 +17,7 @@ from babel import Locale
 from flask_babel import get_locale, ngettext
 from flask_babel import lazy_gettext as _l
 
+from coalition.core import same_work
 from coalition.db import utcnow
 from coalition.delegations.models import Delegation
 from coalition.delegations.operations import members_headcount
@@ -374,22 +375,32 @@ def submit(role: VolunteerRole, data: HelperInput, *, now: datetime | None = Non
         raise VolunteerError(_l("This role has all the helpers it needs. Thank you!"),
                              status=409)  # fmt: skip
     existing = helper_with_contact(role.id, data.email, data.phone)
-    if existing is not None:
-        if notify:
-            send_already(existing)
-        return None, receipt
+    # The same work, known contact or not (`coalition.core.same_work`, as for RSVPs).
+    with same_work.tried(keep=existing is None):
+        helper = _create(role, data, now, notify=notify, stand_in=existing is not None)
+    if notify:
+        send_already(existing or helper, keep=existing is not None)
+    return (None if existing is not None else helper), receipt
+
+
+def _create(role: VolunteerRole, data: HelperInput, now: datetime, *, notify: bool,
+            stand_in: bool) -> Helper:  # fmt: skip
+    """A new sign-up, scheduled and thanked (`stand_in`: for a known contact, to be rolled
+    back)."""
     helper = Helper(
         role=role, occurrence_id=role.occurrence_id, name=data.name[:80], email=data.email,
         phone=data.phone, language=data.language, seats=data.seats,
         town=(data.town or None) and data.town[:120], note=(data.note or "").strip() or None,
         consents_to_reminders=data.consents_to_reminders,
     )  # fmt: skip
+    if stand_in:
+        same_work.stand_in(helper, "email", "phone")
     db.session.add(helper)
     db.session.flush()
     schedule_for_helper(helper, now)
     if notify:
         send_confirmation(helper)
-    return helper, receipt
+    return helper
 
 
 def helper_with_contact(role_id: int, email: str | None, phone: str | None) -> Helper | None:
@@ -944,9 +955,10 @@ def send_confirmation(helper: Helper) -> None:
           subject=_l("Thank you for helping: %(title)s", title=title))  # fmt: skip
 
 
-def send_already(helper: Helper) -> None:
+def send_already(helper: Helper, *, keep: bool = True) -> None:
     """Someone typed this helper's contact again: tell its owner, with their own link (at most
-    once an hour)."""
+    once an hour). Written either way, kept only when it may go (`keep=False`: a new sign-up
+    doing the same work as a known one's, `coalition.core.same_work`)."""
     from coalition.mail.models import OutgoingEmail
 
     recent = db.session.scalar(
@@ -958,11 +970,10 @@ def send_already(helper: Helper) -> None:
         )
         .limit(1)
     )
-    if recent is not None:
-        return
-    title = helper.occurrence.event.translation(helper.language).title
-    _mail(helper, kind="helper_already", template="volunteers/already",
-          subject=_l("You are already helping: %(title)s", title=title))  # fmt: skip
+    with same_work.tried(keep=keep and recent is None):
+        title = helper.occurrence.event.translation(helper.language).title
+        _mail(helper, kind="helper_already", template="volunteers/already",
+              subject=_l("You are already helping: %(title)s", title=title))  # fmt: skip
 
 
 def queue_reminder(helper: Helper, now: datetime):

@@ -345,3 +345,20 @@ def pytest_report_header(config):
 def pytest_unconfigure(config):
     if _session_travel is not None:
         _session_travel.stop()
+
+
+@pytest.fixture(scope="session")
+def playwright_chromium():
+    """The one Playwright (sync API) and Chromium of the test session, shared by every browser
+    test: a second `sync_playwright()` while the first runs fails ("Sync API inside the asyncio
+    loop"). Callers check first that a browser is there (`tests.browser.conftest`)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import CHROMIUM
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
+        yield browser
+        browser.close()

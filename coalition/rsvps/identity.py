@@ -37,6 +37,16 @@ def sms_available() -> bool:
     return (current_app.config.get("SMS_BACKEND") or "none") != "none"
 
 
+def tidy_contact(data) -> None:
+    """Trim the name, email (lower-cased) and phone a person typed; empty ones become None, and
+    so does the phone where we cannot text it (not worth keeping)."""
+    data.name = (data.name or "").strip()
+    data.email = (data.email or "").strip().lower() or None
+    data.phone = (data.phone or "").strip() or None
+    if not sms_available():
+        data.phone = None
+
+
 def reachable(rsvp: RSVP) -> bool:
     """Can any message reach this person? (Never say "reminders are on" when none can.)"""
     return bool(rsvp.email) or (bool(rsvp.phone) and sms_available())

@@ -151,11 +151,7 @@ def seats_left(occurrence: Occurrence) -> int | None:
 
 
 def _validate(data: RSVPInput) -> None:
-    data.name = (data.name or "").strip()
-    data.email = (data.email or "").strip().lower() or None
-    data.phone = (data.phone or "").strip() or None
-    if not identity.sms_available():
-        data.phone = None  # we could not text it: not worth keeping
+    identity.tidy_contact(data)
     if not data.name:
         raise RSVPError(_l("Tell us a name (a first name or nickname is fine)."), "name")
     if not data.email and not data.phone:

@@ -335,11 +335,7 @@ def _lock_role(role: VolunteerRole) -> VolunteerRole:
 
 
 def _validate(role: VolunteerRole, data: HelperInput) -> None:
-    data.name = (data.name or "").strip()
-    data.email = (data.email or "").strip().lower() or None
-    data.phone = (data.phone or "").strip() or None
-    if not identity.sms_available():
-        data.phone = None
+    identity.tidy_contact(data)
     if not data.name:
         raise VolunteerError(_l("Tell us a name (a first name or nickname is fine)."), "name")
     if not data.email and not data.phone:

@@ -350,15 +350,8 @@ def live(tmp_path_factory, smtp_server):
 
 
 @pytest.fixture(scope="session")
-def chromium(live):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
-        )
-        yield browser
-        browser.close()
+def chromium(live, playwright_chromium):
+    return playwright_chromium
 
 
 class Visitor:

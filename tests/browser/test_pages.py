@@ -152,7 +152,7 @@ ROLES = {
 #: `shortlinks.follow` only redirects to the long private link (its page is swept as such).
 NOT_PAGES = {"static", "core.healthz", "core.theme", "core.org_colors", "dashboard.export_csv",
              "shortlinks.follow", "reach.media", "reach.flyer_pdf",
-             "rapid.alert_answers"}  # fmt: skip
+             "rapid.alert_answers", "metrics.metrics"}  # fmt: skip
 #: Pages audited on the way rather than by address: the second sign-in step and the setup of
 #: two-step sign-in (by `sign_in` above), the confirmation of a new account (the admin journey).
 AUDITED_ON_THE_WAY = {"two_factor.verify", "two_factor.setup", "auth.confirm_registration"}

@@ -57,3 +57,9 @@ def scrape(client):
         return Scrape(response.get_data(as_text=True))
 
     return scrape_once
+
+
+@pytest.fixture(autouse=True)
+def _test_notice(channel_test_notice):
+    """These tests queue made-up messages as kind "test" (tests/conftest.py)."""
+    return channel_test_notice

@@ -14,7 +14,7 @@ from datetime import date
 import pytest
 from werkzeug.serving import make_server
 
-from tests.browser.conftest import AXE, CHROMIUM, PHONE, REQUIRE_BROWSER, browser_missing
+from tests.browser.conftest import AXE, PHONE, REQUIRE_BROWSER, browser_missing
 
 PASSWORD = "correct horse battery"
 
@@ -69,15 +69,8 @@ def served(tmp_path_factory, smtp_server):
 
 
 @pytest.fixture(scope="module")
-def browser(served):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
-        )
-        yield chromium
-        chromium.close()
+def browser(served, playwright_chromium):
+    return playwright_chromium
 
 
 def _tab(browser, url, locale="en-US"):

@@ -104,6 +104,7 @@ worker: $(STAMP) translations
 test: $(STAMP) translations $(JS_CHECK) $(BROWSER_JS) chromium nginx pdf-libs
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	@# Bytecode once, as an installed package has it: the tests start gunicorn and the worker
 	@# as subprocesses, which would otherwise compile every module each time.
 	$(BIN)/python -m compileall -q coalition config.py wsgi.py

@@ -6,6 +6,7 @@ import enum
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import MappedColumn, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 
@@ -52,3 +53,8 @@ def enum_column(enum_cls: type[enum.Enum], **kwargs) -> sa.Enum:
         validate_strings=True,
         **kwargs,
     )
+
+
+def owned_by(target: str) -> MappedColumn:
+    """An indexed foreign key to `target` ("table.id"): the row goes when that one does."""
+    return mapped_column(sa.ForeignKey(target, ondelete="CASCADE"), index=True)

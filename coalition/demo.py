@@ -11,6 +11,7 @@ from flask import current_app
 from coalition.auth.models import User
 from coalition.delegations import operations as delegation_ops
 from coalition.delegations.models import TravelMode
+from coalition.events import lifecycle as event_lifecycle
 from coalition.events import operations as event_ops
 from coalition.events.models import Event, EventTranslation, LocationVisibility
 from coalition.events.recurrence import Frequency, RecurrenceSpec
@@ -360,12 +361,12 @@ def seed_events(users: dict[str, User]) -> None:
             continue
         org, user = _org(spec["org"]), users[spec["by"]]
         event = event_ops.create_event(org, user, event_ops.EventInput(**data))
-        event_ops.publish(event, user)
+        event_lifecycle.publish(event, user)
         for slug in spec.get("cosponsors", []):
-            cosponsor = event_ops.invite_cosponsor(event, _org(slug))
-            event_ops.respond_to_cosponsorship(cosponsor, accept=True)
+            cosponsor = event_lifecycle.invite_cosponsor(event, _org(slug))
+            event_lifecycle.respond_to_cosponsorship(cosponsor, accept=True)
         if spec.get("cancel"):
-            event_ops.cancel_event(event, spec["cancel"])
+            event_lifecycle.cancel_event(event, spec["cancel"])
         seeder = ATTENDANCE.get(spec["data"]["type_slug"])
         if seeder is not None and not spec.get("cancel"):
             db.session.flush()

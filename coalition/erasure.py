@@ -38,17 +38,17 @@ from coalition.volunteers.models import Helper
 #: Written where a secret was, so that no old link can match it again.
 ERASED = "erased"
 
-#: What an erased RSVP keeps of its personal fields.
-_RSVP_BLANK = {
+#: The personal fields RSVPs and helpers share: nothing of them is kept.
+_CONTACT_BLANK = {
     "name": None,
     "email": None,
     "email_hash": None,
     "phone": None,
     "phone_hash": None,
     "note": None,
-    "ride_from": None,
-    "user_id": None,
 }
+#: What an erased RSVP keeps of its personal fields.
+_RSVP_BLANK = {**_CONTACT_BLANK, "ride_from": None, "user_id": None}
 _DELEGATION_BLANK = {
     "name": None,
     "town": None,
@@ -59,15 +59,7 @@ _DELEGATION_BLANK = {
     "lead_user_id": None,
 }
 #: What an erased helper keeps of its personal fields.
-_HELPER_BLANK = {
-    "name": None,
-    "email": None,
-    "email_hash": None,
-    "phone": None,
-    "phone_hash": None,
-    "note": None,
-    "town": None,
-}
+_HELPER_BLANK = {**_CONTACT_BLANK, "town": None}
 
 
 def _blank_messages(condition, now: datetime) -> int:

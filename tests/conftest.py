@@ -21,6 +21,14 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 from aiosmtpd.controller import Controller
+from hypothesis import settings as hypothesis_settings
+
+# Property tests explore the same examples on every run: a test passes at any hour and on any
+# machine, and a case it finds once is found again (set HYPOTHESIS_PROFILE=explore to search
+# new examples by hand).
+hypothesis_settings.register_profile("repeatable", derandomize=True, database=None, deadline=None)
+hypothesis_settings.register_profile("explore", deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 # The environment ------------------------------------------------------------------------------
 # `config.py` reads its settings from the environment when it is imported: a variable left in

@@ -68,6 +68,7 @@ def member_of(org: Organization, role: OrgRole, **user_fields) -> User:
 
 from datetime import date, time  # noqa: E402
 
+from coalition.events import lifecycle as event_lifecycle  # noqa: E402
 from coalition.events import operations as event_ops  # noqa: E402
 from coalition.events.models import Event, EventStatus  # noqa: E402
 from coalition.events.recurrence import RecurrenceSpec  # noqa: E402
@@ -111,9 +112,9 @@ def make_event(
         overrides["recurrence"] = recurrence
     event = event_ops.create_event(org, by, event_input(**overrides))
     if status != EventStatus.draft:
-        event_ops.publish(event, by)
+        event_lifecycle.publish(event, by)
     if status == EventStatus.cancelled:
-        event_ops.cancel_event(event, "Weather")
+        event_lifecycle.cancel_event(event, "Weather")
     db.session.commit()
     return event
 

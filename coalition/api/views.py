@@ -12,8 +12,9 @@ from werkzeug.datastructures import MultiDict
 from coalition.access import access, public
 from coalition.api import queries
 from coalition.api.openapi import openapi_document
-from coalition.api.rsvp_input import InputError, parse_rsvp
+from coalition.api.rsvp_input import parse_rsvp
 from coalition.api.serializers import event_detail_json, event_json, json_response, org_json
+from coalition.api.submission import submitted
 from coalition.calendar_version import ATTENDANCE, PUBLIC, UPCOMING
 from coalition.core.render_cache import render_cached
 from coalition.db import utcnow
@@ -146,16 +147,15 @@ def create_rsvp(event_id: int):
     if event is None or not event.is_public_listing:
         return _error(404, _("There is nothing at this address."))
     body = request.get_json(silent=True)
-    try:
+
+    def submit():
         occurrence, data = parse_rsvp(body, event)
-        outcome = rsvp_ops.submit(occurrence, data)
-    except InputError as exc:
-        db.session.rollback()
-        return _field_error(exc.status, exc.message, exc.field)
-    except rsvp_ops.RSVPError as exc:
-        db.session.rollback()
-        return _field_error(exc.status, str(exc.message), exc.field)
-    db.session.commit()
+        return occurrence, rsvp_ops.submit(occurrence, data)
+
+    submission, refused = submitted(submit, rsvp_ops.RSVPError)
+    if refused is not None:
+        return refused
+    occurrence, outcome = submission
     receipt = outcome.receipt
     return jsonify(
         received=True,
@@ -175,7 +175,3 @@ def session_signup(event_id: int, session_id: int):
     if event is None or not event.is_public_listing:
         return _error(404, _("There is nothing at this address."))
     return sign_up_for_session(event, session_id, request.get_json(silent=True))
-
-
-def _field_error(status: int, message: str, field: str | None):
-    return jsonify(error={"status": status, "message": message, "field": field}), status

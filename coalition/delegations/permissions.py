@@ -10,8 +10,9 @@ from flask import abort
 from flask_login import current_user
 
 from coalition.delegations.models import Delegation
-from coalition.events.models import Event, Occurrence
+from coalition.events.models import Event
 from coalition.extensions import db
+from coalition.rsvps.public import visible_occurrence
 
 
 def may_start(event: Event, user) -> bool:
@@ -22,13 +23,7 @@ def may_start(event: Event, user) -> bool:
 
 
 def can_start_delegation(event_id: int, occurrence_id: int, **_kwargs) -> bool:
-    event = db.session.get(Event, event_id)
-    occurrence = db.session.get(Occurrence, occurrence_id)
-    if event is None or occurrence is None or occurrence.event_id != event.id:
-        abort(404)
-    if not event.can_view(current_user):
-        abort(404)
-    return may_start(event, current_user)
+    return may_start(visible_occurrence(event_id, occurrence_id).event, current_user)
 
 
 def is_delegation_lead(delegation_id: int, **_kwargs) -> bool:

@@ -48,6 +48,13 @@ _form_limit = limiter.limit("10 per minute;60 per hour", methods=["POST"])
 _lead_link = PrivateLink(ops.delegation_for_lead_token, "delegations.lead")
 
 
+def _refused(form, exc: ops.DelegationError) -> int:
+    """Undo what the operation wrote and show why under the field it names; its status."""
+    db.session.rollback()
+    getattr(form, exc.field or "name", form.name).errors.append(str(exc.message))
+    return exc.status
+
+
 @bp.route(
     "/events/<int:event_id>/occurrences/<int:occurrence_id>/delegations/new",
     methods=["GET", "POST"],
@@ -86,9 +93,7 @@ def new(event_id: int, occurrence_id: int):
                 occurrence, data, user=current_user if current_user.is_authenticated else None
             )
         except ops.DelegationError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "name", form.name).errors.append(str(exc.message))
-            status = exc.status
+            status = _refused(form, exc)
         else:
             db.session.commit()
             flash(_("Your delegation is started. Share the join link below; this page is your "
@@ -228,9 +233,7 @@ def edit(token: str):
         try:
             told = ops.edit(delegation, changes)
         except ops.DelegationError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "name", form.name).errors.append(str(exc.message))
-            status = exc.status
+            status = _refused(form, exc)
         else:
             db.session.commit()
             flash(_("The delegation is saved."), "success")

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from coalition.access import access, admin
 from coalition.core.errors import action_refused
 from coalition.core.forms import EmptyForm
+from coalition.events import lifecycle as event_lifecycle
 from coalition.events import operations as ops
 from coalition.events.forms import (
     TYPE_NAME_LANGUAGES,
@@ -44,7 +45,7 @@ def approve(event_id: int):
     if not EmptyForm().validate_on_submit():
         return action_refused(_("The form has expired. Reload the page and try again."), 400)
     try:
-        ops.approve(event)
+        event_lifecycle.approve(event)
     except ops.EventError as exc:
         db.session.rollback()
         return action_refused(str(exc.message), 409, back=url_for("events_admin.pending"))
@@ -62,7 +63,7 @@ def unpublish(event_id: int):
     if not form.validate_on_submit():
         return action_refused(_("Write a note to the organization first."), 400, back=back)
     try:
-        ops.unpublish(event, form.reason.data.strip())
+        event_lifecycle.unpublish(event, form.reason.data.strip())
     except ops.EventError as exc:
         db.session.rollback()
         return action_refused(str(exc.message), 409, back=back)

@@ -11,6 +11,8 @@ from flask_login import current_user
 from coalition.access import access
 from coalition.core.errors import action_refused
 from coalition.core.forms import EmptyForm
+from coalition.events import lifecycle as event_lifecycle
+from coalition.events import occurrences as occurrence_ops
 from coalition.events import operations as ops
 from coalition.events.forms import (
     CosponsorInviteForm,
@@ -127,7 +129,7 @@ def publish(event_id: int):
     if not EmptyForm().validate_on_submit():
         return action_refused(_("The form has expired. Reload the page and try again."), 400)
     try:
-        status = ops.publish(event, current_user)
+        status = event_lifecycle.publish(event, current_user)
     except ops.EventError as exc:
         db.session.rollback()
         return action_refused(str(exc.message), 409, back=url_for("events.show", event_id=event.id))
@@ -148,7 +150,7 @@ def cancel(event_id: int):
         return action_refused(_("Write the reason for the cancellation."), 400,
                               back=url_for("events.show", event_id=event.id))  # fmt: skip
     try:
-        ops.cancel_event(event, form.reason.data.strip())
+        event_lifecycle.cancel_event(event, form.reason.data.strip())
     except ops.EventError as exc:
         db.session.rollback()
         return action_refused(str(exc.message), 409, back=url_for("events.show", event_id=event.id))
@@ -164,7 +166,7 @@ def duplicate(event_id: int):
     event = load_event(event_id)
     if not EmptyForm().validate_on_submit():
         return action_refused(_("The form has expired. Reload the page and try again."), 400)
-    copy = ops.duplicate(event, current_user)
+    copy = event_lifecycle.duplicate(event, current_user)
     db.session.commit()
     flash(_("A copy one month later is saved as a draft. Check the date and publish."), "success")
     return redirect(url_for("events_manage.edit", event_id=copy.id))
@@ -178,7 +180,7 @@ def delete(event_id: int):
     if not EmptyForm().validate_on_submit():
         return action_refused(_("The form has expired. Reload the page and try again."), 400)
     try:
-        ops.delete_draft(event)
+        event_lifecycle.delete_draft(event)
     except ops.EventError as exc:
         db.session.rollback()
         return action_refused(str(exc.message), 409, back=url_for("events.show", event_id=event_id))
@@ -210,7 +212,7 @@ def edit_occurrence(event_id: int, occurrence_id: int):
     else:
         form = OccurrenceForm()
     if form.validate_on_submit():
-        change = ops.OccurrenceChange(
+        change = occurrence_ops.OccurrenceChange(
             start_date=form.start_date.data,
             start_time=form.start_time.data,
             end_time=form.end_time.data,
@@ -222,7 +224,7 @@ def edit_occurrence(event_id: int, occurrence_id: int):
             capacity=form.capacity.data,
         )
         try:
-            ops.override_occurrence(occurrence, change)
+            occurrence_ops.override_occurrence(occurrence, change)
         except ops.EventError as exc:
             db.session.rollback()
             getattr(form, exc.field or "start_date", form.start_date).errors.append(
@@ -250,7 +252,7 @@ def cancel_occurrence(event_id: int, occurrence_id: int):
     if not form.validate_on_submit():
         return action_refused(_("Write the reason for the cancellation."), 400, back=back)
     try:
-        ops.cancel_occurrence(occurrence, form.reason.data.strip())
+        occurrence_ops.cancel_occurrence(occurrence, form.reason.data.strip())
     except ops.EventError as exc:
         db.session.rollback()
         return action_refused(str(exc.message), 409, back=back)
@@ -264,7 +266,9 @@ def cancel_occurrence(event_id: int, occurrence_id: int):
 def restore_occurrence(event_id: int, occurrence_id: int):
     event = load_event(event_id)
     occurrence = load_occurrence(event, occurrence_id)
-    return _state_change(event, ops.restore_occurrence, _("This date is back on."), occurrence)
+    return _state_change(
+        event, occurrence_ops.restore_occurrence, _("This date is back on."), occurrence
+    )
 
 
 @bp.route("/events/<int:event_id>/cosponsors", methods=["GET", "POST"])
@@ -283,7 +287,7 @@ def cosponsors(event_id: int):
     if form.validate_on_submit():
         org = db.session.scalar(sa.select(Organization).where(Organization.slug == form.org.data))
         try:
-            ops.invite_cosponsor(event, org)
+            event_lifecycle.invite_cosponsor(event, org)
         except ops.EventError as exc:
             db.session.rollback()
             form.org.errors.append(str(exc.message))
@@ -305,7 +309,7 @@ def remove_cosponsor(event_id: int, cosponsor_id: int):
         return action_refused(_("There is nothing at this address."), 404)
     if not EmptyForm().validate_on_submit():
         return action_refused(_("The form has expired. Reload the page and try again."), 400)
-    ops.remove_cosponsor(cosponsor)
+    event_lifecycle.remove_cosponsor(cosponsor)
     db.session.commit()
     flash(_("Co-sponsor removed."), "success")
     return redirect(url_for("events_manage.cosponsors", event_id=event.id))
@@ -357,7 +361,7 @@ def answer_cosponsorship(slug: str, cosponsor_id: int, answer: str):
     if not EmptyForm().validate_on_submit():
         return action_refused(_("The form has expired. Reload the page and try again."), 400)
     try:
-        ops.respond_to_cosponsorship(cosponsor, accept=answer == "accept")
+        event_lifecycle.respond_to_cosponsorship(cosponsor, accept=answer == "accept")
     except ops.EventError as exc:
         db.session.rollback()
         return action_refused(str(exc.message), 409, back=back)

@@ -20,6 +20,7 @@ from coalition.core.errors import action_refused
 from coalition.core.render_cache import render_cached
 from coalition.db import utcnow
 from coalition.events.models import Event, EventCosponsor, EventType, Occurrence
+from coalition.events.month import month_occurrences
 from coalition.events.privacy import location_for
 from coalition.events.queries import (
     MAX_YEAR,
@@ -28,7 +29,6 @@ from coalition.events.queries import (
     Cursor,
     FilterError,
     longest_occurrence,
-    month_occurrences,
     occurrences_query,
     parse_filters,
     per_version,

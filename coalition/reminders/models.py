@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coalition.db import UTCDateTime, enum_column, utcnow
+from coalition.db import UTCDateTime, enum_column, owned_by, utcnow
 from coalition.extensions import db
 
 if TYPE_CHECKING:
@@ -72,18 +72,10 @@ class Reminder(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[ReminderKind] = mapped_column(enum_column(ReminderKind))
-    occurrence_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("occurrences.id", ondelete="CASCADE"), index=True
-    )
-    rsvp_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("rsvps.id", ondelete="CASCADE"), index=True
-    )
-    delegation_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("delegations.id", ondelete="CASCADE"), index=True
-    )
-    helper_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("volunteer_helpers.id", ondelete="CASCADE"), index=True
-    )
+    occurrence_id: Mapped[int] = owned_by("occurrences.id")
+    rsvp_id: Mapped[int | None] = owned_by("rsvps.id")
+    delegation_id: Mapped[int | None] = owned_by("delegations.id")
+    helper_id: Mapped[int | None] = owned_by("volunteer_helpers.id")
     #: Minutes before the occurrence starts (a helper's: before their shift starts).
     offset_minutes: Mapped[int] = mapped_column()
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)

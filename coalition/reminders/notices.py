@@ -12,11 +12,7 @@ from flask_babel import lazy_gettext as _l
 from coalition.db import utcnow
 from coalition.events.models import Event, Occurrence
 from coalition.extensions import db
-from coalition.languages import message_locale
-from coalition.mail.operations import queue_email
 from coalition.rsvps.models import RSVP, RSVPStatus
-from coalition.sms.notices import text_rsvp
-from coalition.urls import external_url
 
 #: What changed, in words an attendee understands (field names from events.operations).
 CHANGE_LABELS = {
@@ -52,33 +48,13 @@ def _people(occurrences: list[Occurrence]) -> list[RSVP]:
 
 def _send(rsvp: RSVP, *, kind: str, subject, template: str, **context) -> None:
     """Queue the notice with the date's updated `.ics` (same UID as the feeds, SEQUENCE raised),
-    so that a calendar that has the date updates it in place."""
-    from coalition.events.privacy import location_for_rsvp
+    so that a calendar that has the date updates it in place; phone only: the same notice by
+    text, at once (no quiet hours)."""
     from coalition.feeds.builder import ics_attachment
-    from coalition.rsvps.operations import manage_url
+    from coalition.rsvps.operations import mail_rsvp
 
-    if not rsvp.email:  # phone only: the same notice by text, at once (no quiet hours)
-        text_rsvp(rsvp, kind=kind, template=template, **context)
-        return
-    occurrence = rsvp.occurrence
-    queue_email(
-        about_rsvp=rsvp,
-        to=rsvp.email,
-        kind=kind,
-        subject=subject,
-        template=template,
-        attachments=[ics_attachment(occurrence, rsvp.language)],
-        locale=message_locale(rsvp.language),
-        rsvp=rsvp,
-        occurrence=occurrence,
-        event=occurrence.event,
-        location=location_for_rsvp(rsvp),
-        manage_url=manage_url(rsvp),
-        event_url=external_url(
-            "events.occurrence", event_id=occurrence.event_id, occurrence_id=occurrence.id
-        ),
-        **context,
-    )
+    ics = [ics_attachment(rsvp.occurrence, rsvp.language)] if rsvp.email else None
+    mail_rsvp(rsvp, kind=kind, subject=subject, template=template, attachments=ics, **context)
 
 
 def notify_change(event: Event, changed: set[str], occurrences: list[Occurrence] | None = None):

@@ -115,6 +115,13 @@ class RSVPForm(NeedsMixin, ContactForm):
             consents_to_reminders=self.consents_to_reminders.data,
         )  # fmt: skip
 
+    def show_refusal(self, exc) -> None:
+        """An `RSVPError` under the field it names (the sessions' choice: above the form)."""
+        if exc.field == "sessions":
+            self.form_errors.append(str(exc.message))
+        else:
+            getattr(self, exc.field or "name", self.name).errors.append(str(exc.message))
+
 
 class ManageForm(NeedsMixin, Form):
     pass

@@ -467,9 +467,9 @@ def decline(rsvp: RSVP, message: str | None = None, now: datetime | None = None)
     if held_seat:
         promote_waitlist(occurrence, now=now)
     title = rsvp.occurrence.event.translation(rsvp.language).title
-    _mail(rsvp, kind="rsvp_declined", template="rsvps/declined",
-          subject=_l("About your request: %(title)s", title=title),
-          host_message=(message or "").strip() or None)  # fmt: skip
+    mail_rsvp(rsvp, kind="rsvp_declined", template="rsvps/declined",
+              subject=_l("About your request: %(title)s", title=title),
+              host_message=(message or "").strip() or None)  # fmt: skip
 
 
 def _apply(rsvp: RSVP, data: RSVPInput, user: User | None) -> None:
@@ -537,9 +537,9 @@ def change(rsvp: RSVP, *, party_size: int, needs_interpretation: bool, needs_chi
     if grow < 0 or rsvp.status == RSVPStatus.waitlisted:
         promote_waitlist(occurrence, now=now)
     if notify:
-        _mail(rsvp, kind="rsvp_changed", template="rsvps/changed",
-              subject=_l("Your RSVP is changed: %(title)s",
-                         title=occurrence.event.translation(rsvp.language).title))  # fmt: skip
+        mail_rsvp(rsvp, kind="rsvp_changed", template="rsvps/changed",
+                  subject=_l("Your RSVP is changed: %(title)s",
+                             title=occurrence.event.translation(rsvp.language).title))  # fmt: skip
 
 
 def cancel(rsvp: RSVP, now: datetime | None = None, *, notify: bool = False) -> None:
@@ -556,9 +556,9 @@ def cancel(rsvp: RSVP, now: datetime | None = None, *, notify: bool = False) -> 
     if was_confirmed:
         promote_waitlist(occurrence, now=now)
     if notify:
-        _mail(rsvp, kind="rsvp_cancelled", template="rsvps/cancelled",
-              subject=_l("Your RSVP is cancelled: %(title)s",
-                         title=occurrence.event.translation(rsvp.language).title))  # fmt: skip
+        mail_rsvp(rsvp, kind="rsvp_cancelled", template="rsvps/cancelled",
+                  subject=_l("Your RSVP is cancelled: %(title)s",
+                             title=occurrence.event.translation(rsvp.language).title))  # fmt: skip
 
 
 def erase(rsvp: RSVP, now: datetime | None = None) -> None:
@@ -654,7 +654,10 @@ def _calendar_attachment(rsvp: RSVP) -> list[dict]:
     return [ics_attachment(rsvp.occurrence, rsvp.language, rsvp=rsvp)]
 
 
-def _mail(rsvp: RSVP, *, kind: str, subject, template: str, attach: bool = False, **context):
+def mail_rsvp(rsvp: RSVP, *, kind: str, subject, template: str, attach: bool = False,
+              attachments: list[dict] | None = None, **context):  # fmt: skip
+    """A notice to one RSVP by email, with its links (`attach`: the date as this RSVP's .ics,
+    else `attachments`); a phone-only RSVP gets it as a text."""
     if not rsvp.email:
         # Phone-only RSVPs get the same notice as a short text with a short private link.
         if rsvp.phone:
@@ -666,7 +669,7 @@ def _mail(rsvp: RSVP, *, kind: str, subject, template: str, attach: bool = False
         kind=kind,
         subject=subject,
         template=template,
-        attachments=_calendar_attachment(rsvp) if attach else None,
+        attachments=_calendar_attachment(rsvp) if attach else attachments,
         locale=message_locale(rsvp.language),
         about_rsvp=rsvp,
         rsvp=rsvp,
@@ -692,8 +695,8 @@ def send_confirmation(rsvp: RSVP) -> None:
         subject = _l("You are on the waitlist: %(title)s", title=title)
     else:
         subject = _l("You are signed up: %(title)s", title=title)
-    _mail(rsvp, kind="rsvp_confirmation", subject=subject, template="rsvps/confirmation",
-          attach=rsvp.status == RSVPStatus.confirmed)  # fmt: skip
+    mail_rsvp(rsvp, kind="rsvp_confirmation", subject=subject, template="rsvps/confirmation",
+              attach=rsvp.status == RSVPStatus.confirmed)  # fmt: skip
 
 
 def send_already_signed_up(rsvp: RSVP, *, keep: bool = True) -> None:
@@ -704,13 +707,13 @@ def send_already_signed_up(rsvp: RSVP, *, keep: bool = True) -> None:
     allowed = identity.may_notify_again(rsvp, "rsvp_already")
     with same_work.tried(keep=keep and allowed):
         title = rsvp.occurrence.event.translation(rsvp.language).title
-        _mail(rsvp, kind="rsvp_already", template="rsvps/already",
-              subject=_l("You are already signed up: %(title)s", title=title))  # fmt: skip
+        mail_rsvp(rsvp, kind="rsvp_already", template="rsvps/already",
+                  subject=_l("You are already signed up: %(title)s", title=title))  # fmt: skip
 
 
 def send_promotion(rsvp: RSVP) -> None:
     title = rsvp.occurrence.event.translation(rsvp.language).title
-    _mail(
+    mail_rsvp(
         rsvp,
         kind="rsvp_promoted",
         subject=_l("A seat opened up for you: %(title)s", title=title),
@@ -722,7 +725,7 @@ def send_promotion(rsvp: RSVP) -> None:
 def send_split_offer(rsvp: RSVP, seats: int) -> None:
     """Tell the first waiting party that does not fit how many seats are free now."""
     title = rsvp.occurrence.event.translation(rsvp.language).title
-    _mail(
+    mail_rsvp(
         rsvp,
         kind="waitlist_offer",
         subject=lazy_ngettext(
@@ -764,9 +767,9 @@ def close_waitlists(now: datetime | None = None) -> int:
             and not rsvp.occurrence.is_cancelled
         ):
             title = rsvp.occurrence.event.translation(rsvp.language).title
-            _mail(rsvp, kind="waitlist_closed",
-                  subject=_l("No seat opened up: %(title)s", title=title),
-                  template="rsvps/waitlist_closed")  # fmt: skip
+            mail_rsvp(rsvp, kind="waitlist_closed",
+                      subject=_l("No seat opened up: %(title)s", title=title),
+                      template="rsvps/waitlist_closed")  # fmt: skip
     db.session.flush()
     return len(waiting)
 

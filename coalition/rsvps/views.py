@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,11 +13,11 @@ from coalition.access import access, public, signed_in
 from coalition.core.forms import EmptyForm
 from coalition.core.private_links import PrivateLink
 from coalition.core.responses import invalid_link, private
-from coalition.events.models import Event, Occurrence
 from coalition.extensions import csrf, db, limiter
 from coalition.rsvps import identity
 from coalition.rsvps import operations as ops
 from coalition.rsvps.forms import ManageForm, RSVPForm
+from coalition.rsvps.public import visible_occurrence
 from coalition.sessions.forms import chosen_session_ids
 from coalition.sessions.operations import outlook as session_outlook
 from coalition.sessions.operations import parse_choice
@@ -29,22 +29,12 @@ _form_limit = limiter.limit("10 per minute;60 per hour", methods=["POST"])
 _link = PrivateLink(ops.rsvp_for_token, "rsvps.manage")
 
 
-def _occurrence(event_id: int, occurrence_id: int) -> Occurrence:
-    event = db.session.get(Event, event_id)
-    occurrence = db.session.get(Occurrence, occurrence_id)
-    if event is None or occurrence is None or occurrence.event_id != event.id:
-        abort(404)
-    if not event.can_view(current_user):
-        abort(404)
-    return occurrence
-
-
 @bp.route("/events/<int:event_id>/occurrences/<int:occurrence_id>/rsvp", methods=["GET", "POST"])
 @access(public)
 @_form_limit
 def new(event_id: int, occurrence_id: int):
     """RSVP for one date: no account needed; signed-in people in one click."""
-    occurrence = _occurrence(event_id, occurrence_id)
+    occurrence = visible_occurrence(event_id, occurrence_id)
     event = occurrence.event
     if takes_whole_series(event):  # one registration for every part (`coalition.sessions`)
         return redirect(url_for("sessions.series_register", event_id=event.id), 303)
@@ -73,10 +63,7 @@ def new(event_id: int, occurrence_id: int):
                 )  # fmt: skip
             except ops.RSVPError as exc:
                 db.session.rollback()
-                if exc.field == "sessions":
-                    form.form_errors.append(str(exc.message))
-                else:
-                    getattr(form, exc.field or "name", form.name).errors.append(str(exc.message))
+                form.show_refusal(exc)
                 status = exc.status
             else:
                 db.session.commit()

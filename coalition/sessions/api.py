@@ -7,7 +7,8 @@ from __future__ import annotations
 from flask import jsonify
 from flask_babel import gettext as _
 
-from coalition.api.rsvp_input import InputError, parse_rsvp
+from coalition.api.rsvp_input import parse_rsvp
+from coalition.api.submission import error_response, field_error, submitted
 from coalition.events.models import Event, Occurrence
 from coalition.extensions import db
 from coalition.rsvps import operations as rsvp_ops
@@ -51,21 +52,19 @@ def sign_up(event: Event, session_id: int, body):
     known (a known contact's RSVP is left as it was and its owner is sent their own link)."""
     session = db.session.get(EventSession, session_id)
     if session is None or session.occurrence.event_id != event.id:
-        return _error(404, _("There is nothing at this address."), None)
+        return field_error(404, _("There is nothing at this address."))
     occurrence = session.occurrence
     if isinstance(body, dict):
         body = {**body, "occurrence": occurrence.start_at.isoformat()}
-    try:
+
+    def submit():
         _occurrence, data = parse_rsvp(body, event)
         data.sessions = [session]
-        outcome = rsvp_ops.submit(occurrence, data)
-    except InputError as exc:
-        db.session.rollback()
-        return _error(exc.status, exc.message, exc.field)
-    except rsvp_ops.RSVPError as exc:
-        db.session.rollback()
-        return _error(exc.status, str(exc.message), exc.field)
-    db.session.commit()
+        return rsvp_ops.submit(occurrence, data)
+
+    outcome, refused = submitted(submit, rsvp_ops.RSVPError)
+    if refused is not None:
+        return refused
     receipt = outcome.receipt
     return jsonify(
         received=True,
@@ -75,10 +74,6 @@ def sign_up(event: Event, session_id: int, body):
         party_size=receipt.party_size,
         sent_to=receipt.sent_to,
     ), 202
-
-
-def _error(status: int, message: str, field: str | None):
-    return jsonify(error={"status": status, "message": message, "field": field}), status
 
 
 # OpenAPI ---------------------------------------------------------------------------------------
@@ -122,13 +117,6 @@ SIGNUP_RESULT = {
 }
 
 
-def _error_ref(description: str) -> dict:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-    }
-
-
 SIGNUP_PATH = {
     "post": {
         "operationId": "signUpForSession",
@@ -156,9 +144,9 @@ SIGNUP_PATH = {
                     }
                 },
             },
-            "400": _error_ref("Invalid input; `error.field` names the field."),
-            "404": _error_ref("No such public event or session."),
-            "409": _error_ref("RSVPs closed, the event cancelled, or the date full."),
+            "400": error_response("Invalid input; `error.field` names the field."),
+            "404": error_response("No such public event or session."),
+            "409": error_response("RSVPs closed, the event cancelled, or the date full."),
             "429": {"description": "Too many requests from this client."},
         },
     }

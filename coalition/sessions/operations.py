@@ -554,13 +554,13 @@ def promote(session: EventSession, now: datetime | None = None) -> list[SessionS
 
 def _tell_promoted(signup: SessionSignup) -> None:
     """The person learns their seat in the session (email, else a text), in their language."""
-    from coalition.rsvps.operations import _mail
+    from coalition.rsvps.operations import mail_rsvp
 
     rsvp = signup.rsvp
     title = rsvp.occurrence.event.translation(rsvp.language).title
-    _mail(rsvp, kind="session_promoted", template="sessions/promoted",
-          subject=_l("A seat opened up for you: %(title)s", title=title),
-          session_title=signup.session.title)  # fmt: skip
+    mail_rsvp(rsvp, kind="session_promoted", template="sessions/promoted",
+              subject=_l("A seat opened up for you: %(title)s", title=title),
+              session_title=signup.session.title)  # fmt: skip
 
 
 def capacity_changed(session: EventSession, now: datetime | None = None) -> None:

@@ -555,7 +555,7 @@ def _tell_switched(event: Event, effects: list[DateEffect]) -> int:
         if not identity.reachable(first):
             continue
         title = event.translation(first.language).title
-        rsvp_ops._mail(
+        rsvp_ops.mail_rsvp(
             first, kind="series_switched", template="sessions/series_switched",
             subject=_l("%(title)s is now a series", title=title),
             dates=[(r, rsvp_ops.manage_url(r)) for r in rsvps], register_url=register_url,

@@ -53,6 +53,25 @@ def _field_error(form, exc: ops.SessionError) -> None:
     field.errors = [*field.errors, str(exc.message)]
 
 
+def _save(form, event, operation, target) -> tuple[bool, int]:
+    """A posted session form: `operation(target, the input)` committed → (True, 200); else the
+    form shows why → (False, 400 or the operation's status)."""
+    if not form.validate_on_submit():
+        return False, 400
+    try:
+        operation(target, form.to_input(event.zone))
+    except ops.SessionError as exc:
+        db.session.rollback()
+        _field_error(form, exc)
+        return False, exc.status
+    db.session.commit()
+    return True, 200
+
+
+def _to_index(event, occurrence):
+    return redirect(url_for("sessions.index", event_id=event.id, occurrence_id=occurrence.id), 303)
+
+
 # Organizers ------------------------------------------------------------------------------------
 
 
@@ -66,21 +85,11 @@ def index(event_id: int, occurrence_id: int):
     status = 200
     if request.method == "GET":
         form.date.data = occurrence.start_at.astimezone(event.zone).date()
-    elif form.validate_on_submit():
-        try:
-            ops.create_session(occurrence, form.to_input(event.zone))
-        except ops.SessionError as exc:
-            db.session.rollback()
-            _field_error(form, exc)
-            status = exc.status
-        else:
-            db.session.commit()
-            flash(_("The session is added."), "success")
-            return redirect(
-                url_for("sessions.index", event_id=event.id, occurrence_id=occurrence.id), 303
-            )
     else:
-        status = 400
+        saved, status = _save(form, event, ops.create_session, occurrence)
+        if saved:
+            flash(_("The session is added."), "success")
+            return _to_index(event, occurrence)
     sessions = ops.sessions_of(occurrence.id)
     return render_template(
         "sessions/index.html", event=event, occurrence=occurrence, form=form, sessions=sessions,
@@ -98,21 +107,11 @@ def edit(event_id: int, occurrence_id: int, session_id: int):
     status = 200
     if request.method == "GET":
         form.fill(session, event.zone)
-    elif form.validate_on_submit():
-        try:
-            ops.update_session(session, form.to_input(event.zone))
-        except ops.SessionError as exc:
-            db.session.rollback()
-            _field_error(form, exc)
-            status = exc.status
-        else:
-            db.session.commit()
-            flash(_("The session is saved."), "success")
-            return redirect(
-                url_for("sessions.index", event_id=event.id, occurrence_id=occurrence.id), 303
-            )
     else:
-        status = 400
+        saved, status = _save(form, event, ops.update_session, session)
+        if saved:
+            flash(_("The session is saved."), "success")
+            return _to_index(event, occurrence)
     return render_template(
         "sessions/edit.html", event=event, occurrence=occurrence, session=session, form=form,
         button=EmptyForm(),
@@ -130,7 +129,7 @@ def delete(event_id: int, occurrence_id: int, session_id: int):
     ops.delete_session(session)
     db.session.commit()
     flash(_("The session is deleted."), "success")
-    return redirect(url_for("sessions.index", event_id=event.id, occurrence_id=occurrence.id), 303)
+    return _to_index(event, occurrence)
 
 
 @bp.route(f"{PREFIX}/<int:session_id>/people")
@@ -270,10 +269,7 @@ def series_register(event_id: int):
                 outcome = series.register(event, form.to_input(), sessions=chosen)
             except rsvp_ops.RSVPError as exc:
                 db.session.rollback()
-                if exc.field == "sessions":
-                    form.form_errors.append(str(exc.message))
-                else:
-                    getattr(form, exc.field or "name", form.name).errors.append(str(exc.message))
+                form.show_refusal(exc)
                 status = exc.status
             else:
                 db.session.commit()

@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from coalition.db import UTCDateTime, utcnow
+from coalition.db import UTCDateTime, owned_by, utcnow
 from coalition.extensions import db
 
 
@@ -16,20 +16,12 @@ class ShortLink(db.Model):
 
     #: 16 URL-safe characters from 12 random bytes (96 bits).
     token: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
-    rsvp_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("rsvps.id", ondelete="CASCADE"), index=True
-    )
-    delegation_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("delegations.id", ondelete="CASCADE"), index=True
-    )
+    rsvp_id: Mapped[int | None] = owned_by("rsvps.id")
+    delegation_id: Mapped[int | None] = owned_by("delegations.id")
     #: A helper's private page (`coalition.volunteers`).
-    helper_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("volunteer_helpers.id", ondelete="CASCADE"), index=True
-    )
+    helper_id: Mapped[int | None] = owned_by("volunteer_helpers.id")
     #: A responder's answer page for one rapid-response alert (`coalition/rapid/`).
-    answer_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("rapid_answers.id", ondelete="CASCADE"), index=True
-    )
+    answer_id: Mapped[int | None] = owned_by("rapid_answers.id")
     #: SHA-256 of the target's secret when the link was made: a revoked or erased secret (the
     #: long link's rule) kills the short link too, without storing the secret twice.
     secret_digest: Mapped[str] = mapped_column(sa.String(64))

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from coalition.access import access, public
 from coalition.api.rsvp_input import InputError, _text, parse_person
+from coalition.api.submission import error_response, field_error, submitted
 from coalition.events.models import Event, Occurrence
 from coalition.extensions import db, limiter
 from coalition.volunteers import operations as ops
@@ -57,10 +58,6 @@ def parse_helper(body, role: VolunteerRole, event: Event) -> ops.HelperInput:
     )  # fmt: skip
 
 
-def _error(status: int, message: str, field: str | None = None):
-    return jsonify(error={"status": status, "message": message, "field": field}), status
-
-
 @bp.route("/v1/events/<int:event_id>/roles/<int:role_id>/helpers", methods=["POST"])
 @access(public)
 @limiter.limit("10 per minute;60 per hour")
@@ -74,17 +71,13 @@ def create_helper(event_id: int, role_id: int):
         or role is None
         or role.occurrence.event_id != event.id
     ):
-        return _error(404, _("There is nothing at this address."))
-    try:
-        data = parse_helper(request.get_json(silent=True), role, event)
-        _helper, receipt = ops.submit(role, data)
-    except InputError as exc:
-        db.session.rollback()
-        return _error(exc.status, exc.message, exc.field)
-    except ops.VolunteerError as exc:
-        db.session.rollback()
-        return _error(exc.status, str(exc.message), exc.field)
-    db.session.commit()
+        return field_error(404, _("There is nothing at this address."))
+    body = request.get_json(silent=True)
+    submission, refused = submitted(lambda: ops.submit(role, parse_helper(body, role, event)),
+                                    ops.VolunteerError)  # fmt: skip
+    if refused is not None:
+        return refused
+    _helper, receipt = submission
     return jsonify(
         received=True, role=role.id, title=receipt.role, name=receipt.name, sent_to=receipt.sent_to
     ), 202
@@ -168,13 +161,6 @@ HELPER_RESULT = {
 }
 
 
-def _error_response(description: str) -> dict:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-    }
-
-
 HELPER_PATH = {
     "post": {
         "operationId": "createHelper",
@@ -197,9 +183,9 @@ HELPER_PATH = {
                     "application/json": {"schema": {"$ref": "#/components/schemas/HelperResult"}}
                 },
             },
-            "400": _error_response("Invalid input; `error.field` names the field."),
-            "404": _error_response("No such public event, or no such role of it."),
-            "409": _error_response("Sign-ups closed, or the role has all the helpers it needs."),
+            "400": error_response("Invalid input; `error.field` names the field."),
+            "404": error_response("No such public event, or no such role of it."),
+            "409": error_response("Sign-ups closed, or the role has all the helpers it needs."),
             "429": {"description": "Too many requests from this client."},
         },
     }

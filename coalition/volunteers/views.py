@@ -15,11 +15,12 @@ from coalition.core.responses import PRIVATE_HEADERS, invalid_link, private
 from coalition.dashboard.forms import message_form
 from coalition.dashboard.permissions import can_decide_attendees, can_handle_attendees, load
 from coalition.delegations.models import Delegation
-from coalition.events.models import Event, Occurrence
+from coalition.events.models import Occurrence
 from coalition.extensions import csrf, db, limiter
 from coalition.rsvps.identity import reachable
 from coalition.rsvps.models import RSVP
 from coalition.rsvps.operations import closed_reason, record_access
+from coalition.rsvps.public import visible_occurrence
 from coalition.volunteers import operations as ops
 from coalition.volunteers.forms import HelperForm, RideForm, RiderForm, RoleForm, TakeRiderForm
 from coalition.volunteers.models import Helper, RideAssignment, RoleKind, VolunteerRole
@@ -86,6 +87,21 @@ def _role_form_data(role: VolunteerRole) -> dict:
     return data
 
 
+def _save_role(form: RoleForm, operation, target) -> tuple[bool, int]:
+    """A posted role form: `operation(target, the input)` committed → (True, 200); else the form
+    shows why → (False, 400 or the operation's status)."""
+    if not form.validate_on_submit():
+        return False, 400
+    try:
+        operation(target, _role_input(form))
+    except ops.VolunteerError as exc:
+        db.session.rollback()
+        getattr(form, exc.field or "kind").errors.append(str(exc.message))
+        return False, exc.status
+    db.session.commit()
+    return True, 200
+
+
 # Organizers ----------------------------------------------------------------------------------
 
 
@@ -97,20 +113,11 @@ def roles(event_id: int, occurrence_id: int):
     form = RoleForm()
     status = 200
     if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                ops.add_role(occ, _role_input(form))
-            except ops.VolunteerError as exc:
-                db.session.rollback()
-                getattr(form, exc.field or "kind").errors.append(str(exc.message))
-                status = exc.status
-            else:
-                db.session.commit()
-                flash(_("The role is added."), "success")
-                return redirect(url_for("volunteers.roles", event_id=event.id,
-                                        occurrence_id=occ.id), 303)  # fmt: skip
-        else:
-            status = 400
+        saved, status = _save_role(form, ops.add_role, occ)
+        if saved:
+            flash(_("The role is added."), "success")
+            return redirect(url_for("volunteers.roles", event_id=event.id,
+                                    occurrence_id=occ.id), 303)  # fmt: skip
     if request.method == "GET":
         form.day.data = occ.local_start.date()
     return render_template(
@@ -127,20 +134,11 @@ def edit_role(event_id: int, occurrence_id: int, role_id: int):
     form = RoleForm(data=_role_form_data(role)) if request.method == "GET" else RoleForm()
     status = 200
     if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                ops.change_role(role, _role_input(form))
-            except ops.VolunteerError as exc:
-                db.session.rollback()
-                getattr(form, exc.field or "kind").errors.append(str(exc.message))
-                status = exc.status
-            else:
-                db.session.commit()
-                flash(_("The role is saved."), "success")
-                return redirect(url_for("volunteers.roles", event_id=event.id,
-                                        occurrence_id=occ.id), 303)  # fmt: skip
-        else:
-            status = 400
+        saved, status = _save_role(form, ops.change_role, role)
+        if saved:
+            flash(_("The role is saved."), "success")
+            return redirect(url_for("volunteers.roles", event_id=event.id,
+                                    occurrence_id=occ.id), 303)  # fmt: skip
     return render_template("volunteers/edit_role.html", event=event, occurrence=occ, role=role,
                            form=form), status  # fmt: skip
 
@@ -314,22 +312,12 @@ def message(event_id: int, occurrence_id: int, role_id: int):
 # The public form -----------------------------------------------------------------------------
 
 
-def _occurrence(event_id: int, occurrence_id: int) -> Occurrence:
-    event = db.session.get(Event, event_id)
-    occurrence = db.session.get(Occurrence, occurrence_id)
-    if event is None or occurrence is None or occurrence.event_id != event.id:
-        abort(404)
-    if not event.can_view(current_user):
-        abort(404)
-    return occurrence
-
-
 @bp.route(f"{PREFIX}/help", methods=["GET", "POST"])
 @access(public)
 @_form_limit
 def new(event_id: int, occurrence_id: int):
     """Sign up to help (no account needed; attending is a separate RSVP)."""
-    occurrence = _occurrence(event_id, occurrence_id)
+    occurrence = visible_occurrence(event_id, occurrence_id)
     event = occurrence.event
     counts = ops.role_counts([occurrence.id])
     open_roles = [c for c in counts if c.spots_left]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from coalition.events import operations as ops
+from coalition.events import lifecycle as event_lifecycle
 from coalition.events.recurrence import Frequency, RecurrenceSpec
 from coalition.extensions import db
 from coalition.orgs.models import OrgRole
@@ -36,7 +36,9 @@ def _add_events(hosts, partner, start: int, count: int) -> None:
             recurrence=recurrence,
         )
         if n % 2:
-            ops.respond_to_cosponsorship(ops.invite_cosponsor(event, partner), accept=True)
+            event_lifecycle.respond_to_cosponsorship(
+                event_lifecycle.invite_cosponsor(event, partner), accept=True
+            )
     db.session.commit()
 
 

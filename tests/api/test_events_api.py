@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from coalition.events import operations as ops
+from coalition.events import lifecycle as event_lifecycle
+from coalition.events import occurrences as occurrence_ops
 from coalition.events.models import EventStatus, EventVisibility, LocationVisibility
 from coalition.events.recurrence import Frequency, RecurrenceSpec
 from coalition.orgs import operations as org_ops
@@ -58,8 +59,8 @@ def test_lists_upcoming_public_events_with_their_details(client, db):
         capacity=40,
     )
     for org in (partner, invited):
-        ops.invite_cosponsor(event, org)
-    ops.respond_to_cosponsorship(event.cosponsors[0], accept=True)
+        event_lifecycle.invite_cosponsor(event, org)
+    event_lifecycle.respond_to_cosponsorship(event.cosponsors[0], accept=True)
     make_event(host, title="Last winter's vigil", start_date=date(2026, 1, 10))
     db.session.commit()
 
@@ -225,7 +226,7 @@ def test_cancelled_event_and_cancelled_date_are_flagged(client, db):
         start_date=date(2027, 5, 6),
         recurrence=RecurrenceSpec(Frequency.weekly, count=4),
     )
-    ops.cancel_occurrence(series.occurrences[0], "Holiday")
+    occurrence_ops.cancel_occurrence(series.occurrences[0], "Holiday")
     db.session.commit()
 
     listed = {e["id"]: e for e in _events(client)}
@@ -321,9 +322,9 @@ def test_a_hidden_place_appears_nowhere_in_the_api(client, db, visibility, revea
         recurrence=RecurrenceSpec(Frequency.weekly, count=3),
         **SECRETS,
     )
-    ops.override_occurrence(
+    occurrence_ops.override_occurrence(
         event.occurrences[0],
-        ops.OccurrenceChange(
+        occurrence_ops.OccurrenceChange(
             start_date=date(2027, 5, 1),
             start_time=time(13, 0),
             end_time=time(15, 0),
@@ -356,9 +357,9 @@ def test_a_public_place_is_given_with_the_next_dates_override(client, db):
         online_url="https://stream.example/vigil",
         recurrence=RecurrenceSpec(Frequency.weekly, count=3),
     )
-    ops.override_occurrence(
+    occurrence_ops.override_occurrence(
         event.occurrences[0],
-        ops.OccurrenceChange(
+        occurrence_ops.OccurrenceChange(
             start_date=date(2027, 5, 1),
             start_time=time(12, 0),
             end_time=time(14, 0),

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from coalition import calendar_version as cv
 from coalition.db import utcnow
-from coalition.events import operations as event_ops
+from coalition.events import lifecycle as event_lifecycle
+from coalition.events import occurrences as occurrence_ops
 from coalition.extensions import db
 from coalition.orgs import operations as org_ops
 from coalition.orgs.models import OrgRole
@@ -32,7 +33,7 @@ def test_event_changes_raise_public_version(app):
     event = make_event()
     after_create = cv.current()
     assert after_create != before
-    event_ops.cancel_occurrence(event.occurrences[0], "Storm")
+    occurrence_ops.cancel_occurrence(event.occurrences[0], "Storm")
     db.session.commit()
     assert cv.current() != after_create
     # A transaction that changes nothing leaves it alone.
@@ -61,7 +62,7 @@ def test_organization_type_and_cosponsor_changes_raise_public_version(app):
     db.session.commit()
     after_type = cv.current()
     assert after_type != after_suspend
-    event_ops.invite_cosponsor(event, OrganizationFactory())
+    event_lifecycle.invite_cosponsor(event, OrganizationFactory())
     db.session.commit()
     assert cv.current() != after_type
 

@@ -2,7 +2,7 @@
 
 from datetime import date, timedelta
 
-from coalition.events import operations as event_ops
+from coalition.events import occurrences as occurrence_ops
 from coalition.events.models import EventStatus
 from coalition.events.recurrence import Frequency, RecurrenceSpec
 from tests.factories import OrganizationFactory, make_event
@@ -20,7 +20,7 @@ def test_big_actions_lead_a_series_shows_once_and_cancelled_dates_stay_out(clien
         org, title="Coalition monthly meeting", type_slug="meeting", start_date=_soon(3),
         recurrence=RecurrenceSpec(Frequency.weekly, count=5),
     )  # fmt: skip
-    event_ops.cancel_occurrence(meeting.occurrences[0], "Snow")
+    occurrence_ops.cancel_occurrence(meeting.occurrences[0], "Snow")
     db.session.commit()
     for n in range(10):
         make_event(org, title=f"Training {n}", type_slug="training", start_date=_soon(5 + n))

@@ -10,7 +10,7 @@ from coalition.crypto import phone_hash
 from coalition.dashboard import operations as dashboard_ops
 from coalition.delegations import operations as delegation_ops
 from coalition.delegations.models import Delegation
-from coalition.events import operations as event_ops
+from coalition.events import lifecycle as event_lifecycle
 from coalition.mail.models import OutgoingEmail
 from coalition.orgs.models import OrgRole
 from coalition.rsvps import operations as rsvp_ops
@@ -31,8 +31,8 @@ def world(db):
         "stranger": UserFactory(email="stranger@example.org"),
     }
     event = make_event(host, by=people["organizer"], capacity=7)  # Rosa, the lead, holds one
-    invitation = event_ops.invite_cosponsor(event, partner)
-    event_ops.respond_to_cosponsorship(invitation, accept=True)
+    invitation = event_lifecycle.invite_cosponsor(event, partner)
+    event_lifecycle.respond_to_cosponsorship(invitation, accept=True)
     occurrence = event.occurrences[0]
     bus = delegation_ops.start(
         occurrence,

@@ -3,7 +3,7 @@
 import pytest
 
 from coalition.delegations import operations as delegation_ops
-from coalition.events import operations as event_ops
+from coalition.events import lifecycle as event_lifecycle
 from coalition.orgs.models import OrgRole
 from coalition.rsvps import operations as rsvp_ops
 from tests.factories import OrganizationFactory, UserFactory, make_event, member_of
@@ -105,8 +105,8 @@ def world(db):
     event = make_event(host, by=people["organizer"])
     only = make_event(host, by=people["organizer"], delegations_by_organizers_only=True)
     for org, shares in ((partner, False), (sharing, True)):
-        invitation = event_ops.invite_cosponsor(event, org)
-        event_ops.respond_to_cosponsorship(invitation, accept=True)
+        invitation = event_lifecycle.invite_cosponsor(event, org)
+        event_lifecycle.respond_to_cosponsorship(invitation, accept=True)
         invitation.shares_attendees = shares
     occurrence = event.occurrences[0]
     delegation = delegation_ops.start(

@@ -62,12 +62,12 @@ def test_filters(client, db, query, shown, hidden):
 
 
 def test_org_filter_includes_cosponsored_events(client, db):
-    from coalition.events import operations as ops
+    from coalition.events import lifecycle as event_lifecycle
 
     host, partner = OrganizationFactory(), OrganizationFactory()
     event = make_event(host, title="Shared march")
-    invitation = ops.invite_cosponsor(event, partner)
-    ops.respond_to_cosponsorship(invitation, accept=True)
+    invitation = event_lifecycle.invite_cosponsor(event, partner)
+    event_lifecycle.respond_to_cosponsorship(invitation, accept=True)
     db.session.commit()
     assert "Shared march" in _page(client, f"/calendar?org={partner.slug}")
     assert "Shared march" in _page(client, f"/orgs/{partner.slug}")

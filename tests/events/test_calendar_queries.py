@@ -2,7 +2,7 @@
 
 from datetime import date, time
 
-from coalition.events import operations as ops
+from coalition.events import lifecycle as event_lifecycle
 from coalition.events.recurrence import Frequency, RecurrenceSpec
 from tests.factories import OrganizationFactory, make_event
 
@@ -18,7 +18,9 @@ def _seed(db, orgs, count: int, start: int) -> None:
                            recurrence=recurrence)  # fmt: skip
         if n % 5 == 0:
             partner = orgs[(n + 1) % len(orgs)]
-            ops.respond_to_cosponsorship(ops.invite_cosponsor(event, partner), accept=True)
+            event_lifecycle.respond_to_cosponsorship(
+                event_lifecycle.invite_cosponsor(event, partner), accept=True
+            )
             db.session.commit()
 
 

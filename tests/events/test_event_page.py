@@ -5,7 +5,8 @@ from datetime import date, time
 
 import pytest
 
-from coalition.events import operations as ops
+from coalition.events import lifecycle as event_lifecycle
+from coalition.events import occurrences as occurrence_ops
 from coalition.events.models import EventStatus, EventVisibility
 from coalition.events.recurrence import Frequency, RecurrenceSpec
 from coalition.orgs.models import OrgRole, OrgStatus
@@ -88,8 +89,10 @@ def test_everything_about_the_event_is_on_its_page(client, db):
         contact_email="info@example.org",
         capacity=25,
     )
-    ops.respond_to_cosponsorship(ops.invite_cosponsor(event, partner), accept=True)
-    ops.invite_cosponsor(event, invited_only)
+    event_lifecycle.respond_to_cosponsorship(
+        event_lifecycle.invite_cosponsor(event, partner), accept=True
+    )
+    event_lifecycle.invite_cosponsor(event, invited_only)
     db.session.commit()
     body = _spaced(_page(client, f"/events/{event.id}"))
     assert "Thursday, January 14, 2027 · 6:30 – 8:00 PM EST" in body
@@ -113,7 +116,7 @@ def test_series_lists_its_next_dates_with_cancelled_ones_struck_through(client, 
         end_time=time(20, 0),
     )
     first, second = event.occurrences[0], event.occurrences[1]
-    ops.cancel_occurrence(second, "Snowstorm")
+    occurrence_ops.cancel_occurrence(second, "Snowstorm")
     db.session.commit()
     body = _spaced(_page(client, f"/events/{event.id}"))
     for occurrence in event.occurrences:
@@ -131,9 +134,9 @@ def test_series_lists_its_next_dates_with_cancelled_ones_struck_through(client, 
 def test_a_date_page_shows_its_own_time_place_and_note(client, db):
     event = make_event(recurrence=RecurrenceSpec(Frequency.weekly, count=3))
     changed = event.occurrences[1]
-    ops.override_occurrence(
+    occurrence_ops.override_occurrence(
         changed,
-        ops.OccurrenceChange(
+        occurrence_ops.OccurrenceChange(
             start_date=changed.local_start.date(),
             start_time=time(17, 0),
             end_time=time(18, 0),

@@ -2,7 +2,7 @@
 
 import pytest
 
-from coalition.events import operations as event_ops
+from coalition.events import lifecycle as event_lifecycle
 from coalition.events.recurrence import Frequency, RecurrenceSpec
 from coalition.orgs.models import OrgRole
 from tests.factories import OrganizationFactory, UserFactory, make_event, member_of
@@ -63,8 +63,8 @@ def world(db):
     }
     event = make_event(host, by=people["organizer"],
                        recurrence=RecurrenceSpec(Frequency.weekly, count=3))  # fmt: skip
-    invitation = event_ops.invite_cosponsor(event, partner)
-    event_ops.respond_to_cosponsorship(invitation, accept=True)
+    invitation = event_lifecycle.invite_cosponsor(event, partner)
+    event_lifecycle.respond_to_cosponsorship(invitation, accept=True)
     draft = make_event(host, by=people["organizer"], title="Secret draft", status="draft")
     db.session.commit()
     values = {"event": event.id, "occ": event.occurrences[0].id, "draft": draft.id,

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from coalition.events import operations as event_ops
+from coalition.events import occurrences as occurrence_ops
 from coalition.events.models import LocationVisibility
 from coalition.events.recurrence import Frequency, RecurrenceSpec
 from coalition.orgs.models import OrgRole
@@ -99,9 +99,9 @@ def test_a_date_moved_to_another_place_keeps_it_hidden(client, db):
         venue="Courthouse steps",
     )
     moved = event.occurrences[1]
-    event_ops.override_occurrence(
+    occurrence_ops.override_occurrence(
         moved,
-        event_ops.OccurrenceChange(
+        occurrence_ops.OccurrenceChange(
             start_date=moved.local_start.date(),
             start_time=moved.local_start.time(),
             end_time=moved.local_end.time(),

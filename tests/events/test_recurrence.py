@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from coalition.events import occurrences as occurrence_ops
 from coalition.events import operations as ops
 from coalition.events.recurrence import (
     Frequency,
@@ -110,10 +111,10 @@ def test_occurrences_follow_a_change_of_time_and_keep_overrides_and_cancellation
         end_time=time(19, 0),
     )
     first, second, third, _fourth = event.occurrences
-    ops.cancel_occurrence(second, "Snow")
-    ops.override_occurrence(
+    occurrence_ops.cancel_occurrence(second, "Snow")
+    occurrence_ops.override_occurrence(
         third,
-        ops.OccurrenceChange(
+        occurrence_ops.OccurrenceChange(
             start_date=date(2027, 3, 19),
             start_time=time(17, 0),
             end_time=time(18, 0),

@@ -2,7 +2,7 @@
 
 from datetime import date, timedelta
 
-from coalition.events import operations as event_ops
+from coalition.events import occurrences as occurrence_ops
 from coalition.events.recurrence import Frequency, RecurrenceSpec
 from coalition.orgs.models import OrgRole
 from tests.factories import OrganizationFactory, make_event, member_of
@@ -18,7 +18,7 @@ def _monthly_vigil(db):
         start_date=date.today() + timedelta(days=3),
         recurrence=RecurrenceSpec(Frequency.monthly_date, count=4),
     )
-    event_ops.cancel_occurrence(event.occurrences[0], "Christmas Eve")
+    occurrence_ops.cancel_occurrence(event.occurrences[0], "Christmas Eve")
     db.session.commit()
     return event
 

@@ -10,6 +10,7 @@ from urllib.parse import unquote
 import pytest
 
 from coalition.db import utcnow
+from coalition.events import occurrences as occurrence_ops
 from coalition.events import operations as ops
 from coalition.events.models import EventVisibility
 from coalition.events.recurrence import HORIZON, Frequency, RecurrenceSpec
@@ -234,9 +235,9 @@ def test_city_filter_keeps_the_dates_the_api_lists(client, db):
         start_date=date(2027, 3, 4),
         city="Boston",
     )
-    ops.override_occurrence(
+    occurrence_ops.override_occurrence(
         series.occurrences[2],
-        ops.OccurrenceChange(
+        occurrence_ops.OccurrenceChange(
             start_date=date(2027, 3, 18),
             start_time=time(12, 0),
             end_time=time(14, 0),
@@ -286,9 +287,9 @@ def test_change_notices_carry_the_updated_ics(client, db):
         occurrence, rsvp_ops.RSVPInput(name="Ana", email="ana@example.org"), notify=False
     )
     db.session.commit()
-    ops.override_occurrence(
+    occurrence_ops.override_occurrence(
         occurrence,
-        ops.OccurrenceChange(
+        occurrence_ops.OccurrenceChange(
             start_date=date(2027, 3, 11), start_time=time(16, 0), end_time=time(17, 0)
         ),
     )
@@ -307,7 +308,7 @@ def test_a_cancelled_date_is_an_exdate_that_every_reader_drops(client, db):
     series = make_event(
         recurrence=RecurrenceSpec(Frequency.weekly, count=4), start_date=date(2027, 3, 4)
     )
-    ops.cancel_occurrence(series.occurrences[1], "Snow storm")
+    occurrence_ops.cancel_occurrence(series.occurrences[1], "Snow storm")
     db.session.commit()
     body = client.get("/calendar.ics").data
     assert b"STATUS:CANCELLED" not in body
@@ -389,7 +390,7 @@ def test_each_reader_agrees_across_both_dst_changes(client, db, reader):
         end_time=time(20, 30),
         timezone="America/Los_Angeles",
     )
-    ops.cancel_occurrence(weekly.occurrences[3], "Snow")
+    occurrence_ops.cancel_occurrence(weekly.occurrences[3], "Snow")
     db.session.commit()
     dates = READERS[reader](client.get("/calendar.ics").data, FAR)
     assert shown(dates) == _site_dates(weekly, monthly)

@@ -2,6 +2,8 @@
 
 from datetime import date, time
 
+from coalition.events import lifecycle as event_lifecycle
+from coalition.events import occurrences as occurrence_ops
 from coalition.events import operations as ops
 from coalition.events.models import EventStatus, EventVisibility, LocationVisibility
 from coalition.events.recurrence import Frequency, RecurrenceSpec
@@ -38,10 +40,10 @@ def test_a_series_is_one_vevent_with_rrule_exdate_and_an_override(client, db):
         start_time=time(19, 0),
         end_time=time(20, 0),
     )
-    ops.cancel_occurrence(event.occurrences[1], "Snow storm")
-    ops.override_occurrence(
+    occurrence_ops.cancel_occurrence(event.occurrences[1], "Snow storm")
+    occurrence_ops.override_occurrence(
         event.occurrences[2],
-        ops.OccurrenceChange(
+        occurrence_ops.OccurrenceChange(
             start_date=date(2027, 3, 18),
             start_time=time(18, 0),
             end_time=time(19, 0),
@@ -130,8 +132,8 @@ def test_org_feed_has_hosted_and_cosponsored_events_and_the_org_color(client, db
         OrganizationFactory(),
     )
     cosponsored = make_event(host, title="Co-sponsored march")
-    invitation = ops.invite_cosponsor(cosponsored, partner)
-    ops.respond_to_cosponsorship(invitation, accept=True)
+    invitation = event_lifecycle.invite_cosponsor(cosponsored, partner)
+    event_lifecycle.respond_to_cosponsorship(invitation, accept=True)
     make_event(partner, title="Own vigil")
     make_event(other, title="Someone else's")
     db.session.commit()

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from werkzeug.datastructures import MultiDict
 
 from coalition.db import utcnow
-from coalition.events import operations as ops
+from coalition.events import lifecycle as event_lifecycle
 from coalition.events.models import EventStatus, EventVisibility
 from coalition.events.queries import parse_filters
 from coalition.feeds.listing import listed_refs, queried_refs
@@ -27,9 +27,11 @@ def test_picked_combinations_list_what_the_query_lists(client, db):
     next_year = utcnow().date().year + 1
     day = date(next_year, 3, 2)
     shared = make_event(host, type_slug="march", start_date=day)
-    ops.respond_to_cosponsorship(ops.invite_cosponsor(shared, partner), accept=True)
+    event_lifecycle.respond_to_cosponsorship(
+        event_lifecycle.invite_cosponsor(shared, partner), accept=True
+    )
     pending = make_event(host, type_slug="vigil", start_date=day + timedelta(days=1))
-    ops.invite_cosponsor(pending, partner)  # not accepted: not the partner's
+    event_lifecycle.invite_cosponsor(pending, partner)  # not accepted: not the partner's
     make_event(partner, type_slug="rally", start_date=day - timedelta(days=3))
     make_event(partner, type_slug="vigil", start_date=day + timedelta(days=5))
     make_event(other, type_slug="rally", start_date=day)  # same start: id order
@@ -38,7 +40,9 @@ def test_picked_combinations_list_what_the_query_lists(client, db):
     make_event(other, type_slug="march", status=EventStatus.cancelled)  # cancelled just now
     make_event(other, type_slug="rally", start_date=date(next_year - 3, 1, 1))  # long past
     gone = make_event(leaving, type_slug="rally", start_date=day)
-    ops.respond_to_cosponsorship(ops.invite_cosponsor(gone, partner), accept=True)
+    event_lifecycle.respond_to_cosponsorship(
+        event_lifecycle.invite_cosponsor(gone, partner), accept=True
+    )
     leaving.status = OrgStatus.suspended  # its events leave every listing
     db.session.commit()
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import recurring_ical_events
 from ical.calendar_stream import IcsCalendarStream
 
-from coalition.events import operations as ops
+from coalition.events import occurrences as occurrence_ops
 from coalition.events.recurrence import Frequency, RecurrenceSpec
 from tests.factories import OrganizationFactory, make_event
 from tests.feeds.conftest import expand_with_icaljs, parse
@@ -53,10 +53,10 @@ def _world(db):
         end_time=time(20, 30),
     )
     single = make_event(org, title="May Day", start_date=date(2027, 5, 1), start_time=time(11, 0))
-    ops.cancel_occurrence(weekly.occurrences[3], "Snow")
-    ops.override_occurrence(
+    occurrence_ops.cancel_occurrence(weekly.occurrences[3], "Snow")
+    occurrence_ops.override_occurrence(
         monthly.occurrences[2],
-        ops.OccurrenceChange(
+        occurrence_ops.OccurrenceChange(
             start_date=date(2027, 10, 29), start_time=time(17, 0), end_time=time(19, 0)
         ),
     )

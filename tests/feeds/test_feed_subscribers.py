@@ -10,7 +10,8 @@ import pytest
 import time_machine
 
 from coalition import calendar_version
-from coalition.events import operations as ops
+from coalition.events import lifecycle as event_lifecycle
+from coalition.events import occurrences as occurrence_ops
 from coalition.events.models import Event, LocationVisibility
 from coalition.events.recurrence import Frequency, RecurrenceSpec
 from coalition.feeds import cache
@@ -339,10 +340,10 @@ def test_a_repeated_free_text_feed_still_answers_304(client, db):
 
 def test_a_cancelled_one_date_events_description_gives_the_reason(client, db):
     event = make_event(title="Town hall")
-    ops.cancel_occurrence(event.occurrences[0], "The hall flooded")
+    occurrence_ops.cancel_occurrence(event.occurrences[0], "The hall flooded")
     db.session.commit()
     whole = make_event(title="Vigil", start_date=date(2027, 6, 1))
-    ops.cancel_event(whole, "Permit refused")
+    event_lifecycle.cancel_event(whole, "Permit refused")
     db.session.commit()
     api = client.get(f"/api/v1/events/{event.id}").get_json()
     assert api["occurrences"][0]["cancel_reason"] == "The hall flooded"

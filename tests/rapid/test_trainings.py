@@ -219,7 +219,7 @@ def test_a_date_that_is_no_training_offers_no_invitation(client, org, training):
 
 @pytest.mark.parametrize("who", ["other", "partner", "member", "anonymous"])
 def test_only_the_hosts_invite(client, org, training, who):
-    from coalition.events import operations as event_ops
+    from coalition.events import lifecycle as event_lifecycle
 
     event, _occurrence, people, base = training
     _check_in(client, base, people["Ana"])
@@ -228,8 +228,8 @@ def test_only_the_hosts_invite(client, org, training, who):
     member_of(other, OrgRole.organizer, email="other@example.org")
     partner_org = OrganizationFactory()
     member_of(partner_org, OrgRole.organizer, email="partner@example.org")
-    invitation = event_ops.invite_cosponsor(event, partner_org)
-    event_ops.respond_to_cosponsorship(invitation, accept=True)
+    invitation = event_lifecycle.invite_cosponsor(event, partner_org)
+    event_lifecycle.respond_to_cosponsorship(invitation, accept=True)
     member_of(org, OrgRole.member, email="member@example.org")
     db.session.commit()
     if who != "anonymous":

@@ -8,6 +8,7 @@ from flask_babel import force_locale, gettext
 
 from coalition.delegations import operations as delegation_ops
 from coalition.delegations.models import TravelMode
+from coalition.events import lifecycle as event_lifecycle
 from coalition.events import operations as event_ops
 from coalition.events.models import LocationVisibility
 from coalition.extensions import db as _db
@@ -110,7 +111,7 @@ def test_change_and_cancellation_notices_go_to_attendees(db):
     occurrence = event.occurrences[0]
     rsvp_ops.submit(occurrence, _person(1, language="es"))
     event_ops.update_event(event, event_input(venue="New hall"))
-    event_ops.cancel_event(event, "Permit denied")
+    event_lifecycle.cancel_event(event, "Permit denied")
     db.session.commit()
     kinds = [m.kind for m in db.session.scalars(sa.select(OutgoingEmail))
              if m.recipient == "p1@example.org"]  # fmt: skip

@@ -4,6 +4,8 @@ from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
 
+from coalition.events import lifecycle as event_lifecycle
+from coalition.events import occurrences as occurrence_ops
 from coalition.events import operations as event_ops
 from coalition.reminders.models import Reminder, ReminderStatus
 from coalition.rsvps import operations as rsvp_ops
@@ -92,11 +94,11 @@ def test_cancelling_cancels_and_restoring_restores(db):
     )
     occurrence = event.occurrences[0]
     rsvp = rsvp_ops.submit(occurrence, _person()).rsvp
-    event_ops.cancel_occurrence(occurrence, "Storm")
+    occurrence_ops.cancel_occurrence(occurrence, "Storm")
     assert _pending(db, rsvp) == []
-    event_ops.restore_occurrence(occurrence)
+    occurrence_ops.restore_occurrence(occurrence)
     assert len(_pending(db, rsvp)) == 2
-    event_ops.cancel_event(event, "Called off")
+    event_lifecycle.cancel_event(event, "Called off")
     assert _pending(db, rsvp) == []
 
 

@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from coalition.db import utcnow
+from coalition.events import occurrences as occurrence_ops
 from coalition.events import operations as event_ops
 from coalition.events.models import EventStatus
 from coalition.mail.models import OutgoingEmail
@@ -139,7 +140,7 @@ def test_closed_cancelled_and_past_occurrences_take_no_rsvp(db):
             event_ops.recurrence.Frequency.weekly, count=2
         )
     )
-    event_ops.cancel_occurrence(series.occurrences[0], "Holiday")
+    occurrence_ops.cancel_occurrence(series.occurrences[0], "Holiday")
     for occurrence in (cancelled, draft, closed, past, series.occurrences[0]):
         with pytest.raises(ops.RSVPError):
             ops.submit(occurrence, person(1))

@@ -207,6 +207,7 @@ def test_event_page_shows_the_agenda_with_counts_only(agenda, client, db):
 def test_sessions_move_with_their_date_across_a_dst_change(db):
     from datetime import UTC, date, datetime, time
 
+    from coalition.events import occurrences as occurrence_ops
     from coalition.events import operations as event_ops
     from tests.factories import event_input
 
@@ -224,7 +225,7 @@ def test_sessions_move_with_their_date_across_a_dst_change(db):
         datetime(2027, 3, 20, 17, 30, tzinfo=UTC),
     )
     # One date moved by hand an hour later: its session follows by an hour.
-    event_ops.override_occurrence(occurrence, event_ops.OccurrenceChange(
+    occurrence_ops.override_occurrence(occurrence, occurrence_ops.OccurrenceChange(
         start_date=date(2027, 3, 20), start_time=time(13, 0), end_time=time(15, 0),
         venue="City Hall Plaza", address="1 City Hall Sq", city="Boston"))  # fmt: skip
     db.session.commit()

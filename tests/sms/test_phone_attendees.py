@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from coalition.events import lifecycle as event_lifecycle
 from coalition.events import operations as event_ops
 from coalition.mail.delivery import deliver_due
 from coalition.mail.models import Channel, EmailStatus, OutgoingEmail
@@ -80,7 +81,7 @@ def test_reminders_change_and_cancel_notices_go_by_text(client, db, provider):
     assert {r.expires_at for r in reminders} == {occurrence.start_at}
     assert {r.quiet_hours_zone for r in reminders} == {event.timezone}
     event_ops.update_event(event, event_input(venue="New hall"))
-    event_ops.cancel_event(event, "Permit denied")
+    event_lifecycle.cancel_event(event, "Permit denied")
     db.session.commit()
     kinds = db.session.scalars(
         sa.select(OutgoingEmail.kind).where(OutgoingEmail.channel == Channel.sms)

@@ -410,12 +410,12 @@ def test_the_helpers_page_reads_a_fixed_number_of_queries(client, world, db, que
 
 
 def test_helpers_hear_when_their_date_is_cancelled(world, db, smtp, deliver):
-    from coalition.events import operations as event_ops
+    from coalition.events import occurrences as occurrence_ops
 
     _event, occurrence, drivers, *_rest = world
     helper, _ = ops.submit(drivers, _driver(1))
     db.session.commit()
-    event_ops.cancel_occurrence(occurrence, "Storm warning")
+    occurrence_ops.cancel_occurrence(occurrence, "Storm warning")
     db.session.commit()
     deliver()
     (message,) = [m for r, m in smtp.messages if m["Subject"].startswith("Cancelled")]
@@ -439,6 +439,7 @@ def _pending_due(helper) -> list[datetime]:
 
 
 def test_a_shift_moves_with_its_date_across_a_dst_change(db):
+    from coalition.events import occurrences as occurrence_ops
     from coalition.events import operations as event_ops
     from tests.factories import event_input
 
@@ -468,7 +469,7 @@ def test_a_shift_moves_with_its_date_across_a_dst_change(db):
                                     datetime(2027, 3, 20, 12, 30, tzinfo=UTC)]  # fmt: skip
 
     # One date moved by hand, an hour later: the shift follows by an hour.
-    event_ops.override_occurrence(occurrence, event_ops.OccurrenceChange(
+    occurrence_ops.override_occurrence(occurrence, occurrence_ops.OccurrenceChange(
         start_date=date(2027, 3, 20), start_time=time(13, 0), end_time=time(15, 0),
         venue="City Hall Plaza", address="1 City Hall Sq", city="Boston"))  # fmt: skip
     db.session.commit()

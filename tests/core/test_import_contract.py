@@ -1,0 +1,46 @@
+"""The layers contract in pyproject.toml ([tool.importlinter]) holds, and it fails when a
+lower layer imports a higher one, even inside a function (issue #25)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import coalition
+
+ROOT = Path(coalition.__file__).parent.parent
+LINT = Path(sys.executable).with_name("lint-imports")
+
+
+def _lint(tree: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    return subprocess.run(
+        [str(LINT), "--config", str(tree / "pyproject.toml"), "--no-cache"],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_the_layers_contract_is_kept():
+    result = _lint(ROOT)
+    assert result.returncode == 0, result.stdout
+
+
+def test_an_upward_import_inside_a_function_breaks_the_contract(tmp_path):
+    copy = tmp_path / "tree"
+    shutil.copytree(ROOT / "coalition", copy / "coalition", ignore=shutil.ignore_patterns("*.pyc"))
+    shutil.copy(ROOT / "pyproject.toml", copy / "pyproject.toml")
+    validators = copy / "coalition" / "validators.py"
+    validators.write_text(
+        validators.read_text()
+        + "\n\ndef _upward():\n    from coalition.reminders import operations\n"
+    )
+    result = _lint(copy)
+    assert result.returncode != 0
+    assert "coalition.validators -> coalition.reminders.operations" in result.stdout

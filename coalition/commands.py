@@ -89,7 +89,7 @@ def worker() -> None:
 @click.command("purge-expired")
 def purge_expired() -> None:
     """Erase attendees' personal data of occurrences that ended more than N days ago."""
-    from coalition.rsvps.operations import purge_expired as purge
+    from coalition.erasure import purge_expired as purge
     from coalition.settings.operations import get_setting
 
     erased = purge()
@@ -105,7 +105,7 @@ def rotate_keys(batch_size: int) -> None:
     """Re-encrypt every contact with the first key of CONTACT_KEYS (and bring the lookup hashes
     in step with CONTACT_HASH_KEY). Safe to run again; afterwards older keys can be removed."""
     from coalition.crypto import ContactKeyError
-    from coalition.crypto import rotate_keys as rotate
+    from coalition.people.rotation import rotate_keys as rotate
 
     try:
         for table, count in rotate(db.session, db.metadata, batch_size=batch_size):

@@ -6,8 +6,8 @@ repeat them), are stored as Fernet tokens (`EncryptedString`, AES-128-CBC + HMAC
 keys that live only in the environment:
 
 - `CONTACT_KEYS`: comma-separated Fernet keys; the first encrypts, all decrypt (`MultiFernet`),
-  so a new key is put first, `flask rotate-keys` re-encrypts every row with it, then the old one
-  can be dropped.
+  so a new key is put first, `flask rotate-keys` re-encrypts every row with it
+  (`coalition.people.rotation`), then the old one can be dropped.
 - `CONTACT_HASH_KEY`: a separate secret for HMAC-SHA256 over the normalized contact (lower-cased
   email, E.164 phone). Fernet tokens differ on every write, so lookups ("this occurrence already
   has this email") compare the hash column instead: `RSVP.email_hash == email_hash(value)`.
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -234,73 +233,11 @@ def keep_hash(attribute, hash_name: str, kind: str) -> None:
     sa.event.listen(attribute, "set", on_set, retval=True)
 
 
-# Rotation ------------------------------------------------------------------------------------
-
-
-@dataclass
-class RotationCount:
-    #: Values that were encrypted with an older key and now are with the first one.
-    rotated: int = 0
-    #: Values already under the first key (left untouched).
-    current: int = 0
-    #: Hashes that did not match CONTACT_HASH_KEY and were recomputed.
-    rehashed: int = 0
-
-
 def encrypted_columns(metadata: sa.MetaData) -> dict[str, list[str]]:
-    """Every table with `EncryptedString` columns, and their names."""
+    """Every table with `EncryptedString` columns, and their names (a restored backup's check)."""
     found: dict[str, list[str]] = {}
     for table in metadata.sorted_tables:
         names = [c.name for c in table.columns if isinstance(c.type, EncryptedString)]
         if names:
             found[table.name] = names
     return found
-
-
-def rotate_keys(session, metadata: sa.MetaData, *, batch_size: int = 500):
-    """Re-encrypt every contact with the first key of CONTACT_KEYS and bring hashes in step with
-    CONTACT_HASH_KEY; yields (table, RotationCount) after each table.
-
-    Commits once per batch of rows (a long run holds no long transaction) and is idempotent:
-    values already under the first key are left alone, so an interrupted run can simply be run
-    again. A value no key opens stops it with ContactKeyError before its batch is committed
-    (the caller rolls back).
-    """
-    ring = keys()
-    for table_name, names in encrypted_columns(metadata).items():
-        hashed = {
-            n: HASHED_COLUMNS[(table_name, n)] for n in names if (table_name, n) in HASHED_COLUMNS
-        }
-        columns = [*names, *(hash_name for hash_name, _kind in hashed.values())]
-        # Untyped columns: the raw tokens, with no encryption on the way in or out.
-        table = sa.table(table_name, sa.column("id"), *(sa.column(n) for n in columns))
-        count = RotationCount()
-        last_id = 0
-        while True:
-            rows = session.execute(
-                sa.select(table).where(table.c.id > last_id).order_by(table.c.id).limit(batch_size)
-            ).all()
-            if not rows:
-                break
-            for row in rows:
-                values = {}
-                for name in names:
-                    token = getattr(row, name)
-                    if token is None:
-                        continue
-                    if ring.is_current(token):
-                        count.current += 1
-                    else:
-                        values[name] = ring.rotate(token)
-                        count.rotated += 1
-                    if name in hashed:
-                        hash_name, kind = hashed[name]
-                        expected = contact_hash(kind, ring.decrypt(token))
-                        if getattr(row, hash_name) != expected:
-                            values[hash_name] = expected
-                            count.rehashed += 1
-                if values:
-                    session.execute(sa.update(table).where(table.c.id == row.id).values(**values))
-            session.commit()
-            last_id = rows[-1].id
-        yield table_name, count

@@ -234,8 +234,8 @@ def _purge_alerts() -> None:
 
 
 def _purge() -> None:
+    from coalition.erasure import purge_expired
     from coalition.extensions import db
-    from coalition.rsvps.operations import purge_expired
 
     purge_expired()
     db.session.commit()

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from coalition.crypto import EncryptedString
 from coalition.db import UTCDateTime, utcnow
 from coalition.extensions import db
+from coalition.people import PersonalRecord, register
 
 if TYPE_CHECKING:
     from coalition.orgs.models import Membership
@@ -105,6 +106,11 @@ class User(UserMixin, db.Model):
         if _hasher().check_needs_rehash(self.password_hash):
             self.set_password(password)
         return True
+
+
+#: The TOTP secret is encrypted like contacts (re-encrypted by key rotation); accounts are
+#: deleted by their owners or admins, not by the retention purge.
+register(PersonalRecord(User, stamp=None))
 
 
 class RecoveryCode(db.Model):

@@ -12,12 +12,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coalition.crypto import EncryptedString
 from coalition.db import UTCDateTime, enum_column, utcnow
+from coalition.events.models import ended_before
 from coalition.extensions import db
+from coalition.people import PersonalRecord, new_secret, register
+from coalition.rsvps.models import RSVP
 
 if TYPE_CHECKING:
     from coalition.events.models import Occurrence
     from coalition.orgs.models import Organization
-    from coalition.rsvps.models import RSVP
 
 
 class TravelMode(enum.StrEnum):
@@ -26,6 +28,10 @@ class TravelMode(enum.StrEnum):
     carpool = "carpool"
     transit = "transit"
     walking = "walking"
+
+
+def _join_secret() -> str:
+    return secrets.token_urlsafe(12)
 
 
 class Delegation(db.Model):
@@ -67,12 +73,8 @@ class Delegation(db.Model):
     is_approved: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     #: Secret parts of the lead's private roster link and of the join link (both replaced when
     #: the delegation is purged, so old links answer 404).
-    manage_secret: Mapped[str] = mapped_column(
-        sa.String(40), default=lambda: secrets.token_urlsafe(24)
-    )
-    join_secret: Mapped[str] = mapped_column(
-        sa.String(40), default=lambda: secrets.token_urlsafe(12)
-    )
+    manage_secret: Mapped[str] = mapped_column(sa.String(40), default=new_secret)
+    join_secret: Mapped[str] = mapped_column(sa.String(40), default=_join_secret)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -80,3 +82,26 @@ class Delegation(db.Model):
     occurrence: Mapped[Occurrence] = relationship()
     sponsor_org: Mapped[Organization | None] = relationship()
     members: Mapped[list[RSVP]] = relationship(back_populates="delegation")
+
+
+#: The lead's contact (and the delegation's name, town and meeting point) is erased after the
+#: date's retention, with the messages about it (`OutgoingEmail.delegation_id`); both private
+#: links get new random secrets, so old links answer 404.
+register(
+    PersonalRecord(
+        Delegation,
+        blank=dict.fromkeys(
+            (
+                "name",
+                "town",
+                "meeting_point",
+                "lead_name",
+                "lead_email",
+                "lead_phone",
+                "lead_user_id",
+            )
+        ),
+        secrets={"manage_secret": new_secret, "join_secret": _join_secret},
+        expired=lambda cutoff, _now: Delegation.occurrence_id.in_(ended_before(cutoff)),
+    )
+)

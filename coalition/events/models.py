@@ -438,3 +438,9 @@ class EventCosponsor(db.Model):
 
     event: Mapped[Event] = relationship(back_populates="cosponsors")
     org: Mapped[Organization] = relationship()
+
+
+def ended_before(cutoff: datetime):
+    """The ids of dates that ended before `cutoff` (the retention purge's rule for the records
+    of a date: `coalition.people.registry`)."""
+    return sa.select(Occurrence.id).where(Occurrence.end_at < cutoff)

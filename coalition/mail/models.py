@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column
 from coalition.crypto import EncryptedBytes, EncryptedString
 from coalition.db import UTCDateTime, enum_column, utcnow
 from coalition.extensions import db
+from coalition.people import PersonalRecord, register
 
 
 class Channel(enum.StrEnum):
@@ -145,6 +146,35 @@ class OutgoingEmail(db.Model):
     #: Recipient and contents removed; only metadata is left.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+
+#: A message repeats the contact of whom it is about: erased with that RSVP, helper or delegation
+#: (a queued one is not sent), and its contents N days after it was sent or given up, whatever
+#: it was about (`coalition.erasure`).
+register(
+    PersonalRecord(
+        OutgoingEmail,
+        blank={
+            "recipient": "",
+            "subject": "",
+            "body_text": "",
+            "body_html": None,
+            "mime": None,
+            "headers": {},
+            "attachments": [],
+            "last_error": None,
+        },
+        first=(OutgoingEmail.status == EmailStatus.queued, {"status": EmailStatus.cancelled}),
+        copies_of={
+            "rsvp_id": "rsvps",
+            "helper_id": "volunteer_helpers",
+            "delegation_id": "delegations",
+        },
+        expired=lambda cutoff, _now: sa.and_(
+            OutgoingEmail.status != EmailStatus.queued,
+            sa.func.coalesce(OutgoingEmail.sent_at, OutgoingEmail.created_at) < cutoff,
+        ),
+    )
+)
 
 #: The outbox row, whichever the channel.
 OutgoingMessage = OutgoingEmail

@@ -8,9 +8,10 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coalition.crypto import EncryptedString, keep_hash
+from coalition.crypto import EncryptedString
 from coalition.db import UTCDateTime, utcnow
 from coalition.extensions import db
+from coalition.people import Contact, PersonalRecord, register
 
 #: What a responder can do (codes; labels in `rapid/labels.py`).
 ROLES = ("responder", "legal_observer", "interpreter", "driver", "court", "hotline")
@@ -90,8 +91,8 @@ class Responder(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-keep_hash(Responder.email, "email_hash", "email")
-keep_hash(Responder.phone, "phone_hash", "phone")
+#: Erased by leaving the roster (`operations.leave` deletes the row and erases the messages).
+register(PersonalRecord(Responder, stamp=None, hashed=Contact.HASHED))
 
 
 class TrainingInvitation(db.Model):
@@ -167,6 +168,10 @@ class Alert(db.Model):
         return self.closed_at is None
 
 
+#: Text and place are erased by `operations.purge_alerts` (counts stay in `AlertSummary`).
+register(PersonalRecord(Alert, stamp=None))
+
+
 class Answer(db.Model):
     """One responder's copy of an alert: their private link and what they said."""
 
@@ -218,6 +223,9 @@ class AlertUpdate(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     alert: Mapped[Alert] = relationship(back_populates="updates")
+
+
+register(PersonalRecord(AlertUpdate, stamp=None))
 
 
 class AlertMessage(db.Model):

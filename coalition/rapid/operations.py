@@ -23,6 +23,7 @@ from sqlalchemy.orm import selectinload
 
 from coalition.core import same_work
 from coalition.db import utcnow
+from coalition.erasure import erase_where
 from coalition.events.formatting import format_short_moment
 from coalition.events.models import Event, Occurrence
 from coalition.extensions import db
@@ -239,10 +240,10 @@ def set_paused(responder: Responder, paused: bool) -> None:
 def leave(responder: Responder) -> None:
     """Remove a responder from the roster at once: their row, and the messages sent to them.
     Their answers to past alerts stay as counts (no name, no contact)."""
-    from coalition.erasure import _blank_messages
 
     answer_ids = sa.select(Answer.id).where(Answer.responder_id == responder.id)
-    _blank_messages(
+    erase_where(
+        OutgoingEmail,
         OutgoingEmail.id.in_(
             sa.select(AlertMessage.message_id).where(AlertMessage.answer_id.in_(answer_ids))
         ),
@@ -858,7 +859,6 @@ def purge_alerts(now: datetime | None = None) -> int:
     """Erase alerts closed more than `rapid_purge_after_days` ago and drills older than a day:
     their text, place, answers, updates, links and messages. Counts stay (`AlertSummary`).
     Safe to run twice; returns the number of alerts erased."""
-    from coalition.erasure import _blank_messages
     from coalition.settings.operations import get_setting
 
     now = now or utcnow()
@@ -878,7 +878,7 @@ def purge_alerts(now: datetime | None = None) -> int:
     ids = [a.id for a in alerts]
     answer_ids = sa.select(Answer.id).where(Answer.alert_id.in_(ids))
     message_ids = sa.select(AlertMessage.message_id).where(AlertMessage.answer_id.in_(answer_ids))
-    _blank_messages(OutgoingEmail.id.in_(message_ids), now)
+    erase_where(OutgoingEmail, OutgoingEmail.id.in_(message_ids), now)
     from coalition.shortlinks.models import ShortLink
 
     for statement in (

@@ -26,6 +26,9 @@ from flask import current_app
 from coalition.crypto import email_hash, phone_hash
 from coalition.db import utcnow
 from coalition.extensions import db
+
+#: Masking is the same for every record holding a contact (`coalition.people`).
+from coalition.people import masked_destination as masked_destination
 from coalition.rsvps.models import RSVP
 
 #: How often one RSVP's owner may be told "you are already signed up".
@@ -50,27 +53,6 @@ def tidy_contact(data) -> None:
 def reachable(rsvp: RSVP) -> bool:
     """Can any message reach this person? (Never say "reminders are on" when none can.)"""
     return bool(rsvp.email) or (bool(rsvp.phone) and sms_available())
-
-
-def mask_email(email: str) -> str:
-    """`jane@gmail.com` → `j•••@g•••.com`: enough to recognise, too little to learn."""
-    local, _, domain = email.partition("@")
-    label, dot, rest = domain.partition(".")
-    tld = rest.rsplit(".", 1)[-1] if rest else ""
-    return f"{local[:1]}•••@{label[:1]}•••{dot}{tld}"
-
-
-def mask_phone(phone: str) -> str:
-    """`+16175550199` → `•••• 0199`."""
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    return f"•••• {digits[-4:]}"
-
-
-def masked_destination(email: str | None, phone: str | None) -> str:
-    """Where a private link goes, as the page after a submission says it."""
-    if email:
-        return mask_email(email)
-    return mask_phone(phone or "")
 
 
 def contact_clauses(email: str | None, phone: str | None) -> list:

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 
-from coalition import signals
+from coalition import erasure, signals
 from coalition.auth.models import User
 from coalition.core import same_work
 from coalition.db import utcnow
@@ -563,11 +563,9 @@ def cancel(rsvp: RSVP, now: datetime | None = None, *, notify: bool = False) -> 
 
 def erase(rsvp: RSVP, now: datetime | None = None) -> None:
     """Remove the person's data at once (their own request); the seat is freed."""
-    from coalition.erasure import erase_rsvp
-
     now = now or utcnow()
     cancel(rsvp, now)
-    erase_rsvp(rsvp, now)
+    erasure.erase(rsvp, now)
 
 
 def promote_waitlist(occurrence: Occurrence, now: datetime | None = None) -> list[RSVP]:
@@ -775,13 +773,6 @@ def close_waitlists(now: datetime | None = None) -> int:
 
 
 # Retention and audit -----------------------------------------------------------------------
-
-
-def purge_expired(now: datetime | None = None) -> int:
-    """See `coalition.erasure.purge_expired` (kept here for the CLI and the worker)."""
-    from coalition.erasure import purge_expired as purge
-
-    return purge(now)
 
 
 def record_access(user: User | None, org_id: int, action: str, *, occurrence_id=None,

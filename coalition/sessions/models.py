@@ -12,7 +12,6 @@ once for all dates.
 from __future__ import annotations
 
 import enum
-import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -20,11 +19,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coalition.db import UTCDateTime, enum_column, utcnow
+from coalition.events.models import ended_before
 from coalition.extensions import db
+from coalition.people import ERASED, PersonalRecord, new_secret, register
+from coalition.rsvps.models import RSVP
 
 if TYPE_CHECKING:
     from coalition.events.models import Event, Occurrence
-    from coalition.rsvps.models import RSVP
 
 
 class SignupStatus(enum.StrEnum):
@@ -126,10 +127,6 @@ class SeriesSettings(db.Model):
     event: Mapped[Event] = relationship()
 
 
-def _secret() -> str:
-    return secrets.token_urlsafe(24)
-
-
 class SeriesRegistration(db.Model):
     """One person's registration for every date of a recurring event: its RSVPs (one per date,
     personal data there) are its `parts`."""
@@ -147,7 +144,7 @@ class SeriesRegistration(db.Model):
     )
     party_size: Mapped[int] = mapped_column(default=1)
     #: Secret part of the private link; "erased" once erased.
-    manage_secret: Mapped[str] = mapped_column(sa.String(40), default=_secret)
+    manage_secret: Mapped[str] = mapped_column(sa.String(40), default=new_secret)
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -170,3 +167,21 @@ class SeriesPart(db.Model):
 
     registration: Mapped[SeriesRegistration] = relationship(back_populates="parts")
     rsvp: Mapped[RSVP] = relationship()
+
+
+def _dates_all_ended(cutoff, _now):
+    """Registrations none of whose dates is left within retention (their RSVPs hold the personal
+    data and are erased with their dates; then the registration's private link dies too)."""
+    live = (
+        sa.select(SeriesPart.registration_id)
+        .join(RSVP, RSVP.id == SeriesPart.rsvp_id)
+        .where(RSVP.occurrence_id.not_in(ended_before(cutoff)))
+    )
+    return SeriesRegistration.id.not_in(live)
+
+
+#: No personal data of its own, but a private link: erased with its RSVPs (`series.erase`) and
+#: once every one of its dates is past retention.
+register(
+    PersonalRecord(SeriesRegistration, secrets={"manage_secret": ERASED}, expired=_dates_all_ended)
+)

@@ -30,6 +30,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from coalition import erasure
 from coalition.db import utcnow
 from coalition.events.models import Event, Occurrence
 from coalition.extensions import db
@@ -52,7 +53,6 @@ from coalition.tokens import TokenError, make_token, read_token
 from coalition.urls import external_url
 
 PURPOSE = "series-manage"
-ERASED = "erased"
 
 
 #: A choice of sessions per date: occurrence id → that date's sessions (checked already,
@@ -459,9 +459,7 @@ def erase(registration: SeriesRegistration, now: datetime | None = None) -> None
     for rsvp in part_rsvps(registration):
         if rsvp.erased_at is None:
             rsvp_ops.erase(rsvp, now)
-    registration.manage_secret = ERASED
-    registration.erased_at = now
-    db.session.flush()
+    erasure.erase(registration, now)
 
 
 # Becoming a series ---------------------------------------------------------------------------

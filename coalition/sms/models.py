@@ -7,13 +7,18 @@ number up.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coalition.db import UTCDateTime, utcnow
 from coalition.extensions import db
+from coalition.people import PersonalRecord, register
+
+#: How long a webhook's id is remembered (a replay within it is ignored; a delivery report about
+#: a text sent longer ago is ignored whatever its id). Forgotten by the daily retention purge.
+RECEIPT_DAYS = 400
 
 
 class SmsNumber(db.Model):
@@ -48,3 +53,15 @@ class WebhookReceipt(db.Model):
     #: (`SM…` for a reply; `SM…:delivered` for a report).
     key: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+#: No personal data, but forgotten by the daily retention purge after RECEIPT_DAYS.
+register(
+    PersonalRecord(
+        WebhookReceipt,
+        stamp=None,
+        expired=lambda _cutoff, now: (
+            WebhookReceipt.received_at < now - timedelta(days=RECEIPT_DAYS)
+        ),
+    )
+)

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale, gettext
 from limits import parse_many
 
 from coalition.breaker import count_with_fallback, limit_identifiers
-from coalition.db import utcnow
 from coalition.extensions import db, limiter
 from coalition.sms import numbers
+from coalition.sms.models import RECEIPT_DAYS as RECEIPT_DAYS
 from coalition.sms.models import WebhookReceipt
-
-#: How long a webhook's id is remembered (a replay within it is ignored; a delivery report about
-#: a text sent longer ago is ignored whatever its id).
-RECEIPT_DAYS = 400
 
 #: Carrier-standard opt-out words, and the Spanish ones.
 STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "PARAR", "ALTO"}
@@ -88,11 +82,3 @@ def may_answer(phone: str, about: str = "keyword") -> bool:
         return True
 
     return count_with_fallback(_take)
-
-
-def purge_receipts(now: datetime | None = None) -> int:
-    """Forget webhook ids older than RECEIPT_DAYS (run by the daily retention purge)."""
-    cutoff = (now or utcnow()) - timedelta(days=RECEIPT_DAYS)
-    return db.session.execute(
-        sa.delete(WebhookReceipt).where(WebhookReceipt.received_at < cutoff)
-    ).rowcount

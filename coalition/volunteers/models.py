@@ -10,16 +10,16 @@ hash (`coalition.crypto`).
 from __future__ import annotations
 
 import enum
-import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coalition.crypto import EncryptedString, keep_hash
 from coalition.db import UTCDateTime, enum_column, utcnow
+from coalition.events.models import ended_before
 from coalition.extensions import db
+from coalition.people import ERASED, Contact, PersonalRecord, register, unique_contact
 
 if TYPE_CHECKING:
     from coalition.delegations.models import Delegation
@@ -88,31 +88,14 @@ class VolunteerRole(db.Model):
         return self.ends_at or self.occurrence.end_at
 
 
-def _secret() -> str:
-    return secrets.token_urlsafe(24)
-
-
-class Helper(db.Model):
-    """One person helping in one role (the same contact may help in several roles)."""
+class Helper(Contact, db.Model):
+    """One person helping in one role (the same contact may help in several roles); their
+    contact is `Contact`'s."""
 
     __tablename__ = "volunteer_helpers"
     __table_args__ = (
-        sa.Index(
-            "uq_volunteer_helpers_role_email_hash",
-            "role_id",
-            "email_hash",
-            unique=True,
-            sqlite_where=sa.text("email_hash IS NOT NULL"),
-            postgresql_where=sa.text("email_hash IS NOT NULL"),
-        ),
-        sa.Index(
-            "uq_volunteer_helpers_role_phone_hash",
-            "role_id",
-            "phone_hash",
-            unique=True,
-            sqlite_where=sa.text("phone_hash IS NOT NULL"),
-            postgresql_where=sa.text("phone_hash IS NOT NULL"),
-        ),
+        unique_contact("uq_volunteer_helpers_role_email_hash", "role_id", "email_hash"),
+        unique_contact("uq_volunteer_helpers_role_phone_hash", "role_id", "phone_hash"),
         sa.CheckConstraint("seats IS NULL OR seats >= 1", name="seats_positive"),
     )
 
@@ -124,29 +107,16 @@ class Helper(db.Model):
     occurrence_id: Mapped[int] = mapped_column(
         sa.ForeignKey("occurrences.id", ondelete="CASCADE"), index=True
     )
-    #: A first name is enough. None once erased.
-    name: Mapped[str | None] = mapped_column(sa.String(80))
-    #: Encrypted at rest; found by the keyed hashes below.
-    email: Mapped[str | None] = mapped_column(EncryptedString)
-    phone: Mapped[str | None] = mapped_column(EncryptedString)
-    email_hash: Mapped[str | None] = mapped_column(sa.String(64))
-    phone_hash: Mapped[str | None] = mapped_column(sa.String(64))
-    #: Language for messages (a content language code).
-    language: Mapped[str] = mapped_column(sa.String(8), default="en")
     #: Drivers: seats for riders (the driver not counted). Kept after erasure (a count).
     seats: Mapped[int | None] = mapped_column()
     #: Drivers: the town they leave from. None once erased.
     town: Mapped[str | None] = mapped_column(sa.String(120))
     #: Anything the organizers should know. None once erased.
     note: Mapped[str | None] = mapped_column(sa.Text)
-    consents_to_reminders: Mapped[bool] = mapped_column(default=True)
     status: Mapped[HelperStatus] = mapped_column(
         enum_column(HelperStatus), default=HelperStatus.signed_up
     )
-    #: Secret part of the private link; "erased" once erased.
-    manage_secret: Mapped[str] = mapped_column(sa.String(40), default=_secret)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     role: Mapped[VolunteerRole] = relationship(back_populates="helpers")
@@ -160,8 +130,17 @@ class Helper(db.Model):
         return self.status == HelperStatus.signed_up
 
 
-keep_hash(Helper.email, "email_hash", "email")
-keep_hash(Helper.phone, "phone_hash", "phone")
+#: Erased like an RSVP: on request and after the date's retention, with the messages about them
+#: (`OutgoingEmail.helper_id`). Seats and ride counts stay.
+register(
+    PersonalRecord(
+        Helper,
+        blank=dict.fromkeys((*Contact.PERSONAL, "note", "town")),
+        secrets={"manage_secret": ERASED},
+        expired=lambda cutoff, _now: Helper.occurrence_id.in_(ended_before(cutoff)),
+        hashed=Contact.HASHED,
+    )
+)
 
 
 class RideAssignment(db.Model):

@@ -17,6 +17,7 @@ from babel import Locale
 from flask_babel import get_locale, ngettext
 from flask_babel import lazy_gettext as _l
 
+from coalition import erasure
 from coalition.core import same_work
 from coalition.db import utcnow
 from coalition.delegations.models import Delegation
@@ -453,11 +454,9 @@ def cancel(helper: Helper, now: datetime | None = None) -> None:
 
 def erase(helper: Helper, now: datetime | None = None) -> None:
     """Remove the helper's data at once (their own request); counts stay."""
-    from coalition.erasure import erase_helper
-
     now = now or utcnow()
     cancel(helper, now)
-    erase_helper(helper, now)
+    erasure.erase(helper, now)
 
 
 def set_reminder_consent(helper: Helper, consents: bool) -> None:
@@ -802,11 +801,7 @@ def helpers_of(occurrence: Occurrence) -> list[Helper]:
 
 
 def _channel(helper: Helper) -> str:
-    if helper.email:
-        return "email"
-    if helper.phone and can_text(helper.phone):
-        return "sms"
-    return "none"
+    return helper.channel(can_text)
 
 
 def _audience(role: VolunteerRole):

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from coalition import calendar_version as cv
 from coalition.db import utcnow
+from coalition.erasure import purge_expired
 from coalition.events import lifecycle as event_lifecycle
 from coalition.events import occurrences as occurrence_ops
 from coalition.extensions import db
@@ -102,7 +103,7 @@ def test_bulk_purge_raises_every_private_feed(app):
     )
     db.session.commit()
     before = cv.current(cv.EVERY_USER)
-    assert rsvp_ops.purge_expired() == 1
+    assert purge_expired() == 1
     db.session.commit()
     assert cv.current(cv.EVERY_USER) != before
 

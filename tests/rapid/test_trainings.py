@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from coalition.auth.models import User
-from coalition.erasure import erase_rsvp
+from coalition.erasure import erase
 from coalition.extensions import db
 from coalition.mail.models import EmailStatus, OutgoingEmail
 from coalition.orgs.models import OrgRole
@@ -175,7 +175,7 @@ def test_erasing_the_rsvp_erases_its_invitation_and_its_link(client, training):
     (message,) = _invitations()
     path = _path(message.body_text)
     assert client.get(path).status_code == 200
-    erase_rsvp(db.session.get(RSVP, people["Ana"].id))
+    erase(db.session.get(RSVP, people["Ana"].id))
     db.session.commit()
     db.session.expire_all()
     (message,) = _invitations()

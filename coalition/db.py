@@ -58,3 +58,10 @@ def enum_column(enum_cls: type[enum.Enum], **kwargs) -> sa.Enum:
 def owned_by(target: str) -> MappedColumn:
     """An indexed foreign key to `target` ("table.id"): the row goes when that one does."""
     return mapped_column(sa.ForeignKey(target, ondelete="CASCADE"), index=True)
+
+
+def unique_where_set(name: str, *columns: str, where: str | None = None) -> sa.Index:
+    """A unique index over `columns` for the rows where `where` (default: the first column) is
+    not NULL: partial, since NULLs never collide in a plain unique constraint."""
+    condition = sa.text(f"{where or columns[0]} IS NOT NULL")
+    return sa.Index(name, *columns, unique=True, sqlite_where=condition, postgresql_where=condition)

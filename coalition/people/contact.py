@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coalition.crypto import EncryptedString
-from coalition.db import UTCDateTime
+from coalition.db import UTCDateTime, unique_where_set
 
 #: Written where a private-link secret was, so that no old link can match it again.
 ERASED = "erased"
@@ -31,14 +31,7 @@ def new_secret() -> str:
 def unique_contact(name: str, scope: str, hash_column: str) -> sa.Index:
     """One row per contact in `scope` (an occurrence, a role): a unique index on the keyed hash,
     partial since erased rows (no hash) never collide."""
-    return sa.Index(
-        name,
-        scope,
-        hash_column,
-        unique=True,
-        sqlite_where=sa.text(f"{hash_column} IS NOT NULL"),
-        postgresql_where=sa.text(f"{hash_column} IS NOT NULL"),
-    )
+    return unique_where_set(name, scope, hash_column, where=hash_column)
 
 
 class Contact:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coalition.db import UTCDateTime, enum_column, owned_by, utcnow
+from coalition.db import UTCDateTime, enum_column, owned_by, unique_where_set, utcnow
 from coalition.extensions import db
 
 if TYPE_CHECKING:
@@ -43,30 +43,9 @@ class Reminder(db.Model):
     __table_args__ = (
         # Once per (person, occurrence, reminder): the unique delivery record. Partial indexes,
         # since NULLs never collide in a plain unique constraint.
-        sa.Index(
-            "uq_reminders_rsvp_offset",
-            "rsvp_id",
-            "offset_minutes",
-            unique=True,
-            sqlite_where=sa.text("rsvp_id IS NOT NULL"),
-            postgresql_where=sa.text("rsvp_id IS NOT NULL"),
-        ),
-        sa.Index(
-            "uq_reminders_delegation_offset",
-            "delegation_id",
-            "offset_minutes",
-            unique=True,
-            sqlite_where=sa.text("delegation_id IS NOT NULL"),
-            postgresql_where=sa.text("delegation_id IS NOT NULL"),
-        ),
-        sa.Index(
-            "uq_reminders_helper_offset",
-            "helper_id",
-            "offset_minutes",
-            unique=True,
-            sqlite_where=sa.text("helper_id IS NOT NULL"),
-            postgresql_where=sa.text("helper_id IS NOT NULL"),
-        ),
+        unique_where_set("uq_reminders_rsvp_offset", "rsvp_id", "offset_minutes"),
+        unique_where_set("uq_reminders_delegation_offset", "delegation_id", "offset_minutes"),
+        unique_where_set("uq_reminders_helper_offset", "helper_id", "offset_minutes"),
         sa.Index("ix_reminders_due", "status", "due_at"),
     )
 

@@ -19,6 +19,7 @@ from coalition.events.models import Occurrence
 from coalition.extensions import db
 from coalition.languages import message_locale
 from coalition.mail.operations import queue_email
+from coalition.people.links import PrivateLink
 from coalition.rsvps import operations as rsvp_ops
 from coalition.rsvps.models import RSVP, RSVPStatus
 from coalition.rsvps.operations import (  # noqa: F401  (the delegation rules live there)
@@ -27,10 +28,11 @@ from coalition.rsvps.operations import (  # noqa: F401  (the delegation rules li
     members_headcount,
 )
 from coalition.sms.notices import text_lead, text_rsvp
-from coalition.tokens import TokenError, make_token, read_token
+from coalition.tokens import TokenError
 from coalition.urls import external_url
 
 LEAD_PURPOSE = "delegation-lead"
+_LEAD_LINK = PrivateLink(LEAD_PURPOSE, Delegation, "d", "delegations.lead")
 
 
 @dataclass
@@ -259,22 +261,11 @@ def remove_member(delegation: Delegation, rsvp: RSVP) -> None:
     rsvp.delegation_id = None
 
 
-def lead_token(delegation: Delegation) -> str:
-    return make_token(LEAD_PURPOSE, {"d": delegation.id, "s": delegation.manage_secret})
-
-
-def delegation_for_lead_token(token: str) -> Delegation:
-    payload = read_token(LEAD_PURPOSE, token, max_age=None)
-    if not isinstance(payload, dict):
-        raise TokenError("invalid")
-    delegation = db.session.get(Delegation, payload.get("d"))
-    if (
-        delegation is None
-        or delegation.erased_at is not None
-        or delegation.manage_secret != payload.get("s")
-    ):
-        raise TokenError("invalid")
-    return delegation
+#: The lead's private roster link: its token and URL, and the delegation behind a token
+#: (TokenError when tampered with or purged).
+lead_token = _LEAD_LINK.token
+lead_url = _LEAD_LINK.url
+delegation_for_lead_token = _LEAD_LINK.row
 
 
 def delegation_for_join(delegation_id: int, secret: str) -> Delegation:
@@ -300,10 +291,6 @@ def approve(delegation: Delegation) -> None:
         return
     _check_lead_seat(delegation.occurrence)
     delegation.is_approved = True
-
-
-def lead_url(delegation: Delegation) -> str:
-    return external_url("delegations.lead", token=lead_token(delegation))
 
 
 def join_url(delegation: Delegation) -> str:

@@ -24,15 +24,16 @@ from coalition.events.privacy import location_for_rsvp
 from coalition.extensions import db
 from coalition.languages import message_locale
 from coalition.mail.operations import queue_email
+from coalition.people.links import PrivateLink
 from coalition.rsvps import identity
 from coalition.rsvps.models import RSVP, AuditEntry, RSVPStatus
 from coalition.sms.notices import text_rsvp
-from coalition.tokens import TokenError, make_token, read_token
 from coalition.urls import external_url
 
 #: Largest party one RSVP may bring (the person included).
 MAX_PARTY = 10
 MANAGE_PURPOSE = "rsvp-manage"
+_MANAGE_LINK = PrivateLink(MANAGE_PURPOSE, RSVP, "r", "rsvps.manage")
 
 
 class RSVPError(ValueError):
@@ -626,23 +627,11 @@ def set_reminder_consent(rsvp: RSVP, consents: bool) -> None:
     _follow(rsvp)
 
 
-def manage_token(rsvp: RSVP) -> str:
-    return make_token(MANAGE_PURPOSE, {"r": rsvp.id, "s": rsvp.manage_secret})
-
-
-def rsvp_for_token(token: str) -> RSVP:
-    """The RSVP behind a manage link; TokenError when tampered with or erased."""
-    payload = read_token(MANAGE_PURPOSE, token, max_age=None)
-    if not isinstance(payload, dict):
-        raise TokenError("invalid")
-    rsvp = db.session.get(RSVP, payload.get("r"))
-    if rsvp is None or rsvp.erased_at is not None or rsvp.manage_secret != payload.get("s"):
-        raise TokenError("invalid")
-    return rsvp
-
-
-def manage_url(rsvp: RSVP) -> str:
-    return external_url("rsvps.manage", token=manage_token(rsvp))
+#: The private manage link: its token and URL, and the RSVP behind a token (TokenError when
+#: tampered with or erased).
+manage_token = _MANAGE_LINK.token
+manage_url = _MANAGE_LINK.url
+rsvp_for_token = _MANAGE_LINK.row
 
 
 def _calendar_attachment(rsvp: RSVP) -> list[dict]:

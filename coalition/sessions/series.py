@@ -36,6 +36,7 @@ from coalition.events.models import Event, Occurrence
 from coalition.extensions import db
 from coalition.languages import message_locale
 from coalition.mail.operations import queue_email
+from coalition.people.links import PrivateLink
 from coalition.reminders.operations import schedule_for_rsvp
 from coalition.rsvps import identity
 from coalition.rsvps import operations as rsvp_ops
@@ -49,10 +50,11 @@ from coalition.sessions.models import (
     SeriesSettings,
     SignupStatus,
 )
-from coalition.tokens import TokenError, make_token, read_token
+from coalition.tokens import TokenError
 from coalition.urls import external_url
 
 PURPOSE = "series-manage"
+_MANAGE_LINK = PrivateLink(PURPOSE, SeriesRegistration, "g", "sessions.series_manage")
 
 
 #: A choice of sessions per date: occurrence id → that date's sessions (checked already,
@@ -565,26 +567,11 @@ def _tell_switched(event: Event, effects: list[DateEffect]) -> int:
 # Links and mail ----------------------------------------------------------------------------
 
 
-def manage_token(registration: SeriesRegistration) -> str:
-    return make_token(PURPOSE, {"g": registration.id, "s": registration.manage_secret})
-
-
-def registration_for_token(token: str) -> SeriesRegistration:
-    payload = read_token(PURPOSE, token, max_age=None)
-    if not isinstance(payload, dict):
-        raise TokenError("invalid")
-    registration = db.session.get(SeriesRegistration, payload.get("g"))
-    if (
-        registration is None
-        or registration.erased_at is not None
-        or registration.manage_secret != payload.get("s")
-    ):
-        raise TokenError("invalid")
-    return registration
-
-
-def manage_url(registration: SeriesRegistration) -> str:
-    return external_url("sessions.series_manage", token=manage_token(registration))
+#: The registration's private link: its token and URL, and the registration behind a token
+#: (TokenError when tampered with or erased).
+manage_token = _MANAGE_LINK.token
+manage_url = _MANAGE_LINK.url
+registration_for_token = _MANAGE_LINK.row
 
 
 def _mail(registration: SeriesRegistration, rsvp: RSVP, *, kind: str, subject, template: str,

@@ -28,6 +28,7 @@ from coalition.events.privacy import location_for
 from coalition.extensions import db
 from coalition.languages import CONTENT_LANGUAGES, message_locale
 from coalition.mail.operations import queue_email
+from coalition.people.links import PrivateLink
 from coalition.reminders.operations import schedule_for_helper
 from coalition.rsvps import identity
 from coalition.rsvps.models import RSVP, RSVPStatus
@@ -36,7 +37,6 @@ from coalition.rsvps.operations import manage_url as rsvp_manage_url
 from coalition.sms.notices import text_rsvp
 from coalition.sms.numbers import can_text
 from coalition.sms.operations import queue_sms
-from coalition.tokens import TokenError, make_token, read_token
 from coalition.urls import external_url
 from coalition.volunteers.models import (
     Helper,
@@ -47,6 +47,7 @@ from coalition.volunteers.models import (
 )
 
 MANAGE_PURPOSE = "helper-manage"
+_MANAGE_LINK = PrivateLink(MANAGE_PURPOSE, Helper, "h", "volunteers.manage")
 #: Most helpers one role may ask for, and most seats one driver may offer.
 MAX_NEEDED = 500
 MAX_SEATS = 60
@@ -851,23 +852,11 @@ def message_helpers(role: VolunteerRole, *, subjects: dict[str, str],
 # Links and mail ------------------------------------------------------------------------------
 
 
-def manage_token(helper: Helper) -> str:
-    return make_token(MANAGE_PURPOSE, {"h": helper.id, "s": helper.manage_secret})
-
-
-def helper_for_token(token: str) -> Helper:
-    """The helper behind a private link; TokenError when tampered with or erased."""
-    payload = read_token(MANAGE_PURPOSE, token, max_age=None)
-    if not isinstance(payload, dict):
-        raise TokenError("invalid")
-    helper = db.session.get(Helper, payload.get("h"))
-    if helper is None or helper.erased_at is not None or helper.manage_secret != payload.get("s"):
-        raise TokenError("invalid")
-    return helper
-
-
-def manage_url(helper: Helper) -> str:
-    return external_url("volunteers.manage", token=manage_token(helper))
+#: The helper's private link: its token and URL, and the helper behind a token (TokenError
+#: when tampered with or erased).
+manage_token = _MANAGE_LINK.token
+manage_url = _MANAGE_LINK.url
+helper_for_token = _MANAGE_LINK.row
 
 
 def public_place(helper: Helper, now: datetime | None = None) -> dict | None:

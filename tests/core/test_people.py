@@ -66,3 +66,18 @@ def test_masking_and_channel(email, phone, masked, channel):
     assert masked_destination(email, phone) == masked
     assert preferred_channel(email, phone, lambda _phone: True) == channel
     assert preferred_channel(email, phone, lambda _phone: False) == ("email" if email else "none")
+
+
+def test_rsvps_models_do_not_name_the_delegations_models():
+    """The old circle delegations/models.py <-> rsvps/models.py is gone, even counting imports
+    under `if TYPE_CHECKING:` (the RSVP's relationship names "Delegation" as a string)."""
+    import ast
+    from pathlib import Path
+
+    import coalition.rsvps.models as rsvp_models
+
+    tree = ast.parse(Path(rsvp_models.__file__).read_text())
+    imported = {
+        node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+    }
+    assert not {m for m in imported if m.startswith("coalition.delegations")}

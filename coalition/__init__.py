@@ -105,10 +105,26 @@ def _enable_sqlite_foreign_keys(app: Flask) -> None:
 
 
 def register_signal_receivers(app: Flask) -> None:
-    """Reminders, notices and the waitlist follow RSVPs and events (coalition/signals.py)."""
-    from coalition import signals
+    """Reminders, notices and the waitlist follow RSVPs and events: each feature connects its
+    own receivers (`<feature>/receivers.py`), here, in this order (a signal's receivers run in
+    the order they were connected); blinker connects each one once however many apps are made.
+    coalition/signals.py itself imports no feature."""
+    from coalition.delegations import receivers as delegation_receivers
+    from coalition.reach import receivers as reach_receivers
+    from coalition.reminders import receivers as reminder_receivers
+    from coalition.rsvps import receivers as rsvp_receivers
+    from coalition.sessions import receivers as session_receivers
+    from coalition.volunteers import receivers as volunteer_receivers
 
-    signals.connect_receivers()
+    for receivers in (
+        rsvp_receivers,
+        delegation_receivers,
+        reminder_receivers,
+        session_receivers,
+        volunteer_receivers,
+        reach_receivers,
+    ):
+        receivers.connect()
 
 
 #: The features that send messages: each declares its notices in `<feature>/notice_kinds.py`.

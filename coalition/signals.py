@@ -1,13 +1,15 @@
 """What happened, for the packages that follow it (blinker signals, as Flask uses them).
 
-The packages depend one way: events ← rsvps ← delegations ← reminders (and its notices); the
-features built on RSVPs (sessions) sit above rsvps too.
-A package lower down never calls one higher up: it sends a signal here, inside the same
-transaction, and the receivers (connected once at app creation, `connect_receivers`) do
-their part with the same session: reminders keep their rows in step, notices tell attendees,
-the waitlist takes freed seats. Receivers run synchronously, before `send` returns, so the
-sender's order of signals is the order of effects. `tests/core/test_layers.py` refuses an
-import the wrong way.
+The packages depend one way (the layers of docs/ARCHITECTURE.md, kept by `lint-imports`):
+events ← rsvps ← delegations, sessions, volunteers ← reminders (and its notices).
+A package lower down never calls one higher up, not even inside a function: it sends a signal
+here, inside the same transaction, and the receivers do their part with the same session:
+reminders keep their rows in step, notices tell attendees, the waitlist takes freed seats.
+Receivers run synchronously, before `send` returns, so the sender's order of signals is the
+order of effects. This module only defines the signals: it imports no feature. Each feature
+connects its own receivers (`<feature>/receivers.py`, `connect()`), and the app factory calls
+them (`coalition.register_signal_receivers`): blinker connects a receiver once however many
+apps are made.
 
 Each signal's sender is the changed row; keyword arguments as documented.
 """
@@ -34,6 +36,15 @@ party_changed = _signals.signal("party-changed")
 
 #: A delegation was started (sender: the Delegation; `now`). The lead's reminders follow.
 delegation_started = _signals.signal("delegation-started")
+
+#: A package built on RSVPs made an RSVP or gave it its seat itself, not through
+#: `rsvps.operations` (a whole-series registration, its new dates, its promotion from the
+#: waitlist) (sender: the RSVP; `now`). Its reminders follow.
+rsvp_placed = _signals.signal("rsvp-placed")
+
+#: A helper signed up, changed, was moved with their shift, changed their consent to reminders
+#: or cancelled (sender: the Helper; `now`). Their reminders follow.
+helper_changed = _signals.signal("helper-changed")
 
 #: An event's dates or reminder offsets changed, or it was published, unpublished, cancelled or
 #: restored (sender: the Event; `occurrences`: the dates concerned, None for all; `now`;
@@ -70,6 +81,26 @@ single_date_refused = _signals.signal("single-date-refused")
 waiting_elsewhere = _signals.signal("waiting-elsewhere")
 
 
+#: Seats of a date held without an RSVP of their own (sender: the occurrence id). A receiver
+#: returns a SQL scalar subquery counting them (a delegation's lead), or None.
+seats_held_elsewhere = _signals.signal("seats-held-elsewhere")
+
+#: A date's RSVP form is asked for (sender: the occurrence). A receiver returns the address of
+#: the form that takes the registration instead (a whole series), or None.
+rsvp_form_elsewhere = _signals.signal("rsvp-form-elsewhere")
+
+#: The public RSVP form of a date was posted (sender: the occurrence; `form`: the posted fields;
+#: `data`: the RSVPInput about to be submitted). A receiver reads its own fields into `data`
+#: (the sessions chosen) and returns what the page after the form lists of them ((title,
+#: waits) pairs), or None; it refuses a bad choice with an `RSVPError`.
+rsvp_form_posted = _signals.signal("rsvp-form-posted")
+
+#: Whether a signed-in person may see a hidden place as an attendee (sender: the occurrence;
+#: `user`). A receiver returns True when the person's own RSVP there lets them see it, else
+#: None.
+place_shown_to_attendee = _signals.signal("place-shown-to-attendee")
+
+
 def answers(signal, sender, **kwargs) -> list:
     """The receivers' non-None answers to a question `signal`."""
     return [answer for _receiver, answer in signal.send(sender, **kwargs) if answer is not None]
@@ -78,18 +109,3 @@ def answers(signal, sender, **kwargs) -> list:
 #: A draft is about to be deleted with everything in the database that hangs on it (sender: the
 #: event). Receivers remove what is kept outside the database (its picture's files).
 event_deleting = _signals.signal("event-deleting")
-
-
-def connect_receivers() -> None:
-    """Connect every receiver (idempotent: a receiver is connected once however many apps)."""
-    from coalition.reach import receivers as reach_receivers
-    from coalition.reminders import receivers as reminder_receivers
-    from coalition.rsvps import receivers as rsvp_receivers
-    from coalition.sessions import receivers as session_receivers
-    from coalition.volunteers import receivers as volunteer_receivers
-
-    rsvp_receivers.connect()
-    reminder_receivers.connect()
-    session_receivers.connect()
-    volunteer_receivers.connect()
-    reach_receivers.connect()

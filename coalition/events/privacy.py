@@ -1,5 +1,6 @@
 """Who may see where an event happens, and when. Every page, feed, API answer, email and
-reminder asks here (the reveal rules live in this file and nowhere else).
+reminder asks here (the reveal rules live in this file and nowhere else; what an RSVP's status
+means for them is said in `coalition.rsvps.location`, above events).
 
 Attendees include undocumented people. The town is always public (people need to know whether
 they can get there, and the calendar filters by it); the place itself (venue, street address,
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from coalition import signals
 from coalition.db import utcnow
 from coalition.events.models import Event, LocationVisibility, Occurrence
 
@@ -31,16 +33,17 @@ def reveal_at(event: Event, occurrence: Occurrence | None) -> datetime | None:
     return occurrence.reveal_at(event.location_reveal_hours)
 
 
-def attendee_may_see(rsvp, now: datetime | None = None) -> bool:
-    """May the holder of this RSVP's private link (or its signed-in owner) see the place now?"""
-    from coalition.rsvps.models import RSVPStatus
-
-    occurrence = rsvp.occurrence
+def attendee_may_see(
+    occurrence: Occurrence, *, confirmed: bool, now: datetime | None = None
+) -> bool:
+    """May an attendee of this date see the place now? `confirmed`: they hold a confirmed seat
+    (an approved one in the approved mode) and were not erased; `coalition.rsvps.location` says
+    so for an RSVP."""
     event = occurrence.event
     now = now or utcnow()
     if event.location_is_public(occurrence, now=now):
         return True
-    if rsvp.status != RSVPStatus.confirmed or rsvp.erased_at is not None:
+    if not confirmed:
         return False
     if event.location_visibility == LocationVisibility.hidden_until:
         return event.location_attendees_early
@@ -50,18 +53,17 @@ def attendee_may_see(rsvp, now: datetime | None = None) -> bool:
 
 def may_see_location(event: Event, occurrence: Occurrence | None, user) -> bool:
     """Public places are shown to all; hosts always see them; a signed-in person sees them as
-    their own confirmed RSVP allows."""
-    from coalition.rsvps.identity import own_rsvp
-
+    their own confirmed RSVP allows (asked of `rsvps`, above: `place_shown_to_attendee`)."""
     if event.location_is_public(occurrence) or event.can_manage(user):
         return True
     if occurrence is None:
         return False
-    rsvp = own_rsvp(occurrence.id, user)
-    return rsvp is not None and attendee_may_see(rsvp)
+    return any(signals.answers(signals.place_shown_to_attendee, occurrence, user=user))
 
 
-def _place(event: Event, occurrence: Occurrence | None) -> dict:
+def place(event: Event, occurrence: Occurrence | None) -> dict:
+    """The place of `occurrence` (its own when changed, else the event's), whoever may see it:
+    callers ask `attendee_may_see` or `may_see_location` first."""
     if occurrence is not None:
         venue, address = occurrence.effective_venue, occurrence.effective_address
         city, map_url = occurrence.effective_city, occurrence.effective_map_url
@@ -88,7 +90,7 @@ def location_for(event: Event, occurrence: Occurrence | None, user) -> dict | No
     or None when it must stay hidden from them."""
     if not may_see_location(event, occurrence, user):
         return None
-    return _place(event, occurrence)
+    return place(event, occurrence)
 
 
 def public_location(event: Event, occurrence: Occurrence | None) -> dict | None:
@@ -96,15 +98,7 @@ def public_location(event: Event, occurrence: Occurrence | None) -> dict | None:
     it is not public, whoever asks (a host printing flyers prints the public version)."""
     if not event.location_is_public(occurrence):
         return None
-    return _place(event, occurrence)
-
-
-def location_for_rsvp(rsvp, now: datetime | None = None) -> dict | None:
-    """The place as this RSVP's holder may see it at `now` (pages, emails, reminders)."""
-    if not attendee_may_see(rsvp, now):
-        return None
-    occurrence = rsvp.occurrence
-    return _place(occurrence.event, occurrence)
+    return place(event, occurrence)
 
 
 def hidden_place_note(event: Event, occurrence: Occurrence | None, rsvp=None) -> str | None:

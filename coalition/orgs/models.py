@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coalition.auth.models import User
 from coalition.db import UTCDateTime, enum_column, utcnow
 from coalition.extensions import db
+
+if TYPE_CHECKING:
+    # Only a name here: the mapper finds the `User` class by its name (coalition/models.py
+    # imports every model), and auth.models asks this module for `OrgRole`, so an import at
+    # run time would close a circle.
+    from coalition.auth.models import User
 
 
 class OrgStatus(enum.StrEnum):

@@ -1,5 +1,5 @@
 """What an event's picture does when its event goes (connected by
-`coalition.signals.connect_receivers`)."""
+`coalition.register_signal_receivers`)."""
 
 from __future__ import annotations
 

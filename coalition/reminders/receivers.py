@@ -1,5 +1,6 @@
-"""Reminders and notices follow RSVPs, delegations and events through `coalition.signals`
-(connected once at app creation): those packages never call this one."""
+"""Reminders and notices follow RSVPs, delegations, sessions, helpers and events through
+`coalition.signals` (connected by `coalition.register_signal_receivers`): those packages never
+call this one."""
 
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ from coalition.reminders import notices, operations
 
 
 def _rsvp_changed(rsvp, *, now=None, **_):
+    """An RSVP changed or was placed (`rsvp_changed`, `rsvp_placed`): its reminders follow."""
     operations.schedule_for_rsvp(rsvp, now)
+
+
+def _helper_changed(helper, *, now=None, **_):
+    operations.schedule_for_helper(helper, now)
 
 
 def _delegation_started(delegation, *, now=None, **_):
@@ -33,6 +39,8 @@ def _event_cancelled(event, *, reason, occurrence=None, **_):
 
 def connect() -> None:
     signals.rsvp_changed.connect(_rsvp_changed)
+    signals.rsvp_placed.connect(_rsvp_changed)
+    signals.helper_changed.connect(_helper_changed)
     signals.delegation_started.connect(_delegation_started)
     signals.event_rescheduled.connect(_event_rescheduled)
     signals.event_changed.connect(_event_changed)

@@ -18,14 +18,13 @@ from coalition import erasure, signals
 from coalition.auth.models import User
 from coalition.core import same_work
 from coalition.db import utcnow
-from coalition.delegations.models import Delegation
 from coalition.events.models import Event, EventStatus, Occurrence
-from coalition.events.privacy import location_for_rsvp
 from coalition.extensions import db
 from coalition.languages import message_locale
 from coalition.mail.operations import queue_email
 from coalition.people.links import PrivateLink
 from coalition.rsvps import identity
+from coalition.rsvps.location import location_for_rsvp
 from coalition.rsvps.models import RSVP, AuditEntry, RSVPStatus
 from coalition.sms.notices import text_rsvp
 from coalition.urls import external_url
@@ -135,12 +134,9 @@ def confirmed_headcount(occurrence_id: int) -> int:
         .where(RSVP.occurrence_id == occurrence_id, RSVP.status == RSVPStatus.confirmed)
         .scalar_subquery()
     )
-    leads = (
-        sa.select(sa.func.count(Delegation.id))
-        .where(Delegation.occurrence_id == occurrence_id, Delegation.is_approved.is_(True))
-        .scalar_subquery()
-    )
-    return int(db.session.scalar(sa.select(parties + leads)))
+    # The leads are counted by `delegations`, which builds on RSVPs (`seats_held_elsewhere`).
+    held = signals.answers(signals.seats_held_elsewhere, occurrence_id)
+    return int(db.session.scalar(sa.select(sum(held, parties))))
 
 
 def seats_left(occurrence: Occurrence) -> int | None:

@@ -9,6 +9,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from coalition import signals
 from coalition.access import access, public, signed_in
 from coalition.core.forms import EmptyForm
 from coalition.core.private_links import PrivateLink
@@ -18,10 +19,6 @@ from coalition.rsvps import identity
 from coalition.rsvps import operations as ops
 from coalition.rsvps.forms import ManageForm, RSVPForm
 from coalition.rsvps.public import visible_occurrence
-from coalition.sessions.forms import chosen_session_ids
-from coalition.sessions.operations import outlook as session_outlook
-from coalition.sessions.operations import parse_choice
-from coalition.sessions.series import takes_whole_series
 
 bp = Blueprint("rsvps", __name__)
 
@@ -36,8 +33,8 @@ def new(event_id: int, occurrence_id: int):
     """RSVP for one date: no account needed; signed-in people in one click."""
     occurrence = visible_occurrence(event_id, occurrence_id)
     event = occurrence.event
-    if takes_whole_series(event):  # one registration for every part (`coalition.sessions`)
-        return redirect(url_for("sessions.series_register", event_id=event.id), 303)
+    for elsewhere in signals.answers(signals.rsvp_form_elsewhere, occurrence):
+        return redirect(elsewhere, 303)  # one registration for every part (`coalition.sessions`)
     closed = ops.closed_reason(occurrence)
     form = RSVPForm()
     if request.method == "GET":
@@ -56,8 +53,13 @@ def new(event_id: int, occurrence_id: int):
         elif form.validate_on_submit():
             try:
                 data = form.to_input()
-                data.sessions = parse_choice(occurrence, chosen_session_ids(request.form))
-                sessions = session_outlook(data.sessions, data.party_size)
+                sessions = [
+                    chosen
+                    for answer in signals.answers(
+                        signals.rsvp_form_posted, occurrence, form=request.form, data=data
+                    )
+                    for chosen in answer
+                ]  # the sessions chosen with the form (`coalition.sessions`)
                 outcome = ops.submit(
                     occurrence, data, user=current_user if current_user.is_authenticated else None,
                 )  # fmt: skip

@@ -1,4 +1,4 @@
-"""What sessions do when an RSVP changes (connected by `coalition.signals.connect_receivers`)."""
+"""What sessions do when an RSVP changes (connected by `coalition.register_signal_receivers`)."""
 
 from __future__ import annotations
 
@@ -64,7 +64,30 @@ def _waiting_elsewhere(occurrence, **_):
     return waiting_parts_clause()
 
 
+def _rsvp_form_elsewhere(occurrence, **_):
+    """A series taken only as a whole is registered for on its own form."""
+    from flask import url_for
+
+    from coalition.sessions.series import takes_whole_series
+
+    if takes_whole_series(occurrence.event):
+        return url_for("sessions.series_register", event_id=occurrence.event.id)
+    return None
+
+
+def _rsvp_form_posted(occurrence, *, form, data, **_):
+    """The sessions chosen with a date's RSVP form go with the RSVP (`sessions_chosen`); the
+    page after the form lists them, as they stood before it."""
+    from coalition.sessions.forms import chosen_session_ids
+    from coalition.sessions.operations import outlook, parse_choice
+
+    data.sessions = parse_choice(occurrence, chosen_session_ids(form))
+    return outlook(data.sessions, data.party_size)
+
+
 def connect() -> None:
+    signals.rsvp_form_elsewhere.connect(_rsvp_form_elsewhere)
+    signals.rsvp_form_posted.connect(_rsvp_form_posted)
     signals.single_date_refused.connect(_single_date_refused)
     signals.waiting_elsewhere.connect(_waiting_elsewhere)
     signals.rsvp_changed.connect(_rsvp_changed)

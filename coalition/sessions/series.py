@@ -30,14 +30,13 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from coalition import erasure
+from coalition import erasure, signals
 from coalition.db import utcnow
 from coalition.events.models import Event, Occurrence
 from coalition.extensions import db
 from coalition.languages import message_locale
 from coalition.mail.operations import queue_email
 from coalition.people.links import PrivateLink
-from coalition.reminders.operations import schedule_for_rsvp
 from coalition.rsvps import identity
 from coalition.rsvps import operations as rsvp_ops
 from coalition.rsvps.models import RSVP, RSVPStatus
@@ -263,7 +262,7 @@ def register(
             if sessions.get(rsvp.occurrence_id):
                 session_ops.choose(rsvp, sessions[rsvp.occurrence_id], now)
     for part in registration.parts:
-        schedule_for_rsvp(part.rsvp, now)
+        signals.rsvp_placed.send(part.rsvp, now=now)
     if notify and registration.parts:
         first = registration.parts[0].rsvp
         title = event.translation(first.language).title
@@ -356,7 +355,7 @@ def promote(event: Event, now: datetime | None = None) -> list[SeriesRegistratio
     for registration in promoted:
         rsvps = part_rsvps(registration)
         for rsvp in rsvps:
-            schedule_for_rsvp(rsvp, now)
+            signals.rsvp_placed.send(rsvp, now=now)
             session_ops.follow_rsvp(rsvp, now)  # its sessions' waiting sign-ups take their turn
         if rsvps:
             _mail(registration, rsvps[0], kind="series_promoted", template="sessions/series",
@@ -401,7 +400,7 @@ def extend_to(event: Event, occurrences: list[Occurrence], now: datetime | None 
     for registration in registrations:
         for part in registration.parts:
             if part.rsvp.occurrence in occurrences:
-                schedule_for_rsvp(part.rsvp, now)
+                signals.rsvp_placed.send(part.rsvp, now=now)
     return added
 
 

@@ -17,7 +17,7 @@ from babel import Locale
 from flask_babel import get_locale, ngettext
 from flask_babel import lazy_gettext as _l
 
-from coalition import erasure
+from coalition import erasure, signals
 from coalition.core import same_work
 from coalition.db import utcnow
 from coalition.delegations.models import Delegation
@@ -29,7 +29,6 @@ from coalition.extensions import db
 from coalition.languages import CONTENT_LANGUAGES, message_locale
 from coalition.mail.operations import queue_email
 from coalition.people.links import PrivateLink
-from coalition.reminders.operations import schedule_for_helper
 from coalition.rsvps import identity
 from coalition.rsvps.models import RSVP, RSVPStatus
 from coalition.rsvps.operations import RSVPError, closed_reason
@@ -144,7 +143,7 @@ def change_role(role: VolunteerRole, data: RoleInput, now: datetime | None = Non
     _apply_role(role, role.occurrence, data)
     db.session.flush()
     for helper in role.helpers:
-        schedule_for_helper(helper, now)
+        signals.helper_changed.send(helper, now=now)
 
 
 def follow_moved_dates(event, moved: dict[int, datetime], now: datetime | None = None) -> None:
@@ -166,7 +165,7 @@ def follow_moved_dates(event, moved: dict[int, datetime], now: datetime | None =
     db.session.flush()
     for role in roles:
         for helper in role.helpers:
-            schedule_for_helper(helper, now)
+            signals.helper_changed.send(helper, now=now)
 
 
 def _on_wall_clock(at: datetime | None, delta: timedelta, zone) -> datetime | None:
@@ -395,7 +394,7 @@ def _create(role: VolunteerRole, data: HelperInput, now: datetime, *, notify: bo
         same_work.stand_in(helper, "email", "phone")
     db.session.add(helper)
     db.session.flush()
-    schedule_for_helper(helper, now)
+    signals.helper_changed.send(helper, now=now)
     if notify:
         send_confirmation(helper)
     return helper
@@ -435,7 +434,7 @@ def rejoin(helper: Helper, now: datetime | None = None) -> None:
     helper.status = HelperStatus.signed_up
     helper.cancelled_at = None
     db.session.flush()
-    schedule_for_helper(helper, now)
+    signals.helper_changed.send(helper, now=now)
 
 
 def cancel(helper: Helper, now: datetime | None = None) -> None:
@@ -450,7 +449,7 @@ def cancel(helper: Helper, now: datetime | None = None) -> None:
             _tell_rider_ride_ended(ride)
         db.session.delete(ride)
     db.session.flush()
-    schedule_for_helper(helper, now)
+    signals.helper_changed.send(helper, now=now)
 
 
 def erase(helper: Helper, now: datetime | None = None) -> None:
@@ -462,7 +461,7 @@ def erase(helper: Helper, now: datetime | None = None) -> None:
 
 def set_reminder_consent(helper: Helper, consents: bool) -> None:
     helper.consents_to_reminders = consents
-    schedule_for_helper(helper)
+    signals.helper_changed.send(helper, now=None)
 
 
 # Rides ---------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """What volunteer roles and rides do when dates move and RSVPs change (connected by
-`coalition.signals.connect_receivers`)."""
+`coalition.register_signal_receivers`)."""
 
 from __future__ import annotations
 

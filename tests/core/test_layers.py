@@ -56,8 +56,9 @@ def test_no_package_imports_one_above_it():
     assert wrong_way_imports() == []
 
 
-#: Features built on RSVPs. Below them, events' and rsvps' code (all but the views, where a
-#: page shows several packages: the RSVP form offers the date's sessions) never imports theirs.
+#: Features built on RSVPs. Below them, events' and rsvps' code (all but events' pages, where
+#: a page shows several packages) never imports theirs: the RSVP form asks the sessions through
+#: `rsvp_form_posted` and `rsvp_form_elsewhere`.
 BUILT_ON_RSVPS = ["sessions", "volunteers", "rapid", "reach"]
 
 
@@ -65,7 +66,7 @@ def feature_imports_below() -> list[str]:
     found = []
     for package in ("events", "rsvps"):
         for path in sorted((ROOT / package).glob("*.py")):
-            if path.stem in {"views", "manage_views", "public_views", "admin_views"}:
+            if package == "events" and path.stem in {"manage_views", "public_views", "admin_views"}:
                 continue
             for module, line in _imports(path):
                 parts = module.split(".")
@@ -109,3 +110,16 @@ def test_reminders_follow_through_signals(app):
     assert signals.event_rescheduled.receivers
     assert signals.event_changed.receivers
     assert signals.seats_changed.receivers
+
+
+def test_receivers_are_connected_once_however_many_apps(app):
+    from coalition import create_app, signals
+
+    def counts():
+        return {name: len(signal.receivers) for name, signal in signals._signals.items()}
+
+    before = counts()
+    create_app({"CONFIG_NAME": "testing"})
+    create_app({"CONFIG_NAME": "testing"})
+    assert counts() == before
+    assert before["rsvp-form-posted"] == before["place-shown-to-attendee"] == 1

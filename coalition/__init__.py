@@ -28,6 +28,7 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     register_commands(app)
     register_template_helpers(app)
     register_signal_receivers(app)
+    register_short_links(app)
     register_notices(app)
     return app
 
@@ -109,7 +110,10 @@ def register_signal_receivers(app: Flask) -> None:
     own receivers (`<feature>/receivers.py`), here, in this order (a signal's receivers run in
     the order they were connected); blinker connects each one once however many apps are made.
     coalition/signals.py itself imports no feature."""
+    from coalition.auth import receivers as auth_receivers
     from coalition.delegations import receivers as delegation_receivers
+    from coalition.orgs import receivers as org_receivers
+    from coalition.rapid import receivers as rapid_receivers
     from coalition.reach import receivers as reach_receivers
     from coalition.reminders import receivers as reminder_receivers
     from coalition.rsvps import receivers as rsvp_receivers
@@ -123,8 +127,30 @@ def register_signal_receivers(app: Flask) -> None:
         session_receivers,
         volunteer_receivers,
         reach_receivers,
+        # What the channels and the ground floor (core, access) announce and ask.
+        auth_receivers,
+        org_receivers,
+        rapid_receivers,
     ):
         receivers.connect()
+
+
+def register_short_links(app: Flask) -> None:
+    """The private pages a short link (coalition/shortlinks) can stand for, by its column."""
+    from coalition.delegations.models import Delegation
+    from coalition.delegations.operations import lead_url
+    from coalition.rapid.models import Answer
+    from coalition.rapid.operations import answer_url
+    from coalition.rsvps.models import RSVP
+    from coalition.rsvps.operations import manage_url as rsvp_url
+    from coalition.shortlinks.operations import register_target
+    from coalition.volunteers.models import Helper
+    from coalition.volunteers.operations import manage_url as helper_url
+
+    register_target("rsvp_id", RSVP, rsvp_url)
+    register_target("delegation_id", Delegation, lead_url)
+    register_target("helper_id", Helper, helper_url)
+    register_target("answer_id", Answer, answer_url, secret="secret")
 
 
 #: The features that send messages: each declares its notices in `<feature>/notice_kinds.py`.
@@ -224,5 +250,8 @@ def register_commands(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from coalition.core.templating import init_templating
+    from coalition.orgs.labels import ROLE_NAMES, STATUS_NAMES
 
     init_templating(app)
+    # The features' names for their own states (core knows no feature).
+    app.jinja_env.globals.update(role_names=ROLE_NAMES, status_names=STATUS_NAMES)

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
+from coalition import signals
+
 Rule = Callable[..., bool]
 
 #: Endpoints served by Flask or extensions themselves.
@@ -75,9 +77,7 @@ def _must_set_up_two_factor() -> bool:
     (when REQUIRE_TWO_FACTOR)."""
     if not current_app.config.get("REQUIRE_TWO_FACTOR") or not current_user.is_authenticated:
         return False
-    from coalition.auth.two_factor import setup_required
-
-    return setup_required(current_user)
+    return any(signals.answers(signals.two_factor_pending, current_user._get_current_object()))
 
 
 def init_app(app: Flask) -> None:

@@ -5,14 +5,17 @@ from __future__ import annotations
 import copy
 import os
 import tempfile
+from datetime import datetime
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from babel import Locale, localedata
+from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import get_translations
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 
 LANGUAGE_COOKIE = "lang"
@@ -162,6 +165,24 @@ class _CreoleDates(Locale):
 def date_locale(code: str) -> Locale | str:
     """What Babel formats dates with for interface language `code`."""
     return _CreoleDates() if code.split("_")[0] == "ht" else code
+
+
+def zone_abbreviation(moment: datetime, zone: ZoneInfo) -> str:
+    """ "EST" / "EDT" for New York, depending on the date."""
+    return moment.astimezone(zone).tzname() or zone.key
+
+
+def day_and_time(local: datetime, loc) -> str:
+    """e.g. "Nov 26, 2026 7:00 PM": a local moment, in Babel locale `loc`."""
+    day = format_date(local.date(), "medium", locale=loc)
+    return f"{day} {format_time(local, 'short', locale=loc)}"
+
+
+def format_moment(moment: datetime, zone: ZoneInfo, locale: str | None = None) -> str:
+    """e.g. "Nov 26, 2026 7:00 PM EST": one moment in the event's zone, in `locale` (else the
+    page's language)."""
+    loc = date_locale(locale or str(get_locale() or "en"))
+    return f"{day_and_time(moment.astimezone(zone), loc)} {zone_abbreviation(moment, zone)}"
 
 
 class WTFormsMessages:

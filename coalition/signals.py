@@ -68,6 +68,29 @@ event_changed = _signals.signal("event-changed")
 #: date, None for the whole event). Notices follow.
 event_cancelled = _signals.signal("event-cancelled")
 
+#: The channels and the ground floor (core, access) know no feature: they announce and ask here.
+#:
+#: A text came in from a phone (sender: the phone, E.164; `body`). A receiver that takes it as
+#: an answer of its own (a responder's 1/YES to an alert) returns the text to reply with, else
+#: None; when none does, the channel honours STOP/START/HELP.
+text_received = _signals.signal("text-received")
+
+#: A channel must tell the coalition's admins something (sender: None). A receiver returns a
+#: list of (email, language) of the admins.
+admin_contacts = _signals.signal("admin-contacts")
+
+#: A signed-in person is about to reach a page (sender: the user). A receiver returns True when
+#: they must set up a second factor first.
+two_factor_pending = _signals.signal("two-factor-pending")
+
+#: The home page lists the member organizations (sender: None). A receiver returns them, active,
+#: by name.
+member_organizations = _signals.signal("member-organizations")
+
+#: The organizations' colors stylesheet is written (sender: None). A receiver returns a list of
+#: (organization id, color).
+organization_colors = _signals.signal("organization-colors")
+
 #: Questions a lower package asks the ones above it (each receiver's return value is its answer;
 #: `answers` collects them):
 #:

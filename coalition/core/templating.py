@@ -20,7 +20,6 @@ from coalition.events.labels import COSPONSOR_STATUS_NAMES, EVENT_STATUS_NAMES
 from coalition.events.markdown import render_markdown
 from coalition.events.privacy import hidden_place_note, town
 from coalition.languages import language_name
-from coalition.orgs.labels import ROLE_NAMES, STATUS_NAMES
 from coalition.rsvps.labels import RSVP_STATUS_NAMES
 from coalition.rsvps.operations import closed_reason, confirmed_headcount, seats_for_newcomers
 
@@ -44,11 +43,9 @@ def init_templating(app: Flask) -> None:
             "coalition_name": current_app.config["COALITION_NAME"],
             "ui_languages": current_app.config["LANGUAGES"],
             "current_locale": str(get_locale() or "en"),
-            "role_names": ROLE_NAMES,
             "event_status_names": EVENT_STATUS_NAMES,
             "cosponsor_status_names": COSPONSOR_STATUS_NAMES,
             "rsvp_status_names": RSVP_STATUS_NAMES,
-            "status_names": STATUS_NAMES,
         }
         if has_request_context():  # email rendered by the worker has no request
             # Render-only (its token): never reads the request body, which may be refused (413).

@@ -19,6 +19,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from coalition import signals
 from coalition.access import access, public
 from coalition.calendar_version import PUBLIC, UPCOMING
 from coalition.core.forms import EmptyForm
@@ -29,7 +30,6 @@ from coalition.extensions import db
 from coalition.feeds.store import RedisStore
 from coalition.i18n import LANGUAGE_COOKIE
 from coalition.mail.operations import oldest_due_seconds
-from coalition.orgs.models import Organization, OrgStatus
 from coalition.settings.operations import get_setting
 from coalition.urls import safe_next
 
@@ -40,11 +40,7 @@ bp = Blueprint("core", __name__)
 @access(public)
 @render_cached(PUBLIC, UPCOMING)
 def index():
-    orgs = db.session.scalars(
-        sa.select(Organization)
-        .where(Organization.status == OrgStatus.active)
-        .order_by(sa.func.lower(Organization.name))
-    ).all()
+    orgs = [org for found in signals.answers(signals.member_organizations, None) for org in found]
     zone = ZoneInfo(current_app.config["COALITION_TIMEZONE"])
     home = home_page(current_user, zone)
     return render_template("core/index.html", orgs=orgs, home=home)
@@ -71,7 +67,7 @@ _HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 def org_colors():
     """Each organization's calendar color as a CSS variable on `.org-<id>`: a stylesheet, so
     that pages need no inline style (the Content-Security-Policy forbids it)."""
-    rows = db.session.execute(sa.select(Organization.id, Organization.color)).all()
+    rows = [row for found in signals.answers(signals.organization_colors, None) for row in found]
     css = "".join(
         f".org-{org_id}{{--org-color:{color}}}\n"
         for org_id, color in rows

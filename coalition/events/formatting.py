@@ -8,17 +8,19 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_interval, format_time
 from flask_babel import get_locale
 
-from coalition.i18n import date_locale
+# One moment's text lives with the languages, below the channels that write it in texts
+# (format_moment is imported from here by the features).
+from coalition.i18n import (
+    date_locale,
+    day_and_time,
+    format_moment,  # noqa: F401
+    zone_abbreviation,
+)
 
 
 def _locale(locale: str | None):
     """The reader's language as Babel formats its dates (Creole has French patterns)."""
     return date_locale(locale or str(get_locale() or "en"))
-
-
-def zone_abbreviation(moment: datetime, zone: ZoneInfo) -> str:
-    """ "EST" / "EDT" for New York, depending on the date."""
-    return moment.astimezone(zone).tzname() or zone.key
 
 
 def format_when(
@@ -44,12 +46,7 @@ def format_when(
             local_start.time(), local_end.time(), "hm" if _uses_12h(loc) else "Hm", locale=loc
         )
         return f"{day} · {hours} {abbreviation}"
-    return f"{_moment(local_start, loc)} – {_moment(local_end, loc)} {abbreviation}"
-
-
-def _moment(local: datetime, loc) -> str:
-    day = format_date(local.date(), "medium", locale=loc)
-    return f"{day} {format_time(local, 'short', locale=loc)}"
+    return f"{day_and_time(local_start, loc)} – {day_and_time(local_end, loc)} {abbreviation}"
 
 
 def format_day(day, locale: str | None = None) -> str:
@@ -77,12 +74,6 @@ def format_weekday(day, width: str = "abbreviated", locale: str | None = None) -
 
     pattern = {"abbreviated": "EEE", "wide": "EEEE"}[width]
     return _format_date(day, pattern, locale=_locale(locale))
-
-
-def format_moment(moment: datetime, zone: ZoneInfo, locale: str | None = None) -> str:
-    """e.g. "Nov 26, 2026 7:00 PM EST": one moment in the event's zone."""
-    loc = _locale(locale)
-    return f"{_moment(moment.astimezone(zone), loc)} {zone_abbreviation(moment, zone)}"
 
 
 def format_short_moment(moment: datetime, zone: ZoneInfo, locale: str | None = None) -> str:

@@ -52,7 +52,13 @@ from coalition.mail.errors import (
     PermanentFailure,
     TemporaryFailure,
 )
-from coalition.mail.models import Channel, ChannelState, EmailStatus, OutgoingEmail
+from coalition.mail.models import (
+    Channel,
+    ChannelState,
+    EmailStatus,
+    OutgoingEmail,
+    channel_state,
+)
 
 log = logging.getLogger(__name__)
 
@@ -101,19 +107,6 @@ def active_channels() -> list[Channel]:
     if current_app.config.get("SMS_BACKEND", "none") == "none":
         return [Channel.email]
     return [Channel.email, Channel.sms]
-
-
-def channel_state(channel: Channel) -> ChannelState:
-    state = db.session.get(ChannelState, channel)
-    if state is None:
-        state = ChannelState(channel=channel, failures=0)
-        db.session.add(state)
-        try:
-            db.session.flush()
-        except sa.exc.IntegrityError:  # another worker made it first
-            db.session.rollback()
-            state = db.session.get(ChannelState, channel)
-    return state
 
 
 #: Rows claimed at once by one worker.
@@ -398,7 +391,7 @@ def _pause(state: ChannelState, exc: Exception, now: datetime) -> None:
     )  # fmt: skip
     if isinstance(exc, ChannelRefused) and state.alerted_at is None:
         # Our credentials, account or sender: waiting will not end it. Said once, loudly.
-        from coalition.mail.operations import tell_admins_channel_refused
+        from coalition.mail.admins import tell_admins_channel_refused
 
         state.alerted_at = now
         log.error(

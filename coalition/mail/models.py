@@ -202,3 +202,17 @@ class ChannelState(db.Model):
     alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Day (in the coalition's zone, ISO) on which admins were told the daily SMS cap was hit.
     cap_notified_on: Mapped[str | None] = mapped_column(sa.String(10))
+
+
+def channel_state(channel: Channel) -> ChannelState:
+    """The channel's row, made on first use."""
+    state = db.session.get(ChannelState, channel)
+    if state is None:
+        state = ChannelState(channel=channel, failures=0)
+        db.session.add(state)
+        try:
+            db.session.flush()
+        except sa.exc.IntegrityError:  # another worker made it first
+            db.session.rollback()
+            state = db.session.get(ChannelState, channel)
+    return state

@@ -4,6 +4,6 @@ from coalition.notices import ACCOUNT, Notice
 
 NOTICES = (
     # To every coalition admin, once per refusal: a channel refuses us (credentials, account,
-    # sender) and waits for them (mail/operations.tell_admins_channel_refused).
+    # sender) and waits for them (mail/admins.tell_admins_channel_refused).
     Notice("channel_refused", ACCOUNT, email="mail/channel_refused"),
 )

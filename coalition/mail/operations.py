@@ -7,7 +7,6 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import render_template
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 
 from coalition.db import utcnow
 from coalition.extensions import db
@@ -69,34 +68,6 @@ def queue_email(
     message.mime = render_mime(message)
     db.session.add(message)
     return message
-
-
-def tell_admins_channel_refused(channel: str, stage: str, code, since) -> None:
-    """Email every coalition admin that a channel refuses us (its credentials, account or
-    sender) and waits for them: an outage that does not end by itself. Called once per refusal
-    (`ChannelState.alerted_at`). Names the step and the code, never a recipient. An email about
-    the email channel waits in its queue with the rest: the worker's log has said it at once.
-    """
-    from coalition.auth.models import User
-
-    subject = (
-        _l("Text messages paused: the provider refuses our messages")
-        if channel == "sms"
-        else _l("Email paused: the mail relay refuses our messages")
-    )
-    admins = db.session.scalars(sa.select(User).where(User.is_admin.is_(True)))
-    for admin in admins:
-        queue_email(
-            to=admin.email,
-            kind="channel_refused",
-            subject=subject,
-            template="mail/channel_refused",
-            locale=getattr(admin, "language", None) or "en",
-            channel=channel,
-            stage=stage or "?",
-            code=code or "?",
-            since=since.strftime("%Y-%m-%d %H:%M UTC"),
-        )
 
 
 def oldest_due_seconds(now: datetime | None = None) -> int:

@@ -739,6 +739,11 @@ def open_answer_for_phone(phone: str) -> Answer | None:
     )
 
 
+def answer_url(answer: Answer) -> str:
+    """A responder's private answer page of one alert (what its short link stands for)."""
+    return external_url("rapid.answer", answer_id=answer.id, secret=answer.secret)
+
+
 def reply_by_text(phone: str, body: str) -> str | None:
     """A text reply from a responder with an open alert: 1/SI/YES = going, 2/NO = can't.
     Returns the text to answer with, or None when the reply is not about an alert."""

@@ -5,17 +5,42 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
-from coalition.delegations.models import Delegation
 from coalition.extensions import db
-from coalition.rsvps.models import RSVP
 from coalition.shortlinks.models import ShortLink
 from coalition.urls import external_url
 
 #: 12 random bytes: 96 bits, 16 characters.
 TOKEN_BYTES = 12
+
+
+@dataclass(frozen=True)
+class Target:
+    """A kind of private page a short link can stand for, as its feature registers it."""
+
+    #: The row the page belongs to (one with an `erased_at` is dead once erased).
+    model: type
+    #: Its long private link.
+    url: Callable[[Any], str]
+    #: The attribute holding the row's link secret.
+    secret: str = "manage_secret"
+
+
+#: {`ShortLink` column: its target}: filled by each feature at app creation (`register_target`),
+#: so that short links know no feature.
+_TARGETS: dict[str, Target] = {}
+
+
+def register_target(column: str, model: type, url: Callable[[Any], str], **options) -> None:
+    """Short links with `column` set stand for `url(row)` of `model` (idempotent)."""
+    if column not in ShortLink.__table__.c:
+        raise ValueError(f"short_links has no column {column!r}")
+    _TARGETS[column] = Target(model, url, **options)
 
 
 def _digest(secret: str) -> str:
@@ -40,14 +65,14 @@ def _link(**target) -> ShortLink:
     return link
 
 
-def short_manage_url(rsvp: RSVP) -> str:
+def short_manage_url(rsvp) -> str:
     """`BASE_URL/r/<token>` for this RSVP's private manage page."""
     db.session.flush()
     link = _link(rsvp_id=rsvp.id, secret=rsvp.manage_secret)
     return external_url("shortlinks.follow", token=link.token)
 
 
-def short_lead_url(delegation: Delegation) -> str:
+def short_lead_url(delegation) -> str:
     """`BASE_URL/r/<token>` for a delegation lead's private page."""
     db.session.flush()
     link = _link(delegation_id=delegation.id, secret=delegation.manage_secret)
@@ -84,39 +109,15 @@ def resolve(token: str) -> str | None:
     link = db.session.get(ShortLink, token)
     if link is None:
         return None
-    if link.rsvp_id is not None:
-        from coalition.rsvps.operations import manage_url
-
-        rsvp = db.session.get(RSVP, link.rsvp_id)
-        if rsvp is None or rsvp.erased_at is not None:
+    for column, target in _TARGETS.items():
+        target_id = getattr(link, column)
+        if target_id is None:
+            continue
+        row = db.session.get(target.model, target_id)
+        if row is None or getattr(row, "erased_at", None) is not None:
             return None
-        if not secrets.compare_digest(_digest(rsvp.manage_secret), link.secret_digest):
+        secret = getattr(row, target.secret)
+        if not secrets.compare_digest(_digest(secret), link.secret_digest):
             return None
-        return manage_url(rsvp)
-    if link.delegation_id is not None:
-        from coalition.delegations.operations import lead_url
-
-        delegation = db.session.get(Delegation, link.delegation_id)
-        if delegation is None or delegation.erased_at is not None:
-            return None
-        if not secrets.compare_digest(_digest(delegation.manage_secret), link.secret_digest):
-            return None
-        return lead_url(delegation)
-    if link.helper_id is not None:
-        from coalition.volunteers.models import Helper
-        from coalition.volunteers.operations import manage_url as helper_url
-
-        helper = db.session.get(Helper, link.helper_id)
-        if helper is None or helper.erased_at is not None:
-            return None
-        if not secrets.compare_digest(_digest(helper.manage_secret), link.secret_digest):
-            return None
-        return helper_url(helper)
-    if link.answer_id is not None:
-        from coalition.rapid.models import Answer
-
-        answer = db.session.get(Answer, link.answer_id)
-        if answer is None or not secrets.compare_digest(_digest(answer.secret), link.secret_digest):
-            return None
-        return external_url("rapid.answer", answer_id=answer.id, secret=answer.secret)
+        return target.url(row)
     return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from coalition.events.formatting import format_moment
+from coalition.i18n import format_moment
 from coalition.languages import message_locale
 from coalition.sms.operations import queue_sms
 

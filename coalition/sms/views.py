@@ -16,6 +16,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
+from coalition import signals
 from coalition.access import access, admin, public
 from coalition.db import utcnow
 from coalition.extensions import db
@@ -63,11 +64,11 @@ def inbound():
     phone = normalize_phone(request.form.get("From", ""))
     answer = MessagingResponse()
     if phone and first_time(sid):
-        from coalition.rapid.operations import reply_by_text
-
         body = request.form.get("Body", "")
-        # 1/SI/YES or 2/NO from a phone with an open rapid-response alert answers that alert.
-        text, about = reply_by_text(phone, body), "alert"
+        # A feature may take the text as its own answer (1/SI/YES or 2/NO from a phone with an
+        # open rapid-response alert answers that alert).
+        taken = signals.answers(signals.text_received, phone, body=body)
+        text, about = (taken[0] if taken else None), "alert"
         if text is None:
             text, about = handle_reply(phone, body), "keyword"
         # What was asked is recorded above whatever the cap: a STOP always stops the texts.
@@ -105,7 +106,7 @@ def status():
 @access(admin)
 def costs():
     """Texts and segments per day and organization, the daily cap, and the provider's state."""
-    from coalition.mail.delivery import channel_state
+    from coalition.mail.models import channel_state
     from coalition.settings.operations import get_setting
     from coalition.sms.costs import stats
 

@@ -106,12 +106,9 @@ def strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
-#: Modules in a circle today (measured 2026-12-06: 2 components, 11 modules). Debt of issue #25.
 KNOWN_CIRCLE_MODULES = {
-    "coalition.mail.delivery", "coalition.sms.channel", "coalition.sms.costs",
-    "coalition.delegations.operations", "coalition.feeds.builder",
-    "coalition.rsvps.operations", "coalition.sessions.calendar", "coalition.sessions.operations",
-    "coalition.shortlinks.operations", "coalition.sms.notices", "coalition.volunteers.operations",
+    "coalition.feeds.builder", "coalition.rsvps.operations", "coalition.sessions.calendar",
+    "coalition.sessions.operations",
 }  # fmt: skip
 
 

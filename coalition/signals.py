@@ -70,6 +70,16 @@ single_date_refused = _signals.signal("single-date-refused")
 waiting_elsewhere = _signals.signal("waiting-elsewhere")
 
 
+#: A calendar (a feed's text of an event, a date's `.ics`) is written with these dates (sender: the
+#: event; `occurrences`). A receiver returns {occurrence id: text} of the dates that have an
+#: agenda (their sessions), added at the end of their DESCRIPTION.
+calendar_agendas = _signals.signal("calendar-agendas")
+
+#: A person's `.ics` of their date is written (sender: the RSVP; `language`). A receiver returns
+#: a list of VEVENTs of theirs to add (their sessions of that date).
+rsvp_calendar = _signals.signal("rsvp-calendar")
+
+
 def answers(signal, sender, **kwargs) -> list:
     """The receivers' non-None answers to a question `signal`."""
     return [answer for _receiver, answer in signal.send(sender, **kwargs) if answer is not None]

@@ -276,8 +276,8 @@ def send_due(
 
 
 def _queue_reminder_email(reminder: Reminder, calendars: dict, now: datetime):
+    from coalition.events.ics import ics_attachment
     from coalition.events.privacy import location_for_rsvp
-    from coalition.feeds.builder import ics_attachment
     from coalition.rsvps.operations import manage_url
 
     occurrence = reminder.occurrence

@@ -64,7 +64,23 @@ def _waiting_elsewhere(occurrence, **_):
     return waiting_parts_clause()
 
 
+def _calendar_agendas(event, occurrences, **_):
+    """The dates' agendas in a calendar (`events/ics.py`)."""
+    from coalition.sessions.calendar import agendas
+
+    return agendas(occurrences)
+
+
+def _rsvp_calendar(rsvp, language=None, **_):
+    """A person's own sessions in their `.ics` of the date."""
+    from coalition.sessions.calendar import components_for_rsvp
+
+    return components_for_rsvp(rsvp, language)
+
+
 def connect() -> None:
+    signals.calendar_agendas.connect(_calendar_agendas)
+    signals.rsvp_calendar.connect(_rsvp_calendar)
     signals.single_date_refused.connect(_single_date_refused)
     signals.waiting_elsewhere.connect(_waiting_elsewhere)
     signals.rsvp_changed.connect(_rsvp_changed)

@@ -161,6 +161,7 @@ def register_blueprints(app: Flask) -> None:
     from coalition.events.public_views import bp as events_bp
     from coalition.extensions import csrf
     from coalition.feeds.views import bp as feeds_bp
+    from coalition.health.views import bp as health_bp
     from coalition.orgs.views import bp as orgs_bp
     from coalition.rapid.views import bp as rapid_bp
     from coalition.reach.views import bp as reach_bp
@@ -176,6 +177,7 @@ def register_blueprints(app: Flask) -> None:
     csrf.exempt(volunteers_api_bp)  # JSON API, like api_bp
     for blueprint in (
         core_bp,
+        health_bp,
         auth_bp,
         two_factor_bp,
         orgs_bp,
@@ -206,7 +208,15 @@ def register_commands(app: Flask) -> None:
     register(app)
 
 
+#: The features that give templates filters and globals, each in `<feature>/templating.py`.
+TEMPLATE_FEATURES = ("orgs", "events", "rsvps", "delegations")
+
+
 def register_template_helpers(app: Flask) -> None:
+    from importlib import import_module
+
     from coalition.core.templating import init_templating
 
     init_templating(app)
+    for feature in TEMPLATE_FEATURES:
+        import_module(f"coalition.{feature}.templating").init_templating(app)

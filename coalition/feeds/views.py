@@ -127,7 +127,7 @@ def calendar():
         description=description,
         user=None,
         version_keys=(PUBLIC,),
-        url=external_url("core.index"),
+        url=external_url("events.home"),
     )
     return respond(job)
 

@@ -110,7 +110,7 @@ def strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
 KNOWN_CIRCLE_MODULES = {
     "coalition.auth.models", "coalition.orgs.models",
     "coalition.mail.delivery", "coalition.sms.channel", "coalition.sms.costs",
-    "coalition.delegations.operations", "coalition.feeds.builder", "coalition.reach.receivers",
+    "coalition.delegations.operations", "coalition.events.ics", "coalition.reach.receivers",
     "coalition.reminders.notices", "coalition.reminders.operations",
     "coalition.reminders.receivers", "coalition.rsvps.operations", "coalition.rsvps.receivers",
     "coalition.sessions.calendar", "coalition.sessions.operations",

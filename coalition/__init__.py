@@ -112,7 +112,6 @@ def register_signal_receivers(app: Flask) -> None:
     coalition/signals.py itself imports no feature."""
     from coalition.auth import receivers as auth_receivers
     from coalition.delegations import receivers as delegation_receivers
-    from coalition.orgs import receivers as org_receivers
     from coalition.rapid import receivers as rapid_receivers
     from coalition.reach import receivers as reach_receivers
     from coalition.reminders import receivers as reminder_receivers
@@ -129,7 +128,6 @@ def register_signal_receivers(app: Flask) -> None:
         reach_receivers,
         # What the channels and the ground floor (core, access) announce and ask.
         auth_receivers,
-        org_receivers,
         rapid_receivers,
     ):
         receivers.connect()
@@ -203,6 +201,7 @@ def register_blueprints(app: Flask) -> None:
     from coalition.events.public_views import bp as events_bp
     from coalition.extensions import csrf
     from coalition.feeds.views import bp as feeds_bp
+    from coalition.health.views import bp as health_bp
     from coalition.orgs.views import bp as orgs_bp
     from coalition.rapid.views import bp as rapid_bp
     from coalition.reach.views import bp as reach_bp
@@ -218,6 +217,7 @@ def register_blueprints(app: Flask) -> None:
     csrf.exempt(volunteers_api_bp)  # JSON API, like api_bp
     for blueprint in (
         core_bp,
+        health_bp,
         auth_bp,
         two_factor_bp,
         orgs_bp,
@@ -248,10 +248,15 @@ def register_commands(app: Flask) -> None:
     register(app)
 
 
+#: The features that give templates filters and globals, each in `<feature>/templating.py`.
+TEMPLATE_FEATURES = ("orgs", "events", "rsvps", "delegations")
+
+
 def register_template_helpers(app: Flask) -> None:
+    from importlib import import_module
+
     from coalition.core.templating import init_templating
-    from coalition.orgs.labels import ROLE_NAMES, STATUS_NAMES
 
     init_templating(app)
-    # The features' names for their own states (core knows no feature).
-    app.jinja_env.globals.update(role_names=ROLE_NAMES, status_names=STATUS_NAMES)
+    for feature in TEMPLATE_FEATURES:
+        import_module(f"coalition.{feature}.templating").init_templating(app)

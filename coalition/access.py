@@ -24,8 +24,8 @@ _TWO_FACTOR_SETUP_ENDPOINTS = {
     "two_factor.setup",
     "auth.logout",
     "core.set_language",
-    "core.healthz",
-    "core.org_colors",
+    "health.healthz",
+    "orgs.org_colors",
 }
 
 

@@ -83,14 +83,6 @@ admin_contacts = _signals.signal("admin-contacts")
 #: they must set up a second factor first.
 two_factor_pending = _signals.signal("two-factor-pending")
 
-#: The home page lists the member organizations (sender: None). A receiver returns them, active,
-#: by name.
-member_organizations = _signals.signal("member-organizations")
-
-#: The organizations' colors stylesheet is written (sender: None). A receiver returns a list of
-#: (organization id, color).
-organization_colors = _signals.signal("organization-colors")
-
 #: Questions a lower package asks the ones above it (each receiver's return value is its answer;
 #: `answers` collects them):
 #:
@@ -122,6 +114,15 @@ rsvp_form_posted = _signals.signal("rsvp-form-posted")
 #: `user`). A receiver returns True when the person's own RSVP there lets them see it, else
 #: None.
 place_shown_to_attendee = _signals.signal("place-shown-to-attendee")
+
+#: A calendar (a feed's text of an event, a date's `.ics`) is written with these dates (sender: the
+#: event; `occurrences`). A receiver returns {occurrence id: text} of the dates that have an
+#: agenda (their sessions), added at the end of their DESCRIPTION.
+calendar_agendas = _signals.signal("calendar-agendas")
+
+#: A person's `.ics` of their date is written (sender: the RSVP; `language`). A receiver returns
+#: a list of VEVENTs of theirs to add (their sessions of that date).
+rsvp_calendar = _signals.signal("rsvp-calendar")
 
 
 def answers(signal, sender, **kwargs) -> list:

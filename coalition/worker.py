@@ -70,7 +70,7 @@ def _job(app, func):
 
 def build_scheduler(app) -> BlockingScheduler:
     """One scheduler, every job locked against overlap and coalesced after downtime."""
-    from coalition.feeds.store import redis_url
+    from coalition.cache_store import redis_url
     from coalition.mail.delivery import active_channels
 
     with app.app_context():

@@ -79,7 +79,7 @@ def verify():
             login_user(user, remember=pending["remember"])
             throttle.remember_device(user.email)
             flash(_("Welcome, %(name)s.", name=user.name), "success")
-            return redirect(safe_next(pending.get("next"), url_for("core.index")))
+            return redirect(safe_next(pending.get("next"), url_for("events.home")))
         throttle.count_failure("two_factor", user.email)
         form.code.errors.append(_("That code is not valid. Try the newest one."))
     return private(

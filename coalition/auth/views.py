@@ -35,7 +35,7 @@ _form_limit = limiter.limit("10 per minute;50 per hour", methods=["POST"])
 @_form_limit
 def login():
     """Sign in with email and password."""
-    next_url = safe_next(request.args.get("next"), url_for("core.index"))
+    next_url = safe_next(request.args.get("next"), url_for("events.home"))
     if current_user.is_authenticated:
         return redirect(next_url)
     form = LoginForm()
@@ -64,7 +64,7 @@ def login():
 def logout():
     logout_user()
     flash(_("You are signed out."), "info")
-    return redirect(url_for("core.index"))
+    return redirect(url_for("events.home"))
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -84,7 +84,7 @@ def register():
             name=form.name.data,
             password=form.password.data,
             language=form.language.data,
-            next_url=safe_next(request.args.get("next"), url_for("core.index")),
+            next_url=safe_next(request.args.get("next"), url_for("events.home")),
         )
         db.session.commit()
         flash(
@@ -116,7 +116,7 @@ def confirm_registration(token: str):
         session.clear()
         login_user(user)
         flash(_("Your account is ready."), "success")
-        return redirect(safe_next(next_url, url_for("core.index")))
+        return redirect(safe_next(next_url, url_for("events.home")))
     return render_template("auth/confirm_registration.html", form=form)
 
 

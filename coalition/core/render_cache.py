@@ -34,8 +34,8 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from coalition import calendar_version
-from coalition.feeds.store import MemoryStore, RedisStore, make_store
-from coalition.metrics import events as metrics
+from coalition import counters as metrics
+from coalition.cache_store import MemoryStore, RedisStore, make_store
 
 #: Stands for the visitor's CSRF token in a stored page.
 CSRF_PLACEHOLDER = b"\x1fcsrf-token\x1f"

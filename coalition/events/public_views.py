@@ -1,4 +1,4 @@
-"""The public side: calendar, month view, past events, event and occurrence pages."""
+"""The public side: home page, calendar, month view, past events, event and occurrence pages."""
 
 from __future__ import annotations
 
@@ -33,11 +33,10 @@ from coalition.events.queries import (
     parse_filters,
     per_version,
 )
+from coalition.events.summaries import home_page
 from coalition.extensions import db
 from coalition.languages import CONTENT_LANGUAGES
 from coalition.orgs.models import Organization, OrgStatus
-from coalition.reach.operations import image_of
-from coalition.reach.previews import calendar_preview, event_preview
 from coalition.urls import external_url
 
 bp = Blueprint("events", __name__)
@@ -121,6 +120,21 @@ def _parse_or_none(cursor_name: str = "after"):
         return None, None, action_refused(str(exc.args[0]), 400)
 
 
+@bp.route("/")
+@access(public)
+@render_cached(PUBLIC, UPCOMING)
+def home():
+    """The home page: the next big actions, what is coming, the member organizations."""
+    orgs = db.session.scalars(
+        sa.select(Organization)
+        .where(Organization.status == OrgStatus.active)
+        .order_by(sa.func.lower(Organization.name))
+    ).all()
+    return render_template(
+        "events/public/home.html", orgs=orgs, home=home_page(current_user, _zone())
+    )
+
+
 @bp.route("/calendar")
 @access(public)
 @render_cached(PUBLIC, UPCOMING)
@@ -148,7 +162,6 @@ def calendar():
         choices=filter_choices(),
         feed_url=_feed_url(filters),
         args=_link_args(filters),
-        preview=calendar_preview(_link_args(filters)),
     )
 
 
@@ -267,7 +280,7 @@ def _last(event: Event) -> Occurrence | None:
 
 
 def _render_event(event: Event, occurrence: Occurrence | None, upcoming, **context):
-    picture = image_of(event.id)
+    # The picture and the link preview come from `reach` (its template globals).
     return render_template(
         "events/public/show.html",
         event=event,
@@ -276,10 +289,6 @@ def _render_event(event: Event, occurrence: Occurrence | None, upcoming, **conte
         location=location_for(event, occurrence, current_user),
         can_manage=event.can_manage(current_user),
         feed_url=external_url("feeds.event", event_id=event.id),
-        picture=picture,
-        preview=event_preview(
-            event, occurrence, picture, single_date=context.get("single_date", False)
-        ),
         **context,
     )
 
@@ -321,7 +330,9 @@ def upcoming_for_home(limit: int = 8) -> list[Occurrence]:
     return list(db.session.scalars(query.limit(limit)))
 
 
+@bp.app_template_global("org_upcoming")
 def upcoming_for_org(org: Organization, limit: int = 10) -> list[Occurrence]:
+    """The organization's next dates (its public page, `orgs/show.html`)."""
     filters = CalendarFilters(org_ids=[org.id])
     query = occurrences_query(
         filters, user=current_user, zone=_zone(), after=utcnow(), longest=longest_occurrence()

@@ -37,11 +37,13 @@ from flask_babel import gettext as _
 from isal import igzip
 
 from coalition import calendar_version
+from coalition import counters as metrics
+from coalition.cache_store import MemoryStore, RedisStore
+from coalition.events.ics import FeedInfo
 from coalition.feeds import limits
-from coalition.feeds.builder import FeedInfo, assemble
+from coalition.feeds.builder import assemble
 from coalition.feeds.fragments import EventRef, fragments_for, keys_for, missing
-from coalition.feeds.store import MemoryStore, RedisStore, get_store
-from coalition.metrics import events as metrics
+from coalition.feeds.store import get_store
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from coalition.events.ics import Fragment, fragment
 from coalition.events.models import Event, EventType
 from coalition.extensions import db
-from coalition.feeds.builder import Fragment, fragment
 from coalition.feeds.store import get_store
 from coalition.orgs.models import Organization
 

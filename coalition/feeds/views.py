@@ -25,6 +25,7 @@ from coalition.access import access, public, signed_in
 from coalition.auth.models import User
 from coalition.calendar_version import ATTENDANCE, EVERY_USER, PUBLIC, user_key
 from coalition.core.forms import EmptyForm
+from coalition.events.ics import FeedInfo, single_occurrence_calendar
 from coalition.events.models import Event, EventStatus, Occurrence, is_coalition_member
 from coalition.events.public_views import filter_choices
 from coalition.events.queries import (
@@ -33,7 +34,7 @@ from coalition.events.queries import (
     parse_filters,
 )
 from coalition.extensions import db
-from coalition.feeds.builder import FeedInfo, assemble, single_occurrence_calendar
+from coalition.feeds.builder import assemble
 from coalition.feeds.cache import FeedJob, respond
 from coalition.feeds.fragments import EventRef, fragments_for, refs_query
 from coalition.feeds.listing import listed_refs
@@ -126,7 +127,7 @@ def calendar():
         description=description,
         user=None,
         version_keys=(PUBLIC,),
-        url=external_url("core.index"),
+        url=external_url("events.home"),
     )
     return respond(job)
 

@@ -20,7 +20,8 @@ MIN_TOKEN_LENGTH = 24
 
 def init_app(app: Flask) -> None:
     """Check the settings (refuse to start on a wrong one), time requests, add /metrics."""
-    from coalition.metrics import events, views
+    from coalition import counters as events
+    from coalition.metrics import views
 
     config = app.config
     token = config.get("METRICS_TOKEN")

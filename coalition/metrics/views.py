@@ -16,8 +16,8 @@ import os
 from flask import Blueprint, Response, abort, current_app, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from coalition import counters as events
 from coalition.access import access
-from coalition.metrics import events
 from coalition.metrics.stored import StoredState
 
 bp = Blueprint("metrics", __name__)

@@ -45,7 +45,13 @@ from coalition.reach import operations as ops
 from coalition.reach.flyer import pdf, qr_data_uri
 from coalition.reach.forms import ImageForm
 from coalition.reach.images import ImageError
-from coalition.reach.previews import image_url, plain_text
+from coalition.reach.previews import (
+    calendar_preview,
+    event_preview,
+    image_url,
+    org_preview,
+    plain_text,
+)
 from coalition.reach.share import share_links
 from coalition.reach.storage import IMMUTABLE, NAME, get_storage
 from coalition.urls import external_url
@@ -336,3 +342,16 @@ def flyer_summary(markdown: str | None, limit: int) -> str:
 
 bp.add_app_template_global(share_links, "share_links")
 bp.add_app_template_global(external_url, "external_url")
+
+
+@bp.app_template_global()
+def event_picture(event) -> object:
+    """The event's picture (an EventImage) or None: the public pages' `picture`."""
+    return ops.image_of(event.id)
+
+
+# Link previews of the public pages (events' and organizations'), which include
+# `reach/_preview.html`.
+bp.add_app_template_global(event_preview, "event_preview")
+bp.add_app_template_global(calendar_preview, "calendar_preview")
+bp.add_app_template_global(org_preview, "org_preview")

@@ -50,7 +50,7 @@ def _send(rsvp: RSVP, *, kind: str, subject, template: str, **context) -> None:
     """Queue the notice with the date's updated `.ics` (same UID as the feeds, SEQUENCE raised),
     so that a calendar that has the date updates it in place; phone only: the same notice by
     text, at once (no quiet hours)."""
-    from coalition.feeds.builder import ics_attachment
+    from coalition.events.ics import ics_attachment
     from coalition.rsvps.operations import mail_rsvp
 
     ics = [ics_attachment(rsvp.occurrence, rsvp.language)] if rsvp.email else None

@@ -276,7 +276,7 @@ def send_due(
 
 
 def _queue_reminder_email(reminder: Reminder, calendars: dict, now: datetime):
-    from coalition.feeds.builder import ics_attachment
+    from coalition.events.ics import ics_attachment
     from coalition.rsvps.location import location_for_rsvp
     from coalition.rsvps.operations import manage_url
 

@@ -632,7 +632,7 @@ rsvp_for_token = _MANAGE_LINK.row
 
 def _calendar_attachment(rsvp: RSVP) -> list[dict]:
     """The date as an .ics file, which Gmail and Outlook offer to add to the calendar."""
-    from coalition.feeds.builder import ics_attachment
+    from coalition.events.ics import ics_attachment
 
     return [ics_attachment(rsvp.occurrence, rsvp.language, rsvp=rsvp)]
 

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from flask import current_app, g
 from icalendar import Event as VEvent
 
+from coalition.events.ics_text import text
 from coalition.events.models import Event, EventStatus, Occurrence
 from coalition.extensions import db
-from coalition.feeds.text import text
 from coalition.rsvps.models import RSVP, RSVPStatus
 from coalition.sessions.models import EventSession, SessionSignup, SignupStatus
 from coalition.sessions.operations import agenda_lines
@@ -57,6 +57,17 @@ def agenda_text(occurrence: Occurrence | None) -> str:
     if occurrence is None or not has_agenda(occurrence):
         return ""
     return "\n".join(agenda_lines(occurrence))
+
+
+def agendas(occurrences: list[Occurrence]) -> dict[int, str]:
+    """{occurrence id: agenda text} of those of `occurrences` that have sessions (one query, or
+    none for dates already read by `prefetch_agendas`)."""
+    noted = prefetch_agendas(occurrences)
+    try:
+        found = {o.id: agenda_text(o) for o in occurrences if has_agenda(o)}
+    finally:
+        forget_agendas(noted)
+    return {occurrence_id: text for occurrence_id, text in found.items() if text}
 
 
 def session_uid(session: EventSession) -> str:

@@ -85,9 +85,25 @@ def _rsvp_form_posted(occurrence, *, form, data, **_):
     return outlook(data.sessions, data.party_size)
 
 
+def _calendar_agendas(event, occurrences, **_):
+    """The dates' agendas in a calendar (`events/ics.py`)."""
+    from coalition.sessions.calendar import agendas
+
+    return agendas(occurrences)
+
+
+def _rsvp_calendar(rsvp, language=None, **_):
+    """A person's own sessions in their `.ics` of the date."""
+    from coalition.sessions.calendar import components_for_rsvp
+
+    return components_for_rsvp(rsvp, language)
+
+
 def connect() -> None:
     signals.rsvp_form_elsewhere.connect(_rsvp_form_elsewhere)
     signals.rsvp_form_posted.connect(_rsvp_form_posted)
+    signals.calendar_agendas.connect(_calendar_agendas)
+    signals.rsvp_calendar.connect(_rsvp_calendar)
     signals.single_date_refused.connect(_single_date_refused)
     signals.waiting_elsewhere.connect(_waiting_elsewhere)
     signals.rsvp_changed.connect(_rsvp_changed)

@@ -150,7 +150,7 @@ ROLES = {
 
 #: Endpoints that answer something other than an HTML page for people (feeds, JSON, CSV).
 #: `shortlinks.follow` only redirects to the long private link (its page is swept as such).
-NOT_PAGES = {"static", "core.healthz", "core.theme", "core.org_colors", "dashboard.export_csv",
+NOT_PAGES = {"static", "health.healthz", "core.theme", "orgs.org_colors", "dashboard.export_csv",
              "shortlinks.follow", "reach.media", "reach.flyer_pdf",
              "rapid.alert_answers", "metrics.metrics"}  # fmt: skip
 #: Pages audited on the way rather than by address: the second sign-in step and the setup of

@@ -12,11 +12,12 @@ import brotli
 import pytest
 import sqlalchemy as sa
 
+from coalition.cache_store import RedisStore
 from coalition.events.models import Event, EventTranslation, EventType, Occurrence
 from coalition.events.types import ensure_default_types
 from coalition.extensions import db as database
 from coalition.feeds import cache
-from coalition.feeds.store import RedisStore, get_store
+from coalition.feeds.store import get_store
 from tests.factories import OrganizationFactory, make_event
 from tests.feeds.conftest import vevents
 

@@ -36,7 +36,7 @@ def _healthz_count(text: str) -> float:
         for family in text_string_to_metric_families(text)
         for sample in family.samples
         if sample.name == "coalition_http_request_duration_seconds_count"
-        and sample.labels["endpoint"] == "core.healthz"
+        and sample.labels["endpoint"] == "health.healthz"
     )
 
 

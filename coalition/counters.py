@@ -1,15 +1,16 @@
 """What happens inside the web processes, counted where it happens: requests (by endpoint),
 feed builds, cache lookups.
 
-The ground floor of `coalition/metrics/`: it imports nothing of the app, so that any package
-(feeds, the render cache) may count through it. What the database already records (messages
-sent, failed, segments; channel pauses; alerts) is never counted here: `stored.py` reads it at
-scrape time, so it is right whichever process did the work.
+A foundation module (it imports nothing of the app), so that any package (feeds, the render
+cache in `core/`) may count through it; `coalition/metrics/` publishes the counts. What the
+database already records (messages sent, failed, segments; channel pauses; alerts) is never
+counted here: `metrics/stored.py` reads it at scrape time, so it is right whichever process
+did the work.
 
 Under gunicorn every worker is a process of its own; with `PROMETHEUS_MULTIPROC_DIR` set (read
 by prometheus-client when it is imported) each writes its counts to files in that folder and a
-scrape adds them up (`views.py`). Labels are bounded and never carry a person, a path or a
-token: endpoint names, methods from a fixed list, status classes, fixed words.
+scrape adds them up (`metrics/views.py`). Labels are bounded and never carry a person, a path
+or a token: endpoint names, methods from a fixed list, status classes, fixed words.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from flask import Flask, g, request
 from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics
 
 #: This process's metrics (one registry, not prometheus-client's global one: the scrape
-#: decides what goes with them, see `views.registry_for_scrape`).
+#: decides what goes with them, see `metrics/views.registry_for_scrape`).
 PROCESS = CollectorRegistry(auto_describe=True)
 
 REQUEST_SECONDS = Histogram(

@@ -107,8 +107,10 @@ def _enable_sqlite_foreign_keys(app: Flask) -> None:
 def register_signal_receivers(app: Flask) -> None:
     """Reminders, notices and the waitlist follow RSVPs and events (coalition/signals.py)."""
     from coalition import signals
+    from coalition.reports import receivers as report_receivers
 
     signals.connect_receivers()
+    report_receivers.connect()  # reports freeze a date's counts before its purge
 
 
 #: The features that send messages: each declares its notices in `<feature>/notice_kinds.py`.

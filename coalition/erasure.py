@@ -16,6 +16,8 @@ counts, statuses, times, the kind of each message.
   dates that ended more than `purge_after_days` ago, and the contents of every message sent (or
   given up) more than `purge_after_days` ago, whatever it was about. Also the SMS webhooks'
   receipts (`coalition.sms.replies.RECEIPT_DAYS`: ids and times only, no personal data).
+  Before anything is blanked it sends `signals.occurrence_purging`: `coalition.reports` freezes
+  each date's counts then (README: "What reports keep and what they do not").
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from coalition.extensions import db
 from coalition.mail.models import EmailStatus, OutgoingEmail
 from coalition.rsvps.models import RSVP
 from coalition.settings.operations import get_setting
+from coalition.signals import occurrence_purging
 from coalition.sms.replies import purge_receipts
 from coalition.volunteers.models import Helper
 
@@ -133,6 +136,8 @@ def purge_expired(now: datetime | None = None) -> int:
     now = now or utcnow()
     cutoff = now - timedelta(days=int(get_setting("purge_after_days")))
     ended = sa.select(Occurrence.id).where(Occurrence.end_at < cutoff)
+    # Reports freeze each date's counts first (`coalition.reports`): nothing is blanked yet.
+    occurrence_purging.send(None, occurrences=ended, now=now)
     rsvp_ids = sa.select(RSVP.id).where(RSVP.occurrence_id.in_(ended))
     delegation_ids = sa.select(Delegation.id).where(Delegation.occurrence_id.in_(ended))
     erased = db.session.execute(

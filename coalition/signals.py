@@ -80,6 +80,13 @@ def answers(signal, sender, **kwargs) -> list:
 event_deleting = _signals.signal("event-deleting")
 
 
+#: The retention purge is about to erase the personal data of dates that ended (sender: None;
+#: `occurrences`: a SELECT of those dates' ids, the ones purged before included; `now`).
+#: Receivers keep what must outlive the people (reports freeze each date's counts once), before
+#: anything is blanked, in the same transaction.
+occurrence_purging = _signals.signal("occurrence-purging")
+
+
 def connect_receivers() -> None:
     """Connect every receiver (idempotent: a receiver is connected once however many apps)."""
     from coalition.reach import receivers as reach_receivers

@@ -166,6 +166,8 @@ def register_blueprints(app: Flask) -> None:
     from coalition.orgs.views import bp as orgs_bp
     from coalition.rapid.views import bp as rapid_bp
     from coalition.reach.views import bp as reach_bp
+    from coalition.reports.api import bp as reports_api_bp
+    from coalition.reports.views import bp as reports_bp
     from coalition.rsvps.views import bp as rsvps_bp
     from coalition.sessions.views import bp as sessions_bp
     from coalition.shortlinks.views import bp as shortlinks_bp
@@ -197,6 +199,8 @@ def register_blueprints(app: Flask) -> None:
         volunteers_bp,
         volunteers_api_bp,
         rapid_bp,
+        reports_bp,
+        reports_api_bp,
     ):
         app.register_blueprint(blueprint)
     register_error_handlers(app)

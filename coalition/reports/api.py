@@ -62,3 +62,72 @@ def organization(slug: str):
     filters = figures.parse_filters(request.args)
     filters.org_id = load_org(slug).id
     return _json(filters)
+
+
+# OpenAPI (called by `coalition.api.openapi`) ---------------------------------------------------
+
+_FIGURE = {
+    "oneOf": [
+        {"type": "integer", "minimum": 0},
+        {
+            "type": "object",
+            "required": ["fewer_than"],
+            "properties": {"fewer_than": {"type": "integer"}},
+            "description": "A small number, hidden.",
+        },
+    ]
+}
+_FIGURES = {"type": "object", "additionalProperties": _FIGURE}
+REPORT = {
+    "type": "object",
+    "description": "Counts only, small numbers hidden; no person is in them.",
+    "required": ["min_cell", "filters", "totals", "breakdowns", "series", "rapid"],
+    "properties": {
+        "min_cell": {"type": "integer"},
+        "filters": {"type": "object"},
+        "totals": _FIGURES,
+        "breakdowns": {"type": "object", "additionalProperties": _FIGURES},
+        "series": {"type": "array", "items": {"type": "object"}},
+        "rapid": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+
+def _query(name: str, description: str, schema: dict) -> dict:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": schema}  # fmt: skip
+
+
+def _documented(schema: str, description: str) -> dict:
+    ref = {"$ref": f"#/components/schemas/{schema}"}
+    return {"description": description, "content": {"application/json": {"schema": ref}}}
+
+
+def _get(summary: str, parameters: list) -> dict:
+    query = [
+        _query("from", "First day (YYYY-MM-DD, the coalition's zone).", {"type": "string"}),
+        _query("to", "Last day (YYYY-MM-DD).", {"type": "string"}),
+        _query("type", "An event type id.", {"type": "integer"}),
+        _query("language", "A content language code.", {"type": "string"}),
+    ]
+    return {
+        "get": {
+            "summary": summary,
+            "description": "Coalition admins only (signed-in session).",
+            "parameters": parameters + query,
+            "responses": {
+                "200": _documented("Report", "The figures."),
+                "400": _documented("Error", "A filter could not be read."),
+                "403": _documented("Error", "Not a coalition admin."),
+            },
+        }
+    }
+
+
+def add_to_openapi(document: dict) -> dict:
+    document["components"]["schemas"]["Report"] = REPORT
+    org = [_query("org", "An organization id.", {"type": "integer"})]
+    slug = [{"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}]
+    document["paths"]["/api/v1/reports/coalition"] = _get("The coalition's report", org)
+    document["paths"]["/api/v1/reports/orgs/{slug}"] = _get("An organization's report", slug)
+    return document

@@ -7,11 +7,12 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import gettext as _
 
 from coalition.access import access
 from coalition.core.errors import action_refused
+from coalition.db import utcnow
 from coalition.events.permissions import load_event, load_occurrence
 from coalition.i18n import select_locale
 from coalition.languages import CONTENT_LANGUAGES
@@ -94,6 +95,14 @@ def _filters_or_400() -> figures.Filters:
 def bad_filter(exc: figures.ReportError):
     """A filter that cannot be read: its message, 400."""
     return action_refused(str(exc), 400, back=request.path)
+
+
+@bp.app_template_global()
+def date_report_url(occurrence) -> str | None:
+    """The report of a date that is over (for the dashboard), None before its end."""
+    if occurrence.end_at > utcnow():
+        return None
+    return url_for("reports.date_report", event_id=occurrence.event_id, occurrence_id=occurrence.id)
 
 
 @bp.route("/admin/reports")

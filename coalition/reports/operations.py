@@ -180,8 +180,15 @@ def freeze_due(occurrences, now: datetime | None = None) -> int:
     now = now or utcnow()
     due = db.session.scalars(
         sa.select(Occurrence)
+        .join(Event, Event.id == Occurrence.event_id)
         .where(
             Occurrence.id.in_(occurrences),
+            # A date that never was on the calendar (a draft's) is no date held, unless it
+            # took RSVPs before its event was unpublished.
+            sa.or_(
+                Event.status.in_((EventStatus.published, EventStatus.cancelled)),
+                sa.exists().where(RSVP.occurrence_id == Occurrence.id),
+            ),
             Occurrence.id.not_in(
                 sa.select(DateFigures.occurrence_id).where(DateFigures.occurrence_id.is_not(None))
             ),

@@ -69,3 +69,21 @@ def test_purging_twice_freezes_a_date_once(db):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(DateFigures)) == 4
     # The frozen counts are those before erasure, not re-read from blanked rows.
     assert db.session.scalar(sa.select(sa.func.max(DateFigures.checked_in))) == 12
+
+
+def test_a_drafts_dates_are_no_dates_held(db):
+    from datetime import timedelta
+
+    import time_machine
+
+    from coalition.erasure import purge_expired
+    from coalition.events.models import EventStatus
+    from tests.factories import make_event
+
+    draft = make_event(status=EventStatus.draft)
+    held = make_event()
+    with time_machine.travel(held.occurrences[0].end_at + timedelta(days=31), tick=False):
+        purge_expired()
+        db.session.commit()
+    frozen = db.session.scalars(sa.select(DateFigures.event_id)).all()
+    assert frozen == [held.id] and draft.id not in frozen

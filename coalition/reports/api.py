@@ -109,6 +109,7 @@ def _get(summary: str, parameters: list) -> dict:
         _query("to", "Last day (YYYY-MM-DD).", {"type": "string"}),
         _query("type", "An event type id.", {"type": "integer"}),
         _query("language", "A content language code.", {"type": "string"}),
+        _query("town", "A town the calendar showed (any case).", {"type": "string"}),
     ]
     return {
         "get": {

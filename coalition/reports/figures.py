@@ -49,6 +49,8 @@ class Filters:
     org_id: int | None = None
     type_id: int | None = None
     language: str | None = None
+    #: A town the calendar showed (the dates' own, public).
+    town: str | None = None
     event_id: int | None = None
     occurrence_id: int | None = None
 
@@ -59,6 +61,7 @@ class Filters:
                 "from": self.start.isoformat() if self.start else None,
                 "to": self.end.isoformat() if self.end else None,
                 "org": self.org_id, "type": self.type_id, "language": self.language,
+                "town": self.town,
             }.items()
             if value
         }  # fmt: skip
@@ -94,6 +97,7 @@ def parse_filters(args) -> Filters:
         org_id=_id(args.get("org", ""), _l("Organization")),
         type_id=_id(args.get("type", ""), _l("Type")),
         language=(args.get("language") or "").strip() or None,
+        town=" ".join((args.get("town") or "").split())[:120] or None,
     )
     if filters.language and filters.language not in CONTENT_LANGUAGES:
         raise ReportError(_l("%(field)s: choose one from the list.", field=_l("Language")))
@@ -157,6 +161,9 @@ def date_figures(filters: Filters, now: datetime | None = None) -> list[DateFigu
         rows.extend(figures_for(o, towns) for o in occurrences)
     if filters.language:
         rows = [r for r in rows if filters.language in (r.languages or [])]
+    if filters.town:
+        wanted = filters.town.casefold()
+        rows = [r for r in rows if (r.town or "").strip().casefold() == wanted]
     return sorted(rows, key=lambda r: r.start_at)
 
 
@@ -324,6 +331,12 @@ def protected(report: Report, minimum: int | None = None) -> Protected:
 def type_choices(language: str) -> list[tuple[int, str]]:
     query = sa.select(EventType).order_by(EventType.position, EventType.id)
     return [(t.id, t.name(language)) for t in db.session.scalars(query)]
+
+
+def town_choices() -> list[str]:
+    """The towns of frozen dates (public: the calendar showed them)."""
+    query = sa.select(DateFigures.town).where(DateFigures.town.is_not(None)).distinct()
+    return sorted({t.strip() for t in db.session.scalars(query) if t and t.strip()})
 
 
 def org_choices() -> list[tuple[int, str]]:

@@ -37,6 +37,8 @@ class DateFigures(db.Model):
         sa.ForeignKey("event_types.id", ondelete="SET NULL")
     )
     start_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    #: The date's town as the calendar showed it publicly (the event's city).
+    town: Mapped[str | None] = mapped_column(sa.String(120))
     #: The event's language codes (its `languages`, else its primary language).
     languages: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     is_bilingual: Mapped[bool] = mapped_column(default=False)

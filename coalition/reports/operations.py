@@ -81,7 +81,7 @@ def figures_for(occurrence: Occurrence, towns: dict[str, str] | None = None) -> 
     }
     figures = DateFigures(
         occurrence_id=occurrence.id, event_id=event.id, org_id=event.host_org_id,
-        type_id=event.type_id, start_at=occurrence.start_at,
+        type_id=event.type_id, start_at=occurrence.start_at, town=occurrence.effective_city,
         languages=list(event.languages or [event.primary_language]),
         is_bilingual=bool(event.is_bilingual or len(event.languages or []) > 1),
         is_cancelled=bool(occurrence.is_cancelled or event.status == EventStatus.cancelled),

@@ -60,6 +60,7 @@ def _page(title: str, filters: figures.Filters, *, scope: str, filterable: bool 
         filters=filters, filterable=filterable, labels=labels, hidden=hidden,
         nth=figures.NTH_GOING, languages=CONTENT_LANGUAGES,
         types=figures.type_choices(locale) if filterable else [],
+        towns=figures.town_choices() if filterable else [],
         orgs=figures.org_choices() if filterable and scope == "coalition" else [],
         csv_args={**filters.query_args(), "format": "csv"},
     )  # fmt: skip

@@ -44,6 +44,7 @@ def upgrade():
     sa.Column('org_id', sa.Integer(), nullable=True),
     sa.Column('type_id', sa.Integer(), nullable=True),
     sa.Column('start_at', coalition.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('town', sa.String(length=120), nullable=True),
     sa.Column('languages', sa.JSON(), nullable=False),
     sa.Column('is_bilingual', sa.Boolean(), nullable=False),
     sa.Column('is_cancelled', sa.Boolean(), nullable=False),

@@ -55,6 +55,13 @@ def test_csv_and_api_give_the_same_protected_figures(client, db):
     signups = api["breakdowns"]["signups"]
     assert signups["1"] == signups["30+"] == {"fewer_than": 5}
     assert "The day before,fewer than 5" in csv
+    with time_machine.travel(LATER, tick=False):
+        assert (
+            client.get("/api/v1/reports/coalition?town=boston").get_json()["totals"]["dates"] == 4
+        )
+        assert (
+            client.get("/api/v1/reports/coalition?town=Lowell").get_json()["totals"]["dates"] == 0
+        )
 
 
 def test_small_cells_hide_a_complementary_one(app):

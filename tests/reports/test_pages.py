@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import time_machine
 
@@ -102,3 +102,19 @@ def test_a_bad_filter_is_a_clear_400(client, db):
     assert "YYYY-MM-DD" in page.get_data(as_text=True)
     api = client.get("/api/v1/reports/coalition?language=xx")
     assert api.status_code == 400 and "choose one" in api.get_json()["error"]["message"]
+
+
+def test_a_dates_report_waits_for_the_date_to_end(client, db):
+    org = OrganizationFactory()
+    season = four_dialogues(org)
+    organizer = member_of(org, OrgRole.organizer, email="host@example.net")
+    db.session.commit()
+    last = max(season.event.occurrences, key=lambda o: o.start_at)
+    url = f"/events/{season.event.id}/occurrences/{last.id}/report"
+    with time_machine.travel(last.start_at, tick=False):
+        client.login(organizer.email)
+        assert client.get(url).status_code == 404
+    with time_machine.travel(last.end_at + timedelta(minutes=1), tick=False):
+        page = client.get(url)
+        assert page.status_code == 200
+        assert "Movement building dialogue" in page.get_data(as_text=True)

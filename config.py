@@ -209,6 +209,13 @@ class Config:
     #: What one text segment costs (e.g. 0.0083), for `coalition_sms_spend_total`; unset: none.
     SMS_SEGMENT_PRICE = float(os.environ.get("SMS_SEGMENT_PRICE") or 0)
 
+    # Reports (coalition/reports/; README: "What reports keep and what they do not").
+    #: A figure below this shows as "fewer than N" (and a complementary cell is hidden with it).
+    REPORT_MIN_CELL = max(2, _env_int("REPORT_MIN_CELL", 5))
+    #: Towns a report may name (comma-separated), besides the cities of published events; a
+    #: delegation's town that is neither is counted as "other".
+    REPORT_TOWNS = _env_list("REPORT_TOWNS") or []
+
     #: Attendees' and leads' emails and phones are encrypted at rest (coalition/crypto.py).
     #: Comma-separated Fernet keys: the first encrypts, all decrypt (rotation). Required.
     CONTACT_KEYS = os.environ.get("CONTACT_KEYS")

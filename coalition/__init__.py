@@ -115,6 +115,7 @@ def register_signal_receivers(app: Flask) -> None:
     from coalition.rapid import receivers as rapid_receivers
     from coalition.reach import receivers as reach_receivers
     from coalition.reminders import receivers as reminder_receivers
+    from coalition.reports import receivers as report_receivers
     from coalition.rsvps import receivers as rsvp_receivers
     from coalition.sessions import receivers as session_receivers
     from coalition.volunteers import receivers as volunteer_receivers
@@ -126,6 +127,7 @@ def register_signal_receivers(app: Flask) -> None:
         session_receivers,
         volunteer_receivers,
         reach_receivers,
+        report_receivers,  # a date's counts frozen before its purge
         # What the channels and the ground floor (core, access) announce and ask.
         auth_receivers,
         rapid_receivers,
@@ -205,6 +207,8 @@ def register_blueprints(app: Flask) -> None:
     from coalition.orgs.views import bp as orgs_bp
     from coalition.rapid.views import bp as rapid_bp
     from coalition.reach.views import bp as reach_bp
+    from coalition.reports.api import bp as reports_api_bp
+    from coalition.reports.views import bp as reports_bp
     from coalition.rsvps.views import bp as rsvps_bp
     from coalition.sessions.views import bp as sessions_bp
     from coalition.shortlinks.views import bp as shortlinks_bp
@@ -237,6 +241,8 @@ def register_blueprints(app: Flask) -> None:
         volunteers_bp,
         volunteers_api_bp,
         rapid_bp,
+        reports_bp,
+        reports_api_bp,
     ):
         app.register_blueprint(blueprint)
     register_error_handlers(app)

@@ -20,7 +20,10 @@ message.
   holds (RSVPs, helpers and delegations of dates that ended more than `purge_after_days` ago,
   series registrations none of whose dates is left, the contents of every message sent or given
   up more than `purge_after_days` ago, the SMS webhooks' receipts after a year: ids and times
-  only), and the messages copying what it erased.
+  only), and the messages copying what it erased. Before anything is blanked it sends
+  `signals.occurrence_purging` (`cutoff`: dates that ended before it are purged):
+  `coalition.reports` freezes each date's counts then (README: "What reports keep and what
+  they do not").
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from coalition.db import utcnow
 from coalition.extensions import db
 from coalition.people.registry import PersonalRecord, record_of, records
 from coalition.settings.operations import get_setting
+from coalition.signals import occurrence_purging
 
 
 def erase_where(record: PersonalRecord | type, condition, now: datetime) -> int:
@@ -88,6 +92,8 @@ def purge_expired(now: datetime | None = None) -> int:
     Safe to run twice."""
     now = now or utcnow()
     cutoff = now - timedelta(days=int(get_setting("purge_after_days")))
+    # Reports freeze each ended date's counts first (`coalition.reports`): nothing is blanked yet.
+    occurrence_purging.send(None, cutoff=cutoff, now=now)
     erased: dict[str, int] = {}
     expiring = [record for record in records() if record.expired is not None]
     # The records first, then what copies them (a message erased with its RSVP), then the

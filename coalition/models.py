@@ -18,6 +18,7 @@ from coalition.rapid.models import (
 )
 from coalition.reach.models import EventImage
 from coalition.reminders.models import Reminder
+from coalition.reports.models import DateFigures, SeriesFigures
 from coalition.rsvps.models import RSVP, AuditEntry
 from coalition.sessions.models import (
     EventSession,
@@ -43,6 +44,7 @@ __all__ = [
     "CalendarVersion",
     "ChannelState",
     "CoalitionDispatcher",
+    "DateFigures",
     "Delegation",
     "Event",
     "EventCosponsor",
@@ -61,6 +63,7 @@ __all__ = [
     "Reminder",
     "Responder",
     "RideAssignment",
+    "SeriesFigures",
     "SeriesPart",
     "SeriesRegistration",
     "SeriesSettings",

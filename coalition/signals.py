@@ -133,3 +133,10 @@ def answers(signal, sender, **kwargs) -> list:
 #: A draft is about to be deleted with everything in the database that hangs on it (sender: the
 #: event). Receivers remove what is kept outside the database (its picture's files).
 event_deleting = _signals.signal("event-deleting")
+
+
+#: The retention purge is about to erase the personal data of dates that ended (sender: None;
+#: `cutoff`: the dates that ended before it, the ones purged before included; `now`).
+#: Receivers keep what must outlive the people (reports freeze each date's counts once), before
+#: anything is blanked, in the same transaction.
+occurrence_purging = _signals.signal("occurrence-purging")

@@ -450,8 +450,10 @@ def openapi_document() -> dict:
         },
     }
     document["paths"]["/api/v1/events/{event_id}/rsvps"] = RSVP_PATH
+    from coalition.reports.api import add_to_openapi as add_reports  # coalition/reports
     from coalition.sessions.api import extend_openapi
     from coalition.volunteers.api import add_to_openapi  # roles: coalition/volunteers
 
     extend_openapi(document)  # sessions: coalition/sessions
+    add_reports(document)
     return add_to_openapi(document)

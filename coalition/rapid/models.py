@@ -266,3 +266,6 @@ class AlertSummary(db.Model):
     arrived: Mapped[int] = mapped_column(default=0)
     #: Seconds from sending to the first responder on site (None: nobody arrived).
     first_arrival_seconds: Mapped[int | None] = mapped_column()
+    #: Seconds from sending to each "On my way", in order (the 1st, 2nd, ... responder going):
+    #: times only, nobody's. None for summaries written before it was kept.
+    going_seconds: Mapped[list[int] | None] = mapped_column(sa.JSON)

@@ -856,6 +856,11 @@ def summarize(alert: Alert) -> AlertSummary:
     summary.first_arrival_seconds = (
         max(0, int((min(arrivals) - alert.created_at).total_seconds())) if arrivals else None
     )
+    summary.going_seconds = sorted(
+        max(0, int((a.going_at - alert.created_at).total_seconds()))
+        for a in alert.answers
+        if a.going_at is not None
+    )
     db.session.flush()
     return summary
 

@@ -231,6 +231,7 @@ def _seed(app) -> dict:
     }
     ids.update(_seed_rapid(valley, user("owner@example.org")))
     ids.update(_seed_training_invitation(training_occ, rsvp, user("owner@example.org")))
+    ids.update(_seed_past_date(valley, user("owner@example.org")))
     db.session.commit()
     return ids, recovery
 
@@ -282,6 +283,35 @@ def _seed_rapid(org, dispatcher) -> dict:
         "rapid_me": f"{responder.id}/{responder.manage_secret}",
         "rapid_join": make_token("rapid.join", {"org": org.id}),
     }
+
+
+def _seed_past_date(org, owner) -> dict:
+    """A dialogue held ten days ago, with people checked in: its report (coalition/reports)."""
+    from datetime import date, time, timedelta
+
+    from coalition.events import lifecycle
+    from coalition.events import operations as event_ops
+    from coalition.extensions import db
+    from coalition.rsvps import operations as rsvp_ops
+
+    data = event_ops.EventInput(
+        type_slug="dialogue", primary_language="es",
+        texts={"es": ("Diálogo de la primavera", "Un diálogo.")}, timezone="America/New_York",
+        start_date=date.today() - timedelta(days=10), start_time=time(18, 0),
+        end_time=time(20, 0), venue="Centro", address="1 Main St", city="Springfield",
+        languages=["es", "en"],
+    )  # fmt: skip
+    event = event_ops.create_event(org, owner, data)
+    lifecycle.publish(event, owner)
+    occurrence = event.occurrences[0]
+    for n in range(7):
+        rsvp = rsvp_ops.RSVPInput(name=f"Vecina {n}", email=f"past{n}@example.org",
+                                  language="es" if n < 5 else "en")  # fmt: skip
+        before = occurrence.start_at - timedelta(days=3)
+        outcome = rsvp_ops.submit(occurrence, rsvp, notify=False, now=before)
+        outcome.rsvp.checked_in_at = occurrence.start_at
+    db.session.flush()
+    return {"past": event.id, "past_occ": occurrence.id}
 
 
 def _seed_training_invitation(occurrence, invited, owner) -> dict:

@@ -109,6 +109,9 @@ ROLES = {
             VALLEY + "/rapid/alerts",
             VALLEY + "/rapid/alerts/new",
             VALLEY + "/rapid/alerts/{rapid_alert}",
+            VALLEY + "/reports",
+            VALLEY + "/reports?from=2020-01-01&language=es",
+            "/events/{past}/occurrences/{past_occ}/report",
         ],
     ),
     "organizer": (
@@ -134,6 +137,7 @@ ROLES = {
             "/admin/events/types",
             "/admin/sms",
             "/admin/rapid",
+            "/admin/reports",
         ],
     ),
     "applicant": ("applicant@example.org", ["/account", "/orgs/apply"]),
@@ -152,7 +156,8 @@ ROLES = {
 #: `shortlinks.follow` only redirects to the long private link (its page is swept as such).
 NOT_PAGES = {"static", "health.healthz", "core.theme", "orgs.org_colors", "dashboard.export_csv",
              "shortlinks.follow", "reach.media", "reach.flyer_pdf",
-             "rapid.alert_answers", "metrics.metrics"}  # fmt: skip
+             "rapid.alert_answers", "metrics.metrics",
+             "reports_api.coalition", "reports_api.organization"}  # fmt: skip
 #: Pages audited on the way rather than by address: the second sign-in step and the setup of
 #: two-step sign-in (by `sign_in` above), the confirmation of a new account (the admin journey).
 AUDITED_ON_THE_WAY = {"two_factor.verify", "two_factor.setup", "auth.confirm_registration"}

@@ -1,0 +1,344 @@
+"""The figures a report shows, from frozen dates (and, for dates that ended but are not purged
+yet, from their rows as they are): totals, breakdowns, months, series return rates, rapid
+response. `protected` turns them into cells with small numbers hidden (`cells.py`)."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from coalition.db import utcnow
+from coalition.events.models import Event, EventStatus, EventType, Occurrence
+from coalition.extensions import db
+from coalition.languages import CONTENT_LANGUAGES
+from coalition.orgs.models import Organization
+from coalition.rapid.models import AlertSummary
+from coalition.reports import cells
+from coalition.reports.models import DateFigures, SeriesFigures
+from coalition.reports.operations import NEEDS, OTHER, SIGNUP_BUCKETS, figures_for, known_towns
+
+#: The totals of a report, in the order shown.
+TOTALS = (
+    "dates", "bilingual_dates", "rsvps", "people", "checked_in_people", "checked_in",
+    "no_shows", "walk_ins", "cancelled", "waitlisted", "promoted", "still_waiting",
+    "series_rsvps", "delegations", "reminders_sent", "emails_sent", "texts_sent",
+)  # fmt: skip
+#: Totals that count no person (dates, groups): shown whatever their size.
+NOT_PEOPLE = ("dates", "bilingual_dates", "delegations")
+#: Totals that add up to something else shown: one hidden, the other hidden too.
+COMPLEMENTS = (("checked_in", "no_shows"), ("promoted", "still_waiting"))
+#: The Nth "On my way" whose time rapid response figures give besides the first.
+NTH_GOING = 3
+
+
+class ReportError(ValueError):
+    """A filter that cannot be read (answered 400 with this message)."""
+
+
+@dataclass
+class Filters:
+    start: date | None = None
+    end: date | None = None
+    org_id: int | None = None
+    type_id: int | None = None
+    language: str | None = None
+    #: A town the calendar showed (the dates' own, public).
+    town: str | None = None
+    event_id: int | None = None
+    occurrence_id: int | None = None
+
+    def query_args(self) -> dict:
+        return {
+            key: value
+            for key, value in {
+                "from": self.start.isoformat() if self.start else None,
+                "to": self.end.isoformat() if self.end else None,
+                "org": self.org_id, "type": self.type_id, "language": self.language,
+                "town": self.town,
+            }.items()
+            if value
+        }  # fmt: skip
+
+
+def _date(text: str, label) -> date | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        value = date.fromisoformat(text)
+    except ValueError:
+        raise ReportError(_l("%(field)s: give a date as YYYY-MM-DD.", field=label)) from None
+    if not 1900 <= value.year <= 2200:
+        raise ReportError(_l("%(field)s: give a date as YYYY-MM-DD.", field=label))
+    return value
+
+
+def _id(text: str, label) -> int | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or len(text) > 9:
+        raise ReportError(_l("%(field)s: choose one from the list.", field=label))
+    return int(text)
+
+
+def parse_filters(args) -> Filters:
+    """Filters from a query string; a bad one raises ReportError."""
+    filters = Filters(
+        start=_date(args.get("from", ""), _l("From")),
+        end=_date(args.get("to", ""), _l("To")),
+        org_id=_id(args.get("org", ""), _l("Organization")),
+        type_id=_id(args.get("type", ""), _l("Type")),
+        language=(args.get("language") or "").strip() or None,
+        town=" ".join((args.get("town") or "").split())[:120] or None,
+    )
+    if filters.language and filters.language not in CONTENT_LANGUAGES:
+        raise ReportError(_l("%(field)s: choose one from the list.", field=_l("Language")))
+    if filters.start and filters.end and filters.end < filters.start:
+        raise ReportError(_l("The end of the period comes before its start."))
+    return filters
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["COALITION_TIMEZONE"])
+
+
+def _bounds(filters: Filters) -> tuple[datetime | None, datetime | None]:
+    zone = _zone()
+    start = (
+        datetime.combine(filters.start, time.min, zone).astimezone(UTC) if filters.start else None
+    )
+    end = (
+        datetime.combine(filters.end + timedelta(days=1), time.min, zone).astimezone(UTC)
+        if filters.end
+        else None
+    )
+    return start, end
+
+
+def date_figures(filters: Filters, now: datetime | None = None) -> list[DateFigures]:
+    """Dates that ended, matching the filters: frozen counts, or live ones before the purge."""
+    now = now or utcnow()
+    start, end = _bounds(filters)
+    frozen = sa.select(DateFigures)
+    live = (
+        sa.select(Occurrence)
+        .join(Event, Event.id == Occurrence.event_id)
+        .where(
+            Occurrence.end_at < now,
+            Event.status.in_((EventStatus.published, EventStatus.cancelled)),
+            Occurrence.id.not_in(
+                sa.select(DateFigures.occurrence_id).where(DateFigures.occurrence_id.is_not(None))
+            ),
+        )
+    )
+    for column, value, live_column in (
+        (DateFigures.org_id, filters.org_id, Event.host_org_id),
+        (DateFigures.type_id, filters.type_id, Event.type_id),
+        (DateFigures.event_id, filters.event_id, Event.id),
+        (DateFigures.occurrence_id, filters.occurrence_id, Occurrence.id),
+    ):
+        if value is not None:
+            frozen = frozen.where(column == value)
+            live = live.where(live_column == value)
+    if start is not None:
+        frozen = frozen.where(DateFigures.start_at >= start)
+        live = live.where(Occurrence.start_at >= start)
+    if end is not None:
+        frozen = frozen.where(DateFigures.start_at < end)
+        live = live.where(Occurrence.start_at < end)
+    rows = list(db.session.scalars(frozen))
+    occurrences = db.session.scalars(live).all()
+    if occurrences:
+        towns = known_towns()
+        rows.extend(figures_for(o, towns) for o in occurrences)
+    if filters.language:
+        rows = [r for r in rows if filters.language in (r.languages or [])]
+    if filters.town:
+        wanted = filters.town.casefold()
+        rows = [r for r in rows if (r.town or "").strip().casefold() == wanted]
+    return sorted(rows, key=lambda r: r.start_at)
+
+
+@dataclass
+class Report:
+    totals: dict[str, int] = field(default_factory=dict)
+    #: name → ordered {label: count}
+    breakdowns: dict[str, dict[str, int]] = field(default_factory=dict)
+    series: list[dict] = field(default_factory=list)
+    rapid: list[dict] = field(default_factory=list)
+
+
+def _label_language(code: str) -> str:
+    return str(_l("Other")) if code == OTHER else CONTENT_LANGUAGES.get(code, code)
+
+
+def build(filters: Filters, *, with_rapid: bool = True, now: datetime | None = None) -> Report:
+    rows = date_figures(filters, now)
+    held = [r for r in rows if not r.is_cancelled]
+    totals: Counter = Counter()
+    breakdown: dict[str, Counter] = defaultdict(Counter)
+    months: Counter = Counter()
+    zone = _zone()
+    for row in held:
+        totals["dates"] += 1
+        totals["bilingual_dates"] += row.is_bilingual
+        for name in TOTALS[2:]:
+            totals[name] += getattr(row, name) or 0
+        for name in ("language", "needs", "organization", "town", "signups"):
+            breakdown[name].update((row.breakdown or {}).get(name, {}))
+        months[row.start_at.astimezone(zone).strftime("%Y-%m")] += row.people or 0
+    report = Report(totals={name: int(totals[name]) for name in TOTALS})
+    org_names = dict(db.session.execute(sa.select(Organization.id, Organization.name)).all())
+    report.breakdowns = {
+        "month": dict(sorted(months.items())),
+        "language": {_label_language(code): n for code, n in breakdown["language"].most_common()},
+        "needs": {need: breakdown["needs"].get(need, 0) for need in NEEDS},
+        "organization": {
+            org_names.get(int(org_id), str(_l("Other"))): n
+            for org_id, n in breakdown["organization"].most_common()
+        },
+        "town": {
+            (str(_l("Other")) if town == OTHER else town): n
+            for town, n in breakdown["town"].most_common()
+        },
+        "signups": {label: breakdown["signups"].get(label, 0) for label, *_ in SIGNUP_BUCKETS},
+    }
+    report.series = _series(filters, rows)
+    if with_rapid and filters.event_id is None and filters.type_id is None:
+        report.rapid = rapid_months(filters)
+    return report
+
+
+def _series(filters: Filters, rows: list[DateFigures]) -> list[dict]:
+    event_ids = {r.event_id for r in rows if r.series_rsvps and r.event_id is not None}
+    if not event_ids:
+        return []
+    found = db.session.scalars(
+        sa.select(SeriesFigures).where(SeriesFigures.event_id.in_(event_ids))
+    ).all()
+    events = {e.id: e for e in db.session.scalars(sa.select(Event).where(Event.id.in_(event_ids)))}
+    out = []
+    for row in sorted(found, key=lambda r: r.last_start_at or datetime.min.replace(tzinfo=UTC)):
+        event = events.get(row.event_id)
+        out.append(
+            {
+                "event_id": row.event_id,
+                "title": event.translation().title if event else "",
+                "dates_held": row.dates_held,
+                "registrations": row.registrations,
+                "came_to_all": row.came_to_all,
+            }
+        )
+    return out
+
+
+def rapid_months(filters: Filters) -> list[dict]:
+    """Per month: alerts and drills apart, responders alerted, going, arrived, median minutes
+    to the first and to the NTH_GOING-th "On my way" and to the first arrival."""
+    query = sa.select(AlertSummary).order_by(AlertSummary.month)
+    if filters.org_id is not None:
+        query = query.where(AlertSummary.org_id == filters.org_id)
+    if filters.start:
+        query = query.where(AlertSummary.month >= filters.start.strftime("%Y-%m"))
+    if filters.end:
+        query = query.where(AlertSummary.month <= filters.end.strftime("%Y-%m"))
+    months: dict[tuple[str, bool], dict] = {}
+    for row in db.session.scalars(query):
+        entry = months.setdefault(
+            (row.month, row.is_drill),
+            {"month": row.month, "is_drill": row.is_drill, "alerts": 0, "alerted": 0,
+             "went": 0, "arrived": 0, "first_going": [], "nth_going": [], "first_arrival": []},
+        )  # fmt: skip
+        entry["alerts"] += 1
+        entry["alerted"] += row.alerted
+        entry["went"] += row.went
+        entry["arrived"] += row.arrived
+        going = row.going_seconds or []
+        if going:
+            entry["first_going"].append(going[0])
+        if len(going) >= NTH_GOING:
+            entry["nth_going"].append(going[NTH_GOING - 1])
+        if row.first_arrival_seconds is not None:
+            entry["first_arrival"].append(row.first_arrival_seconds)
+    out = []
+    for entry in months.values():
+        for key in ("first_going", "nth_going", "first_arrival"):
+            values = entry[key]
+            entry[key] = round(statistics.median(values) / 60, 1) if values else None
+        out.append(entry)
+    return sorted(out, key=lambda e: (e["is_drill"], e["month"]))
+
+
+# Small numbers ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Protected:
+    minimum: int
+    totals: dict[str, cells.Cell]
+    breakdowns: dict[str, dict[str, cells.Cell]]
+    series: list[dict]
+    rapid: list[dict]
+
+
+def protected(report: Report, minimum: int | None = None) -> Protected:
+    minimum = minimum or cells.min_cell()
+    totals = {
+        name: cells.Cell(value) if name in NOT_PEOPLE else cells.protect_one(value, minimum)
+        for name, value in report.totals.items()
+    }
+    for group in COMPLEMENTS:
+        totals.update(cells.protect({n: report.totals[n] for n in group}, minimum))
+    breakdowns = {
+        name: cells.protect(values, minimum, adds_up=name != "needs")
+        for name, values in report.breakdowns.items()
+    }
+    series = []
+    for row in report.series:
+        series.append(
+            {
+                **row,
+                "registrations": cells.protect_one(row["registrations"], minimum),
+                "came_to_all": cells.protect_one(row["came_to_all"], minimum),
+                "share": cells.share(row["came_to_all"], row["registrations"], minimum),
+            }
+        )
+    rapid = []
+    for row in report.rapid:
+        counted = {k: cells.protect_one(row[k], minimum) for k in ("alerted", "went", "arrived")}
+        # Times of fewer than `minimum` responders would be a handful of people's own.
+        small_group = row["went"] < minimum
+        rapid.append(
+            {
+                **row, **counted,
+                "alerts": cells.Cell(row["alerts"]),
+                "first_going": None if small_group else row["first_going"],
+                "nth_going": None if small_group else row["nth_going"],
+                "first_arrival": None if row["arrived"] < minimum else row["first_arrival"],
+            }
+        )  # fmt: skip
+    return Protected(minimum, totals, breakdowns, series, rapid)
+
+
+def type_choices(language: str) -> list[tuple[int, str]]:
+    query = sa.select(EventType).order_by(EventType.position, EventType.id)
+    return [(t.id, t.name(language)) for t in db.session.scalars(query)]
+
+
+def town_choices() -> list[str]:
+    """The towns of frozen dates (public: the calendar showed them)."""
+    query = sa.select(DateFigures.town).where(DateFigures.town.is_not(None)).distinct()
+    return sorted({t.strip() for t in db.session.scalars(query) if t and t.strip()})
+
+
+def org_choices() -> list[tuple[int, str]]:
+    query = sa.select(Organization.id, Organization.name).order_by(Organization.name)
+    return [(row.id, row.name) for row in db.session.execute(query)]

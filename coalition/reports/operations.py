@@ -1,0 +1,261 @@
+"""Freezing each date's counts before its people are erased, and the series' return rate.
+
+`freeze_due` runs inside the retention purge (`coalition.erasure.purge_expired` sends
+`signals.occurrence_purging` before it blanks anything); `figures_for` also serves the live
+report of a date that ended but is not purged yet. Safe to run twice: a date is frozen once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+
+from coalition.db import utcnow
+from coalition.delegations.models import Delegation
+from coalition.events.models import Event, EventStatus, Occurrence
+from coalition.extensions import db
+from coalition.languages import CONTENT_LANGUAGES
+from coalition.mail.models import Channel, EmailStatus, OutgoingEmail
+from coalition.reminders.models import Reminder, ReminderStatus
+from coalition.reports.models import DateFigures, SeriesFigures
+from coalition.rsvps.models import RSVP, RSVPStatus
+from coalition.sessions.models import SeriesPart, SeriesRegistration, SignupStatus
+from coalition.volunteers.models import Helper
+
+#: Buckets of the sign-up curve: (label, first day before the date, last day or None).
+SIGNUP_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
+    ("30+", 30, None),
+    ("14-29", 14, 29),
+    ("7-13", 7, 13),
+    ("2-6", 2, 6),
+    ("1", 1, 1),
+    ("0", 0, 0),
+)
+NEEDS = ("interpretation", "childcare", "ride")
+#: What a town not in the known list is counted as.
+OTHER = "other"
+
+
+def _town_key(town: str | None) -> str:
+    return " ".join((town or "").split()).casefold()
+
+
+def known_towns() -> dict[str, str]:
+    """Towns a report may name: config `REPORT_TOWNS` and the cities published events show
+    publicly (folded form → the form shown). A delegation's town is free text its lead typed:
+    anything else is counted as "other", never kept as typed."""
+    towns = {_town_key(t): t.strip() for t in current_app.config.get("REPORT_TOWNS", ()) if t}
+    for city in db.session.scalars(
+        sa.select(Event.city).where(Event.city.is_not(None), Event.status == EventStatus.published)
+    ).unique():
+        towns.setdefault(_town_key(city), city.strip())
+    return towns
+
+
+def _bucket(days: int) -> str:
+    for label, first, last in SIGNUP_BUCKETS:
+        if days >= first and (last is None or days <= last):
+            return label
+    return "0"  # signed up after the start (at the door)
+
+
+def figures_for(occurrence: Occurrence, towns: dict[str, str] | None = None) -> DateFigures:
+    """The counts of one date, from its rows as they are now (not added to the session)."""
+    event = occurrence.event
+    towns = known_towns() if towns is None else towns
+    rsvps = db.session.execute(
+        sa.select(
+            RSVP.status, RSVP.party_size, RSVP.language, RSVP.needs_interpretation,
+            RSVP.needs_childcare, RSVP.needs_ride, RSVP.waitlisted_at, RSVP.confirmed_at,
+            RSVP.checked_in_at, RSVP.is_walk_in, RSVP.created_at, RSVP.delegation_id,
+        ).where(RSVP.occurrence_id == occurrence.id)
+    ).all()  # fmt: skip
+    delegations = {
+        d.id: d
+        for d in db.session.scalars(
+            sa.select(Delegation).where(Delegation.occurrence_id == occurrence.id)
+        )
+    }
+    figures = DateFigures(
+        occurrence_id=occurrence.id, event_id=event.id, org_id=event.host_org_id,
+        type_id=event.type_id, start_at=occurrence.start_at, town=occurrence.effective_city,
+        languages=list(event.languages or [event.primary_language]),
+        is_bilingual=bool(event.is_bilingual or len(event.languages or []) > 1),
+        is_cancelled=bool(occurrence.is_cancelled or event.status == EventStatus.cancelled),
+    )  # fmt: skip
+    counts: Counter = Counter()
+    language: Counter = Counter()
+    needs: Counter = Counter()
+    organization: Counter = Counter()
+    town: Counter = Counter()
+    signups: Counter = Counter()
+    for row in rsvps:
+        counts["rsvps"] += 1
+        confirmed = row.status == RSVPStatus.confirmed
+        if confirmed:
+            counts["people"] += row.party_size
+            language[row.language if row.language in CONTENT_LANGUAGES else OTHER] += row.party_size
+            if row.delegation_id in delegations:
+                delegation = delegations[row.delegation_id]
+                if delegation.sponsor_org_id is not None:
+                    organization[str(delegation.sponsor_org_id)] += row.party_size
+                town[towns.get(_town_key(delegation.town), OTHER)] += row.party_size
+        if row.status in (RSVPStatus.confirmed, RSVPStatus.waitlisted, RSVPStatus.pending):
+            for need in NEEDS:
+                if getattr(row, f"needs_{need}"):
+                    needs[need] += 1
+        if row.checked_in_at is not None:
+            counts["checked_in"] += 1
+            counts["checked_in_people"] += row.party_size
+        elif confirmed and not row.is_walk_in:
+            counts["no_shows"] += 1
+        counts["walk_ins"] += row.is_walk_in
+        counts["cancelled"] += row.status == RSVPStatus.cancelled
+        counts["declined"] += row.status == RSVPStatus.declined
+        counts["still_waiting"] += row.status == RSVPStatus.waitlisted
+        if row.waitlisted_at is not None:
+            counts["waitlisted"] += 1
+            if row.confirmed_at is not None and row.confirmed_at >= row.waitlisted_at:
+                counts["promoted"] += 1
+        if not row.is_walk_in:
+            days = (occurrence.start_at - row.created_at).days
+            signups[_bucket(days)] += 1
+    for field, value in counts.items():
+        setattr(figures, field, int(value))
+    figures.series_rsvps = _count(
+        sa.select(sa.func.count())
+        .select_from(SeriesPart)
+        .join(RSVP, RSVP.id == SeriesPart.rsvp_id)
+        .where(RSVP.occurrence_id == occurrence.id)
+    )
+    figures.delegations = sum(1 for d in delegations.values() if d.is_approved)
+    figures.reminders_sent = _count(
+        sa.select(sa.func.count())
+        .select_from(Reminder)
+        .where(Reminder.occurrence_id == occurrence.id, Reminder.status == ReminderStatus.queued)
+    )
+    sent = _messages_sent(occurrence.id)
+    figures.emails_sent = sent.get(Channel.email, 0)
+    figures.texts_sent = sent.get(Channel.sms, 0)
+    figures.breakdown = {
+        "language": dict(language),
+        "needs": dict(needs),
+        "organization": dict(organization),
+        "town": dict(town),
+        "signups": dict(signups),
+    }
+    return figures
+
+
+def _count(query) -> int:
+    return int(db.session.scalar(query) or 0)
+
+
+def _messages_sent(occurrence_id: int) -> dict:
+    """Messages sent about the date's RSVPs, delegations and helpers, per channel."""
+    about = sa.or_(
+        OutgoingEmail.rsvp_id.in_(sa.select(RSVP.id).where(RSVP.occurrence_id == occurrence_id)),
+        OutgoingEmail.delegation_id.in_(
+            sa.select(Delegation.id).where(Delegation.occurrence_id == occurrence_id)
+        ),
+        OutgoingEmail.helper_id.in_(
+            sa.select(Helper.id).where(Helper.occurrence_id == occurrence_id)
+        ),
+    )
+    return dict(
+        db.session.execute(
+            sa.select(OutgoingEmail.channel, sa.func.count())
+            .where(about, OutgoingEmail.status == EmailStatus.sent)
+            .group_by(OutgoingEmail.channel)
+        ).all()
+    )
+
+
+def freeze_due(occurrences, now: datetime | None = None) -> int:
+    """Freeze the dates among `occurrences` (a SELECT of ids) not frozen yet, then the return
+    rate of their series; returns how many dates were frozen."""
+    now = now or utcnow()
+    due = db.session.scalars(
+        sa.select(Occurrence)
+        .join(Event, Event.id == Occurrence.event_id)
+        .where(
+            Occurrence.id.in_(occurrences),
+            # A date that never was on the calendar (a draft's) is no date held, unless it
+            # took RSVPs before its event was unpublished.
+            sa.or_(
+                Event.status.in_((EventStatus.published, EventStatus.cancelled)),
+                sa.exists().where(RSVP.occurrence_id == Occurrence.id),
+            ),
+            Occurrence.id.not_in(
+                sa.select(DateFigures.occurrence_id).where(DateFigures.occurrence_id.is_not(None))
+            ),
+        )
+        .order_by(Occurrence.start_at, Occurrence.id)
+    ).all()
+    if not due:
+        return 0
+    towns = known_towns()
+    for occurrence in due:
+        figures = figures_for(occurrence, towns)
+        figures.frozen_at = now
+        db.session.add(figures)
+    for event_id in sorted({o.event_id for o in due}):
+        freeze_series(event_id, occurrences, now)
+    db.session.flush()
+    return len(due)
+
+
+def series_figures(event_id: int, held_ids) -> tuple[int, int, int]:
+    """(dates held, registrations, registrations checked in at every held date) over the
+    event's dates among `held_ids` (a SELECT of occurrence ids) that were not cancelled."""
+    held = sa.select(Occurrence.id).where(
+        Occurrence.event_id == event_id,
+        Occurrence.id.in_(held_ids),
+        Occurrence.is_cancelled.is_(False),
+    )
+    dates_held = _count(sa.select(sa.func.count()).select_from(held.subquery()))
+    live = sa.and_(
+        SeriesRegistration.event_id == event_id,
+        SeriesRegistration.status != SignupStatus.cancelled,
+    )
+    registrations = _count(sa.select(sa.func.count()).select_from(SeriesRegistration).where(live))
+    came = (
+        sa.select(SeriesPart.registration_id)
+        .join(RSVP, RSVP.id == SeriesPart.rsvp_id)
+        .join(SeriesRegistration, SeriesRegistration.id == SeriesPart.registration_id)
+        .where(live, RSVP.occurrence_id.in_(held), RSVP.checked_in_at.is_not(None))
+        .group_by(SeriesPart.registration_id)
+        .having(sa.func.count() == dates_held)
+        .subquery()
+    )
+    came_to_all = _count(sa.select(sa.func.count()).select_from(came)) if dates_held else 0
+    return dates_held, registrations, came_to_all
+
+
+def freeze_series(event_id: int, held_ids, now: datetime) -> SeriesFigures | None:
+    """Rewrite the event's return rate over its dates purged so far (events with series
+    registrations only)."""
+    has_registrations = db.session.scalar(
+        sa.select(SeriesRegistration.id).where(SeriesRegistration.event_id == event_id).limit(1)
+    )
+    if has_registrations is None:
+        return None
+    dates_held, registrations, came_to_all = series_figures(event_id, held_ids)
+    row = db.session.scalar(sa.select(SeriesFigures).where(SeriesFigures.event_id == event_id))
+    if row is None:
+        event = db.session.get(Event, event_id)
+        row = SeriesFigures(event_id=event_id, org_id=event.host_org_id if event else None)
+        db.session.add(row)
+    row.dates_held = dates_held
+    row.registrations = registrations
+    row.came_to_all = came_to_all
+    row.last_start_at = db.session.scalar(
+        sa.select(sa.func.max(Occurrence.start_at)).where(
+            Occurrence.event_id == event_id, Occurrence.id.in_(held_ids)
+        )
+    )
+    row.updated_at = now
+    return row

@@ -1,0 +1,120 @@
+"""The report pages, CSV and API: the right counts, small numbers hidden, the right people."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import time_machine
+
+from coalition.orgs.models import OrgRole
+from tests.factories import OrganizationFactory, UserFactory, member_of
+from tests.reports.helpers import four_dialogues, hold_and_purge
+
+LATER = datetime(2027, 6, 1, 12, tzinfo=UTC)
+
+
+def _season(db):
+    org = OrganizationFactory()
+    season = four_dialogues(org)
+    hold_and_purge(season)
+    return org, season
+
+
+def test_the_coalition_report_shows_the_counts_the_share_and_hides_small_numbers(client, db):
+    _season(db)
+    admin = UserFactory(is_admin=True)
+    db.session.commit()
+    with time_machine.travel(LATER, tick=False):
+        client.login(admin.email)
+        page = client.get("/admin/reports")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "took part in all 4 dialogues: 70% (of those who registered for the series)" in html
+    assert "fewer than 5" in html  # 2 walk-up RSVPs checked in on the first date only, etc.
+    assert "<svg" in html and 'role="img"' in html
+    assert "Persona" not in html and "s1@example.org" not in html
+
+
+def test_csv_and_api_give_the_same_protected_figures(client, db):
+    _season(db)
+    admin = UserFactory(is_admin=True)
+    db.session.commit()
+    with time_machine.travel(LATER, tick=False):
+        client.login(admin.email)
+        csv = client.get("/admin/reports?format=csv").get_data(as_text=True)
+        api = client.get("/api/v1/reports/coalition").get_json()
+    assert "Dates held,,4" in csv
+    assert api["totals"]["dates"] == 4
+    assert api["series"][0]["came_to_all_percent"] == 70
+    assert api["totals"]["walk_ins"] == 0
+    # 1 no-show on the first date + 3 on each of the last two = 7; checked in 12+10+7+7 = 36.
+    assert api["totals"]["no_shows"] == 7 and api["totals"]["checked_in"] == 36
+    assert api["breakdowns"]["language"] == {"Español": 32, "English": 11}
+    # 3 RSVPs made the day before: hidden, and the only other bucket with it (the total of
+    # RSVPs is shown: 43 - 40 would give the 3 back).
+    signups = api["breakdowns"]["signups"]
+    assert signups["1"] == signups["30+"] == {"fewer_than": 5}
+    assert "The day before,fewer than 5" in csv
+    with time_machine.travel(LATER, tick=False):
+        assert (
+            client.get("/api/v1/reports/coalition?town=boston").get_json()["totals"]["dates"] == 4
+        )
+        assert (
+            client.get("/api/v1/reports/coalition?town=Lowell").get_json()["totals"]["dates"] == 0
+        )
+
+
+def test_small_cells_hide_a_complementary_one(app):
+    from coalition.reports.cells import protect
+
+    cells = protect({"es": 30, "en": 2, "pt": 6}, 5)
+    assert cells["en"].hidden and cells["pt"].hidden and not cells["es"].hidden
+    lone = protect({"es": 30, "en": 2, "pt": 1}, 5)
+    assert lone["en"].hidden and lone["pt"].hidden and not lone["es"].hidden
+
+
+def test_who_may_read_which_report(client, db, make_client):
+    org, season = _season(db)
+    other = OrganizationFactory()
+    organizer = member_of(org, OrgRole.organizer, email="org@example.net")
+    stranger = member_of(other, OrgRole.organizer, email="other@example.net")
+    db.session.commit()
+    occurrence = season.event.occurrences[0]
+    date_url = f"/events/{season.event.id}/occurrences/{occurrence.id}/report"
+    with time_machine.travel(LATER, tick=False):
+        client.login(organizer.email)
+        assert client.get(f"/orgs/{org.slug}/reports").status_code == 200
+        assert client.get(date_url).status_code == 200
+        assert client.get("/admin/reports").status_code == 403
+        assert client.get("/api/v1/reports/coalition").status_code == 403
+        outsider = make_client()
+        outsider.login(stranger.email)
+        assert outsider.get(f"/orgs/{org.slug}/reports").status_code in (403, 404)
+        assert outsider.get(date_url).status_code in (403, 404)
+
+
+def test_a_bad_filter_is_a_clear_400(client, db):
+    admin = UserFactory(is_admin=True)
+    db.session.commit()
+    client.login(admin.email)
+    page = client.get("/admin/reports?from=yesterday")
+    assert page.status_code == 400
+    assert "YYYY-MM-DD" in page.get_data(as_text=True)
+    api = client.get("/api/v1/reports/coalition?language=xx")
+    assert api.status_code == 400 and "choose one" in api.get_json()["error"]["message"]
+
+
+def test_a_dates_report_waits_for_the_date_to_end(client, db):
+    org = OrganizationFactory()
+    season = four_dialogues(org)
+    organizer = member_of(org, OrgRole.organizer, email="host@example.net")
+    db.session.commit()
+    last = max(season.event.occurrences, key=lambda o: o.start_at)
+    url = f"/events/{season.event.id}/occurrences/{last.id}/report"
+    with time_machine.travel(last.start_at, tick=False):
+        client.login(organizer.email)
+        assert client.get(url).status_code == 404
+    with time_machine.travel(last.end_at + timedelta(minutes=1), tick=False):
+        page = client.get(url)
+        assert page.status_code == 200
+        assert "Movement building dialogue" in page.get_data(as_text=True)

@@ -1,0 +1,54 @@
+"""Rapid response figures from what the alerts leave once erased: drills apart, times to the
+first and the 3rd "On my way", nobody's answer."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import time_machine
+
+from coalition.extensions import db
+from coalition.rapid import operations as ops
+from coalition.settings.operations import set_setting
+from tests.factories import UserFactory
+from tests.rapid.conftest import add_responder, alert_input, dispatcher, org  # noqa: F401
+
+START = datetime(2027, 4, 6, 14, tzinfo=UTC)
+
+
+def _alert(host, by, *, going: int, arrived: int, is_drill=False, at=START):
+    alert = ops.open_alert(host, by, alert_input(is_drill=is_drill, happens_at=at), at)
+    for minute, answer in enumerate(alert.answers[:going], start=1):
+        ops.answer(answer, "going", eta_minutes=10, now=at + timedelta(minutes=minute))
+    for minute, answer in enumerate(alert.answers[:arrived], start=15):
+        ops.answer(answer, "arrived", now=at + timedelta(minutes=minute))
+    ops.close_alert(alert, "", now=at + timedelta(hours=1))
+    return alert
+
+
+def test_alerts_per_month_with_times_to_going_and_drills_apart(client, org, dispatcher):  # noqa: F811
+    for n in range(7):
+        add_responder(org, email=f"r{n}@example.org", use_sms=False, name=f"R{n}")
+    _alert(org, dispatcher, going=6, arrived=5)
+    _alert(org, dispatcher, going=2, arrived=1, is_drill=True, at=START + timedelta(days=2))
+    db.session.commit()
+    set_setting("rapid_purge_after_days", 30)
+    db.session.commit()
+    with time_machine.travel(START + timedelta(days=40), tick=False):
+        assert ops.purge_alerts() == 2
+        db.session.commit()
+        admin = UserFactory(is_admin=True)
+        db.session.commit()
+        client.login(admin.email)
+        rapid = client.get("/api/v1/reports/coalition").get_json()["rapid"]
+        page = client.get("/admin/reports").get_data(as_text=True)
+    real, drill = rapid
+    assert (real["month"], real["is_drill"], real["alerts"]) == ("2027-04", False, 1)
+    assert real["alerted"] == 7 and real["went"] == 6 and real["arrived"] == 5
+    assert real["median_minutes_to_first_going"] == 1.0
+    assert real["median_minutes_to_going_3"] == 3.0
+    assert real["median_minutes_to_first_arrival"] == 15.0
+    # The drill: two went, one arrived: small numbers hidden, no times of so few people.
+    assert drill["is_drill"] and drill["went"] == {"fewer_than": 5}
+    assert drill["median_minutes_to_first_going"] is None
+    assert "Rapid response" in page and "R1" not in page

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import nh3
+from dateutil.rrule import rrulestr
 from icalendar import Calendar
 from icalendar.prop import vRecur
 
@@ -185,7 +186,12 @@ def _rrule(component, local_start: datetime) -> str | None:
             value = datetime.combine(value, time(23, 59, 59), tzinfo=local_start.tzinfo)
         parts["UNTIL"] = [value.astimezone(UTC)]
     # UNTIL in UTC also bounds an all-day series, expanded from its local midnight.
-    return parts.to_ical().decode()
+    text = parts.to_ical().decode()
+    try:
+        rrulestr(text, dtstart=local_start)
+    except (ValueError, TypeError) as exc:
+        raise ValueError("unreadable repeat rule") from exc
+    return text
 
 
 def _derived_uid(summary: str, start: datetime) -> str:

@@ -107,8 +107,10 @@ def _enable_sqlite_foreign_keys(app: Flask) -> None:
 def register_signal_receivers(app: Flask) -> None:
     """Reminders, notices and the waitlist follow RSVPs and events (coalition/signals.py)."""
     from coalition import signals
+    from coalition.sources import receivers as source_receivers
 
     signals.connect_receivers()
+    source_receivers.connect()
 
 
 #: The features that send messages: each declares its notices in `<feature>/notice_kinds.py`.
@@ -168,6 +170,7 @@ def register_blueprints(app: Flask) -> None:
     from coalition.sessions.views import bp as sessions_bp
     from coalition.shortlinks.views import bp as shortlinks_bp
     from coalition.sms.views import bp as sms_bp
+    from coalition.sources.views import bp as sources_bp
     from coalition.volunteers.api import bp as volunteers_api_bp
     from coalition.volunteers.views import bp as volunteers_bp
 
@@ -195,6 +198,7 @@ def register_blueprints(app: Flask) -> None:
         volunteers_bp,
         volunteers_api_bp,
         rapid_bp,
+        sources_bp,
     ):
         app.register_blueprint(blueprint)
     register_error_handlers(app)

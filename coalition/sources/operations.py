@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from coalition.auth.models import User
 from coalition.db import utcnow
@@ -143,10 +144,12 @@ def poll(source: Source, now: datetime | None = None) -> sync.SyncReport | None:
     source.events_seen = parsed.seen
     _succeeded(source, now)
     if report.refused:
+        left_out = sum(report.refused.values())
         source.last_error = str(
-            _l(
-                "%(count)d events could not be read and were left out.",
-                count=sum(report.refused.values()),
+            lazy_ngettext(
+                "%(num)d event could not be read and was left out.",
+                "%(num)d events could not be read and were left out.",
+                left_out,
             )
         )
     return report

@@ -214,3 +214,10 @@ def source_time(moment) -> str:
     zone = ZoneInfo(current_app.config["COALITION_TIMEZONE"])
     locale = str(get_locale() or "en")
     return format_datetime(moment, "short", tzinfo=zone, locale="fr" if locale == "ht" else locale)
+
+
+@bp.app_template_global()
+def source_said(text: str | None) -> str:
+    """A source's last error, stored in English by the worker, in the reader's language (the
+    catalogs hold every message the fetcher and the sync write)."""
+    return _(text) if text else ""

@@ -91,17 +91,18 @@ def upgrade():
         sa.UniqueConstraint("event_id", name=op.f("uq_imported_events_event_id")),
         sa.UniqueConstraint("source_id", "key", name=op.f("uq_imported_events_source_id_key")),
     )  # fmt: skip
-    with op.batch_alter_table("occurrences", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("is_added", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-    with op.batch_alter_table("occurrences", schema=None) as batch_op:
-        batch_op.alter_column("is_added", server_default=None)
+    # A plain ADD COLUMN: batch mode would copy the table and lose SQLite's expression index
+    # (ix_occurrences_duration_sqlite), which it cannot reflect.
+    op.add_column(
+        "occurrences",
+        sa.Column("is_added", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    if op.get_bind().dialect.name == "postgresql":
+        op.alter_column("occurrences", "is_added", server_default=None)
 
 
 def downgrade():
-    with op.batch_alter_table("occurrences", schema=None) as batch_op:
-        batch_op.drop_column("is_added")
+    op.drop_column("occurrences", "is_added")
     op.drop_table("imported_events")
     with op.batch_alter_table("sources", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_sources_org_id"))

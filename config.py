@@ -183,6 +183,18 @@ class Config:
     FEED_ADHOC_RATE_LIMIT = os.environ.get("FEED_ADHOC_RATE_LIMIT", "20 per minute")
     FEED_ADHOC_MEMORY_MB = _env_int("FEED_ADHOC_MEMORY_MB", 16)
     FEED_ADHOC_ENTRIES = _env_int("FEED_ADHOC_ENTRIES", 200)
+    # Subscribed calendars (coalition/sources): what one poll may cost.
+    SOURCES_MAX_BYTES = _env_int("SOURCES_MAX_BYTES", 5_000_000)
+    #: Seconds for the whole exchange (connect, redirects, body).
+    SOURCES_TIMEOUT = _env_int("SOURCES_TIMEOUT", 20)
+    SOURCES_MAX_REDIRECTS = _env_int("SOURCES_MAX_REDIRECTS", 5)
+    #: VEVENTs one feed may bring; the rest is left out (and said so on the source's page).
+    SOURCES_MAX_EVENTS = _env_int("SOURCES_MAX_EVENTS", 2000)
+    #: Sources one worker run polls at most.
+    SOURCES_PER_RUN = _env_int("SOURCES_PER_RUN", 20)
+    #: Tests only: "address:port" of the tests' own feed server, allowed as a first URL (never
+    #: as a redirect's target). Always empty outside tests.
+    SOURCES_TEST_FEED_ADDRESSES: tuple[str, ...] = ()
 
     # Rendered public pages for anonymous visitors (coalition/core/render_cache.py), kept under
     # the calendar version; in Redis as the feeds are, else in each process's memory.

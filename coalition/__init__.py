@@ -118,6 +118,7 @@ def register_signal_receivers(app: Flask) -> None:
     from coalition.reports import receivers as report_receivers
     from coalition.rsvps import receivers as rsvp_receivers
     from coalition.sessions import receivers as session_receivers
+    from coalition.sources import receivers as source_receivers
     from coalition.volunteers import receivers as volunteer_receivers
 
     for receivers in (
@@ -128,6 +129,7 @@ def register_signal_receivers(app: Flask) -> None:
         volunteer_receivers,
         reach_receivers,
         report_receivers,  # a date's counts frozen before its purge
+        source_receivers,  # partner coalitions' events take no RSVP here
         # What the channels and the ground floor (core, access) announce and ask.
         auth_receivers,
         rapid_receivers,
@@ -213,6 +215,7 @@ def register_blueprints(app: Flask) -> None:
     from coalition.sessions.views import bp as sessions_bp
     from coalition.shortlinks.views import bp as shortlinks_bp
     from coalition.sms.views import bp as sms_bp
+    from coalition.sources.views import bp as sources_bp
     from coalition.volunteers.api import bp as volunteers_api_bp
     from coalition.volunteers.views import bp as volunteers_bp
 
@@ -243,6 +246,7 @@ def register_blueprints(app: Flask) -> None:
         rapid_bp,
         reports_bp,
         reports_api_bp,
+        sources_bp,
     ):
         app.register_blueprint(blueprint)
     register_error_handlers(app)

@@ -30,6 +30,7 @@ from coalition.sessions.models import (
 from coalition.settings.models import Setting
 from coalition.shortlinks.models import ShortLink
 from coalition.sms.models import SmsNumber
+from coalition.sources.models import ImportedEvent, Source
 from coalition.volunteers.models import Helper, RideAssignment, VolunteerRole
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
     "EventTranslation",
     "EventType",
     "Helper",
+    "ImportedEvent",
     "Invitation",
     "Membership",
     "Occurrence",
@@ -71,6 +73,7 @@ __all__ = [
     "Setting",
     "ShortLink",
     "SmsNumber",
+    "Source",
     "TrainingInvitation",
     "User",
     "VolunteerRole",

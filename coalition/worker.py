@@ -95,6 +95,8 @@ def build_scheduler(app) -> BlockingScheduler:
          "erase closed alerts and drills past their time (counts stay)"),
         (_extend_series, "cron", {"hour": 3}, "extend-series",
          "materialize the dates of every series (open-ended ones ahead)"),
+        (_poll_sources, "interval", {"minutes": 1}, "poll-sources",
+         "poll the subscribed calendars whose time has come (each in its time and size budget)"),
     ]  # fmt: skip
     if redis_url(app.config):  # only a shared store helps the web processes
         jobs.append((_warm_feeds, "interval", {"minutes": 1}, "warm-feeds",
@@ -167,6 +169,14 @@ def _extend_series() -> None:
 
     extend_series()
     db.session.commit()
+
+
+def _poll_sources() -> None:
+    """Subscribed calendars (coalition/sources): each source commits on its own, so a broken
+    feed is recorded on its source and the others go on."""
+    from coalition.sources.operations import poll_due
+
+    poll_due()
 
 
 def _warm_feeds() -> None:

@@ -270,13 +270,18 @@ def _series_components(event, occurrences, language, only, agenda_of) -> list[VE
     )
     master.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     _add_reason(master, _cancel_reason(event, None))
-    master.add("rrule", _rrule(event, max(occurrences, key=lambda o: o.recurrence_id)))
+    # The rule ends at its own last date; dates outside it (RDATE, `is_added`) are listed.
+    by_rule = [o for o in occurrences if not o.is_added] or occurrences
+    master.add("rrule", _rrule(event, max(by_rule, key=lambda o: o.recurrence_id)))
     components = [master]
-    exdates = []
+    exdates, rdates = [], []
     for occurrence in occurrences:
         if occurrence.is_cancelled or (only is not None and occurrence.id not in only):
-            exdates.append(_recurrence_id(occurrence, event))
+            if not occurrence.is_added:  # an added date left out is simply not listed
+                exdates.append(_recurrence_id(occurrence, event))
             continue
+        if occurrence.is_added:
+            rdates.append(_recurrence_id(occurrence, event))
         revealed = (
             event.location_visibility == LocationVisibility.hidden_until
             and event.location_is_public(occurrence)
@@ -290,6 +295,8 @@ def _series_components(event, occurrences, language, only, agenda_of) -> list[VE
         components.append(override)
     if exdates:
         master.add("exdate", exdates)
+    if rdates:
+        master.add("rdate", rdates)
     return components
 
 

@@ -351,6 +351,9 @@ class Occurrence(db.Model):
     cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
     #: Set when an organizer changed this date's time, place or note.
     is_override: Mapped[bool] = mapped_column(default=False)
+    #: A date outside the rule (iCalendar RDATE, e.g. an imported calendar's extra date): kept
+    #: when the series' dates are made again.
+    is_added: Mapped[bool] = mapped_column(default=False)
     venue: Mapped[str | None] = mapped_column(sa.String(200))
     address: Mapped[str | None] = mapped_column(sa.String(300))
     city: Mapped[str | None] = mapped_column(sa.String(120))

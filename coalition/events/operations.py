@@ -318,10 +318,12 @@ def sync_occurrences(event: Event, now: datetime | None = None) -> None:
         return
     by_date = {o.recurrence_id.astimezone(zone).date(): o for o in existing}
     for day, occurrence in by_date.items():
-        if day not in wanted:
+        if day not in wanted and not occurrence.is_added:
             event.occurrences.remove(occurrence)
     for day, start in wanted.items():
         occurrence = by_date.get(day)
+        if occurrence is not None and occurrence.is_added:
+            continue
         if occurrence is None:
             event.occurrences.append(
                 Occurrence(recurrence_id=start, start_at=start, end_at=start + duration)

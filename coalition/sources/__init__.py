@@ -1,0 +1,1 @@
+"""Member organizations' and partner coalitions' calendars flowing in (issue #28)."""

@@ -1,0 +1,208 @@
+"""Fetching a source's feed safely: the one place this service opens a URL someone typed.
+
+- http and https only; the host is resolved here and every address it resolves to must be a
+  public one (no loopback, private ranges, link-local and cloud metadata, carrier-grade NAT,
+  multicast or reserved); the connection goes to the address we checked (no second lookup that
+  a rebinding DNS could answer differently), with the name kept for TLS and the Host header;
+- redirects are followed by hand, at most `SOURCES_MAX_REDIRECTS`, each target checked the same
+  way;
+- the body is read in chunks and abandoned past `SOURCES_MAX_BYTES`; the whole exchange past
+  `SOURCES_TIMEOUT` seconds (a server that trickles a byte a second is cut too);
+- a conditional GET (If-None-Match / If-Modified-Since) so an unchanged feed costs a 304.
+
+`SOURCES_TEST_FEED_ADDRESSES` ("127.0.0.1:8123", ...) lets the tests' own feed server on
+loopback be the *first* URL fetched. It is never consulted for a redirect's target, and it is
+empty outside tests.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import urllib3
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+#: Addresses `is_global` lets through that no feed lives at.
+_ALSO_REFUSED = (
+    ipaddress.ip_network("100.64.0.0/10"),  # carrier-grade NAT
+    ipaddress.ip_network("192.0.0.0/24"),
+    ipaddress.ip_network("64:ff9b::/96"),  # NAT64 can reach private IPv4
+)
+_REDIRECTS = {301, 302, 303, 307, 308}
+
+
+class FetchError(Exception):
+    """The feed could not be read; `message` says why in words an organizer understands."""
+
+    def __init__(self, message, *, permanent: bool = False):
+        super().__init__(str(message))
+        self.message = message
+        #: Retrying will not help (a refused address, not an outage).
+        self.permanent = permanent
+
+
+@dataclass(frozen=True)
+class Fetched:
+    #: None when the server answered 304 Not Modified.
+    body: bytes | None
+    etag: str | None
+    last_modified: str | None
+    final_url: str
+
+
+def is_public_address(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if not ip.is_global or ip.is_multicast or ip.is_reserved:
+        return False
+    return not any(ip in network for network in _ALSO_REFUSED)
+
+
+def check_url(url: str) -> tuple[str, str, int]:
+    """(scheme, host, port) of `url`, or FetchError: only http(s) with a host."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise FetchError(_l("The address is not a valid web address."), permanent=True) from exc
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FetchError(
+            _l("Only web addresses starting with http:// or https:// can be read."),
+            permanent=True,
+        )
+    if parts.username or parts.password:
+        raise FetchError(_l("Give the address without a user name or password."), permanent=True)
+    return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)
+
+
+def _resolve(host: str, port: int, *, allowed: frozenset[str]) -> str:
+    """The address to connect to, after checking every address `host` has."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise FetchError(_l("The server's name could not be found.")) from exc
+    addresses = [info[4][0] for info in infos]
+    if not addresses:
+        raise FetchError(_l("The server's name could not be found."))
+    if allowed and all(f"{a}:{port}" in allowed for a in addresses):
+        return addresses[0]
+    if not all(is_public_address(a) for a in addresses):
+        raise FetchError(
+            _l("This address points inside a private network; only public addresses are read."),
+            permanent=True,
+        )
+    return addresses[0]
+
+
+def _open(scheme, host, port, address, path, headers, timeout):
+    if scheme == "https":
+        pool = urllib3.HTTPSConnectionPool(
+            address, port, server_hostname=host, assert_hostname=host,
+            cert_reqs="CERT_REQUIRED", timeout=timeout, retries=False, maxsize=1,
+        )  # fmt: skip
+    else:
+        pool = urllib3.HTTPConnectionPool(address, port, timeout=timeout, retries=False, maxsize=1)
+    default_port = 443 if scheme == "https" else 80
+    host_header = host if port == default_port else f"{host}:{port}"
+    if ":" in host and not host.startswith("["):
+        host_header = f"[{host}]" if port == default_port else f"[{host}]:{port}"
+    return pool, pool.urlopen(
+        "GET", path, headers={**headers, "Host": host_header}, redirect=False,
+        preload_content=False, decode_content=True, assert_same_host=False,
+    )  # fmt: skip
+
+
+def fetch(url: str, *, etag: str | None = None, last_modified: str | None = None) -> Fetched:
+    """GET `url` under the rules above."""
+    config = current_app.config
+    max_bytes = config["SOURCES_MAX_BYTES"]
+    budget = config["SOURCES_TIMEOUT"]
+    allowed = frozenset(config.get("SOURCES_TEST_FEED_ADDRESSES") or ())
+    deadline = time.perf_counter() + budget
+    headers = {
+        "User-Agent": "Coalition calendar importer (+{})".format(config.get("BASE_URL", "")),
+        "Accept": "text/calendar, text/plain;q=0.5, */*;q=0.1",
+        "Accept-Encoding": "gzip, deflate",
+    }
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    for hop in range(config["SOURCES_MAX_REDIRECTS"] + 1):
+        scheme, host, port = check_url(url)
+        # Only the first URL may be the tests' own server; a redirect's target never is.
+        address = _resolve(host, port, allowed=allowed if hop == 0 else frozenset())
+        parts = urlsplit(url)
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0:
+            raise FetchError(_l("The server took too long to answer."))
+        timeout = urllib3.Timeout(connect=min(remaining, 10), read=remaining)
+        try:
+            pool, response = _open(scheme, host, port, address, path, headers, timeout)
+        except urllib3.exceptions.SSLError as exc:
+            raise FetchError(_l("The server's secure connection could not be checked.")) from exc
+        except urllib3.exceptions.TimeoutError as exc:
+            raise FetchError(_l("The server took too long to answer.")) from exc
+        except urllib3.exceptions.HTTPError as exc:
+            raise FetchError(_l("The server could not be reached.")) from exc
+        try:
+            if response.status in _REDIRECTS:
+                location = response.headers.get("Location")
+                if not location:
+                    raise FetchError(_l("The server sent a redirect without an address."))
+                url = urljoin(url, location)
+                continue
+            if response.status == 304:
+                return Fetched(None, etag, last_modified, url)
+            if response.status in (401, 403):
+                raise FetchError(_l("The calendar is not public (the server asks for a password)."))
+            if response.status in (404, 410):
+                raise FetchError(_l("The server says there is no calendar at this address."))
+            if response.status != 200:
+                raise FetchError(
+                    _l("The server answered with an error (%(status)s).", status=response.status)
+                )
+            body = _read(response, max_bytes, deadline)
+            return Fetched(
+                body, response.headers.get("ETag"), response.headers.get("Last-Modified"), url
+            )
+        finally:
+            response.release_conn()
+            response.close()
+            pool.close()
+    raise FetchError(_l("The server redirected too many times."))
+
+
+def _read(response, max_bytes: int, deadline: float) -> bytes:
+    declared = response.headers.get("Content-Length")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        raise FetchError(_too_big(max_bytes), permanent=False)
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while chunk := response.read1(64 * 1024):
+            size += len(chunk)
+            if size > max_bytes:
+                raise FetchError(_too_big(max_bytes))
+            if time.perf_counter() > deadline:
+                raise FetchError(_l("The server took too long to send the calendar."))
+            chunks.append(chunk)
+    except urllib3.exceptions.TimeoutError as exc:
+        raise FetchError(_l("The server took too long to send the calendar.")) from exc
+    except urllib3.exceptions.HTTPError as exc:
+        raise FetchError(_l("The connection broke while reading the calendar.")) from exc
+    return b"".join(chunks)
+
+
+def _too_big(max_bytes: int):
+    return _l(
+        "The calendar is larger than %(size)s MB, more than we read.",
+        size=max(1, max_bytes // 1_000_000),
+    )

@@ -1,0 +1,223 @@
+"""Organizers' pages for subscribed calendars, the review queue, and admins' partner feeds.
+
+Thin views: load → the access rule (`sources/permissions.py`) → validate → an operation →
+commit once → flash/redirect."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from coalition.access import access, admin
+from coalition.core.errors import action_refused
+from coalition.core.forms import EmptyForm
+from coalition.db import utcnow
+from coalition.events.operations import EventError
+from coalition.extensions import db
+from coalition.orgs.models import Organization, OrgStatus
+from coalition.orgs.permissions import load_org
+from coalition.sources import operations as ops
+from coalition.sources.forms import EDITABLE_LABELS, PartnerForm, SourceForm
+from coalition.sources.models import ImportedEvent, Source, SourceKind
+from coalition.sources.permissions import (
+    can_manage_source,
+    can_manage_sources,
+    can_review,
+    load_imported,
+    load_source,
+)
+
+bp = Blueprint("sources", __name__)
+
+
+def _input(form: SourceForm) -> ops.SourceInput:
+    return ops.SourceInput(
+        name=form.name.data or "",
+        url=form.url.data or "",
+        type_slug=form.type_slug.data or "",
+        language=form.language.data or "en",
+        default_city=form.default_city.data,
+        publishes_at_once=bool(form.publishes_at_once.data),
+        editable_fields=tuple(form.editable_fields.data or ()),
+        poll_minutes=form.poll_minutes.data or 60,
+        filter_category=getattr(form, "filter_category", None) and form.filter_category.data,
+        filter_city=getattr(form, "filter_city", None) and form.filter_city.data,
+    )
+
+
+def _refuse(form, exc: ops.SourceError) -> None:
+    field = getattr(form, exc.field or "", None) or form.url
+    field.errors = [*field.errors, str(exc.message)]
+
+
+@bp.route("/orgs/<slug>/calendars")
+@access(can_manage_sources)
+def index(slug: str):
+    """The organization's subscribed calendars, their state, and the events waiting for review."""
+    org = load_org(slug)
+    sources = list(
+        db.session.scalars(sa.select(Source).where(Source.org_id == org.id).order_by(Source.name))
+    )
+    return render_template(
+        "sources/index.html", org=org, sources=sources, waiting=ops.waiting(org),
+        csrf_form=EmptyForm(),
+    )  # fmt: skip
+
+
+@bp.route("/orgs/<slug>/calendars/new", methods=["GET", "POST"])
+@access(can_manage_sources)
+def new(slug: str):
+    """Add a calendar: its address and how its events come in."""
+    org = load_org(slug)
+    form = SourceForm(language=str(get_locale() or "en"))
+    if form.validate_on_submit():
+        try:
+            source = ops.add_source(org, current_user, _input(form))
+        except ops.SourceError as exc:
+            db.session.rollback()
+            _refuse(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The calendar is added. Its events appear within a few minutes."), "success")
+            return redirect(url_for("sources.show", slug=org.slug, source_id=source.id))
+    return render_template("sources/form.html", org=org, form=form), 400 if form.errors else 200
+
+
+@bp.route("/orgs/<slug>/calendars/<int:source_id>")
+@access(can_manage_source)
+def show(slug: str, source_id: int):
+    """One calendar: when it was last read, what went wrong, the events it brought."""
+    source = load_source(slug, source_id)
+    imported = list(
+        db.session.scalars(
+            sa.select(ImportedEvent)
+            .where(ImportedEvent.source_id == source.id)
+            .order_by(ImportedEvent.id)
+        )
+    )
+    return render_template(
+        "sources/show.html", org=source.org, source=source, imported=imported,
+        editable_labels=EDITABLE_LABELS, csrf_form=EmptyForm(),
+    )  # fmt: skip
+
+
+@bp.route("/orgs/<slug>/calendars/<int:source_id>/check", methods=["POST"])
+@access(can_manage_source)
+def check_now(slug: str, source_id: int):
+    """Ask the worker to read the calendar at its next round (within a minute)."""
+    source = load_source(slug, source_id)
+    if not EmptyForm().validate_on_submit():
+        return action_refused(_("The form has expired. Reload the page and try again."), 400)
+    source.next_poll_at = utcnow()
+    source.is_active = True
+    db.session.commit()
+    flash(_("The calendar will be read again within a minute."), "success")
+    return redirect(url_for("sources.show", slug=slug, source_id=source.id))
+
+
+@bp.route("/orgs/<slug>/calendars/<int:source_id>/pause", methods=["POST"])
+@access(can_manage_source)
+def pause(slug: str, source_id: int):
+    """Stop reading the calendar (its events stay as they are)."""
+    source = load_source(slug, source_id)
+    if not EmptyForm().validate_on_submit():
+        return action_refused(_("The form has expired. Reload the page and try again."), 400)
+    source.is_active = False
+    db.session.commit()
+    flash(_("The calendar is no longer read. Its events stay as they are."), "success")
+    return redirect(url_for("sources.show", slug=slug, source_id=source.id))
+
+
+@bp.route("/orgs/<slug>/calendars/review/<int:imported_id>/<any(accept, decline):answer>",
+          methods=["POST"])  # fmt: skip
+@access(can_review)
+def review(slug: str, imported_id: int, answer: str):
+    """Publish an event that waited for review, or leave it out of this calendar."""
+    imported = load_imported(slug, imported_id)
+    if not EmptyForm().validate_on_submit():
+        return action_refused(_("The form has expired. Reload the page and try again."), 400)
+    if not imported.is_waiting:
+        return action_refused(_("This event was reviewed already."), 409,
+                              url_for("sources.index", slug=slug))  # fmt: skip
+    try:
+        if answer == "accept":
+            ops.accept(imported, current_user)
+            flash(_("The event is published."), "success")
+        else:
+            ops.decline(imported)
+            flash(_("The event is left out of this calendar."), "success")
+    except EventError as exc:
+        db.session.rollback()
+        return action_refused(str(exc.message), 409, url_for("sources.index", slug=slug))
+    db.session.commit()
+    return redirect(url_for("sources.index", slug=slug))
+
+
+# Partner coalitions (admins) ----------------------------------------------------------------------
+
+
+@bp.route("/admin/partners", methods=["GET", "POST"])
+@access(admin)
+def partners():
+    """Other coalitions' public feeds, filtered; their events link to the partner's page."""
+    form = PartnerForm(language=str(get_locale() or "en"))
+    orgs = list(
+        db.session.scalars(
+            sa.select(Organization)
+            .where(Organization.status == OrgStatus.active)
+            .order_by(Organization.name)
+        )
+    )
+    form.org_id.choices = [(o.id, o.name) for o in orgs]
+    if form.validate_on_submit():
+        org = db.session.get(Organization, form.org_id.data)
+        try:
+            ops.add_source(org, current_user, _input(form), kind=SourceKind.partner)
+        except ops.SourceError as exc:
+            db.session.rollback()
+            _refuse(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The partner's calendar is added."), "success")
+            return redirect(url_for("sources.partners"))
+    listed = list(
+        db.session.scalars(
+            sa.select(Source).where(Source.kind == SourceKind.partner).order_by(Source.name)
+        )
+    )
+    return render_template(
+        "sources/partners.html", form=form, partners=listed
+    ), 400 if form.errors else 200
+
+
+@bp.app_template_global()
+def imported_from(event) -> ImportedEvent | None:
+    """The source an event came from, for "from <source>" on its page (None: posted here)."""
+    if event is None or event.id is None:
+        return None
+    return db.session.scalar(sa.select(ImportedEvent).where(ImportedEvent.event_id == event.id))
+
+
+@bp.app_template_global()
+def source_time(moment) -> str:
+    """A moment of a source's life (last read, next read) in the coalition's zone."""
+    if moment is None:
+        return _("never")
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_datetime
+    from flask import current_app
+
+    zone = ZoneInfo(current_app.config["COALITION_TIMEZONE"])
+    locale = str(get_locale() or "en")
+    return format_datetime(moment, "short", tzinfo=zone, locale="fr" if locale == "ht" else locale)
+
+
+@bp.app_template_global()
+def source_said(text: str | None) -> str:
+    """A source's last error, stored in English by the worker, in the reader's language (the
+    catalogs hold every message the fetcher and the sync write)."""
+    return _(text) if text else ""

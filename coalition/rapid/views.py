@@ -28,8 +28,8 @@ from coalition.auth.models import User
 from coalition.core.errors import action_refused
 from coalition.core.forms import EmptyForm
 from coalition.core.responses import invalid_link, private
-from coalition.dashboard.permissions import load as load_occurrence_of
 from coalition.db import utcnow
+from coalition.events.permissions import load as load_occurrence_of
 from coalition.extensions import db, limiter
 from coalition.orgs.permissions import can_manage_org, load_org
 from coalition.rapid import operations as ops

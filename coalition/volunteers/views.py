@@ -10,12 +10,12 @@ from flask_login import current_user
 from coalition.access import access, public
 from coalition.core.errors import action_refused
 from coalition.core.forms import EmptyForm
+from coalition.core.message_form import message_form
 from coalition.core.private_links import PrivateLink
 from coalition.core.responses import PRIVATE_HEADERS, invalid_link, private
-from coalition.dashboard.forms import message_form
-from coalition.dashboard.permissions import can_decide_attendees, can_handle_attendees, load
 from coalition.delegations.models import Delegation
 from coalition.events.models import Occurrence
+from coalition.events.permissions import can_decide_attendees, can_handle_attendees, load
 from coalition.extensions import csrf, db, limiter
 from coalition.rsvps.identity import reachable
 from coalition.rsvps.models import RSVP

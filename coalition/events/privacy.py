@@ -61,7 +61,9 @@ def may_see_location(event: Event, occurrence: Occurrence | None, user) -> bool:
     return rsvp is not None and attendee_may_see(rsvp)
 
 
-def _place(event: Event, occurrence: Occurrence | None) -> dict:
+def place(event: Event, occurrence: Occurrence | None) -> dict:
+    """Where `occurrence` is (its own place when changed, else the event's), unconditionally:
+    callers decide who may see it."""
     if occurrence is not None:
         venue, address = occurrence.effective_venue, occurrence.effective_address
         city, map_url = occurrence.effective_city, occurrence.effective_map_url
@@ -88,7 +90,7 @@ def location_for(event: Event, occurrence: Occurrence | None, user) -> dict | No
     or None when it must stay hidden from them."""
     if not may_see_location(event, occurrence, user):
         return None
-    return _place(event, occurrence)
+    return place(event, occurrence)
 
 
 def public_location(event: Event, occurrence: Occurrence | None) -> dict | None:
@@ -96,7 +98,7 @@ def public_location(event: Event, occurrence: Occurrence | None) -> dict | None:
     it is not public, whoever asks (a host printing flyers prints the public version)."""
     if not event.location_is_public(occurrence):
         return None
-    return _place(event, occurrence)
+    return place(event, occurrence)
 
 
 def location_for_rsvp(rsvp, now: datetime | None = None) -> dict | None:
@@ -104,7 +106,7 @@ def location_for_rsvp(rsvp, now: datetime | None = None) -> dict | None:
     if not attendee_may_see(rsvp, now):
         return None
     occurrence = rsvp.occurrence
-    return _place(occurrence.event, occurrence)
+    return place(occurrence.event, occurrence)
 
 
 def hidden_place_note(event: Event, occurrence: Occurrence | None, rsvp=None) -> str | None:

@@ -7,18 +7,9 @@ import secrets
 from datetime import UTC, date, timedelta
 from zoneinfo import ZoneInfo
 
+import flask
 import sqlalchemy as sa
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    g,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -57,7 +48,7 @@ from coalition.rsvps.operations import record_access
 from coalition.settings.operations import get_setting, set_setting
 from coalition.tokens import TokenError
 
-bp = Blueprint("rapid", __name__)
+bp = flask.Blueprint("rapid", __name__)
 
 _form_limit = limiter.limit("10 per minute;60 per hour", methods=["POST"])
 #: A dispatcher's page refreshing its answers leaves one audit entry per this period.

@@ -13,6 +13,7 @@ from flask import Response
 
 from coalition.api.queries import NEXT_OCCURRENCES
 from coalition.events.models import Event, EventStatus, LocationVisibility, Occurrence
+from coalition.events.privacy import place
 from coalition.orgs.models import Organization
 from coalition.rsvps.operations import seats_left
 from coalition.urls import external_url
@@ -89,22 +90,10 @@ def next_occurrence(occurrences: list[Occurrence]) -> Occurrence | None:
 
 def _location(event: Event, occurrence: Occurrence | None, now: datetime) -> dict:
     if event.location_is_public(occurrence, now=now):
-        if occurrence is not None:
-            venue, address = occurrence.effective_venue, occurrence.effective_address
-            city, map_url = occurrence.effective_city, occurrence.effective_map_url
-        else:
-            venue, address, city, map_url = event.venue, event.address, event.city, event.map_url
+        location = place(event, occurrence)
         return {
-            "location": {
-                "venue": venue,
-                "address": address,
-                "city": city,
-                "map_url": map_url,
-                "online_url": event.online_url,
-                "latitude": event.latitude,
-                "longitude": event.longitude,
-            },
-            "town": city,
+            "location": location,
+            "town": location["city"],
             "location_visibility": LocationVisibility.public.value,
             "location_reveal_at": None,
         }

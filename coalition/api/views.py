@@ -12,17 +12,16 @@ from werkzeug.datastructures import MultiDict
 from coalition.access import access, public
 from coalition.api import queries
 from coalition.api.openapi import openapi_document
-from coalition.api.rsvp_input import parse_rsvp
 from coalition.api.serializers import event_detail_json, event_json, json_response, org_json
-from coalition.api.submission import submitted
 from coalition.calendar_version import ATTENDANCE, PUBLIC, UPCOMING
+from coalition.core.json_api import received
 from coalition.core.render_cache import render_cached
 from coalition.db import utcnow
-from coalition.events.models import Event
 from coalition.events.queries import Cursor, FilterError, parse_filters
 from coalition.extensions import db, limiter
 from coalition.orgs.models import Organization, OrgStatus
 from coalition.rsvps import operations as rsvp_ops
+from coalition.rsvps.api_input import parse_rsvp, public_event
 from coalition.sessions.api import sessions_json
 from coalition.sessions.api import sign_up as sign_up_for_session
 from coalition.urls import external_url
@@ -143,8 +142,8 @@ def openapi():
 @limiter.limit("10 per minute;60 per hour")
 def create_rsvp(event_id: int):
     """RSVP from a member organization's own website (same rules as the form)."""
-    event = db.session.get(Event, event_id)
-    if event is None or not event.is_public_listing:
+    event = public_event(event_id)
+    if event is None:
         return _error(404, _("There is nothing at this address."))
     body = request.get_json(silent=True)
 
@@ -152,18 +151,16 @@ def create_rsvp(event_id: int):
         occurrence, data = parse_rsvp(body, event)
         return occurrence, rsvp_ops.submit(occurrence, data)
 
-    submission, refused = submitted(submit, rsvp_ops.RSVPError)
-    if refused is not None:
-        return refused
-    occurrence, outcome = submission
-    receipt = outcome.receipt
-    return jsonify(
-        received=True,
-        occurrence=occurrence.start_at.astimezone(event.zone).isoformat(),
-        name=receipt.name,
-        party_size=receipt.party_size,
-        sent_to=receipt.sent_to,
-    ), 202
+    def receipt(submission) -> dict:
+        occurrence, outcome = submission
+        return {
+            "occurrence": occurrence.start_at.astimezone(event.zone).isoformat(),
+            "name": outcome.receipt.name,
+            "party_size": outcome.receipt.party_size,
+            "sent_to": outcome.receipt.sent_to,
+        }
+
+    return received(submit, receipt, rsvp_ops.RSVPError)
 
 
 @bp.route("/v1/events/<int:event_id>/sessions/<int:session_id>/signups", methods=["POST"])
@@ -171,7 +168,7 @@ def create_rsvp(event_id: int):
 @limiter.limit("10 per minute;60 per hour")
 def session_signup(event_id: int, session_id: int):
     """RSVP for a date and one of its sessions (`coalition.sessions.api`)."""
-    event = db.session.get(Event, event_id)
-    if event is None or not event.is_public_listing:
+    event = public_event(event_id)
+    if event is None:
         return _error(404, _("There is nothing at this address."))
     return sign_up_for_session(event, session_id, request.get_json(silent=True))

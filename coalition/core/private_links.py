@@ -4,7 +4,8 @@ An RSVP, a helper's sign-up, a series registration and a delegation's roster eac
 pages share a shape: load the record by its token (a bad token is `invalid_link()`, a 404); a
 button's POST needs a valid CSRF token (else 400); do one thing; commit; say so and go back to
 the private page (303). `PrivateLink` holds that shape once; each view keeps its own route and
-`@access(...)` and says what it does.
+`@access(...)` and says what it does; the buttons every person's private page has (erase,
+reminders on or off, one-click unsubscribe) are routes `add_person_routes` declares once.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from typing import Generic, TypeVar
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from coalition.access import public
 from coalition.core.forms import EmptyForm
 from coalition.core.responses import invalid_link, private
-from coalition.extensions import db
+from coalition.extensions import csrf, db
 from coalition.tokens import TokenError
 
 Record = TypeVar("Record")
@@ -108,3 +110,40 @@ class PrivateLink(Generic[Record]):
         erase(record)
         db.session.commit()
         return private(render_template("rsvps/erased.html", event=event))
+
+    def add_person_routes(
+        self,
+        bp,
+        rule: str,
+        *,
+        erase: Callable[[Record], object],
+        event_of: Callable,
+        set_consent: Callable[[Record, bool], object],
+        unsubscribe_page: Callable[[Record, str], object],
+    ) -> None:
+        """The buttons of a person's private page at `rule` (with `<token>`), as public routes of
+        `bp`: `erase` (`POST <rule>/erase`), `reminders` (`POST <rule>/reminders/on|off`) and
+        `unsubscribe` (`<rule>/reminders-off`, RFC 8058 one-click, the List-Unsubscribe header of
+        reminder emails, without a CSRF token; a GET shows `unsubscribe_page(record, token)`)."""
+
+        def erase_view(token: str):
+            return self.erase(token, erase, event_of)
+
+        def reminders(token: str, state: str):
+            return self.reminders(token, set_consent, state == "on")
+
+        def unsubscribe(token: str):
+            return self.unsubscribe(
+                token, set_consent, lambda record: unsubscribe_page(record, token)
+            )
+
+        for name, view in (("erase", erase_view), ("reminders", reminders),
+                           ("unsubscribe", unsubscribe)):  # fmt: skip
+            view.__name__, view.__module__ = name, bp.import_name  # CSRF exemption is by name
+            view.access_rule = public
+        csrf.exempt(unsubscribe)
+        bp.add_url_rule(f"{rule}/erase", "erase", erase_view, methods=["POST"])
+        bp.add_url_rule(f"{rule}/reminders/<any(on, off):state>", "reminders", reminders,
+                        methods=["POST"])  # fmt: skip
+        bp.add_url_rule(f"{rule}/reminders-off", "unsubscribe", unsubscribe,
+                        methods=["GET", "POST"])  # fmt: skip

@@ -15,10 +15,14 @@ from flask_login import current_user
 from coalition.access import access
 from coalition.core.errors import action_refused
 from coalition.core.forms import EmptyForm
+from coalition.core.message_form import message_form
 from coalition.core.responses import PRIVATE_HEADERS
 from coalition.dashboard import operations as ops
-from coalition.dashboard.forms import DecisionForm, WalkInForm, message_form
-from coalition.dashboard.permissions import (
+from coalition.dashboard.forms import DecisionForm, WalkInForm
+from coalition.delegations import operations as delegation_ops
+from coalition.delegations.models import Delegation
+from coalition.events.models import Event, Occurrence
+from coalition.events.permissions import (
     can_decide_attendees,
     can_handle_attendees,
     can_read_audit,
@@ -26,9 +30,6 @@ from coalition.dashboard.permissions import (
     can_see_counts,
     load,
 )
-from coalition.delegations import operations as delegation_ops
-from coalition.delegations.models import Delegation
-from coalition.events.models import Event, Occurrence
 from coalition.extensions import db
 from coalition.orgs.permissions import load_org
 from coalition.rsvps import operations as rsvp_ops

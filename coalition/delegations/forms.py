@@ -3,15 +3,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (
-    BooleanField,
-    DateTimeLocalField,
-    EmailField,
-    IntegerField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields import DateTimeLocalField
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
 from coalition.core.forms import Form

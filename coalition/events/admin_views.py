@@ -9,6 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from coalition.access import access, admin
+from coalition.core.buttons import button_post
 from coalition.core.errors import action_refused
 from coalition.core.forms import EmptyForm
 from coalition.events import lifecycle as event_lifecycle
@@ -42,16 +43,8 @@ def pending():
 @access(admin)
 def approve(event_id: int):
     event = load_event(event_id)
-    if not EmptyForm().validate_on_submit():
-        return action_refused(_("The form has expired. Reload the page and try again."), 400)
-    try:
-        event_lifecycle.approve(event)
-    except ops.EventError as exc:
-        db.session.rollback()
-        return action_refused(str(exc.message), 409, back=url_for("events_admin.pending"))
-    db.session.commit()
-    flash(_("Published."), "success")
-    return redirect(url_for("events_admin.pending"))
+    return button_post(lambda: event_lifecycle.approve(event), _("Published."),
+                       url_for("events_admin.pending"), refused=ops.EventError)  # fmt: skip
 
 
 @bp.route("/<int:event_id>/unpublish", methods=["POST"])
@@ -59,17 +52,12 @@ def approve(event_id: int):
 def unpublish(event_id: int):
     event = load_event(event_id)
     form = ReasonForm()
-    back = url_for("events.show", event_id=event.id)
-    if not form.validate_on_submit():
-        return action_refused(_("Write a note to the organization first."), 400, back=back)
-    try:
-        event_lifecycle.unpublish(event, form.reason.data.strip())
-    except ops.EventError as exc:
-        db.session.rollback()
-        return action_refused(str(exc.message), 409, back=back)
-    db.session.commit()
-    flash(_("Unpublished; the organizers are told why."), "success")
-    return redirect(back)
+    return button_post(
+        lambda: event_lifecycle.unpublish(event, form.reason.data.strip()),
+        _("Unpublished; the organizers are told why."),
+        url_for("events.show", event_id=event.id),
+        refused=ops.EventError, form=form, invalid=_("Write a note to the organization first."),
+    )  # fmt: skip
 
 
 @bp.route("/settings", methods=["GET", "POST"])

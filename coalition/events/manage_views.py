@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from coalition.access import access
+from coalition.core.buttons import button_post
 from coalition.core.errors import action_refused
-from coalition.core.forms import EmptyForm
 from coalition.events import lifecycle as event_lifecycle
 from coalition.events import occurrences as occurrence_ops
 from coalition.events import operations as ops
@@ -35,6 +35,15 @@ from coalition.orgs.models import Organization, OrgStatus
 from coalition.orgs.permissions import load_org
 
 bp = Blueprint("events_manage", __name__)
+
+
+def _shown(event: Event) -> str:
+    """The event's page, where its organizers' buttons lead back to."""
+    return url_for("events.show", event_id=event.id)
+
+
+def _cosponsors(event: Event) -> str:
+    return url_for("events_manage.cosponsors", event_id=event.id)
 
 
 def _field_error(form, exc: ops.EventError) -> None:
@@ -109,36 +118,18 @@ def edit(event_id: int):
     )
 
 
-def _state_change(event: Event, action, message: str, *args):
-    if not EmptyForm().validate_on_submit():
-        return action_refused(_("The form has expired. Reload the page and try again."), 400)
-    try:
-        action(*args)
-    except ops.EventError as exc:
-        db.session.rollback()
-        return action_refused(str(exc.message), 409, back=url_for("events.show", event_id=event.id))
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for("events.show", event_id=event.id))
-
-
 @bp.route("/events/<int:event_id>/publish", methods=["POST"])
 @access(can_manage_event)
 def publish(event_id: int):
     event = load_event(event_id)
-    if not EmptyForm().validate_on_submit():
-        return action_refused(_("The form has expired. Reload the page and try again."), 400)
-    try:
-        status = event_lifecycle.publish(event, current_user)
-    except ops.EventError as exc:
-        db.session.rollback()
-        return action_refused(str(exc.message), 409, back=url_for("events.show", event_id=event.id))
-    db.session.commit()
-    if status == EventStatus.pending:
-        flash(_("Sent for approval. A coalition admin will publish it."), "info")
-    else:
-        flash(_("Published. It is on the calendar now."), "success")
-    return redirect(url_for("events.show", event_id=event.id))
+
+    def said(status) -> tuple[str, str]:
+        if status == EventStatus.pending:
+            return _("Sent for approval. A coalition admin will publish it."), "info"
+        return _("Published. It is on the calendar now."), "success"
+
+    return button_post(lambda: event_lifecycle.publish(event, current_user), said,
+                       _shown(event), refused=ops.EventError)  # fmt: skip
 
 
 @bp.route("/events/<int:event_id>/cancel", methods=["POST"])
@@ -146,17 +137,11 @@ def publish(event_id: int):
 def cancel(event_id: int):
     event = load_event(event_id)
     form = ReasonForm()
-    if not form.validate_on_submit():
-        return action_refused(_("Write the reason for the cancellation."), 400,
-                              back=url_for("events.show", event_id=event.id))  # fmt: skip
-    try:
-        event_lifecycle.cancel_event(event, form.reason.data.strip())
-    except ops.EventError as exc:
-        db.session.rollback()
-        return action_refused(str(exc.message), 409, back=url_for("events.show", event_id=event.id))
-    db.session.commit()
-    flash(_("The event is cancelled; people who RSVPed are told."), "success")
-    return redirect(url_for("events.show", event_id=event.id))
+    return button_post(
+        lambda: event_lifecycle.cancel_event(event, form.reason.data.strip()),
+        _("The event is cancelled; people who RSVPed are told."), _shown(event),
+        refused=ops.EventError, form=form, invalid=_("Write the reason for the cancellation."),
+    )  # fmt: skip
 
 
 @bp.route("/events/<int:event_id>/duplicate", methods=["POST"])
@@ -164,29 +149,22 @@ def cancel(event_id: int):
 def duplicate(event_id: int):
     """Post it again: a draft copy one month later."""
     event = load_event(event_id)
-    if not EmptyForm().validate_on_submit():
-        return action_refused(_("The form has expired. Reload the page and try again."), 400)
-    copy = event_lifecycle.duplicate(event, current_user)
-    db.session.commit()
-    flash(_("A copy one month later is saved as a draft. Check the date and publish."), "success")
-    return redirect(url_for("events_manage.edit", event_id=copy.id))
+    return button_post(
+        lambda: event_lifecycle.duplicate(event, current_user),
+        _("A copy one month later is saved as a draft. Check the date and publish."),
+        _shown(event), then=lambda copy: url_for("events_manage.edit", event_id=copy.id),
+    )  # fmt: skip
 
 
 @bp.route("/events/<int:event_id>/delete", methods=["POST"])
 @access(can_manage_event)
 def delete(event_id: int):
     event = load_event(event_id)
-    slug = event.host_org.slug
-    if not EmptyForm().validate_on_submit():
-        return action_refused(_("The form has expired. Reload the page and try again."), 400)
-    try:
-        event_lifecycle.delete_draft(event)
-    except ops.EventError as exc:
-        db.session.rollback()
-        return action_refused(str(exc.message), 409, back=url_for("events.show", event_id=event_id))
-    db.session.commit()
-    flash(_("The draft is deleted."), "success")
-    return redirect(url_for("events_manage.org_events", slug=slug))
+    return button_post(
+        lambda: event_lifecycle.delete_draft(event), _("The draft is deleted."), _shown(event),
+        refused=ops.EventError,
+        then=url_for("events_manage.org_events", slug=event.host_org.slug),
+    )  # fmt: skip
 
 
 @bp.route("/events/<int:event_id>/occurrences/<int:occurrence_id>/edit", methods=["GET", "POST"])
@@ -248,17 +226,12 @@ def cancel_occurrence(event_id: int, occurrence_id: int):
     event = load_event(event_id)
     occurrence = load_occurrence(event, occurrence_id)
     form = ReasonForm()
-    back = url_for("events.occurrence", event_id=event.id, occurrence_id=occurrence.id)
-    if not form.validate_on_submit():
-        return action_refused(_("Write the reason for the cancellation."), 400, back=back)
-    try:
-        occurrence_ops.cancel_occurrence(occurrence, form.reason.data.strip())
-    except ops.EventError as exc:
-        db.session.rollback()
-        return action_refused(str(exc.message), 409, back=back)
-    db.session.commit()
-    flash(_("This date is cancelled; people who RSVPed are told."), "success")
-    return redirect(back)
+    return button_post(
+        lambda: occurrence_ops.cancel_occurrence(occurrence, form.reason.data.strip()),
+        _("This date is cancelled; people who RSVPed are told."),
+        url_for("events.occurrence", event_id=event.id, occurrence_id=occurrence.id),
+        refused=ops.EventError, form=form, invalid=_("Write the reason for the cancellation."),
+    )  # fmt: skip
 
 
 @bp.route("/events/<int:event_id>/occurrences/<int:occurrence_id>/restore", methods=["POST"])
@@ -266,8 +239,11 @@ def cancel_occurrence(event_id: int, occurrence_id: int):
 def restore_occurrence(event_id: int, occurrence_id: int):
     event = load_event(event_id)
     occurrence = load_occurrence(event, occurrence_id)
-    return _state_change(
-        event, occurrence_ops.restore_occurrence, _("This date is back on."), occurrence
+    return button_post(
+        lambda: occurrence_ops.restore_occurrence(occurrence),
+        _("This date is back on."),
+        _shown(event),
+        refused=ops.EventError,
     )
 
 
@@ -307,12 +283,8 @@ def remove_cosponsor(event_id: int, cosponsor_id: int):
     cosponsor = db.session.get(EventCosponsor, cosponsor_id)
     if cosponsor is None or cosponsor.event_id != event.id:
         return action_refused(_("There is nothing at this address."), 404)
-    if not EmptyForm().validate_on_submit():
-        return action_refused(_("The form has expired. Reload the page and try again."), 400)
-    event_lifecycle.remove_cosponsor(cosponsor)
-    db.session.commit()
-    flash(_("Co-sponsor removed."), "success")
-    return redirect(url_for("events_manage.cosponsors", event_id=event.id))
+    return button_post(lambda: event_lifecycle.remove_cosponsor(cosponsor),
+                       _("Co-sponsor removed."), _cosponsors(event))  # fmt: skip
 
 
 @bp.route("/events/<int:event_id>/cosponsors/<int:cosponsor_id>/share", methods=["POST"])
@@ -323,15 +295,17 @@ def share_attendees(event_id: int, cosponsor_id: int):
     cosponsor = db.session.get(EventCosponsor, cosponsor_id)
     if cosponsor is None or cosponsor.event_id != event.id:
         return action_refused(_("There is nothing at this address."), 404)
-    if not EmptyForm().validate_on_submit():
-        return action_refused(_("The form has expired. Reload the page and try again."), 400)
-    cosponsor.shares_attendees = not cosponsor.shares_attendees
-    db.session.commit()
-    if cosponsor.shares_attendees:
-        flash(_("%(org)s now sees the attendee list.", org=cosponsor.org.name), "success")
-    else:
-        flash(_("%(org)s no longer sees the attendee list.", org=cosponsor.org.name), "success")
-    return redirect(url_for("events_manage.cosponsors", event_id=event.id))
+
+    def toggle() -> bool:
+        cosponsor.shares_attendees = not cosponsor.shares_attendees
+        return cosponsor.shares_attendees
+
+    def said(shares: bool) -> tuple[str, str]:
+        if shares:
+            return _("%(org)s now sees the attendee list.", org=cosponsor.org.name), "success"
+        return _("%(org)s no longer sees the attendee list.", org=cosponsor.org.name), "success"
+
+    return button_post(toggle, said, _cosponsors(event))
 
 
 @bp.route("/orgs/<slug>/cosponsorships")
@@ -358,13 +332,7 @@ def answer_cosponsorship(slug: str, cosponsor_id: int, answer: str):
     back = url_for("events_manage.cosponsorships", slug=org.slug)
     if cosponsor is None or cosponsor.org_id != org.id:
         return action_refused(_("There is nothing at this address."), 404, back=back)
-    if not EmptyForm().validate_on_submit():
-        return action_refused(_("The form has expired. Reload the page and try again."), 400)
-    try:
-        event_lifecycle.respond_to_cosponsorship(cosponsor, accept=answer == "accept")
-    except ops.EventError as exc:
-        db.session.rollback()
-        return action_refused(str(exc.message), 409, back=back)
-    db.session.commit()
-    flash(_("Thank you for answering."), "success")
-    return redirect(back)
+    return button_post(
+        lambda: event_lifecycle.respond_to_cosponsorship(cosponsor, accept=answer == "accept"),
+        _("Thank you for answering."), back, refused=ops.EventError,
+    )  # fmt: skip

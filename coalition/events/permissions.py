@@ -1,12 +1,15 @@
-"""Access rules for event management (used with `coalition.access.access`)."""
+"""Access rules for event management and for an occurrence's attendees (used with
+`coalition.access.access`): one place for the dashboard and for every feature's organizer pages
+(sessions, helpers, rapid response)."""
 
 from __future__ import annotations
 
 from flask import abort, g
 from flask_login import current_user
 
-from coalition.events.models import Event, Occurrence
+from coalition.events.models import CosponsorStatus, Event, Occurrence
 from coalition.extensions import db
+from coalition.orgs.models import OrgRole
 from coalition.orgs.permissions import load_org
 
 
@@ -47,3 +50,52 @@ def can_see_event_admin(event_id: int, **_kwargs) -> bool:
 
 def can_organize_org(slug: str, **_kwargs) -> bool:
     return load_org(slug).can_organize(current_user)
+
+
+# Who sees what of an occurrence's attendees ------------------------------------------------
+
+
+def load(event_id: int, occurrence_id: int) -> tuple[Event, Occurrence]:
+    event = load_event(event_id)
+    return event, load_occurrence(event, occurrence_id)
+
+
+def can_see_attendees(event: Event, user) -> bool:
+    """Host organizers and owners, coalition admins, and co-sponsors the host shares with."""
+    if event.can_manage(user):
+        return True
+    return any(
+        c.status == CosponsorStatus.accepted and c.shares_attendees
+        and c.org.has_role(user, OrgRole.organizer)
+        for c in event.cosponsors
+    )  # fmt: skip
+
+
+def can_see_counts(event_id: int, occurrence_id: int, **_kwargs) -> bool:
+    """Counts: managers and every accepted co-sponsor's organizers."""
+    event, _occurrence = load(event_id, occurrence_id)
+    return event.can_manage(current_user) or event.can_see_as_cosponsor(current_user)
+
+
+def can_handle_attendees(event_id: int, occurrence_id: int, **_kwargs) -> bool:
+    """The list, export, check-in and messages."""
+    event, _occurrence = load(event_id, occurrence_id)
+    if not (current_user.is_authenticated and can_see_attendees(event, current_user)):
+        if not event.can_view(current_user):
+            abort(404)
+        return False
+    return True
+
+
+def can_read_audit(slug: str, **_kwargs) -> bool:
+    return load_org(slug).can_manage(current_user)
+
+
+def can_decide_attendees(event_id: int, occurrence_id: int, **_kwargs) -> bool:
+    """Approving attendees and delegations: the hosts (organizers, owners) and admins only."""
+    event, _occurrence = load(event_id, occurrence_id)
+    if not event.can_manage(current_user):
+        if not event.can_view(current_user):
+            abort(404)
+        return False
+    return True

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask import abort, g
 from flask_login import current_user
 
+from coalition.events.permissions import can_decide_attendees, load
 from coalition.extensions import db
 from coalition.orgs.models import Membership, Organization
 from coalition.orgs.permissions import load_org
@@ -66,7 +67,6 @@ def can_invite_trainees(event_id: int, occurrence_id: int, **_kwargs) -> bool:
     """Inviting a training's checked-in attendees to the roster: its host's organizers and
     owners, and coalition admins (404 for a date they could not see, or that is no training;
     403 otherwise)."""
-    from coalition.dashboard.permissions import can_decide_attendees, load
     from coalition.rapid.operations import is_training
 
     allowed = can_decide_attendees(event_id, occurrence_id)

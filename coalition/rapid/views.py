@@ -7,18 +7,9 @@ import secrets
 from datetime import UTC, date, timedelta
 from zoneinfo import ZoneInfo
 
+import flask
 import sqlalchemy as sa
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    g,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -28,8 +19,8 @@ from coalition.auth.models import User
 from coalition.core.errors import action_refused
 from coalition.core.forms import EmptyForm
 from coalition.core.responses import invalid_link, private
-from coalition.dashboard.permissions import load as load_occurrence_of
 from coalition.db import utcnow
+from coalition.events.permissions import load as load_occurrence_of
 from coalition.extensions import db, limiter
 from coalition.orgs.permissions import can_manage_org, load_org
 from coalition.rapid import operations as ops
@@ -57,7 +48,7 @@ from coalition.rsvps.operations import record_access
 from coalition.settings.operations import get_setting, set_setting
 from coalition.tokens import TokenError
 
-bp = Blueprint("rapid", __name__)
+bp = flask.Blueprint("rapid", __name__)
 
 _form_limit = limiter.limit("10 per minute;60 per hour", methods=["POST"])
 #: A dispatcher's page refreshing its answers leaves one audit entry per this period.

@@ -4,17 +4,8 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+import flask
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin
@@ -56,7 +47,7 @@ from coalition.reach.share import share_links
 from coalition.reach.storage import IMMUTABLE, NAME, get_storage
 from coalition.urls import external_url
 
-bp = Blueprint("reach", __name__)
+bp = flask.Blueprint("reach", __name__)
 
 EMBED_PER_PAGE = 20
 #: The embedded list may be kept by browsers and proxies this long (it shows public data only).

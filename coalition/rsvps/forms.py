@@ -5,14 +5,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import (
-    Email,
-    InputRequired,
-    Length,
-    NumberRange,
-    Optional,
-    ValidationError,
-)
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from coalition.core.forms import Form
 from coalition.languages import CONTENT_LANGUAGES

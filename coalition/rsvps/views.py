@@ -14,7 +14,7 @@ from coalition.access import access, public, signed_in
 from coalition.core.forms import EmptyForm
 from coalition.core.private_links import PrivateLink
 from coalition.core.responses import invalid_link, private
-from coalition.extensions import csrf, db, limiter
+from coalition.extensions import db, limiter
 from coalition.rsvps import identity
 from coalition.rsvps import operations as ops
 from coalition.rsvps.forms import ManageForm, RSVPForm
@@ -168,25 +168,13 @@ def cancel(token: str):
     ))  # fmt: skip
 
 
-@bp.route("/rsvp/<token>/erase", methods=["POST"])
-@access(public)
-def erase(token: str):
-    return _link.erase(token, ops.erase, lambda rsvp: rsvp.occurrence.event)
-
-
-@bp.route("/rsvp/<token>/reminders/<any(on, off):state>", methods=["POST"])
-@access(public)
-def reminders(token: str, state: str):
-    return _link.reminders(token, ops.set_reminder_consent, state == "on")
-
-
-@bp.route("/rsvp/<token>/reminders-off", methods=["GET", "POST"])
-@access(public)
-@csrf.exempt
-def unsubscribe(token: str):
-    """RFC 8058 one-click unsubscribe (the List-Unsubscribe header of reminder emails). A GET
-    (someone opening the link, or a link previewer) shows a button and changes nothing."""
-    return _link.unsubscribe(
-        token, ops.set_reminder_consent,
-        lambda rsvp: render_template("rsvps/unsubscribe.html", rsvp=rsvp, token=token),
-    )  # fmt: skip
+_link.add_person_routes(
+    bp,
+    "/rsvp/<token>",
+    erase=ops.erase,
+    event_of=lambda rsvp: rsvp.occurrence.event,
+    set_consent=ops.set_reminder_consent,
+    unsubscribe_page=lambda rsvp, token: render_template(
+        "rsvps/unsubscribe.html", rsvp=rsvp, token=token
+    ),
+)

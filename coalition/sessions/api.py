@@ -4,14 +4,13 @@ date and that session (the RSVP endpoint's rules: possession, not knowledge)."""
 
 from __future__ import annotations
 
-from flask import jsonify
 from flask_babel import gettext as _
 
-from coalition.api.rsvp_input import parse_rsvp
-from coalition.api.submission import error_response, field_error, submitted
+from coalition.core.json_api import add_to_event_detail, field_error, received, signup_path
 from coalition.events.models import Event, Occurrence
 from coalition.extensions import db
 from coalition.rsvps import operations as rsvp_ops
+from coalition.rsvps.api_input import parse_rsvp
 from coalition.sessions import operations as ops
 from coalition.sessions.models import EventSession
 
@@ -62,18 +61,11 @@ def sign_up(event: Event, session_id: int, body):
         data.sessions = [session]
         return rsvp_ops.submit(occurrence, data)
 
-    outcome, refused = submitted(submit, rsvp_ops.RSVPError)
-    if refused is not None:
-        return refused
-    receipt = outcome.receipt
-    return jsonify(
-        received=True,
-        occurrence=occurrence.start_at.astimezone(event.zone).isoformat(),
-        session=session.id,
-        name=receipt.name,
-        party_size=receipt.party_size,
-        sent_to=receipt.sent_to,
-    ), 202
+    return received(submit, lambda outcome: {
+        "occurrence": occurrence.start_at.astimezone(event.zone).isoformat(),
+        "session": session.id, "name": outcome.receipt.name,
+        "party_size": outcome.receipt.party_size, "sent_to": outcome.receipt.sent_to,
+    }, rsvp_ops.RSVPError)  # fmt: skip
 
 
 # OpenAPI ---------------------------------------------------------------------------------------
@@ -117,40 +109,17 @@ SIGNUP_RESULT = {
 }
 
 
-SIGNUP_PATH = {
-    "post": {
-        "operationId": "signUpForSession",
-        "summary": "RSVP for a date and one of its sessions",
-        "parameters": [
-            {"name": "event_id", "in": "path", "required": True, "schema": {"type": "integer"}},
-            {"name": "session_id", "in": "path", "required": True, "schema": {"type": "integer"}},
-        ],
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {"$ref": "#/components/schemas/RSVPRequest"},
-                }
-            },
-        },
-        "responses": {
-            "202": {
-                "description": "Received; the private link is on its way to the contact. A seat "
-                "in the session if it fits, else its waitlist. Known and new contacts get this "
-                "same answer.",
-                "content": {
-                    "application/json": {
-                        "schema": {"$ref": "#/components/schemas/SessionSignupResult"}
-                    }
-                },
-            },
-            "400": error_response("Invalid input; `error.field` names the field."),
-            "404": error_response("No such public event or session."),
-            "409": error_response("RSVPs closed, the event cancelled, or the date full."),
-            "429": {"description": "Too many requests from this client."},
-        },
-    }
-}
+SIGNUP_PATH = signup_path(
+    "signUpForSession",
+    "RSVP for a date and one of its sessions",
+    ("event_id", "session_id"),
+    "RSVPRequest",
+    "SessionSignupResult",
+    accepted="Received; the private link is on its way to the contact. A seat in the session "
+    "if it fits, else its waitlist. Known and new contacts get this same answer.",
+    not_found="No such public event or session.",
+    conflict="RSVPs closed, the event cancelled, or the date full.",
+)
 
 
 def extend_openapi(document: dict) -> None:
@@ -159,20 +128,7 @@ def extend_openapi(document: dict) -> None:
     schemas = document["components"]["schemas"]
     schemas["Session"] = SESSION
     schemas["SessionSignupResult"] = SIGNUP_RESULT
-    schemas["EventDetail"] = {
-        "allOf": [
-            *schemas["EventDetail"]["allOf"],
-            {
-                "type": "object",
-                "required": ["sessions"],
-                "properties": {
-                    "sessions": {
-                        "type": "array",
-                        "description": "Sessions of the listed dates, in time order.",
-                        "items": {"$ref": "#/components/schemas/Session"},
-                    }
-                },
-            },
-        ]
-    }
+    add_to_event_detail(
+        schemas, "sessions", "Sessions of the listed dates, in time order.", "Session"
+    )
     document["paths"]["/api/v1/events/{event_id}/sessions/{session_id}/signups"] = SIGNUP_PATH

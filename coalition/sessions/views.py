@@ -13,10 +13,15 @@ from coalition.access import access, public
 from coalition.core.forms import EmptyForm
 from coalition.core.private_links import PrivateLink
 from coalition.core.responses import invalid_link, private
-from coalition.dashboard.permissions import can_decide_attendees, can_handle_attendees
 from coalition.db import utcnow
 from coalition.events.models import Event
-from coalition.events.permissions import can_manage_event, load_event, load_occurrence
+from coalition.events.permissions import (
+    can_decide_attendees,
+    can_handle_attendees,
+    can_manage_event,
+    load_event,
+    load_occurrence,
+)
 from coalition.extensions import db, limiter
 from coalition.rsvps import operations as rsvp_ops
 from coalition.rsvps.forms import RSVPForm

@@ -2,19 +2,26 @@
 `POST /api/v1/events/<id>/roles/<role_id>/helpers`, and their OpenAPI description.
 
 Counts only, never names; a sign-up gets the same `202` whether or not its contact was known
-(`coalition.rsvps.identity`), like `POST .../rsvps` (`coalition.api.rsvp_input`).
+(`coalition.rsvps.identity`), like `POST .../rsvps` (`coalition.rsvps.api_input`).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, request
 from flask_babel import gettext as _
 
 from coalition.access import access, public
-from coalition.api.rsvp_input import InputError, _text, parse_person
-from coalition.api.submission import error_response, field_error, submitted
+from coalition.core.json_api import (
+    InputError,
+    add_to_event_detail,
+    field_error,
+    received,
+    signup_path,
+    text,
+)
 from coalition.events.models import Event, Occurrence
 from coalition.extensions import db, limiter
+from coalition.rsvps.api_input import parse_person, public_event
 from coalition.volunteers import operations as ops
 from coalition.volunteers.models import VolunteerRole
 
@@ -53,7 +60,7 @@ def parse_helper(body, role: VolunteerRole, event: Event) -> ops.HelperInput:
         raise InputError(400, _("%(name)s must be a whole number from 1.", name="seats"), "seats")
     return ops.HelperInput(
         name=name, email=email, phone=phone, language=language, seats=seats,
-        town=_text(body, "town", 120) or None, note=_text(body, "note", 1000) or None,
+        town=text(body, "town", 120) or None, note=text(body, "note", 1000) or None,
         consents_to_reminders=bool(body.get("reminders", True)),
     )  # fmt: skip
 
@@ -63,24 +70,15 @@ def parse_helper(body, role: VolunteerRole, event: Event) -> ops.HelperInput:
 @limiter.limit("10 per minute;60 per hour")
 def create_helper(event_id: int, role_id: int):
     """Sign up to help from a member organization's own website (same rules as the form)."""
-    event = db.session.get(Event, event_id)
+    event = public_event(event_id)
     role = db.session.get(VolunteerRole, role_id)
-    if (
-        event is None
-        or not event.is_public_listing
-        or role is None
-        or role.occurrence.event_id != event.id
-    ):
+    if event is None or role is None or role.occurrence.event_id != event.id:
         return field_error(404, _("There is nothing at this address."))
     body = request.get_json(silent=True)
-    submission, refused = submitted(lambda: ops.submit(role, parse_helper(body, role, event)),
-                                    ops.VolunteerError)  # fmt: skip
-    if refused is not None:
-        return refused
-    _helper, receipt = submission
-    return jsonify(
-        received=True, role=role.id, title=receipt.role, name=receipt.name, sent_to=receipt.sent_to
-    ), 202
+    return received(lambda: ops.submit(role, parse_helper(body, role, event)), lambda submission: {
+        "role": role.id, "title": submission[1].role, "name": submission[1].name,
+        "sent_to": submission[1].sent_to,
+    }, ops.VolunteerError)  # fmt: skip
 
 
 # OpenAPI -------------------------------------------------------------------------------------
@@ -161,35 +159,17 @@ HELPER_RESULT = {
 }
 
 
-HELPER_PATH = {
-    "post": {
-        "operationId": "createHelper",
-        "summary": "Sign up to help in one role of an event's date",
-        "parameters": [
-            {"name": "event_id", "in": "path", "required": True, "schema": {"type": "integer"}},
-            {"name": "role_id", "in": "path", "required": True, "schema": {"type": "integer"}},
-        ],
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/HelperRequest"}}
-            },
-        },
-        "responses": {
-            "202": {
-                "description": "Received; the private link is on its way to the contact. Known "
-                "and new contacts get this same answer.",
-                "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/HelperResult"}}
-                },
-            },
-            "400": error_response("Invalid input; `error.field` names the field."),
-            "404": error_response("No such public event, or no such role of it."),
-            "409": error_response("Sign-ups closed, or the role has all the helpers it needs."),
-            "429": {"description": "Too many requests from this client."},
-        },
-    }
-}
+HELPER_PATH = signup_path(
+    "createHelper",
+    "Sign up to help in one role of an event's date",
+    ("event_id", "role_id"),
+    "HelperRequest",
+    "HelperResult",
+    accepted="Received; the private link is on its way to the contact. Known and new contacts "
+    "get this same answer.",
+    not_found="No such public event, or no such role of it.",
+    conflict="Sign-ups closed, or the role has all the helpers it needs.",
+)
 
 
 def add_to_openapi(document: dict) -> dict:
@@ -198,22 +178,8 @@ def add_to_openapi(document: dict) -> dict:
     schemas["Role"] = ROLE
     schemas["HelperRequest"] = HELPER_REQUEST
     schemas["HelperResult"] = HELPER_RESULT
-    detail = schemas["EventDetail"]
-    schemas["EventDetail"] = {
-        "allOf": [
-            *detail["allOf"],
-            {
-                "type": "object",
-                "required": ["roles"],
-                "properties": {
-                    "roles": {
-                        "type": "array",
-                        "description": "Helpers the upcoming dates ask for, with spots left.",
-                        "items": {"$ref": "#/components/schemas/Role"},
-                    }
-                },
-            },
-        ]
-    }
+    add_to_event_detail(
+        schemas, "roles", "Helpers the upcoming dates ask for, with spots left.", "Role"
+    )
     document["paths"]["/api/v1/events/{event_id}/roles/{role_id}/helpers"] = HELPER_PATH
     return document

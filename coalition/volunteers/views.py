@@ -10,13 +10,13 @@ from flask_login import current_user
 from coalition.access import access, public
 from coalition.core.errors import action_refused
 from coalition.core.forms import EmptyForm
+from coalition.core.message_form import message_form
 from coalition.core.private_links import PrivateLink
 from coalition.core.responses import PRIVATE_HEADERS, invalid_link, private
-from coalition.dashboard.forms import message_form
-from coalition.dashboard.permissions import can_decide_attendees, can_handle_attendees, load
 from coalition.delegations.models import Delegation
 from coalition.events.models import Occurrence
-from coalition.extensions import csrf, db, limiter
+from coalition.events.permissions import can_decide_attendees, can_handle_attendees, load
+from coalition.extensions import db, limiter
 from coalition.rsvps.identity import reachable
 from coalition.rsvps.models import RSVP
 from coalition.rsvps.operations import closed_reason, record_access
@@ -432,24 +432,13 @@ def rejoin(token: str):
     return _link.act(token, ops.rejoin, _("You are signed up again."), refused=ops.VolunteerError)
 
 
-@bp.route("/help/<token>/erase", methods=["POST"])
-@access(public)
-def erase(token: str):
-    return _link.erase(token, ops.erase, lambda helper: helper.occurrence.event)
-
-
-@bp.route("/help/<token>/reminders/<any(on, off):state>", methods=["POST"])
-@access(public)
-def reminders(token: str, state: str):
-    return _link.reminders(token, ops.set_reminder_consent, state == "on")
-
-
-@bp.route("/help/<token>/reminders-off", methods=["GET", "POST"])
-@access(public)
-@csrf.exempt
-def unsubscribe(token: str):
-    """RFC 8058 one-click unsubscribe of reminder emails; a GET changes nothing."""
-    return _link.unsubscribe(
-        token, ops.set_reminder_consent,
-        lambda helper: render_template("volunteers/unsubscribe.html", token=token),
-    )  # fmt: skip
+_link.add_person_routes(
+    bp,
+    "/help/<token>",
+    erase=ops.erase,
+    event_of=lambda helper: helper.occurrence.event,
+    set_consent=ops.set_reminder_consent,
+    unsubscribe_page=lambda _helper, token: render_template(
+        "volunteers/unsubscribe.html", token=token
+    ),
+)

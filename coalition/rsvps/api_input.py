@@ -1,54 +1,42 @@
-"""Reading the JSON body of `POST /api/v1/events/<id>/rsvps` into an RSVP, with clear errors."""
+"""Reading the JSON body of an API sign-up into a person and an RSVP, with clear errors: used by
+`POST /api/v1/events/<id>/rsvps` (`coalition.api`), a session's sign-up (`coalition.sessions.api`)
+and a helper's (`coalition.volunteers.api`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
+from coalition.core.json_api import InputError, text
 from coalition.events.models import Event, Occurrence
+from coalition.extensions import db
 from coalition.languages import CONTENT_LANGUAGES
 from coalition.rsvps.operations import MAX_PARTY, RSVPInput
-from coalition.validators import CONTROL_CHARACTERS, normalize_phone
+from coalition.validators import normalize_phone
 
 
-@dataclass
-class InputError(Exception):
-    status: int
-    message: str
-    field: str | None = None
-
-
-def _text(body: dict, name: str, limit: int) -> str:
-    value = body.get(name)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise InputError(400, _("%(name)s must be text.", name=name), name)
-    value = value.strip()
-    if len(value) > limit:
-        raise InputError(400, _("%(name)s is too long.", name=name), name)
-    if CONTROL_CHARACTERS.search(value):
-        raise InputError(400, _("Use one line of text, without special characters."), name)
-    return value
+def public_event(event_id: int) -> Event | None:
+    """The event the API may sign people up for: publicly listed, else None (a 404)."""
+    event = db.session.get(Event, event_id)
+    return event if event is not None and event.is_public_listing else None
 
 
 def parse_person(body, event: Event) -> tuple[str, str | None, str | None, str]:
     """The person posting (an RSVP, a helper): name, email, phone and language, checked."""
     if not isinstance(body, dict):
         raise InputError(400, _("Send a JSON object."))
-    name = _text(body, "name", 80)
+    name = text(body, "name", 80)
     if not name:
         raise InputError(400, _("Tell us a name (a first name or nickname is fine)."), "name")
-    email = _text(body, "email", 254) or None
+    email = text(body, "email", 254) or None
     if email:
         try:
             email = validate_email(email, check_deliverability=False).normalized.lower()
         except EmailNotValidError as exc:
             raise InputError(400, _("This is not a valid email address."), "email") from exc
-    phone = _text(body, "phone", 40) or None
+    phone = text(body, "phone", 40) or None
     if phone:
         phone = normalize_phone(phone)
         if phone is None:
@@ -57,7 +45,7 @@ def parse_person(body, event: Event) -> tuple[str, str | None, str | None, str]:
             )
     if not email and not phone:
         raise InputError(400, _("Give an email or a phone number so we can reach you."), "email")
-    language = _text(body, "language", 8) or event.primary_language
+    language = text(body, "language", 8) or event.primary_language
     if language not in CONTENT_LANGUAGES:
         raise InputError(400, _("Unknown language: %(value)s", value=language), "language")
     return name, email, phone, language
@@ -80,7 +68,7 @@ def parse_rsvp(body, event: Event) -> tuple[Occurrence, RSVPInput]:
         name=name, email=email, phone=phone, language=language, party_size=party_size,
         needs_interpretation=bool(needs.get("interpretation")),
         needs_childcare=bool(needs.get("childcare")), needs_ride=bool(needs.get("ride")),
-        note=_text(needs, "note", 1000) or None,
+        note=text(needs, "note", 1000) or None,
         consents_to_reminders=bool(body.get("reminders", True)),
     )  # fmt: skip
     return occurrence, data

@@ -108,8 +108,12 @@ def unpublish(event: Event, reason: str) -> None:
     )
 
 
-def cancel_event(event: Event, reason: str) -> None:
-    """Cancel the whole event; it stays visible, marked cancelled, with the reason."""
+def cancel_event(event: Event, reason: str | None, *, notice_reason=None) -> None:
+    """Cancel the whole event; it stays visible, marked cancelled, with the reason.
+
+    `notice_reason`: what the notices say instead, when the reason is not stored as typed
+    words (an imported event cancelled by its feed: a lazy string each notice puts into its
+    reader's language, and the page says it in its reader's)."""
     if event.status == EventStatus.cancelled:
         raise EventError(_l("This event is already cancelled."))
     if event.status == EventStatus.draft:
@@ -118,7 +122,7 @@ def cancel_event(event: Event, reason: str) -> None:
     event.cancel_reason = reason
     event.cancelled_at = utcnow()
     event.sequence += 1
-    signals.event_cancelled.send(event, reason=reason, occurrence=None)
+    signals.event_cancelled.send(event, reason=notice_reason or reason, occurrence=None)
     signals.event_rescheduled.send(event, occurrences=None)
 
 

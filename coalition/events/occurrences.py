@@ -16,14 +16,18 @@ from coalition.events.operations import EventError
 from coalition.extensions import db
 
 
-def cancel_occurrence(occurrence: Occurrence, reason: str) -> None:
+def cancel_occurrence(occurrence: Occurrence, reason: str | None, *, notice_reason=None) -> None:
+    """`notice_reason`: as for `lifecycle.cancel_event` (what notices say, in each reader's
+    language, when no typed reason is stored)."""
     if occurrence.is_cancelled:
         raise EventError(_l("This date is already cancelled."))
     occurrence.is_cancelled = True
     occurrence.cancel_reason = reason
     occurrence.sequence += 1
     occurrence.event.sequence += 1
-    signals.event_cancelled.send(occurrence.event, reason=reason, occurrence=occurrence)
+    signals.event_cancelled.send(
+        occurrence.event, reason=notice_reason or reason, occurrence=occurrence
+    )
     signals.event_rescheduled.send(occurrence.event, occurrences=[occurrence])
 
 

@@ -25,7 +25,8 @@ from urllib.parse import urljoin, urlsplit
 
 import urllib3
 from flask import current_app
-from flask_babel import lazy_gettext as _l
+
+from coalition.sources import messages
 
 #: Addresses `is_global` lets through that no feed lives at.
 _ALSO_REFUSED = (
@@ -37,13 +38,20 @@ _REDIRECTS = {301, 302, 303, 307, 308}
 
 
 class FetchError(Exception):
-    """The feed could not be read; `message` says why in words an organizer understands."""
+    """The feed could not be read: `code` and `params` say why (a key of
+    `sources.messages.ERRORS`, stored as is and put into words for whoever reads it);
+    `message` is those words, lazily, in the reader's language."""
 
-    def __init__(self, message, *, permanent: bool = False):
-        super().__init__(str(message))
-        self.message = message
+    def __init__(self, code: str, *, permanent: bool = False, **params):
+        super().__init__(code)
+        self.code = code
+        self.params = params
+        self.message = messages.lazy(code, params)
         #: Retrying will not help (a refused address, not an outage).
         self.permanent = permanent
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 @dataclass(frozen=True)
@@ -70,14 +78,11 @@ def check_url(url: str) -> tuple[str, str, int]:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise FetchError(_l("The address is not a valid web address."), permanent=True) from exc
+        raise FetchError("invalid_address", permanent=True) from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FetchError(
-            _l("Only web addresses starting with http:// or https:// can be read."),
-            permanent=True,
-        )
+        raise FetchError("not_http", permanent=True)
     if parts.username or parts.password:
-        raise FetchError(_l("Give the address without a user name or password."), permanent=True)
+        raise FetchError("credentials", permanent=True)
     return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)
 
 
@@ -86,17 +91,14 @@ def _resolve(host: str, port: int, *, allowed: frozenset[str]) -> str:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
-        raise FetchError(_l("The server's name could not be found.")) from exc
+        raise FetchError("no_such_host") from exc
     addresses = [info[4][0] for info in infos]
     if not addresses:
-        raise FetchError(_l("The server's name could not be found."))
+        raise FetchError("no_such_host")
     if allowed and all(f"{a}:{port}" in allowed for a in addresses):
         return addresses[0]
     if not all(is_public_address(a) for a in addresses):
-        raise FetchError(
-            _l("This address points inside a private network; only public addresses are read."),
-            permanent=True,
-        )
+        raise FetchError("private_address", permanent=True)
     return addresses[0]
 
 
@@ -142,33 +144,31 @@ def fetch(url: str, *, etag: str | None = None, last_modified: str | None = None
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         remaining = deadline - time.perf_counter()
         if remaining <= 0:
-            raise FetchError(_l("The server took too long to answer."))
+            raise FetchError("too_slow")
         timeout = urllib3.Timeout(connect=min(remaining, 10), read=remaining)
         try:
             pool, response = _open(scheme, host, port, address, path, headers, timeout)
         except urllib3.exceptions.SSLError as exc:
-            raise FetchError(_l("The server's secure connection could not be checked.")) from exc
+            raise FetchError("bad_certificate") from exc
         except urllib3.exceptions.TimeoutError as exc:
-            raise FetchError(_l("The server took too long to answer.")) from exc
+            raise FetchError("too_slow") from exc
         except urllib3.exceptions.HTTPError as exc:
-            raise FetchError(_l("The server could not be reached.")) from exc
+            raise FetchError("unreachable") from exc
         try:
             if response.status in _REDIRECTS:
                 location = response.headers.get("Location")
                 if not location:
-                    raise FetchError(_l("The server sent a redirect without an address."))
+                    raise FetchError("redirect_without_address")
                 url = urljoin(url, location)
                 continue
             if response.status == 304:
                 return Fetched(None, etag, last_modified, url)
             if response.status in (401, 403):
-                raise FetchError(_l("The calendar is not public (the server asks for a password)."))
+                raise FetchError("not_public")
             if response.status in (404, 410):
-                raise FetchError(_l("The server says there is no calendar at this address."))
+                raise FetchError("no_calendar")
             if response.status != 200:
-                raise FetchError(
-                    _l("The server answered with an error (%(status)s).", status=response.status)
-                )
+                raise FetchError("http_error", status=response.status)
             body = _read(response, max_bytes, deadline)
             return Fetched(
                 body, response.headers.get("ETag"), response.headers.get("Last-Modified"), url
@@ -177,32 +177,29 @@ def fetch(url: str, *, etag: str | None = None, last_modified: str | None = None
             response.release_conn()
             response.close()
             pool.close()
-    raise FetchError(_l("The server redirected too many times."))
+    raise FetchError("too_many_redirects")
 
 
 def _read(response, max_bytes: int, deadline: float) -> bytes:
     declared = response.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
-        raise FetchError(_too_big(max_bytes), permanent=False)
+        raise _too_big(max_bytes)
     chunks: list[bytes] = []
     size = 0
     try:
         while chunk := response.read1(64 * 1024):
             size += len(chunk)
             if size > max_bytes:
-                raise FetchError(_too_big(max_bytes))
+                raise _too_big(max_bytes)
             if time.perf_counter() > deadline:
-                raise FetchError(_l("The server took too long to send the calendar."))
+                raise FetchError("slow_body")
             chunks.append(chunk)
     except urllib3.exceptions.TimeoutError as exc:
-        raise FetchError(_l("The server took too long to send the calendar.")) from exc
+        raise FetchError("slow_body") from exc
     except urllib3.exceptions.HTTPError as exc:
-        raise FetchError(_l("The connection broke while reading the calendar.")) from exc
+        raise FetchError("broken_connection") from exc
     return b"".join(chunks)
 
 
-def _too_big(max_bytes: int):
-    return _l(
-        "The calendar is larger than %(size)s MB, more than we read.",
-        size=max(1, max_bytes // 1_000_000),
-    )
+def _too_big(max_bytes: int) -> FetchError:
+    return FetchError("too_big", size=max(1, max_bytes // 1_000_000))

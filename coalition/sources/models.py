@@ -71,8 +71,13 @@ class Source(db.Model):
     next_poll_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: The last failure in plain words for organizers; None after a success.
+    #: The last failure in plain English words (logs, and rows from before the key below);
+    #: None after a success.
     last_error: Mapped[str | None] = mapped_column(sa.Text)
+    #: The same as a key of `sources.messages.ERRORS` and its parameters, put into words in
+    #: the reader's language when shown (`source_said`).
+    last_error_code: Mapped[str | None] = mapped_column(sa.String(40))
+    last_error_params: Mapped[dict | None] = mapped_column(sa.JSON)
     #: Failures in a row (backoff doubles the wait with each).
     failures: Mapped[int] = mapped_column(default=0)
     #: VEVENTs read in the last successful poll.

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
 
 from coalition.auth.models import User
 from coalition.db import utcnow
@@ -19,7 +19,7 @@ from coalition.events.models import EventStatus, EventType
 from coalition.extensions import db
 from coalition.orgs.models import Organization
 from coalition.sources import fetch as fetching
-from coalition.sources import ical, sync
+from coalition.sources import ical, messages, sync
 from coalition.sources.models import LOCALLY_EDITABLE, ImportedEvent, Source, SourceKind
 
 log = logging.getLogger("coalition.sources")
@@ -107,9 +107,21 @@ def backoff(failures: int, poll_minutes: int) -> timedelta:
     return min(timedelta(minutes=poll_minutes) * (2 ** min(failures, 10)), MAX_BACKOFF)
 
 
-def _failed(source: Source, message, now: datetime) -> None:
+def _note_error(source: Source, code: str | None, params: dict | None = None) -> None:
+    """Keep the problem as a key and its parameters (put into words for each reader), and in
+    English for the logs."""
+    source.last_error_code = code
+    source.last_error_params = dict(params) if code and params else None
+    if code is None:
+        source.last_error = None
+        return
+    with force_locale("en"):
+        source.last_error = str(messages.render(code, params))
+
+
+def _failed(source: Source, code: str, now: datetime, params: dict | None = None) -> None:
     source.failures += 1
-    source.last_error = str(message)
+    _note_error(source, code, params)
     source.next_poll_at = now + backoff(source.failures, source.poll_minutes)
 
 
@@ -121,7 +133,7 @@ def poll(source: Source, now: datetime | None = None) -> sync.SyncReport | None:
     try:
         fetched = fetching.fetch(source.url, etag=source.etag, last_modified=source.last_modified)
     except fetching.FetchError as exc:
-        _failed(source, exc.message, now)
+        _failed(source, exc.code, now, exc.params)
         return None
     if fetched.body is None:  # 304: nothing changed
         _succeeded(source, now)
@@ -133,10 +145,10 @@ def poll(source: Source, now: datetime | None = None) -> sync.SyncReport | None:
             max_events=current_app.config["SOURCES_MAX_EVENTS"],
         )
     except ical.FeedError:
-        _failed(source, _l("What the address gives is not a calendar (an .ics file)."), now)
+        _failed(source, "not_ics", now)
         return None
     if sync.looks_emptied(source, parsed, now):
-        _failed(source, _l("The calendar came back empty; nothing was cancelled here."), now)
+        _failed(source, "emptied", now)
         return None
     report = sync.apply_feed(source, parsed, now)
     source.etag = (fetched.etag or "")[:300] or None
@@ -145,19 +157,13 @@ def poll(source: Source, now: datetime | None = None) -> sync.SyncReport | None:
     _succeeded(source, now)
     if report.refused:
         left_out = sum(report.refused.values())
-        source.last_error = str(
-            lazy_ngettext(
-                "%(num)d event could not be read and was left out.",
-                "%(num)d events could not be read and were left out.",
-                left_out,
-            )
-        )
+        _note_error(source, "left_out", {"num": left_out})
     return report
 
 
 def _succeeded(source: Source, now: datetime) -> None:
     source.failures = 0
-    source.last_error = None
+    _note_error(source, None)
     source.last_success_at = now
     source.next_poll_at = now + timedelta(minutes=source.poll_minutes)
 
@@ -192,7 +198,7 @@ def poll_due(now: datetime | None = None) -> int:
             db.session.rollback()
             source = db.session.get(Source, source_id)
             if source is not None:
-                _failed(source, _l("Something in this calendar could not be imported."), now)
+                _failed(source, "unexpected", now)
                 db.session.commit()
         polled += 1
     return polled

@@ -56,6 +56,12 @@ class SyncReport:
     refused: dict[str, int] = field(default_factory=dict)
 
 
+#: What notices say of a date the feed dropped or cancelled (in each reader's language; the
+#: date's page says it from its source, `sources.views.source_cancel_reason`).
+_DATE_REMOVED = _l("This date was removed from the calendar.")
+_DATE_CANCELLED = _l("This date was cancelled in the calendar.")
+
+
 def own_uid_pattern() -> re.Pattern:
     """UIDs our feeds write (`coalition.feeds.builder.uid`): event-<id>@<BASE_URL's host>."""
     host = urlsplit(current_app.config["BASE_URL"]).hostname or "coalition"
@@ -172,7 +178,7 @@ def _sync_dates(event: Event, incoming: Incoming, overrides: list[Incoming], now
             continue
         if _has_rsvps(occurrence):
             if not occurrence.is_cancelled:
-                cancel_occurrence(occurrence, str(_l("This date was removed from the calendar.")))
+                cancel_occurrence(occurrence, None, notice_reason=_DATE_REMOVED)
                 changed = True
         else:
             event.occurrences.remove(occurrence)
@@ -198,7 +204,7 @@ def _sync_dates(event: Event, incoming: Incoming, overrides: list[Incoming], now
             occurrence.start_at, occurrence.end_at = start, start + duration
             changed = True
         if day in excluded and not occurrence.is_cancelled:
-            cancel_occurrence(occurrence, str(_l("This date was cancelled in the calendar.")))
+            cancel_occurrence(occurrence, None, notice_reason=_DATE_CANCELLED)
             changed = True
     by_date = {o.recurrence_id.astimezone(zone).date(): o for o in event.occurrences}
     for override in overrides:
@@ -207,7 +213,7 @@ def _sync_dates(event: Event, incoming: Incoming, overrides: list[Incoming], now
             continue
         if override.status == "CANCELLED":
             if not occurrence.is_cancelled:
-                cancel_occurrence(occurrence, str(_l("This date was cancelled in the calendar.")))
+                cancel_occurrence(occurrence, None, notice_reason=_DATE_CANCELLED)
                 changed = True
             continue
         venue, address, city = split_location(override.location)
@@ -299,8 +305,7 @@ def apply_series(
             signals.event_changed.send(event, changed=changed, occurrences=None)
         outcome = "updated"
         if master.status == "CANCELLED" and event.status != EventStatus.cancelled:
-            _cancel(event, imported, str(_l("Cancelled in %(source)s's calendar.",
-                                            source=source.name)))  # fmt: skip
+            _cancel(event, imported, _l("Cancelled in %(source)s's calendar.", source=source.name))
             outcome = "cancelled"
     imported.sequence = master.sequence
     imported.digest = digest
@@ -310,14 +315,16 @@ def apply_series(
     return outcome
 
 
-def _cancel(event: Event, imported: ImportedEvent, reason: str) -> None:
+def _cancel(event: Event, imported: ImportedEvent, reason) -> None:
+    """`reason` (lazy) goes into each notice in its reader's language; nothing is stored in
+    English on the event: its page says it from the source (`source_cancel_reason`)."""
     if event.status == EventStatus.draft:
         # Never public: nobody to tell; it leaves the review queue.
         db.session.delete(imported)
         db.session.delete(event)
         return
     if event.status != EventStatus.cancelled:
-        cancel_event(event, reason)
+        cancel_event(event, None, notice_reason=reason)
 
 
 def apply_orphan(source: Source, override: Incoming, imported: ImportedEvent | None, now) -> str:
@@ -369,7 +376,7 @@ def apply_feed(source: Source, parsed: Parsed, now: datetime | None = None) -> S
         if last_end <= now:
             continue  # a feed may drop what is over; that is not a cancellation
         imported.is_gone = True
-        _cancel(event, imported, str(_l("Removed from %(source)s's calendar.", source=source.name)))
+        _cancel(event, imported, _l("Removed from %(source)s's calendar.", source=source.name))
         report.cancelled += 1
     db.session.flush()
     return report

@@ -19,6 +19,7 @@ from coalition.events.operations import EventError
 from coalition.extensions import db
 from coalition.orgs.models import Organization, OrgStatus
 from coalition.orgs.permissions import load_org
+from coalition.sources import messages
 from coalition.sources import operations as ops
 from coalition.sources.forms import EDITABLE_LABELS, PartnerForm, SourceForm
 from coalition.sources.models import ImportedEvent, Source, SourceKind
@@ -202,6 +203,24 @@ def imported_from(event) -> ImportedEvent | None:
 
 
 @bp.app_template_global()
+def source_cancel_reason(event, occurrence=None) -> str:
+    """Why an imported event (or, with `occurrence`, one of its dates) is cancelled when its
+    feed cancelled it (nothing typed by an organizer), in the reader's language; "" else."""
+    if event is None:
+        return ""
+    if (occurrence if occurrence is not None else event).cancel_reason:
+        return ""
+    imported = imported_from(event)
+    if imported is None:
+        return ""
+    if occurrence is not None:  # one date of it, cancelled by the feed
+        return _("This date was cancelled in the calendar.")
+    if imported.is_gone:
+        return _("Removed from %(source)s's calendar.", source=imported.source.name)
+    return _("Cancelled in %(source)s's calendar.", source=imported.source.name)
+
+
+@bp.app_template_global()
 def source_time(moment) -> str:
     """A moment of a source's life (last read, next read) in the coalition's zone."""
     if moment is None:
@@ -217,7 +236,12 @@ def source_time(moment) -> str:
 
 
 @bp.app_template_global()
-def source_said(text: str | None) -> str:
-    """A source's last error, stored in English by the worker, in the reader's language (the
-    catalogs hold every message the fetcher and the sync write)."""
+def source_said(source) -> str:
+    """A source's last problem in the reader's language: from its key and parameters; a row
+    from before the keys has only the English words, shown translated when the catalogs hold
+    them, else as they are."""
+    code = source.last_error_code
+    if code in messages.ERRORS:
+        return messages.render(code, source.last_error_params)
+    text = source.last_error
     return _(text) if text else ""

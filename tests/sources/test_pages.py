@@ -166,3 +166,27 @@ def test_the_filter_leaves_other_partner_events_out(db, feed_server):
     db.session.commit()
     assert imported_events(source) == {}
     assert report.filtered == 4
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "The server answered with an error (500)."),
+        ("es", "El servidor respondió con un error (500)."),
+    ],
+)
+def test_a_source_problem_is_shown_in_the_organizers_language(db, client, feed_server, lang, said):
+    """The worker keeps the problem as a key and its parameters, not English words: each
+    organizer reads it in the language they chose."""
+    org = OrganizationFactory()
+    user = _organizer(org)
+    source = make_source(feed_server.serve("/broken.ics", b"oops", status=500), org=org)
+    operations.poll(source, NOW)
+    db.session.commit()
+    assert source.last_error_code == "http_error" and source.last_error_params == {"status": 500}
+    user.language = lang  # the language the organizer chose for their account
+    db.session.commit()
+    client.login(user.email)
+    shown = client.get(f"/orgs/{org.slug}/calendars/{source.id}").get_data(as_text=True)
+    listing = client.get(f"/orgs/{org.slug}/calendars").get_data(as_text=True)
+    assert said in shown and said in listing

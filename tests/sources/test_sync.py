@@ -119,8 +119,37 @@ def test_status_cancelled_cancels_here_and_tells_who_rsvpd(db, served, app):
     assert report.cancelled == 1
     event = imported_events(source)["Rally at City Hall"]
     assert event.status == EventStatus.cancelled
-    assert "Worcester Immigrant Coalition" in event.cancel_reason
     assert _sent("event_cancelled") == ["ana@example.org"]
+    notice = db.session.scalar(
+        sa.select(OutgoingEmail).where(OutgoingEmail.kind == "event_cancelled")
+    )
+    assert "Cancelled in Worcester Immigrant Coalition's calendar." in notice.body_text
+
+
+def test_a_cancellation_by_the_feed_reaches_each_person_in_their_language(db, served, client):
+    """Nothing is stored in English on the event: a Spanish speaker's notice gives the reason
+    in Spanish, and the event's page says it in each reader's language."""
+    source = make_source(served(_feed(_vevent())), publishes_at_once=True)
+    _poll(source)
+    event = imported_events(source)["Rally at City Hall"]
+    rsvp_ops.submit(event.occurrences[0], rsvp_ops.RSVPInput(name="Rosa", email="rosa@example.org",
+                                                            language="es"), now=NOW)  # fmt: skip
+    db.session.commit()
+    served(_feed(_vevent(sequence=1, status="CANCELLED")))
+    _poll(source)
+    assert event.status == EventStatus.cancelled and not event.cancel_reason
+    notice = db.session.scalar(
+        sa.select(OutgoingEmail).where(OutgoingEmail.kind == "event_cancelled")
+    )
+    assert notice.recipient == "rosa@example.org"
+    assert "Cancelado en el calendario de Worcester Immigrant Coalition." in notice.body_text
+    assert "Cancelled in" not in notice.body_text
+    page = f"/events/{event.id}"
+    english = client.get(page).get_data(as_text=True)
+    assert "Cancelled in Worcester Immigrant Coalition&#39;s calendar." in english
+    client.set_cookie("lang", "es", domain="localhost")
+    spanish = client.get(page).get_data(as_text=True)
+    assert "Cancelado en el calendario de Worcester Immigrant Coalition." in spanish
 
 
 def test_an_event_gone_from_the_feed_is_cancelled_and_people_told(db, served):

@@ -190,3 +190,17 @@ def test_a_source_problem_is_shown_in_the_organizers_language(db, client, feed_s
     shown = client.get(f"/orgs/{org.slug}/calendars/{source.id}").get_data(as_text=True)
     listing = client.get(f"/orgs/{org.slug}/calendars").get_data(as_text=True)
     assert said in shown and said in listing
+
+
+def test_a_problem_written_before_the_keys_is_still_shown(db, client, feed_server):
+    """A row the migration left with only the English words (no key): shown translated when
+    the catalogs know the words, else as they are."""
+    org = OrganizationFactory()
+    user = _organizer(org)
+    source = make_source(feed_server.serve("/old.ics", b""), org=org)
+    source.last_error, source.failures = "The server could not be reached.", 1
+    user.language = "es"
+    db.session.commit()
+    client.login(user.email)
+    shown = client.get(f"/orgs/{org.slug}/calendars/{source.id}").get_data(as_text=True)
+    assert "No se pudo contactar al servidor." in shown

@@ -116,8 +116,8 @@ def update_source(source: Source, data: SourceInput) -> Source:
     source.publishes_at_once = data.publishes_at_once
     source.editable_fields = list(data.editable_fields)
     source.poll_minutes = data.poll_minutes
-    # A partner's filters stay as the admins set them. The digests describe what the old mapping wrote: forget them so the next poll applies
-    # the new one to every event.
+    # A partner's filters stay as the admins set them. The digests describe what the old
+    # mapping wrote: forget them so the next poll applies the new one to every event.
     for item in source.imported:
         item.digest = ""
     db.session.flush()

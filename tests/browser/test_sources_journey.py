@@ -31,7 +31,7 @@ def _feed(day: str, *, status: str = "CONFIRMED", sequence: int = 0) -> bytes:
         HEADER
         + vevent(
             "raids-1@google.com", "Resist the Raids neighbourhood meeting", 18, status, sequence
-        )  # fmt: skip
+        )
         + vevent("potluck-1@google.com", "Spring potluck", 12)
         + "END:VCALENDAR\r\n"
     ).encode()
@@ -110,9 +110,10 @@ def test_an_organizer_adds_a_calendar_and_its_cancellation_reaches_people(live, 
 
     with live.context():
         event = db.session.scalar(
-            sa.select(Event).join(EventTranslation)
+            sa.select(Event)
+            .join(EventTranslation)
             .where(EventTranslation.title == "Resist the Raids neighbourhood meeting")
-        )  # fmt: skip
+        )
         event_id = event.id
         rsvp_ops.submit(event.occurrences[0],
                         rsvp_ops.RSVPInput(name="Wilner", email="wilner@example.org"),

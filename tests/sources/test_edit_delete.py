@@ -130,3 +130,20 @@ def test_another_organization_cannot_change_or_remove(db, client, feed_server):
     assert client.get(f"/orgs/{slug}/calendars/{source.id}/edit").status_code == 403
     assert client.submit(f"/orgs/{slug}/calendars/{source.id}/delete").status_code == 403
     assert db.session.get(Source, source.id) is not None
+
+
+def test_the_next_reading_gives_imported_events_the_new_type(db, client, feed_server):
+    url = feed_server.serve_fixture("google.ics", headers={"ETag": '"same"'})
+    source = make_source(url, publishes_at_once=True)
+    operations.poll(source, NOW)
+    db.session.commit()
+    assert {e.type.slug for e in imported_events(source).values()} == {"meeting"}
+    _signed_in(client, source.org)
+    page = f"/orgs/{source.org.slug}/calendars/{source.id}/edit"
+    settings = {**SETTINGS, "url": url, "editable_fields": []}
+    assert client.submit(page, settings, page=page).status_code == 302
+    db.session.expire_all()
+    source = db.session.get(Source, source.id)
+    operations.poll(source, NOW)  # the feed answers 304 to a conditional GET: none is sent
+    db.session.commit()
+    assert {e.type.slug for e in imported_events(source).values()} == {"forum"}

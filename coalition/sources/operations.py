@@ -101,6 +101,39 @@ def add_source(
     return source
 
 
+def update_source(source: Source, data: SourceInput) -> Source:
+    """Change a source's address and mapping. The next poll reads the calendar afresh (no
+    conditional GET) and applies the new mapping to the events already imported, except the
+    fields the organizer now edits here."""
+    event_type = _check(data)
+    source.etag = None
+    source.last_modified = None
+    source.name = data.name.strip()[:160]
+    source.url = data.url
+    source.type = event_type
+    source.language = data.language
+    source.default_city = (data.default_city or "").strip() or None
+    source.publishes_at_once = data.publishes_at_once
+    source.editable_fields = list(data.editable_fields)
+    source.poll_minutes = data.poll_minutes
+    # A partner's filters stay as the admins set them. The digests describe what the old
+    # mapping wrote: forget them so the next poll applies the new one to every event.
+    for item in source.imported:
+        item.digest = ""
+    db.session.flush()
+    return source
+
+
+def delete_source(source: Source) -> int:
+    """Stop following a calendar for good. Its events stay as the organization's own events
+    (published ones stay published, with their RSVPs; ones waiting for review stay drafts),
+    detached from the source: no poll changes or cancels them any more. Returns how many."""
+    kept = len(source.imported)
+    db.session.delete(source)  # the ImportedEvent links go with it; the events do not
+    db.session.flush()
+    return kept
+
+
 def backoff(failures: int, poll_minutes: int) -> timedelta:
     """The wait after `failures` failures in a row: the usual interval, doubled each time, at
     most a day."""

@@ -105,6 +105,52 @@ def show(slug: str, source_id: int):
     )  # fmt: skip
 
 
+@bp.route("/orgs/<slug>/calendars/<int:source_id>/edit", methods=["GET", "POST"])
+@access(can_manage_source)
+def edit(slug: str, source_id: int):
+    """Change a calendar's address and how its events come in."""
+    source = load_source(slug, source_id)
+    form = SourceForm(obj=source, type_slug=source.type.slug, language=str(get_locale() or "en"))
+    if form.validate_on_submit():
+        try:
+            ops.update_source(source, _input(form))
+        except ops.SourceError as exc:
+            db.session.rollback()
+            _refuse(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The calendar's settings are saved. The next reading applies them."),
+                  "success")  # fmt: skip
+            return redirect(url_for("sources.show", slug=slug, source_id=source.id))
+    return render_template(
+        "sources/form.html", org=source.org, form=form, source=source
+    ), 400 if form.errors else 200
+
+
+@bp.route("/orgs/<slug>/calendars/<int:source_id>/delete", methods=["GET", "POST"])
+@access(can_manage_source)
+def delete(slug: str, source_id: int):
+    """Stop following a calendar for good, after a confirmation. Its events are kept as the
+    organization's own, detached from the calendar."""
+    source = load_source(slug, source_id)
+    form = EmptyForm()
+    if form.is_submitted():
+        if not form.validate_on_submit():
+            return action_refused(_("The form has expired. Reload the page and try again."), 400)
+        name = source.name
+        ops.delete_source(source)
+        db.session.commit()
+        flash(_("The calendar %(name)s is removed. Its events stay on the calendar as your "
+                "organization's own.", name=name), "success")  # fmt: skip
+        return redirect(url_for("sources.index", slug=slug))
+    published = sum(1 for item in source.imported if not item.is_waiting)
+    waiting = sum(1 for item in source.imported if item.is_waiting)
+    return render_template(
+        "sources/delete.html", org=source.org, source=source, csrf_form=form,
+        published=published, waiting=waiting,
+    )  # fmt: skip
+
+
 @bp.route("/orgs/<slug>/calendars/<int:source_id>/check", methods=["POST"])
 @access(can_manage_source)
 def check_now(slug: str, source_id: int):

@@ -232,6 +232,7 @@ def _seed(app) -> dict:
     ids.update(_seed_rapid(valley, user("owner@example.org")))
     ids.update(_seed_training_invitation(training_occ, rsvp, user("owner@example.org")))
     ids.update(_seed_past_date(valley, user("owner@example.org")))
+    ids.update(_seed_source(valley, user("owner@example.org")))
     db.session.commit()
     return ids, recovery
 
@@ -312,6 +313,24 @@ def _seed_past_date(org, owner) -> dict:
         outcome.rsvp.checked_in_at = occurrence.start_at
     db.session.flush()
     return {"past": event.id, "past_occ": occurrence.id}
+
+
+def _seed_source(org, organizer) -> dict:
+    """A paused calendar of the center's (never read: the worker does not run here), so its
+    pages (state, settings, removal) join the sweep."""
+    from coalition.sources import operations as source_ops
+
+    source = source_ops.add_source(
+        org,
+        organizer,
+        source_ops.SourceInput(
+            name="Valley center's Google calendar", url="https://calendar.example.org/valley.ics",
+            type_slug="meeting", language="es", default_city="Holyoke",
+            editable_fields=("title", "place"),
+        ),
+    )  # fmt: skip
+    source.is_active = False
+    return {"source": source.id}
 
 
 def _seed_training_invitation(occurrence, invited, owner) -> dict:

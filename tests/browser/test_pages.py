@@ -112,6 +112,11 @@ ROLES = {
             VALLEY + "/reports",
             VALLEY + "/reports?from=2020-01-01&language=es",
             "/events/{past}/occurrences/{past_occ}/report",
+            VALLEY + "/calendars",
+            VALLEY + "/calendars/new",
+            VALLEY + "/calendars/{source}",
+            VALLEY + "/calendars/{source}/edit",
+            VALLEY + "/calendars/{source}/delete",
         ],
     ),
     "organizer": (
@@ -129,6 +134,7 @@ ROLES = {
         [
             "/events/{march}",
             "/admin/",
+            "/admin/partners",
             "/admin/applications",
             "/admin/orgs",
             "/admin/users",

@@ -68,6 +68,8 @@ def enforce_access() -> None:
     if rule(**(request.view_args or {})):
         return None
     if not current_user.is_authenticated:
+        if request.path.startswith("/api/"):
+            abort(401)  # a program is told, not sent to a sign-in page
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     abort(403)
 

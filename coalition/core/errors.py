@@ -18,6 +18,7 @@ from coalition.extensions import db
 
 MESSAGES = {
     400: _l("The request could not be understood. Check what you entered and try again."),
+    401: _l("Sign in to do this."),
     403: _l("You do not have permission to do this."),
     404: _l("There is nothing at this address."),
     405: _l("This address does not accept that kind of request."),

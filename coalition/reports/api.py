@@ -119,6 +119,7 @@ def _get(summary: str, parameters: list) -> dict:
             "responses": {
                 "200": _documented("Report", "The figures."),
                 "400": _documented("Error", "A filter could not be read."),
+                "401": _documented("Error", "Not signed in."),
                 "403": _documented("Error", "Not a coalition admin."),
             },
         }

@@ -118,3 +118,13 @@ def test_a_dates_report_waits_for_the_date_to_end(client, db):
         page = client.get(url)
         assert page.status_code == 200
         assert "Movement building dialogue" in page.get_data(as_text=True)
+
+
+def test_the_report_api_tells_an_anonymous_program_to_sign_in(client):
+    # A program gets a JSON 401 (documented in the OpenAPI document), not a sign-in page.
+    for url in ("/api/v1/reports/coalition", "/api/v1/reports/orgs/anything"):
+        response = client.get(url)
+        assert response.status_code == 401
+        assert response.get_json()["error"]["status"] == 401
+    page = client.get("/admin/reports")
+    assert page.status_code == 302 and "/login" in page.headers["Location"]

@@ -150,7 +150,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
-        form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+        raw = self.rfile.read(length)
+        if len(raw) < length:
+            # The client went away in the middle of its request (a worker killed while
+            # sending): as with a real server, there is no request to act on.
+            self.close_connection = True
+            return None
+        form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
         if not self._authorized():
             return self._answer(401, _error(401, 20003, "Authenticate"))
         match = _MESSAGES.match(self.path)

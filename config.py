@@ -203,6 +203,11 @@ class Config:
     RENDER_CACHE_SECONDS = _env_int("RENDER_CACHE_SECONDS", 30)
     RENDER_CACHE_PREFIX = os.environ.get("RENDER_CACHE_PREFIX", "coalition:pages:")
     RENDER_CACHE_MEMORY_MB = _env_int("RENDER_CACHE_MEMORY_MB", 64)
+    #: Pieces of pages that do not depend on who asks (coalition/core/fragments.py), kept in the
+    #: render cache's store for signed-in people and first visitors after a change; their keys
+    #: name immutable content, so the time only bounds how long an unused piece is kept.
+    FRAGMENT_CACHE = _env_bool("FRAGMENT_CACHE", True)
+    FRAGMENT_CACHE_SECONDS = _env_int("FRAGMENT_CACHE_SECONDS", 86400)
 
     #: Seconds between two runs of the worker's mail delivery job.
     #: Seconds between the worker's delivery runs: an empty queue costs one indexed read per

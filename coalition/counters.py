@@ -59,6 +59,8 @@ CACHE_RESULTS = {
     #: stale: the last good copy while a slow build runs (or a 503 when there is none).
     "feed": ("hit", "not_modified", "miss", "stale"),
     "page": ("hit", "miss"),
+    #: Pieces of pages that do not depend on who asks (core/fragments.py).
+    "fragment": ("hit", "miss"),
 }
 
 

@@ -64,6 +64,13 @@ class Source(db.Model):
     filter_category: Mapped[str | None] = mapped_column(sa.String(80))
     #: Partner filter: only events whose LOCATION mentions this town, if set.
     filter_city: Mapped[str | None] = mapped_column(sa.String(120))
+    #: Type rules, in order, the first that matches wins (`sync.type_for`): each
+    #: {"where": "category" | "title" | "either", "contains": words, "type": a type's slug};
+    #: none matches: a CATEGORIES value naming one of our types, else `type`.
+    type_rules: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
+    #: A partner's events take their RSVPs here (the admins chose so for this partner) rather
+    #: than sending people to the partner's page.
+    rsvps_here: Mapped[bool] = mapped_column(default=False)
 
     # Polling state ---------------------------------------------------------------------------
     #: Minutes between polls when all is well.
@@ -124,6 +131,9 @@ class ImportedEvent(db.Model):
     sequence: Mapped[int] = mapped_column(default=0)
     #: A digest of what we last applied, so an unchanged event is not written again.
     digest: Mapped[str] = mapped_column(sa.String(64), default="")
+    #: Where the event was first published when the feed re-publishes another's
+    #: (`X-COALITION-ORIGIN` of another instance of this service); None: the feed's own.
+    origin: Mapped[str | None] = mapped_column(sa.String(500))
     #: The event's own page at the source (a partner's page, where its RSVPs are).
     url: Mapped[str | None] = mapped_column(sa.String(1000))
     #: Waiting for an organizer's review (a draft until then).

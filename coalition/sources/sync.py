@@ -68,13 +68,31 @@ def own_uid_pattern() -> re.Pattern:
     return re.compile(rf"^event-\d+@{re.escape(host)}$", re.I)
 
 
-def _type_for(source: Source, incoming: Incoming) -> EventType:
-    """The source's type, unless a CATEGORIES value names one of ours (slug or name)."""
+def rule_matches(rule: dict, incoming: Incoming) -> bool:
+    """Whether a type rule's words are in the event's CATEGORIES or title (case aside)."""
+    words = str(rule.get("contains") or "").casefold()
+    if not words:
+        return False
+    where = rule.get("where", "either")
+    in_categories = any(words in c.casefold() for c in incoming.categories)
+    in_title = words in incoming.summary.casefold()
+    return (where in ("category", "either") and in_categories) or (
+        where in ("title", "either") and in_title
+    )
+
+
+def type_for(source: Source, incoming: Incoming) -> EventType:
+    """The first of the source's rules that matches; else a CATEGORIES value naming one of our
+    types (slug or name); else the source's type. A rule whose type was retired is passed
+    over."""
+    active = list(db.session.scalars(sa.select(EventType).where(EventType.is_active.is_(True))))
+    by_slug = {t.slug: t for t in active}
+    for rule in source.type_rules or []:
+        if rule_matches(rule, incoming) and rule.get("type") in by_slug:
+            return by_slug[rule["type"]]
     wanted = {c.strip().lower() for c in incoming.categories}
     if wanted:
-        for event_type in db.session.scalars(
-            sa.select(EventType).where(EventType.is_active.is_(True))
-        ):
+        for event_type in active:
             names = {event_type.slug.lower(), *(n.lower() for n in event_type.names.values())}
             if names & wanted:
                 return event_type
@@ -118,7 +136,7 @@ def _apply_fields(event: Event, source: Source, incoming: Incoming, *, is_new: b
     if is_new or not source.is_editable_here("place"):
         values |= {"venue": venue, "address": address, "city": city or source.default_city}
     if is_new or not source.is_editable_here("type"):
-        values["type"] = _type_for(source, incoming)
+        values["type"] = type_for(source, incoming)
     changed = set()
     for name, value in values.items():
         if getattr(event, name, None) != value:

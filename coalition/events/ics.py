@@ -206,10 +206,19 @@ def _date_component(
 
 def _cancel_reason(event: Event, occurrence: Occurrence | None) -> str | None:
     """Why the date (or, without one, the event) is cancelled, as the API gives it; None when it
-    is not."""
+    is not. Without typed words, the features above may say why (`signals.cancel_reason_asked`:
+    an imported event its calendar cancelled), in the language the text is built in."""
     if occurrence is not None and occurrence.is_cancelled:
-        return occurrence.cancel_reason or event.cancel_reason
-    return event.cancel_reason if event.status == EventStatus.cancelled else None
+        return occurrence.cancel_reason or event.cancel_reason or asked_reason(event, occurrence)
+    if event.status != EventStatus.cancelled:
+        return None
+    return event.cancel_reason or asked_reason(event, None)
+
+
+def asked_reason(event: Event, occurrence: Occurrence | None) -> str | None:
+    """The first answer to `signals.cancel_reason_asked` (the current language's words)."""
+    found = signals.answers(signals.cancel_reason_asked, event, occurrence=occurrence)
+    return str(found[0]) if found else None
 
 
 def _add_reason(component, reason: str | None) -> None:

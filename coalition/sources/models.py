@@ -140,6 +140,10 @@ class ImportedEvent(db.Model):
     is_waiting: Mapped[bool] = mapped_column(default=False)
     #: Gone from the feed (cancelled here); it comes back if the feed lists it again.
     is_gone: Mapped[bool] = mapped_column(default=False)
+    #: What the feed cancelled here, to put back on if the feed lists it again: "*" for the
+    #: whole event (STATUS:CANCELLED), else dates' RECURRENCE-IDs (UTC ISO). Never what an
+    #: organizer cancelled here.
+    cancelled_by_feed: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     source: Mapped[Source] = relationship(back_populates="imported")

@@ -1,5 +1,6 @@
-"""A partner coalition's event collects its RSVPs on the partner's site, not here (connected by
-the app factory, `coalition.register_signal_receivers`)."""
+"""A partner coalition's event collects its RSVPs on the partner's site, not here; an event its
+feed cancelled says why in each reader's language (connected by the app factory,
+`coalition.register_signal_receivers`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from coalition import signals
 from coalition.extensions import db
+from coalition.sources import reasons
 from coalition.sources.models import ImportedEvent, Source, SourceKind
 
 
@@ -22,5 +24,10 @@ def _single_date_refused(event, **_):
     return None
 
 
+def _cancel_reason(event, *, occurrence=None, **_):
+    return reasons.feed_cancel_reason(event, occurrence)
+
+
 def connect() -> None:
     signals.single_date_refused.connect(_single_date_refused)
+    signals.cancel_reason_asked.connect(_cancel_reason)

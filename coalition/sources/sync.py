@@ -37,7 +37,7 @@ from coalition.events.models import (
     EventType,
     Occurrence,
 )
-from coalition.events.occurrences import cancel_occurrence
+from coalition.events.occurrences import cancel_occurrence, restore_occurrence
 from coalition.extensions import db
 from coalition.rsvps.models import RSVP
 from coalition.settings.operations import get_setting
@@ -182,21 +182,44 @@ def _wanted_dates(incoming: Incoming, now: datetime) -> dict:
     return wanted
 
 
-def _sync_dates(event: Event, incoming: Incoming, overrides: list[Incoming], now: datetime) -> bool:
-    """Make the event's rows the feed's dates; True when any row changed."""
+def _date_key(occurrence: Occurrence) -> str:
+    return occurrence.recurrence_id.astimezone(UTC).isoformat()
+
+
+def _sync_dates(
+    event: Event,
+    incoming: Incoming,
+    overrides: list[Incoming],
+    now: datetime,
+    by_feed: list[str] | None = None,
+) -> bool:
+    """Make the event's rows the feed's dates; True when any row changed. `by_feed`: the
+    dates the feed cancelled (`ImportedEvent.cancelled_by_feed`), kept up to date here; one
+    the feed lists again is on again, and its people are told."""
+    by_feed = by_feed if by_feed is not None else []
     zone = ZoneInfo(incoming.timezone)
     duration = incoming.end - incoming.start
     wanted = _wanted_dates(incoming, now)
     excluded = {x.astimezone(zone).date() for x in incoming.exdates}
+    excluded |= {
+        o.recurrence_id.astimezone(zone).date() for o in overrides if o.status == "CANCELLED"
+    }
     by_date = {o.recurrence_id.astimezone(zone).date(): o for o in event.occurrences}
     changed = False
     moved = {}
+    restored = []
+
+    def feed_cancels(occurrence: Occurrence, reason) -> None:
+        cancel_occurrence(occurrence, None, notice_reason=reason)
+        if _date_key(occurrence) not in by_feed:
+            by_feed.append(_date_key(occurrence))
+
     for day, occurrence in list(by_date.items()):
         if day in wanted:
             continue
         if _has_rsvps(occurrence):
             if not occurrence.is_cancelled:
-                cancel_occurrence(occurrence, None, notice_reason=_DATE_REMOVED)
+                feed_cancels(occurrence, _DATE_REMOVED)
                 changed = True
         else:
             event.occurrences.remove(occurrence)
@@ -222,7 +245,17 @@ def _sync_dates(event: Event, incoming: Incoming, overrides: list[Incoming], now
             occurrence.start_at, occurrence.end_at = start, start + duration
             changed = True
         if day in excluded and not occurrence.is_cancelled:
-            cancel_occurrence(occurrence, None, notice_reason=_DATE_CANCELLED)
+            feed_cancels(occurrence, _DATE_CANCELLED)
+            changed = True
+        elif (
+            day not in excluded
+            and occurrence.is_cancelled
+            and occurrence.id is not None
+            and _date_key(occurrence) in by_feed
+        ):  # the feed lists it again: on again
+            restore_occurrence(occurrence)
+            by_feed.remove(_date_key(occurrence))
+            restored.append(occurrence)
             changed = True
     by_date = {o.recurrence_id.astimezone(zone).date(): o for o in event.occurrences}
     for override in overrides:
@@ -231,7 +264,7 @@ def _sync_dates(event: Event, incoming: Incoming, overrides: list[Incoming], now
             continue
         if override.status == "CANCELLED":
             if not occurrence.is_cancelled:
-                cancel_occurrence(occurrence, None, notice_reason=_DATE_CANCELLED)
+                feed_cancels(occurrence, _DATE_CANCELLED)
                 changed = True
             continue
         venue, address, city = split_location(override.location)
@@ -248,6 +281,9 @@ def _sync_dates(event: Event, incoming: Incoming, overrides: list[Incoming], now
     if changed:
         db.session.flush()
         signals.event_rescheduled.send(event, occurrences=None, moved=moved)
+    if event.status == EventStatus.published:
+        for occurrence in restored:
+            signals.event_restored.send(event, occurrence=occurrence)
     return changed
 
 
@@ -306,31 +342,46 @@ def apply_series(
         outcome = "created"
     else:
         event = imported.event
-        if (
-            imported.is_gone
-            and event.status == EventStatus.cancelled
-            and master.status != ("CANCELLED")
-        ):  # back in the feed: on again
-            event.status, event.cancel_reason, event.cancelled_at = (
-                EventStatus.published, None, None
-            )  # fmt: skip
+        by_feed = list(imported.cancelled_by_feed or [])
+        coming_back = (
+            event.status == EventStatus.cancelled
+            and master.status != "CANCELLED"
+            and (imported.is_gone or "*" in by_feed)
+        )  # gone from the feed, or cancelled there, and listed again: on again (below)
         changed = _apply_fields(event, source, master, is_new=False)
-        dates_changed = _sync_dates(event, master, series.overrides, now)
+        dates_changed = _sync_dates(event, master, series.overrides, now, by_feed)
         if (changed or dates_changed) and event.status != EventStatus.draft:
             event.sequence += 1
         if changed and event.status == EventStatus.published:
             db.session.flush()
             signals.event_changed.send(event, changed=changed, occurrences=None)
         outcome = "updated"
+        if coming_back:
+            _restore(event)
+            by_feed = [k for k in by_feed if k != "*"]
         if master.status == "CANCELLED" and event.status != EventStatus.cancelled:
             _cancel(event, imported, _l("Cancelled in %(source)s's calendar.", source=source.name))
+            if event.status == EventStatus.cancelled:
+                by_feed.append("*")
             outcome = "cancelled"
+        imported.cancelled_by_feed = by_feed
     imported.sequence = master.sequence
     imported.digest = digest
     imported.url = master.url
     imported.last_seen_at = now
     imported.is_gone = False
     return outcome
+
+
+def _restore(event: Event) -> None:
+    """The feed lists again an event it had cancelled or dropped: published again, as it was,
+    and the people who RSVPed told that it is back on (`signals.event_restored`: each notice
+    in its reader's language and channel), their reminders set again."""
+    event.status, event.cancel_reason, event.cancelled_at = EventStatus.published, None, None
+    event.sequence += 1
+    db.session.flush()
+    signals.event_rescheduled.send(event, occurrences=None)
+    signals.event_restored.send(event, occurrence=None)
 
 
 def _cancel(event: Event, imported: ImportedEvent, reason) -> None:

@@ -19,7 +19,7 @@ from coalition.events.operations import EventError, active_types
 from coalition.extensions import db
 from coalition.orgs.models import Organization, OrgStatus
 from coalition.orgs.permissions import load_org
-from coalition.sources import messages
+from coalition.sources import messages, reasons
 from coalition.sources import operations as ops
 from coalition.sources.forms import (
     EDITABLE_LABELS,
@@ -271,27 +271,14 @@ def partners():
 @bp.app_template_global()
 def imported_from(event) -> ImportedEvent | None:
     """The source an event came from, for "from <source>" on its page (None: posted here)."""
-    if event is None or event.id is None:
-        return None
-    return db.session.scalar(sa.select(ImportedEvent).where(ImportedEvent.event_id == event.id))
+    return reasons.imported_from(event)
 
 
 @bp.app_template_global()
 def source_cancel_reason(event, occurrence=None) -> str:
     """Why an imported event (or, with `occurrence`, one of its dates) is cancelled when its
     feed cancelled it (nothing typed by an organizer), in the reader's language; "" else."""
-    if event is None:
-        return ""
-    if (occurrence if occurrence is not None else event).cancel_reason:
-        return ""
-    imported = imported_from(event)
-    if imported is None:
-        return ""
-    if occurrence is not None:  # one date of it, cancelled by the feed
-        return _("This date was cancelled in the calendar.")
-    if imported.is_gone:
-        return _("Removed from %(source)s's calendar.", source=imported.source.name)
-    return _("Cancelled in %(source)s's calendar.", source=imported.source.name)
+    return reasons.feed_cancel_reason(event, occurrence) or ""
 
 
 @bp.app_template_global()

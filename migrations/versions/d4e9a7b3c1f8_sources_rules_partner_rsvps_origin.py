@@ -1,5 +1,6 @@
 """sources: type rules per source, RSVPs taken here for a partner's events, and the origin of
-an event another instance re-publishes (issue 28)
+an event another instance re-publishes, what the feed cancelled (put back on if the feed lists
+it again) (issue 28)
 
 Revision ID: d4e9a7b3c1f8
 Revises: c3d8f1a2e5b7
@@ -26,10 +27,16 @@ def upgrade():
         )
     with op.batch_alter_table("imported_events") as batch_op:
         batch_op.add_column(sa.Column("origin", sa.String(length=500), nullable=True))
+        batch_op.add_column(
+            sa.Column(
+                "cancelled_by_feed", sa.JSON(), nullable=False, server_default=sa.text("'[]'")
+            )
+        )
 
 
 def downgrade():
     with op.batch_alter_table("imported_events") as batch_op:
+        batch_op.drop_column("cancelled_by_feed")
         batch_op.drop_column("origin")
     with op.batch_alter_table("sources") as batch_op:
         batch_op.drop_column("rsvps_here")

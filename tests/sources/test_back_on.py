@@ -140,8 +140,8 @@ def test_the_feeds_reason_reaches_the_api_and_our_ics_in_their_language(db, serv
     """A cancellation by the feed says why wherever ours does (the API's `cancel_reason`, our
     `.ics`'s DESCRIPTION with STATUS:CANCELLED), in the language asked (`?lang=`), else the
     event's."""
-    source = make_source(served(_feed(_vevent(), _vevent("forum@x", summary="Forum",
-                                                         extra=WEEKLY))), publishes_at_once=True)  # fmt: skip
+    forum_vevent = _vevent("forum@x", summary="Forum", extra=WEEKLY)
+    source = make_source(served(_feed(_vevent(), forum_vevent)), publishes_at_once=True)
     _poll(source)
     forum, rally = imported_events(source)["Forum"], imported_events(source)["Rally at City Hall"]
     served(_feed(_vevent("forum@x", summary="Forum", sequence=1, extra=WEEKLY

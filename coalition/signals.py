@@ -135,6 +135,12 @@ def answers(signal, sender, **kwargs) -> list:
     return [answer for _receiver, answer in signal.send(sender, **kwargs) if answer is not None]
 
 
+#: Where an event was first published, asked by the feeds (sender: the event): an event imported
+#: from another calendar answers its UID there, written as X-COALITION-ORIGIN so that an
+#: instance importing our feed recognizes its own events re-published by us; else None.
+calendar_origin = _signals.signal("calendar-origin")
+
+
 #: Why an event (or, with `occurrence`, one of its dates) is cancelled, asked when no reason
 #: was typed (sender: the event): an imported event its calendar cancelled answers words in
 #: the current language (a page's, a feed's `?lang=`, the API's); else None.

@@ -38,6 +38,8 @@ from coalition.events.models import Event, EventStatus, LocationVisibility, Occu
 from coalition.urls import external_url
 
 PRODID = "-//Coalition//Coalition calendar//EN"
+#: The UID an imported event had where it was first published (`signals.calendar_origin`).
+ORIGIN_PROPERTY = "X-COALITION-ORIGIN"
 
 
 @dataclass
@@ -154,6 +156,9 @@ def _common(component, event: Event, language: str | None) -> None:
     component.add("description", text(f"{description}\n\n{url}".strip()))
     component.add("url", url)
     component.add("categories", [event.type.name(language or event.primary_language)])
+    origin = signals.answers(signals.calendar_origin, event)
+    if origin:  # an event we took from another calendar: where it was first published
+        component.add(ORIGIN_PROPERTY, text(origin[0]))
     organizer = _organizer(event)
     if organizer is not None:
         component.add("organizer", organizer)

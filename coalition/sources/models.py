@@ -109,6 +109,12 @@ class Source(db.Model):
     def is_partner(self) -> bool:
         return self.kind == SourceKind.partner
 
+    @property
+    def rsvps_elsewhere(self) -> bool:
+        """People RSVP on the partner's site for its events (unless the admins chose to take
+        the RSVPs here)."""
+        return self.is_partner and not self.rsvps_here
+
 
 class ImportedEvent(db.Model):
     """One event that came from a source, keyed by the source's UID."""

@@ -10,8 +10,11 @@
   override of its date.
 - STATUS:CANCELLED, or an upcoming event gone from the feed, cancels it here through the
   events' own `cancel_event` / `cancel_occurrence`, whose signals tell the people who RSVP'd.
-- Events of this instance's own feeds (UID `event-<id>@<our host>`) are skipped: a member
-  calendar that subscribes to ours must not bring our events back as copies.
+- Events first published here are skipped (`is_ours`): our UID (`event-<id>@<our host>`), our
+  UID as X-COALITION-ORIGIN (another instance that imported our feed re-publishes our event
+  under its own UID: A -> B -> A), or a URL of an event page of ours. A member calendar that
+  subscribes to ours must not bring our events back as copies. Our feeds write the origin of
+  every imported event in turn (`events/ics.py`, `signals.calendar_origin`).
 """
 
 from __future__ import annotations
@@ -66,6 +69,24 @@ def own_uid_pattern() -> re.Pattern:
     """UIDs our feeds write (`coalition.feeds.builder.uid`): event-<id>@<BASE_URL's host>."""
     host = urlsplit(current_app.config["BASE_URL"]).hostname or "coalition"
     return re.compile(rf"^event-\d+@{re.escape(host)}$", re.I)
+
+
+def is_ours(incoming: Incoming, own: re.Pattern | None = None) -> bool:
+    """An event first published here, whichever calendar brings it back: our UID, our UID as
+    its origin (another instance that imported our feed re-publishes it under its own UID,
+    with X-COALITION-ORIGIN), or a link to an event page of ours."""
+    own = own or own_uid_pattern()
+    if own.match(incoming.uid) or (incoming.origin and own.match(incoming.origin)):
+        return True
+    if incoming.url:
+        ours = urlsplit(current_app.config["BASE_URL"])
+        link = urlsplit(incoming.url)
+        base_path = ours.path.rstrip("/")
+        if (link.hostname or "").lower() == (ours.hostname or "").lower() and (
+            link.path.startswith(f"{base_path}/events/")
+        ):
+            return True
+    return False
 
 
 def rule_matches(rule: dict, incoming: Incoming) -> bool:
@@ -368,6 +389,7 @@ def apply_series(
     imported.sequence = master.sequence
     imported.digest = digest
     imported.url = master.url
+    imported.origin = master.origin
     imported.last_seen_at = now
     imported.is_gone = False
     return outcome
@@ -418,10 +440,10 @@ def apply_feed(source: Source, parsed: Parsed, now: datetime | None = None) -> S
     existing = {i.key: i for i in source.imported}
     seen_keys: set[str] = set()
     for uid, series in parsed.series.items():
-        if own.match(uid):
+        first = series.master or (series.overrides[0] if series.overrides else None)
+        if own.match(uid) or (first is not None and is_ours(first, own)):
             report.skipped_own += 1
             continue
-        first = series.master or (series.overrides[0] if series.overrides else None)
         if first is None:
             continue
         if source.is_partner and not _passes_filter(source, first):

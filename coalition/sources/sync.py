@@ -253,6 +253,8 @@ def _sync_dates(
                 is_cancelled=day in excluded,
             )  # fmt: skip
             event.occurrences.append(occurrence)
+            if day in excluded and _date_key(occurrence) not in by_feed:
+                by_feed.append(_date_key(occurrence))
             changed = True
             continue
         if occurrence.recurrence_id != start or occurrence.is_added != is_added:
@@ -359,7 +361,9 @@ def apply_series(
             recurrence_id=orphan.recurrence_id if orphan else None,
         )  # fmt: skip
         db.session.add(imported)
-        _sync_dates(event, master, series.overrides, now)
+        by_feed: list[str] = []
+        _sync_dates(event, master, series.overrides, now, by_feed)
+        imported.cancelled_by_feed = by_feed
         outcome = "created"
     else:
         event = imported.event

@@ -163,3 +163,14 @@ def test_the_feeds_reason_reaches_the_api_and_our_ics_in_their_language(db, serv
     ]  # fmt: skip
     # An event of ours cancelled without words by nobody's feed says nothing more than before.
     assert client.get(f"/api/v1/events/{forum.id}").get_json()["cancel_reason"] is None
+
+
+def test_a_date_excluded_from_the_start_comes_in_when_the_feed_lists_it(db, served):
+    exdate = "EXDATE;TZID=America/New_York:20270327T150000\r\n"
+    source = make_source(served(_feed(_vevent(extra=WEEKLY + exdate))), publishes_at_once=True)
+    _poll(source)
+    rally = imported_events(source)["Rally at City Hall"]
+    assert starts(rally) == ["2027-03-20T19:00Z", "2027-04-03T19:00Z"]
+    served(_feed(_vevent(sequence=1, extra=WEEKLY)))
+    _poll(source)
+    assert starts(rally) == ["2027-03-20T19:00Z", "2027-03-27T19:00Z", "2027-04-03T19:00Z"]

@@ -195,6 +195,9 @@ class Config:
     #: Tests only: "address:port" of the tests' own feed server, allowed as a first URL (never
     #: as a redirect's target). Always empty outside tests.
     SOURCES_TEST_FEED_ADDRESSES: tuple[str, ...] = ()
+    #: Tests only: a file of CA certificates trusted for https feeds instead of the system's
+    #: (the tests' own certificate authority, for a local TLS server). Always None outside tests.
+    SOURCES_TEST_CA_FILE: str | None = None
 
     # Rendered public pages for anonymous visitors (coalition/core/render_cache.py), kept under
     # the calendar version; in Redis as the feeds are, else in each process's memory.

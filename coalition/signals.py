@@ -68,6 +68,11 @@ event_changed = _signals.signal("event-changed")
 #: date, None for the whole event). Notices follow.
 event_cancelled = _signals.signal("event-cancelled")
 
+#: An event (or one of its dates) that was cancelled is on again (sender: the Event;
+#: `occurrence`: the date, None for the whole event): an imported event back in its calendar.
+#: Notices follow.
+event_restored = _signals.signal("event-restored")
+
 #: The channels and the ground floor (core, access) know no feature: they announce and ask here.
 #:
 #: A text came in from a phone (sender: the phone, E.164; `body`). A receiver that takes it as
@@ -128,6 +133,18 @@ rsvp_calendar = _signals.signal("rsvp-calendar")
 def answers(signal, sender, **kwargs) -> list:
     """The receivers' non-None answers to a question `signal`."""
     return [answer for _receiver, answer in signal.send(sender, **kwargs) if answer is not None]
+
+
+#: Where an event was first published, asked by the feeds (sender: the event): an event imported
+#: from another calendar answers its UID there, written as X-COALITION-ORIGIN so that an
+#: instance importing our feed recognizes its own events re-published by us; else None.
+calendar_origin = _signals.signal("calendar-origin")
+
+
+#: Why an event (or, with `occurrence`, one of its dates) is cancelled, asked when no reason
+#: was typed (sender: the event): an imported event its calendar cancelled answers words in
+#: the current language (a page's, a feed's `?lang=`, the API's); else None.
+cancel_reason_asked = _signals.signal("cancel-reason-asked")
 
 
 #: A draft is about to be deleted with everything in the database that hangs on it (sender: the

@@ -9,9 +9,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import orjson
-from flask import Response
+from flask import Response, current_app
+from flask_babel import force_locale
 
 from coalition.api.queries import NEXT_OCCURRENCES
+from coalition.events.ics import asked_reason
 from coalition.events.models import Event, EventStatus, LocationVisibility, Occurrence
 from coalition.events.privacy import place
 from coalition.orgs.models import Organization
@@ -68,14 +70,31 @@ def org_json(org: Organization) -> dict:
     }
 
 
-def occurrence_json(occurrence: Occurrence, event: Event) -> dict:
+def _asked_reason(event: Event, occurrence: Occurrence | None, language: str | None) -> str | None:
+    """Why it is cancelled when nobody typed it (an imported event its calendar cancelled), in
+    the listing's language (`?lang=`), else the event's: never the visitor's, the answer is
+    cached and shared."""
+    wanted = language or event.primary_language
+    if wanted not in current_app.config["LANGUAGES"]:
+        wanted = current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(wanted):
+        return asked_reason(event, occurrence)
+
+
+def occurrence_json(occurrence: Occurrence, event: Event, language: str | None = None) -> dict:
     cancelled = occurrence.is_cancelled or event.status == EventStatus.cancelled
+    reason = None
+    if cancelled:
+        reason = occurrence.cancel_reason or event.cancel_reason
+        if not reason:
+            asked = occurrence if occurrence.is_cancelled else None
+            reason = _asked_reason(event, asked, language)
     return {
         "id": occurrence.id,
         "start": _iso(occurrence.start_at, event),
         "end": _iso(occurrence.end_at, event),
         "cancelled": cancelled,
-        "cancel_reason": (occurrence.cancel_reason or event.cancel_reason) if cancelled else None,
+        "cancel_reason": reason,
         "url": _occurrence_url(occurrence),
     }
 
@@ -140,7 +159,10 @@ def event_json(
         "timezone": event.timezone,
         "all_day": event.is_all_day,
         "status": event.status.value,
-        "cancel_reason": event.cancel_reason,
+        "cancel_reason": event.cancel_reason
+        or (
+            _asked_reason(event, None, language) if event.status == EventStatus.cancelled else None
+        ),
         "visibility": "public",
         "languages": list(event.languages or []),
         "has_interpretation": event.has_interpretation,
@@ -155,7 +177,9 @@ def event_json(
         },
         "rrule": event.rrule,
         "dtstart": _iso(event.start_at, event) if event.rrule else None,
-        "next_occurrences": [occurrence_json(o, event) for o in occurrences[:NEXT_OCCURRENCES]],
+        "next_occurrences": [
+            occurrence_json(o, event, language) for o in occurrences[:NEXT_OCCURRENCES]
+        ],
         **_location(event, current, now),
     }
 
@@ -166,7 +190,7 @@ def event_detail_json(
     """One event: as listed, plus its upcoming dates and seats for the next date."""
     data = event_json(event, occurrences, language=language, now=now)
     current = next_occurrence(occurrences)
-    data["occurrences"] = [occurrence_json(o, event) for o in occurrences]
+    data["occurrences"] = [occurrence_json(o, event, language) for o in occurrences]
     data["capacity"] = current.effective_capacity if current else event.capacity
     data["spots_left"] = spots_left(current) if current else None
     return data

@@ -38,6 +38,8 @@ from coalition.events.models import Event, EventStatus, LocationVisibility, Occu
 from coalition.urls import external_url
 
 PRODID = "-//Coalition//Coalition calendar//EN"
+#: The UID an imported event had where it was first published (`signals.calendar_origin`).
+ORIGIN_PROPERTY = "X-COALITION-ORIGIN"
 
 
 @dataclass
@@ -154,6 +156,9 @@ def _common(component, event: Event, language: str | None) -> None:
     component.add("description", text(f"{description}\n\n{url}".strip()))
     component.add("url", url)
     component.add("categories", [event.type.name(language or event.primary_language)])
+    origin = signals.answers(signals.calendar_origin, event)
+    if origin:  # an event we took from another calendar: where it was first published
+        component.add(ORIGIN_PROPERTY, text(origin[0]))
     organizer = _organizer(event)
     if organizer is not None:
         component.add("organizer", organizer)
@@ -206,10 +211,19 @@ def _date_component(
 
 def _cancel_reason(event: Event, occurrence: Occurrence | None) -> str | None:
     """Why the date (or, without one, the event) is cancelled, as the API gives it; None when it
-    is not."""
+    is not. Without typed words, the features above may say why (`signals.cancel_reason_asked`:
+    an imported event its calendar cancelled), in the language the text is built in."""
     if occurrence is not None and occurrence.is_cancelled:
-        return occurrence.cancel_reason or event.cancel_reason
-    return event.cancel_reason if event.status == EventStatus.cancelled else None
+        return occurrence.cancel_reason or event.cancel_reason or asked_reason(event, occurrence)
+    if event.status != EventStatus.cancelled:
+        return None
+    return event.cancel_reason or asked_reason(event, None)
+
+
+def asked_reason(event: Event, occurrence: Occurrence | None) -> str | None:
+    """The first answer to `signals.cancel_reason_asked` (the current language's words)."""
+    found = signals.answers(signals.cancel_reason_asked, event, occurrence=occurrence)
+    return str(found[0]) if found else None
 
 
 def _add_reason(component, reason: str | None) -> None:

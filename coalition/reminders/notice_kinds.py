@@ -7,4 +7,5 @@ NOTICES = (
     Notice("lead_roster", LEAD, email="reminders/lead_roster", sms="reminders/lead_roster"),
     Notice("event_changed", ATTENDEE, email="reminders/changed", sms="reminders/changed"),
     Notice("event_cancelled", ATTENDEE, email="reminders/cancelled", sms="reminders/cancelled"),
+    Notice("event_restored", ATTENDEE, email="reminders/restored", sms="reminders/restored"),
 )

@@ -1,4 +1,5 @@
-"""Notices to the people who RSVPed: an event changed, or an event or one date was cancelled.
+"""Notices to the people who RSVPed: an event changed, an event or one date was cancelled, or
+is on again.
 
 Queued in the same transaction as the change (the worker delivers them), each in the person's
 own language, only to people with an active RSVP for an occurrence still ahead.
@@ -87,3 +88,17 @@ def notify_cancellation(event: Event, reason: str, occurrence: Occurrence | None
     from coalition.volunteers.operations import notify_cancellation as tell_helpers
 
     tell_helpers(occurrences, reason)
+
+
+def notify_restored(event: Event, occurrence: Occurrence | None = None):
+    """Tell the people who RSVPed that the event (or the date) they were told was cancelled is
+    on again, and that their RSVP stands; the `.ics` puts it back in their calendar."""
+    occurrences = [occurrence] if occurrence is not None else list(event.occurrences)
+    for rsvp in _people([o for o in occurrences if not o.is_cancelled]):
+        title = event.translation(rsvp.language).title
+        _send(
+            rsvp,
+            kind="event_restored",
+            subject=_l("Back on: %(title)s", title=title),
+            template="reminders/restored",
+        )

@@ -37,6 +37,10 @@ def _event_cancelled(event, *, reason, occurrence=None, **_):
     notices.notify_cancellation(event, reason, occurrence)
 
 
+def _event_restored(event, *, occurrence=None, **_):
+    notices.notify_restored(event, occurrence)
+
+
 def connect() -> None:
     signals.rsvp_changed.connect(_rsvp_changed)
     signals.rsvp_placed.connect(_rsvp_changed)
@@ -45,3 +49,4 @@ def connect() -> None:
     signals.event_rescheduled.connect(_event_rescheduled)
     signals.event_changed.connect(_event_changed)
     signals.event_cancelled.connect(_event_cancelled)
+    signals.event_restored.connect(_event_restored)

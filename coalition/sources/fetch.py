@@ -12,7 +12,9 @@
 
 `SOURCES_TEST_FEED_ADDRESSES` ("127.0.0.1:8123", ...) lets the tests' own feed server on
 loopback be the *first* URL fetched. It is never consulted for a redirect's target, and it is
-empty outside tests.
+empty outside tests. `SOURCES_TEST_CA_FILE` (tests only, else None) is the tests' own certificate
+authority, trusted instead of the system's so that a local TLS server can be read over https;
+the certificate is checked as ever (its name, its chain).
 """
 
 from __future__ import annotations
@@ -107,6 +109,7 @@ def _open(scheme, host, port, address, path, headers, timeout):
         pool = urllib3.HTTPSConnectionPool(
             address, port, server_hostname=host, assert_hostname=host,
             cert_reqs="CERT_REQUIRED", timeout=timeout, retries=False, maxsize=1,
+            ca_certs=current_app.config.get("SOURCES_TEST_CA_FILE") or None,
         )  # fmt: skip
     else:
         pool = urllib3.HTTPConnectionPool(address, port, timeout=timeout, retries=False, maxsize=1)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, SelectField, StringField
+from wtforms import BooleanField, FieldList, FormField, SelectField, StringField
+from wtforms import Form as PlainForm
 from wtforms.validators import DataRequired, Length, Optional
 
-from coalition.core.forms import Form
+from coalition.core.forms import Form, HardenedMeta
 from coalition.events import operations as event_ops
+from coalition.i18n import WTFORMS_MESSAGES
 from coalition.languages import CONTENT_LANGUAGES
 from coalition.orgs.forms import MultiCheckboxField
+from coalition.sources.operations import MAX_RULES
 
 TEXT_LANGUAGES = ["en", "es", "ht", "pt"]
 
@@ -26,6 +31,40 @@ POLL_LABELS = {
     720: _l("Twice a day"),
     1440: _l("Once a day"),
 }
+
+
+RULE_WHERE_LABELS = {
+    "either": _l("Category or title"),
+    "category": _l("Category"),
+    "title": _l("Title"),
+}
+
+
+class RuleRow(PlainForm):
+    """One row of the type rules (inside the source's form, which holds the CSRF token)."""
+
+    class Meta(HardenedMeta):
+        def get_translations(self, form):
+            return WTFORMS_MESSAGES
+
+    where = SelectField(
+        _l("Where"), choices=list(RULE_WHERE_LABELS.items()), default="either",
+        validate_choice=False,  # the operation refuses it, with the rule's number
+    )  # fmt: skip
+    contains = StringField(_l("contains"), validators=[Optional()])
+    type_slug = SelectField(_l("gives the type"), choices=[], validate_choice=False)
+
+
+def rule_rows(rules: list[dict] | None) -> list[SimpleNamespace]:
+    """A source's stored rules as the form's rows."""
+    return [
+        SimpleNamespace(
+            where=r.get("where", "either"),
+            contains=r.get("contains", ""),
+            type_slug=r.get("type", ""),
+        )
+        for r in rules or []
+    ]
 
 
 class SourceForm(Form):
@@ -56,17 +95,33 @@ class SourceForm(Form):
     poll_minutes = SelectField(
         _l("Check for changes"), choices=list(POLL_LABELS.items()), coerce=int, default=60
     )
+    type_rules = FieldList(FormField(RuleRow), label=_l("Type rules"), max_entries=MAX_RULES)
 
     def __init__(self, *args, language: str = "en", **kwargs):
         super().__init__(*args, **kwargs)
-        self.type_slug.choices = [(t.slug, t.name(language)) for t in event_ops.active_types()]
+        types = [(t.slug, t.name(language)) for t in event_ops.active_types()]
+        self.type_slug.choices = types
+        if not self.is_submitted():  # room for a few more rules than the saved ones
+            wanted = min(MAX_RULES, max(3, len(self.type_rules) + 2))
+            while len(self.type_rules) < wanted:
+                self.type_rules.append_entry()
+        for row in self.type_rules:
+            row.form.type_slug.choices = [("", "—"), *types]
 
 
-class PartnerForm(SourceForm):
-    org_id = SelectField(_l("Shown as hosted by"), coerce=int, choices=[])
+class PartnerEditForm(SourceForm):
+    """A partner coalition's feed: its filters too (admins)."""
+
     filter_category = StringField(
         _l("Only events of this category (optional)"), validators=[Optional(), Length(max=80)]
     )
     filter_city = StringField(
         _l("Only events in this town (optional)"), validators=[Optional(), Length(max=120)]
     )
+    rsvps_here = BooleanField(
+        _l("Take RSVPs for its events here (else people RSVP on the partner's site)")
+    )
+
+
+class PartnerForm(PartnerEditForm):
+    org_id = SelectField(_l("Shown as hosted by"), coerce=int, choices=[])

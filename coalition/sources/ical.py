@@ -55,6 +55,9 @@ class Incoming:
     rdates: list[datetime] = field(default_factory=list)
     #: No UID in the feed: `uid` was derived from the summary and the start.
     derived_uid: bool = False
+    #: X-COALITION-ORIGIN: the UID the event had where it was first published, when another
+    #: instance of this service re-publishes an event it imported.
+    origin: str | None = None
 
 
 @dataclass
@@ -256,6 +259,7 @@ def read_event(component, zones: _Zones) -> Incoming:
         rrule=None if recurrence_id else _rrule(component, local_start),
         exdates=_dates(component, "EXDATE", zones, zone),
         rdates=_dates(component, "RDATE", zones, zone),
+        origin=clean_text(component.get("X-COALITION-ORIGIN"), 500) or None,
     )
 
 

@@ -64,6 +64,13 @@ class Source(db.Model):
     filter_category: Mapped[str | None] = mapped_column(sa.String(80))
     #: Partner filter: only events whose LOCATION mentions this town, if set.
     filter_city: Mapped[str | None] = mapped_column(sa.String(120))
+    #: Type rules, in order, the first that matches wins (`sync.type_for`): each
+    #: {"where": "category" | "title" | "either", "contains": words, "type": a type's slug};
+    #: none matches: a CATEGORIES value naming one of our types, else `type`.
+    type_rules: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
+    #: A partner's events take their RSVPs here (the admins chose so for this partner) rather
+    #: than sending people to the partner's page.
+    rsvps_here: Mapped[bool] = mapped_column(default=False)
 
     # Polling state ---------------------------------------------------------------------------
     #: Minutes between polls when all is well.
@@ -102,6 +109,12 @@ class Source(db.Model):
     def is_partner(self) -> bool:
         return self.kind == SourceKind.partner
 
+    @property
+    def rsvps_elsewhere(self) -> bool:
+        """People RSVP on the partner's site for its events (unless the admins chose to take
+        the RSVPs here)."""
+        return self.is_partner and not self.rsvps_here
+
 
 class ImportedEvent(db.Model):
     """One event that came from a source, keyed by the source's UID."""
@@ -124,12 +137,19 @@ class ImportedEvent(db.Model):
     sequence: Mapped[int] = mapped_column(default=0)
     #: A digest of what we last applied, so an unchanged event is not written again.
     digest: Mapped[str] = mapped_column(sa.String(64), default="")
+    #: Where the event was first published when the feed re-publishes another's
+    #: (`X-COALITION-ORIGIN` of another instance of this service); None: the feed's own.
+    origin: Mapped[str | None] = mapped_column(sa.String(500))
     #: The event's own page at the source (a partner's page, where its RSVPs are).
     url: Mapped[str | None] = mapped_column(sa.String(1000))
     #: Waiting for an organizer's review (a draft until then).
     is_waiting: Mapped[bool] = mapped_column(default=False)
     #: Gone from the feed (cancelled here); it comes back if the feed lists it again.
     is_gone: Mapped[bool] = mapped_column(default=False)
+    #: What the feed cancelled here, to put back on if the feed lists it again: "*" for the
+    #: whole event (STATUS:CANCELLED), else dates' RECURRENCE-IDs (UTC ISO). Never what an
+    #: organizer cancelled here.
+    cancelled_by_feed: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     source: Mapped[Source] = relationship(back_populates="imported")

@@ -28,6 +28,11 @@ log = logging.getLogger("coalition.sources")
 MAX_BACKOFF = timedelta(days=1)
 #: Poll intervals an organizer may choose (minutes).
 POLL_CHOICES = (30, 60, 180, 720, 1440)
+#: Where a type rule looks: the event's CATEGORIES, its title, or either.
+RULE_WHERE = ("category", "title", "either")
+#: The most type rules a source keeps, and the longest words a rule looks for.
+MAX_RULES = 10
+MAX_RULE_WORDS = 80
 
 
 class SourceError(ValueError):
@@ -35,6 +40,16 @@ class SourceError(ValueError):
         super().__init__(str(message))
         self.message = message
         self.field = field
+
+
+@dataclass
+class TypeRule:
+    """One row of a source's type rules, as typed: "if <where> contains <contains>, the event
+    is of type <type_slug>"."""
+
+    where: str
+    contains: str
+    type_slug: str
 
 
 @dataclass
@@ -49,9 +64,49 @@ class SourceInput:
     poll_minutes: int = 60
     filter_category: str | None = None
     filter_city: str | None = None
+    #: The type rules, in order (None: keep the source's as they are).
+    type_rules: tuple[TypeRule, ...] | None = None
+    #: A partner's events take their RSVPs here.
+    rsvps_here: bool = False
 
 
-def _check(data: SourceInput) -> EventType:
+def check_rules(rules: tuple[TypeRule, ...]) -> list[dict]:
+    """The rules as stored, in order; a blank row is left out. A rule missing its words or
+    its type, or naming a type not in the list, is refused with its row's number."""
+    active = {t.slug for t in db.session.scalars(
+        sa.select(EventType).where(EventType.is_active.is_(True)))}  # fmt: skip
+    kept: list[dict] = []
+    for index, rule in enumerate(rules):
+        number = index + 1
+        words = " ".join((rule.contains or "").split())
+        slug = (rule.type_slug or "").strip()
+        if not words and not slug:
+            continue
+        if not words:
+            raise SourceError(_l("Rule %(num)d: give the words to look for.", num=number),
+                              f"type_rules-{index}-contains")  # fmt: skip
+        if len(words) > MAX_RULE_WORDS:
+            raise SourceError(
+                _l("Rule %(num)d: the words to look for are too long (at most %(max)d "
+                   "characters).", num=number, max=MAX_RULE_WORDS),
+                f"type_rules-{index}-contains",
+            )  # fmt: skip
+        if rule.where not in RULE_WHERE:
+            raise SourceError(_l("Rule %(num)d: choose where to look from the list.", num=number),
+                              f"type_rules-{index}-where")  # fmt: skip
+        if not slug:
+            raise SourceError(_l("Rule %(num)d: choose the type it gives.", num=number),
+                              f"type_rules-{index}-type_slug")  # fmt: skip
+        if slug not in active:
+            raise SourceError(_l("Rule %(num)d: choose a type from the list.", num=number),
+                              f"type_rules-{index}-type_slug")  # fmt: skip
+        kept.append({"where": rule.where, "contains": words, "type": slug})
+    if len(kept) > MAX_RULES:
+        raise SourceError(_l("At most %(num)d rules.", num=MAX_RULES), "type_rules")
+    return kept
+
+
+def _check(data: SourceInput) -> tuple[EventType, list[dict] | None]:
     if not data.name.strip():
         raise SourceError(_l("Give the calendar a name."), "name")
     url = data.url.strip()
@@ -73,13 +128,14 @@ def _check(data: SourceInput) -> EventType:
         raise SourceError(_l("Choose how often from the list."), "poll_minutes")
     if any(name not in LOCALLY_EDITABLE for name in data.editable_fields):
         raise SourceError(_l("Choose fields from the list."), "editable_fields")
-    return event_type
+    rules = None if data.type_rules is None else check_rules(data.type_rules)
+    return event_type, rules
 
 
 def add_source(
     org: Organization, user: User, data: SourceInput, *, kind: SourceKind = SourceKind.member
 ) -> Source:
-    event_type = _check(data)
+    event_type, rules = _check(data)
     source = Source(
         org=org,
         kind=kind,
@@ -94,6 +150,8 @@ def add_source(
         poll_minutes=data.poll_minutes,
         filter_category=(data.filter_category or "").strip() or None,
         filter_city=(data.filter_city or "").strip() or None,
+        type_rules=rules or [],
+        rsvps_here=kind == SourceKind.partner and data.rsvps_here,
         next_poll_at=utcnow(),
     )
     db.session.add(source)
@@ -105,7 +163,7 @@ def update_source(source: Source, data: SourceInput) -> Source:
     """Change a source's address and mapping. The next poll reads the calendar afresh (no
     conditional GET) and applies the new mapping to the events already imported, except the
     fields the organizer now edits here."""
-    event_type = _check(data)
+    event_type, rules = _check(data)
     source.etag = None
     source.last_modified = None
     source.name = data.name.strip()[:160]
@@ -116,8 +174,14 @@ def update_source(source: Source, data: SourceInput) -> Source:
     source.publishes_at_once = data.publishes_at_once
     source.editable_fields = list(data.editable_fields)
     source.poll_minutes = data.poll_minutes
-    # A partner's filters stay as the admins set them. The digests describe what the old
-    # mapping wrote: forget them so the next poll applies the new one to every event.
+    if rules is not None:
+        source.type_rules = rules
+    if source.is_partner:  # the partner's form (admins only) holds its filters too
+        source.filter_category = (data.filter_category or "").strip() or None
+        source.filter_city = (data.filter_city or "").strip() or None
+        source.rsvps_here = data.rsvps_here
+    # The digests describe what the old mapping wrote: forget them so the next poll applies
+    # the new one to every event.
     for item in source.imported:
         item.digest = ""
     db.session.flush()

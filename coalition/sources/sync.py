@@ -10,8 +10,11 @@
   override of its date.
 - STATUS:CANCELLED, or an upcoming event gone from the feed, cancels it here through the
   events' own `cancel_event` / `cancel_occurrence`, whose signals tell the people who RSVP'd.
-- Events of this instance's own feeds (UID `event-<id>@<our host>`) are skipped: a member
-  calendar that subscribes to ours must not bring our events back as copies.
+- Events first published here are skipped (`is_ours`): our UID (`event-<id>@<our host>`), our
+  UID as X-COALITION-ORIGIN (another instance that imported our feed re-publishes our event
+  under its own UID: A -> B -> A), or a URL of an event page of ours. A member calendar that
+  subscribes to ours must not bring our events back as copies. Our feeds write the origin of
+  every imported event in turn (`events/ics.py`, `signals.calendar_origin`).
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from coalition.events.models import (
     EventType,
     Occurrence,
 )
-from coalition.events.occurrences import cancel_occurrence
+from coalition.events.occurrences import cancel_occurrence, restore_occurrence
 from coalition.extensions import db
 from coalition.rsvps.models import RSVP
 from coalition.settings.operations import get_setting
@@ -68,13 +71,49 @@ def own_uid_pattern() -> re.Pattern:
     return re.compile(rf"^event-\d+@{re.escape(host)}$", re.I)
 
 
-def _type_for(source: Source, incoming: Incoming) -> EventType:
-    """The source's type, unless a CATEGORIES value names one of ours (slug or name)."""
+def is_ours(incoming: Incoming, own: re.Pattern | None = None) -> bool:
+    """An event first published here, whichever calendar brings it back: our UID, our UID as
+    its origin (another instance that imported our feed re-publishes it under its own UID,
+    with X-COALITION-ORIGIN), or a link to an event page of ours."""
+    own = own or own_uid_pattern()
+    if own.match(incoming.uid) or (incoming.origin and own.match(incoming.origin)):
+        return True
+    if incoming.url:
+        ours = urlsplit(current_app.config["BASE_URL"])
+        link = urlsplit(incoming.url)
+        base_path = ours.path.rstrip("/")
+        if (link.hostname or "").lower() == (ours.hostname or "").lower() and (
+            link.path.startswith(f"{base_path}/events/")
+        ):
+            return True
+    return False
+
+
+def rule_matches(rule: dict, incoming: Incoming) -> bool:
+    """Whether a type rule's words are in the event's CATEGORIES or title (case aside)."""
+    words = str(rule.get("contains") or "").casefold()
+    if not words:
+        return False
+    where = rule.get("where", "either")
+    in_categories = any(words in c.casefold() for c in incoming.categories)
+    in_title = words in incoming.summary.casefold()
+    return (where in ("category", "either") and in_categories) or (
+        where in ("title", "either") and in_title
+    )
+
+
+def type_for(source: Source, incoming: Incoming) -> EventType:
+    """The first of the source's rules that matches; else a CATEGORIES value naming one of our
+    types (slug or name); else the source's type. A rule whose type was retired is passed
+    over."""
+    active = list(db.session.scalars(sa.select(EventType).where(EventType.is_active.is_(True))))
+    by_slug = {t.slug: t for t in active}
+    for rule in source.type_rules or []:
+        if rule_matches(rule, incoming) and rule.get("type") in by_slug:
+            return by_slug[rule["type"]]
     wanted = {c.strip().lower() for c in incoming.categories}
     if wanted:
-        for event_type in db.session.scalars(
-            sa.select(EventType).where(EventType.is_active.is_(True))
-        ):
+        for event_type in active:
             names = {event_type.slug.lower(), *(n.lower() for n in event_type.names.values())}
             if names & wanted:
                 return event_type
@@ -118,7 +157,7 @@ def _apply_fields(event: Event, source: Source, incoming: Incoming, *, is_new: b
     if is_new or not source.is_editable_here("place"):
         values |= {"venue": venue, "address": address, "city": city or source.default_city}
     if is_new or not source.is_editable_here("type"):
-        values["type"] = _type_for(source, incoming)
+        values["type"] = type_for(source, incoming)
     changed = set()
     for name, value in values.items():
         if getattr(event, name, None) != value:
@@ -164,21 +203,44 @@ def _wanted_dates(incoming: Incoming, now: datetime) -> dict:
     return wanted
 
 
-def _sync_dates(event: Event, incoming: Incoming, overrides: list[Incoming], now: datetime) -> bool:
-    """Make the event's rows the feed's dates; True when any row changed."""
+def _date_key(occurrence: Occurrence) -> str:
+    return occurrence.recurrence_id.astimezone(UTC).isoformat()
+
+
+def _sync_dates(
+    event: Event,
+    incoming: Incoming,
+    overrides: list[Incoming],
+    now: datetime,
+    by_feed: list[str] | None = None,
+) -> bool:
+    """Make the event's rows the feed's dates; True when any row changed. `by_feed`: the
+    dates the feed cancelled (`ImportedEvent.cancelled_by_feed`), kept up to date here; one
+    the feed lists again is on again, and its people are told."""
+    by_feed = by_feed if by_feed is not None else []
     zone = ZoneInfo(incoming.timezone)
     duration = incoming.end - incoming.start
     wanted = _wanted_dates(incoming, now)
     excluded = {x.astimezone(zone).date() for x in incoming.exdates}
+    excluded |= {
+        o.recurrence_id.astimezone(zone).date() for o in overrides if o.status == "CANCELLED"
+    }
     by_date = {o.recurrence_id.astimezone(zone).date(): o for o in event.occurrences}
     changed = False
     moved = {}
+    restored = []
+
+    def feed_cancels(occurrence: Occurrence, reason) -> None:
+        cancel_occurrence(occurrence, None, notice_reason=reason)
+        if _date_key(occurrence) not in by_feed:
+            by_feed.append(_date_key(occurrence))
+
     for day, occurrence in list(by_date.items()):
         if day in wanted:
             continue
         if _has_rsvps(occurrence):
             if not occurrence.is_cancelled:
-                cancel_occurrence(occurrence, None, notice_reason=_DATE_REMOVED)
+                feed_cancels(occurrence, _DATE_REMOVED)
                 changed = True
         else:
             event.occurrences.remove(occurrence)
@@ -191,6 +253,8 @@ def _sync_dates(event: Event, incoming: Incoming, overrides: list[Incoming], now
                 is_cancelled=day in excluded,
             )  # fmt: skip
             event.occurrences.append(occurrence)
+            if day in excluded and _date_key(occurrence) not in by_feed:
+                by_feed.append(_date_key(occurrence))
             changed = True
             continue
         if occurrence.recurrence_id != start or occurrence.is_added != is_added:
@@ -204,7 +268,17 @@ def _sync_dates(event: Event, incoming: Incoming, overrides: list[Incoming], now
             occurrence.start_at, occurrence.end_at = start, start + duration
             changed = True
         if day in excluded and not occurrence.is_cancelled:
-            cancel_occurrence(occurrence, None, notice_reason=_DATE_CANCELLED)
+            feed_cancels(occurrence, _DATE_CANCELLED)
+            changed = True
+        elif (
+            day not in excluded
+            and occurrence.is_cancelled
+            and occurrence.id is not None
+            and _date_key(occurrence) in by_feed
+        ):  # the feed lists it again: on again
+            restore_occurrence(occurrence)
+            by_feed.remove(_date_key(occurrence))
+            restored.append(occurrence)
             changed = True
     by_date = {o.recurrence_id.astimezone(zone).date(): o for o in event.occurrences}
     for override in overrides:
@@ -213,7 +287,7 @@ def _sync_dates(event: Event, incoming: Incoming, overrides: list[Incoming], now
             continue
         if override.status == "CANCELLED":
             if not occurrence.is_cancelled:
-                cancel_occurrence(occurrence, None, notice_reason=_DATE_CANCELLED)
+                feed_cancels(occurrence, _DATE_CANCELLED)
                 changed = True
             continue
         venue, address, city = split_location(override.location)
@@ -230,6 +304,9 @@ def _sync_dates(event: Event, incoming: Incoming, overrides: list[Incoming], now
     if changed:
         db.session.flush()
         signals.event_rescheduled.send(event, occurrences=None, moved=moved)
+    if event.status == EventStatus.published:
+        for occurrence in restored:
+            signals.event_restored.send(event, occurrence=occurrence)
     return changed
 
 
@@ -284,35 +361,53 @@ def apply_series(
             recurrence_id=orphan.recurrence_id if orphan else None,
         )  # fmt: skip
         db.session.add(imported)
-        _sync_dates(event, master, series.overrides, now)
+        by_feed: list[str] = []
+        _sync_dates(event, master, series.overrides, now, by_feed)
+        imported.cancelled_by_feed = by_feed
         outcome = "created"
     else:
         event = imported.event
-        if (
-            imported.is_gone
-            and event.status == EventStatus.cancelled
-            and master.status != ("CANCELLED")
-        ):  # back in the feed: on again
-            event.status, event.cancel_reason, event.cancelled_at = (
-                EventStatus.published, None, None
-            )  # fmt: skip
+        by_feed = list(imported.cancelled_by_feed or [])
+        coming_back = (
+            event.status == EventStatus.cancelled
+            and master.status != "CANCELLED"
+            and (imported.is_gone or "*" in by_feed)
+        )  # gone from the feed, or cancelled there, and listed again: on again (below)
         changed = _apply_fields(event, source, master, is_new=False)
-        dates_changed = _sync_dates(event, master, series.overrides, now)
+        dates_changed = _sync_dates(event, master, series.overrides, now, by_feed)
         if (changed or dates_changed) and event.status != EventStatus.draft:
             event.sequence += 1
         if changed and event.status == EventStatus.published:
             db.session.flush()
             signals.event_changed.send(event, changed=changed, occurrences=None)
         outcome = "updated"
+        if coming_back:
+            _restore(event)
+            by_feed = [k for k in by_feed if k != "*"]
         if master.status == "CANCELLED" and event.status != EventStatus.cancelled:
             _cancel(event, imported, _l("Cancelled in %(source)s's calendar.", source=source.name))
+            if event.status == EventStatus.cancelled:
+                by_feed.append("*")
             outcome = "cancelled"
+        imported.cancelled_by_feed = by_feed
     imported.sequence = master.sequence
     imported.digest = digest
     imported.url = master.url
+    imported.origin = master.origin
     imported.last_seen_at = now
     imported.is_gone = False
     return outcome
+
+
+def _restore(event: Event) -> None:
+    """The feed lists again an event it had cancelled or dropped: published again, as it was,
+    and the people who RSVPed told that it is back on (`signals.event_restored`: each notice
+    in its reader's language and channel), their reminders set again."""
+    event.status, event.cancel_reason, event.cancelled_at = EventStatus.published, None, None
+    event.sequence += 1
+    db.session.flush()
+    signals.event_rescheduled.send(event, occurrences=None)
+    signals.event_restored.send(event, occurrence=None)
 
 
 def _cancel(event: Event, imported: ImportedEvent, reason) -> None:
@@ -349,10 +444,10 @@ def apply_feed(source: Source, parsed: Parsed, now: datetime | None = None) -> S
     existing = {i.key: i for i in source.imported}
     seen_keys: set[str] = set()
     for uid, series in parsed.series.items():
-        if own.match(uid):
+        first = series.master or (series.overrides[0] if series.overrides else None)
+        if own.match(uid) or (first is not None and is_ours(first, own)):
             report.skipped_own += 1
             continue
-        first = series.master or (series.overrides[0] if series.overrides else None)
         if first is None:
             continue
         if source.is_partner and not _passes_filter(source, first):

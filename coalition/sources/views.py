@@ -15,13 +15,20 @@ from coalition.access import access, admin
 from coalition.core.errors import action_refused
 from coalition.core.forms import EmptyForm
 from coalition.db import utcnow
-from coalition.events.operations import EventError
+from coalition.events.operations import EventError, active_types
 from coalition.extensions import db
 from coalition.orgs.models import Organization, OrgStatus
 from coalition.orgs.permissions import load_org
-from coalition.sources import messages
+from coalition.sources import messages, reasons
 from coalition.sources import operations as ops
-from coalition.sources.forms import EDITABLE_LABELS, PartnerForm, SourceForm
+from coalition.sources.forms import (
+    EDITABLE_LABELS,
+    RULE_WHERE_LABELS,
+    PartnerEditForm,
+    PartnerForm,
+    SourceForm,
+    rule_rows,
+)
 from coalition.sources.models import ImportedEvent, Source, SourceKind
 from coalition.sources.permissions import (
     can_manage_source,
@@ -46,11 +53,27 @@ def _input(form: SourceForm) -> ops.SourceInput:
         poll_minutes=form.poll_minutes.data or 60,
         filter_category=getattr(form, "filter_category", None) and form.filter_category.data,
         filter_city=getattr(form, "filter_city", None) and form.filter_city.data,
+        type_rules=tuple(
+            ops.TypeRule(
+                where=row.where.data or "",
+                contains=row.contains.data or "",
+                type_slug=row.type_slug.data or "",
+            )
+            for row in (r.form for r in form.type_rules)
+        ),
+        rsvps_here=bool(getattr(form, "rsvps_here", None) and form.rsvps_here.data),
     )
 
 
 def _refuse(form, exc: ops.SourceError) -> None:
-    field = getattr(form, exc.field or "", None) or form.url
+    """The refusal's message on its field (a rule's: "type_rules-<row>-<field>")."""
+    name = exc.field or ""
+    field = getattr(form, name, None)
+    if name.startswith("type_rules-"):  # on the row's field, and above the rules
+        _, row, sub = name.split("-", 2)
+        field = form.type_rules[int(row)].form[sub]
+        form.type_rules.errors = [*form.type_rules.errors, str(exc.message)]
+    field = field or form.url
     field.errors = [*field.errors, str(exc.message)]
 
 
@@ -101,7 +124,8 @@ def show(slug: str, source_id: int):
     )
     return render_template(
         "sources/show.html", org=source.org, source=source, imported=imported,
-        editable_labels=EDITABLE_LABELS, csrf_form=EmptyForm(),
+        editable_labels=EDITABLE_LABELS, csrf_form=EmptyForm(), rule_where_labels=RULE_WHERE_LABELS,
+        type_names={t.slug: t.name(str(get_locale() or "en")) for t in active_types()},
     )  # fmt: skip
 
 
@@ -110,7 +134,11 @@ def show(slug: str, source_id: int):
 def edit(slug: str, source_id: int):
     """Change a calendar's address and how its events come in."""
     source = load_source(slug, source_id)
-    form = SourceForm(obj=source, type_slug=source.type.slug, language=str(get_locale() or "en"))
+    form_class = PartnerEditForm if source.is_partner else SourceForm
+    form = form_class(
+        obj=source, type_slug=source.type.slug, type_rules=rule_rows(source.type_rules),
+        language=str(get_locale() or "en"),
+    )  # fmt: skip
     if form.validate_on_submit():
         try:
             ops.update_source(source, _input(form))
@@ -243,27 +271,14 @@ def partners():
 @bp.app_template_global()
 def imported_from(event) -> ImportedEvent | None:
     """The source an event came from, for "from <source>" on its page (None: posted here)."""
-    if event is None or event.id is None:
-        return None
-    return db.session.scalar(sa.select(ImportedEvent).where(ImportedEvent.event_id == event.id))
+    return reasons.imported_from(event)
 
 
 @bp.app_template_global()
 def source_cancel_reason(event, occurrence=None) -> str:
     """Why an imported event (or, with `occurrence`, one of its dates) is cancelled when its
     feed cancelled it (nothing typed by an organizer), in the reader's language; "" else."""
-    if event is None:
-        return ""
-    if (occurrence if occurrence is not None else event).cancel_reason:
-        return ""
-    imported = imported_from(event)
-    if imported is None:
-        return ""
-    if occurrence is not None:  # one date of it, cancelled by the feed
-        return _("This date was cancelled in the calendar.")
-    if imported.is_gone:
-        return _("Removed from %(source)s's calendar.", source=imported.source.name)
-    return _("Cancelled in %(source)s's calendar.", source=imported.source.name)
+    return reasons.feed_cancel_reason(event, occurrence) or ""
 
 
 @bp.app_template_global()

@@ -319,6 +319,7 @@ def _seed_source(org, organizer) -> dict:
     """A paused calendar of the center's (never read: the worker does not run here), so its
     pages (state, settings, removal) join the sweep."""
     from coalition.sources import operations as source_ops
+    from coalition.sources.models import SourceKind
 
     source = source_ops.add_source(
         org,
@@ -327,10 +328,25 @@ def _seed_source(org, organizer) -> dict:
             name="Valley center's Google calendar", url="https://calendar.example.org/valley.ics",
             type_slug="meeting", language="es", default_city="Holyoke",
             editable_fields=("title", "place"),
+            type_rules=(source_ops.TypeRule("category", "Training", "training"),
+                        source_ops.TypeRule("title", "Vigil", "vigil")),
         ),
     )  # fmt: skip
     source.is_active = False
-    return {"source": source.id}
+    # A partner coalition's feed hosted by the center, its RSVPs taken here: its settings
+    # (filters, RSVPs) are the admins' page.
+    partner = source_ops.add_source(
+        org,
+        organizer,
+        source_ops.SourceInput(
+            name="Worcester network", url="https://worcester-network.example/calendar.ics",
+            type_slug="forum", filter_category="forum", filter_city="Worcester",
+            rsvps_here=True,
+        ),
+        kind=SourceKind.partner,
+    )  # fmt: skip
+    partner.is_active = False
+    return {"source": source.id, "partner": partner.id}
 
 
 def _seed_training_invitation(occurrence, invited, owner) -> dict:

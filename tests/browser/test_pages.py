@@ -135,6 +135,8 @@ ROLES = {
             "/events/{march}",
             "/admin/",
             "/admin/partners",
+            VALLEY + "/calendars/{partner}",
+            VALLEY + "/calendars/{partner}/edit",
             "/admin/applications",
             "/admin/orgs",
             "/admin/users",

@@ -16,7 +16,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 class FeedServer:
     """Routes: path -> (status, headers, body bytes or a callable writing to the socket)."""
 
-    def __init__(self):
+    def __init__(self, *, tls=None):
+        self.scheme = "https" if tls is not None else "http"
         self.routes: dict[str, tuple] = {}
         self.requests: list[dict] = []
         server = self
@@ -48,6 +49,8 @@ class FeedServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
+        if tls is not None:  # an ssl.SSLContext: the same server over TLS
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
@@ -57,7 +60,7 @@ class FeedServer:
         return f"127.0.0.1:{self.port}"
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"{self.scheme}://127.0.0.1:{self.port}{path}"
 
     def serve(self, path: str, body, *, status: int = 200, headers: dict | None = None) -> str:
         headers = {"Content-Type": "text/calendar; charset=utf-8", **(headers or {})}

@@ -30,7 +30,11 @@ def _json(filters: figures.Filters):
             {"event_id": row["event_id"], "title": row["title"], "dates": row["dates_held"],
              "registrations": row["registrations"].as_json(minimum),
              "came_to_all": row["came_to_all"].as_json(minimum),
-             "came_to_all_percent": row["share"]}
+             "came_to_all_percent": row["share"],
+             "opted_in": row["opted_in"].as_json(minimum),
+             "opted_in_came_to_all": row["opted_in_came_to_all"].as_json(minimum),
+             "opted_in_came_to_all_percent": row["opted_in_share"],
+             "final": row["is_final"]}
             for row in safe.series
         ],
         rapid=[

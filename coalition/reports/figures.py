@@ -218,7 +218,7 @@ def build(filters: Filters, *, with_rapid: bool = True, now: datetime | None = N
 
 
 def _series(filters: Filters, rows: list[DateFigures]) -> list[dict]:
-    event_ids = {r.event_id for r in rows if r.series_rsvps and r.event_id is not None}
+    event_ids = {r.event_id for r in rows if r.event_id is not None}
     if not event_ids:
         return []
     found = db.session.scalars(
@@ -235,6 +235,9 @@ def _series(filters: Filters, rows: list[DateFigures]) -> list[dict]:
                 "dates_held": row.dates_held,
                 "registrations": row.registrations,
                 "came_to_all": row.came_to_all,
+                "opted_in": row.opted_in,
+                "opted_in_came_to_all": row.opted_in_came_to_all,
+                "is_final": row.is_final,
             }
         )
     return out
@@ -309,6 +312,11 @@ def protected(report: Report, minimum: int | None = None) -> Protected:
                 "registrations": cells.protect_one(row["registrations"], minimum),
                 "came_to_all": cells.protect_one(row["came_to_all"], minimum),
                 "share": cells.share(row["came_to_all"], row["registrations"], minimum),
+                "opted_in": cells.protect_one(row["opted_in"], minimum),
+                "opted_in_came_to_all": cells.protect_one(row["opted_in_came_to_all"], minimum),
+                "opted_in_share": cells.share(
+                    row["opted_in_came_to_all"], row["opted_in"], minimum
+                ),
             }
         )
     rapid = []

@@ -81,6 +81,13 @@ def _csv(safe: figures.Protected, scope: str) -> Response:
         writer.writerow([_("Took part in all %(n)s dialogues", n=row["dates_held"]),
                          _csv_text(row["title"]),
                          "" if row["share"] is None else f"{row['share']}%"])  # fmt: skip
+        if row["opted_in"].hidden or row["opted_in"].value:
+            writer.writerow(
+                [_("Took part in all %(n)s dialogues, of those who asked to be counted",
+                   n=row["dates_held"]),
+                 _csv_text(row["title"]),
+                 "" if row["opted_in_share"] is None else f"{row['opted_in_share']}%"]
+            )  # fmt: skip
     return Response(
         "\ufeff" + buffer.getvalue(),
         content_type="text/csv; charset=utf-8",

@@ -46,6 +46,15 @@ def _json(filters: figures.Filters):
              "median_minutes_to_first_arrival": row["first_arrival"]}
             for row in safe.rapid
         ],
+        rapid_by_town=[
+            {"town": row["town"], "is_drill": row["is_drill"], "alerts": row["alerts"].value,
+             "alerted": row["alerted"].as_json(minimum), "went": row["went"].as_json(minimum),
+             "arrived": row["arrived"].as_json(minimum),
+             "median_minutes_to_first_going": row["first_going"],
+             f"median_minutes_to_going_{figures.NTH_GOING}": row["nth_going"],
+             "median_minutes_to_first_arrival": row["first_arrival"]}
+            for row in safe.rapid_towns
+        ],
     )  # fmt: skip
 
 
@@ -85,7 +94,7 @@ _FIGURES = {"type": "object", "additionalProperties": _FIGURE}
 REPORT = {
     "type": "object",
     "description": "Counts only, small numbers hidden; no person is in them.",
-    "required": ["min_cell", "filters", "totals", "breakdowns", "series", "rapid"],
+    "required": ["min_cell", "filters", "totals", "breakdowns", "series", "rapid", "rapid_by_town"],
     "properties": {
         "min_cell": {"type": "integer"},
         "filters": {"type": "object"},
@@ -93,6 +102,11 @@ REPORT = {
         "breakdowns": {"type": "object", "additionalProperties": _FIGURES},
         "series": {"type": "array", "items": {"type": "object"}},
         "rapid": {"type": "array", "items": {"type": "object"}},
+        "rapid_by_town": {
+            "type": "array",
+            "items": {"type": "object"},
+            "description": 'A town the calendar shows publicly, else "other".',
+        },
     },
 }
 

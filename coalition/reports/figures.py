@@ -174,6 +174,7 @@ class Report:
     breakdowns: dict[str, dict[str, int]] = field(default_factory=dict)
     series: list[dict] = field(default_factory=list)
     rapid: list[dict] = field(default_factory=list)
+    rapid_towns: list[dict] = field(default_factory=list)
 
 
 def _label_language(code: str) -> str:
@@ -214,6 +215,7 @@ def build(filters: Filters, *, with_rapid: bool = True, now: datetime | None = N
     report.series = _series(filters, rows)
     if with_rapid and filters.event_id is None and filters.type_id is None:
         report.rapid = rapid_months(filters)
+        report.rapid_towns = rapid_towns(filters)
     return report
 
 
@@ -243,21 +245,29 @@ def _series(filters: Filters, rows: list[DateFigures]) -> list[dict]:
     return out
 
 
-def rapid_months(filters: Filters) -> list[dict]:
-    """Per month: alerts and drills apart, responders alerted, going, arrived, median minutes
-    to the first and to the NTH_GOING-th "On my way" and to the first arrival."""
-    query = sa.select(AlertSummary).order_by(AlertSummary.month)
+def _rapid_query(filters: Filters):
+    query = sa.select(AlertSummary).order_by(AlertSummary.month, AlertSummary.id)
     if filters.org_id is not None:
         query = query.where(AlertSummary.org_id == filters.org_id)
     if filters.start:
         query = query.where(AlertSummary.month >= filters.start.strftime("%Y-%m"))
     if filters.end:
         query = query.where(AlertSummary.month <= filters.end.strftime("%Y-%m"))
-    months: dict[tuple[str, bool], dict] = {}
-    for row in db.session.scalars(query):
-        entry = months.setdefault(
-            (row.month, row.is_drill),
-            {"month": row.month, "is_drill": row.is_drill, "alerts": 0, "alerted": 0,
+    if filters.town:
+        query = query.where(sa.func.lower(AlertSummary.town) == filters.town.casefold())
+    return query
+
+
+def _rapid_rows(filters: Filters, by: str) -> list[dict]:
+    """Per `by` ("month" or "town") and drills apart: alerts, responders alerted, going,
+    arrived, median minutes to the first and to the NTH_GOING-th "On my way" and to the first
+    arrival."""
+    groups: dict[tuple[str, bool], dict] = {}
+    for row in db.session.scalars(_rapid_query(filters)):
+        label = row.month if by == "month" else (row.town or OTHER)
+        entry = groups.setdefault(
+            (label, row.is_drill),
+            {by: label, "is_drill": row.is_drill, "alerts": 0, "alerted": 0,
              "went": 0, "arrived": 0, "first_going": [], "nth_going": [], "first_arrival": []},
         )  # fmt: skip
         entry["alerts"] += 1
@@ -272,12 +282,23 @@ def rapid_months(filters: Filters) -> list[dict]:
         if row.first_arrival_seconds is not None:
             entry["first_arrival"].append(row.first_arrival_seconds)
     out = []
-    for entry in months.values():
+    for entry in groups.values():
         for key in ("first_going", "nth_going", "first_arrival"):
             values = entry[key]
             entry[key] = round(statistics.median(values) / 60, 1) if values else None
         out.append(entry)
-    return sorted(out, key=lambda e: (e["is_drill"], e["month"]))
+    return sorted(out, key=lambda e: (e["is_drill"], e[by] == OTHER, e[by]))
+
+
+def rapid_months(filters: Filters) -> list[dict]:
+    """Rapid response per month, drills apart."""
+    return _rapid_rows(filters, "month")
+
+
+def rapid_towns(filters: Filters) -> list[dict]:
+    """Rapid response per town (one the calendar shows publicly, else "other"), drills apart,
+    over the period."""
+    return _rapid_rows(filters, "town")
 
 
 # Small numbers ---------------------------------------------------------------------------------
@@ -290,6 +311,7 @@ class Protected:
     breakdowns: dict[str, dict[str, cells.Cell]]
     series: list[dict]
     rapid: list[dict]
+    rapid_towns: list[dict] = field(default_factory=list)
 
 
 def protected(report: Report, minimum: int | None = None) -> Protected:
@@ -319,21 +341,22 @@ def protected(report: Report, minimum: int | None = None) -> Protected:
                 ),
             }
         )
-    rapid = []
-    for row in report.rapid:
-        counted = {k: cells.protect_one(row[k], minimum) for k in ("alerted", "went", "arrived")}
-        # Times of fewer than `minimum` responders would be a handful of people's own.
-        small_group = row["went"] < minimum
-        rapid.append(
-            {
-                **row, **counted,
-                "alerts": cells.Cell(row["alerts"]),
-                "first_going": None if small_group else row["first_going"],
-                "nth_going": None if small_group else row["nth_going"],
-                "first_arrival": None if row["arrived"] < minimum else row["first_arrival"],
-            }
-        )  # fmt: skip
-    return Protected(minimum, totals, breakdowns, series, rapid)
+    rapid = [_protected_rapid(row, minimum) for row in report.rapid]
+    rapid_towns = [_protected_rapid(row, minimum) for row in report.rapid_towns]
+    return Protected(minimum, totals, breakdowns, series, rapid, rapid_towns)
+
+
+def _protected_rapid(row: dict, minimum: int) -> dict:
+    counted = {k: cells.protect_one(row[k], minimum) for k in ("alerted", "went", "arrived")}
+    # Times of fewer than `minimum` responders would be a handful of people's own.
+    small_group = row["went"] < minimum
+    return {
+        **row, **counted,
+        "alerts": cells.Cell(row["alerts"]),
+        "first_going": None if small_group else row["first_going"],
+        "nth_going": None if small_group else row["nth_going"],
+        "first_arrival": None if row["arrived"] < minimum else row["first_arrival"],
+    }  # fmt: skip
 
 
 def type_choices(language: str) -> list[tuple[int, str]]:
@@ -342,9 +365,11 @@ def type_choices(language: str) -> list[tuple[int, str]]:
 
 
 def town_choices() -> list[str]:
-    """The towns of frozen dates (public: the calendar showed them)."""
+    """The towns of frozen dates and of rapid alerts (public: the calendar showed them)."""
     query = sa.select(DateFigures.town).where(DateFigures.town.is_not(None)).distinct()
-    return sorted({t.strip() for t in db.session.scalars(query) if t and t.strip()})
+    alerts = sa.select(AlertSummary.town).where(AlertSummary.town.is_not(None)).distinct()
+    found = [*db.session.scalars(query), *db.session.scalars(alerts)]
+    return sorted({t.strip() for t in found if t and t.strip() and t != OTHER})
 
 
 def org_choices() -> list[tuple[int, str]]:

@@ -14,11 +14,11 @@ from collections import Counter
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app
 
 from coalition.db import utcnow
 from coalition.delegations.models import Delegation
 from coalition.events.models import Event, EventStatus, Occurrence
+from coalition.events.towns import OTHER, public_towns, town_key
 from coalition.extensions import db
 from coalition.languages import CONTENT_LANGUAGES
 from coalition.mail.models import Channel, EmailStatus, OutgoingEmail
@@ -38,24 +38,12 @@ SIGNUP_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
     ("0", 0, 0),
 )
 NEEDS = ("interpretation", "childcare", "ride")
-#: What a town not in the known list is counted as.
-OTHER = "other"
-
-
-def _town_key(town: str | None) -> str:
-    return " ".join((town or "").split()).casefold()
 
 
 def known_towns() -> dict[str, str]:
-    """Towns a report may name: config `REPORT_TOWNS` and the cities published events show
-    publicly (folded form → the form shown). A delegation's town is free text its lead typed:
-    anything else is counted as "other", never kept as typed."""
-    towns = {_town_key(t): t.strip() for t in current_app.config.get("REPORT_TOWNS", ()) if t}
-    for city in db.session.scalars(
-        sa.select(Event.city).where(Event.city.is_not(None), Event.status == EventStatus.published)
-    ).unique():
-        towns.setdefault(_town_key(city), city.strip())
-    return towns
+    """Towns a report may name (`coalition.events.towns`): a delegation's town is free text its
+    lead typed: anything else is counted as "other", never kept as typed."""
+    return public_towns()
 
 
 def _bucket(days: int) -> str:
@@ -105,7 +93,7 @@ def figures_for(occurrence: Occurrence, towns: dict[str, str] | None = None) -> 
                 delegation = delegations[row.delegation_id]
                 if delegation.sponsor_org_id is not None:
                     organization[str(delegation.sponsor_org_id)] += row.party_size
-                town[towns.get(_town_key(delegation.town), OTHER)] += row.party_size
+                town[towns.get(town_key(delegation.town), OTHER)] += row.party_size
         if row.status in (RSVPStatus.confirmed, RSVPStatus.waitlisted, RSVPStatus.pending):
             for need in NEEDS:
                 if getattr(row, f"needs_{need}"):

@@ -88,6 +88,13 @@ _FIGURE = {
             "properties": {"fewer_than": {"type": "integer"}},
             "description": "A small number, hidden.",
         },
+        {
+            "type": "object",
+            "required": ["withheld"],
+            "properties": {"withheld": {"type": "boolean", "const": True}},
+            "description": "Not small itself, but withheld: with the figures beside it, or "
+            "with the same report under other filters, it would give a small number back.",
+        },
     ]
 }
 _FIGURES = {"type": "object", "additionalProperties": _FIGURE}

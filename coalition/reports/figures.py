@@ -34,6 +34,13 @@ TOTALS = (
 NOT_PEOPLE = ("dates", "bilingual_dates", "delegations")
 #: Totals that add up to something else shown: one hidden, the other hidden too.
 COMPLEMENTS = (("checked_in", "no_shows"), ("promoted", "still_waiting"))
+#: (whole, part): totals of which one is a part of the other, both shown: a small difference
+#: would be a handful of people (e.g. people confirmed minus people checked in), so the part
+#: is withheld.
+NESTED = (
+    ("rsvps", "checked_in"), ("people", "checked_in_people"), ("rsvps", "series_rsvps"),
+    ("waitlisted", "promoted"), ("rsvps", "cancelled"),
+)  # fmt: skip
 #: The Nth "On my way" whose time rapid response figures give besides the first.
 NTH_GOING = 3
 
@@ -175,15 +182,17 @@ class Report:
     series: list[dict] = field(default_factory=list)
     rapid: list[dict] = field(default_factory=list)
     rapid_towns: list[dict] = field(default_factory=list)
+    #: Figures one of the dates hides on its own (withheld from the sum too).
+    withheld_totals: set[str] = field(default_factory=set)
+    withheld_breakdowns: dict[str, set] = field(default_factory=lambda: defaultdict(set))
 
 
 def _label_language(code: str) -> str:
     return str(_l("Other")) if code == OTHER else CONTENT_LANGUAGES.get(code, code)
 
 
-def build(filters: Filters, *, with_rapid: bool = True, now: datetime | None = None) -> Report:
-    rows = date_figures(filters, now)
-    held = [r for r in rows if not r.is_cancelled]
+def _tally(held: list[DateFigures], org_names: dict) -> tuple[dict, dict]:
+    """Totals and breakdowns over `held` (dates not cancelled)."""
     totals: Counter = Counter()
     breakdown: dict[str, Counter] = defaultdict(Counter)
     months: Counter = Counter()
@@ -196,9 +205,7 @@ def build(filters: Filters, *, with_rapid: bool = True, now: datetime | None = N
         for name in ("language", "needs", "organization", "town", "signups"):
             breakdown[name].update((row.breakdown or {}).get(name, {}))
         months[row.start_at.astimezone(zone).strftime("%Y-%m")] += row.people or 0
-    report = Report(totals={name: int(totals[name]) for name in TOTALS})
-    org_names = dict(db.session.execute(sa.select(Organization.id, Organization.name)).all())
-    report.breakdowns = {
+    breakdowns = {
         "month": dict(sorted(months.items())),
         "language": {_label_language(code): n for code, n in breakdown["language"].most_common()},
         "needs": {need: breakdown["needs"].get(need, 0) for need in NEEDS},
@@ -212,6 +219,24 @@ def build(filters: Filters, *, with_rapid: bool = True, now: datetime | None = N
         },
         "signups": {label: breakdown["signups"].get(label, 0) for label, *_ in SIGNUP_BUCKETS},
     }
+    return {name: int(totals[name]) for name in TOTALS}, breakdowns
+
+
+def build(filters: Filters, *, with_rapid: bool = True, now: datetime | None = None) -> Report:
+    rows = date_figures(filters, now)
+    held = [r for r in rows if not r.is_cancelled]
+    org_names = dict(db.session.execute(sa.select(Organization.id, Organization.name)).all())
+    totals, breakdowns = _tally(held, org_names)
+    report = Report(totals=totals, breakdowns=breakdowns)
+    if len(held) > 1:
+        # Differencing: what one date hides on its own stays hidden in any sum over it.
+        minimum = cells.min_cell()
+        for row in held:
+            one_totals, one_breakdowns = _tally([row], org_names)
+            alone = protected(Report(totals=one_totals, breakdowns=one_breakdowns), minimum)
+            report.withheld_totals.update(n for n, c in alone.totals.items() if c.hidden)
+            for name, values in alone.breakdowns.items():
+                report.withheld_breakdowns[name].update(k for k, c in values.items() if c.hidden)
     report.series = _series(filters, rows)
     if with_rapid and filters.event_id is None and filters.type_id is None:
         report.rapid = rapid_months(filters)
@@ -271,6 +296,11 @@ def _rapid_rows(filters: Filters, by: str) -> list[dict]:
              "went": 0, "arrived": 0, "first_going": [], "nth_going": [], "first_arrival": []},
         )  # fmt: skip
         entry["alerts"] += 1
+        # Differencing: a count one alert hides on its own stays hidden in any sum over it.
+        entry.setdefault("withheld", set()).update(
+            key for key in ("alerted", "went", "arrived")
+            if cells.small(getattr(row, key), cells.min_cell())
+        )  # fmt: skip
         entry["alerted"] += row.alerted
         entry["went"] += row.went
         entry["arrived"] += row.arrived
@@ -316,14 +346,27 @@ class Protected:
 
 def protected(report: Report, minimum: int | None = None) -> Protected:
     minimum = minimum or cells.min_cell()
+    withheld = report.withheld_totals
     totals = {
-        name: cells.Cell(value) if name in NOT_PEOPLE else cells.protect_one(value, minimum)
+        name: cells.Cell(value)
+        if name in NOT_PEOPLE
+        else cells.protect_one(value, minimum, withheld=name in withheld)
         for name, value in report.totals.items()
     }
     for group in COMPLEMENTS:
-        totals.update(cells.protect({n: report.totals[n] for n in group}, minimum))
+        values = {n: report.totals[n] for n in group}
+        totals.update(cells.protect(values, minimum, withheld=withheld & set(group)))
+    for whole, part in NESTED:
+        gap = report.totals[whole] - report.totals[part]
+        if cells.small(gap, minimum) and not totals[whole].hidden and not totals[part].hidden:
+            totals[part] = cells.WITHHELD
     breakdowns = {
-        name: cells.protect(values, minimum, adds_up=name != "needs")
+        name: cells.protect(
+            values,
+            minimum,
+            adds_up=name != "needs",
+            withheld=report.withheld_breakdowns.get(name, set()),
+        )
         for name, values in report.breakdowns.items()
     }
     series = []
@@ -347,7 +390,11 @@ def protected(report: Report, minimum: int | None = None) -> Protected:
 
 
 def _protected_rapid(row: dict, minimum: int) -> dict:
-    counted = {k: cells.protect_one(row[k], minimum) for k in ("alerted", "went", "arrived")}
+    withheld = row.get("withheld", set())
+    counted = {
+        k: cells.protect_one(row[k], minimum, withheld=k in withheld)
+        for k in ("alerted", "went", "arrived")
+    }
     # Times of fewer than `minimum` responders would be a handful of people's own.
     small_group = row["went"] < minimum
     return {

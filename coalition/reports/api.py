@@ -1,6 +1,8 @@
-"""The report figures as JSON for coalition admins (`/api/v1/reports/...`, signed-in session;
-the API has no tokens for accounts). Small numbers are hidden as on the pages:
-`{"fewer_than": 5}` stands for a figure below the threshold."""
+"""The report figures as JSON for coalition admins (`/api/v1/reports/...`): a signed-in
+session, or a personal API token made on the account page (`Authorization: Bearer coal_...`,
+read by `coalition.auth.loader` for these paths only). Small numbers are hidden as on the pages:
+`{"fewer_than": 5}` stands for a figure below the threshold, `{"withheld": true}` for one that
+would give a small one back."""
 
 from __future__ import annotations
 
@@ -139,12 +141,14 @@ def _get(summary: str, parameters: list) -> dict:
     return {
         "get": {
             "summary": summary,
-            "description": "Coalition admins only (signed-in session).",
+            "description": "Coalition admins only: a signed-in session, or a personal API "
+            "token made on the account page (Authorization: Bearer).",
+            "security": [{"adminToken": []}, {}],
             "parameters": parameters + query,
             "responses": {
                 "200": _documented("Report", "The figures."),
                 "400": _documented("Error", "A filter could not be read."),
-                "401": _documented("Error", "Not signed in."),
+                "401": _documented("Error", "Not signed in, or the token does not work."),
                 "403": _documented("Error", "Not a coalition admin."),
             },
         }
@@ -153,6 +157,12 @@ def _get(summary: str, parameters: list) -> dict:
 
 def add_to_openapi(document: dict) -> dict:
     document["components"]["schemas"]["Report"] = REPORT
+    document["components"].setdefault("securitySchemes", {})["adminToken"] = {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A coalition admin's personal API token (account page): shown once, "
+        "stored hashed, revocable, expiring; reads the reports API only.",
+    }
     org = [_query("org", "An organization id.", {"type": "integer"})]
     slug = [{"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}]
     document["paths"]["/api/v1/reports/coalition"] = _get("The coalition's report", org)

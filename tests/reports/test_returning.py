@@ -126,3 +126,18 @@ def test_the_box_is_on_the_form_of_a_series_date_and_is_kept(client, db):
         assert response.status_code in (200, 302)
     rsvp = db.session.scalar(sa.select(RSVP).where(RSVP.name == "Ana"))
     assert rsvp is not None and rsvp.counts_attendance
+
+
+def test_the_api_takes_the_box_too(client, db):
+    season = four_dialogues()
+    occurrence = season.event.occurrences[-1]
+    with time_machine.travel(occurrence.start_at - timedelta(days=3), tick=False):
+        response = client.post(
+            f"/api/v1/events/{season.event.id}/rsvps",
+            json={"name": "Lia", "email": "lia@example.org", "count_attendance": True,
+                  "occurrence": occurrence.start_at.isoformat()},
+        )  # fmt: skip
+    assert response.status_code in (200, 201, 202), response.get_data(as_text=True)
+    rsvp = db.session.scalar(sa.select(RSVP).where(RSVP.occurrence_id == occurrence.id,
+                                                   RSVP.name == "Lia"))  # fmt: skip
+    assert rsvp is not None and rsvp.counts_attendance

@@ -215,6 +215,13 @@ RSVP_REQUEST = {
             },
         },
         "reminders": {"type": "boolean", "default": True},
+        "count_attendance": {
+            "type": "boolean",
+            "default": False,
+            "description": "Count the dates of this series the person comes to together, "
+            "under a code that cannot be traced back to them and is destroyed when the "
+            "series ends (returning participation in reports; totals only).",
+        },
         "occurrence": {
             "type": "string",
             "format": "date-time",

@@ -89,6 +89,21 @@ class ProfileForm(Form):
         self.language.choices = language_choices()
 
 
+class ApiTokenForm(Form):
+    """A new personal API token (coalition admins: the reports API)."""
+
+    name = StringField(
+        _l("What is it for?"),
+        validators=[DataRequired(_l("Give the token a name.")), Length(max=80)],
+        description=_l("For example: the funders' dashboard."),
+    )
+    days = SelectField(
+        _l("Works for"),
+        choices=[("30", _l("30 days")), ("90", _l("90 days")), ("365", _l("a year"))],
+        default="90",
+    )
+
+
 class ChangePasswordForm(Form):
     current = PasswordField(
         _l("Current password"),

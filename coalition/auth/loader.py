@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 from flask_babel import lazy_gettext as _l
 
 from coalition.extensions import db, login_manager
@@ -28,3 +28,23 @@ def init_login(app: Flask) -> None:
         if user is None or str(user.session_version) != version:
             return None
         return user
+
+    @login_manager.request_loader
+    def load_user_from_token(_request) -> User | None:
+        """A coalition admin's personal API token (`Authorization: Bearer coal_...`): read
+        only for the reports API, GET only; anywhere else a token is not looked at."""
+        if request.method != "GET" or not request.path.startswith(API_TOKEN_PATHS):
+            return None
+        scheme, _sep, secret = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            return None
+        from coalition.auth.operations import user_for_api_token
+
+        user = user_for_api_token(secret.strip())
+        if user is not None:
+            db.session.commit()  # its last use
+        return user
+
+
+#: Where a personal API token is accepted.
+API_TOKEN_PATHS = ("/api/v1/reports/",)

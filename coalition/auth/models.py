@@ -127,6 +127,37 @@ class RecoveryCode(db.Model):
     user: Mapped[User] = relationship(back_populates="recovery_codes")
 
 
+class ApiToken(db.Model):
+    """A personal API token of a coalition admin, for the reports API (`/api/v1/reports/...`,
+    GET only). Shown once when made; only its SHA-256 is stored. It stops working when revoked,
+    when it expires, and when the account signs out everywhere or changes its password."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: What the owner calls it ("funder dashboard").
+    name: Mapped[str] = mapped_column(sa.String(80))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: The first characters, to tell tokens apart (not enough to use one).
+    prefix: Mapped[str] = mapped_column(sa.String(12))
+    #: The account's session version when it was made (`User.end_sessions` ends it).
+    session_version: Mapped[int] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+    def works(self, now: datetime) -> bool:
+        return (
+            self.revoked_at is None
+            and self.expires_at > now
+            and self.session_version == self.user.session_version
+        )
+
+
 class AccountEvent(db.Model):
     """Security changes made to an account by someone else (e.g. an admin resetting a second
     factor), kept for the account's owner and the admins."""

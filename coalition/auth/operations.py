@@ -11,7 +11,7 @@ from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from coalition.auth.models import AccountEvent, PendingRegistration, User
+from coalition.auth.models import AccountEvent, ApiToken, PendingRegistration, User
 from coalition.core import same_work
 from coalition.db import utcnow
 from coalition.extensions import db
@@ -215,3 +215,62 @@ def account_events(user: User, limit: int = 5) -> list[AccountEvent]:
         .order_by(AccountEvent.created_at.desc(), AccountEvent.id.desc())
         .limit(limit)
     ).all()
+
+
+# Personal API tokens (coalition admins, the reports API) ----------------------------------------
+
+#: How long a new token may work, in days (the owner chooses one).
+TOKEN_LIFETIMES = (30, 90, 365)
+TOKEN_PREFIX = "coal_"
+
+
+def create_api_token(user: User, name: str, days: int, now=None) -> tuple[ApiToken, str]:
+    """A new token for an admin: the row and the token itself, to be shown once."""
+    if not user.is_admin:
+        raise PermissionError("API tokens are for coalition admins")
+    if days not in TOKEN_LIFETIMES:
+        raise ValueError(days)
+    now = now or utcnow()
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user=user, name=name.strip()[:80], token_hash=_token_hash(secret), prefix=secret[:9],
+        session_version=user.session_version, created_at=now,
+        expires_at=now + timedelta(days=days),
+    )  # fmt: skip
+    db.session.add(token)
+    db.session.flush()
+    return token, secret
+
+
+def api_tokens(user: User) -> list[ApiToken]:
+    query = (
+        sa.select(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    )
+    return list(db.session.scalars(query))
+
+
+def revoke_api_token(user: User, token_id: int, now=None) -> bool:
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id or token.revoked_at is not None:
+        return False
+    token.revoked_at = now or utcnow()
+    return True
+
+
+def user_for_api_token(secret: str, now=None) -> User | None:
+    """The admin a working token belongs to (and note its use), else None."""
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        return None
+    now = now or utcnow()
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _token_hash(secret)))
+    if token is None or not token.works(now):
+        return None
+    user = token.user
+    if user.is_disabled or not user.is_admin:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        token.last_used_at = now
+        db.session.flush()
+    return user

@@ -10,6 +10,7 @@ from coalition.access import access, public, signed_in
 from coalition.auth import operations as ops
 from coalition.auth import throttle
 from coalition.auth.forms import (
+    ApiTokenForm,
     ChangePasswordForm,
     ForgotPasswordForm,
     LoginForm,
@@ -178,13 +179,52 @@ def profile():
             flash(_("Your password is changed. You are signed out everywhere else."), "success")
             return redirect(url_for("auth.profile"))
     status = 400 if (form.errors or password_form.errors) else 200
+    return _profile_page(form, password_form, status=status)
+
+
+def _profile_page(form, password_form, *, status=200, token_form=None, new_token=None):
     events = ops.account_events(current_user)
+    admin = current_user.is_admin
     return (
         render_template(
-            "auth/profile.html", form=form, password_form=password_form, account_events=events
+            "auth/profile.html", form=form, password_form=password_form, account_events=events,
+            token_form=token_form or (ApiTokenForm(prefix="token") if admin else None),
+            api_tokens=ops.api_tokens(current_user) if admin else [], new_token=new_token,
         ),
         status,
-    )
+    )  # fmt: skip
+
+
+def _is_admin(**_kwargs) -> bool:
+    return current_user.is_authenticated and current_user.is_admin
+
+
+@bp.route("/account/api-tokens", methods=["POST"])
+@access(_is_admin)
+def create_api_token():
+    """A personal API token for the reports API: shown on this page once, never again."""
+    token_form = ApiTokenForm(prefix="token")
+    form = ProfileForm(obj=current_user, prefix="profile")
+    if not token_form.validate_on_submit():
+        return _profile_page(form, ChangePasswordForm(prefix="pw"), status=400,
+                             token_form=token_form)  # fmt: skip
+    user = current_user._get_current_object()
+    _token, secret = ops.create_api_token(user, token_form.name.data, int(token_form.days.data))
+    db.session.commit()
+    # Shown in this answer only (signed-in pages are "private, no-store"), never stored.
+    return _profile_page(form, ChangePasswordForm(prefix="pw"), new_token=secret)
+
+
+@bp.route("/account/api-tokens/<int:token_id>/revoke", methods=["POST"])
+@access(_is_admin)
+def revoke_api_token(token_id: int):
+    if not EmptyForm().validate_on_submit():
+        return action_refused(_("The form has expired. Reload the page and try again."), 400)
+    if not ops.revoke_api_token(current_user, token_id):
+        return action_refused(_("That token does not exist or was already revoked."), 404)
+    db.session.commit()
+    flash(_("The token is revoked: it no longer works."), "success")
+    return redirect(url_for("auth.profile"))
 
 
 @bp.route("/account/sign-out-everywhere", methods=["POST"])

@@ -269,3 +269,6 @@ class AlertSummary(db.Model):
     #: Seconds from sending to each "On my way", in order (the 1st, 2nd, ... responder going):
     #: times only, nobody's. None for summaries written before it was kept.
     going_seconds: Mapped[list[int] | None] = mapped_column(sa.JSON)
+    #: The alert's town when it is one the calendar shows publicly or `REPORT_TOWNS` names
+    #: (as shown there), else "other": never the town as typed. None before it was kept.
+    town: Mapped[str | None] = mapped_column(sa.String(120))

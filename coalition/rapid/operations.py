@@ -26,6 +26,7 @@ from coalition.db import utcnow
 from coalition.erasure import erase_where
 from coalition.events.formatting import format_short_moment
 from coalition.events.models import Event, Occurrence
+from coalition.events.towns import public_town
 from coalition.extensions import db
 from coalition.i18n import date_locale
 from coalition.languages import message_locale
@@ -849,6 +850,8 @@ def summarize(alert: Alert) -> AlertSummary:
     summary.month = alert.created_at.astimezone(zone).strftime("%Y-%m")
     summary.kind = alert.kind
     summary.is_drill = alert.is_drill
+    # Only a town the calendar shows publicly: never the town as typed.
+    summary.town = public_town(alert.town)
     summary.alerted = len(alert.answers)
     summary.went = sum(1 for a in alert.answers if a.went)
     arrivals = [a.arrived_at for a in alert.answers if a.arrived_at is not None]

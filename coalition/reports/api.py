@@ -1,6 +1,8 @@
-"""The report figures as JSON for coalition admins (`/api/v1/reports/...`, signed-in session;
-the API has no tokens for accounts). Small numbers are hidden as on the pages:
-`{"fewer_than": 5}` stands for a figure below the threshold."""
+"""The report figures as JSON for coalition admins (`/api/v1/reports/...`): a signed-in
+session, or a personal API token made on the account page (`Authorization: Bearer coal_...`,
+read by `coalition.auth.loader` for these paths only). Small numbers are hidden as on the pages:
+`{"fewer_than": 5}` stands for a figure below the threshold, `{"withheld": true}` for one that
+would give a small one back."""
 
 from __future__ import annotations
 
@@ -30,7 +32,11 @@ def _json(filters: figures.Filters):
             {"event_id": row["event_id"], "title": row["title"], "dates": row["dates_held"],
              "registrations": row["registrations"].as_json(minimum),
              "came_to_all": row["came_to_all"].as_json(minimum),
-             "came_to_all_percent": row["share"]}
+             "came_to_all_percent": row["share"],
+             "opted_in": row["opted_in"].as_json(minimum),
+             "opted_in_came_to_all": row["opted_in_came_to_all"].as_json(minimum),
+             "opted_in_came_to_all_percent": row["opted_in_share"],
+             "final": row["is_final"]}
             for row in safe.series
         ],
         rapid=[
@@ -41,6 +47,15 @@ def _json(filters: figures.Filters):
              f"median_minutes_to_going_{figures.NTH_GOING}": row["nth_going"],
              "median_minutes_to_first_arrival": row["first_arrival"]}
             for row in safe.rapid
+        ],
+        rapid_by_town=[
+            {"town": row["town"], "is_drill": row["is_drill"], "alerts": row["alerts"].value,
+             "alerted": row["alerted"].as_json(minimum), "went": row["went"].as_json(minimum),
+             "arrived": row["arrived"].as_json(minimum),
+             "median_minutes_to_first_going": row["first_going"],
+             f"median_minutes_to_going_{figures.NTH_GOING}": row["nth_going"],
+             "median_minutes_to_first_arrival": row["first_arrival"]}
+            for row in safe.rapid_towns
         ],
     )  # fmt: skip
 
@@ -75,13 +90,20 @@ _FIGURE = {
             "properties": {"fewer_than": {"type": "integer"}},
             "description": "A small number, hidden.",
         },
+        {
+            "type": "object",
+            "required": ["withheld"],
+            "properties": {"withheld": {"type": "boolean", "const": True}},
+            "description": "Not small itself, but withheld: with the figures beside it, or "
+            "with the same report under other filters, it would give a small number back.",
+        },
     ]
 }
 _FIGURES = {"type": "object", "additionalProperties": _FIGURE}
 REPORT = {
     "type": "object",
     "description": "Counts only, small numbers hidden; no person is in them.",
-    "required": ["min_cell", "filters", "totals", "breakdowns", "series", "rapid"],
+    "required": ["min_cell", "filters", "totals", "breakdowns", "series", "rapid", "rapid_by_town"],
     "properties": {
         "min_cell": {"type": "integer"},
         "filters": {"type": "object"},
@@ -89,6 +111,11 @@ REPORT = {
         "breakdowns": {"type": "object", "additionalProperties": _FIGURES},
         "series": {"type": "array", "items": {"type": "object"}},
         "rapid": {"type": "array", "items": {"type": "object"}},
+        "rapid_by_town": {
+            "type": "array",
+            "items": {"type": "object"},
+            "description": 'A town the calendar shows publicly, else "other".',
+        },
     },
 }
 
@@ -114,12 +141,14 @@ def _get(summary: str, parameters: list) -> dict:
     return {
         "get": {
             "summary": summary,
-            "description": "Coalition admins only (signed-in session).",
+            "description": "Coalition admins only: a signed-in session, or a personal API "
+            "token made on the account page (Authorization: Bearer).",
+            "security": [{"adminToken": []}, {}],
             "parameters": parameters + query,
             "responses": {
                 "200": _documented("Report", "The figures."),
                 "400": _documented("Error", "A filter could not be read."),
-                "401": _documented("Error", "Not signed in."),
+                "401": _documented("Error", "Not signed in, or the token does not work."),
                 "403": _documented("Error", "Not a coalition admin."),
             },
         }
@@ -128,6 +157,12 @@ def _get(summary: str, parameters: list) -> dict:
 
 def add_to_openapi(document: dict) -> dict:
     document["components"]["schemas"]["Report"] = REPORT
+    document["components"].setdefault("securitySchemes", {})["adminToken"] = {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A coalition admin's personal API token (account page): shown once, "
+        "stored hashed, revocable, expiring; reads the reports API only.",
+    }
     org = [_query("org", "An organization id.", {"type": "integer"})]
     slug = [{"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}]
     document["paths"]["/api/v1/reports/coalition"] = _get("The coalition's report", org)

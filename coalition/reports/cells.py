@@ -1,13 +1,18 @@
 """Small numbers protected: a figure below `REPORT_MIN_CELL` (default 5) is shown as "fewer
-than 5", and, where figures add up to a total that is shown, the next smallest one is hidden
+than 5", and, where figures add up to a total that is shown, the next smallest one is withheld
 too, so that no subtraction brings a hidden figure back (complementary suppression). Every
 figure a page, a CSV or the API gives passes through here, whatever the filters: a filter that
 narrows a report to one date, one organization and one language still meets the same rule.
+
+Filters choose whole dates, so the difference of two reports is the figures of some dates: a
+figure over several dates is withheld too when one of its dates hides it on its own
+(`figures.build` collects them), so that no two filter combinations subtract down to a small
+figure of one date (differencing).
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Set
 from dataclasses import dataclass
 
 from flask import current_app
@@ -18,9 +23,16 @@ class Cell:
     #: None when hidden.
     value: int | None
     hidden: bool = False
+    #: Hidden though not small itself: it would give a small figure back by subtraction.
+    withheld: bool = False
 
     def as_json(self, minimum: int):
+        if self.withheld:
+            return {"withheld": True}
         return {"fewer_than": minimum} if self.hidden else self.value
+
+
+WITHHELD = Cell(None, True, True)
 
 
 def min_cell() -> int:
@@ -33,27 +45,35 @@ def small(value: int, minimum: int) -> bool:
 
 
 def protect(
-    values: Mapping[Hashable, int], minimum: int, *, adds_up: bool = True
+    values: Mapping[Hashable, int],
+    minimum: int,
+    *,
+    adds_up: bool = True,
+    withheld: Set[Hashable] = frozenset(),
 ) -> dict[Hashable, Cell]:
     """Cells of one row or breakdown. `adds_up`: the cells add up to a total shown beside
     them, so a single hidden cell would be total minus the others: the next smallest cell
-    is hidden with it."""
-    hidden = {key for key, value in values.items() if small(value, minimum)}
-    if adds_up and len(hidden) == 1:
+    is withheld with it. `withheld`: keys to withhold anyway (hidden by one of their dates)."""
+    small_keys = {key for key, value in values.items() if small(value, minimum)}
+    held_back = {key for key in withheld if key in values and key not in small_keys}
+    if adds_up and len(small_keys | held_back) == 1:
         others = sorted(
             (value, str(key), key) for key, value in values.items()
-            if key not in hidden and value > 0
+            if key not in small_keys and key not in held_back and value > 0
         )  # fmt: skip
         if others:
-            hidden.add(others[0][2])
+            held_back.add(others[0][2])
     return {
-        key: Cell(None, True) if key in hidden else Cell(int(value))
+        key: Cell(None, True) if key in small_keys else WITHHELD if key in held_back
+        else Cell(int(value))
         for key, value in values.items()
-    }
+    }  # fmt: skip
 
 
-def protect_one(value: int, minimum: int) -> Cell:
-    return Cell(None, True) if small(value, minimum) else Cell(int(value))
+def protect_one(value: int, minimum: int, *, withheld: bool = False) -> Cell:
+    if small(value, minimum):
+        return Cell(None, True)
+    return WITHHELD if withheld and value else Cell(int(value))
 
 
 def share(part: int, whole: int, minimum: int) -> int | None:

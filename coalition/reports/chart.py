@@ -3,6 +3,8 @@ are in a table beside each chart (the chart is its picture); hidden small number
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from markupsafe import Markup, escape
 
 from coalition.reports.cells import Cell
@@ -12,10 +14,12 @@ ROW = 28
 LABEL = 230
 
 
-def bar_chart(chart_id: str, title: str, rows: list[tuple[str, Cell]], hidden_text: str) -> Markup:
+def bar_chart(
+    chart_id: str, title: str, rows: list[tuple[str, Cell]], shown: Callable[[Cell], str]
+) -> Markup:
     """A horizontal bar per row, its value written at its end."""
-    shown = [cell.value for _label, cell in rows if not cell.hidden and cell.value]
-    top = max(shown, default=0)
+    values = [cell.value for _label, cell in rows if not cell.hidden and cell.value]
+    top = max(values, default=0)
     height = ROW * max(len(rows), 1) + 8
     parts = [
         f'<svg class="report-chart" id="{escape(chart_id)}" viewBox="0 0 {WIDTH} {height}" '
@@ -25,7 +29,7 @@ def bar_chart(chart_id: str, title: str, rows: list[tuple[str, Cell]], hidden_te
     ]
     for index, (label, cell) in enumerate(rows):
         y = 4 + index * ROW
-        text = hidden_text if cell.hidden else str(cell.value)
+        text = shown(cell)
         short = label if len(label) <= 30 else label[:29] + "…"
         parts.append(
             f'<text x="{LABEL - 8}" y="{y + 18}" text-anchor="end" class="chart-label">'

@@ -34,6 +34,13 @@ TOTALS = (
 NOT_PEOPLE = ("dates", "bilingual_dates", "delegations")
 #: Totals that add up to something else shown: one hidden, the other hidden too.
 COMPLEMENTS = (("checked_in", "no_shows"), ("promoted", "still_waiting"))
+#: (whole, part): totals of which one is a part of the other, both shown: a small difference
+#: would be a handful of people (e.g. people confirmed minus people checked in), so the part
+#: is withheld.
+NESTED = (
+    ("rsvps", "checked_in"), ("people", "checked_in_people"), ("rsvps", "series_rsvps"),
+    ("waitlisted", "promoted"), ("rsvps", "cancelled"),
+)  # fmt: skip
 #: The Nth "On my way" whose time rapid response figures give besides the first.
 NTH_GOING = 3
 
@@ -174,15 +181,18 @@ class Report:
     breakdowns: dict[str, dict[str, int]] = field(default_factory=dict)
     series: list[dict] = field(default_factory=list)
     rapid: list[dict] = field(default_factory=list)
+    rapid_towns: list[dict] = field(default_factory=list)
+    #: Figures one of the dates hides on its own (withheld from the sum too).
+    withheld_totals: set[str] = field(default_factory=set)
+    withheld_breakdowns: dict[str, set] = field(default_factory=lambda: defaultdict(set))
 
 
 def _label_language(code: str) -> str:
     return str(_l("Other")) if code == OTHER else CONTENT_LANGUAGES.get(code, code)
 
 
-def build(filters: Filters, *, with_rapid: bool = True, now: datetime | None = None) -> Report:
-    rows = date_figures(filters, now)
-    held = [r for r in rows if not r.is_cancelled]
+def _tally(held: list[DateFigures], org_names: dict) -> tuple[dict, dict]:
+    """Totals and breakdowns over `held` (dates not cancelled)."""
     totals: Counter = Counter()
     breakdown: dict[str, Counter] = defaultdict(Counter)
     months: Counter = Counter()
@@ -195,9 +205,7 @@ def build(filters: Filters, *, with_rapid: bool = True, now: datetime | None = N
         for name in ("language", "needs", "organization", "town", "signups"):
             breakdown[name].update((row.breakdown or {}).get(name, {}))
         months[row.start_at.astimezone(zone).strftime("%Y-%m")] += row.people or 0
-    report = Report(totals={name: int(totals[name]) for name in TOTALS})
-    org_names = dict(db.session.execute(sa.select(Organization.id, Organization.name)).all())
-    report.breakdowns = {
+    breakdowns = {
         "month": dict(sorted(months.items())),
         "language": {_label_language(code): n for code, n in breakdown["language"].most_common()},
         "needs": {need: breakdown["needs"].get(need, 0) for need in NEEDS},
@@ -211,14 +219,33 @@ def build(filters: Filters, *, with_rapid: bool = True, now: datetime | None = N
         },
         "signups": {label: breakdown["signups"].get(label, 0) for label, *_ in SIGNUP_BUCKETS},
     }
+    return {name: int(totals[name]) for name in TOTALS}, breakdowns
+
+
+def build(filters: Filters, *, with_rapid: bool = True, now: datetime | None = None) -> Report:
+    rows = date_figures(filters, now)
+    held = [r for r in rows if not r.is_cancelled]
+    org_names = dict(db.session.execute(sa.select(Organization.id, Organization.name)).all())
+    totals, breakdowns = _tally(held, org_names)
+    report = Report(totals=totals, breakdowns=breakdowns)
+    if len(held) > 1:
+        # Differencing: what one date hides on its own stays hidden in any sum over it.
+        minimum = cells.min_cell()
+        for row in held:
+            one_totals, one_breakdowns = _tally([row], org_names)
+            alone = protected(Report(totals=one_totals, breakdowns=one_breakdowns), minimum)
+            report.withheld_totals.update(n for n, c in alone.totals.items() if c.hidden)
+            for name, values in alone.breakdowns.items():
+                report.withheld_breakdowns[name].update(k for k, c in values.items() if c.hidden)
     report.series = _series(filters, rows)
     if with_rapid and filters.event_id is None and filters.type_id is None:
         report.rapid = rapid_months(filters)
+        report.rapid_towns = rapid_towns(filters)
     return report
 
 
 def _series(filters: Filters, rows: list[DateFigures]) -> list[dict]:
-    event_ids = {r.event_id for r in rows if r.series_rsvps and r.event_id is not None}
+    event_ids = {r.event_id for r in rows if r.event_id is not None}
     if not event_ids:
         return []
     found = db.session.scalars(
@@ -235,29 +262,45 @@ def _series(filters: Filters, rows: list[DateFigures]) -> list[dict]:
                 "dates_held": row.dates_held,
                 "registrations": row.registrations,
                 "came_to_all": row.came_to_all,
+                "opted_in": row.opted_in,
+                "opted_in_came_to_all": row.opted_in_came_to_all,
+                "is_final": row.is_final,
             }
         )
     return out
 
 
-def rapid_months(filters: Filters) -> list[dict]:
-    """Per month: alerts and drills apart, responders alerted, going, arrived, median minutes
-    to the first and to the NTH_GOING-th "On my way" and to the first arrival."""
-    query = sa.select(AlertSummary).order_by(AlertSummary.month)
+def _rapid_query(filters: Filters):
+    query = sa.select(AlertSummary).order_by(AlertSummary.month, AlertSummary.id)
     if filters.org_id is not None:
         query = query.where(AlertSummary.org_id == filters.org_id)
     if filters.start:
         query = query.where(AlertSummary.month >= filters.start.strftime("%Y-%m"))
     if filters.end:
         query = query.where(AlertSummary.month <= filters.end.strftime("%Y-%m"))
-    months: dict[tuple[str, bool], dict] = {}
-    for row in db.session.scalars(query):
-        entry = months.setdefault(
-            (row.month, row.is_drill),
-            {"month": row.month, "is_drill": row.is_drill, "alerts": 0, "alerted": 0,
+    if filters.town:
+        query = query.where(sa.func.lower(AlertSummary.town) == filters.town.casefold())
+    return query
+
+
+def _rapid_rows(filters: Filters, by: str) -> list[dict]:
+    """Per `by` ("month" or "town") and drills apart: alerts, responders alerted, going,
+    arrived, median minutes to the first and to the NTH_GOING-th "On my way" and to the first
+    arrival."""
+    groups: dict[tuple[str, bool], dict] = {}
+    for row in db.session.scalars(_rapid_query(filters)):
+        label = row.month if by == "month" else (row.town or OTHER)
+        entry = groups.setdefault(
+            (label, row.is_drill),
+            {by: label, "is_drill": row.is_drill, "alerts": 0, "alerted": 0,
              "went": 0, "arrived": 0, "first_going": [], "nth_going": [], "first_arrival": []},
         )  # fmt: skip
         entry["alerts"] += 1
+        # Differencing: a count one alert hides on its own stays hidden in any sum over it.
+        entry.setdefault("withheld", set()).update(
+            key for key in ("alerted", "went", "arrived")
+            if cells.small(getattr(row, key), cells.min_cell())
+        )  # fmt: skip
         entry["alerted"] += row.alerted
         entry["went"] += row.went
         entry["arrived"] += row.arrived
@@ -269,12 +312,23 @@ def rapid_months(filters: Filters) -> list[dict]:
         if row.first_arrival_seconds is not None:
             entry["first_arrival"].append(row.first_arrival_seconds)
     out = []
-    for entry in months.values():
+    for entry in groups.values():
         for key in ("first_going", "nth_going", "first_arrival"):
             values = entry[key]
             entry[key] = round(statistics.median(values) / 60, 1) if values else None
         out.append(entry)
-    return sorted(out, key=lambda e: (e["is_drill"], e["month"]))
+    return sorted(out, key=lambda e: (e["is_drill"], e[by] == OTHER, e[by]))
+
+
+def rapid_months(filters: Filters) -> list[dict]:
+    """Rapid response per month, drills apart."""
+    return _rapid_rows(filters, "month")
+
+
+def rapid_towns(filters: Filters) -> list[dict]:
+    """Rapid response per town (one the calendar shows publicly, else "other"), drills apart,
+    over the period."""
+    return _rapid_rows(filters, "town")
 
 
 # Small numbers ---------------------------------------------------------------------------------
@@ -287,18 +341,32 @@ class Protected:
     breakdowns: dict[str, dict[str, cells.Cell]]
     series: list[dict]
     rapid: list[dict]
+    rapid_towns: list[dict] = field(default_factory=list)
 
 
 def protected(report: Report, minimum: int | None = None) -> Protected:
     minimum = minimum or cells.min_cell()
+    withheld = report.withheld_totals
     totals = {
-        name: cells.Cell(value) if name in NOT_PEOPLE else cells.protect_one(value, minimum)
+        name: cells.Cell(value)
+        if name in NOT_PEOPLE
+        else cells.protect_one(value, minimum, withheld=name in withheld)
         for name, value in report.totals.items()
     }
     for group in COMPLEMENTS:
-        totals.update(cells.protect({n: report.totals[n] for n in group}, minimum))
+        values = {n: report.totals[n] for n in group}
+        totals.update(cells.protect(values, minimum, withheld=withheld & set(group)))
+    for whole, part in NESTED:
+        gap = report.totals[whole] - report.totals[part]
+        if cells.small(gap, minimum) and not totals[whole].hidden and not totals[part].hidden:
+            totals[part] = cells.WITHHELD
     breakdowns = {
-        name: cells.protect(values, minimum, adds_up=name != "needs")
+        name: cells.protect(
+            values,
+            minimum,
+            adds_up=name != "needs",
+            withheld=report.withheld_breakdowns.get(name, set()),
+        )
         for name, values in report.breakdowns.items()
     }
     series = []
@@ -309,23 +377,33 @@ def protected(report: Report, minimum: int | None = None) -> Protected:
                 "registrations": cells.protect_one(row["registrations"], minimum),
                 "came_to_all": cells.protect_one(row["came_to_all"], minimum),
                 "share": cells.share(row["came_to_all"], row["registrations"], minimum),
+                "opted_in": cells.protect_one(row["opted_in"], minimum),
+                "opted_in_came_to_all": cells.protect_one(row["opted_in_came_to_all"], minimum),
+                "opted_in_share": cells.share(
+                    row["opted_in_came_to_all"], row["opted_in"], minimum
+                ),
             }
         )
-    rapid = []
-    for row in report.rapid:
-        counted = {k: cells.protect_one(row[k], minimum) for k in ("alerted", "went", "arrived")}
-        # Times of fewer than `minimum` responders would be a handful of people's own.
-        small_group = row["went"] < minimum
-        rapid.append(
-            {
-                **row, **counted,
-                "alerts": cells.Cell(row["alerts"]),
-                "first_going": None if small_group else row["first_going"],
-                "nth_going": None if small_group else row["nth_going"],
-                "first_arrival": None if row["arrived"] < minimum else row["first_arrival"],
-            }
-        )  # fmt: skip
-    return Protected(minimum, totals, breakdowns, series, rapid)
+    rapid = [_protected_rapid(row, minimum) for row in report.rapid]
+    rapid_towns = [_protected_rapid(row, minimum) for row in report.rapid_towns]
+    return Protected(minimum, totals, breakdowns, series, rapid, rapid_towns)
+
+
+def _protected_rapid(row: dict, minimum: int) -> dict:
+    withheld = row.get("withheld", set())
+    counted = {
+        k: cells.protect_one(row[k], minimum, withheld=k in withheld)
+        for k in ("alerted", "went", "arrived")
+    }
+    # Times of fewer than `minimum` responders would be a handful of people's own.
+    small_group = row["went"] < minimum
+    return {
+        **row, **counted,
+        "alerts": cells.Cell(row["alerts"]),
+        "first_going": None if small_group else row["first_going"],
+        "nth_going": None if small_group else row["nth_going"],
+        "first_arrival": None if row["arrived"] < minimum else row["first_arrival"],
+    }  # fmt: skip
 
 
 def type_choices(language: str) -> list[tuple[int, str]]:
@@ -334,9 +412,11 @@ def type_choices(language: str) -> list[tuple[int, str]]:
 
 
 def town_choices() -> list[str]:
-    """The towns of frozen dates (public: the calendar showed them)."""
+    """The towns of frozen dates and of rapid alerts (public: the calendar showed them)."""
     query = sa.select(DateFigures.town).where(DateFigures.town.is_not(None)).distinct()
-    return sorted({t.strip() for t in db.session.scalars(query) if t and t.strip()})
+    alerts = sa.select(AlertSummary.town).where(AlertSummary.town.is_not(None)).distinct()
+    found = [*db.session.scalars(query), *db.session.scalars(alerts)]
+    return sorted({t.strip() for t in found if t and t.strip() and t != OTHER})
 
 
 def org_choices() -> list[tuple[int, str]]:

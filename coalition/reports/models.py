@@ -74,7 +74,10 @@ class DateFigures(db.Model):
 
 class SeriesFigures(db.Model):
     """Returning participation of one recurring event, over its dates purged so far: the
-    registrations for the series and how many of them were checked in at every one."""
+    registrations for the series and how many of them were checked in at every one; the people
+    who asked to be counted across the series (or RSVPed signed in) date by date, and how many
+    of them came to every one. Final (`is_final`) once every date is purged: then the links
+    that counted them are gone (`SeriesLink`, `SeriesKey`)."""
 
     __tablename__ = "report_series"
 
@@ -91,5 +94,41 @@ class SeriesFigures(db.Model):
     registrations: Mapped[int] = mapped_column(default=0)
     #: Of them, checked in at every one of the `dates_held`.
     came_to_all: Mapped[int] = mapped_column(default=0)
+    #: People who RSVPed date by date and asked to be counted across the series (or were
+    #: signed in), confirmed at one date at least; of them, checked in at every date held.
+    opted_in: Mapped[int] = mapped_column(default=0)
+    opted_in_came_to_all: Mapped[int] = mapped_column(default=0)
+    #: Every date of the series is purged: the figures no longer change, the links are gone.
+    is_final: Mapped[bool] = mapped_column(default=False)
     last_start_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SeriesKey(db.Model):
+    """The random salt of one series' pseudonymous links, while the series runs. Deleted when
+    its figures are final: from then on no link can be recomputed from anyone's contact."""
+
+    __tablename__ = "report_series_keys"
+
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    salt: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SeriesLink(db.Model):
+    """How many dates of a series one counted person came to, under a pseudonym: an HMAC of a
+    series registration's id or of an opted-in person's contact hash, keyed with the series'
+    `SeriesKey`. No date, no contact, no time: a count. Deleted when the series is final."""
+
+    __tablename__ = "report_series_links"
+    __table_args__ = (sa.UniqueConstraint("event_id", "link", name="uq_report_series_links"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    link: Mapped[str] = mapped_column(sa.String(64))
+    #: "series" (a series registration) or "opted" (date by date, opted in or signed in).
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    #: Dates held that the person was checked in at.
+    came: Mapped[int] = mapped_column(default=0)

@@ -7,20 +7,23 @@ report of a date that ended but is not purged yet. Safe to run twice: a date is 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from collections import Counter
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app
 
 from coalition.db import utcnow
 from coalition.delegations.models import Delegation
 from coalition.events.models import Event, EventStatus, Occurrence
+from coalition.events.towns import OTHER, public_towns, town_key
 from coalition.extensions import db
 from coalition.languages import CONTENT_LANGUAGES
 from coalition.mail.models import Channel, EmailStatus, OutgoingEmail
 from coalition.reminders.models import Reminder, ReminderStatus
-from coalition.reports.models import DateFigures, SeriesFigures
+from coalition.reports.models import DateFigures, SeriesFigures, SeriesKey, SeriesLink
 from coalition.rsvps.models import RSVP, RSVPStatus
 from coalition.sessions.models import SeriesPart, SeriesRegistration, SignupStatus
 from coalition.volunteers.models import Helper
@@ -35,24 +38,12 @@ SIGNUP_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
     ("0", 0, 0),
 )
 NEEDS = ("interpretation", "childcare", "ride")
-#: What a town not in the known list is counted as.
-OTHER = "other"
-
-
-def _town_key(town: str | None) -> str:
-    return " ".join((town or "").split()).casefold()
 
 
 def known_towns() -> dict[str, str]:
-    """Towns a report may name: config `REPORT_TOWNS` and the cities published events show
-    publicly (folded form → the form shown). A delegation's town is free text its lead typed:
-    anything else is counted as "other", never kept as typed."""
-    towns = {_town_key(t): t.strip() for t in current_app.config.get("REPORT_TOWNS", ()) if t}
-    for city in db.session.scalars(
-        sa.select(Event.city).where(Event.city.is_not(None), Event.status == EventStatus.published)
-    ).unique():
-        towns.setdefault(_town_key(city), city.strip())
-    return towns
+    """Towns a report may name (`coalition.events.towns`): a delegation's town is free text its
+    lead typed: anything else is counted as "other", never kept as typed."""
+    return public_towns()
 
 
 def _bucket(days: int) -> str:
@@ -102,7 +93,7 @@ def figures_for(occurrence: Occurrence, towns: dict[str, str] | None = None) -> 
                 delegation = delegations[row.delegation_id]
                 if delegation.sponsor_org_id is not None:
                     organization[str(delegation.sponsor_org_id)] += row.party_size
-                town[towns.get(_town_key(delegation.town), OTHER)] += row.party_size
+                town[towns.get(town_key(delegation.town), OTHER)] += row.party_size
         if row.status in (RSVPStatus.confirmed, RSVPStatus.waitlisted, RSVPStatus.pending):
             for need in NEEDS:
                 if getattr(row, f"needs_{need}"):
@@ -199,6 +190,7 @@ def freeze_due(occurrences, now: datetime | None = None) -> int:
         return 0
     towns = known_towns()
     for occurrence in due:
+        tally_date(occurrence)
         figures = figures_for(occurrence, towns)
         figures.frozen_at = now
         db.session.add(figures)
@@ -208,54 +200,144 @@ def freeze_due(occurrences, now: datetime | None = None) -> int:
     return len(due)
 
 
-def series_figures(event_id: int, held_ids) -> tuple[int, int, int]:
-    """(dates held, registrations, registrations checked in at every held date) over the
-    event's dates among `held_ids` (a SELECT of occurrence ids) that were not cancelled."""
+def _series_key(event_id: int) -> str:
+    """The series' salt, made at its first frozen date (random, never derived from anything)."""
+    key = db.session.get(SeriesKey, event_id)
+    if key is None:
+        key = SeriesKey(event_id=event_id, salt=secrets.token_hex(32))
+        db.session.add(key)
+        db.session.flush()
+    return key.salt
+
+
+def _link(salt: str, value: str) -> str:
+    return hmac.new(salt.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def tally_date(occurrence: Occurrence) -> None:
+    """Before a held date's people are erased: one more date for each counted person checked
+    in (a series registration's part; an RSVP that asked to be counted, or made signed in),
+    under the series' pseudonymous link. Only events that repeat."""
+    event = occurrence.event
+    if not event.is_recurring or occurrence.is_cancelled:
+        return
+    rows = db.session.execute(
+        sa.select(
+            RSVP.status, RSVP.checked_in_at, RSVP.email_hash, RSVP.phone_hash, RSVP.user_id,
+            RSVP.counts_attendance, SeriesPart.registration_id, SeriesRegistration.status,
+        )
+        .outerjoin(SeriesPart, SeriesPart.rsvp_id == RSVP.id)
+        .outerjoin(SeriesRegistration, SeriesRegistration.id == SeriesPart.registration_id)
+        .where(RSVP.occurrence_id == occurrence.id, RSVP.erased_at.is_(None))
+    ).all()  # fmt: skip
+    salt = None
+    for row in rows:
+        came = row.checked_in_at is not None
+        if row.registration_id is not None:
+            if row[7] == SignupStatus.cancelled:
+                continue
+            kind, value = "series", f"series:{row.registration_id}"
+        elif row.counts_attendance or row.user_id is not None:
+            if not came and row.status != RSVPStatus.confirmed:
+                continue
+            if row.email_hash:
+                value = f"email:{row.email_hash}"
+            elif row.phone_hash:
+                value = f"phone:{row.phone_hash}"
+            else:
+                value = f"user:{row.user_id}"
+            kind = "opted"
+        else:
+            continue
+        salt = salt or _series_key(event.id)
+        link = _link(salt, value)
+        entry = db.session.scalar(
+            sa.select(SeriesLink).where(SeriesLink.event_id == event.id, SeriesLink.link == link)
+        )
+        if entry is None:
+            entry = SeriesLink(event_id=event.id, link=link, kind=kind, came=0)
+            db.session.add(entry)
+        entry.came += came
+    db.session.flush()
+
+
+def _open_ended(event: Event | None) -> bool:
+    rule = ((event.rrule if event else "") or "").upper()
+    return bool(rule) and "COUNT=" not in rule and "UNTIL=" not in rule
+
+
+def series_figures(event_id: int, held_ids) -> tuple[int, int, int, int, int]:
+    """(dates held, registrations, registrations checked in at every held date, people opted
+    in, of them checked in at every held date) over the event's dates among `held_ids` (a
+    SELECT of occurrence ids) that were not cancelled, from the series' links."""
     held = sa.select(Occurrence.id).where(
         Occurrence.event_id == event_id,
         Occurrence.id.in_(held_ids),
         Occurrence.is_cancelled.is_(False),
     )
     dates_held = _count(sa.select(sa.func.count()).select_from(held.subquery()))
-    live = sa.and_(
-        SeriesRegistration.event_id == event_id,
-        SeriesRegistration.status != SignupStatus.cancelled,
+    live = db.session.scalars(
+        sa.select(SeriesRegistration.id).where(
+            SeriesRegistration.event_id == event_id,
+            SeriesRegistration.status != SignupStatus.cancelled,
+        )
+    ).all()
+    key = db.session.get(SeriesKey, event_id)
+    links = (
+        db.session.scalars(sa.select(SeriesLink).where(SeriesLink.event_id == event_id)).all()
+        if key
+        else []
     )
-    registrations = _count(sa.select(sa.func.count()).select_from(SeriesRegistration).where(live))
-    came = (
-        sa.select(SeriesPart.registration_id)
-        .join(RSVP, RSVP.id == SeriesPart.rsvp_id)
-        .join(SeriesRegistration, SeriesRegistration.id == SeriesPart.registration_id)
-        .where(live, RSVP.occurrence_id.in_(held), RSVP.checked_in_at.is_not(None))
-        .group_by(SeriesPart.registration_id)
-        .having(sa.func.count() == dates_held)
-        .subquery()
+    registered = {_link(key.salt, f"series:{rid}") for rid in live} if key else set()
+    came_to_all = sum(
+        1 for x in links if x.kind == "series" and x.link in registered and x.came == dates_held
     )
-    came_to_all = _count(sa.select(sa.func.count()).select_from(came)) if dates_held else 0
-    return dates_held, registrations, came_to_all
+    opted = [x for x in links if x.kind == "opted"]
+    opted_all = sum(1 for x in opted if x.came == dates_held)
+    if not dates_held:
+        came_to_all = opted_all = 0
+    return dates_held, len(live), came_to_all, len(opted), opted_all
 
 
 def freeze_series(event_id: int, held_ids, now: datetime) -> SeriesFigures | None:
     """Rewrite the event's return rate over its dates purged so far (events with series
-    registrations only)."""
+    registrations or people counted across the series). Once no date of the series is left
+    (a rule with an end), the figures are final: its salt and links are deleted, so nothing
+    links its dates to one person any more."""
     has_registrations = db.session.scalar(
         sa.select(SeriesRegistration.id).where(SeriesRegistration.event_id == event_id).limit(1)
     )
-    if has_registrations is None:
+    has_links = db.session.scalar(
+        sa.select(SeriesLink.id).where(SeriesLink.event_id == event_id).limit(1)
+    )
+    if has_registrations is None and has_links is None:
         return None
-    dates_held, registrations, came_to_all = series_figures(event_id, held_ids)
     row = db.session.scalar(sa.select(SeriesFigures).where(SeriesFigures.event_id == event_id))
+    if row is not None and row.is_final:
+        return row
+    dates_held, registrations, came_to_all, opted_in, opted_all = series_figures(event_id, held_ids)
+    event = db.session.get(Event, event_id)
     if row is None:
-        event = db.session.get(Event, event_id)
         row = SeriesFigures(event_id=event_id, org_id=event.host_org_id if event else None)
         db.session.add(row)
     row.dates_held = dates_held
     row.registrations = registrations
     row.came_to_all = came_to_all
+    row.opted_in = opted_in
+    row.opted_in_came_to_all = opted_all
     row.last_start_at = db.session.scalar(
         sa.select(sa.func.max(Occurrence.start_at)).where(
             Occurrence.event_id == event_id, Occurrence.id.in_(held_ids)
         )
     )
     row.updated_at = now
+    left = db.session.scalar(
+        sa.select(Occurrence.id)
+        .where(Occurrence.event_id == event_id, Occurrence.id.not_in(held_ids))
+        .limit(1)
+    )
+    if left is None and not _open_ended(event):
+        row.is_final = True
+        db.session.execute(sa.delete(SeriesLink).where(SeriesLink.event_id == event_id))
+        db.session.execute(sa.delete(SeriesKey).where(SeriesKey.event_id == event_id))
     return row

@@ -36,6 +36,8 @@ def _hidden_text(minimum: int) -> str:
 
 
 def _shown(cell, minimum: int) -> str:
+    if cell.withheld:
+        return _("withheld (it would give a small figure back)")
     return _hidden_text(minimum) if cell.hidden else str(cell.value)
 
 
@@ -46,18 +48,22 @@ def _page(title: str, filters: figures.Filters, *, scope: str, filterable: bool 
     if request.args.get("format") == "csv":
         return _csv(safe, scope)
     hidden = _hidden_text(safe.minimum)
+
+    def shown(cell) -> str:
+        return _shown(cell, safe.minimum)
+
     charts = {}
     for name, values in safe.breakdowns.items():
         rows = [(labels.row_label(name, key), cell) for key, cell in values.items()]
         if rows:
             charts[name] = {
                 "rows": rows,
-                "svg": bar_chart(f"chart-{name}", str(labels.BREAKDOWNS[name]), rows, hidden),
+                "svg": bar_chart(f"chart-{name}", str(labels.BREAKDOWNS[name]), rows, shown),
             }
     locale = select_locale()
     return render_template(
         "reports/report.html", title=title, report=safe, charts=charts, scope=scope,
-        filters=filters, filterable=filterable, labels=labels, hidden=hidden,
+        filters=filters, filterable=filterable, labels=labels, hidden=hidden, shown=shown,
         nth=figures.NTH_GOING, languages=CONTENT_LANGUAGES,
         types=figures.type_choices(locale) if filterable else [],
         towns=figures.town_choices() if filterable else [],
@@ -81,6 +87,13 @@ def _csv(safe: figures.Protected, scope: str) -> Response:
         writer.writerow([_("Took part in all %(n)s dialogues", n=row["dates_held"]),
                          _csv_text(row["title"]),
                          "" if row["share"] is None else f"{row['share']}%"])  # fmt: skip
+        if row["opted_in"].hidden or row["opted_in"].value:
+            writer.writerow(
+                [_("Took part in all %(n)s dialogues, of those who asked to be counted",
+                   n=row["dates_held"]),
+                 _csv_text(row["title"]),
+                 "" if row["opted_in_share"] is None else f"{row['opted_in_share']}%"]
+            )  # fmt: skip
     return Response(
         "\ufeff" + buffer.getvalue(),
         content_type="text/csv; charset=utf-8",

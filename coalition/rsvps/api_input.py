@@ -70,6 +70,7 @@ def parse_rsvp(body, event: Event) -> tuple[Occurrence, RSVPInput]:
         needs_childcare=bool(needs.get("childcare")), needs_ride=bool(needs.get("ride")),
         note=text(needs, "note", 1000) or None,
         consents_to_reminders=bool(body.get("reminders", True)),
+        counts_attendance=bool(body.get("count_attendance", False)),
     )  # fmt: skip
     return occurrence, data
 

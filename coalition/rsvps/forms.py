@@ -96,6 +96,15 @@ class ContactForm(Form):
 
 
 class RSVPForm(NeedsMixin, ContactForm):
+    #: Shown for the dates of a recurring event only.
+    counts_attendance = BooleanField(
+        _l("Count my attendance across this series"),
+        description=_l("We keep no list of who came. If you tick this, the dates of this series "
+                       "you come to are counted together under a code that cannot be traced "
+                       "back to you. When the series ends, the key to that code is destroyed "
+                       "and only totals remain, such as \"4 in 10 came to every date\"."),
+    )  # fmt: skip
+
     def to_input(self) -> RSVPInput:
         """What the person gave, for an RSVP (one date, a whole series, a delegation)."""
         return RSVPInput(
@@ -106,6 +115,7 @@ class RSVPForm(NeedsMixin, ContactForm):
             needs_childcare=self.needs_childcare.data, needs_ride=self.needs_ride.data,
             ride_from=self.ride_from.data, note=self.note.data,
             consents_to_reminders=self.consents_to_reminders.data,
+            counts_attendance=bool(self.counts_attendance.data),
         )  # fmt: skip
 
     def show_refusal(self, exc) -> None:

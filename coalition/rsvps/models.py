@@ -69,6 +69,9 @@ class RSVP(Contact, db.Model):
     note: Mapped[str | None] = mapped_column(sa.Text)
     #: A delegation member agreed that the lead sees their email and phone (else: name only).
     shares_contact_with_lead: Mapped[bool] = mapped_column(default=False)
+    #: The person asked that the dates of this series they come to be counted together
+    #: (returning participation, `coalition.reports`); a signed-in member counts anyway.
+    counts_attendance: Mapped[bool] = mapped_column(default=False)
     status: Mapped[RSVPStatus] = mapped_column(
         enum_column(RSVPStatus), default=RSVPStatus.confirmed
     )

@@ -7,7 +7,7 @@ hundreds of people submit at the same moment. Functions flush; the caller commit
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -61,6 +61,9 @@ class RSVPInput:
     consents_to_reminders: bool = True
     #: Joining a delegation: the lead may see this person's email and phone.
     shares_contact_with_lead: bool = False
+    #: "Count my attendance across this series": the dates this person comes to are counted
+    #: together, under a code that cannot be traced back to them (`coalition.reports`).
+    counts_attendance: bool = False
     #: Sessions of the date chosen with the RSVP (`coalition.sessions`), already checked.
     sessions: list = field(default_factory=list)
 
@@ -267,6 +270,9 @@ def submit(
     the outcome looks the same either way. A signed-in person's own RSVP is updated."""
     now = now or utcnow()
     _validate(data)
+    if user is not None:
+        # A signed-in member's dates of a series are counted together (the form says so).
+        data = replace(data, counts_attendance=True)
     reason = closed_reason(occurrence, now)
     if reason is not None:
         raise RSVPError(reason, status=409)
@@ -483,6 +489,7 @@ def _apply(rsvp: RSVP, data: RSVPInput, user: User | None) -> None:
     rsvp.note = (data.note or "").strip() or None
     rsvp.consents_to_reminders = data.consents_to_reminders
     rsvp.shares_contact_with_lead = data.shares_contact_with_lead
+    rsvp.counts_attendance = data.counts_attendance
     if user is not None:
         rsvp.user = user
 

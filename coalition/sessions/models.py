@@ -185,3 +185,20 @@ def _dates_all_ended(cutoff, _now):
 register(
     PersonalRecord(SeriesRegistration, secrets={"manage_secret": ERASED}, expired=_dates_all_ended)
 )
+
+
+def _parts_all_ended(cutoff, _now):
+    """The parts of registrations none of whose dates is left within retention."""
+    live = (
+        sa.select(SeriesPart.registration_id)
+        .join(RSVP, RSVP.id == SeriesPart.rsvp_id)
+        .where(RSVP.occurrence_id.not_in(ended_before(cutoff)))
+    )
+    return SeriesPart.registration_id.not_in(live)
+
+
+#: No personal data, but the one thing that tied one person's dates together (erased RSVPs keep
+#: their check-in time): deleted once every date of the registration is past retention, after
+#: reports counted how many dates each registration came to (`coalition.reports`, pseudonymous
+#: and deleted in turn when the series' figures are final).
+register(PersonalRecord(SeriesPart, stamp=None, expired=_parts_all_ended))

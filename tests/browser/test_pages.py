@@ -40,6 +40,8 @@ PUBLIC = [
     "/embed/calendar",
     "/embed/orgs/valley-workers-center/calendar",
     "/events/{meeting}/series/register",
+    # A date of a recurring event: the box "count my attendance across this series".
+    "/events/{meeting}/occurrences/{meeting_occ}/rsvp",
     TRAINING + "/help",
 ]
 
@@ -146,6 +148,7 @@ ROLES = {
             "/admin/sms",
             "/admin/rapid",
             "/admin/reports",
+            "/account",  # an admin's: API tokens
         ],
     ),
     "applicant": ("applicant@example.org", ["/account", "/orgs/apply"]),

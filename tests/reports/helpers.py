@@ -75,6 +75,12 @@ def four_dialogues(org=None) -> Season:
 def hold_and_purge(season: Season, *, purge_after_days: int = 30) -> None:
     """Each dialogue takes place (people checked in at the door), and each is purged once it
     is `purge_after_days` behind."""
+    hold(season)
+    purge_each(season, purge_after_days=purge_after_days)
+
+
+def hold(season: Season) -> None:
+    """Each dialogue takes place: people checked in at the door."""
     import sqlalchemy as sa
 
     from coalition.rsvps.models import RSVP
@@ -96,6 +102,11 @@ def hold_and_purge(season: Season, *, purge_after_days: int = 30) -> None:
                 for rsvp_id in season.single_rsvp_ids[:FIRST_DATE_ONLY_CAME]:
                     toggle_check_in(db.session.get(RSVP, rsvp_id))
             db.session.commit()
+
+
+def purge_each(season: Season, *, purge_after_days: int = 30) -> None:
+    """Each dialogue is purged once it is `purge_after_days` behind."""
+    occurrences = sorted(season.event.occurrences, key=lambda o: o.start_at)
     for occurrence in occurrences:
         with _at(occurrence.end_at + timedelta(days=purge_after_days, hours=1)):
             purge_expired()

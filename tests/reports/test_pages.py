@@ -47,14 +47,29 @@ def test_csv_and_api_give_the_same_protected_figures(client, db):
     assert api["totals"]["dates"] == 4
     assert api["series"][0]["came_to_all_percent"] == 70
     assert api["totals"]["walk_ins"] == 0
-    # 1 no-show on the first date + 3 on each of the last two = 7; checked in 12+10+7+7 = 36.
-    assert api["totals"]["no_shows"] == 7 and api["totals"]["checked_in"] == 36
-    assert api["breakdowns"]["language"] == {"Español": 32, "English": 11}
-    # 3 RSVPs made the day before: hidden, and the only other bucket with it (the total of
-    # RSVPs is shown: 43 - 40 would give the 3 back).
+    assert api["totals"]["rsvps"] == api["totals"]["people"] == 43
+    assert api["breakdowns"]["needs"]["interpretation"] == 24
+    # The first date had 1 no-show (of 13), and 2 English speakers came to each later one:
+    # small on their own, so withheld from any sum over those dates (the 4 dates, minus the
+    # 3 later ones, would give them back), with the figure beside each that would too.
+    withheld = {"withheld": True}
+    assert api["totals"]["no_shows"] == api["totals"]["checked_in"] == withheld
+    assert api["totals"]["checked_in_people"] == withheld  # 43 confirmed - 42 would give 1
+    assert api["breakdowns"]["language"] == {"Español": withheld, "English": withheld}
+    # 3 RSVPs made the day before: hidden, and the only other bucket withheld with it (the
+    # total of RSVPs is shown: 43 - 40 would give the 3 back).
     signups = api["breakdowns"]["signups"]
-    assert signups["1"] == signups["30+"] == {"fewer_than": 5}
+    assert signups["1"] == {"fewer_than": 5} and signups["30+"] == withheld
     assert "The day before,fewer than 5" in csv
+    assert "withheld (it would give a small figure back)" in csv
+    # One date alone shows its own counts: the second had 10 RSVPs, all checked in.
+    with time_machine.travel(LATER, tick=False):
+        second = client.get("/api/v1/reports/coalition?from=2027-03-11&to=2027-03-11").get_json()
+    assert second["totals"]["checked_in"] == 10 and second["totals"]["no_shows"] == 0
+    # Its 2 English speakers are fewer than 5, and the Spanish speakers are withheld with
+    # them (the people confirmed, 10, minus 8 would give the 2 back).
+    assert second["breakdowns"]["language"] == {"Español": withheld, "English": {"fewer_than": 5}}
+    assert second["totals"]["people"] == 10
     with time_machine.travel(LATER, tick=False):
         assert (
             client.get("/api/v1/reports/coalition?town=boston").get_json()["totals"]["dates"] == 4

@@ -52,3 +52,41 @@ def test_alerts_per_month_with_times_to_going_and_drills_apart(client, org, disp
     assert drill["is_drill"] and drill["went"] == {"fewer_than": 5}
     assert drill["median_minutes_to_first_going"] is None
     assert "Rapid response" in page and "R1" not in page
+
+
+def test_rapid_response_by_town_names_only_public_towns(client, app, org, dispatcher):  # noqa: F811
+    app.config["REPORT_TOWNS"] = ["Springfield"]
+    for n in range(6):
+        add_responder(org, email=f"r{n}@example.org", use_sms=False, name=f"R{n}",
+                      towns=("Springfield", "Ogdenville"))  # fmt: skip
+    _alert(org, dispatcher, going=5, arrived=5)
+    alert = ops.open_alert(
+        org, dispatcher, alert_input(town="ogdenville ", happens_at=START), START
+    )
+    ops.answer(alert.answers[0], "going", eta_minutes=5, now=START + timedelta(minutes=2))
+    ops.close_alert(alert, "", now=START + timedelta(hours=1))
+    db.session.commit()
+    set_setting("rapid_purge_after_days", 30)
+    db.session.commit()
+    with time_machine.travel(START + timedelta(days=40), tick=False):
+        ops.purge_alerts()
+        db.session.commit()
+        admin = UserFactory(is_admin=True)
+        db.session.commit()
+        client.login(admin.email)
+        towns = client.get("/api/v1/reports/coalition").get_json()["rapid_by_town"]
+        only = client.get("/api/v1/reports/coalition?town=springfield").get_json()["rapid"]
+        page = client.get("/admin/reports", headers={"Accept-Language": "es"})
+    springfield, other = towns
+    assert (springfield["town"], springfield["alerts"], springfield["went"]) == (
+        "Springfield",
+        1,
+        5,
+    )
+    assert springfield["median_minutes_to_first_going"] == 1.0
+    # A town nobody published is "other", never the town as typed; one responder went: hidden.
+    assert (other["town"], other["alerts"], other["went"]) == ("other", 1, {"fewer_than": 5})
+    assert other["median_minutes_to_first_going"] is None
+    assert [row["alerts"] for row in only] == [1]
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Ogdenville" not in text and "ogdenville" not in text

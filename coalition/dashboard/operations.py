@@ -99,16 +99,70 @@ def counts(occurrence: Occurrence) -> Counts:
     return result
 
 
-def attendees(occurrence: Occurrence, *, query: str = "") -> list[RSVP]:
+#: Attendees on one page of the organizers' list (a search finds anyone; the CSV holds all).
+PAGE_SIZE = 50
+#: The furthest page asked for (an OFFSET beyond PostgreSQL's bigint would be an error).
+MAX_PAGE = 100_000
+
+
+def _attendees_statement(occurrence: Occurrence, query: str):
+    """The date's RSVPs, by status then name, with their delegation's name only: a delegation
+    row's lead contacts are encrypted, and the list does not show them."""
     statement = (
         sa.select(RSVP)
         .where(RSVP.occurrence_id == occurrence.id, RSVP.erased_at.is_(None))
-        .options(sa.orm.selectinload(RSVP.delegation))
-        .order_by(RSVP.status, sa.func.lower(RSVP.name))
+        .options(sa.orm.joinedload(RSVP.delegation).load_only(Delegation.name, raiseload=True))
+        .order_by(RSVP.status, sa.func.lower(RSVP.name), RSVP.id)
     )
     if query:
         statement = statement.where(sa.func.lower(RSVP.name).contains(query.lower()))
+    return statement
+
+
+def attendees(occurrence: Occurrence, *, query: str = "") -> list[RSVP]:
+    """Every attendee (the CSV export), in one query."""
+    return list(db.session.scalars(_attendees_statement(occurrence, query)))
+
+
+def attendee_page(occurrence: Occurrence, *, query: str = "", page: int = 1):
+    """One page of the attendee list (a count and the page's rows: two queries whatever the
+    size of the date); only the rows shown have their contacts decrypted."""
+    return db.paginate(
+        _attendees_statement(occurrence, query),
+        page=max(1, min(page, MAX_PAGE)), per_page=PAGE_SIZE, error_out=False,
+    )  # fmt: skip
+
+
+#: What the check-in page and the approval cards read of an RSVP: no contact (none is shown).
+_WITHOUT_CONTACT = (RSVP.id, RSVP.name, RSVP.party_size, RSVP.language, RSVP.status,
+                    RSVP.checked_in_at)  # fmt: skip
+
+
+def confirmed_for_check_in(occurrence: Occurrence, *, query: str = "") -> list[RSVP]:
+    """The confirmed attendees, names and party sizes (the check-in list and sign-in sheet)."""
+    statement = (
+        sa.select(RSVP)
+        .where(RSVP.occurrence_id == occurrence.id, RSVP.erased_at.is_(None),
+               RSVP.status == RSVPStatus.confirmed)
+        .options(sa.orm.load_only(*_WITHOUT_CONTACT, raiseload=True))
+        .order_by(sa.func.lower(RSVP.name), RSVP.id)
+    )  # fmt: skip
+    if query:
+        statement = statement.where(sa.func.lower(RSVP.name).contains(query.lower()))
     return list(db.session.scalars(statement))
+
+
+def pending_requests(occurrence: Occurrence) -> list[RSVP]:
+    """Requests waiting for the hosts' approval, oldest first (name, party, language)."""
+    return list(
+        db.session.scalars(
+            sa.select(RSVP)
+            .where(RSVP.occurrence_id == occurrence.id, RSVP.erased_at.is_(None),
+                   RSVP.status == RSVPStatus.pending)
+            .options(sa.orm.load_only(*_WITHOUT_CONTACT, raiseload=True))
+            .order_by(RSVP.created_at, RSVP.id)
+        )
+    )  # fmt: skip
 
 
 def failed_deliveries(occurrence: Occurrence) -> list[tuple[str, str, str | None]]:
@@ -219,10 +273,49 @@ def audience_of(occurrence: Occurrence, kind: str = "all", delegation_id: int | 
     return result
 
 
-def unreachable_by_text(occurrence: Occurrence) -> list[tuple[RSVP, str, str | None]]:
+#: The most people the "texts cannot reach" notice names (the CSV export lists everyone).
+UNREACHABLE_SHOWN = 50
+
+
+@dataclass
+class Unreachable:
+    #: (rsvp, why, code) as in `Audience.none`, by name, at most UNREACHABLE_SHOWN of them.
+    shown: list = field(default_factory=list)
+    total: int = 0
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.shown)
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+
+def unreachable_by_text(occurrence: Occurrence) -> Unreachable:
     """Attendees (confirmed or waiting) who gave only a phone that texts do not reach: opted
-    out, invalid, undelivered, or texts are off. For those who may see attendees only."""
-    return [item for item in audience_of(occurrence).none if item[0].phone]
+    out, invalid, undelivered, or texts are off. For those who may see attendees only.
+
+    The same people as `audience_of(occurrence).none` with a phone, found by the numbers' keyed
+    hashes: only the numbers named on the page are decrypted (three queries however many)."""
+    phone_only = _audience_statement(occurrence, "all", None).where(
+        RSVP.email.is_(None), RSVP.phone.is_not(None)
+    )
+    if numbers.sms_available():
+        keys = db.session.execute(phone_only.with_only_columns(RSVP.id, RSVP.phone_hash)).all()
+        known = numbers.problems_by_key(key for _id, key in keys)
+        why = {rsvp_id: known[key] for rsvp_id, key in keys if key in known}
+    else:
+        why = None  # every one of them: "texts_off"
+    listed = phone_only if why is None else phone_only.where(RSVP.id.in_(list(why)))
+    result = Unreachable(
+        total=db.session.scalar(listed.with_only_columns(sa.func.count()).order_by(None))
+    )
+    for rsvp in db.session.scalars(
+        listed.options(sa.orm.load_only(RSVP.id, RSVP.name, RSVP.phone, raiseload=True))
+        .order_by(sa.func.lower(RSVP.name), RSVP.id).limit(UNREACHABLE_SHOWN)
+    ):  # fmt: skip
+        result.shown.append((rsvp, *(why[rsvp.id] if why is not None else ("texts_off", None))))
+    return result
 
 
 def reach(occurrence: Occurrence, audience_kind: str = "all", delegation_id: int | None = None):

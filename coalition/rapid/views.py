@@ -3,6 +3,7 @@ by invitation, a responder's private page, and the private answer page of each a
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import UTC, date, timedelta
 from zoneinfo import ZoneInfo
@@ -10,8 +11,8 @@ from zoneinfo import ZoneInfo
 import flask
 import sqlalchemy as sa
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
 from coalition.access import access, admin, public, signed_in
@@ -211,13 +212,7 @@ def new_alert(slug: str):
 
 
 def _alert_context(org, alert):
-    answers = sorted(
-        ops.answers_of(alert),
-        key=lambda a: (
-            ["arrived", "going", "alerted", "left", "cant"].index(a.state),
-            a.going_at or a.alerted_at,
-        ),
-    )
+    answers = ops.live_answers(alert)
     return {
         "org": org,
         "alert": alert,
@@ -226,6 +221,8 @@ def _alert_context(org, alert):
         "tally": ops.tally(answers),
         "zone": ZoneInfo(alert.zone),
         "now": utcnow(),
+        # Each state's name once, not once a line.
+        "state_names": {state: str(label) for state, label in STATE_LABELS.items()},
     }
 
 
@@ -286,7 +283,7 @@ def _skip_label(reason: ops.SkipReason, count: int, alert: Alert) -> str:
 def _skipped_groups(alert: Alert) -> list[dict]:
     """The responders not alerted, by reason: a label with the count, the names (this page is
     the dispatchers' only), and whether they may be alerted anyway."""
-    found = ops.skipped(alert, utcnow())
+    found = ops.skipped(alert, utcnow(), contacts=False)
     return [
         {
             "reason": reason.value,
@@ -342,7 +339,17 @@ def alert_answers(slug: str, alert_id: int):
     if last is None or last.replace(tzinfo=last.tzinfo or UTC) < utcnow() - POLL_AUDIT_EVERY:
         ops.audit(current_user, org, "view_alert", alert)
         db.session.commit()
-    return _page("rapid/_answers.html", **_alert_context(org, alert))
+    # The list changes only when an answer or a responder does: rapid.js sends the ETag back
+    # and an unchanged list is a 304 without a body (one aggregate query, nothing decrypted).
+    etag = hashlib.sha256(
+        f"{ops.live_version(alert)}|{get_locale()}".encode()
+    ).hexdigest()[:32]  # fmt: skip
+    if request.if_none_match.contains(etag):
+        response = private(("", 304))
+    else:
+        response = _page("rapid/_answers.html", **_alert_context(org, alert))
+    response.set_etag(etag)
+    return response
 
 
 @bp.route("/orgs/<slug>/rapid/alerts/<int:alert_id>/update", methods=["POST"])

@@ -152,17 +152,18 @@ def confirmed_for_check_in(occurrence: Occurrence, *, query: str = "") -> list[R
     return list(db.session.scalars(statement))
 
 
-def pending_requests(occurrence: Occurrence) -> list[RSVP]:
-    """Requests waiting for the hosts' approval, oldest first (name, party, language)."""
-    return list(
-        db.session.scalars(
-            sa.select(RSVP)
-            .where(RSVP.occurrence_id == occurrence.id, RSVP.erased_at.is_(None),
-                   RSVP.status == RSVPStatus.pending)
-            .options(sa.orm.load_only(*_WITHOUT_CONTACT, raiseload=True))
-            .order_by(RSVP.created_at, RSVP.id)
-        )
+def pending_requests(occurrence: Occurrence) -> tuple[list[RSVP], int]:
+    """Requests waiting for the hosts' approval: the oldest PAGE_SIZE (name, party, language;
+    decided in the order they came) and how many wait in all."""
+    waiting = (RSVP.occurrence_id == occurrence.id, RSVP.erased_at.is_(None),
+               RSVP.status == RSVPStatus.pending)  # fmt: skip
+    total = db.session.scalar(sa.select(sa.func.count(RSVP.id)).where(*waiting))
+    oldest = db.session.scalars(
+        sa.select(RSVP).where(*waiting)
+        .options(sa.orm.load_only(*_WITHOUT_CONTACT, raiseload=True))
+        .order_by(RSVP.created_at, RSVP.id).limit(PAGE_SIZE)
     )  # fmt: skip
+    return list(oldest), total
 
 
 def failed_deliveries(occurrence: Occurrence) -> list[tuple[str, str, str | None]]:

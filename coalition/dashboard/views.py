@@ -76,7 +76,7 @@ def occurrence(event_id: int, occurrence_id: int):
         "dashboard/occurrence.html", event=event, occurrence=occ, counts=ops.counts(occ),
         page=page, query=query, show_list=show_list, button=EmptyForm(),
         decide_form=DecisionForm(), may_decide=may_decide,
-        pending=ops.pending_requests(occ) if may_decide else [],
+        pending=ops.pending_requests(occ) if may_decide else ([], 0),
         waiting_delegations=db.session.scalars(
             sa.select(Delegation).where(Delegation.occurrence_id == occ.id,
                                         Delegation.is_approved.is_(False),

@@ -32,19 +32,34 @@ class Counts:
     checked_in: int = 0
     #: Leads of approved delegations: each holds a seat without an RSVP of their own.
     leads: int = 0
+    #: Delegations waiting for the hosts' approval: {"id", "name", "town"}.
+    waiting_delegations: list = field(default_factory=list)
 
 
 def counts(occurrence: Occurrence) -> Counts:
-    """Everything the organizers count, in a handful of GROUP BY queries."""
+    """Everything the organizers count, in three GROUP BY queries (by status, by language, by
+    delegation) whatever the size of the date."""
     result = Counts()
-    base = sa.select(RSVP).where(RSVP.occurrence_id == occurrence.id).subquery()
     confirmed = RSVP.status == RSVPStatus.confirmed
-    for status, number, people in db.session.execute(
-        sa.select(RSVP.status, sa.func.count(), sa.func.sum(RSVP.party_size))
+
+    def confirmed_sum(condition, value=1):
+        return sa.func.sum(sa.case((condition, value), else_=0))
+
+    needs = {"interpretation": 0, "childcare": 0, "ride": 0}
+    for status, number, people, *row in db.session.execute(
+        sa.select(RSVP.status, sa.func.count(), sa.func.sum(RSVP.party_size),
+                  confirmed_sum(RSVP.needs_interpretation), confirmed_sum(RSVP.needs_childcare),
+                  confirmed_sum(RSVP.needs_ride),
+                  confirmed_sum(RSVP.checked_in_at.is_not(None), RSVP.party_size))
         .where(RSVP.occurrence_id == occurrence.id)
         .group_by(RSVP.status)
-    ):
+    ):  # fmt: skip
         result.by_status[status.value] = {"rsvps": number, "people": int(people or 0)}
+        if status == RSVPStatus.confirmed:
+            needs = {"interpretation": int(row[0] or 0), "childcare": int(row[1] or 0),
+                     "ride": int(row[2] or 0)}  # fmt: skip
+            result.checked_in = int(row[3] or 0)
+    result.needs = needs
     result.headcount = result.by_status.get("confirmed", {}).get("people", 0)
     result.by_language = dict(
         db.session.execute(
@@ -53,17 +68,6 @@ def counts(occurrence: Occurrence) -> Counts:
             .group_by(RSVP.language)
         ).all()
     )
-    needs = db.session.execute(
-        sa.select(
-            sa.func.sum(sa.case((base.c.needs_interpretation, 1), else_=0)),
-            sa.func.sum(sa.case((base.c.needs_childcare, 1), else_=0)),
-            sa.func.sum(sa.case((base.c.needs_ride, 1), else_=0)),
-            sa.func.sum(sa.case((base.c.checked_in_at.is_not(None), base.c.party_size), else_=0)),
-        ).where(base.c.status == RSVPStatus.confirmed.value)
-    ).one()
-    result.needs = {"interpretation": int(needs[0] or 0), "childcare": int(needs[1] or 0),
-                    "ride": int(needs[2] or 0)}  # fmt: skip
-    result.checked_in = int(needs[3] or 0)
     rows = db.session.execute(
         sa.select(
             Delegation.name,
@@ -71,6 +75,8 @@ def counts(occurrence: Occurrence) -> Counts:
             Delegation.expected_headcount,
             sa.func.coalesce(sa.func.sum(RSVP.party_size), 0),
             Delegation.is_approved,
+            Delegation.id,
+            Delegation.erased_at,
         )
         .outerjoin(RSVP, sa.and_(RSVP.delegation_id == Delegation.id, confirmed))
         .where(Delegation.occurrence_id == occurrence.id)
@@ -81,20 +87,15 @@ def counts(occurrence: Occurrence) -> Counts:
     result.by_delegation = [
         {"name": r[0], "town": r[1], "expected": r[2], "confirmed": int(r[3])} for r in rows
     ]
-    members = (
-        sa.select(RSVP.delegation_id, RSVP.party_size)
-        .where(RSVP.occurrence_id == occurrence.id, confirmed)
-        .subquery()
-    )
-    result.by_town = [
-        (town, int(people))
-        for town, people in db.session.execute(
-            sa.select(Delegation.town, sa.func.coalesce(sa.func.sum(members.c.party_size), 0))
-            .outerjoin(members, members.c.delegation_id == Delegation.id)
-            .where(Delegation.occurrence_id == occurrence.id)
-            .group_by(Delegation.town)
-            .order_by(Delegation.town)
-        )
+    # Members of the delegations from each town (confirmed people; the leads are not RSVPs).
+    towns: dict = {}
+    for r in rows:
+        towns[r.town] = towns.get(r.town, 0) + int(r[3])
+    result.by_town = sorted(towns.items(), key=lambda item: (item[0] is None, item[0] or ""))
+    result.waiting_delegations = [
+        {"id": r.id, "name": r.name, "town": r.town}
+        for r in rows
+        if not r.is_approved and r.erased_at is None
     ]
     return result
 
@@ -124,13 +125,56 @@ def attendees(occurrence: Occurrence, *, query: str = "") -> list[RSVP]:
     return list(db.session.scalars(_attendees_statement(occurrence, query)))
 
 
-def attendee_page(occurrence: Occurrence, *, query: str = "", page: int = 1):
-    """One page of the attendee list (a count and the page's rows: two queries whatever the
-    size of the date); only the rows shown have their contacts decrypted."""
-    return db.paginate(
-        _attendees_statement(occurrence, query),
-        page=max(1, min(page, MAX_PAGE)), per_page=PAGE_SIZE, error_out=False,
-    )  # fmt: skip
+@dataclass
+class AttendeePage:
+    """One page of the attendee list, with what its pager needs."""
+
+    items: list
+    page: int
+    total: int
+    per_page: int = PAGE_SIZE
+
+    @property
+    def pages(self) -> int:
+        return -(-self.total // self.per_page)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def _with_total(statement, limit: int, offset: int = 0) -> tuple[list, int | None]:
+    """The rows of `statement` in [offset, offset + limit) and how many it has in all, in one
+    query (a window count on each row); the total is None when the range is empty."""
+    rows = db.session.execute(
+        statement.add_columns(sa.func.count().over()).limit(limit).offset(offset)
+    ).all()
+    return [row[0] for row in rows], (rows[0][-1] if rows else None)
+
+
+def attendee_page(occurrence: Occurrence, *, query: str = "", page: int = 1) -> AttendeePage:
+    """One page of the attendee list and the number of attendees found, in one query whatever
+    the size of the date; only the rows shown have their contacts decrypted."""
+    page = max(1, min(page, MAX_PAGE))
+    statement = _attendees_statement(occurrence, query)
+    items, total = _with_total(statement, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    if total is None:  # nobody, or a page past the end
+        total = db.session.scalar(
+            statement.with_only_columns(sa.func.count(RSVP.id)).order_by(None)
+        )  # fmt: skip
+    return AttendeePage(items, page, total)
 
 
 #: What the check-in page and the approval cards read of an RSVP: no contact (none is shown).
@@ -157,13 +201,13 @@ def pending_requests(occurrence: Occurrence) -> tuple[list[RSVP], int]:
     decided in the order they came) and how many wait in all."""
     waiting = (RSVP.occurrence_id == occurrence.id, RSVP.erased_at.is_(None),
                RSVP.status == RSVPStatus.pending)  # fmt: skip
-    total = db.session.scalar(sa.select(sa.func.count(RSVP.id)).where(*waiting))
-    oldest = db.session.scalars(
+    oldest, total = _with_total(
         sa.select(RSVP).where(*waiting)
         .options(sa.orm.load_only(*_WITHOUT_CONTACT, raiseload=True))
-        .order_by(RSVP.created_at, RSVP.id).limit(PAGE_SIZE)
+        .order_by(RSVP.created_at, RSVP.id),
+        PAGE_SIZE,
     )  # fmt: skip
-    return list(oldest), total
+    return oldest, total or 0
 
 
 def failed_deliveries(occurrence: Occurrence) -> list[tuple[str, str, str | None]]:
@@ -308,15 +352,16 @@ def unreachable_by_text(occurrence: Occurrence) -> Unreachable:
     else:
         why = None  # every one of them: "texts_off"
     listed = phone_only if why is None else phone_only.where(RSVP.id.in_(list(why)))
-    result = Unreachable(
-        total=db.session.scalar(listed.with_only_columns(sa.func.count()).order_by(None))
-    )
-    for rsvp in db.session.scalars(
+    shown, total = _with_total(
         listed.options(sa.orm.load_only(RSVP.id, RSVP.name, RSVP.phone, raiseload=True))
-        .order_by(sa.func.lower(RSVP.name), RSVP.id).limit(UNREACHABLE_SHOWN)
-    ):  # fmt: skip
-        result.shown.append((rsvp, *(why[rsvp.id] if why is not None else ("texts_off", None))))
-    return result
+        .order_by(sa.func.lower(RSVP.name), RSVP.id),
+        UNREACHABLE_SHOWN,
+    )  # fmt: skip
+    return Unreachable(
+        shown=[(rsvp, *(why[rsvp.id] if why is not None else ("texts_off", None)))
+               for rsvp in shown],
+        total=total or 0,
+    )  # fmt: skip
 
 
 def reach(occurrence: Occurrence, audience_kind: str = "all", delegation_id: int | None = None):

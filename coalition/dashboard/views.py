@@ -19,6 +19,7 @@ from coalition.core.message_form import message_form
 from coalition.core.responses import PRIVATE_HEADERS
 from coalition.dashboard import operations as ops
 from coalition.dashboard.forms import DecisionForm, WalkInForm
+from coalition.db import commit_keeping_loaded
 from coalition.delegations import operations as delegation_ops
 from coalition.delegations.models import Delegation
 from coalition.events.models import Event, Occurrence
@@ -65,25 +66,20 @@ def occurrence(event_id: int, occurrence_id: int):
     show_list = can_see_attendees(event, current_user)
     if show_list:  # recorded (and committed) before the rows are loaded for display
         _audit(event, occ, "view_attendees")
-        db.session.commit()
+        commit_keeping_loaded(db.session)
     may_decide = event.can_manage(current_user)
     query = (request.args.get("q") or "").strip()[:80]
     page = (
         ops.attendee_page(occ, query=query, page=request.args.get("page", 1, type=int))
         if show_list else None
     )  # fmt: skip
+    counts = ops.counts(occ)
     body = render_template(
-        "dashboard/occurrence.html", event=event, occurrence=occ, counts=ops.counts(occ),
+        "dashboard/occurrence.html", event=event, occurrence=occ, counts=counts,
         page=page, query=query, show_list=show_list, button=EmptyForm(),
         decide_form=DecisionForm(), may_decide=may_decide,
         pending=ops.pending_requests(occ) if may_decide else ([], 0),
-        waiting_delegations=db.session.scalars(
-            sa.select(Delegation).where(Delegation.occurrence_id == occ.id,
-                                        Delegation.is_approved.is_(False),
-                                        Delegation.erased_at.is_(None))
-            .options(sa.orm.load_only(Delegation.id, Delegation.name, Delegation.town,
-                                      raiseload=True))
-        ).all() if may_decide else [],
+        waiting_delegations=counts.waiting_delegations if may_decide else [],
         failures=ops.failed_deliveries(occ) if show_list else [],
         unreachable=ops.unreachable_by_text(occ) if show_list else None,
         reasons=ops.UNREACHABLE_REASONS,

@@ -15,6 +15,7 @@ from coalition.access import access, public
 from coalition.core.forms import EmptyForm
 from coalition.core.private_links import PrivateLink
 from coalition.core.responses import invalid_link, private
+from coalition.db import commit_keeping_loaded
 from coalition.delegations import operations as ops
 from coalition.delegations.forms import (
     TRAVEL_LABELS,
@@ -194,8 +195,8 @@ def _roster(
         current_user if current_user.is_authenticated else None,
         delegation.occurrence.event.host_org_id, "view_roster", delegation_id=delegation.id,
     )  # fmt: skip
-    db.session.commit()
-    members = _members(delegation)  # loaded after the commit, so not expired
+    commit_keeping_loaded(db.session)
+    members = _members(delegation)
     return private((render_template(
         "delegations/lead.html", delegation=delegation, members=members, token=token,
         headcount=sum(m.party_size for m, *_ in members if m.status != RSVPStatus.pending),

@@ -20,7 +20,7 @@ from coalition.auth.models import User
 from coalition.core.errors import action_refused
 from coalition.core.forms import EmptyForm
 from coalition.core.responses import invalid_link, private
-from coalition.db import utcnow
+from coalition.db import commit_keeping_loaded, utcnow
 from coalition.events.permissions import load as load_occurrence_of
 from coalition.extensions import db, limiter
 from coalition.orgs.permissions import can_manage_org, load_org
@@ -232,7 +232,7 @@ def alert(slug: str, alert_id: int):
     """Who is going, their ETA, who arrived; updates and closing. Audited."""
     org, alert = load_org(slug), g.alert
     ops.audit(current_user, org, "view_alert", alert)
-    db.session.commit()
+    commit_keeping_loaded(db.session)
     return _page(
         "rapid/alert.html",
         update_form=UpdateForm(),
@@ -338,7 +338,7 @@ def alert_answers(slug: str, alert_id: int):
     )
     if last is None or last.replace(tzinfo=last.tzinfo or UTC) < utcnow() - POLL_AUDIT_EVERY:
         ops.audit(current_user, org, "view_alert", alert)
-        db.session.commit()
+        commit_keeping_loaded(db.session)
     # The list changes only when an answer or a responder does: rapid.js sends the ETag back
     # and an unchanged list is a 304 without a body (one aggregate query, nothing decrypted).
     etag = hashlib.sha256(

@@ -299,8 +299,7 @@ def test_dashboard_queries_are_bounded(client, world, db, queries):
         db.session.commit()
 
     client.login("host@example.org")
-    pages = [f"{base}/attendees", f"{base}/attendees?page=2", f"{base}/attendees?q=p4",
-             f"{base}/checkin"]  # fmt: skip
+    pages = [f"{base}/attendees", f"{base}/attendees?q=p4", f"{base}/checkin"]
     add(7)  # 10 RSVPs
     small = {}
     for page in pages:
@@ -311,6 +310,9 @@ def test_dashboard_queries_are_bounded(client, world, db, queries):
     for page in pages:
         with queries() as large[page]:
             assert client.get(page).status_code == 200
+    with queries() as later:  # a page further down the list: the same statements
+        assert client.get(f"{base}/attendees?page=5").status_code == 200
+    assert len(later) == len(large[pages[0]])
     from collections import Counter
 
     for page in pages:

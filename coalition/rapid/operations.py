@@ -866,19 +866,48 @@ LIVE_ORDER = ("arrived", "going", "alerted", "left", "cant")
 PHONE_SHOWN = ("going", "arrived")
 
 
+#: The most people the live list names among those who have not answered yet (the count says
+#: how many; an alert to hundreds names those who answered, and the first of the others).
+WAITING_SHOWN = 50
+
+
 def live_answers(alert: Alert) -> list[LiveAnswer]:
     """The dispatcher's live list in one query, in `LIVE_ORDER` then by when they said they
-    were going (else when they were alerted). Only names and the phones shown are decrypted."""
+    were going (else when they were alerted): everyone who answered, and the first
+    WAITING_SHOWN of those who have not. Only the names and phones shown are decrypted."""
     order = sa.case({state: n for n, state in enumerate(LIVE_ORDER)}, value=Answer.state, else_=9)
+    when = sa.func.coalesce(Answer.going_at, Answer.alerted_at)
+    ranked = (
+        sa.select(Answer.id, sa.func.row_number()
+                  .over(partition_by=Answer.state, order_by=(when, Answer.id)).label("n"))
+        .where(Answer.alert_id == alert.id)
+        .subquery()
+    )  # fmt: skip
     rows = db.session.execute(
         sa.select(Answer.state, Responder.name,
                   sa.case((Answer.state.in_(PHONE_SHOWN), Responder.phone)),
                   Answer.eta_minutes, Answer.arrived_at)
+        .join(ranked, ranked.c.id == Answer.id)
         .outerjoin(Responder, Responder.id == Answer.responder_id)
-        .where(Answer.alert_id == alert.id)
-        .order_by(order, sa.func.coalesce(Answer.going_at, Answer.alerted_at), Answer.id)
+        .where(sa.or_(Answer.state != AnswerState.alerted.value, ranked.c.n <= WAITING_SHOWN))
+        .order_by(order, when, Answer.id)
     )  # fmt: skip
     return [LiveAnswer(*row) for row in rows]
+
+
+def live_tally(alert: Alert) -> Tally:
+    """The answers counted by state in SQL (the live list may not name everyone)."""
+    counts = Tally()
+    for state, number in db.session.execute(
+        sa.select(Answer.state, sa.func.count()).where(Answer.alert_id == alert.id)
+        .group_by(Answer.state)
+    ):  # fmt: skip
+        counts.alerted += number
+        if state == AnswerState.alerted:
+            counts.waiting = number
+        elif state in AnswerState.__members__:
+            setattr(counts, state, number)
+    return counts
 
 
 def live_version(alert: Alert) -> str:

@@ -76,12 +76,17 @@ def _training_reach(event, occurrence):
 
 
 def _time(moment, zone: str) -> str:
-    """A moment in the alert's zone, always with its date: "Mar 15, 2027 2:30 PM EDT"."""
+    """A moment in the alert's zone, always with its date: "Mar 15, 2027 2:30 PM EDT" (to the
+    minute, so each minute is written once a request however many arrived in it)."""
     from coalition.events.formatting import format_moment
 
     if moment is None:
         return ""
-    return format_moment(moment, ZoneInfo(zone))
+    key = (moment.replace(second=0, microsecond=0), zone)
+    written = g.setdefault("rapid_times", {})
+    if key not in written:
+        written[key] = format_moment(key[0], ZoneInfo(zone))
+    return written[key]
 
 
 def _page(template: str, status: int = 200, **context):
@@ -212,13 +217,16 @@ def new_alert(slug: str):
 
 
 def _alert_context(org, alert):
+    tally = ops.live_tally(alert)
     answers = ops.live_answers(alert)
     return {
         "org": org,
         "alert": alert,
         "answers": answers,
-        "alerted_count": len(answers),
-        "tally": ops.tally(answers),
+        "alerted_count": tally.alerted,
+        "tally": tally,
+        # Those not named among the people who have not answered yet.
+        "waiting_unnamed": tally.waiting - sum(1 for a in answers if a.state == "alerted"),
         "zone": ZoneInfo(alert.zone),
         "now": utcnow(),
         # Each state's name once, not once a line.

@@ -333,6 +333,9 @@ def test_the_alert_page_reads_the_same_queries_for_10_or_200_responders(
         assert f"{other} 004" in page
         assert f"tel:{phone(5004) if town == 'Springfield' else phone(4)}" not in page
     assert counts[0] == counts[1], counts
+    # Of 200 alerted, 3 answered: all named; the first 50 who have not are, and a count.
+    assert "No answer: 197" in page and page.count("No answer yet</li>") == ops.WAITING_SHOWN
+    assert "And 147 more who have not answered yet." in page
 
 
 def test_the_live_list_answers_304_until_an_answer_changes(client, org, dispatcher):

@@ -129,7 +129,7 @@ def checkin(event_id: int, occurrence_id: int):
     event, occ = load(event_id, occurrence_id)
     query = (request.args.get("q") or "").strip()[:80]
     _audit(event, occ, "view_attendees", detail="check-in")
-    db.session.commit()
+    commit_keeping_loaded(db.session)
     rows = ops.confirmed_for_check_in(occ, query=query)
     body = render_template("dashboard/checkin.html", event=event, occurrence=occ, rows=rows,
                            query=query, button=EmptyForm(), walk_in=WalkInForm(),

@@ -366,3 +366,22 @@ def test_host_shares_the_list_with_a_cosponsor(client, world, db):
     client.logout()
     client.login("partner@example.org")
     assert "Carla" in client.get(f"{base}/attendees").get_data(as_text=True)
+
+
+def test_approval_cards_show_the_oldest_requests_first_and_count_the_rest(client, world, db):
+    _event, occurrence, _people, base, *_ = world
+    for i in range(dashboard_ops.PAGE_SIZE + 10):
+        db.session.add(RSVP(occurrence=occurrence, name=f"Asker {i:03d}", status="pending",
+                            email=f"asker{i}@example.org"))  # fmt: skip
+    db.session.commit()
+    client.login("host@example.org")
+    body = client.get(f"{base}/attendees").text
+    assert body.count('/approve"') == dashboard_ops.PAGE_SIZE
+    assert "<strong>Asker 000</strong>" in body and "<strong>Asker 049</strong>" in body
+    assert "<strong>Asker 050</strong>" not in body
+    assert "10 more requests wait after these." in body
+    # A co-sponsor sees neither the cards nor the people.
+    client.logout()
+    client.login("partner@example.org")
+    body = client.get(f"{base}/attendees").text
+    assert "Asker" not in body and "asker1@example.org" not in body

@@ -43,6 +43,7 @@ from coalition.rapid.permissions import (
     can_invite_responders,
     can_invite_trainees,
     dispatched_orgs,
+    dispatches_anywhere,
 )
 from coalition.rsvps.models import AuditEntry
 from coalition.rsvps.operations import record_access
@@ -65,7 +66,7 @@ def _labels():
         "format_hours": format_hours,
         "rapid_time": _time,
         # The header's "Rapid response" link: asked only on pages of signed-in people.
-        "dispatches": lambda: bool(dispatched_orgs(current_user)),
+        "dispatches": lambda: dispatches_anywhere(current_user),
         # The dashboard's invitation of a training's checked-in attendees (None: no training).
         "rapid_training_reach": _training_reach,
     }

@@ -361,3 +361,27 @@ def test_the_live_list_answers_304_until_an_answer_changes(client, org, dispatch
     db.session.commit()
     spanish = client.get(url, headers={"If-None-Match": changed.headers["ETag"]})
     assert spanish.status_code == 200 and "Person 0</strong>: Voy en camino" in spanish.text
+
+
+def test_the_headers_rapid_response_link_is_for_dispatchers_only(client, org, dispatcher, db):
+    from coalition.orgs.models import OrgStatus
+    from coalition.rapid.models import CoalitionDispatcher
+    from tests.factories import UserFactory
+
+    link = 'href="/rapid"'
+    client.login(dispatcher.email)
+    assert link in client.get("/account").text
+    org.status = OrgStatus.suspended  # a suspended organization's dispatchers dispatch nothing
+    db.session.commit()
+    assert link not in client.get("/account").text
+    client.logout()
+    other = UserFactory(email="coalition-dispatch@example.org")
+    db.session.add(CoalitionDispatcher(user_id=other.id))
+    db.session.commit()
+    client.login(other.email)
+    assert link not in client.get("/account").text  # no active organization to dispatch for
+    OrganizationFactory()
+    assert link in client.get("/account").text
+    client.logout()
+    client.login(UserFactory(email="nobody@example.org").email)
+    assert link not in client.get("/account").text

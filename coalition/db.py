@@ -65,3 +65,15 @@ def unique_where_set(name: str, *columns: str, where: str | None = None) -> sa.I
     not NULL: partial, since NULLs never collide in a plain unique constraint."""
     condition = sa.text(f"{where or columns[0]} IS NOT NULL")
     return sa.Index(name, *columns, unique=True, sqlite_where=condition, postgresql_where=condition)
+
+
+def commit_keeping_loaded(session) -> None:
+    """Commit without expiring the objects the request has already read: a page that records a
+    look at it (an audit entry, committed before the rows are shown) goes on with the event,
+    organization and account it loaded a moment ago instead of reading them all again."""
+    session = session() if callable(session) else session
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire

@@ -32,19 +32,34 @@ class Counts:
     checked_in: int = 0
     #: Leads of approved delegations: each holds a seat without an RSVP of their own.
     leads: int = 0
+    #: Delegations waiting for the hosts' approval: {"id", "name", "town"}.
+    waiting_delegations: list = field(default_factory=list)
 
 
 def counts(occurrence: Occurrence) -> Counts:
-    """Everything the organizers count, in a handful of GROUP BY queries."""
+    """Everything the organizers count, in three GROUP BY queries (by status, by language, by
+    delegation) whatever the size of the date."""
     result = Counts()
-    base = sa.select(RSVP).where(RSVP.occurrence_id == occurrence.id).subquery()
     confirmed = RSVP.status == RSVPStatus.confirmed
-    for status, number, people in db.session.execute(
-        sa.select(RSVP.status, sa.func.count(), sa.func.sum(RSVP.party_size))
+
+    def confirmed_sum(condition, value=1):
+        return sa.func.sum(sa.case((condition, value), else_=0))
+
+    needs = {"interpretation": 0, "childcare": 0, "ride": 0}
+    for status, number, people, *row in db.session.execute(
+        sa.select(RSVP.status, sa.func.count(), sa.func.sum(RSVP.party_size),
+                  confirmed_sum(RSVP.needs_interpretation), confirmed_sum(RSVP.needs_childcare),
+                  confirmed_sum(RSVP.needs_ride),
+                  confirmed_sum(RSVP.checked_in_at.is_not(None), RSVP.party_size))
         .where(RSVP.occurrence_id == occurrence.id)
         .group_by(RSVP.status)
-    ):
+    ):  # fmt: skip
         result.by_status[status.value] = {"rsvps": number, "people": int(people or 0)}
+        if status == RSVPStatus.confirmed:
+            needs = {"interpretation": int(row[0] or 0), "childcare": int(row[1] or 0),
+                     "ride": int(row[2] or 0)}  # fmt: skip
+            result.checked_in = int(row[3] or 0)
+    result.needs = needs
     result.headcount = result.by_status.get("confirmed", {}).get("people", 0)
     result.by_language = dict(
         db.session.execute(
@@ -53,17 +68,6 @@ def counts(occurrence: Occurrence) -> Counts:
             .group_by(RSVP.language)
         ).all()
     )
-    needs = db.session.execute(
-        sa.select(
-            sa.func.sum(sa.case((base.c.needs_interpretation, 1), else_=0)),
-            sa.func.sum(sa.case((base.c.needs_childcare, 1), else_=0)),
-            sa.func.sum(sa.case((base.c.needs_ride, 1), else_=0)),
-            sa.func.sum(sa.case((base.c.checked_in_at.is_not(None), base.c.party_size), else_=0)),
-        ).where(base.c.status == RSVPStatus.confirmed.value)
-    ).one()
-    result.needs = {"interpretation": int(needs[0] or 0), "childcare": int(needs[1] or 0),
-                    "ride": int(needs[2] or 0)}  # fmt: skip
-    result.checked_in = int(needs[3] or 0)
     rows = db.session.execute(
         sa.select(
             Delegation.name,
@@ -71,6 +75,8 @@ def counts(occurrence: Occurrence) -> Counts:
             Delegation.expected_headcount,
             sa.func.coalesce(sa.func.sum(RSVP.party_size), 0),
             Delegation.is_approved,
+            Delegation.id,
+            Delegation.erased_at,
         )
         .outerjoin(RSVP, sa.and_(RSVP.delegation_id == Delegation.id, confirmed))
         .where(Delegation.occurrence_id == occurrence.id)
@@ -81,34 +87,127 @@ def counts(occurrence: Occurrence) -> Counts:
     result.by_delegation = [
         {"name": r[0], "town": r[1], "expected": r[2], "confirmed": int(r[3])} for r in rows
     ]
-    members = (
-        sa.select(RSVP.delegation_id, RSVP.party_size)
-        .where(RSVP.occurrence_id == occurrence.id, confirmed)
-        .subquery()
-    )
-    result.by_town = [
-        (town, int(people))
-        for town, people in db.session.execute(
-            sa.select(Delegation.town, sa.func.coalesce(sa.func.sum(members.c.party_size), 0))
-            .outerjoin(members, members.c.delegation_id == Delegation.id)
-            .where(Delegation.occurrence_id == occurrence.id)
-            .group_by(Delegation.town)
-            .order_by(Delegation.town)
-        )
+    # Members of the delegations from each town (confirmed people; the leads are not RSVPs).
+    towns: dict = {}
+    for r in rows:
+        towns[r.town] = towns.get(r.town, 0) + int(r[3])
+    result.by_town = sorted(towns.items(), key=lambda item: (item[0] is None, item[0] or ""))
+    result.waiting_delegations = [
+        {"id": r.id, "name": r.name, "town": r.town}
+        for r in rows
+        if not r.is_approved and r.erased_at is None
     ]
     return result
 
 
-def attendees(occurrence: Occurrence, *, query: str = "") -> list[RSVP]:
+#: Attendees on one page of the organizers' list (a search finds anyone; the CSV holds all).
+PAGE_SIZE = 50
+#: The furthest page asked for (an OFFSET beyond PostgreSQL's bigint would be an error).
+MAX_PAGE = 100_000
+
+
+def _attendees_statement(occurrence: Occurrence, query: str):
+    """The date's RSVPs, by status then name, with their delegation's name only: a delegation
+    row's lead contacts are encrypted, and the list does not show them."""
     statement = (
         sa.select(RSVP)
         .where(RSVP.occurrence_id == occurrence.id, RSVP.erased_at.is_(None))
-        .options(sa.orm.selectinload(RSVP.delegation))
-        .order_by(RSVP.status, sa.func.lower(RSVP.name))
+        .options(sa.orm.joinedload(RSVP.delegation).load_only(Delegation.name, raiseload=True))
+        .order_by(RSVP.status, sa.func.lower(RSVP.name), RSVP.id)
     )
     if query:
         statement = statement.where(sa.func.lower(RSVP.name).contains(query.lower()))
+    return statement
+
+
+def attendees(occurrence: Occurrence, *, query: str = "") -> list[RSVP]:
+    """Every attendee (the CSV export), in one query."""
+    return list(db.session.scalars(_attendees_statement(occurrence, query)))
+
+
+@dataclass
+class AttendeePage:
+    """One page of the attendee list, with what its pager needs."""
+
+    items: list
+    page: int
+    total: int
+    per_page: int = PAGE_SIZE
+
+    @property
+    def pages(self) -> int:
+        return -(-self.total // self.per_page)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def _with_total(statement, limit: int, offset: int = 0) -> tuple[list, int | None]:
+    """The rows of `statement` in [offset, offset + limit) and how many it has in all, in one
+    query (a window count on each row); the total is None when the range is empty."""
+    rows = db.session.execute(
+        statement.add_columns(sa.func.count().over()).limit(limit).offset(offset)
+    ).all()
+    return [row[0] for row in rows], (rows[0][-1] if rows else None)
+
+
+def attendee_page(occurrence: Occurrence, *, query: str = "", page: int = 1) -> AttendeePage:
+    """One page of the attendee list and the number of attendees found, in one query whatever
+    the size of the date; only the rows shown have their contacts decrypted."""
+    page = max(1, min(page, MAX_PAGE))
+    statement = _attendees_statement(occurrence, query)
+    items, total = _with_total(statement, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    if total is None:  # nobody, or a page past the end
+        total = db.session.scalar(
+            statement.with_only_columns(sa.func.count(RSVP.id)).order_by(None)
+        )  # fmt: skip
+    return AttendeePage(items, page, total)
+
+
+#: What the check-in page and the approval cards read of an RSVP: no contact (none is shown).
+_WITHOUT_CONTACT = (RSVP.id, RSVP.name, RSVP.party_size, RSVP.language, RSVP.status,
+                    RSVP.checked_in_at)  # fmt: skip
+
+
+def confirmed_for_check_in(occurrence: Occurrence, *, query: str = "") -> list[RSVP]:
+    """The confirmed attendees, names and party sizes (the check-in list and sign-in sheet)."""
+    statement = (
+        sa.select(RSVP)
+        .where(RSVP.occurrence_id == occurrence.id, RSVP.erased_at.is_(None),
+               RSVP.status == RSVPStatus.confirmed)
+        .options(sa.orm.load_only(*_WITHOUT_CONTACT, raiseload=True))
+        .order_by(sa.func.lower(RSVP.name), RSVP.id)
+    )  # fmt: skip
+    if query:
+        statement = statement.where(sa.func.lower(RSVP.name).contains(query.lower()))
     return list(db.session.scalars(statement))
+
+
+def pending_requests(occurrence: Occurrence) -> tuple[list[RSVP], int]:
+    """Requests waiting for the hosts' approval: the oldest PAGE_SIZE (name, party, language;
+    decided in the order they came) and how many wait in all."""
+    waiting = (RSVP.occurrence_id == occurrence.id, RSVP.erased_at.is_(None),
+               RSVP.status == RSVPStatus.pending)  # fmt: skip
+    oldest, total = _with_total(
+        sa.select(RSVP).where(*waiting)
+        .options(sa.orm.load_only(*_WITHOUT_CONTACT, raiseload=True))
+        .order_by(RSVP.created_at, RSVP.id),
+        PAGE_SIZE,
+    )  # fmt: skip
+    return oldest, total or 0
 
 
 def failed_deliveries(occurrence: Occurrence) -> list[tuple[str, str, str | None]]:
@@ -219,10 +318,50 @@ def audience_of(occurrence: Occurrence, kind: str = "all", delegation_id: int | 
     return result
 
 
-def unreachable_by_text(occurrence: Occurrence) -> list[tuple[RSVP, str, str | None]]:
+#: The most people the "texts cannot reach" notice names (the CSV export lists everyone).
+UNREACHABLE_SHOWN = 50
+
+
+@dataclass
+class Unreachable:
+    #: (rsvp, why, code) as in `Audience.none`, by name, at most UNREACHABLE_SHOWN of them.
+    shown: list = field(default_factory=list)
+    total: int = 0
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.shown)
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+
+def unreachable_by_text(occurrence: Occurrence) -> Unreachable:
     """Attendees (confirmed or waiting) who gave only a phone that texts do not reach: opted
-    out, invalid, undelivered, or texts are off. For those who may see attendees only."""
-    return [item for item in audience_of(occurrence).none if item[0].phone]
+    out, invalid, undelivered, or texts are off. For those who may see attendees only.
+
+    The same people as `audience_of(occurrence).none` with a phone, found by the numbers' keyed
+    hashes: only the numbers named on the page are decrypted (three queries however many)."""
+    phone_only = _audience_statement(occurrence, "all", None).where(
+        RSVP.email.is_(None), RSVP.phone.is_not(None)
+    )
+    if numbers.sms_available():
+        keys = db.session.execute(phone_only.with_only_columns(RSVP.id, RSVP.phone_hash)).all()
+        known = numbers.problems_by_key(key for _id, key in keys)
+        why = {rsvp_id: known[key] for rsvp_id, key in keys if key in known}
+    else:
+        why = None  # every one of them: "texts_off"
+    listed = phone_only if why is None else phone_only.where(RSVP.id.in_(list(why)))
+    shown, total = _with_total(
+        listed.options(sa.orm.load_only(RSVP.id, RSVP.name, RSVP.phone, raiseload=True))
+        .order_by(sa.func.lower(RSVP.name), RSVP.id),
+        UNREACHABLE_SHOWN,
+    )  # fmt: skip
+    return Unreachable(
+        shown=[(rsvp, *(why[rsvp.id] if why is not None else ("texts_off", None)))
+               for rsvp in shown],
+        total=total or 0,
+    )  # fmt: skip
 
 
 def reach(occurrence: Occurrence, audience_kind: str = "all", delegation_id: int | None = None):

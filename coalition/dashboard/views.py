@@ -19,6 +19,7 @@ from coalition.core.message_form import message_form
 from coalition.core.responses import PRIVATE_HEADERS
 from coalition.dashboard import operations as ops
 from coalition.dashboard.forms import DecisionForm, WalkInForm
+from coalition.db import commit_keeping_loaded
 from coalition.delegations import operations as delegation_ops
 from coalition.delegations.models import Delegation
 from coalition.events.models import Event, Occurrence
@@ -33,7 +34,7 @@ from coalition.events.permissions import (
 from coalition.extensions import db
 from coalition.orgs.permissions import load_org
 from coalition.rsvps import operations as rsvp_ops
-from coalition.rsvps.models import RSVP, AuditEntry, RSVPStatus
+from coalition.rsvps.models import RSVP, AuditEntry
 from coalition.rsvps.operations import record_access
 
 bp = Blueprint("dashboard", __name__)
@@ -65,20 +66,22 @@ def occurrence(event_id: int, occurrence_id: int):
     show_list = can_see_attendees(event, current_user)
     if show_list:  # recorded (and committed) before the rows are loaded for display
         _audit(event, occ, "view_attendees")
-        db.session.commit()
-    rows = ops.attendees(occ) if show_list else []
+        commit_keeping_loaded(db.session)
+    may_decide = event.can_manage(current_user)
+    query = (request.args.get("q") or "").strip()[:80]
+    page = (
+        ops.attendee_page(occ, query=query, page=request.args.get("page", 1, type=int))
+        if show_list else None
+    )  # fmt: skip
+    counts = ops.counts(occ)
     body = render_template(
-        "dashboard/occurrence.html", event=event, occurrence=occ, counts=ops.counts(occ),
-        rows=rows, show_list=show_list, button=EmptyForm(), decide_form=DecisionForm(),
-        may_decide=event.can_manage(current_user),
-        pending=[r for r in rows if r.status == RSVPStatus.pending],
-        waiting_delegations=db.session.scalars(
-            sa.select(Delegation).where(Delegation.occurrence_id == occ.id,
-                                        Delegation.is_approved.is_(False),
-                                        Delegation.erased_at.is_(None))
-        ).all() if event.can_manage(current_user) else [],
+        "dashboard/occurrence.html", event=event, occurrence=occ, counts=counts,
+        page=page, query=query, show_list=show_list, button=EmptyForm(),
+        decide_form=DecisionForm(), may_decide=may_decide,
+        pending=ops.pending_requests(occ) if may_decide else ([], 0),
+        waiting_delegations=counts.waiting_delegations if may_decide else [],
         failures=ops.failed_deliveries(occ) if show_list else [],
-        unreachable=ops.unreachable_by_text(occ) if show_list else [],
+        unreachable=ops.unreachable_by_text(occ) if show_list else None,
         reasons=ops.UNREACHABLE_REASONS,
     )  # fmt: skip
     return Response(body, headers=PRIVATE_HEADERS)
@@ -126,8 +129,8 @@ def checkin(event_id: int, occurrence_id: int):
     event, occ = load(event_id, occurrence_id)
     query = (request.args.get("q") or "").strip()[:80]
     _audit(event, occ, "view_attendees", detail="check-in")
-    db.session.commit()
-    rows = ops.attendees(occ, query=query)
+    commit_keeping_loaded(db.session)
+    rows = ops.confirmed_for_check_in(occ, query=query)
     body = render_template("dashboard/checkin.html", event=event, occurrence=occ, rows=rows,
                            query=query, button=EmptyForm(), walk_in=WalkInForm(),
                            counts=ops.counts(occ))  # fmt: skip

@@ -15,6 +15,7 @@ from coalition.access import access, public
 from coalition.core.forms import EmptyForm
 from coalition.core.private_links import PrivateLink
 from coalition.core.responses import invalid_link, private
+from coalition.db import commit_keeping_loaded
 from coalition.delegations import operations as ops
 from coalition.delegations.forms import (
     TRAVEL_LABELS,
@@ -168,16 +169,22 @@ def join(delegation_id: int, secret: str):
     ), status))  # fmt: skip
 
 
-def _members(delegation) -> list[RSVP]:
-    return list(
-        db.session.scalars(
-            sa.select(RSVP)
-            .where(RSVP.delegation_id == delegation.id, RSVP.erased_at.is_(None),
-                   RSVP.status.in_([RSVPStatus.confirmed, RSVPStatus.waitlisted,
-                                    RSVPStatus.pending]))
-            .order_by(RSVP.created_at)
-        )
+def _members(delegation) -> list[tuple[RSVP, str | None, str | None, bool]]:
+    """The roster's members, oldest first, each with the email and phone the lead may see
+    (None unless the member shares them) and whether the lead added them without a contact.
+    One query: only the contacts shown are decrypted."""
+    shared = RSVP.shares_contact_with_lead
+    rows = db.session.execute(
+        sa.select(RSVP, sa.case((shared, RSVP.email)), sa.case((shared, RSVP.phone)),
+                  rsvp_ops.guest_clause())
+        .where(RSVP.delegation_id == delegation.id, RSVP.erased_at.is_(None),
+               RSVP.status.in_([RSVPStatus.confirmed, RSVPStatus.waitlisted,
+                                RSVPStatus.pending]))
+        .options(sa.orm.defer(RSVP.email, raiseload=True),
+                 sa.orm.defer(RSVP.phone, raiseload=True))
+        .order_by(RSVP.created_at, RSVP.id)
     )  # fmt: skip
+    return [(member, email, phone, bool(guest)) for member, email, phone, guest in rows]
 
 
 def _roster(
@@ -188,15 +195,15 @@ def _roster(
         current_user if current_user.is_authenticated else None,
         delegation.occurrence.event.host_org_id, "view_roster", delegation_id=delegation.id,
     )  # fmt: skip
-    db.session.commit()
-    members = _members(delegation)  # loaded after the commit, so not expired
+    commit_keeping_loaded(db.session)
+    members = _members(delegation)
     return private((render_template(
         "delegations/lead.html", delegation=delegation, members=members, token=token,
-        headcount=sum(m.party_size for m in members if m.status != RSVPStatus.pending),
+        headcount=sum(m.party_size for m, *_ in members if m.status != RSVPStatus.pending),
         join_url=ops.join_url(delegation), lead_url=ops.lead_url(delegation),
         travel_labels=TRAVEL_LABELS, occurrence=delegation.occurrence,
         event=delegation.occurrence.event, button=EmptyForm(), message_form=MessageForm(),
-        guest_form=guest_form or GuestForm(), is_guest=rsvp_ops.is_guest,
+        guest_form=guest_form or GuestForm(),
     ), status))  # fmt: skip
 
 

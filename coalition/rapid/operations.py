@@ -466,20 +466,23 @@ class Skipped:
 
 
 class _Reach:
-    """Who texts and emails reach, read once for a roster (one query however many)."""
+    """Who texts and emails reach, read once for a roster (one query however many), by the
+    contacts' keyed hashes: no number is decrypted to tell."""
 
     def __init__(self, responders: list[Responder]):
         self.texts_on = numbers.sms_available()
-        self.blocked = numbers.unreachable(
-            [r.phone for r in responders if r.use_sms and r.phone and self.texts_on]
+        self.blocked = set(
+            numbers.problems_by_key(
+                r.phone_hash for r in responders if r.use_sms and r.phone_hash and self.texts_on
+            )
         )
 
     def reaches(self, responder: Responder) -> bool:
         texts = bool(
-            responder.use_sms and responder.phone and self.texts_on
-            and responder.phone not in self.blocked
+            responder.use_sms and responder.phone_hash and self.texts_on
+            and responder.phone_hash not in self.blocked
         )  # fmt: skip
-        return texts or bool(responder.email)
+        return texts or bool(responder.email_hash)
 
 
 def skip_reason(alert: Alert, responder: Responder, now: datetime, reach: _Reach):
@@ -501,12 +504,20 @@ def skip_reason(alert: Alert, responder: Responder, now: datetime, reach: _Reach
     return None
 
 
-def _roster_of(alert: Alert) -> list[Responder]:
-    return list(
-        db.session.scalars(
-            sa.select(Responder).where(Responder.org_id == alert.org_id).order_by(Responder.id)
+def _roster_of(alert: Alert, *, not_alerted: bool = False,
+               contacts: bool = True) -> list[Responder]:  # fmt: skip
+    """The organization's responders; `not_alerted`: only those the alert has not reached;
+    without `contacts`, read without their email and phone (a list that names them only)."""
+    query = sa.select(Responder).where(Responder.org_id == alert.org_id).order_by(Responder.id)
+    if not_alerted:
+        alerted = sa.select(Answer.id).where(
+            Answer.alert_id == alert.id, Answer.responder_id == Responder.id
         )
-    )
+        query = query.where(~alerted.exists())
+    if not contacts:
+        query = query.options(sa.orm.defer(Responder.email, raiseload=True),
+                              sa.orm.defer(Responder.phone, raiseload=True))  # fmt: skip
+    return list(db.session.scalars(query))
 
 
 def _nearest_first(alert: Alert, responders: list[Responder]) -> list[Responder]:
@@ -526,11 +537,11 @@ def matching(alert: Alert, now: datetime, *, exclude: set[int] = frozenset()) ->
     return _nearest_first(alert, found)
 
 
-def skipped(alert: Alert, now: datetime) -> Skipped:
+def skipped(alert: Alert, now: datetime, *, contacts: bool = True) -> Skipped:
     """The organization's responders not alerted for `alert`, each with the first reason that
-    holds at `now` (those who match and wait for the next wave: `wave`)."""
-    alerted = {a.responder_id for a in alert.answers}
-    responders = [r for r in _roster_of(alert) if r.id not in alerted]
+    holds at `now` (those who match and wait for the next wave: `wave`). Without `contacts`
+    their emails and phones are not read (the dispatcher's page names them only)."""
+    responders = _roster_of(alert, not_alerted=True, contacts=contacts)
     reach = _Reach(responders)
     result = Skipped()
     for responder in _nearest_first(alert, responders):
@@ -827,7 +838,8 @@ def answers_of(alert: Alert) -> list[Answer]:
     )
 
 
-def tally(answers: list[Answer]) -> Tally:
+def tally(answers) -> Tally:
+    """Counts by state of `answers` (Answer rows or `LiveAnswer`s)."""
     counts = Tally(alerted=len(answers))
     for item in answers:
         if item.state == AnswerState.alerted:
@@ -835,6 +847,83 @@ def tally(answers: list[Answer]) -> Tally:
         else:
             setattr(counts, item.state, getattr(counts, item.state) + 1)
     return counts
+
+
+@dataclass(frozen=True)
+class LiveAnswer:
+    """One line of the dispatcher's live list: the responder's name (None: left the roster),
+    their phone only once they are going or arrived, and the answer's state and times."""
+
+    state: str
+    name: str | None
+    phone: str | None
+    eta_minutes: int | None
+    arrived_at: datetime | None
+
+
+#: The live list's order: who arrived, who is on the way, who has not answered, then the rest.
+LIVE_ORDER = ("arrived", "going", "alerted", "left", "cant")
+#: The states whose responder's phone the live list shows (to call someone on the way).
+PHONE_SHOWN = ("going", "arrived")
+
+
+#: The most people the live list names among those who have not answered yet (the count says
+#: how many; an alert to hundreds names those who answered, and the first of the others).
+WAITING_SHOWN = 50
+
+
+def live_answers(alert: Alert) -> list[LiveAnswer]:
+    """The dispatcher's live list in one query, in `LIVE_ORDER` then by when they said they
+    were going (else when they were alerted): everyone who answered, and the first
+    WAITING_SHOWN of those who have not. Only the names and phones shown are decrypted."""
+    order = sa.case({state: n for n, state in enumerate(LIVE_ORDER)}, value=Answer.state, else_=9)
+    when = sa.func.coalesce(Answer.going_at, Answer.alerted_at)
+    ranked = (
+        sa.select(Answer.id, sa.func.row_number()
+                  .over(partition_by=Answer.state, order_by=(when, Answer.id)).label("n"))
+        .where(Answer.alert_id == alert.id)
+        .subquery()
+    )  # fmt: skip
+    rows = db.session.execute(
+        sa.select(Answer.state, Responder.name,
+                  sa.case((Answer.state.in_(PHONE_SHOWN), Responder.phone)),
+                  Answer.eta_minutes, Answer.arrived_at)
+        .join(ranked, ranked.c.id == Answer.id)
+        .outerjoin(Responder, Responder.id == Answer.responder_id)
+        .where(sa.or_(Answer.state != AnswerState.alerted.value, ranked.c.n <= WAITING_SHOWN))
+        .order_by(order, when, Answer.id)
+    )  # fmt: skip
+    return [LiveAnswer(*row) for row in rows]
+
+
+def live_tally(alert: Alert) -> Tally:
+    """The answers counted by state in SQL (the live list may not name everyone)."""
+    counts = Tally()
+    for state, number in db.session.execute(
+        sa.select(Answer.state, sa.func.count()).where(Answer.alert_id == alert.id)
+        .group_by(Answer.state)
+    ):  # fmt: skip
+        counts.alerted += number
+        if state == AnswerState.alerted:
+            counts.waiting = number
+        elif state in AnswerState.__members__:
+            setattr(counts, state, number)
+    return counts
+
+
+def live_version(alert: Alert) -> str:
+    """What the live list depends on, in one aggregate query: it changes whenever an answer is
+    added, answered or erased, or a responder edits their name or number or leaves (the ETag
+    of the list that the dispatcher's page fetches every few seconds)."""
+    row = db.session.execute(
+        sa.select(sa.func.count(Answer.id), sa.func.count(Answer.responder_id),
+                  sa.func.max(Answer.answered_at), sa.func.max(Answer.alerted_at),
+                  sa.func.sum(Answer.eta_minutes), sa.func.max(Responder.updated_at))
+        .outerjoin(Responder, Responder.id == Answer.responder_id)
+        .where(Answer.alert_id == alert.id)
+    ).one()  # fmt: skip
+    parts = [str(alert.id), *(v.isoformat() if isinstance(v, datetime) else str(v) for v in row)]
+    return "-".join(parts)
 
 
 # Reports and erasure ----------------------------------------------------------------------------

@@ -40,6 +40,24 @@ def dispatched_orgs(user) -> list[Organization]:
     return list(db.session.scalars(query.order_by(Organization.name)))
 
 
+def dispatches_anywhere(user) -> bool:
+    """`dispatched_orgs(user)` is not empty, in one query (the header's link on every page)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    coalition_wide = sa.select(CoalitionDispatcher.user_id).where(
+        CoalitionDispatcher.user_id == user.id
+    )
+    active = sa.select(Organization.id).where(Organization.status == "active")
+    member = active.join(Membership).where(
+        Membership.user_id == user.id, Membership.is_dispatcher.is_(True)
+    )
+    return bool(
+        db.session.scalar(
+            sa.select(sa.or_(sa.and_(coalition_wide.exists(), active.exists()), member.exists()))
+        )
+    )
+
+
 def can_dispatch(slug: str, **_kwargs) -> bool:
     return is_dispatcher(load_org(slug), current_user)
 

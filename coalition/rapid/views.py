@@ -3,6 +3,7 @@ by invitation, a responder's private page, and the private answer page of each a
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import UTC, date, timedelta
 from zoneinfo import ZoneInfo
@@ -10,8 +11,8 @@ from zoneinfo import ZoneInfo
 import flask
 import sqlalchemy as sa
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
 from coalition.access import access, admin, public, signed_in
@@ -19,7 +20,7 @@ from coalition.auth.models import User
 from coalition.core.errors import action_refused
 from coalition.core.forms import EmptyForm
 from coalition.core.responses import invalid_link, private
-from coalition.db import utcnow
+from coalition.db import commit_keeping_loaded, utcnow
 from coalition.events.permissions import load as load_occurrence_of
 from coalition.extensions import db, limiter
 from coalition.orgs.permissions import can_manage_org, load_org
@@ -42,6 +43,7 @@ from coalition.rapid.permissions import (
     can_invite_responders,
     can_invite_trainees,
     dispatched_orgs,
+    dispatches_anywhere,
 )
 from coalition.rsvps.models import AuditEntry
 from coalition.rsvps.operations import record_access
@@ -64,7 +66,7 @@ def _labels():
         "format_hours": format_hours,
         "rapid_time": _time,
         # The header's "Rapid response" link: asked only on pages of signed-in people.
-        "dispatches": lambda: bool(dispatched_orgs(current_user)),
+        "dispatches": lambda: dispatches_anywhere(current_user),
         # The dashboard's invitation of a training's checked-in attendees (None: no training).
         "rapid_training_reach": _training_reach,
     }
@@ -75,12 +77,17 @@ def _training_reach(event, occurrence):
 
 
 def _time(moment, zone: str) -> str:
-    """A moment in the alert's zone, always with its date: "Mar 15, 2027 2:30 PM EDT"."""
+    """A moment in the alert's zone, always with its date: "Mar 15, 2027 2:30 PM EDT" (to the
+    minute, so each minute is written once a request however many arrived in it)."""
     from coalition.events.formatting import format_moment
 
     if moment is None:
         return ""
-    return format_moment(moment, ZoneInfo(zone))
+    key = (moment.replace(second=0, microsecond=0), zone)
+    written = g.setdefault("rapid_times", {})
+    if key not in written:
+        written[key] = format_moment(key[0], ZoneInfo(zone))
+    return written[key]
 
 
 def _page(template: str, status: int = 200, **context):
@@ -211,21 +218,20 @@ def new_alert(slug: str):
 
 
 def _alert_context(org, alert):
-    answers = sorted(
-        ops.answers_of(alert),
-        key=lambda a: (
-            ["arrived", "going", "alerted", "left", "cant"].index(a.state),
-            a.going_at or a.alerted_at,
-        ),
-    )
+    tally = ops.live_tally(alert)
+    answers = ops.live_answers(alert)
     return {
         "org": org,
         "alert": alert,
         "answers": answers,
-        "alerted_count": len(answers),
-        "tally": ops.tally(answers),
+        "alerted_count": tally.alerted,
+        "tally": tally,
+        # Those not named among the people who have not answered yet.
+        "waiting_unnamed": tally.waiting - sum(1 for a in answers if a.state == "alerted"),
         "zone": ZoneInfo(alert.zone),
         "now": utcnow(),
+        # Each state's name once, not once a line.
+        "state_names": {state: str(label) for state, label in STATE_LABELS.items()},
     }
 
 
@@ -235,7 +241,7 @@ def alert(slug: str, alert_id: int):
     """Who is going, their ETA, who arrived; updates and closing. Audited."""
     org, alert = load_org(slug), g.alert
     ops.audit(current_user, org, "view_alert", alert)
-    db.session.commit()
+    commit_keeping_loaded(db.session)
     return _page(
         "rapid/alert.html",
         update_form=UpdateForm(),
@@ -286,7 +292,7 @@ def _skip_label(reason: ops.SkipReason, count: int, alert: Alert) -> str:
 def _skipped_groups(alert: Alert) -> list[dict]:
     """The responders not alerted, by reason: a label with the count, the names (this page is
     the dispatchers' only), and whether they may be alerted anyway."""
-    found = ops.skipped(alert, utcnow())
+    found = ops.skipped(alert, utcnow(), contacts=False)
     return [
         {
             "reason": reason.value,
@@ -341,8 +347,18 @@ def alert_answers(slug: str, alert_id: int):
     )
     if last is None or last.replace(tzinfo=last.tzinfo or UTC) < utcnow() - POLL_AUDIT_EVERY:
         ops.audit(current_user, org, "view_alert", alert)
-        db.session.commit()
-    return _page("rapid/_answers.html", **_alert_context(org, alert))
+        commit_keeping_loaded(db.session)
+    # The list changes only when an answer or a responder does: rapid.js sends the ETag back
+    # and an unchanged list is a 304 without a body (one aggregate query, nothing decrypted).
+    etag = hashlib.sha256(
+        f"{ops.live_version(alert)}|{get_locale()}".encode()
+    ).hexdigest()[:32]  # fmt: skip
+    if request.if_none_match.contains(etag):
+        response = private(("", 304))
+    else:
+        response = _page("rapid/_answers.html", **_alert_context(org, alert))
+    response.set_etag(etag)
+    return response
 
 
 @bp.route("/orgs/<slug>/rapid/alerts/<int:alert_id>/update", methods=["POST"])

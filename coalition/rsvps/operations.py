@@ -386,6 +386,14 @@ def is_guest(rsvp: RSVP) -> bool:
     )
 
 
+def guest_clause():
+    """`is_guest` in SQL (a list of members tells its guests without decrypting contacts)."""
+    return sa.and_(
+        RSVP.delegation_id.is_not(None), RSVP.erased_at.is_(None), RSVP.email.is_(None),
+        RSVP.phone.is_(None), RSVP.is_walk_in.is_(False),
+    )  # fmt: skip
+
+
 def add_guest(delegation, name: str, *, now: datetime | None = None) -> RSVP:
     """A delegation's lead adds someone without a phone or email (an elder, a child): one seat
     in the delegation and at the event, decided like any join (under the date's lock, seat

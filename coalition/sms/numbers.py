@@ -76,17 +76,23 @@ def problems(phones) -> dict[str, tuple[str, str | None]]:
     query. Why: OPTED_OUT (replied STOP), INVALID (refused by the provider), UNDELIVERABLE (a
     text was reported undelivered, and none delivered since)."""
     keys = {number_key(p): p for p in phones if p}
+    return {keys[key]: found for key, found in problems_by_key(keys).items()}
+
+
+def problems_by_key(keys) -> dict[str, tuple[str, str | None]]:
+    """`problems` for numbers known by their keyed hash (a contact's `phone_hash` column), so
+    that a list of people is checked without decrypting their numbers."""
+    keys = {key for key in keys if key}
     if not keys:
         return {}
     found = {}
     for row in db.session.scalars(sa.select(SmsNumber).where(SmsNumber.number_key.in_(keys))):
-        phone = keys[row.number_key]
         if row.opted_out_at is not None:
-            found[phone] = (OPTED_OUT, None)
+            found[row.number_key] = (OPTED_OUT, None)
         elif row.invalid_at is not None:
-            found[phone] = (INVALID, row.invalid_code)
+            found[row.number_key] = (INVALID, row.invalid_code)
         elif row.undeliverable_at is not None:
-            found[phone] = (UNDELIVERABLE, row.undeliverable_code)
+            found[row.number_key] = (UNDELIVERABLE, row.undeliverable_code)
     return found
 
 

@@ -290,23 +290,55 @@ def test_dashboard_queries_are_bounded(client, world, db, queries):
 
     def add(n: int) -> None:
         for i in range(n):
-            db.session.add(RSVP(occurrence=occurrence, name=f"P{i}", email=f"p{i}-{n}@example.org",
-                                status=("confirmed", "waitlisted", "cancelled")[i % 3],
+            db.session.add(RSVP(occurrence=occurrence, name=f"P{i}",
+                                email=f"p{i}-{n}@example.org" if i % 5 else None,
+                                phone=f"+1617{n:03d}{i:04d}" if i % 5 == 0 else None,
+                                status=("confirmed", "waitlisted", "cancelled", "pending")[i % 4],
                                 delegation_id=bus if i % 2 else None,
                                 needs_ride=bool(i % 4)))  # fmt: skip
         db.session.commit()
 
     client.login("host@example.org")
+    pages = [f"{base}/attendees", f"{base}/attendees?q=p4", f"{base}/checkin"]
     add(7)  # 10 RSVPs
-    with queries() as small:
-        assert client.get(f"{base}/attendees").status_code == 200
-    add(50)  # 60 RSVPs
-    with queries() as large:
-        assert "P49" in client.get(f"{base}/attendees").text
+    small = {}
+    for page in pages:
+        with queries() as small[page]:
+            assert client.get(page).status_code == 200
+    add(300)  # 310 RSVPs
+    large = {}
+    for page in pages:
+        with queries() as large[page]:
+            assert client.get(page).status_code == 200
+    with queries() as later:  # a page further down the list: the same statements
+        assert client.get(f"{base}/attendees?page=5").status_code == 200
+    assert len(later) == len(large[pages[0]])
     from collections import Counter
 
-    extra = Counter(large) - Counter(small)
-    assert len(large) == len(small), list(extra.items())[:2]
+    for page in pages:
+        extra = Counter(large[page]) - Counter(small[page])
+        assert len(large[page]) == len(small[page]), (page, list(extra.items())[:2])
+
+
+def test_a_long_attendee_list_comes_in_pages_and_a_search_finds_anyone(client, world, db):
+    _event, occurrence, _people, base, *_ = world
+    for i in range(120):
+        db.session.add(RSVP(occurrence=occurrence, name=f"Marcher {i:03d}",
+                            email=f"marcher{i}@example.org", status="confirmed"))  # fmt: skip
+    db.session.commit()
+    client.login("host@example.org")
+    first = client.get(f"{base}/attendees").text
+    assert first.count("@example.org</a>") == dashboard_ops.PAGE_SIZE
+    assert "Page 1 of 3" in first and "Marcher 000" in first and "Marcher 119" not in first
+    last = client.get(f"{base}/attendees?page=3").text
+    assert "Marcher 119" in last and "marcher119@example.org" in last and "Marcher 000" not in last
+    found = client.get(f"{base}/attendees?q=marcher 11").text
+    assert [f"Marcher 11{d}" in found for d in range(10)] == [True] * 10
+    assert "Marcher 120" not in found and "Page 1 of" not in found
+    assert "No one by that name." in client.get(f"{base}/attendees?q=nobody").text
+    assert client.get(f"{base}/attendees?page=99999999999999999999").status_code == 200
+    rows = list(csv.reader(io.StringIO(client.get(f"{base}/attendees.csv").text)))
+    assert len(rows) == 1 + 3 + 120  # the export stays complete: Carla, Dee, Eli and the 120
 
 
 def test_failed_reminders_are_shown_to_the_organizers(client, world, db, smtp):
@@ -334,3 +366,22 @@ def test_host_shares_the_list_with_a_cosponsor(client, world, db):
     client.logout()
     client.login("partner@example.org")
     assert "Carla" in client.get(f"{base}/attendees").get_data(as_text=True)
+
+
+def test_approval_cards_show_the_oldest_requests_first_and_count_the_rest(client, world, db):
+    _event, occurrence, _people, base, *_ = world
+    for i in range(dashboard_ops.PAGE_SIZE + 10):
+        db.session.add(RSVP(occurrence=occurrence, name=f"Asker {i:03d}", status="pending",
+                            email=f"asker{i}@example.org"))  # fmt: skip
+    db.session.commit()
+    client.login("host@example.org")
+    body = client.get(f"{base}/attendees").text
+    assert body.count('/approve"') == dashboard_ops.PAGE_SIZE
+    assert "<strong>Asker 000</strong>" in body and "<strong>Asker 049</strong>" in body
+    assert "<strong>Asker 050</strong>" not in body
+    assert "10 more requests wait after these." in body
+    # A co-sponsor sees neither the cards nor the people.
+    client.logout()
+    client.login("partner@example.org")
+    body = client.get(f"{base}/attendees").text
+    assert "Asker" not in body and "asker1@example.org" not in body

@@ -282,3 +282,106 @@ def test_keywords_in_a_loop_do_not_use_up_the_answers_to_an_alert(
     answer = _reply(client, "1", phone(1)).get_data(as_text=True)
     assert "you are on your way" in answer and "http://localhost/r/" in answer
     assert db.session.scalar(sa.select(Answer.state)) == AnswerState.going
+
+
+def _answered(alert, n: int, state: str, eta=None) -> None:
+    answer = db.session.scalars(
+        sa.select(Answer).where(Answer.alert_id == alert.id).order_by(Answer.id)
+    ).all()[n]
+    ops.answer(answer, state, eta_minutes=eta)
+
+
+def test_the_alert_page_reads_the_same_queries_for_10_or_200_responders(
+    client, org, dispatcher, queries
+):
+    """Issue 26: the live page and its list in a fixed number of statements, whoever answered
+    and however many were skipped; phones only of those on the way or there."""
+
+    def alert_for(town: str, count: int):
+        for n in range(count):
+            add_responder(org, phone=phone(n) if town == "Springfield" else phone(5000 + n),
+                          email=f"r{n}-{town}@example.org" if n % 2 else None,
+                          name=f"{town} {n:03d}", towns=(town,))  # fmt: skip
+        add_responder(org, phone=phone(9000 + count), name=f"Paused {town}", towns=(town,),
+                      paused=True)  # fmt: skip
+        alert = ops.open_alert(org, dispatcher, alert_input(town=town, needed=count))
+        _answered(alert, 0, "going", eta=12)
+        _answered(alert, 1, "arrived")
+        _answered(alert, 2, "cant")
+        db.session.commit()
+        return alert
+
+    small, big = alert_for("Springfield", 10), alert_for("Holyoke", 200)
+    client.login(dispatcher.email)
+    counts = []
+    for alert, town in ((small, "Springfield"), (big, "Holyoke")):
+        url = f"/orgs/{org.slug}/rapid/alerts/{alert.id}"
+        client.get(url)
+        with queries() as statements:
+            page = client.get(url).text
+        counts.append(len(statements))
+        assert f"{town} 000</strong>: On my way, ETA 12 min" in page
+        assert f"{town} 001</strong>: Arrived" in page
+        assert f"{town} 002</strong>: Can" in page
+        assert f"{town} 003</strong>: No answer yet" in page
+        # Phones of those going or there, not of the others; the paused named, not alerted.
+        assert f'href="tel:{phone(0) if town == "Springfield" else phone(5000)}"' in page
+        assert f"tel:{phone(3) if town == 'Springfield' else phone(5003)}" not in page
+        assert f"Paused {town}" in page and "paused their alerts" in page
+        # Everyone of the other town is skipped for their town: named, never their numbers.
+        other = "Holyoke" if town == "Springfield" else "Springfield"
+        assert f"{other} 004" in page
+        assert f"tel:{phone(5004) if town == 'Springfield' else phone(4)}" not in page
+    assert counts[0] == counts[1], counts
+    # Of 200 alerted, 3 answered: all named; the first 50 who have not are, and a count.
+    assert "No answer: 197" in page and page.count("No answer yet</li>") == ops.WAITING_SHOWN
+    assert "And 147 more who have not answered yet." in page
+
+
+def test_the_live_list_answers_304_until_an_answer_changes(client, org, dispatcher):
+    for n in range(3):
+        add_responder(org, phone=phone(n), name=f"Person {n}")
+    alert = ops.open_alert(org, dispatcher, alert_input())
+    db.session.commit()
+    client.login(dispatcher.email)
+    url = f"/orgs/{org.slug}/rapid/alerts/{alert.id}/answers"
+    first = client.get(url)
+    etag = first.headers["ETag"]
+    assert first.status_code == 200 and "Person 0" in first.text
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    assert again.headers["Cache-Control"] == "private, no-store"
+    _answered(alert, 0, "going", eta=5)
+    db.session.commit()
+    changed = client.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and "Person 0</strong>: On my way, ETA 5 min" in changed.text
+    assert changed.headers["ETag"] != etag
+    # The same list in another language is another version.
+    dispatcher.language = "es"
+    db.session.commit()
+    spanish = client.get(url, headers={"If-None-Match": changed.headers["ETag"]})
+    assert spanish.status_code == 200 and "Person 0</strong>: Voy en camino" in spanish.text
+
+
+def test_the_headers_rapid_response_link_is_for_dispatchers_only(client, org, dispatcher, db):
+    from coalition.orgs.models import OrgStatus
+    from coalition.rapid.models import CoalitionDispatcher
+    from tests.factories import UserFactory
+
+    link = 'href="/rapid"'
+    client.login(dispatcher.email)
+    assert link in client.get("/account").text
+    org.status = OrgStatus.suspended  # a suspended organization's dispatchers dispatch nothing
+    db.session.commit()
+    assert link not in client.get("/account").text
+    client.logout()
+    other = UserFactory(email="coalition-dispatch@example.org")
+    db.session.add(CoalitionDispatcher(user_id=other.id))
+    db.session.commit()
+    client.login(other.email)
+    assert link not in client.get("/account").text  # no active organization to dispatch for
+    OrganizationFactory()
+    assert link in client.get("/account").text
+    client.logout()
+    client.login(UserFactory(email="nobody@example.org").email)
+    assert link not in client.get("/account").text

@@ -280,3 +280,40 @@ def test_a_delegation_waiting_for_approval_has_no_public_page(client, db):
     assert not delegation.is_approved
     assert client.get(f"/delegations/{delegation.id}").status_code == 404
     assert client.get("/delegations/999999").status_code == 404
+
+
+def test_the_roster_runs_the_same_statements_for_10_or_200_members(client, db, queries):
+    """Issue 26: one query for the members, whoever shares a contact; only shared contacts
+    reach the page, guests are told apart, statuses named."""
+    event = make_event()
+    lead_url = _start(client, event, seat_limit="").headers["Location"]
+    delegation = db.session.scalar(sa.select(Delegation))
+    occurrence_id = event.occurrences[0].id
+
+    def add(first: int, count: int) -> None:
+        for i in range(first, first + count):
+            db.session.add(RSVP(
+                occurrence_id=occurrence_id, delegation_id=delegation.id, name=f"Rider {i:03d}",
+                email=f"rider{i}@example.org" if i % 4 else None,
+                phone=f"+1617555{i:04d}" if i % 4 == 0 else None,
+                shares_contact_with_lead=i % 2 == 0,
+                status=("confirmed", "waitlisted", "pending")[i % 3],
+            ))  # fmt: skip
+        db.session.commit()
+
+    add(0, 9)
+    db.session.add(RSVP(occurrence_id=occurrence_id, delegation_id=delegation.id,
+                        name="Abuela", status="confirmed"))  # fmt: skip
+    db.session.commit()
+    with queries() as small:
+        body = client.get(lead_url).text
+    assert "rider2@example.org" in body and "+16175550004" in body  # shared
+    assert "rider1@example.org" not in body and "Not shared" in body  # not shared
+    assert "Abuela" in body and "No phone or email: you keep them informed" in body
+    assert "Rider 001 (waitlist)" in body and "Rider 002 (waiting for the hosts' approval)" in body
+    add(9, 190)
+    with queries() as large:
+        body = client.get(lead_url).text
+    assert "Rider 198" in body and "rider198@example.org" in body
+    assert "rider197@example.org" not in body
+    assert len(large) == len(small), [s for s in large if s not in small][:2]

@@ -22,7 +22,7 @@ from coalition.core.render_cache import render_cached
 from coalition.db import utcnow
 from coalition.events.cards import Card, dates_query, read_cards, render_cards
 from coalition.events.models import Event, EventCosponsor, EventType, Occurrence
-from coalition.events.month import month_occurrences
+from coalition.events.month import month_occurrences, render_cells
 from coalition.events.privacy import location_for
 from coalition.events.queries import (
     MAX_YEAR,
@@ -228,20 +228,21 @@ def month():
     )
     by_day = _by_day(occurrences)
     weeks = calendar_module.Calendar(firstweekday=6).monthdatescalendar(year, month_number)
+    args = _link_args(filters)
+    cells = render_cells(weeks, by_day, more, first=first, today=today, args=args)
     previous = (first - timedelta(days=1)).replace(day=1)
     following = last + timedelta(days=1)
     return render_template(
         "events/public/month.html",
         weeks=weeks,
         by_day=by_day,
-        more=more,
+        cells=cells,
         first=first,
         previous=previous,
         following=following,
-        today=today,
         filters=filters,
         choices=filter_choices(),
-        args=_link_args(filters),
+        args=args,
         feed_url=_feed_url(filters),
         keep={"year": first.year, "month": first.month},
     )

@@ -1,8 +1,9 @@
 """The API's reads: listed events and their next dates, in a fixed number of queries.
 
-Everything starts from `occurrences_query`, the calendar's own query over materialized occurrence
-rows, so the API lists exactly what the calendar shows (same filters, same visibility rules) and
-never expands a recurrence rule per request.
+Everything starts from the calendar's own clauses over materialized occurrence rows
+(`first_matching_dates`, `_window`), so the API lists exactly what the calendar shows (same
+filters, same visibility rules) and never expands a recurrence rule per request. Each event's
+JSON is stored by `api/listing.py`; the events themselves are read only for those not stored.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from coalition.events.queries import (
     _window,
     first_matching_dates,
     longest_occurrence,
-    occurrences_query,
     visible_events_clause,
 )
 from coalition.extensions import db
@@ -72,14 +72,6 @@ def _event_options():
         joinedload(Event.type, innerjoin=True),
         joinedload(Event.host_org, innerjoin=True),
         selectinload(Event.cosponsors).selectinload(EventCosponsor.org),
-    )
-
-
-def matching_occurrences(filters: CalendarFilters, *, zone: ZoneInfo, now: datetime) -> sa.Select:
-    """Publicly listed dates matching `filters`; upcoming ones (not yet ended) unless a start
-    date is given."""
-    return occurrences_query(filters, zone=zone, after=None if filters.start else now).order_by(
-        None
     )
 
 

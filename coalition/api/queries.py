@@ -1,8 +1,9 @@
 """The API's reads: listed events and their next dates, in a fixed number of queries.
 
-Everything starts from `occurrences_query`, the calendar's own query over materialized occurrence
-rows, so the API lists exactly what the calendar shows (same filters, same visibility rules) and
-never expands a recurrence rule per request.
+Everything starts from the calendar's own clauses over materialized occurrence rows
+(`first_matching_dates`, `_window`), so the API lists exactly what the calendar shows (same
+filters, same visibility rules) and never expands a recurrence rule per request. Each event's
+JSON is stored by `api/listing.py`; the events themselves are read only for those not stored.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from coalition.events.cards import card_columns
 from coalition.events.models import Event, EventCosponsor, Occurrence
 from coalition.events.queries import (
     CalendarFilters,
     Cursor,
+    _window,
     first_matching_dates,
     longest_occurrence,
-    occurrences_query,
     visible_events_clause,
 )
 from coalition.extensions import db
@@ -33,10 +35,33 @@ EVENT_OCCURRENCES = 50
 
 
 @dataclass
+class Dated:
+    """One date of a listed event as the list's key needs it (no ORM objects)."""
+
+    id: int
+    event_id: int
+    start_at: datetime
+    is_cancelled: bool
+
+
+@dataclass
+class Listed:
+    """One event of a page: what names its JSON (`revision` and the change markers of the
+    organizations and type it names) and its matching dates."""
+
+    event_id: int
+    revision: int
+    type_id: int
+    host_org_id: int
+    cosponsors_changed: datetime | None
+    location_visibility: str
+    location_reveal_hours: int | None
+    dates: list[Dated]
+
+
+@dataclass
 class EventPage:
-    events: list[Event]
-    #: Event id → its matching dates in order (at most NEXT_OCCURRENCES).
-    occurrences: dict[int, list[Occurrence]]
+    events: list[Listed]
     #: Where the next page starts (`?after=`); None on the last page.
     next_cursor: Cursor | None
 
@@ -50,14 +75,6 @@ def _event_options():
     )
 
 
-def matching_occurrences(filters: CalendarFilters, *, zone: ZoneInfo, now: datetime) -> sa.Select:
-    """Publicly listed dates matching `filters`; upcoming ones (not yet ended) unless a start
-    date is given."""
-    return occurrences_query(filters, zone=zone, after=None if filters.start else now).order_by(
-        None
-    )
-
-
 def list_events(
     filters: CalendarFilters,
     *,
@@ -67,9 +84,10 @@ def list_events(
     per_page: int,
 ) -> EventPage:
     """One page of events having a date that matches, ordered by their first such date that is
-    not cancelled (or their first one, when all are), from `cursor` on. Three queries: the
+    not cancelled (or their first one, when all are), from `cursor` on. Two queries: the
     page's events in date order (read in order from an index, one row per event, no count),
-    the events, their next dates."""
+    and their next dates with what names each event's JSON (`load_events` reads the events
+    themselves, for those whose JSON is not stored)."""
     after = None if filters.start else now
     anchors = first_matching_dates(filters, zone=zone, after=after, longest=longest_occurrence())
     if cursor is not None:
@@ -79,23 +97,24 @@ def list_events(
         else None  # fmt: skip
     ids = [row.event_id for row in rows[:per_page]]
     if not ids:
-        return EventPage(events=[], occurrences={}, next_cursor=None)
-    loaded = db.session.scalars(
-        sa.select(Event).where(Event.id.in_(ids)).options(*_event_options())
-    )
-    by_id = {event.id: event for event in loaded}
-    occurrences = _first_occurrences(matching_occurrences(filters, zone=zone, now=now), ids)
-    return EventPage(
-        events=[by_id[i] for i in ids if i in by_id],
-        occurrences=occurrences,
-        next_cursor=following,
-    )
+        return EventPage(events=[], next_cursor=None)
+    # The page's events are listed (the anchors' query saw to it): only their dates' own
+    # conditions are left to check (the event's town only for a city filter).
+    dates = sa.select(Occurrence).where(
+        *_window(Occurrence, filters, zone=zone, after=after, before=None,
+                 longest=longest_occurrence())
+    )  # fmt: skip
+    if filters.cities:
+        dates = dates.join(Occurrence.event)
+    listed = _first_occurrences(dates, ids)
+    return EventPage(events=[listed[i] for i in ids if i in listed], next_cursor=following)
 
 
 def _first_occurrences(
     matching: sa.Select, ids: list[int], limit: int = NEXT_OCCURRENCES
-) -> dict[int, list]:
-    """The first `limit` matching dates of each event in `ids`, in one query."""
+) -> dict[int, Listed]:
+    """The first `limit` matching dates of each event in `ids`, with their events' keys, in
+    one query."""
     rank = sa.func.row_number().over(
         partition_by=Occurrence.event_id, order_by=(Occurrence.start_at, Occurrence.id)
     )
@@ -104,15 +123,56 @@ def _first_occurrences(
         .where(Occurrence.event_id.in_(ids))
         .subquery()
     )
-    rows = db.session.scalars(
-        sa.select(Occurrence)
+    columns = [c for c in card_columns() if c.key in _KEY_COLUMNS]
+    rows = db.session.execute(
+        sa.select(*columns)
+        .join(Occurrence.event)
         .where(Occurrence.id.in_(sa.select(ranked.c.id).where(ranked.c.rank <= limit)))
         .order_by(Occurrence.start_at, Occurrence.id)
     )
-    grouped: dict[int, list[Occurrence]] = defaultdict(list)
-    for occurrence in rows:
-        grouped[occurrence.event_id].append(occurrence)
-    return dict(grouped)
+    listed: dict[int, Listed] = {}
+    for row in rows:
+        item = listed.get(row.event_id)
+        if item is None:
+            item = listed[row.event_id] = Listed(
+                event_id=row.event_id,
+                revision=row.revision,
+                type_id=row.type_id,
+                host_org_id=row.host_org_id,
+                cosponsors_changed=row.cosponsors_changed,
+                location_visibility=row.location_visibility,
+                location_reveal_hours=row.location_reveal_hours,
+                dates=[],
+            )
+        item.dates.append(Dated(row.id, row.event_id, row.start_at, row.is_cancelled))
+    return listed
+
+
+_KEY_COLUMNS = frozenset(
+    {"id", "event_id", "start_at", "is_cancelled", "revision", "type_id", "host_org_id",
+     "cosponsors_changed", "location_visibility", "location_reveal_hours"}
+)  # fmt: skip
+
+
+def load_events(listed: list[Listed]) -> tuple[dict[int, Event], dict[int, list[Occurrence]]]:
+    """The events of `listed` with their texts, type, organizations, and their dates, by event
+    id (five queries whatever their number)."""
+    events = {
+        event.id: event
+        for event in db.session.scalars(
+            sa.select(Event)
+            .where(Event.id.in_([item.event_id for item in listed]))
+            .options(*_event_options())
+        )
+    }
+    dates: dict[int, list[Occurrence]] = defaultdict(list)
+    for occurrence in db.session.scalars(
+        sa.select(Occurrence)
+        .where(Occurrence.id.in_([d.id for item in listed for d in item.dates]))
+        .order_by(Occurrence.start_at, Occurrence.id)
+    ):
+        dates[occurrence.event_id].append(occurrence)
+    return events, dict(dates)
 
 
 def listed_event(event_id: int) -> Event | None:

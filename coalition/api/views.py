@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+import orjson
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 from flask_babel import gettext as _
@@ -11,8 +12,9 @@ from werkzeug.datastructures import MultiDict
 
 from coalition.access import access, public
 from coalition.api import queries
+from coalition.api.listing import events_json
 from coalition.api.openapi import openapi_document
-from coalition.api.serializers import event_detail_json, event_json, json_response, org_json
+from coalition.api.serializers import event_detail_json, json_response, org_json
 from coalition.calendar_version import ATTENDANCE, PUBLIC, UPCOMING
 from coalition.core.json_api import received
 from coalition.core.render_cache import render_cached
@@ -93,11 +95,13 @@ def list_events():
         args = filters.to_args()
         args["after"], args["per_page"] = str(listing.next_cursor), str(per_page)
         next_url = external_url("api.list_events", **args.to_dict(flat=False))
-    events = [
-        event_json(event, listing.occurrences.get(event.id, []), language=language, now=now)
-        for event in listing.events
-    ]
-    return _listed(json_response({"events": events, "per_page": per_page, "next": next_url}))
+    events = events_json(listing, language=language, now=now)
+    body = b'{"events":[%s],"per_page":%s,"next":%s}' % (
+        ",".join(events).encode(),
+        orjson.dumps(per_page),
+        orjson.dumps(next_url),
+    )
+    return _listed(Response(body, mimetype="application/json"))
 
 
 @bp.route("/v1/events/<int:event_id>")

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import get_locale
+from markupsafe import Markup
 from sqlalchemy.dialects import postgresql
 
 from coalition.auth.models import User
+from coalition.core.fragments import cached_many
 from coalition.events.models import (
     Event,
     EventStatus,
@@ -25,7 +30,7 @@ from coalition.events.queries import (
 from coalition.extensions import db
 
 
-@dataclass(frozen=True)
+@dataclass
 class MonthEntry:
     """What a month grid cell shows of one date (no ORM objects: a month has many)."""
 
@@ -38,8 +43,10 @@ class MonthEntry:
     #: The host organization (its color comes from /orgs/colors.css as `.org-<id>`).
     org_id: int
     primary_language: str
-    #: Title by language, in the order the texts were written.
-    titles: dict[str, str]
+    #: Raised by every change to the event (`calendar_version`): the cell's fragment key.
+    revision: int
+    #: Title by language, in the order the texts were written (`load_titles`).
+    titles: dict[str, str] = field(default_factory=dict)
 
     @property
     def local_start(self) -> datetime:
@@ -63,8 +70,9 @@ def month_occurrences(
     per_day: int,
 ) -> tuple[list[MonthEntry], set[date]]:
     """The first `per_day` listed dates starting on each of `days` (in the coalition's zone),
-    and the days that have more, in three queries. Each day is its own index seek, so a month
-    costs the same with 10,000 or 100,000 events; the grid gets only what a cell shows."""
+    and the days that have more, in one query (their titles: `load_titles`). Each day is its
+    own index seek, so a month costs the same with 10,000 or 100,000 events; the grid gets only
+    what a cell shows."""
     base = replace(filters, start=None, end=None)
     ids = (
         sa.select(Occurrence.id)
@@ -111,18 +119,10 @@ def month_occurrences(
         ]
         union = sa.union_all(*branches).subquery()
         picked = sa.select(union.c.id, union.c.day)
-    rows = db.session.execute(picked).all()
-    counts: dict[int, int] = {}
-    keep: list[int] = []
-    for row in rows:
-        counts[row.day] = counts.get(row.day, 0) + 1
-        if counts[row.day] <= per_day:
-            keep.append(row.id)
-    more = {date.fromordinal(day) for day, n in counts.items() if n > per_day}
-    if not keep:
-        return [], more
+    found = picked.subquery()
     rows = db.session.execute(
         sa.select(
+            found.c.day,
             Occurrence.id,
             Occurrence.event_id,
             Occurrence.start_at,
@@ -132,30 +132,103 @@ def month_occurrences(
             Event.is_all_day,
             Event.primary_language,
             Event.host_org_id,
+            Event.revision,
         )
+        .select_from(found)
+        .join(Occurrence, Occurrence.id == found.c.id)
         .join(Occurrence.event)
-        .where(Occurrence.id.in_(keep))
-        .order_by(Occurrence.start_at, Occurrence.id)
+        .order_by(found.c.day, Occurrence.start_at, Occurrence.id)
     ).all()
+    counts: dict[int, int] = {}
+    entries: list[MonthEntry] = []
+    for row in rows:
+        counts[row.day] = counts.get(row.day, 0) + 1
+        if counts[row.day] > per_day:
+            continue
+        entries.append(
+            MonthEntry(
+                id=row.id,
+                event_id=row.event_id,
+                start_at=row.start_at,
+                zone=ZoneInfo(row.timezone),
+                is_all_day=row.is_all_day,
+                is_cancelled_effectively=row.is_cancelled or row.status == EventStatus.cancelled,
+                org_id=row.host_org_id,
+                primary_language=row.primary_language,
+                revision=row.revision,
+            )
+        )
+    more = {date.fromordinal(day) for day, n in counts.items() if n > per_day}
+    return entries, more
+
+
+def load_titles(entries: list[MonthEntry]) -> None:
+    """The titles of `entries` (one query; only for cells to render)."""
     titles: dict[int, dict[str, str]] = {}
     for event_id, language, title in db.session.execute(
         sa.select(EventTranslation.event_id, EventTranslation.language, EventTranslation.title)
-        .where(EventTranslation.event_id.in_({row.event_id for row in rows}))
+        .where(EventTranslation.event_id.in_({entry.event_id for entry in entries}))
         .order_by(EventTranslation.id)
     ):
         titles.setdefault(event_id, {})[language] = title
-    entries = [
-        MonthEntry(
-            id=row.id,
-            event_id=row.event_id,
-            start_at=row.start_at,
-            zone=ZoneInfo(row.timezone),
-            is_all_day=row.is_all_day,
-            is_cancelled_effectively=row.is_cancelled or row.status == EventStatus.cancelled,
-            org_id=row.host_org_id,
-            primary_language=row.primary_language,
-            titles=titles.get(row.event_id, {}),
+    for entry in entries:
+        entry.titles = titles.get(entry.event_id, {})
+
+
+#: Version of the cell's markup: raise it when `_month_cell.html` changes what it shows.
+CELL_LAYOUT = 1
+
+
+def render_cells(
+    weeks: list[list[date]],
+    by_day: dict[date, list[MonthEntry]],
+    more: set[date],
+    *,
+    first: date,
+    today: date,
+    args: dict[str, list[str]],
+) -> dict[date, Markup]:
+    """Each day's cell of the grid, stored once per key and language (`core/fragments.py`):
+    the key names the day, whether it is today, the dates it shows (and their events'
+    revisions), whether it links to more and the filters in that link."""
+    locale = str(get_locale() or "en")
+    template = current_app.jinja_env.get_template("events/public/_month_cell.html")
+    days = [d for week in weeks for d in week]
+    shown = [entry for d in days for entry in by_day.get(d, [])]
+    loaded = False
+    filters_key = urlencode(sorted((k, v) for k, vs in args.items() for v in vs))
+
+    def render(d: date):
+        def run() -> str:
+            nonlocal loaded
+            if not loaded:
+                load_titles(shown)
+                loaded = True
+            return template.render(
+                d=d,
+                first=first,
+                today=today,
+                entries=by_day.get(d, []),
+                has_more=d in more,
+                args=args,
+                current_locale=locale,
+            )
+
+        return run
+
+    items = [
+        (
+            (
+                CELL_LAYOUT,
+                d.isoformat(),
+                int(d.month == first.month),
+                int(d == today),
+                ",".join(f"{e.id}.{e.revision}" for e in by_day.get(d, [])),
+                int(d in more),
+                filters_key if d in more else "",
+            ),
+            render(d),
         )
-        for row in rows
+        for d in days
     ]
-    return entries, more
+    return dict(zip(days, cached_many("month-cell", items), strict=True))

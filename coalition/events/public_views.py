@@ -12,6 +12,7 @@ from flask import Blueprint, abort, current_app, g, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
 
 from coalition.access import access, public
@@ -19,8 +20,9 @@ from coalition.calendar_version import ATTENDANCE, PUBLIC, UPCOMING
 from coalition.core.errors import action_refused
 from coalition.core.render_cache import render_cached
 from coalition.db import utcnow
+from coalition.events.cards import Card, dates_query, read_cards, render_cards
 from coalition.events.models import Event, EventCosponsor, EventType, Occurrence
-from coalition.events.month import month_occurrences
+from coalition.events.month import month_occurrences, render_cells
 from coalition.events.privacy import location_for
 from coalition.events.queries import (
     MAX_YEAR,
@@ -89,24 +91,34 @@ def _by_day(occurrences: list, *, newest_first: bool = False) -> dict:
     Rows come ordered by UTC start, so events in different zones may interleave their local
     dates; each day keeps its rows in order and the days are sorted.
     """
-    grouped: dict[date, list[Occurrence]] = {}
+    grouped: dict[date, list] = {}
     for occurrence in occurrences:
         grouped.setdefault(occurrence.local_start.date(), []).append(occurrence)
     return dict(sorted(grouped.items(), reverse=newest_first))
+
+
+def _cards_by_day(cards: list[Card], *, newest_first: bool = False) -> dict[date, list[Markup]]:
+    """The rendered cards of a listing grouped under day headings (`_by_day`)."""
+    markup = render_cards(cards, under_day_heading=True)
+    rendered = dict(zip((card.id for card in cards), markup, strict=True))
+    return {
+        day: [rendered[card.id] for card in items]
+        for day, items in _by_day(cards, newest_first=newest_first).items()
+    }
 
 
 @dataclass
 class Page:
     """One page of a listing read from a keyset cursor: "next" links, no page count."""
 
-    items: list[Occurrence]
+    items: list[Card]
     #: `?after=` (or `?before=`) of the next page; None on the last page.
     next_cursor: Cursor | None
     is_first: bool
 
 
 def _page(query: sa.Select, cursor: Cursor | None) -> Page:
-    rows = db.session.scalars(query.limit(PER_PAGE + 1)).all()
+    rows = read_cards(query.limit(PER_PAGE + 1))
     items = list(rows[:PER_PAGE])
     following = Cursor.of(items[-1]) if len(rows) > PER_PAGE else None
     return Page(items=items, next_cursor=following, is_first=cursor is None)
@@ -130,8 +142,12 @@ def home():
         .where(Organization.status == OrgStatus.active)
         .order_by(sa.func.lower(Organization.name))
     ).all()
+    home = home_page(current_user, _zone())
     return render_template(
-        "events/public/home.html", orgs=orgs, home=home_page(current_user, _zone())
+        "events/public/home.html",
+        orgs=orgs,
+        actions=render_cards(home.actions, series_next=True),
+        coming=render_cards(home.coming, series_next=True),
     )
 
 
@@ -144,7 +160,7 @@ def calendar():
     if error:
         return error
     now = None if filters.start else utcnow()
-    query = occurrences_query(
+    query = dates_query(
         filters,
         user=current_user,
         zone=_zone(),
@@ -155,7 +171,7 @@ def calendar():
     page = _page(query, cursor)
     return render_template(
         "events/public/calendar.html",
-        days=_by_day(page.items),
+        days=_cards_by_day(page.items),
         page=page,
         cursor_name="after",
         filters=filters,
@@ -173,13 +189,13 @@ def past():
     filters, cursor, error = _parse_or_none("before")
     if error:
         return error
-    query = occurrences_query(
+    query = dates_query(
         filters, user=current_user, zone=_zone(), before=utcnow(), descending=True, cursor=cursor
     )
     page = _page(query, cursor)
     return render_template(
         "events/public/past.html",
-        days=_by_day(page.items, newest_first=True),
+        days=_cards_by_day(page.items, newest_first=True),
         page=page,
         cursor_name="before",
         filters=filters,
@@ -212,20 +228,21 @@ def month():
     )
     by_day = _by_day(occurrences)
     weeks = calendar_module.Calendar(firstweekday=6).monthdatescalendar(year, month_number)
+    args = _link_args(filters)
+    cells = render_cells(weeks, by_day, more, first=first, today=today, args=args)
     previous = (first - timedelta(days=1)).replace(day=1)
     following = last + timedelta(days=1)
     return render_template(
         "events/public/month.html",
         weeks=weeks,
         by_day=by_day,
-        more=more,
+        cells=cells,
         first=first,
         previous=previous,
         following=following,
-        today=today,
         filters=filters,
         choices=filter_choices(),
-        args=_link_args(filters),
+        args=args,
         feed_url=_feed_url(filters),
         keep={"year": first.year, "month": first.month},
     )
@@ -331,10 +348,10 @@ def upcoming_for_home(limit: int = 8) -> list[Occurrence]:
 
 
 @bp.app_template_global("org_upcoming")
-def upcoming_for_org(org: Organization, limit: int = 10) -> list[Occurrence]:
-    """The organization's next dates (its public page, `orgs/show.html`)."""
+def upcoming_for_org(org: Organization, limit: int = 10) -> list[Markup]:
+    """The cards of the organization's next dates (its public page, `orgs/show.html`)."""
     filters = CalendarFilters(org_ids=[org.id])
-    query = occurrences_query(
+    query = dates_query(
         filters, user=current_user, zone=_zone(), after=utcnow(), longest=longest_occurrence()
     )
-    return list(db.session.scalars(query.limit(limit)))
+    return render_cards(read_cards(query.limit(limit)))

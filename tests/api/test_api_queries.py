@@ -49,7 +49,9 @@ def _statements(client, queries, url: str) -> int:
     return len(statements)
 
 
-def test_statement_count_does_not_grow_with_the_number_of_events(client, queries):
+def test_statement_count_does_not_grow_with_the_number_of_events(app, client, queries):
+    # Every event's JSON made afresh (the most statements); stored ones: below.
+    app.config["FRAGMENT_CACHE"] = False
     hosts = [OrganizationFactory() for _ in range(3)]
     for host in hosts:
         member_of(host, OrgRole.organizer)
@@ -66,3 +68,23 @@ def test_statement_count_does_not_grow_with_the_number_of_events(client, queries
 
     assert large == small
     assert max(large) <= 12, large
+
+
+def test_stored_events_cost_the_same_statements_whatever_their_number(client, queries):
+    hosts = [OrganizationFactory() for _ in range(3)]
+    for host in hosts:
+        member_of(host, OrgRole.organizer)
+    partner = OrganizationFactory()
+    urls = [url.format(org=hosts[0].slug) for url in URLS]
+
+    def warm_counts() -> list[int]:
+        for url in urls:
+            client.get(url)
+        return [_statements(client, queries, url) for url in urls]
+
+    _add_events(hosts, partner, 0, 40)
+    small = warm_counts()
+    _add_events(hosts, partner, 40, 80)
+    large = warm_counts()
+    # The page's events, their dates and the calendar version: no event is read again.
+    assert large == small == [3, 3, 3]

@@ -64,3 +64,50 @@ def test_event_page_queries_are_bounded(client, db, queries):
         for e in (short, long)
     ]
     assert occurrence_pages[0] == occurrence_pages[1] <= 20
+
+
+LISTINGS = ["/", "/calendar", "/calendar?type=rally&lang=es", "/calendar/month?year=2027&month=3",
+            "/api/v1/events"]  # fmt: skip
+
+
+def _listing_counts(client, queries) -> dict[str, int]:
+    for url in LISTINGS:  # the first request of a process reads names and versions
+        client.get(url)
+    return {url: _count(client, queries, url) for url in LISTINGS}
+
+
+def test_listings_cost_the_same_for_a_member_whatever_the_data(client, db, queries):
+    from coalition.events.models import EventVisibility
+    from coalition.orgs.models import OrgRole
+    from tests.factories import member_of
+
+    orgs = [OrganizationFactory() for _ in range(4)]
+    member_of(orgs[0], OrgRole.member, email="member@example.org")
+    make_event(orgs[1], title="Members only", visibility=EventVisibility.members,
+               start_date=date(2027, 3, 2))  # fmt: skip
+    _seed(db, orgs, 30, 0)
+    anonymous_small = _listing_counts(client, queries)
+    client.login("member@example.org")
+    member_small = _listing_counts(client, queries)
+    assert "Members only" in client.get("/calendar/month?year=2027&month=3").get_data(as_text=True)
+    _seed(db, orgs, 90, 30)
+    member_large = _listing_counts(client, queries)
+    client.logout()
+    anonymous_large = _listing_counts(client, queries)
+    assert member_large == member_small
+    assert anonymous_large == anonymous_small
+    # Stored cards: one query per list, the calendar version, the home page's organizations;
+    # a member's session adds its own reads (the account, its memberships).
+    assert max(anonymous_large.values()) <= 3, anonymous_large
+    assert max(member_large.values()) <= 7, member_large
+
+
+def test_stored_cards_are_not_read_again(client, db, queries):
+    """Once stored, a card's texts are not read: the list's one query is all."""
+    orgs = [OrganizationFactory() for _ in range(2)]
+    _seed(db, orgs, 30, 0)
+    for url in LISTINGS:
+        client.get(url)
+    warm = {url: _count(client, queries, url) for url in LISTINGS}
+    assert warm == {"/": 3, "/calendar": 2, "/calendar?type=rally&lang=es": 2,
+                    "/calendar/month?year=2027&month=3": 2, "/api/v1/events": 3}, warm  # fmt: skip

@@ -75,3 +75,9 @@ def cached_many(
 def cached(name: str, parts: Sequence[Hashable], render: Callable[[], str]) -> Markup:
     """One piece: stored under `name`, the visitor's language and `parts`."""
     return cached_many(name, [(parts, render)])[0]
+
+
+def template_fragment(name: str, parts: Sequence[Hashable], *, caller: Callable[[], str]) -> Markup:
+    """`{% call fragment("name", parts) %}…{% endcall %}` in a template: the body is rendered
+    only when the piece is not stored yet (its queries too, when it makes them)."""
+    return cached(name, parts, caller)

@@ -9,6 +9,7 @@ from flask_babel import get_locale, gettext
 from markupsafe import Markup
 
 from coalition.core.forms import EmptyForm
+from coalition.core.fragments import template_fragment
 from coalition.languages import language_name
 
 
@@ -25,6 +26,8 @@ def language_marker(code: str) -> Markup:
 
 
 def init_templating(app: Flask) -> None:
+    app.jinja_env.globals["fragment"] = template_fragment
+
     @app.context_processor
     def globals_for_templates():
         values = {

@@ -13,8 +13,9 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
+from coalition import calendar_version
 from coalition.access import access, public
 from coalition.calendar_version import ATTENDANCE, PUBLIC, UPCOMING
 from coalition.core.errors import action_refused
@@ -38,7 +39,7 @@ from coalition.events.queries import (
 from coalition.events.summaries import home_page
 from coalition.extensions import db
 from coalition.languages import CONTENT_LANGUAGES
-from coalition.orgs.models import Organization, OrgStatus
+from coalition.orgs.models import Membership, Organization, OrgStatus
 from coalition.urls import external_url
 
 bp = Blueprint("events", __name__)
@@ -249,20 +250,32 @@ def month():
 
 
 def _viewable(event_id: int) -> Event:
-    """The event for the URL with its texts and co-sponsors, cached for the request; 404 when
-    this visitor may not see it (drafts, pending, members-only, suspended host)."""
+    """The event for the URL with its type, host, texts and co-sponsors (one query), cached for
+    the request; 404 when this visitor may not see it (drafts, pending, members-only, suspended
+    host)."""
     cached = g.get("public_event")
     if cached is not None and cached.id == event_id:
         return cached
-    event = db.session.scalar(
-        sa.select(Event)
-        .where(Event.id == event_id)
-        .options(
-            selectinload(Event.translations),
-            joinedload(Event.type, innerjoin=True),
-            joinedload(Event.host_org, innerjoin=True),
-            selectinload(Event.cosponsors).selectinload(EventCosponsor.org),
-        )
+    options = [
+        joinedload(Event.translations),
+        joinedload(Event.type, innerjoin=True),
+        joinedload(Event.host_org, innerjoin=True),
+        joinedload(Event.cosponsors).joinedload(EventCosponsor.org, innerjoin=True),
+    ]
+    if current_user.is_authenticated:
+        # Who may manage or see it as a co-sponsor: only this person's memberships of the host
+        # and co-sponsors are read, in one query, however many members those have.
+        mine = Organization.memberships.and_(Membership.user_id == current_user.id)
+        options += [
+            joinedload(Event.host_org, innerjoin=True).selectinload(mine),
+            joinedload(Event.cosponsors)
+            .joinedload(EventCosponsor.org, innerjoin=True)
+            .selectinload(mine),
+        ]
+    event = (
+        db.session.scalars(sa.select(Event).where(Event.id == event_id).options(*options))
+        .unique()
+        .one_or_none()
     )
     if event is None or not event.can_view(current_user):
         abort(404)
@@ -275,29 +288,82 @@ def can_view_event(event_id: int, **_kwargs) -> bool:
     return True
 
 
-def _upcoming(event: Event, limit: int = 12) -> list[Occurrence]:
-    """The next dates of the event (those not yet over), in one query."""
-    return list(
-        db.session.scalars(
-            sa.select(Occurrence)
-            .where(Occurrence.event_id == event.id, Occurrence.end_at >= utcnow())
-            .order_by(Occurrence.start_at, Occurrence.id)
-            .limit(limit)
-        )
+#: Next dates listed on an event page.
+UPCOMING_LIMIT = 12
+
+
+def _dates(event: Event, occurrence_id: int | None = None):
+    """The event's next dates (those not yet over), its last date (an event page shows it when
+    none is left) and, with `occurrence_id`, that date of it: one query. Returns (upcoming,
+    last, wanted)."""
+    now = utcnow()
+    upcoming_ids = (
+        sa.select(Occurrence.id)
+        .where(Occurrence.event_id == event.id, Occurrence.end_at >= now)
+        .order_by(Occurrence.start_at, Occurrence.id)
+        .limit(UPCOMING_LIMIT)
     )
-
-
-def _last(event: Event) -> Occurrence | None:
-    return db.session.scalar(
-        sa.select(Occurrence)
+    last_id = (
+        sa.select(Occurrence.id)
         .where(Occurrence.event_id == event.id)
         .order_by(Occurrence.start_at.desc(), Occurrence.id.desc())
         .limit(1)
     )
+    wanted = Occurrence.id == occurrence_id if occurrence_id is not None else sa.false()
+    rows = db.session.scalars(
+        sa.select(Occurrence)
+        .where(
+            Occurrence.event_id == event.id,
+            sa.or_(
+                Occurrence.id.in_(upcoming_ids.scalar_subquery()),
+                Occurrence.id == last_id.scalar_subquery(),
+                wanted,
+            ),
+        )
+        .order_by(Occurrence.start_at, Occurrence.id)
+    ).all()
+    upcoming = [row for row in rows if row.end_at >= now][:UPCOMING_LIMIT]
+    last = rows[-1] if rows else None
+    found = next((row for row in rows if row.id == occurrence_id), None)
+    return upcoming, last, found
+
+
+def _keys(event: Event, occurrence: Occurrence | None, upcoming, single_date: bool) -> dict:
+    """What each shared piece of the page shows, as fragment key parts
+    (`templates/events/public/show.html`; core/fragments.py adds the language).
+
+    The event's `revision` covers its row, texts, dates, co-sponsors, sessions and series
+    settings. Apart from it: the host's and co-sponsors' names and status (their `updated_at`);
+    the picture, seats, delegations and helpers (the PUBLIC and ATTENDANCE calendar version);
+    the clock (a date that started takes no RSVP; RSVPs open and close)."""
+    now = utcnow()
+    revision = (event.id, event.revision)
+    orgs = (
+        event.host_org.updated_at.timestamp(),
+        *(c.org.updated_at.timestamp() for c in event.cosponsors),
+    )
+    version = calendar_version.current(PUBLIC, ATTENDANCE)
+    date_id = occurrence.id if occurrence is not None else 0
+    clock = (
+        occurrence is not None and now >= occurrence.start_at,
+        bool(event.rsvp_opens_at and now >= event.rsvp_opens_at),
+        bool(event.rsvp_closes_at and now >= event.rsvp_closes_at),
+    )
+    first = upcoming[0].id if upcoming else 0
+    return {
+        "event": revision,
+        "picture": (event.id, version),
+        "preview": (*revision, date_id, single_date, version),
+        "date": (*revision, date_id),
+        "facts": (*revision, date_id, *orgs),
+        "attendance": (*revision, date_id, version, *clock),
+        "dates": (*revision, date_id, single_date, first, *orgs),
+    }
 
 
 def _render_event(event: Event, occurrence: Occurrence | None, upcoming, **context):
     # The picture and the link preview come from `reach` (its template globals).
+    single_date = bool(context.get("single_date"))
     return render_template(
         "events/public/show.html",
         event=event,
@@ -306,6 +372,7 @@ def _render_event(event: Event, occurrence: Occurrence | None, upcoming, **conte
         location=location_for(event, occurrence, current_user),
         can_manage=event.can_manage(current_user),
         feed_url=external_url("feeds.event", event_id=event.id),
+        keys=_keys(event, occurrence, upcoming, single_date),
         **context,
     )
 
@@ -316,10 +383,10 @@ def _render_event(event: Event, occurrence: Occurrence | None, upcoming, **conte
 def show(event_id: int):
     """Everything about an event; for a series, its next dates."""
     event = _viewable(event_id)
-    upcoming = _upcoming(event)
+    upcoming, last, _found = _dates(event)
     # A series is shown by its next date that goes ahead: one cancelled date is not the series.
     going_ahead = [occ for occ in upcoming if not occ.is_cancelled]
-    featured = (going_ahead or upcoming or [_last(event)])[0]
+    featured = (going_ahead or upcoming or [last])[0]
     return _render_event(event, featured, upcoming)
 
 
@@ -329,11 +396,12 @@ def show(event_id: int):
 def occurrence(event_id: int, occurrence_id: int):
     """One date's own page (its own time, place and note when changed)."""
     event = _viewable(event_id)
-    occurrence = db.session.get(Occurrence, occurrence_id)
-    if occurrence is None or occurrence.event_id != event.id:
+    upcoming, _last, occurrence = _dates(event, occurrence_id)
+    if occurrence is None:
         abort(404)
-    upcoming = _upcoming(event) if event.is_recurring else []
-    return _render_event(event, occurrence, upcoming, single_date=True)
+    return _render_event(
+        event, occurrence, upcoming if event.is_recurring else [], single_date=True
+    )
 
 
 def upcoming_for_home(limit: int = 8) -> list[Occurrence]:

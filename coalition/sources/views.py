@@ -6,7 +6,7 @@ commit once → flash/redirect."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, g, has_request_context, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -271,7 +271,13 @@ def partners():
 @bp.app_template_global()
 def imported_from(event) -> ImportedEvent | None:
     """The source an event came from, for "from <source>" on its page (None: posted here)."""
-    return reasons.imported_from(event)
+    if event is None or event.id is None:
+        return None
+    # Asked more than once by one page (the note, the RSVP box, cancelled dates): read once.
+    known = g.setdefault("imported_from", {}) if has_request_context() else {}
+    if event.id not in known:
+        known[event.id] = reasons.imported_from(event)
+    return known[event.id]
 
 
 @bp.app_template_global()

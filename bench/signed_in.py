@@ -2,7 +2,8 @@
 
 Seeds, in the organization `bench-0` of bench/calendar_bench.py's data set:
 
-- a member (sees the organization's members-only events in /calendar);
+- a member, and 5 of the organization's one-off events coming soonest made members-only (the
+  member's /calendar lists them on its first page);
 - an organizer with two-step sign-in set up through the app's own `two_factor.enable`, with a
   TOTP secret this module knows (`TOTP_SECRET`), as production requires for anyone who sees
   attendee data;
@@ -45,6 +46,7 @@ TOTP_SECRET = "JBSWY3DPEHPK3PXPBENCH2NLYN2TSECR"
 RSVPS = 1000
 DELEGATES = 200
 RESPONDERS = 800
+MEMBERS_ONLY = 5
 
 EMAILS = {
     "member": "bench-member@example.org",
@@ -111,6 +113,26 @@ def seed_people(now: datetime | None = None) -> float:
     ).one()
     event = occurrence.event
     event.capacity = None  # every RSVP confirmed
+
+    # Members-only events the member's calendar lists on its first page: the org's 5 one-off
+    # public events coming soonest (other than the one above) become members-only.
+    soonest = db.session.scalars(
+        sa.select(Event)
+        .join(Occurrence, Occurrence.event_id == Event.id)
+        .where(
+            Event.host_org_id == org.id,
+            Event.id != event.id,
+            Event.status == EventStatus.published,
+            Event.visibility == EventVisibility.public,
+            Event.rrule.is_(None),
+            Occurrence.start_at > now,
+            Occurrence.is_cancelled.is_(False),
+        )
+        .order_by(Occurrence.start_at)
+        .limit(MEMBERS_ONLY)
+    ).all()
+    for members_event in soonest:
+        members_event.visibility = EventVisibility.members
     delegation = Delegation(
         occurrence_id=occurrence.id, name="Bench Bus", town="Worcester",
         lead_name="Bench Lead", lead_email=EMAILS["lead"], lead_user_id=lead.id,

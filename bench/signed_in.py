@@ -34,7 +34,7 @@ from coalition.auth.models import User
 from coalition.delegations.models import Delegation
 from coalition.events.models import Event, EventStatus, EventVisibility, Occurrence
 from coalition.extensions import db
-from coalition.orgs.models import Membership, Organization, OrgRole
+from coalition.orgs.models import Membership, Organization, OrgRole, OrgStatus
 from coalition.rapid import operations as rapid_ops
 from coalition.rapid.models import Alert, Answer, AnswerState, Responder
 from coalition.rsvps.models import RSVP, RSVPStatus
@@ -97,21 +97,24 @@ def seed_people(now: datetime | None = None) -> float:
     db.session.flush()
     two_factor.enable(organizer, TOTP_SECRET)  # as the setup page does once the code matches
 
-    # The date with 1,000 RSVPs: the next upcoming date of a published public event of the org.
+    # The date with 1,000 RSVPs: the first date a week or more ahead of a published public
+    # event of the org (of another active org's, then hosted by this one, in a tiny data set).
     occurrence = db.session.scalars(
         sa.select(Occurrence)
         .join(Occurrence.event)
+        .join(Event.host_org)
         .where(
-            Event.host_org_id == org.id,
+            Organization.status == OrgStatus.active,
             Event.status == EventStatus.published,
             Event.visibility == EventVisibility.public,
             Occurrence.start_at > now + timedelta(days=7),
             Occurrence.is_cancelled.is_(False),
         )
-        .order_by(Occurrence.start_at, Occurrence.id)
+        .order_by(Event.host_org_id != org.id, Occurrence.start_at, Occurrence.id)
         .limit(1)
     ).one()
     event = occurrence.event
+    event.host_org_id = org.id
     event.capacity = None  # every RSVP confirmed
 
     # Members-only events the member's calendar lists on its first page: the org's 5 one-off

@@ -1,11 +1,16 @@
-"""Calendar benchmark: the public pages and the API, served as production serves them.
+"""Calendar benchmark: the public pages, the API and the busiest signed-in pages, served as
+production serves them.
 
 Seeds a database (SQLite in a temporary folder, or the PostgreSQL database named by
-BENCH_DATABASE_URL / --database-url) with 10,000 events of which 2,000 recurring, serves the app
-with gunicorn (2 sync workers) on 127.0.0.1, and loads every public page with wrk (16
-connections; a Python keep-alive client when wrk is missing), each page against /healthz of the
-same server in the same run, alternately, twice. The table gives each page's rate as a ratio to
-/healthz and the SQL statements one request runs.
+BENCH_DATABASE_URL / --database-url) with 10,000 events of which 2,000 recurring, and the
+signed-in pages' people and data (bench/signed_in.py: 1,000 RSVPs on a date, a delegation, an
+alert to 800 responders). Serves the app with gunicorn (2 sync workers) on 127.0.0.1, with the
+render cache on and then off (--render-cache), and loads every page with wrk (16 connections;
+a Python keep-alive client when wrk is missing): each anonymous page with each server, each
+signed-in page (with the session cookie the real sign-in forms handed out) with the first,
+each against /healthz of the same server in the same run, alternately, twice. The table gives
+each page's rate as a ratio to /healthz, the SQL statements one request runs, and the non-2xx
+answers (a failed measurement).
 
     .venv/bin/python bench/calendar_bench.py            # or: make bench
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1/bench make bench

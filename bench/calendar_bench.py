@@ -603,10 +603,15 @@ def _statuses(statuses: dict[int, int]) -> str:
     return " ".join(f"{status}×{count}" for status, count in sorted(statuses.items()))
 
 
+def _label(page: Page) -> str:
+    return page.shown if page.who is None else f"{page.shown} [{page.who}]"
+
+
 def print_ratios(rows: list[Row]) -> None:
     """The final table: one line per page and view."""
+    width = max([44, *(len(_label(row.page)) for row in rows)])
     header = (
-        f"{'page':<44} {'view':<13} {'req/s':>8} {'healthz':>8} {'ratio (lowest)':>15} "
+        f"{'page':<{width}} {'view':<13} {'req/s':>8} {'healthz':>8} {'ratio (lowest)':>15} "
         f"{'SQL/req':>8}  errors"
     )
     print(header)
@@ -616,9 +621,8 @@ def print_ratios(rows: list[Row]) -> None:
             f" ({_statuses(row.statuses)})" if load.bad_statuses(row.statuses) else ""
         )
         ratio = f"{statistics.mean(row.ratios):.3f} ({min(row.ratios):.3f})"
-        label = row.page.shown if row.page.who is None else f"{row.page.shown} [{row.page.who}]"
         print(
-            f"{label:<44} {row.page.view:<13} {statistics.mean(row.rates):>8.1f} "
+            f"{_label(row.page):<{width}} {row.page.view:<13} {statistics.mean(row.rates):>8.1f} "
             f"{statistics.mean(row.baseline):>8.1f} {ratio:>15} {row.statements:>8}  {errors}"
         )
     print(

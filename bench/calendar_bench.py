@@ -561,6 +561,22 @@ class Row:
     errors: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
     statements: str = "?"
+    #: Measurements (of the page, or of /healthz just before it) in which not one request was
+    #: answered: the ratio means nothing (a page slower than --seconds, or a backlog).
+    unanswered: int = 0
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.errors or self.unanswered)
+
+    def problems(self) -> str:
+        found = []
+        if self.errors:
+            found.append(f"{self.errors} ({_statuses(self.statuses)})" if load.bad_statuses(
+                self.statuses) else str(self.errors))  # fmt: skip
+        if self.unanswered:
+            found.append(f"{self.unanswered} measurement(s) without one answer")
+        return "; ".join(found) or "0"
 
 
 def run_load(
@@ -586,6 +602,7 @@ def run_load(
             row.rates.append(measured.rate)
             row.ratios.append(measured.rate / base.rate if base.rate else 0.0)
             row.errors += measured.errors
+            row.unanswered += (measured.requests == 0) + (base.requests == 0)
             for status, count in measured.statuses.items():
                 row.statuses[status] = row.statuses.get(status, 0) + count
             if base.errors:
@@ -593,7 +610,7 @@ def run_load(
         rows.append(row)
         print(
             f"  {page.view:<13} {page.shown:<44} ratio {statistics.mean(row.ratios):.3f}"
-            + (f"  ERRORS {row.errors} {_statuses(row.statuses)}" if row.errors else ""),
+            + (f"  FAILED: {row.problems()}" if row.failed else ""),
             flush=True,
         )
     return rows
@@ -617,9 +634,7 @@ def print_ratios(rows: list[Row]) -> None:
     print(header)
     print("-" * len(header))
     for row in rows:
-        errors = f"{row.errors}" + (
-            f" ({_statuses(row.statuses)})" if load.bad_statuses(row.statuses) else ""
-        )
+        errors = row.problems()
         ratio = f"{statistics.mean(row.ratios):.3f} ({min(row.ratios):.3f})"
         print(
             f"{_label(row.page):<{width}} {row.page.view:<13} {statistics.mean(row.rates):>8.1f} "
@@ -627,7 +642,8 @@ def print_ratios(rows: list[Row]) -> None:
         )
     print(
         "SQL/req: anon cached = first request (renders) / second (from the cache); others = a "
-        "second request. errors = non-2xx answers and socket failures (must be 0)."
+        "second request. errors = non-2xx answers and socket failures, and measurements in which "
+        "not one request was answered (must be 0)."
     )
 
 
@@ -812,7 +828,7 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print_ratios(rows)
         print(f"Whole run: {time.monotonic() - began:.0f} s.")
-        failed = [row for row in rows if row.errors]
+        failed = [row for row in rows if row.failed]
         if failed:
             print(f"{len(failed)} measurement(s) had errors: their figures are not valid.")
             return 1

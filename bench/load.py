@@ -220,7 +220,7 @@ def measure_python(
     return run
 
 
-def drain(port: int, limit: float = 60.0) -> None:
+def drain(port: int, limit: float = 300.0) -> None:
     """Wait until requests still queued from a measurement are answered: /healthz alone answers
     fast again (else a slow page's backlog would be counted against the next measurement)."""
     deadline = time.monotonic() + limit

@@ -116,7 +116,8 @@ screenshots: $(STAMP) translations $(BROWSER_JS) chromium
 	  tests/browser/test_delegations_and_rides.py tests/browser/test_rapid.py tests/browser/test_subscribe.py
 
 ## Seed 10,000 events (in BENCH_DATABASE_URL, else a temporary SQLite file) and measure every
-## public page under gunicorn with wrk (installed with apt when missing and root) (bench/README.md).
+## public page (render cache on, then off) and five signed-in pages under gunicorn with wrk
+## (installed with apt when missing and root) (bench/README.md).
 bench: $(STAMP) translations
 	@if ! command -v wrk >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \

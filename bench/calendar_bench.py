@@ -1,11 +1,16 @@
-"""Calendar benchmark: the public pages and the API, served as production serves them.
+"""Calendar benchmark: the public pages, the API and the busiest signed-in pages, served as
+production serves them.
 
 Seeds a database (SQLite in a temporary folder, or the PostgreSQL database named by
-BENCH_DATABASE_URL / --database-url) with 10,000 events of which 2,000 recurring, serves the app
-with gunicorn (2 sync workers) on 127.0.0.1, and loads every public page with wrk (16
-connections; a Python keep-alive client when wrk is missing), each page against /healthz of the
-same server in the same run, alternately, twice. The table gives each page's rate as a ratio to
-/healthz and the SQL statements one request runs.
+BENCH_DATABASE_URL / --database-url) with 10,000 events of which 2,000 recurring, and the
+signed-in pages' people and data (bench/signed_in.py: 1,000 RSVPs on a date, a delegation, an
+alert to 800 responders). Serves the app with gunicorn (2 sync workers) on 127.0.0.1, with the
+render cache on and then off (--render-cache), and loads every page with wrk (16 connections;
+a Python keep-alive client when wrk is missing): each anonymous page with each server, each
+signed-in page (with the session cookie the real sign-in forms handed out) with the first,
+each against /healthz of the same server in the same run, alternately, twice. The table gives
+each page's rate as a ratio to /healthz, the SQL statements one request runs, and the non-2xx
+answers (a failed measurement).
 
     .venv/bin/python bench/calendar_bench.py            # or: make bench
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1/bench make bench
@@ -28,10 +33,11 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,10 +46,13 @@ for folder in (ROOT, ROOT / "bench"):
         sys.path.insert(0, str(folder))  # `config` lives at the top of the repository
 
 import load  # noqa: E402
+import signed_in  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from bench_app import bench_config  # noqa: E402
 
 from coalition import create_app  # noqa: E402
+from coalition.delegations import operations as delegation_ops  # noqa: E402
+from coalition.delegations.models import Delegation  # noqa: E402
 from coalition.events.models import (  # noqa: E402
     Event,
     EventStatus,
@@ -453,10 +462,49 @@ def targets(label_event: bool = True) -> list[tuple[str, str]]:
     ]
 
 
-def statements_per_request(app, paths: list[str]) -> dict[str, tuple[int, int]]:
-    """SQL statements of an anonymous GET of each path: (first request, second request). With
-    the render cache on, the first one renders and the second one is answered from the cache."""
-    counts: dict[str, tuple[int, int]] = {}
+@dataclass
+class Page:
+    path: str
+    label: str
+    #: "anon cached", "anon uncached" or "signed-in".
+    view: str
+    #: Who is signed in (a key of signed_in.EMAILS), for signed-in pages.
+    who: str | None = None
+
+    @property
+    def shown(self) -> str:
+        """The path as printed (a private link's token left out)."""
+        if self.path.startswith("/delegations/lead/"):
+            return "/delegations/lead/<token>"
+        return self.path
+
+
+class _Client:
+    """The app's test client, asking for the host production answers to (TRUSTED_HOSTS is
+    BASE_URL's host: the test client's default `localhost` is refused with 400)."""
+
+    def __init__(self, app):
+        self.client = app.test_client()
+        self.base_url = app.config["BASE_URL"]
+        self.host = urlsplit(self.base_url).hostname
+
+    def get(self, path: str, **kwargs):
+        return self.client.get(path, base_url=self.base_url, **kwargs)
+
+    def post(self, path: str, **kwargs):
+        return self.client.post(path, base_url=self.base_url, **kwargs)
+
+    def forget_session(self) -> None:
+        self.client.delete_cookie("session", domain=self.host)
+
+
+def statements_per_request(app, pages: list[Page]) -> dict[tuple[str, str], str]:
+    """SQL statements of one GET of each page, in process, keyed by (view, path). Anonymous,
+    render cache on: "first/second" (the first renders, the second is answered by the cache);
+    otherwise the second request's count (the steady state: lazy loads done). Signed-in pages
+    are asked by a client signed in through the forms as that person. A page that does not
+    answer 200 is shown as such ("302!"): its count would mean nothing."""
+    counts: dict[tuple[str, str], str] = {}
     statements: list[str] = []
 
     def record(*_args) -> None:
@@ -464,71 +512,170 @@ def statements_per_request(app, paths: list[str]) -> dict[str, tuple[int, int]]:
 
     with app.app_context():
         engine = db.engine
+    clients: dict[str, object] = {}
     sa.event.listen(engine, "before_cursor_execute", record)
     try:
-        client = app.test_client()
-        for path in paths:
-            seen = []
+        for page in pages:
+            if page.who is None:
+                client = _Client(app)
+            elif page.who not in clients:
+                client = clients[page.who] = _Client(app)
+                signed_in.client_sign_in(app, client, page.who)
+            else:
+                client = clients[page.who]
+            seen, bad = [], None
             deadline = time.monotonic() + FEED_BUILD_TIMEOUT
             for _ in range(2):
                 while True:
                     statements.clear()
-                    with app.app_context():
-                        response = client.get(path, headers={"Accept-Language": "en"})
+                    response = client.get(page.path, headers={"Accept-Language": "en"})
                     # A feed built in the background answers 503 meanwhile.
                     if response.status_code != 503 or time.monotonic() > deadline:
                         break
                     time.sleep(1)
                 if response.status_code != 200:
-                    print(f"warning: {path} answered {response.status_code}", flush=True)
+                    bad = response.status_code
                 seen.append(len(statements))
-                client.delete_cookie("session")
-            counts[path] = (seen[0], seen[1])
+                if page.who is None:
+                    client.forget_session()
+            if bad is not None:
+                print(f"warning: {page.view} {page.shown} answered {bad} in process", flush=True)
+                counts[(page.view, page.path)] = f"{bad}!"
+            elif page.view == "anon cached":
+                counts[(page.view, page.path)] = f"{seen[0]}/{seen[1]}"
+            else:
+                counts[(page.view, page.path)] = str(seen[1])
     finally:
         sa.event.remove(engine, "before_cursor_execute", record)
+        with app.app_context():
+            db.session.remove()
     return counts
 
 
 @dataclass
 class Row:
-    path: str
-    label: str
-    ratios: list[float]
-    rates: list[float]
-    baseline: list[float]
-    errors: int
-    statements: tuple[int, int]
+    page: Page
+    ratios: list[float] = field(default_factory=list)
+    rates: list[float] = field(default_factory=list)
+    baseline: list[float] = field(default_factory=list)
+    errors: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+    statements: str = "?"
+    #: Measurements (of the page, or of /healthz just before it) in which not one request was
+    #: answered: the ratio means nothing (a page slower than --seconds, or a backlog).
+    unanswered: int = 0
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.errors or self.unanswered)
+
+    def problems(self) -> str:
+        found = []
+        if self.errors:
+            found.append(f"{self.errors} ({_statuses(self.statuses)})" if load.bad_statuses(
+                self.statuses) else str(self.errors))  # fmt: skip
+        if self.unanswered:
+            found.append(f"{self.unanswered} measurement(s) without one answer")
+        return "; ".join(found) or "0"
 
 
-def run_load(port: int, pages, *, rounds: int, seconds: float, connections: int, client: str):
+def run_load(
+    port: int,
+    pages: list[Page],
+    *,
+    rounds: int,
+    seconds: float,
+    connections: int,
+    client: str,
+    cookies: dict[str, str] | None = None,
+) -> list[Row]:
+    """Each page against /healthz just before it, `rounds` times. Only the page's non-2xx
+    answers count as its errors (a /healthz failure is printed: the ratio is then suspect)."""
     rows = []
-    for path, label in pages:
-        ratios, rates, baseline, errors = [], [], [], 0
+    for page in pages:
+        row = Row(page)
+        headers = {"Cookie": f"session={cookies[page.who]}"} if page.who else None
         for _ in range(rounds):
             base = load.measure(port, "/healthz", seconds, connections, client)
-            page = load.measure(port, path, seconds, connections, client)
-            baseline.append(base.rate)
-            rates.append(page.rate)
-            ratios.append(page.rate / base.rate if base.rate else 0.0)
-            errors += page.errors + base.errors
-        rows.append(Row(path, label, ratios, rates, baseline, errors, (0, 0)))
-        print(f"  {path:<44} ratio {statistics.mean(ratios):.3f}", flush=True)
+            measured = load.measure(port, page.path, seconds, connections, client, headers)
+            row.baseline.append(base.rate)
+            row.rates.append(measured.rate)
+            row.ratios.append(measured.rate / base.rate if base.rate else 0.0)
+            row.errors += measured.errors
+            row.unanswered += (measured.requests == 0) + (base.requests == 0)
+            for status, count in measured.statuses.items():
+                row.statuses[status] = row.statuses.get(status, 0) + count
+            if base.errors:
+                print(f"  warning: /healthz had {base.errors} errors", flush=True)
+        rows.append(row)
+        print(
+            f"  {page.view:<13} {page.shown:<44} ratio {statistics.mean(row.ratios):.3f}"
+            + (f"  FAILED: {row.problems()}" if row.failed else ""),
+            flush=True,
+        )
     return rows
 
 
-def print_ratios(rows: list[Row], *, cached: bool) -> None:
-    sql = "SQL miss/hit" if cached else "SQL/req"
-    header = f"{'page':<44} {'req/s':>8} {'healthz':>8} {'ratio':>6} {'min':>6} {sql:>12}  errors"
+def _statuses(statuses: dict[int, int]) -> str:
+    return " ".join(f"{status}×{count}" for status, count in sorted(statuses.items()))
+
+
+def _label(page: Page) -> str:
+    return page.shown if page.who is None else f"{page.shown} [{page.who}]"
+
+
+def print_ratios(rows: list[Row]) -> None:
+    """The final table: one line per page and view."""
+    width = max([44, *(len(_label(row.page)) for row in rows)])
+    header = (
+        f"{'page':<{width}} {'view':<13} {'req/s':>8} {'healthz':>8} {'ratio (lowest)':>15} "
+        f"{'SQL/req':>8}  errors"
+    )
     print(header)
     print("-" * len(header))
     for row in rows:
-        statements = f"{row.statements[0]}/{row.statements[1]}" if cached else \
-            str(row.statements[1])  # fmt: skip
+        errors = row.problems()
+        ratio = f"{statistics.mean(row.ratios):.3f} ({min(row.ratios):.3f})"
         print(
-            f"{row.path:<44} {statistics.mean(row.rates):>8.1f} "
-            f"{statistics.mean(row.baseline):>8.1f} {statistics.mean(row.ratios):>6.3f} "
-            f"{min(row.ratios):>6.3f} {statements:>12}  {row.errors}"
+            f"{_label(row.page):<{width}} {row.page.view:<13} {statistics.mean(row.rates):>8.1f} "
+            f"{statistics.mean(row.baseline):>8.1f} {ratio:>15} {row.statements:>8}  {errors}"
         )
+    print(
+        "SQL/req: anon cached = first request (renders) / second (from the cache); others = a "
+        "second request. errors = non-2xx answers and socket failures, and measurements in which "
+        "not one request was answered (must be 0)."
+    )
+
+
+def _selected(pages: list[Page], args) -> list[Page]:
+    if args.only:
+        pages = [p for p in pages if p.path in args.only or p.shown in args.only]
+    if args.skip:
+        pages = [p for p in pages if not any(x.startswith(s) for s in args.skip for x in (p.path,))]
+    return pages
+
+
+def _warm_up(port: int, page: Page, workers: int, cookies: dict[str, str]) -> None:
+    """Caches, lazy imports, connection pools of every worker (a feed may build meanwhile)."""
+    headers = {"Accept-Language": "en"}
+    if page.who:
+        headers["Cookie"] = f"session={cookies[page.who]}"
+    for _ in range(2 * workers):
+        deadline = time.monotonic() + FEED_BUILD_TIMEOUT
+        try:
+            while load.get(port, page.path, headers, timeout=WARMUP_TIMEOUT)[0] == 503:
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(1)
+        except OSError as exc:
+            print(f"warm-up of {page.shown}: {exc}", flush=True)
+
+
+def _flush_redis(url: str | None) -> None:
+    if url:
+        import redis
+
+        redis.Redis.from_url(url).flushdb()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -553,11 +700,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--redis-url",
         default=os.environ.get("BENCH_REDIS_URL") or None,
-        help="render cache and rate limits in Redis (default: BENCH_REDIS_URL)",
+        help="render cache and rate limits in Redis (default: BENCH_REDIS_URL); FLUSHED",
     )
     parser.add_argument(
-        "--no-render-cache", action="store_true", help="render every page on every request"
+        "--render-cache",
+        choices=["both", "on", "off"],
+        default="both",
+        help="anonymous pages with the render cache on, off, or both (two servers in turn)",
     )
+    parser.add_argument(
+        "--no-render-cache",
+        dest="render_cache",
+        action="store_const",
+        const="off",
+        help="same as --render-cache off",
+    )
+    parser.add_argument("--no-signed-in", action="store_true", help="leave out the signed-in pages")
     parser.add_argument("--only", action="append", help="measure only these paths")
     parser.add_argument("--skip", action="append", help="leave out paths starting so")
     parser.add_argument(
@@ -577,11 +735,16 @@ def main(argv: list[str] | None = None) -> int:
     client = args.client
     if client == "auto":
         client = "wrk" if load.wrk_available() else "python"
+    modes = ["on", "off"] if args.render_cache == "both" else [args.render_cache]
+    began = time.monotonic()
 
     with tempfile.TemporaryDirectory(prefix="coalition-bench-") as folder:
         url = args.database_url or f"sqlite:///{Path(folder) / 'bench.db'}"
-        options = {"redis_url": args.redis_url, "render_cache": not args.no_render_cache}
-        app = create_app(app_config(url, **options))
+        apps = {
+            mode: create_app(app_config(url, redis_url=args.redis_url, render_cache=mode == "on"))
+            for mode in modes
+        }
+        app = apps[modes[0]]
         with app.app_context():
             if args.reuse and _reusable(args.events):
                 print(f"Reusing the data set of {args.events} events in the database.")
@@ -593,54 +756,82 @@ def main(argv: list[str] | None = None) -> int:
                     f"{seeded.translations} texts, {seeded.occurrences} occurrences "
                     f"in {seeded.seconds:.1f} s."
                 )
+            if not signed_in.seeded():
+                with app.test_request_context(base_url=app.config["BASE_URL"]):
+                    took = signed_in.seed_people()
+                print(
+                    f"Seeded the signed-in pages' data ({signed_in.RSVPS} RSVPs, a delegation "
+                    f"of {signed_in.DELEGATES}, an alert to {signed_in.RESPONDERS} responders) "
+                    f"in {took:.1f} s."
+                )
             backend = db.engine.dialect.name
             if args.prepare_only:
+                db.engine.dispose()
                 return 0
-            pages = targets()
-            if args.only:
-                pages = [p for p in pages if p[0] in args.only]
-            if args.skip:
-                pages = [p for p in pages if not any(p[0].startswith(s) for s in args.skip)]
+            anonymous = targets()
+            found = signed_in.data()
+            with app.test_request_context(base_url=app.config["BASE_URL"]):
+                token = delegation_ops.lead_token(db.session.get(Delegation, found.delegation_id))
+            private_pages = [
+                Page(path, label, "signed-in", who)
+                for path, label, who in signed_in.pages(found, token)
+            ]
             db.session.remove()
-        if args.redis_url:
-            import redis
-
-            redis.Redis.from_url(args.redis_url).flushdb()
-        statements = statements_per_request(app, [path for path, _label in pages])
-        with app.app_context():
             db.engine.dispose()
-        env = {"BENCH_APP_RENDER_CACHE": "0" if args.no_render_cache else "1"}
-        if args.redis_url:
-            env["BENCH_APP_REDIS_URL"] = args.redis_url
-        with load.Gunicorn(url, workers=args.workers, env=env) as server:
-            for path, _label in pages:  # warm up: caches, lazy imports, connection pools
-                for _ in range(2 * args.workers):
-                    deadline = time.monotonic() + FEED_BUILD_TIMEOUT
-                    try:
-                        while load.get(server.port, path, timeout=WARMUP_TIMEOUT)[0] == 503:
-                            if time.monotonic() > deadline:
-                                break
-                            time.sleep(1)
-                    except OSError as exc:
-                        print(f"warm-up of {path}: {exc}", flush=True)
-            print(
-                f"gunicorn, {args.workers} sync workers, {backend}, {args.events} events; "
-                f"{client}, {args.connections} connections, {args.seconds:.0f} s per "
-                f"measurement, {args.rounds} rounds; render cache "
-                f"{'off' if args.no_render_cache else ('Redis' if args.redis_url else 'memory')}."
-            )
-            rows = run_load(
-                server.port,
-                pages,
-                rounds=args.rounds,
-                seconds=args.seconds,
-                connections=args.connections,
-                client=client,
-            )
-        for row in rows:
-            row.statements = statements[row.path]
+
+        # Cold caches once, at the start: the feed (built for minutes at 100,000 events) is then
+        # built once per run, as production builds it once; nothing reads a page stored by the
+        # first server when the second one runs with the render cache off.
+        _flush_redis(args.redis_url)
+        rows: list[Row] = []
+        for number, mode in enumerate(modes):
+            view = "anon cached" if mode == "on" else "anon uncached"
+            pages = [Page(path, label, view) for path, label in anonymous]
+            if number == 0 and not args.no_signed_in:
+                pages += private_pages
+            pages = _selected(pages, args)
+            if not pages:
+                continue
+            statements = statements_per_request(apps[mode], pages)
+            with apps[mode].app_context():
+                db.engine.dispose()
+            env = {"BENCH_APP_RENDER_CACHE": "1" if mode == "on" else "0"}
+            if args.redis_url:
+                env["BENCH_APP_REDIS_URL"] = args.redis_url
+            with load.Gunicorn(url, workers=args.workers, env=env) as server:
+                cookies = {
+                    who: signed_in.http_sign_in(server.port, who, app)
+                    for who in dict.fromkeys(p.who for p in pages if p.who)
+                }
+                for page in pages:
+                    _warm_up(server.port, page, args.workers, cookies)
+                print(
+                    f"gunicorn, {args.workers} sync workers, {backend}, {args.events} events; "
+                    f"{client}, {args.connections} connections, {args.seconds:.0f} s per "
+                    f"measurement, {args.rounds} rounds; render cache "
+                    f"{'off' if mode == 'off' else ('Redis' if args.redis_url else 'memory')}"
+                    f"{'; signed in as ' + ', '.join(cookies) if cookies else ''}.",
+                    flush=True,
+                )
+                measured = run_load(
+                    server.port,
+                    pages,
+                    rounds=args.rounds,
+                    seconds=args.seconds,
+                    connections=args.connections,
+                    client=client,
+                    cookies=cookies,
+                )
+            for row in measured:
+                row.statements = statements[(row.page.view, row.page.path)]
+            rows += measured
         print()
-        print_ratios(rows, cached=not args.no_render_cache)
+        print_ratios(rows)
+        print(f"Whole run: {time.monotonic() - began:.0f} s.")
+        failed = [row for row in rows if row.failed]
+        if failed:
+            print(f"{len(failed)} measurement(s) had errors: their figures are not valid.")
+            return 1
     return 0
 
 

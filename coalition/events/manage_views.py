@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from coalition.access import access
 from coalition.core.buttons import button_post
@@ -53,14 +54,27 @@ def _field_error(form, exc: ops.EventError) -> None:
     field.errors = [*field.errors, str(exc.message)]
 
 
+#: Events per page of an organization's list.
+EVENTS_PER_PAGE = 50
+
+
 @bp.route("/orgs/<slug>/events")
 @access(can_organize_org)
 def org_events(slug: str):
     """The organization's events, drafts and pending ones included."""
     org = load_org(slug)
-    events = db.session.scalars(
-        sa.select(Event).where(Event.host_org_id == org.id).order_by(Event.start_at.desc())
-    ).all()
+    # A page at a time (an organization with years of weekly meetings has thousands), each
+    # event's texts in one query beside it: the statements do not grow with the events.
+    page = db.paginate(
+        sa.select(Event)
+        .where(Event.host_org_id == org.id)
+        .options(selectinload(Event.translations))
+        .order_by(Event.start_at.desc(), Event.id.desc()),
+        page=request.args.get("page", 1, type=int),
+        per_page=EVENTS_PER_PAGE,
+        error_out=False,
+    )
+    events = page.items
     invitations = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(EventCosponsor)
@@ -70,6 +84,7 @@ def org_events(slug: str):
         "events/manage/org_events.html",
         org=org,
         events=events,
+        page=page,
         invitations=invitations,
         dates=dates_summary(events),
     )

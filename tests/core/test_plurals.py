@@ -44,6 +44,18 @@ NOT_COUNTS = {
     "Recovery codes left: %(n)d": "label: number",
     "Say how many riders fit in your car (1 to %(n)d).": "a bound, no noun",
     "Search for at most %(n)d characters.": "a fixed limit (MAX_TEXT), never 1",
+    "At most %(num)d rules.": "a fixed limit (a source's MAX_RULES), never 1",
+    "Rule %(num)d: %(problem)s": "an ordinal: the rule's row number",
+    "Rule %(num)d: choose a type from the list.": "an ordinal: the rule's row number",
+    "Rule %(num)d: choose the type it gives.": "an ordinal: the rule's row number",
+    "Rule %(num)d: choose where to look from the list.": "an ordinal: the rule's row number",
+    "Rule %(num)d: contains": "an ordinal: the rule's row number",
+    "Rule %(num)d: give the words to look for.": "an ordinal: the rule's row number",
+    "Rule %(num)d: gives the type": "an ordinal: the rule's row number",
+    "Rule %(num)d: the words to look for are too long (at most %(max)d characters).": (
+        "an ordinal (the rule's row) and a bound"
+    ),
+    "Rule %(num)d: where": "an ordinal: the rule's row number",
 }
 
 

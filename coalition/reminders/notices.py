@@ -102,3 +102,6 @@ def notify_restored(event: Event, occurrence: Occurrence | None = None):
             subject=_l("Back on: %(title)s", title=title),
             template="reminders/restored",
         )
+    from coalition.volunteers.operations import notify_restored as tell_helpers
+
+    tell_helpers(occurrences)

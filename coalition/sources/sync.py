@@ -343,7 +343,9 @@ def apply_series(
     if master is None:
         return "unchanged"
     if imported is not None and master.sequence < imported.sequence:
-        imported.last_seen_at, imported.is_gone = now, False
+        # An older copy (a stale mirror, a restored backup): nothing changes here, not even
+        # "gone from the feed", until the feed lists a version as new as the one applied.
+        imported.last_seen_at = now
         return "unchanged"
     digest = series.digest()
     if imported is not None and imported.digest == digest and not imported.is_gone:

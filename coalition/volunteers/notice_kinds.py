@@ -11,6 +11,7 @@ NOTICES = (
     ),
     Notice("helper_already", HELPER, email="volunteers/already", sms="volunteers/already"),
     Notice("helper_cancelled", HELPER, email="volunteers/cancelled", sms="volunteers/cancelled"),
+    Notice("helper_restored", HELPER, email="volunteers/restored", sms="volunteers/restored"),
     Notice("helper_reminder", HELPER, email="volunteers/reminder", sms="reminders/attendee"),
     Notice("helper_message", HELPER, email="volunteers/message", sms="dashboard/message"),
     # Rides: the person who asked for one on their RSVP, and the driver (a helper).

@@ -928,6 +928,26 @@ def notify_cancellation(occurrences, reason: str) -> None:
               subject=_l("Cancelled: %(title)s", title=title), reason=reason)  # fmt: skip
 
 
+def notify_restored(occurrences) -> None:
+    """A date (or the whole event) that was cancelled is on again (a subscribed source listed it
+    again): tell its helpers, still signed up, that their shift stands (called by
+    `reminders.notices.notify_restored`, with the attendees' notices)."""
+    ids = [o.id for o in occurrences if not o.is_cancelled and o.end_at > utcnow()]
+    if not ids:
+        return
+    helpers = db.session.scalars(
+        sa.select(Helper).where(
+            Helper.occurrence_id.in_(ids),
+            Helper.status == HelperStatus.signed_up,
+            Helper.erased_at.is_(None),
+        )
+    )
+    for helper in helpers:
+        title = helper.occurrence.event.translation(helper.language).title
+        _mail(helper, kind="helper_restored", template="volunteers/restored",
+              subject=_l("Back on: %(title)s", title=title))  # fmt: skip
+
+
 def send_confirmation(helper: Helper) -> None:
     title = helper.occurrence.event.translation(helper.language).title
     _mail(helper, kind="helper_confirmation", template="volunteers/confirmation",

@@ -14,6 +14,8 @@ from coalition.extensions import db
 from coalition.mail.models import OutgoingEmail
 from coalition.rsvps import operations as rsvp_ops
 from coalition.sources import operations
+from coalition.volunteers import operations as volunteer_ops
+from coalition.volunteers.models import RoleKind
 from tests.sources.helpers import NOW, imported_events, make_source, starts
 from tests.sources.test_sync import _feed, _vevent
 
@@ -82,6 +84,39 @@ def test_an_event_back_in_the_feed_is_on_again_and_its_people_told(db, served):
     assert len(_notices("event_restored")) == 3
 
 
+def test_helpers_of_an_event_back_in_the_feed_are_told_their_shift_stands(db, served):
+    """The helpers were told of the cancellation; they are told it is back on, by email or by
+    text, in their language, and still signed up."""
+    source = make_source(served(_feed(_vevent(), _vevent("forum@x", summary="Forum"))),
+                         publishes_at_once=True)  # fmt: skip
+    _poll(source)
+    forum = imported_events(source)["Forum"]
+    marshals = volunteer_ops.RoleInput(RoleKind.marshal, 3)
+    role = volunteer_ops.add_role(forum.occurrences[0], marshals)
+    for person in (
+        volunteer_ops.HelperInput(name="Beto", email="beto@example.org", language="es"),
+        volunteer_ops.HelperInput(name="Jean", phone="+16175550143", language="ht"),
+    ):
+        volunteer_ops.submit(role, person, now=NOW)
+    db.session.commit()
+    served(_feed(_vevent()))
+    _poll(source)
+    assert {n.recipient for n in _notices("helper_cancelled")} == {"beto@example.org",
+                                                                     "+16175550143"}  # fmt: skip
+    assert _notices("helper_restored") == []
+    served(_feed(_vevent(), _vevent("forum@x", summary="Forum")))
+    _poll(source)
+    told = {n.recipient: n for n in _notices("helper_restored")}
+    assert set(told) == {"beto@example.org", "+16175550143"}
+    assert told["beto@example.org"].subject == "Confirmado de nuevo: Forum"
+    assert "Su inscripción sigue vigente" in told["beto@example.org"].body_text
+    assert told["+16175550143"].channel == "sms"
+    assert "Ou toujou enskri pou ede" in told["+16175550143"].body_text
+    assert volunteer_ops.signed_up_count(role.id) == 2
+    _poll(source)
+    assert len(_notices("helper_restored")) == 2
+
+
 def test_an_event_the_feed_cancelled_then_confirmed_again_is_on_again(db, served):
     source = make_source(served(_feed(_vevent())), publishes_at_once=True)
     _poll(source)
@@ -96,6 +131,49 @@ def test_an_event_the_feed_cancelled_then_confirmed_again_is_on_again(db, served
     _poll(source)
     assert rally.status == EventStatus.published
     assert [n.recipient for n in _notices("event_restored")] == ["ana@example.org"]
+
+
+def test_an_older_copy_does_not_bring_back_what_the_feed_cancelled(db, served):
+    """SEQUENCE: a copy older than the cancellation (a stale mirror) changes nothing and tells
+    nobody; the next version does."""
+    source = make_source(served(_feed(_vevent(sequence=1))), publishes_at_once=True)
+    _poll(source)
+    rally = imported_events(source)["Rally at City Hall"]
+    rsvp_ops.submit(rally.occurrences[0], rsvp_ops.RSVPInput(name="Ana", email="ana@example.org"),
+                    now=NOW)  # fmt: skip
+    db.session.commit()
+    served(_feed(_vevent(sequence=2, status="CANCELLED")))
+    _poll(source)
+    served(_feed(_vevent(sequence=1, status="CONFIRMED")))
+    _poll(source)
+    assert rally.status == EventStatus.cancelled
+    assert _notices("event_restored") == []
+    served(_feed(_vevent(sequence=3, status="CONFIRMED")))
+    _poll(source)
+    assert rally.status == EventStatus.published
+    assert [n.recipient for n in _notices("event_restored")] == ["ana@example.org"]
+
+
+def test_an_older_copy_of_an_event_gone_from_the_feed_leaves_it_gone(db, served, client):
+    source = make_source(served(_feed(_vevent(sequence=2), _vevent("forum@x", summary="Forum"))),
+                         publishes_at_once=True)  # fmt: skip
+    _poll(source)
+    rally = imported_events(source)["Rally at City Hall"]
+    _people(rally.occurrences[0])
+    served(_feed(_vevent("forum@x", summary="Forum")))
+    _poll(source)
+    assert rally.status == EventStatus.cancelled
+    served(_feed(_vevent(sequence=1), _vevent("forum@x", summary="Forum")))
+    _poll(source)
+    _poll(source)
+    assert rally.status == EventStatus.cancelled
+    assert _notices("event_restored") == []
+    data = client.get(f"/api/v1/events/{rally.id}").get_json()
+    assert data["cancel_reason"] == "Removed from Worcester Immigrant Coalition's calendar."
+    served(_feed(_vevent(sequence=2), _vevent("forum@x", summary="Forum")))
+    _poll(source)
+    assert rally.status == EventStatus.published
+    assert len(_notices("event_restored")) == 3
 
 
 def test_a_date_back_in_the_series_is_on_again_and_its_people_told(db, served):

@@ -371,22 +371,41 @@ def protected(report: Report, minimum: int | None = None) -> Protected:
     }
     series = []
     for row in report.series:
+        registrations, came_to_all, share = _came_to_all(
+            row["registrations"], row["came_to_all"], minimum
+        )
+        opted_in, opted_all, opted_share = _came_to_all(
+            row["opted_in"], row["opted_in_came_to_all"], minimum
+        )
         series.append(
             {
                 **row,
-                "registrations": cells.protect_one(row["registrations"], minimum),
-                "came_to_all": cells.protect_one(row["came_to_all"], minimum),
-                "share": cells.share(row["came_to_all"], row["registrations"], minimum),
-                "opted_in": cells.protect_one(row["opted_in"], minimum),
-                "opted_in_came_to_all": cells.protect_one(row["opted_in_came_to_all"], minimum),
-                "opted_in_share": cells.share(
-                    row["opted_in_came_to_all"], row["opted_in"], minimum
-                ),
+                "registrations": registrations,
+                "came_to_all": came_to_all,
+                "share": share,
+                "opted_in": opted_in,
+                "opted_in_came_to_all": opted_all,
+                "opted_in_share": opted_share,
             }
         )
     rapid = [_protected_rapid(row, minimum) for row in report.rapid]
     rapid_towns = [_protected_rapid(row, minimum) for row in report.rapid_towns]
     return Protected(minimum, totals, breakdowns, series, rapid, rapid_towns)
+
+
+def _came_to_all(whole: int, part: int, minimum: int):
+    """(whole, part, share) of "took part in all N": the people registered (or opted in), those
+    who came to every date, and the share. The whole is shown, so the part and its complement
+    (who missed a date) are cells that add up to it: where either is small, both are hidden or
+    withheld, and so is the share (with the whole, it would give the part back)."""
+    whole_cell = cells.protect_one(whole, minimum)
+    pair = cells.protect({"part": part, "missed": whole - part}, minimum)
+    if whole_cell.hidden:
+        pair["part"] = cells.Cell(None, True) if part else cells.Cell(0)
+    part_cell = pair["part"]
+    if whole_cell.hidden or part_cell.hidden or pair["missed"].hidden:
+        return whole_cell, part_cell, None
+    return whole_cell, part_cell, cells.share(part, whole, minimum)
 
 
 def _protected_rapid(row: dict, minimum: int) -> dict:

@@ -42,6 +42,16 @@ def _shown(cell, minimum: int) -> str:
     return _hidden_text(minimum) if cell.hidden else str(cell.value)
 
 
+def _share(share: int | None, whole, minimum: int) -> str:
+    """A "took part in all" share: a percentage, or why it is not given (the people it is a
+    share of are too few, or it would give a small figure back with their number)."""
+    if share is not None:
+        return f"{share}%"
+    if whole.hidden:
+        return _hidden_text(minimum)
+    return _("withheld (it would give a small figure back)") if whole.value else ""
+
+
 def _page(title: str, filters: figures.Filters, *, scope: str, filterable: bool = True):
     """The page or, with ?format=csv, its figures as CSV. A bad filter: 400 with its message."""
     report = figures.build(filters, with_rapid=scope != "date")
@@ -85,16 +95,19 @@ def _csv(safe: figures.Protected, scope: str) -> Response:
                              _csv_text(labels.row_label(name, key)),
                              _shown(cell, safe.minimum)])  # fmt: skip
     for row in safe.series:
-        writer.writerow([_("Took part in all %(n)s dialogues", n=row["dates_held"]),
-                         _csv_text(row["title"]),
-                         "" if row["share"] is None else f"{row['share']}%"])  # fmt: skip
+        title = _csv_text(row["title"])
+        writer.writerow([_("Took part in all %(n)s dialogues", n=row["dates_held"]), title,
+                         _share(row["share"], row["registrations"], safe.minimum)])  # fmt: skip
+        writer.writerow([_("Registered for the series"), title,
+                         _shown(row["registrations"], safe.minimum)])  # fmt: skip
         if row["opted_in"].hidden or row["opted_in"].value:
             writer.writerow(
                 [_("Took part in all %(n)s dialogues, of those who asked to be counted",
                    n=row["dates_held"]),
-                 _csv_text(row["title"]),
-                 "" if row["opted_in_share"] is None else f"{row['opted_in_share']}%"]
+                 title, _share(row["opted_in_share"], row["opted_in"], safe.minimum)]
             )  # fmt: skip
+            writer.writerow([_("Asked to be counted across the series"), title,
+                             _shown(row["opted_in"], safe.minimum)])  # fmt: skip
     for rows, by in ((safe.rapid, "month"), (safe.rapid_towns, "town")):
         for row in rows:
             writer.writerows(_rapid_csv_rows(row, by, safe.minimum))

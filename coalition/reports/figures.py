@@ -237,14 +237,14 @@ def build(filters: Filters, *, with_rapid: bool = True, now: datetime | None = N
             report.withheld_totals.update(n for n, c in alone.totals.items() if c.hidden)
             for name, values in alone.breakdowns.items():
                 report.withheld_breakdowns[name].update(k for k, c in values.items() if c.hidden)
-    report.series = _series(filters, rows)
+    report.series = _series(filters, rows, now)
     if with_rapid and filters.event_id is None and filters.type_id is None:
         report.rapid = rapid_months(filters)
         report.rapid_towns = rapid_towns(filters)
     return report
 
 
-def _series(filters: Filters, rows: list[DateFigures]) -> list[dict]:
+def _series(filters: Filters, rows: list[DateFigures], now: datetime | None = None) -> list[dict]:
     event_ids = {r.event_id for r in rows if r.event_id is not None}
     if not event_ids:
         return []
@@ -255,10 +255,19 @@ def _series(filters: Filters, rows: list[DateFigures]) -> list[dict]:
     out = []
     for row in sorted(found, key=lambda r: r.last_start_at or datetime.min.replace(tzinfo=UTC)):
         event = events.get(row.event_id)
+        if row.year is not None and not (
+            (filters.start is None or filters.start.year <= row.year)
+            and (filters.end is None or row.year <= filters.end.year)
+        ):
+            continue  # a year of an open-ended series outside the period asked for
+        zone = event.zone if event else _zone()
         out.append(
             {
                 "event_id": row.event_id,
                 "title": event.translation().title if event else "",
+                #: A series with no end is counted per calendar year (None: the whole series).
+                "year": row.year,
+                "this_year": row.year == (now or utcnow()).astimezone(zone).year,
                 "dates_held": row.dates_held,
                 "registrations": row.registrations,
                 "came_to_all": row.came_to_all,

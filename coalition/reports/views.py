@@ -42,6 +42,15 @@ def _shown(cell, minimum: int) -> str:
     return _hidden_text(minimum) if cell.hidden else str(cell.value)
 
 
+def _series_title(row: dict) -> str:
+    """A series' name, with the year for a series with no end (counted per calendar year)."""
+    if row["year"] is None:
+        return row["title"]
+    if row["this_year"]:
+        return _("%(title)s, this year", title=row["title"])
+    return _("%(title)s, in %(year)s", title=row["title"], year=row["year"])
+
+
 def _share(share: int | None, whole, minimum: int) -> str:
     """A "took part in all" share: a percentage, or why it is not given (the people it is a
     share of are too few, or it would give a small figure back with their number)."""
@@ -75,7 +84,7 @@ def _page(title: str, filters: figures.Filters, *, scope: str, filterable: bool 
     return render_template(
         "reports/report.html", title=title, report=safe, charts=charts, scope=scope,
         filters=filters, filterable=filterable, labels=labels, hidden=hidden, shown=shown,
-        nth=figures.NTH_GOING, languages=CONTENT_LANGUAGES,
+        nth=figures.NTH_GOING, languages=CONTENT_LANGUAGES, series_title=_series_title,
         types=figures.type_choices(locale) if filterable else [],
         towns=figures.town_choices() if filterable else [],
         orgs=figures.org_choices() if filterable and scope == "coalition" else [],
@@ -95,7 +104,7 @@ def _csv(safe: figures.Protected, scope: str) -> Response:
                              _csv_text(labels.row_label(name, key)),
                              _shown(cell, safe.minimum)])  # fmt: skip
     for row in safe.series:
-        title = _csv_text(row["title"])
+        title = _csv_text(_series_title(row))
         writer.writerow([_("Took part in all %(n)s dialogues", n=row["dates_held"]), title,
                          _share(row["share"], row["registrations"], safe.minimum)])  # fmt: skip
         writer.writerow([_("Registered for the series"), title,

@@ -144,3 +144,36 @@ def test_the_api_takes_the_box_too(client, db):
     rsvp = db.session.scalar(sa.select(RSVP).where(RSVP.occurrence_id == occurrence.id,
                                                    RSVP.name == "Lia"))  # fmt: skip
     assert rsvp is not None and rsvp.counts_attendance
+
+
+def test_a_key_rotation_does_not_split_a_persons_count(app, db, runner):
+    """A new CONTACT_HASH_KEY (and a new CONTACT_KEYS key, the old one then dropped) between two
+    purges: the opted-in people are still counted once each across the four dates."""
+    from cryptography.fernet import Fernet
+
+    from coalition.crypto import EXTENSION, parse_keys
+
+    season = four_dialogues()
+    member = UserFactory()
+    db.session.commit()
+    _dated(season, member)
+    hold(season)
+    first = min(season.event.occurrences, key=lambda o: o.start_at)
+    with time_machine.travel(first.end_at + timedelta(days=31), tick=False):
+        purge_expired()
+        db.session.commit()
+    assert db.session.scalar(sa.select(SeriesKey.link_key)) is not None
+    old_key, new_key = app.config["CONTACT_KEYS"], Fernet.generate_key().decode()
+    new_hash_key = "another-hash-key-" + "y" * 32
+    app.extensions[EXTENSION] = parse_keys(f"{new_key},{old_key}", new_hash_key)
+    db.session.expire_all()
+    result = runner.invoke(args=["rotate-keys"])
+    assert result.exit_code == 0, result.output
+    assert "report_series_keys: 1 values re-encrypted" in result.output
+    assert "hashes recomputed" in result.output and "rsvps: " in result.output
+    app.extensions[EXTENSION] = parse_keys(new_key, new_hash_key)  # the old key is gone
+    db.session.expire_all()
+    purge_each(season)
+    final = db.session.scalar(sa.select(SeriesFigures))
+    assert final.is_final and final.dates_held == 4
+    assert (final.opted_in, final.opted_in_came_to_all) == (OPTED + 1, OPTED - MISSED + 1)

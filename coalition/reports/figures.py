@@ -42,6 +42,7 @@ NESTED = (
     ("waitlisted", "promoted"), ("rsvps", "cancelled"),
 )  # fmt: skip
 #: The Nth "On my way" whose time rapid response figures give besides the first.
+#: The pages and the CSV name it in words ("the third “On my way”"): change them with it.
 NTH_GOING = 3
 
 

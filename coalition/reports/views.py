@@ -150,7 +150,7 @@ def _rapid_csv_rows(row: dict, by: str, minimum: int) -> list[list[str]]:
             (_("Responders who went"), _shown(row["went"], minimum)),
             (_("Arrived"), _shown(row["arrived"], minimum)),
             (_("Median minutes to the first “On my way”"), median(row["first_going"])),
-            (_("Median minutes to the %(n)sth “On my way”", n=figures.NTH_GOING),
+            (_("Median minutes to the third “On my way”"),
              median(row["nth_going"])),
             (_("Median minutes to the first responder on site"), median(row["first_arrival"])),
         )

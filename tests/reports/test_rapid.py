@@ -63,7 +63,7 @@ def test_alerts_per_month_with_times_to_going_and_drills_apart(client, org, disp
         assert f"{month}Responders who went,2027-04,6" in lines
         assert f"{month}Arrived,2027-04,5" in lines
         assert f"{month}Median minutes to the first “On my way”,2027-04,1.0" in lines
-        assert f"{month}Median minutes to the 3th “On my way”,2027-04,3.0" in lines
+        assert f"{month}Median minutes to the third “On my way”,2027-04,3.0" in lines
         assert f"{month}Median minutes to the first responder on site,2027-04,15.0" in lines
         assert f"{month}Responders who went,2027-04 (drills),fewer than 5" in lines
         assert f"{month}Arrived,2027-04 (drills),fewer than 5" in lines

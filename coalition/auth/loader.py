@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 from flask import Flask, request
 from flask_babel import lazy_gettext as _l
@@ -29,7 +31,7 @@ def init_login(app: Flask) -> None:
             return None
         if not 0 < number < 2**31:  # an INTEGER key; never sent to the database
             return None
-        user = db.session.execute(_signed_in_user(User, number)).unique().scalar()
+        user = db.session.execute(_signed_in_user(User), {"user_id": number}).unique().scalar()
         if user is None or str(user.session_version) != version:
             return None
         return user
@@ -51,7 +53,8 @@ def init_login(app: Flask) -> None:
         return user
 
 
-def _signed_in_user(user_class, user_id: int) -> sa.Select:
+@functools.cache
+def _signed_in_user(user_class) -> sa.Select:
     """The user with their memberships and those organizations, in one statement: what every
     page of a signed-in person asks next (the header, two-factor, members-only events, an
     organization's pages; `Organization.role_of` uses these memberships when they are loaded)."""
@@ -60,7 +63,7 @@ def _signed_in_user(user_class, user_id: int) -> sa.Select:
     org = sa.inspect(user_class).relationships["memberships"].mapper.class_.org
     return (
         sa.select(user_class)
-        .where(user_class.id == user_id)
+        .where(user_class.id == sa.bindparam("user_id"))
         .options(joinedload(memberships).joinedload(org))
     )
 

@@ -10,6 +10,7 @@ A row holds nothing personal: every organizer of the organization sees the same 
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 from markupsafe import Markup
+from sqlalchemy.orm import aliased
 
 from coalition.core.fragments import cached_many
 from coalition.db import utcnow
@@ -99,19 +101,17 @@ class OrgEventsPage:
         return self.page + 1 if self.has_next else None
 
 
-def _totals(org_id: int) -> tuple[sa.ScalarSelect, sa.ScalarSelect]:
-    events = sa.select(sa.func.count(Event.id)).where(Event.host_org_id == org_id)
-    invitations = sa.select(sa.func.count(EventCosponsor.id)).where(
-        EventCosponsor.org_id == org_id, EventCosponsor.status == CosponsorStatus.invited
+@functools.cache
+def _statements() -> tuple[sa.Select, sa.Select]:
+    """The page's statement and the one for the totals alone, built once per process (their
+    values are bound parameters: `org_id`, `now`, `limit`, `offset`)."""
+    org_id, now = sa.bindparam("org_id", type_=sa.Integer), sa.bindparam("now")
+    total = sa.select(sa.func.count(Event.id)).where(Event.host_org_id == org_id).scalar_subquery()
+    invitations = (
+        sa.select(sa.func.count(EventCosponsor.id))
+        .where(EventCosponsor.org_id == org_id, EventCosponsor.status == CosponsorStatus.invited)
+        .scalar_subquery()
     )
-    return events.scalar_subquery(), invitations.scalar_subquery()
-
-
-def org_events_page(org_id: int, page: int, now: datetime | None = None) -> OrgEventsPage:
-    """Page `page` (from 1; out-of-range pages are empty) of the organization's events, newest
-    first, drafts and pending ones included: one statement (two for a page past the end)."""
-    now = now or utcnow()
-    page = min(max(page, 1), _LAST_PAGE)
     shown = (
         sa.select(
             Event.id,
@@ -126,8 +126,8 @@ def org_events_page(org_id: int, page: int, now: datetime | None = None) -> OrgE
         )
         .where(Event.host_org_id == org_id)
         .order_by(Event.start_at.desc(), Event.id.desc())
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
+        .limit(sa.bindparam("limit", type_=sa.Integer))
+        .offset(sa.bindparam("offset", type_=sa.Integer))
         .subquery("shown")
     )
     to_come = sa.and_(Occurrence.event_id == shown.c.id, Occurrence.end_at >= now)
@@ -152,10 +152,8 @@ def org_events_page(org_id: int, page: int, now: datetime | None = None) -> OrgE
         .where(to_come, Occurrence.is_cancelled.is_(True))
         .scalar_subquery()
     )
-    upcoming = sa.exists().where(to_come)
-    nxt = sa.orm.aliased(Occurrence, name="next_date")
-    total, invitations = _totals(org_id)
-    rows = db.session.execute(
+    nxt = aliased(Occurrence, name="next_date")
+    page = (
         sa.select(
             shown,
             title.label("title"),
@@ -163,17 +161,34 @@ def org_events_page(org_id: int, page: int, now: datetime | None = None) -> OrgE
             nxt.start_at.label("next_start"),
             nxt.end_at.label("next_end"),
             cancelled.label("cancelled"),
-            upcoming.label("upcoming"),
+            sa.exists().where(to_come).label("upcoming"),
             sa.type_coerce(total, sa.Integer).label("total"),
             sa.type_coerce(invitations, sa.Integer).label("invitations"),
         )
         .outerjoin(nxt, nxt.id == next_id)
         .order_by(shown.c.start_at.desc(), shown.c.id.desc())
+    )
+    return page, sa.select(total, invitations)
+
+
+def org_events_page(org_id: int, page: int, now: datetime | None = None) -> OrgEventsPage:
+    """Page `page` (from 1; out-of-range pages are empty) of the organization's events, newest
+    first, drafts and pending ones included: one statement (two for a page past the end)."""
+    page = min(max(page, 1), _LAST_PAGE)
+    statement, totals = _statements()
+    rows = db.session.execute(
+        statement,
+        {
+            "org_id": org_id,
+            "now": now or utcnow(),
+            "limit": PER_PAGE,
+            "offset": (page - 1) * PER_PAGE,
+        },
     ).all()
     if rows:
         counted, invited = rows[0].total, rows[0].invitations
     else:
-        counted, invited = db.session.execute(sa.select(total, invitations)).one()
+        counted, invited = db.session.execute(totals, {"org_id": org_id}).one()
     return OrgEventsPage(
         rows=[
             OrgEventRow(

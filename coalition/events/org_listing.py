@@ -132,13 +132,10 @@ def _statements() -> tuple[sa.Select, sa.Select]:
     )
     to_come = sa.and_(Occurrence.event_id == shown.c.id, Occurrence.end_at >= now)
     # `Event.title`: the text in the event's main language, else the first one written.
-    main_first = (EventTranslation.language == shown.c.primary_language).desc()
-    title = (
-        sa.select(EventTranslation.title)
-        .where(EventTranslation.event_id == shown.c.id)
-        .order_by(main_first, EventTranslation.id)
-        .limit(1)
-        .scalar_subquery()
+    texts = sa.select(EventTranslation.title).where(EventTranslation.event_id == shown.c.id)
+    title = sa.func.coalesce(
+        texts.where(EventTranslation.language == shown.c.primary_language).scalar_subquery(),
+        texts.order_by(EventTranslation.id).limit(1).scalar_subquery(),
     )
     next_id = (
         sa.select(Occurrence.id)

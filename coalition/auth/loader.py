@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+
+import sqlalchemy as sa
 from flask import Flask, request
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from coalition.extensions import db, login_manager
 
@@ -22,9 +26,12 @@ def init_login(app: Flask) -> None:
         """The user behind a session or remember-me cookie whose session version is current."""
         uid, _sep, version = user_id.partition(":")
         try:
-            user = db.session.get(User, int(uid))
-        except (ValueError, OverflowError):
+            number = int(uid)
+        except ValueError:
             return None
+        if not 0 < number < 2**31:  # an INTEGER key; never sent to the database
+            return None
+        user = db.session.execute(_signed_in_user(User), {"user_id": number}).unique().scalar()
         if user is None or str(user.session_version) != version:
             return None
         return user
@@ -44,6 +51,21 @@ def init_login(app: Flask) -> None:
         if user is not None:
             db.session.commit()  # its last use
         return user
+
+
+@functools.cache
+def _signed_in_user(user_class) -> sa.Select:
+    """The user with their memberships and those organizations, in one statement: what every
+    page of a signed-in person asks next (the header, two-factor, members-only events, an
+    organization's pages; `Organization.role_of` uses these memberships when they are loaded)."""
+    memberships = user_class.memberships
+    # The organization by the relationship's own mapper: orgs is a sibling layer of auth.
+    org = sa.inspect(user_class).relationships["memberships"].mapper.class_.org
+    return (
+        sa.select(user_class)
+        .where(user_class.id == sa.bindparam("user_id"))
+        .options(joinedload(memberships).joinedload(org))
+    )
 
 
 #: Where a personal API token is accepted.

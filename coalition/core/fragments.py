@@ -33,9 +33,9 @@ from coalition.core.render_cache import get_store
 _LAYOUT = 1
 
 
-def _key(name: str, parts: Sequence[Hashable]) -> str:
+def _key(name: str, parts: Sequence[Hashable], locale: str | None = None) -> str:
     joined = ":".join(str(part) for part in parts)
-    return f"frag{_LAYOUT}:{name}:{get_locale() or 'en'}:{joined}"
+    return f"frag{_LAYOUT}:{name}:{locale or get_locale() or 'en'}:{joined}"
 
 
 def _storable(html: str) -> bool:
@@ -53,7 +53,8 @@ def cached_many(
     if not current_app.config["FRAGMENT_CACHE"]:
         return [Markup(render()) for _, render in items]
     store = get_store()
-    keys = [_key(name, parts) for parts, _ in items]
+    locale = str(get_locale() or "en")
+    keys = [_key(name, parts, locale) for parts, _ in items]
     found = store.get_many(keys)
     pieces: list[Markup] = []
     new: dict[str, bytes] = {}

@@ -7,7 +7,6 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from coalition.access import access
 from coalition.core.buttons import button_post
@@ -15,6 +14,7 @@ from coalition.core.errors import action_refused
 from coalition.events import lifecycle as event_lifecycle
 from coalition.events import occurrences as occurrence_ops
 from coalition.events import operations as ops
+from coalition.events import org_listing
 from coalition.events.forms import (
     CosponsorInviteForm,
     EventForm,
@@ -23,14 +23,13 @@ from coalition.events.forms import (
     event_to_form_data,
     form_to_input,
 )
-from coalition.events.models import CosponsorStatus, Event, EventCosponsor, EventStatus
+from coalition.events.models import Event, EventCosponsor, EventStatus
 from coalition.events.permissions import (
     can_manage_event,
     can_organize_org,
     load_event,
     load_occurrence,
 )
-from coalition.events.summaries import dates_summary
 from coalition.extensions import db
 from coalition.orgs.models import Organization, OrgStatus
 from coalition.orgs.permissions import load_org
@@ -54,39 +53,19 @@ def _field_error(form, exc: ops.EventError) -> None:
     field.errors = [*field.errors, str(exc.message)]
 
 
-#: Events per page of an organization's list.
-EVENTS_PER_PAGE = 50
-
-
 @bp.route("/orgs/<slug>/events")
 @access(can_organize_org)
 def org_events(slug: str):
-    """The organization's events, drafts and pending ones included."""
+    """The organization's events, drafts and pending ones included, a page at a time (an
+    organization with years of weekly meetings has thousands): one query for the page, each
+    row's markup shared by the organization's organizers (`coalition/events/org_listing.py`)."""
     org = load_org(slug)
-    # A page at a time (an organization with years of weekly meetings has thousands), each
-    # event's texts in one query beside it: the statements do not grow with the events.
-    page = db.paginate(
-        sa.select(Event)
-        .where(Event.host_org_id == org.id)
-        .options(selectinload(Event.translations))
-        .order_by(Event.start_at.desc(), Event.id.desc()),
-        page=request.args.get("page", 1, type=int),
-        per_page=EVENTS_PER_PAGE,
-        error_out=False,
-    )
-    events = page.items
-    invitations = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(EventCosponsor)
-        .where(EventCosponsor.org_id == org.id, EventCosponsor.status == CosponsorStatus.invited)
-    )
+    page = org_listing.org_events_page(org.id, request.args.get("page", 1, type=int))
     return render_template(
         "events/manage/org_events.html",
         org=org,
-        events=events,
         page=page,
-        invitations=invitations,
-        dates=dates_summary(events),
+        rows=org_listing.render_rows(page.rows),
     )
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from coalition.db import utcnow
 from coalition.events.cards import Card, big_action_clause, cards_from, names, next_dates_query
-from coalition.events.models import Event, Occurrence, is_coalition_member
+from coalition.events.models import Event, is_coalition_member
 from coalition.events.queries import longest_occurrence
 from coalition.extensions import db
 
@@ -59,33 +58,3 @@ def _home_statement(members: bool, type_ids: tuple[int, ...], actions: int, comi
         sa.select(sa.literal(2).label("part"), *first.c),
     ).subquery()
     return sa.select(both).order_by(both.c.part, both.c.start_at, both.c.id)
-
-
-@dataclass
-class DatesSummary:
-    #: The next date that goes ahead, or None.
-    next: Occurrence | None = None
-    #: How many dates still to come are cancelled.
-    cancelled: int = 0
-    #: How many dates are still to come, cancelled ones included.
-    upcoming: int = 0
-
-
-def dates_summary(events: list[Event], now: datetime | None = None) -> dict[int, DatesSummary]:
-    """Per event id: its next date going ahead and its cancelled dates still to come."""
-    summaries = {event.id: DatesSummary() for event in events}
-    if not summaries:
-        return summaries
-    rows = db.session.scalars(
-        sa.select(Occurrence)
-        .where(Occurrence.event_id.in_(summaries), Occurrence.end_at >= (now or utcnow()))
-        .order_by(Occurrence.start_at, Occurrence.id)
-    )
-    for occurrence in rows:
-        summary = summaries[occurrence.event_id]
-        summary.upcoming += 1
-        if occurrence.is_cancelled:
-            summary.cancelled += 1
-        elif summary.next is None:
-            summary.next = occurrence
-    return summaries

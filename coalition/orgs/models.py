@@ -81,6 +81,17 @@ class Organization(db.Model):
     def role_of(self, user: User | None) -> OrgRole | None:
         if user is None or not getattr(user, "is_authenticated", False):
             return None
+        # The signed-in person's memberships come with them (`auth/loader.py`): no query, and
+        # not every membership of a large organization.
+        known = loaded_memberships(user)
+        if known is not None:
+            for membership in known:
+                # A membership not flushed yet has no org_id, only its organization.
+                if membership.org_id == self.id or (
+                    membership.org_id is None and membership.org is self
+                ):
+                    return membership.role
+            return None
         for membership in self.memberships:
             if membership.user_id == user.id:
                 return membership.role
@@ -103,6 +114,18 @@ class Organization(db.Model):
 
     def owners(self) -> list[User]:
         return [m.user for m in self.memberships if m.role == OrgRole.owner]
+
+
+def loaded_memberships(user) -> list[Membership] | None:
+    """`user.memberships` when already loaded (the signed-in person's are), else None."""
+    target = user._get_current_object() if hasattr(user, "_get_current_object") else user
+    try:
+        state = sa.inspect(target)
+    except sa.exc.NoInspectionAvailable:
+        return None
+    if "memberships" in state.unloaded:
+        return None
+    return target.memberships
 
 
 class Membership(db.Model):

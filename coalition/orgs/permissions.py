@@ -7,7 +7,7 @@ from flask import abort, g
 from flask_login import current_user
 
 from coalition.extensions import db
-from coalition.orgs.models import Organization, OrgStatus
+from coalition.orgs.models import Organization, OrgStatus, loaded_memberships
 
 
 def load_org(slug: str) -> Organization:
@@ -19,7 +19,9 @@ def load_org(slug: str) -> Organization:
     cached = g.get("org")
     if cached is not None and cached.slug == slug:
         return cached
-    org = db.session.scalar(sa.select(Organization).where(Organization.slug == slug))
+    org = _among_own(slug) or db.session.scalar(
+        sa.select(Organization).where(Organization.slug == slug)
+    )
     if org is None:
         abort(404)
     if (
@@ -30,6 +32,17 @@ def load_org(slug: str) -> Organization:
         abort(404)
     g.org = org
     return org
+
+
+def _among_own(slug: str) -> Organization | None:
+    """One of the signed-in person's organizations, loaded with them (no query)."""
+    if not current_user.is_authenticated:
+        return None
+    for membership in loaded_memberships(current_user) or ():
+        org = membership.org
+        if org is not None and org.slug == slug:
+            return org
+    return None
 
 
 def can_view_org(slug: str, **_kwargs) -> bool:

@@ -37,7 +37,7 @@ class Counts:
 
 
 def counts(occurrence: Occurrence) -> Counts:
-    """Everything the organizers count, in three GROUP BY queries (by status, by language, by
+    """Everything the organizers count, in two GROUP BY queries (by status and language, by
     delegation) whatever the size of the date."""
     result = Counts()
     confirmed = RSVP.status == RSVPStatus.confirmed
@@ -46,28 +46,28 @@ def counts(occurrence: Occurrence) -> Counts:
         return sa.func.sum(sa.case((condition, value), else_=0))
 
     needs = {"interpretation": 0, "childcare": 0, "ride": 0}
-    for status, number, people, *row in db.session.execute(
-        sa.select(RSVP.status, sa.func.count(), sa.func.sum(RSVP.party_size),
+    by_language: dict[str, int] = {}
+    for status, language, number, people, *row in db.session.execute(
+        sa.select(RSVP.status, RSVP.language, sa.func.count(), sa.func.sum(RSVP.party_size),
                   confirmed_sum(RSVP.needs_interpretation), confirmed_sum(RSVP.needs_childcare),
                   confirmed_sum(RSVP.needs_ride),
                   confirmed_sum(RSVP.checked_in_at.is_not(None), RSVP.party_size))
         .where(RSVP.occurrence_id == occurrence.id)
-        .group_by(RSVP.status)
+        .group_by(RSVP.status, RSVP.language)
+        .order_by(RSVP.status, RSVP.language)
     ):  # fmt: skip
-        result.by_status[status.value] = {"rsvps": number, "people": int(people or 0)}
+        people = int(people or 0)
+        total = result.by_status.setdefault(status.value, {"rsvps": 0, "people": 0})
+        total["rsvps"] += number
+        total["people"] += people
         if status == RSVPStatus.confirmed:
-            needs = {"interpretation": int(row[0] or 0), "childcare": int(row[1] or 0),
-                     "ride": int(row[2] or 0)}  # fmt: skip
-            result.checked_in = int(row[3] or 0)
+            by_language[language] = by_language.get(language, 0) + people
+            for key, value in zip(("interpretation", "childcare", "ride"), row, strict=False):
+                needs[key] += int(value or 0)
+            result.checked_in += int(row[3] or 0)
     result.needs = needs
     result.headcount = result.by_status.get("confirmed", {}).get("people", 0)
-    result.by_language = dict(
-        db.session.execute(
-            sa.select(RSVP.language, sa.func.sum(RSVP.party_size))
-            .where(RSVP.occurrence_id == occurrence.id, confirmed)
-            .group_by(RSVP.language)
-        ).all()
-    )
+    result.by_language = by_language
     rows = db.session.execute(
         sa.select(
             Delegation.name,
@@ -155,21 +155,43 @@ class AttendeePage:
         return self.page + 1
 
 
-def _with_total(statement, limit: int, offset: int = 0) -> tuple[list, int | None]:
+def _with_total(statement, limit: int, offset: int = 0, *, entity: bool = True):
     """The rows of `statement` in [offset, offset + limit) and how many it has in all, in one
-    query (a window count on each row); the total is None when the range is empty."""
+    query (a window count on each row); the total is None when the range is empty. `entity`:
+    the statement selects one ORM entity (its objects are returned), else columns (its rows,
+    read by name, the count last)."""
     rows = db.session.execute(
         statement.add_columns(sa.func.count().over()).limit(limit).offset(offset)
     ).all()
-    return [row[0] for row in rows], (rows[0][-1] if rows else None)
+    total = rows[0][-1] if rows else None
+    if entity:
+        return [row[0] for row in rows], total
+    return rows, total
+
+
+#: What a row of the organizers' list shows, and nothing else: its columns only (no ORM
+#: object, no hash, secret or timestamp nobody sees), the two contacts decrypted for the
+#: rows of the page only, and the delegation's name from a join.
+_LISTED = (RSVP.id, RSVP.name, RSVP.email, RSVP.phone, RSVP.party_size, RSVP.language,
+           RSVP.needs_interpretation, RSVP.needs_childcare, RSVP.needs_ride, RSVP.note,
+           RSVP.status, RSVP.is_walk_in, RSVP.checked_in_at,
+           Delegation.name.label("delegation_name"))  # fmt: skip
 
 
 def attendee_page(occurrence: Occurrence, *, query: str = "", page: int = 1) -> AttendeePage:
-    """One page of the attendee list and the number of attendees found, in one query whatever
-    the size of the date; only the rows shown have their contacts decrypted."""
+    """One page of the attendee list (rows of `_LISTED`) and the number of attendees found, in
+    one query whatever the size of the date; only the rows shown have their contacts
+    decrypted."""
     page = max(1, min(page, MAX_PAGE))
-    statement = _attendees_statement(occurrence, query)
-    items, total = _with_total(statement, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    statement = (
+        sa.select(*_LISTED)
+        .outerjoin(Delegation, Delegation.id == RSVP.delegation_id)
+        .where(RSVP.occurrence_id == occurrence.id, RSVP.erased_at.is_(None))
+        .order_by(RSVP.status, sa.func.lower(RSVP.name), RSVP.id)
+    )
+    if query:
+        statement = statement.where(sa.func.lower(RSVP.name).contains(query.lower()))
+    items, total = _with_total(statement, PAGE_SIZE, (page - 1) * PAGE_SIZE, entity=False)
     if total is None:  # nobody, or a page past the end
         total = db.session.scalar(
             statement.with_only_columns(sa.func.count(RSVP.id)).order_by(None)

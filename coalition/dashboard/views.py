@@ -34,6 +34,7 @@ from coalition.events.permissions import (
 from coalition.extensions import db
 from coalition.orgs.permissions import load_org
 from coalition.rsvps import operations as rsvp_ops
+from coalition.rsvps.labels import needs_labels, status_names
 from coalition.rsvps.models import RSVP, AuditEntry
 from coalition.rsvps.operations import record_access
 
@@ -83,6 +84,8 @@ def occurrence(event_id: int, occurrence_id: int):
         failures=ops.failed_deliveries(occ) if show_list else [],
         unreachable=ops.unreachable_by_text(occ) if show_list else None,
         reasons=ops.UNREACHABLE_REASONS,
+        status_names=status_names() if show_list else None,
+        needs_labels=needs_labels() if show_list else None,
     )  # fmt: skip
     return Response(body, headers=PRIVATE_HEADERS)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import abort, g
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from coalition.events.models import CosponsorStatus, Event, Occurrence
 from coalition.extensions import db
@@ -13,11 +14,16 @@ from coalition.orgs.models import OrgRole
 from coalition.orgs.permissions import load_org
 
 
+#: What every organizer page of an event asks of it next (who hosts it, its type: the
+#: permission check and the dashboard's training panel): read with it, in the same statement.
+_WITH_EVENT = (joinedload(Event.host_org), joinedload(Event.type))
+
+
 def load_event(event_id: int) -> Event:
     cached = g.get("event")
     if cached is not None and cached.id == event_id:
         return cached
-    event = db.session.get(Event, event_id)
+    event = db.session.get(Event, event_id, options=_WITH_EVENT)
     if event is None:
         abort(404)
     g.event = event
@@ -25,9 +31,15 @@ def load_event(event_id: int) -> Event:
 
 
 def load_occurrence(event: Event, occurrence_id: int) -> Occurrence:
+    """The date, kept for the request like the event (the access check loads it, then the view
+    asks again: the session holds it only weakly, so it would be read twice)."""
+    cached = g.get("occurrence")
+    if cached is not None and cached.id == occurrence_id and cached.event_id == event.id:
+        return cached
     occurrence = db.session.get(Occurrence, occurrence_id)
     if occurrence is None or occurrence.event_id != event.id:
         abort(404)
+    g.occurrence = occurrence
     return occurrence
 
 

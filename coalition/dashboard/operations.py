@@ -346,7 +346,8 @@ UNREACHABLE_SHOWN = 50
 
 @dataclass
 class Unreachable:
-    #: (rsvp, why, code) as in `Audience.none`, by name, at most UNREACHABLE_SHOWN of them.
+    #: (row, why, code) as in `Audience.none` (a row: id, name, phone), by name, at most
+    #: UNREACHABLE_SHOWN of them.
     shown: list = field(default_factory=list)
     total: int = 0
 
@@ -375,9 +376,9 @@ def unreachable_by_text(occurrence: Occurrence) -> Unreachable:
         why = None  # every one of them: "texts_off"
     listed = phone_only if why is None else phone_only.where(RSVP.id.in_(list(why)))
     shown, total = _with_total(
-        listed.options(sa.orm.load_only(RSVP.id, RSVP.name, RSVP.phone, raiseload=True))
+        listed.with_only_columns(RSVP.id, RSVP.name, RSVP.phone)
         .order_by(sa.func.lower(RSVP.name), RSVP.id),
-        UNREACHABLE_SHOWN,
+        UNREACHABLE_SHOWN, entity=False,
     )  # fmt: skip
     return Unreachable(
         shown=[(rsvp, *(why[rsvp.id] if why is not None else ("texts_off", None)))

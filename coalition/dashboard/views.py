@@ -79,11 +79,13 @@ def occurrence(event_id: int, occurrence_id: int):
         "dashboard/occurrence.html", event=event, occurrence=occ, counts=counts,
         page=page, query=query, show_list=show_list, button=EmptyForm(),
         decide_form=DecisionForm(), may_decide=may_decide,
-        pending=ops.pending_requests(occ) if may_decide else ([], 0),
+        # No request waits when the counts have none (erased or not): no query then.
+        pending=ops.pending_requests(occ)
+        if may_decide and "pending" in counts.by_status else ([], 0),
         waiting_delegations=counts.waiting_delegations if may_decide else [],
         failures=ops.failed_deliveries(occ) if show_list else [],
         unreachable=ops.unreachable_by_text(occ) if show_list else None,
-        reasons=ops.UNREACHABLE_REASONS,
+        reasons={why: str(text) for why, text in ops.UNREACHABLE_REASONS.items()},
         status_names=status_names() if show_list else None,
         needs_labels=needs_labels() if show_list else None,
     )  # fmt: skip

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import abort, g
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
@@ -14,9 +15,10 @@ from coalition.orgs.models import OrgRole
 from coalition.orgs.permissions import load_org
 
 
-#: What every organizer page of an event asks of it next (who hosts it, its type: the
-#: permission check and the dashboard's training panel): read with it, in the same statement.
-_WITH_EVENT = (joinedload(Event.host_org), joinedload(Event.type))
+#: What every organizer page of an event asks of it next (who hosts it, its type, its texts:
+#: the permission check, the dashboard's training panel, the title): read with it, in the
+#: same statement.
+_WITH_EVENT = (joinedload(Event.host_org), joinedload(Event.type), joinedload(Event.translations))
 
 
 def load_event(event_id: int) -> Event:
@@ -68,6 +70,20 @@ def can_organize_org(slug: str, **_kwargs) -> bool:
 
 
 def load(event_id: int, occurrence_id: int) -> tuple[Event, Occurrence]:
+    """The event (with `_WITH_EVENT`) and its date, in one statement the first time a request
+    asks (404 when either is missing or the date is another event's), then kept for it."""
+    cached = g.get("event")
+    if cached is None or cached.id != event_id:
+        row = db.session.execute(
+            sa.select(Event, Occurrence)
+            .outerjoin(Occurrence, sa.and_(Occurrence.id == occurrence_id,
+                                           Occurrence.event_id == Event.id))
+            .where(Event.id == event_id)
+            .options(*_WITH_EVENT)
+        ).unique().first()  # fmt: skip
+        if row is None or row[1] is None:
+            abort(404)
+        g.event, g.occurrence = row
     event = load_event(event_id)
     return event, load_occurrence(event, occurrence_id)
 

@@ -19,7 +19,7 @@ from coalition.core.message_form import message_form
 from coalition.core.responses import PRIVATE_HEADERS
 from coalition.dashboard import operations as ops
 from coalition.dashboard.forms import DecisionForm, WalkInForm
-from coalition.db import commit_keeping_loaded
+from coalition.db import commit_look
 from coalition.delegations import operations as delegation_ops
 from coalition.delegations.models import Delegation
 from coalition.events.models import Event, Occurrence
@@ -67,7 +67,7 @@ def occurrence(event_id: int, occurrence_id: int):
     show_list = can_see_attendees(event, current_user)
     if show_list:  # recorded (and committed) before the rows are loaded for display
         _audit(event, occ, "view_attendees")
-        commit_keeping_loaded(db.session)
+        commit_look(db.session)
     may_decide = event.can_manage(current_user)
     query = (request.args.get("q") or "").strip()[:80]
     page = (
@@ -134,7 +134,7 @@ def checkin(event_id: int, occurrence_id: int):
     event, occ = load(event_id, occurrence_id)
     query = (request.args.get("q") or "").strip()[:80]
     _audit(event, occ, "view_attendees", detail="check-in")
-    commit_keeping_loaded(db.session)
+    commit_look(db.session)
     rows = ops.confirmed_for_check_in(occ, query=query)
     body = render_template("dashboard/checkin.html", event=event, occurrence=occ, rows=rows,
                            query=query, button=EmptyForm(), walk_in=WalkInForm(),

@@ -15,7 +15,7 @@ from coalition.access import access, public
 from coalition.core.forms import EmptyForm
 from coalition.core.private_links import PrivateLink
 from coalition.core.responses import invalid_link, private
-from coalition.db import commit_keeping_loaded
+from coalition.db import commit_look
 from coalition.delegations import operations as ops
 from coalition.delegations.forms import (
     TRAVEL_LABELS,
@@ -196,7 +196,7 @@ def _roster(
         current_user if current_user.is_authenticated else None,
         delegation.occurrence.event.host_org_id, "view_roster", delegation_id=delegation.id,
     )  # fmt: skip
-    commit_keeping_loaded(db.session)
+    commit_look(db.session)
     members = _members(delegation)
     # Each row's remove button posts to its own address: built once, the id put in per row.
     remove_url = url_for("delegations.remove_member", token=token, rsvp_id=_ID_SLOT)

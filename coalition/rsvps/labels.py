@@ -4,6 +4,7 @@ from itertools import product
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 
 from coalition.rsvps.models import RSVPStatus
 
@@ -22,12 +23,12 @@ def status_names() -> dict[RSVPStatus, str]:
     return {status: str(name) for status, name in RSVP_STATUS_NAMES.items()}
 
 
-def needs_labels() -> dict[tuple[bool, bool, bool], str]:
+def needs_labels() -> dict[tuple[bool, bool, bool], Markup]:
     """What a row's needs column says for each (interpretation, childcare, ride) combination,
-    in the request's language: "interpretation, rides", "" for none. Eight strings made once
-    per page; each row is then one lookup."""
+    in the request's language, HTML-escaped: "interpretation, rides", "" for none. Eight
+    strings made once per page; each row is then one lookup."""
     names = (_("interpretation"), _("childcare"), _("rides"))
     return {
-        flags: ", ".join(name for name, wanted in zip(names, flags, strict=True) if wanted)
+        flags: escape(", ".join(name for name, wanted in zip(names, flags, strict=True) if wanted))
         for flags in product((False, True), repeat=3)
     }

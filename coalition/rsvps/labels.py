@@ -17,10 +17,10 @@ RSVP_STATUS_NAMES = {
 }
 
 
-def status_names() -> dict[RSVPStatus, str]:
-    """The status names in the request's language, translated once (a list of rows then looks
-    each up instead of translating a lazy string per row)."""
-    return {status: str(name) for status, name in RSVP_STATUS_NAMES.items()}
+def status_names() -> dict[RSVPStatus, Markup]:
+    """The status names in the request's language, translated and HTML-escaped once (a list of
+    rows then looks each up instead of translating a lazy string per row)."""
+    return {status: escape(str(name)) for status, name in RSVP_STATUS_NAMES.items()}
 
 
 def needs_labels() -> dict[tuple[bool, bool, bool], Markup]:

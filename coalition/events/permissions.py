@@ -14,7 +14,6 @@ from coalition.extensions import db
 from coalition.orgs.models import OrgRole
 from coalition.orgs.permissions import load_org
 
-
 #: What every organizer page of an event asks of it next (who hosts it, its type, its texts:
 #: the permission check, the dashboard's training panel, the title): read with it, in the
 #: same statement.

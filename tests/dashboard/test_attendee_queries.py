@@ -22,11 +22,10 @@ def date_of(db):
     organizer = member_of(host, OrgRole.organizer, email="host@example.org")
     event = make_event(host, by=organizer)
     occurrence = event.occurrences[0]
-    delegation = delegation_ops.start(
-        occurrence,
-        delegation_ops.DelegationInput(name="Worcester bus", town="Worcester", lead_name="Rosa",
-                                       lead_email="rosa@example.org"),  # fmt: skip
+    bus = delegation_ops.DelegationInput(
+        name="Worcester bus", town="Worcester", lead_name="Rosa", lead_email="rosa@example.org"
     )
+    delegation = delegation_ops.start(occurrence, bus)
     db.session.commit()
     return event, occurrence, delegation
 

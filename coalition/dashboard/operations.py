@@ -155,18 +155,13 @@ class AttendeePage:
         return self.page + 1
 
 
-def _with_total(statement, limit: int, offset: int = 0, *, entity: bool = True):
+def _with_total(statement, limit: int, offset: int = 0) -> tuple[list, int | None]:
     """The rows of `statement` in [offset, offset + limit) and how many it has in all, in one
-    query (a window count on each row); the total is None when the range is empty. `entity`:
-    the statement selects one ORM entity (its objects are returned), else columns (its rows,
-    read by name, the count last)."""
+    query (a window count on each row); the total is None when the range is empty."""
     rows = db.session.execute(
         statement.add_columns(sa.func.count().over()).limit(limit).offset(offset)
     ).all()
-    total = rows[0][-1] if rows else None
-    if entity:
-        return [row[0] for row in rows], total
-    return rows, total
+    return [row[0] for row in rows], (rows[0][-1] if rows else None)
 
 
 #: What a row of the organizers' list shows, and nothing else: its columns only (no ORM
@@ -178,24 +173,44 @@ _LISTED = (RSVP.id, RSVP.name, RSVP.email, RSVP.phone, RSVP.party_size, RSVP.lan
            Delegation.name.label("delegation_name"))  # fmt: skip
 
 
+def _page_rows(found, order: tuple, columns: tuple, limit: int, offset: int = 0, *,
+               outer: tuple = ()) -> tuple[list, int | None]:  # fmt: skip
+    """`columns` (of RSVP, and of the `outer` joins: (target, on) pairs) of the RSVPs `found`
+    (a select of RSVP with its filters) in [offset, offset + limit) by `order`, and how many
+    are found in all (None when the range is empty), in one query. The page is picked, sorted
+    and counted on narrow rows (id and sort keys); only its own rows are then read whole, so
+    the encrypted contacts of a thousand RSVPs never go through the sort (half the time)."""
+    keys = [expression.label(f"key{n}") for n, expression in enumerate(order)]
+    picked = (
+        found.with_only_columns(RSVP.id.label("picked_id"), sa.func.count().over().label("total"),
+                                *keys)
+        .order_by(*order).limit(limit).offset(offset)
+        .subquery()
+    )  # fmt: skip
+    statement = (
+        sa.select(*columns, picked.c.total).select_from(picked)
+        .join(RSVP, RSVP.id == picked.c.picked_id)
+    )  # fmt: skip
+    for target, on in outer:
+        statement = statement.outerjoin(target, on)
+    rows = db.session.execute(statement.order_by(*(picked.c[key.name] for key in keys))).all()
+    return rows, (rows[0].total if rows else None)
+
+
 def attendee_page(occurrence: Occurrence, *, query: str = "", page: int = 1) -> AttendeePage:
     """One page of the attendee list (rows of `_LISTED`) and the number of attendees found, in
     one query whatever the size of the date; only the rows shown have their contacts
     decrypted."""
     page = max(1, min(page, MAX_PAGE))
-    statement = (
-        sa.select(*_LISTED)
-        .outerjoin(Delegation, Delegation.id == RSVP.delegation_id)
-        .where(RSVP.occurrence_id == occurrence.id, RSVP.erased_at.is_(None))
-        .order_by(RSVP.status, sa.func.lower(RSVP.name), RSVP.id)
-    )
+    found = sa.select(RSVP).where(RSVP.occurrence_id == occurrence.id, RSVP.erased_at.is_(None))
     if query:
-        statement = statement.where(sa.func.lower(RSVP.name).contains(query.lower()))
-    items, total = _with_total(statement, PAGE_SIZE, (page - 1) * PAGE_SIZE, entity=False)
+        found = found.where(sa.func.lower(RSVP.name).contains(query.lower()))
+    items, total = _page_rows(
+        found, (RSVP.status, sa.func.lower(RSVP.name), RSVP.id), _LISTED, PAGE_SIZE,
+        (page - 1) * PAGE_SIZE, outer=((Delegation, Delegation.id == RSVP.delegation_id),),
+    )  # fmt: skip
     if total is None:  # nobody, or a page past the end
-        total = db.session.scalar(
-            statement.with_only_columns(sa.func.count(RSVP.id)).order_by(None)
-        )  # fmt: skip
+        total = db.session.scalar(found.with_only_columns(sa.func.count(RSVP.id)))
     return AttendeePage(items, page, total)
 
 
@@ -375,11 +390,8 @@ def unreachable_by_text(occurrence: Occurrence) -> Unreachable:
     else:
         why = None  # every one of them: "texts_off"
     listed = phone_only if why is None else phone_only.where(RSVP.id.in_(list(why)))
-    shown, total = _with_total(
-        listed.with_only_columns(RSVP.id, RSVP.name, RSVP.phone)
-        .order_by(sa.func.lower(RSVP.name), RSVP.id),
-        UNREACHABLE_SHOWN, entity=False,
-    )  # fmt: skip
+    shown, total = _page_rows(listed, (sa.func.lower(RSVP.name), RSVP.id),
+                              (RSVP.id, RSVP.name, RSVP.phone), UNREACHABLE_SHOWN)  # fmt: skip
     return Unreachable(
         shown=[(rsvp, *(why[rsvp.id] if why is not None else ("texts_off", None)))
                for rsvp in shown],

@@ -20,7 +20,10 @@ message.
   holds (RSVPs, helpers and delegations of dates that ended more than `purge_after_days` ago,
   series registrations none of whose dates is left, the contents of every message sent or given
   up more than `purge_after_days` ago, the SMS webhooks' receipts after a year: ids and times
-  only), and the messages copying what it erased. Before anything is blanked it sends
+  only), and the messages copying what it erased; then it deletes the rows of records that
+  ask for it (`drop_expired`: RSVPs, whose counts reports froze first; an erased row kept
+  would still link people who signed up together by its neighbouring id and its times).
+  Before anything is blanked it sends
   `signals.occurrence_purging` (`cutoff`: dates that ended before it are purged):
   `coalition.reports` freezes each date's counts then (README: "What reports keep and what
   they do not").
@@ -103,6 +106,14 @@ def purge_expired(now: datetime | None = None) -> int:
         erased[record.table] = erase_where(record, condition, now)
         if record.stamp is not None:
             _erase_copies(record.table, sa.select(record.model.id).where(condition), now)
+    # Then the rows nothing needs any more: what linked them (ids, times) goes with them.
+    for record in expiring:
+        if record.drop_expired:
+            db.session.execute(
+                sa.delete(record.model)
+                .where(record.expired(cutoff, now))
+                .execution_options(synchronize_session=False)
+            )
     db.session.flush()
     db.session.expire_all()
     return erased.get("rsvps", 0)

@@ -42,6 +42,11 @@ class PersonalRecord:
     first: tuple[Any, Mapping[str, Any]] | None = None
     #: Encrypted column -> (hash column, kind): the hash follows the value (`keep_hash`).
     hashed: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    #: The retention purge deletes the rows it takes once they and their copies are erased
+    #: (those erased earlier on request too): a blanked row would still link people by its
+    #: neighbouring id and its times (a family or a delegation signing up together), and nothing
+    #: needs it once its counts are frozen (`signals.occurrence_purging`).
+    drop_expired: bool = False
 
     @property
     def table(self) -> str:

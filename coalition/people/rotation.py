@@ -52,13 +52,16 @@ def _rotate_table(session, record, batch_size: int) -> RotationCount:
     names = record.encrypted
     hashed = {name: record.hashed[name] for name in names if name in record.hashed}
     columns = [*names, *(hash_name for hash_name, _kind in hashed.values())]
-    # Untyped columns: the raw tokens, with no encryption on the way in or out.
-    table = sa.table(record.table, sa.column("id"), *(sa.column(n) for n in columns))
+    # Untyped columns: the raw tokens, with no encryption on the way in or out. Rows are walked
+    # by their (single-column) primary key, `id` or another (a series' key: `event_id`).
+    (key,) = [column.name for column in record.model.__table__.primary_key.columns]
+    table = sa.table(record.table, sa.column(key), *(sa.column(n) for n in columns))
+    pk = table.c[key]
     count = RotationCount()
     last_id = 0
     while True:
         rows = session.execute(
-            sa.select(table).where(table.c.id > last_id).order_by(table.c.id).limit(batch_size)
+            sa.select(table).where(pk > last_id).order_by(pk).limit(batch_size)
         ).all()
         if not rows:
             return count
@@ -80,6 +83,6 @@ def _rotate_table(session, record, batch_size: int) -> RotationCount:
                         values[hash_name] = expected
                         count.rehashed += 1
             if values:
-                session.execute(sa.update(table).where(table.c.id == row.id).values(**values))
+                session.execute(sa.update(table).where(pk == row[0]).values(**values))
         session.commit()
-        last_id = rows[-1].id
+        last_id = rows[-1][0]

@@ -29,7 +29,8 @@ def _json(filters: figures.Filters):
         totals=cells(safe.totals),
         breakdowns={name: cells(values) for name, values in safe.breakdowns.items()},
         series=[
-            {"event_id": row["event_id"], "title": row["title"], "dates": row["dates_held"],
+            {"event_id": row["event_id"], "title": row["title"], "year": row["year"],
+             "dates": row["dates_held"],
              "registrations": row["registrations"].as_json(minimum),
              "came_to_all": row["came_to_all"].as_json(minimum),
              "came_to_all_percent": row["share"],
@@ -109,7 +110,12 @@ REPORT = {
         "filters": {"type": "object"},
         "totals": _FIGURES,
         "breakdowns": {"type": "object", "additionalProperties": _FIGURES},
-        "series": {"type": "array", "items": {"type": "object"}},
+        "series": {
+            "type": "array",
+            "items": {"type": "object"},
+            "description": "Returning participation per series: a series with no end per "
+            "calendar year (`year`, in the event's zone; null: the whole series).",
+        },
         "rapid": {"type": "array", "items": {"type": "object"}},
         "rapid_by_town": {
             "type": "array",

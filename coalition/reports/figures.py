@@ -42,6 +42,7 @@ NESTED = (
     ("waitlisted", "promoted"), ("rsvps", "cancelled"),
 )  # fmt: skip
 #: The Nth "On my way" whose time rapid response figures give besides the first.
+#: The pages and the CSV name it in words ("the third “On my way”"): change them with it.
 NTH_GOING = 3
 
 
@@ -237,14 +238,14 @@ def build(filters: Filters, *, with_rapid: bool = True, now: datetime | None = N
             report.withheld_totals.update(n for n, c in alone.totals.items() if c.hidden)
             for name, values in alone.breakdowns.items():
                 report.withheld_breakdowns[name].update(k for k, c in values.items() if c.hidden)
-    report.series = _series(filters, rows)
+    report.series = _series(filters, rows, now)
     if with_rapid and filters.event_id is None and filters.type_id is None:
         report.rapid = rapid_months(filters)
         report.rapid_towns = rapid_towns(filters)
     return report
 
 
-def _series(filters: Filters, rows: list[DateFigures]) -> list[dict]:
+def _series(filters: Filters, rows: list[DateFigures], now: datetime | None = None) -> list[dict]:
     event_ids = {r.event_id for r in rows if r.event_id is not None}
     if not event_ids:
         return []
@@ -255,10 +256,19 @@ def _series(filters: Filters, rows: list[DateFigures]) -> list[dict]:
     out = []
     for row in sorted(found, key=lambda r: r.last_start_at or datetime.min.replace(tzinfo=UTC)):
         event = events.get(row.event_id)
+        if row.year is not None and not (
+            (filters.start is None or filters.start.year <= row.year)
+            and (filters.end is None or row.year <= filters.end.year)
+        ):
+            continue  # a year of an open-ended series outside the period asked for
+        zone = event.zone if event else _zone()
         out.append(
             {
                 "event_id": row.event_id,
                 "title": event.translation().title if event else "",
+                #: A series with no end is counted per calendar year (None: the whole series).
+                "year": row.year,
+                "this_year": row.year == (now or utcnow()).astimezone(zone).year,
                 "dates_held": row.dates_held,
                 "registrations": row.registrations,
                 "came_to_all": row.came_to_all,
@@ -371,22 +381,41 @@ def protected(report: Report, minimum: int | None = None) -> Protected:
     }
     series = []
     for row in report.series:
+        registrations, came_to_all, share = _came_to_all(
+            row["registrations"], row["came_to_all"], minimum
+        )
+        opted_in, opted_all, opted_share = _came_to_all(
+            row["opted_in"], row["opted_in_came_to_all"], minimum
+        )
         series.append(
             {
                 **row,
-                "registrations": cells.protect_one(row["registrations"], minimum),
-                "came_to_all": cells.protect_one(row["came_to_all"], minimum),
-                "share": cells.share(row["came_to_all"], row["registrations"], minimum),
-                "opted_in": cells.protect_one(row["opted_in"], minimum),
-                "opted_in_came_to_all": cells.protect_one(row["opted_in_came_to_all"], minimum),
-                "opted_in_share": cells.share(
-                    row["opted_in_came_to_all"], row["opted_in"], minimum
-                ),
+                "registrations": registrations,
+                "came_to_all": came_to_all,
+                "share": share,
+                "opted_in": opted_in,
+                "opted_in_came_to_all": opted_all,
+                "opted_in_share": opted_share,
             }
         )
     rapid = [_protected_rapid(row, minimum) for row in report.rapid]
     rapid_towns = [_protected_rapid(row, minimum) for row in report.rapid_towns]
     return Protected(minimum, totals, breakdowns, series, rapid, rapid_towns)
+
+
+def _came_to_all(whole: int, part: int, minimum: int):
+    """(whole, part, share) of "took part in all N": the people registered (or opted in), those
+    who came to every date, and the share. The whole is shown, so the part and its complement
+    (who missed a date) are cells that add up to it: where either is small, both are hidden or
+    withheld, and so is the share (with the whole, it would give the part back)."""
+    whole_cell = cells.protect_one(whole, minimum)
+    pair = cells.protect({"part": part, "missed": whole - part}, minimum)
+    if whole_cell.hidden:
+        pair["part"] = cells.Cell(None, True) if part else cells.Cell(0)
+    part_cell = pair["part"]
+    if whole_cell.hidden or part_cell.hidden or pair["missed"].hidden:
+        return whole_cell, part_cell, None
+    return whole_cell, part_cell, cells.share(part, whole, minimum)
 
 
 def _protected_rapid(row: dict, minimum: int) -> dict:

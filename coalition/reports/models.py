@@ -14,8 +14,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from coalition.crypto import EncryptedString
 from coalition.db import UTCDateTime, utcnow
 from coalition.extensions import db
+from coalition.people.registry import PersonalRecord, register
 
 
 class DateFigures(db.Model):
@@ -77,14 +79,19 @@ class SeriesFigures(db.Model):
     registrations for the series and how many of them were checked in at every one; the people
     who asked to be counted across the series (or RSVPed signed in) date by date, and how many
     of them came to every one. Final (`is_final`) once every date is purged: then the links
-    that counted them are gone (`SeriesLink`, `SeriesKey`)."""
+    that counted them are gone (`SeriesLink`, `SeriesKey`).
+
+    A series with no end (a rule without COUNT or UNTIL) never has every date purged: it gets
+    one row per calendar year of its dates (`year`, in the event's zone), final once that
+    year's dates are all purged and the year is over; that year's links are deleted then."""
 
     __tablename__ = "report_series"
+    __table_args__ = (sa.UniqueConstraint("event_id", "year", name="uq_report_series_event_year"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("events.id", ondelete="SET NULL"), unique=True
-    )
+    event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("events.id", ondelete="SET NULL"))
+    #: The calendar year (event's zone) of an open-ended series' row; None: the whole series.
+    year: Mapped[int | None] = mapped_column()
     org_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("organizations.id", ondelete="SET NULL"), index=True
     )
@@ -105,16 +112,29 @@ class SeriesFigures(db.Model):
 
 
 class SeriesKey(db.Model):
-    """The random salt of one series' pseudonymous links, while the series runs. Deleted when
-    its figures are final: from then on no link can be recomputed from anyone's contact."""
+    """The random key of one series' pseudonymous links, while the series runs. Deleted when
+    its figures are final: from then on no link can be recomputed from anyone's contact.
+
+    `link_key` is stored encrypted under CONTACT_KEYS (a copy of the database alone cannot test
+    a guessed email against the links) and keys an HMAC of the normalized contact itself, not of
+    its keyed hash: `flask rotate-keys` re-encrypts it without changing it, and a new
+    CONTACT_HASH_KEY changes no link, so a person's count does not split in two at a rotation.
+    `salt` is the plain key of series started before that (links over the keyed hash, kept as
+    they were until the series ends)."""
 
     __tablename__ = "report_series_keys"
 
     event_id: Mapped[int] = mapped_column(
         sa.ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
     )
-    salt: Mapped[str] = mapped_column(sa.String(64))
+    link_key: Mapped[str | None] = mapped_column(EncryptedString)
+    salt: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+#: No personal data, but an encrypted column: key rotation re-encrypts it (never erased by the
+#: purge; deleted when the series' figures are final).
+register(PersonalRecord(SeriesKey, stamp=None))
 
 
 class SeriesLink(db.Model):
@@ -132,3 +152,6 @@ class SeriesLink(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(10))
     #: Dates held that the person was checked in at.
     came: Mapped[int] = mapped_column(default=0)
+    #: The calendar year counted (an open-ended series counts each year apart); None: the whole
+    #: series.
+    year: Mapped[int | None] = mapped_column()

@@ -11,10 +11,11 @@ import hashlib
 import hmac
 import secrets
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from coalition.crypto import normalize_email, normalize_phone_e164
 from coalition.db import utcnow
 from coalition.delegations.models import Delegation
 from coalition.events.models import Event, EventStatus, Occurrence
@@ -200,65 +201,37 @@ def freeze_due(occurrences, now: datetime | None = None) -> int:
     return len(due)
 
 
-def _series_key(event_id: int) -> str:
-    """The series' salt, made at its first frozen date (random, never derived from anything)."""
+def _series_key(event_id: int) -> SeriesKey:
+    """The series' key, made at its first frozen date (random, never derived from anything),
+    stored encrypted (`SeriesKey.link_key`)."""
     key = db.session.get(SeriesKey, event_id)
     if key is None:
-        key = SeriesKey(event_id=event_id, salt=secrets.token_hex(32))
+        key = SeriesKey(event_id=event_id, link_key=secrets.token_hex(32))
         db.session.add(key)
         db.session.flush()
-    return key.salt
+    return key
 
 
-def _link(salt: str, value: str) -> str:
-    return hmac.new(salt.encode(), value.encode(), hashlib.sha256).hexdigest()
+def _link(key: SeriesKey, value: str) -> str:
+    secret = key.link_key if key.link_key is not None else key.salt
+    return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()
 
 
-def tally_date(occurrence: Occurrence) -> None:
-    """Before a held date's people are erased: one more date for each counted person checked
-    in (a series registration's part; an RSVP that asked to be counted, or made signed in),
-    under the series' pseudonymous link. Only events that repeat."""
-    event = occurrence.event
-    if not event.is_recurring or occurrence.is_cancelled:
-        return
-    rows = db.session.execute(
-        sa.select(
-            RSVP.status, RSVP.checked_in_at, RSVP.email_hash, RSVP.phone_hash, RSVP.user_id,
-            RSVP.counts_attendance, SeriesPart.registration_id, SeriesRegistration.status,
-        )
-        .outerjoin(SeriesPart, SeriesPart.rsvp_id == RSVP.id)
-        .outerjoin(SeriesRegistration, SeriesRegistration.id == SeriesPart.registration_id)
-        .where(RSVP.occurrence_id == occurrence.id, RSVP.erased_at.is_(None))
-    ).all()  # fmt: skip
-    salt = None
-    for row in rows:
-        came = row.checked_in_at is not None
-        if row.registration_id is not None:
-            if row[7] == SignupStatus.cancelled:
-                continue
-            kind, value = "series", f"series:{row.registration_id}"
-        elif row.counts_attendance or row.user_id is not None:
-            if not came and row.status != RSVPStatus.confirmed:
-                continue
-            if row.email_hash:
-                value = f"email:{row.email_hash}"
-            elif row.phone_hash:
-                value = f"phone:{row.phone_hash}"
-            else:
-                value = f"user:{row.user_id}"
-            kind = "opted"
-        else:
-            continue
-        salt = salt or _series_key(event.id)
-        link = _link(salt, value)
-        entry = db.session.scalar(
-            sa.select(SeriesLink).where(SeriesLink.event_id == event.id, SeriesLink.link == link)
-        )
-        if entry is None:
-            entry = SeriesLink(event_id=event.id, link=link, kind=kind, came=0)
-            db.session.add(entry)
-        entry.came += came
-    db.session.flush()
+def _person(key: SeriesKey, row) -> str:
+    """What an opted-in person's link is made of: the normalized contact itself (email, else
+    phone, else the member), never its keyed hash, so that a new CONTACT_HASH_KEY leaves the
+    link as it was. A series whose key predates that (`salt` only) keeps its keyed-hash links."""
+    if key.link_key is None:
+        if row.email_hash:
+            return f"email:{row.email_hash}"
+        if row.phone_hash:
+            return f"phone:{row.phone_hash}"
+        return f"user:{row.user_id}"
+    if email := normalize_email(row.email):
+        return f"email:{email}"
+    if phone := normalize_phone_e164(row.phone):
+        return f"phone:{phone}"
+    return f"user:{row.user_id}"
 
 
 def _open_ended(event: Event | None) -> bool:
@@ -266,15 +239,93 @@ def _open_ended(event: Event | None) -> bool:
     return bool(rule) and "COUNT=" not in rule and "UNTIL=" not in rule
 
 
-def series_figures(event_id: int, held_ids) -> tuple[int, int, int, int, int]:
+def _year_of(event: Event, start_at: datetime) -> int:
+    return start_at.astimezone(event.zone).year
+
+
+def _counted_year(event: Event, occurrence: Occurrence) -> int | None:
+    """The year a date is counted in: its calendar year (event's zone) for a series with no
+    end, None (the whole series) otherwise."""
+    return _year_of(event, occurrence.start_at) if _open_ended(event) else None
+
+
+def _in_year(value: str, year: int | None) -> str:
+    return value if year is None else f"{year}|{value}"
+
+
+def tally_date(occurrence: Occurrence) -> None:
+    """Before a held date's people are erased: one more date for each counted person checked
+    in (a series registration's part; an RSVP that asked to be counted, or made signed in),
+    under the series' pseudonymous link (per calendar year for a series with no end). Only
+    events that repeat."""
+    event = occurrence.event
+    if not event.is_recurring or occurrence.is_cancelled:
+        return
+    year = _counted_year(event, occurrence)
+    rows = db.session.execute(
+        sa.select(
+            RSVP.status, RSVP.checked_in_at, RSVP.email, RSVP.phone, RSVP.email_hash,
+            RSVP.phone_hash, RSVP.user_id, RSVP.counts_attendance, SeriesPart.registration_id,
+            SeriesRegistration.status.label("registration_status"),
+        )
+        .outerjoin(SeriesPart, SeriesPart.rsvp_id == RSVP.id)
+        .outerjoin(SeriesRegistration, SeriesRegistration.id == SeriesPart.registration_id)
+        .where(RSVP.occurrence_id == occurrence.id, RSVP.erased_at.is_(None))
+    ).all()  # fmt: skip
+    key = None
+    for row in rows:
+        came = row.checked_in_at is not None
+        if row.registration_id is not None:
+            if row.registration_status == SignupStatus.cancelled:
+                continue
+            kind = "series"
+        elif row.counts_attendance or row.user_id is not None:
+            if not came and row.status != RSVPStatus.confirmed:
+                continue
+            kind = "opted"
+        else:
+            continue
+        key = key or _series_key(event.id)
+        value = f"series:{row.registration_id}" if kind == "series" else _person(key, row)
+        link = _link(key, _in_year(value, year))
+        entry = db.session.scalar(
+            sa.select(SeriesLink).where(SeriesLink.event_id == event.id, SeriesLink.link == link)
+        )
+        if entry is None:
+            entry = SeriesLink(event_id=event.id, link=link, kind=kind, came=0, year=year)
+            db.session.add(entry)
+        entry.came += came
+    db.session.flush()
+
+
+def _year_bounds(event: Event, year: int) -> tuple[datetime, datetime]:
+    """The first instant of `year` and of the next, in the event's zone (as UTC)."""
+    zone = event.zone
+    return (
+        datetime(year, 1, 1, tzinfo=zone).astimezone(UTC),
+        datetime(year + 1, 1, 1, tzinfo=zone).astimezone(UTC),
+    )
+
+
+def series_figures(
+    event_id: int, held_ids, year: int | None = None
+) -> tuple[int, int, int, int, int]:
     """(dates held, registrations, registrations checked in at every held date, people opted
     in, of them checked in at every held date) over the event's dates among `held_ids` (a
-    SELECT of occurrence ids) that were not cancelled, from the series' links."""
+    SELECT of occurrence ids) that were not cancelled (in `year`, for a series with no end),
+    from the series' links."""
     held = sa.select(Occurrence.id).where(
         Occurrence.event_id == event_id,
         Occurrence.id.in_(held_ids),
         Occurrence.is_cancelled.is_(False),
     )
+    links_query = sa.select(SeriesLink).where(SeriesLink.event_id == event_id)
+    if year is None:
+        links_query = links_query.where(SeriesLink.year.is_(None))
+    else:
+        first, after = _year_bounds(db.session.get(Event, event_id), year)
+        held = held.where(Occurrence.start_at >= first, Occurrence.start_at < after)
+        links_query = links_query.where(SeriesLink.year == year)
     dates_held = _count(sa.select(sa.func.count()).select_from(held.subquery()))
     live = db.session.scalars(
         sa.select(SeriesRegistration.id).where(
@@ -283,27 +334,26 @@ def series_figures(event_id: int, held_ids) -> tuple[int, int, int, int, int]:
         )
     ).all()
     key = db.session.get(SeriesKey, event_id)
-    links = (
-        db.session.scalars(sa.select(SeriesLink).where(SeriesLink.event_id == event_id)).all()
-        if key
-        else []
-    )
-    registered = {_link(key.salt, f"series:{rid}") for rid in live} if key else set()
-    came_to_all = sum(
-        1 for x in links if x.kind == "series" and x.link in registered and x.came == dates_held
-    )
+    links = db.session.scalars(links_query).all() if key else []
+    registered = {_link(key, _in_year(f"series:{rid}", year)) for rid in live} if key else set()
+    series_links = [x for x in links if x.kind == "series" and x.link in registered]
+    came_to_all = sum(1 for x in series_links if x.came == dates_held)
     opted = [x for x in links if x.kind == "opted"]
     opted_all = sum(1 for x in opted if x.came == dates_held)
     if not dates_held:
         came_to_all = opted_all = 0
-    return dates_held, len(live), came_to_all, len(opted), opted_all
+    # A year counts the registrations that had a date in it; the whole series, all of them.
+    registrations = len(live) if year is None else len(series_links)
+    return dates_held, registrations, came_to_all, len(opted), opted_all
 
 
-def freeze_series(event_id: int, held_ids, now: datetime) -> SeriesFigures | None:
+def freeze_series(event_id: int, held_ids, now: datetime) -> list[SeriesFigures]:
     """Rewrite the event's return rate over its dates purged so far (events with series
     registrations or people counted across the series). Once no date of the series is left
-    (a rule with an end), the figures are final: its salt and links are deleted, so nothing
-    links its dates to one person any more."""
+    (a rule with an end), the figures are final: its key and links are deleted, so nothing
+    links its dates to one person any more. A series with no end is counted per calendar year
+    (event's zone): a year is final once it is over and its dates are all purged, and then
+    that year's links are deleted (the key stays while the series runs)."""
     has_registrations = db.session.scalar(
         sa.select(SeriesRegistration.id).where(SeriesRegistration.event_id == event_id).limit(1)
     )
@@ -311,33 +361,79 @@ def freeze_series(event_id: int, held_ids, now: datetime) -> SeriesFigures | Non
         sa.select(SeriesLink.id).where(SeriesLink.event_id == event_id).limit(1)
     )
     if has_registrations is None and has_links is None:
-        return None
-    row = db.session.scalar(sa.select(SeriesFigures).where(SeriesFigures.event_id == event_id))
+        return []
+    event = db.session.get(Event, event_id)
+    if event is not None and _open_ended(event):
+        # Rows and links from before the series was counted by year cannot be split by year.
+        db.session.execute(
+            sa.delete(SeriesFigures).where(
+                SeriesFigures.event_id == event_id,
+                SeriesFigures.year.is_(None),
+                SeriesFigures.is_final.is_(False),
+            )
+        )
+        db.session.execute(
+            sa.delete(SeriesLink).where(SeriesLink.event_id == event_id, SeriesLink.year.is_(None))
+        )
+        starts = db.session.scalars(
+            sa.select(Occurrence.start_at).where(
+                Occurrence.event_id == event_id, Occurrence.id.in_(held_ids)
+            )
+        ).all()
+        years = sorted({_year_of(event, start) for start in starts})
+        return [
+            row
+            for year in years
+            if (row := _freeze_period(event, event_id, held_ids, now, year)) is not None
+        ]
+    row = _freeze_period(event, event_id, held_ids, now, None)
+    return [row] if row is not None else []
+
+
+def _freeze_period(
+    event: Event | None, event_id: int, held_ids, now: datetime, year: int | None
+) -> SeriesFigures | None:
+    row = db.session.scalar(
+        sa.select(SeriesFigures).where(
+            SeriesFigures.event_id == event_id,
+            SeriesFigures.year.is_(None) if year is None else SeriesFigures.year == year,
+        )
+    )
     if row is not None and row.is_final:
         return row
-    dates_held, registrations, came_to_all, opted_in, opted_all = series_figures(event_id, held_ids)
-    event = db.session.get(Event, event_id)
+    dates_held, registrations, came_to_all, opted_in, opted_all = series_figures(
+        event_id, held_ids, year
+    )
     if row is None:
-        row = SeriesFigures(event_id=event_id, org_id=event.host_org_id if event else None)
+        row = SeriesFigures(
+            event_id=event_id, year=year, org_id=event.host_org_id if event else None
+        )
         db.session.add(row)
     row.dates_held = dates_held
     row.registrations = registrations
     row.came_to_all = came_to_all
     row.opted_in = opted_in
     row.opted_in_came_to_all = opted_all
+    in_period = sa.and_(Occurrence.event_id == event_id)
+    if year is not None:
+        first, after = _year_bounds(event, year)
+        in_period = sa.and_(in_period, Occurrence.start_at >= first, Occurrence.start_at < after)
     row.last_start_at = db.session.scalar(
-        sa.select(sa.func.max(Occurrence.start_at)).where(
-            Occurrence.event_id == event_id, Occurrence.id.in_(held_ids)
-        )
+        sa.select(sa.func.max(Occurrence.start_at)).where(in_period, Occurrence.id.in_(held_ids))
     )
     row.updated_at = now
     left = db.session.scalar(
-        sa.select(Occurrence.id)
-        .where(Occurrence.event_id == event_id, Occurrence.id.not_in(held_ids))
-        .limit(1)
+        sa.select(Occurrence.id).where(in_period, Occurrence.id.not_in(held_ids)).limit(1)
     )
-    if left is None and not _open_ended(event):
+    if left is not None:
+        return row
+    if year is None and not _open_ended(event):
         row.is_final = True
         db.session.execute(sa.delete(SeriesLink).where(SeriesLink.event_id == event_id))
         db.session.execute(sa.delete(SeriesKey).where(SeriesKey.event_id == event_id))
+    elif year is not None and now >= _year_bounds(event, year)[1]:
+        row.is_final = True
+        db.session.execute(
+            sa.delete(SeriesLink).where(SeriesLink.event_id == event_id, SeriesLink.year == year)
+        )
     return row

@@ -19,6 +19,7 @@ from coalition.languages import CONTENT_LANGUAGES
 from coalition.orgs.permissions import load_org
 from coalition.reports import figures, labels
 from coalition.reports.chart import bar_chart
+from coalition.reports.operations import OTHER
 from coalition.reports.permissions import can_read_coalition, can_read_date, can_read_org
 
 bp = Blueprint("reports", __name__)
@@ -39,6 +40,25 @@ def _shown(cell, minimum: int) -> str:
     if cell.withheld:
         return _("withheld (it would give a small figure back)")
     return _hidden_text(minimum) if cell.hidden else str(cell.value)
+
+
+def _series_title(row: dict) -> str:
+    """A series' name, with the year for a series with no end (counted per calendar year)."""
+    if row["year"] is None:
+        return row["title"]
+    if row["this_year"]:
+        return _("%(title)s, this year", title=row["title"])
+    return _("%(title)s, in %(year)s", title=row["title"], year=row["year"])
+
+
+def _share(share: int | None, whole, minimum: int) -> str:
+    """A "took part in all" share: a percentage, or why it is not given (the people it is a
+    share of are too few, or it would give a small figure back with their number)."""
+    if share is not None:
+        return f"{share}%"
+    if whole.hidden:
+        return _hidden_text(minimum)
+    return _("withheld (it would give a small figure back)") if whole.value else ""
 
 
 def _page(title: str, filters: figures.Filters, *, scope: str, filterable: bool = True):
@@ -64,7 +84,7 @@ def _page(title: str, filters: figures.Filters, *, scope: str, filterable: bool 
     return render_template(
         "reports/report.html", title=title, report=safe, charts=charts, scope=scope,
         filters=filters, filterable=filterable, labels=labels, hidden=hidden, shown=shown,
-        nth=figures.NTH_GOING, languages=CONTENT_LANGUAGES,
+        nth=figures.NTH_GOING, languages=CONTENT_LANGUAGES, series_title=_series_title,
         types=figures.type_choices(locale) if filterable else [],
         towns=figures.town_choices() if filterable else [],
         orgs=figures.org_choices() if filterable and scope == "coalition" else [],
@@ -84,21 +104,57 @@ def _csv(safe: figures.Protected, scope: str) -> Response:
                              _csv_text(labels.row_label(name, key)),
                              _shown(cell, safe.minimum)])  # fmt: skip
     for row in safe.series:
-        writer.writerow([_("Took part in all %(n)s dialogues", n=row["dates_held"]),
-                         _csv_text(row["title"]),
-                         "" if row["share"] is None else f"{row['share']}%"])  # fmt: skip
+        title = _csv_text(_series_title(row))
+        writer.writerow([_("Took part in all %(n)s dialogues", n=row["dates_held"]), title,
+                         _share(row["share"], row["registrations"], safe.minimum)])  # fmt: skip
+        writer.writerow([_("Registered for the series"), title,
+                         _shown(row["registrations"], safe.minimum)])  # fmt: skip
         if row["opted_in"].hidden or row["opted_in"].value:
             writer.writerow(
                 [_("Took part in all %(n)s dialogues, of those who asked to be counted",
                    n=row["dates_held"]),
-                 _csv_text(row["title"]),
-                 "" if row["opted_in_share"] is None else f"{row['opted_in_share']}%"]
+                 title, _share(row["opted_in_share"], row["opted_in"], safe.minimum)]
             )  # fmt: skip
+            writer.writerow([_("Asked to be counted across the series"), title,
+                             _shown(row["opted_in"], safe.minimum)])  # fmt: skip
+    for rows, by in ((safe.rapid, "month"), (safe.rapid_towns, "town")):
+        for row in rows:
+            writer.writerows(_rapid_csv_rows(row, by, safe.minimum))
     return Response(
         "\ufeff" + buffer.getvalue(),
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="report-{scope}.csv"'},
     )
+
+
+def _rapid_csv_rows(row: dict, by: str, minimum: int) -> list[list[str]]:
+    """One month's or town's rapid response (drills apart) as CSV rows: the counts protected
+    as on the page, a median left empty where it would be a handful of people's own times."""
+    place = _("Other") if by == "town" and row[by] == OTHER else row[by]
+    label = _csv_text(_("%(row)s (drills)", row=place) if row["is_drill"] else place)
+
+    def median(value) -> str:
+        return "" if value is None else str(value)
+
+    return [
+        [
+            _("Rapid response by month: %(figure)s", figure=name)
+            if by == "month"
+            else _("Rapid response by town: %(figure)s", figure=name),
+            label,
+            value,
+        ]
+        for name, value in (
+            (_("Alerts"), str(row["alerts"].value)),
+            (_("Responders alerted"), _shown(row["alerted"], minimum)),
+            (_("Responders who went"), _shown(row["went"], minimum)),
+            (_("Arrived"), _shown(row["arrived"], minimum)),
+            (_("Median minutes to the first “On my way”"), median(row["first_going"])),
+            (_("Median minutes to the third “On my way”"),
+             median(row["nth_going"])),
+            (_("Median minutes to the first responder on site"), median(row["first_arrival"])),
+        )
+    ]  # fmt: skip
 
 
 def _filters_or_400() -> figures.Filters:

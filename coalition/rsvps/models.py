@@ -100,7 +100,9 @@ class RSVP(Contact, db.Model):
 
 
 #: Erased on request (`coalition.rsvps.operations.erase`) and after the date's retention; the
-#: messages about the person (`OutgoingEmail.rsvp_id`) with it.
+#: messages about the person (`OutgoingEmail.rsvp_id`) with it. After the date's retention the
+#: row is deleted as well (`drop_expired`; `coalition.reports` froze the date's counts first),
+#: with what hangs on it (session sign-ups, series parts, a training invitation, a ride).
 register(
     PersonalRecord(
         RSVP,
@@ -108,6 +110,8 @@ register(
         secrets={"manage_secret": ERASED},
         expired=lambda cutoff, _now: RSVP.occurrence_id.in_(ended_before(cutoff)),
         hashed=Contact.HASHED,
+        # Past retention the row goes too (the date's counts are frozen by then).
+        drop_expired=True,
     )
 )
 

@@ -312,6 +312,22 @@ def _seed_past_date(org, owner) -> dict:
         outcome = rsvp_ops.submit(occurrence, rsvp, notify=False, now=before)
         outcome.rsvp.checked_in_at = occurrence.start_at
     db.session.flush()
+    # Returning participation as the purge leaves it (coalition/reports): a share shown, one
+    # withheld (its complement is small), and a series with no end counted per calendar year.
+    from coalition.reports.models import SeriesFigures
+
+    year = date.today().year
+    for row_year, registrations, came, opted, opted_all in (
+        (year - 1, 10, 5, 0, 0),
+        (year, 10, 7, 6, 6),
+    ):
+        db.session.add(
+            SeriesFigures(event_id=event.id, org_id=org.id, year=row_year, dates_held=3,
+                          registrations=registrations, came_to_all=came, opted_in=opted,
+                          opted_in_came_to_all=opted_all, is_final=row_year < year,
+                          last_start_at=occurrence.start_at)
+        )  # fmt: skip
+    db.session.flush()
     return {"past": event.id, "past_occ": occurrence.id}
 
 

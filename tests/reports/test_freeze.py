@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+from datetime import timedelta
 
+import sqlalchemy as sa
+import time_machine
+
+from coalition.mail.models import OutgoingEmail
 from coalition.reports.models import DateFigures, SeriesFigures
+from coalition.rsvps import operations as rsvp_ops
 from coalition.rsvps.models import RSVP
+from coalition.sessions.models import SeriesPart, SessionSignup
 from tests.reports.helpers import (
     CAME_TO_ALL,
     FIRST_DATE_ONLY,
@@ -42,11 +48,31 @@ def test_each_dialogue_is_counted_before_its_people_are_erased(db):
 
 def test_afterwards_the_database_holds_no_personal_data_of_those_dates(db):
     season = four_dialogues()
+    # A family signs up together for the last dialogue, one after the other, then one of them
+    # asks to be erased at once (a cancelled, blanked row until the date's purge).
+    last = max(season.event.occurrences, key=lambda o: o.start_at)
+    with time_machine.travel(last.start_at - timedelta(days=5), tick=False):
+        family = [
+            rsvp_ops.submit(last, rsvp_ops.RSVPInput(name=f"Familia {n}",
+                                                     email=f"f{n}@example.org")).rsvp
+            for n in range(3)
+        ]  # fmt: skip
+        db.session.commit()
+        rsvp_ops.erase(family[0])
+        db.session.commit()
+    family_ids = [r.id for r in family]
     hold_and_purge(season)
-    rsvps = db.session.scalars(sa.select(RSVP)).all()
-    assert rsvps and all(r.erased_at is not None for r in rsvps)
-    assert all(r.name is None and r.email is None and r.email_hash is None for r in rsvps)
-    assert all(r.user_id is None for r in rsvps)
+    # No row is left to link anyone: neither the erased-on-request one nor its neighbours, no
+    # neighbouring ids, no signup or check-in times, no series part tying a person's dates.
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RSVP)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SeriesPart)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SessionSignup)) == 0
+    messages = db.session.scalars(sa.select(OutgoingEmail)).all()
+    assert messages and all(m.rsvp_id is None and m.erased_at is not None for m in messages)
+    assert not {m.rsvp_id for m in messages} & set(family_ids)
+    # The counts are there all the same (the family: 3 RSVPs, 1 cancelled).
+    fourth = db.session.scalar(sa.select(DateFigures).where(DateFigures.occurrence_id == last.id))
+    assert fourth.rsvps == SERIES_PEOPLE + 3 and fourth.cancelled == 1
     kept = db.session.execute(sa.select(DateFigures.__table__)).mappings().all()
     text = repr([dict(row) for row in kept])
     for planted in ("Persona", "Solo", "example.org"):

@@ -29,7 +29,7 @@ def test_the_coalition_report_shows_the_counts_the_share_and_hides_small_numbers
         page = client.get("/admin/reports")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "took part in all 4 dialogues: 70% (of those who registered for the series)" in html
+    assert "took part in all 4 dialogues: 50% (of those who registered for the series)" in html
     assert "fewer than 5" in html  # 2 walk-up RSVPs checked in on the first date only, etc.
     assert "<svg" in html and 'role="img"' in html
     assert "Persona" not in html and "s1@example.org" not in html
@@ -45,7 +45,7 @@ def test_csv_and_api_give_the_same_protected_figures(client, db):
         api = client.get("/api/v1/reports/coalition").get_json()
     assert "Dates held,,4" in csv
     assert api["totals"]["dates"] == 4
-    assert api["series"][0]["came_to_all_percent"] == 70
+    assert api["series"][0]["came_to_all_percent"] == 50
     assert api["totals"]["walk_ins"] == 0
     assert api["totals"]["rsvps"] == api["totals"]["people"] == 43
     assert api["breakdowns"]["needs"]["interpretation"] == 24
@@ -143,3 +143,48 @@ def test_the_report_api_tells_an_anonymous_program_to_sign_in(client):
         assert response.get_json()["error"]["status"] == 401
     page = client.get("/admin/reports")
     assert page.status_code == 302 and "/login" in page.headers["Location"]
+
+
+def test_a_share_whose_complement_is_small_is_withheld(client, db):
+    """10 registered for the series, 7 came to all four: "70%" beside "registered: 10" would
+    say that 3 people missed a dialogue. The share and the 7 are withheld; the 10 is shown."""
+    org = OrganizationFactory()
+    season = four_dialogues(org)
+    hold_and_purge(season, came_to_all=7)
+    admin = UserFactory(is_admin=True)
+    db.session.commit()
+    with time_machine.travel(LATER, tick=False):
+        client.login(admin.email)
+        html = client.get("/admin/reports").get_data(as_text=True)
+        csv = client.get("/admin/reports?format=csv").get_data(as_text=True)
+        api = client.get("/api/v1/reports/coalition").get_json()
+        org_api = client.get(f"/api/v1/reports/orgs/{org.slug}").get_json()
+    for series in (api["series"][0], org_api["series"][0]):
+        assert series["registrations"] == 10
+        assert series["came_to_all"] == {"withheld": True}
+        assert series["came_to_all_percent"] is None
+    assert "70%" not in html and "70%" not in csv and "30%" not in html
+    assert "took part in all 4 dialogues: the share is withheld" in html
+    assert "registered for the series: 10" in html
+    lines = csv.splitlines()
+    assert (
+        "Took part in all 4 dialogues,Movement building dialogue,"
+        "withheld (it would give a small figure back)" in lines
+    )
+    assert "Registered for the series,Movement building dialogue,10" in lines
+
+
+def test_the_share_cells_follow_the_complement_rule(app):
+    from coalition.reports.figures import _came_to_all
+
+    def shown(whole, part):
+        w, p, share = _came_to_all(whole, part, 5)
+        return (w.value, None if p.hidden else p.value, share)
+
+    assert shown(10, 5) == (10, 5, 50)
+    assert shown(10, 10) == (10, 10, 100)  # nobody missed one: 0 tells about no one
+    assert shown(10, 7) == (10, None, None)  # 3 missed one
+    assert shown(10, 2) == (10, None, None)  # 2 came to all
+    assert shown(12, 8) == (12, None, None)  # 4 missed one
+    assert shown(13, 8) == (13, 8, 62)
+    assert shown(3, 3) == (None, None, None)

@@ -42,6 +42,8 @@ def test_alerts_per_month_with_times_to_going_and_drills_apart(client, org, disp
         client.login(admin.email)
         rapid = client.get("/api/v1/reports/coalition").get_json()["rapid"]
         page = client.get("/admin/reports").get_data(as_text=True)
+        csv = client.get("/admin/reports?format=csv").get_data(as_text=True)
+        org_csv = client.get(f"/orgs/{org.slug}/reports?format=csv").get_data(as_text=True)
     real, drill = rapid
     assert (real["month"], real["is_drill"], real["alerts"]) == ("2027-04", False, 1)
     assert real["alerted"] == 7 and real["went"] == 6 and real["arrived"] == 5
@@ -52,6 +54,22 @@ def test_alerts_per_month_with_times_to_going_and_drills_apart(client, org, disp
     assert drill["is_drill"] and drill["went"] == {"fewer_than": 5}
     assert drill["median_minutes_to_first_going"] is None
     assert "Rapid response" in page and "R1" not in page
+    # The CSV export carries the same figures, protected the same way, by month and by town.
+    for export in (csv, org_csv):
+        lines = export.splitlines()
+        month = "Rapid response by month: "
+        assert f"{month}Alerts,2027-04,1" in lines
+        assert f"{month}Responders alerted,2027-04,7" in lines
+        assert f"{month}Responders who went,2027-04,6" in lines
+        assert f"{month}Arrived,2027-04,5" in lines
+        assert f"{month}Median minutes to the first “On my way”,2027-04,1.0" in lines
+        assert f"{month}Median minutes to the third “On my way”,2027-04,3.0" in lines
+        assert f"{month}Median minutes to the first responder on site,2027-04,15.0" in lines
+        assert f"{month}Responders who went,2027-04 (drills),fewer than 5" in lines
+        assert f"{month}Arrived,2027-04 (drills),fewer than 5" in lines
+        assert f"{month}Median minutes to the first “On my way”,2027-04 (drills)," in lines
+        assert any(line.startswith("Rapid response by town: Alerts,") for line in lines)
+        assert "R1" not in export and "example.org" not in export
 
 
 def test_rapid_response_by_town_names_only_public_towns(client, app, org, dispatcher):  # noqa: F811

@@ -19,6 +19,7 @@ from coalition.events.models import LocationVisibility
 from coalition.mail.models import OutgoingEmail
 from coalition.orgs.models import OrgRole
 from coalition.reminders import operations as reminder_ops
+from coalition.reports.models import DateFigures
 from coalition.rsvps import operations as rsvp_ops
 from coalition.rsvps.models import RSVP, AuditEntry, RSVPStatus
 from tests.factories import link_sent_to, make_event, member_of
@@ -366,7 +367,7 @@ def test_purge_leaves_no_personal_data_anywhere_and_kills_every_link(client, db,
             meeting_point=PLANTED["meeting_point"],
         ),
     )  # fmt: skip
-    outcome = delegation_ops.join(
+    delegation_ops.join(
         bus,
         rsvp_ops.RSVPInput(name=PLANTED["name"], email=PLANTED["email"], phone=PLANTED["phone"],
                            note=PLANTED["note"], shares_contact_with_lead=True),
@@ -400,8 +401,14 @@ def test_purge_leaves_no_personal_data_anywhere_and_kills_every_link(client, db,
     assert "Zyx" not in everything
     for url in (manage, lead, join, member_feed):
         assert client.get(url).status_code == 404, url
-    # What reports need stays: the RSVP row (a count), the kinds of messages, the audit entry.
-    assert db.session.get(RSVP, outcome.rsvp.id).erased_at is not None
+    # What reports need stays: the date's frozen counts, the kinds of messages, the audit entry;
+    # the RSVP row itself is deleted (its id and times would link those who came together).
+    gone = sa.select(sa.func.count()).select_from(RSVP).where(RSVP.occurrence_id == occurrence.id)
+    assert db.session.scalar(gone) == 0
+    frozen = db.session.scalar(
+        sa.select(DateFigures).where(DateFigures.occurrence_id == occurrence.id)
+    )
+    assert frozen is not None and frozen.rsvps >= 1
     assert _kinds(db, "rsvp_confirmation") == 1
     actions = db.session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.id)).all()
     assert actions == ["view_roster", "view_attendees"]

@@ -19,7 +19,7 @@ from coalition.core.message_form import message_form
 from coalition.core.responses import PRIVATE_HEADERS
 from coalition.dashboard import operations as ops
 from coalition.dashboard.forms import DecisionForm, WalkInForm
-from coalition.db import commit_keeping_loaded
+from coalition.db import commit_look
 from coalition.delegations import operations as delegation_ops
 from coalition.delegations.models import Delegation
 from coalition.events.models import Event, Occurrence
@@ -34,6 +34,7 @@ from coalition.events.permissions import (
 from coalition.extensions import db
 from coalition.orgs.permissions import load_org
 from coalition.rsvps import operations as rsvp_ops
+from coalition.rsvps.labels import needs_labels, status_names
 from coalition.rsvps.models import RSVP, AuditEntry
 from coalition.rsvps.operations import record_access
 
@@ -66,7 +67,7 @@ def occurrence(event_id: int, occurrence_id: int):
     show_list = can_see_attendees(event, current_user)
     if show_list:  # recorded (and committed) before the rows are loaded for display
         _audit(event, occ, "view_attendees")
-        commit_keeping_loaded(db.session)
+        commit_look(db.session)
     may_decide = event.can_manage(current_user)
     query = (request.args.get("q") or "").strip()[:80]
     page = (
@@ -78,11 +79,15 @@ def occurrence(event_id: int, occurrence_id: int):
         "dashboard/occurrence.html", event=event, occurrence=occ, counts=counts,
         page=page, query=query, show_list=show_list, button=EmptyForm(),
         decide_form=DecisionForm(), may_decide=may_decide,
-        pending=ops.pending_requests(occ) if may_decide else ([], 0),
+        # No request waits when the counts have none (erased or not): no query then.
+        pending=ops.pending_requests(occ)
+        if may_decide and "pending" in counts.by_status else ([], 0),
         waiting_delegations=counts.waiting_delegations if may_decide else [],
         failures=ops.failed_deliveries(occ) if show_list else [],
         unreachable=ops.unreachable_by_text(occ) if show_list else None,
-        reasons=ops.UNREACHABLE_REASONS,
+        reasons={why: str(text) for why, text in ops.UNREACHABLE_REASONS.items()},
+        status_names=status_names() if show_list else None,
+        needs_labels=needs_labels() if show_list else None,
     )  # fmt: skip
     return Response(body, headers=PRIVATE_HEADERS)
 
@@ -129,7 +134,7 @@ def checkin(event_id: int, occurrence_id: int):
     event, occ = load(event_id, occurrence_id)
     query = (request.args.get("q") or "").strip()[:80]
     _audit(event, occ, "view_attendees", detail="check-in")
-    commit_keeping_loaded(db.session)
+    commit_look(db.session)
     rows = ops.confirmed_for_check_in(occ, query=query)
     body = render_template("dashboard/checkin.html", event=event, occurrence=occ, rows=rows,
                            query=query, button=EmptyForm(), walk_in=WalkInForm(),

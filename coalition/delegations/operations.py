@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from sqlalchemy.orm import joinedload
 
 from coalition import signals
 from coalition.auth.models import User
@@ -15,7 +16,7 @@ from coalition.core import same_work
 from coalition.db import utcnow
 from coalition.delegations.models import Delegation, TravelMode
 from coalition.events.formatting import format_moment
-from coalition.events.models import Occurrence
+from coalition.events.models import Event, Occurrence
 from coalition.extensions import db
 from coalition.languages import message_locale
 from coalition.mail.operations import queue_email
@@ -32,7 +33,16 @@ from coalition.tokens import TokenError
 from coalition.urls import external_url
 
 LEAD_PURPOSE = "delegation-lead"
-_LEAD_LINK = PrivateLink(LEAD_PURPOSE, Delegation, "d", "delegations.lead")
+#: The roster reads the date, its event, the event's texts and the sponsor: loaded with the
+#: delegation, in one statement.
+_LEAD_LINK = PrivateLink(
+    LEAD_PURPOSE, Delegation, "d", "delegations.lead",
+    options=(
+        joinedload(Delegation.occurrence).joinedload(Occurrence.event)
+        .joinedload(Event.translations),
+        joinedload(Delegation.sponsor_org),
+    ),
+)  # fmt: skip
 
 
 @dataclass

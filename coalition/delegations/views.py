@@ -15,7 +15,7 @@ from coalition.access import access, public
 from coalition.core.forms import EmptyForm
 from coalition.core.private_links import PrivateLink
 from coalition.core.responses import invalid_link, private
-from coalition.db import commit_keeping_loaded
+from coalition.db import commit_look
 from coalition.delegations import operations as ops
 from coalition.delegations.forms import (
     TRAVEL_LABELS,
@@ -38,6 +38,7 @@ from coalition.languages import message_locale
 from coalition.mail.operations import queue_email
 from coalition.orgs.models import Organization, OrgStatus
 from coalition.rsvps import operations as rsvp_ops
+from coalition.rsvps.labels import needs_labels
 from coalition.rsvps.models import RSVP, RSVPStatus
 from coalition.rsvps.views import after_submission
 from coalition.sms.operations import queue_sms
@@ -169,22 +170,22 @@ def join(delegation_id: int, secret: str):
     ), status))  # fmt: skip
 
 
-def _members(delegation) -> list[tuple[RSVP, str | None, str | None, bool]]:
-    """The roster's members, oldest first, each with the email and phone the lead may see
-    (None unless the member shares them) and whether the lead added them without a contact.
-    One query: only the contacts shown are decrypted."""
+def _members(delegation) -> list[sa.Row]:
+    """The roster's members, oldest first: rows of what the roster shows (no ORM object), each
+    with the email and phone the lead may see (None unless the member shares them) and whether
+    the lead added them without a contact. One query: only the contacts shown are decrypted."""
     shared = RSVP.shares_contact_with_lead
-    rows = db.session.execute(
-        sa.select(RSVP, sa.case((shared, RSVP.email)), sa.case((shared, RSVP.phone)),
-                  rsvp_ops.guest_clause())
+    return db.session.execute(
+        sa.select(RSVP.id, RSVP.name, RSVP.status, RSVP.party_size, RSVP.needs_interpretation,
+                  RSVP.needs_childcare, RSVP.needs_ride, RSVP.note, shared,
+                  sa.case((shared, RSVP.email)).label("email"),
+                  sa.case((shared, RSVP.phone)).label("phone"),
+                  rsvp_ops.guest_clause().label("guest"))
         .where(RSVP.delegation_id == delegation.id, RSVP.erased_at.is_(None),
                RSVP.status.in_([RSVPStatus.confirmed, RSVPStatus.waitlisted,
                                 RSVPStatus.pending]))
-        .options(sa.orm.defer(RSVP.email, raiseload=True),
-                 sa.orm.defer(RSVP.phone, raiseload=True))
         .order_by(RSVP.created_at, RSVP.id)
-    )  # fmt: skip
-    return [(member, email, phone, bool(guest)) for member, email, phone, guest in rows]
+    ).all()  # fmt: skip
 
 
 def _roster(
@@ -195,16 +196,23 @@ def _roster(
         current_user if current_user.is_authenticated else None,
         delegation.occurrence.event.host_org_id, "view_roster", delegation_id=delegation.id,
     )  # fmt: skip
-    commit_keeping_loaded(db.session)
+    commit_look(db.session)
     members = _members(delegation)
+    # Each row's remove button posts to its own address: built once, the id put in per row.
+    remove_url = url_for("delegations.remove_member", token=token, rsvp_id=_ID_SLOT)
     return private((render_template(
         "delegations/lead.html", delegation=delegation, members=members, token=token,
-        headcount=sum(m.party_size for m, *_ in members if m.status != RSVPStatus.pending),
+        headcount=sum(m.party_size for m in members if m.status != RSVPStatus.pending),
         join_url=ops.join_url(delegation), lead_url=ops.lead_url(delegation),
         travel_labels=TRAVEL_LABELS, occurrence=delegation.occurrence,
         event=delegation.occurrence.event, button=EmptyForm(), message_form=MessageForm(),
-        guest_form=guest_form or GuestForm(),
+        guest_form=guest_form or GuestForm(), needs_labels=needs_labels(),
+        remove_url=remove_url.split(str(_ID_SLOT)),
     ), status))  # fmt: skip
+
+
+#: A member id no row has, put in a URL built once and replaced by each row's id.
+_ID_SLOT = 987654321987654321
 
 
 @bp.route("/delegations/lead/<token>")

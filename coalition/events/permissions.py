@@ -4,20 +4,27 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import abort, g
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from coalition.events.models import CosponsorStatus, Event, Occurrence
 from coalition.extensions import db
 from coalition.orgs.models import OrgRole
 from coalition.orgs.permissions import load_org
 
+#: What every organizer page of an event asks of it next (who hosts it, its type, its texts:
+#: the permission check, the dashboard's training panel, the title): read with it, in the
+#: same statement.
+_WITH_EVENT = (joinedload(Event.host_org), joinedload(Event.type), joinedload(Event.translations))
+
 
 def load_event(event_id: int) -> Event:
     cached = g.get("event")
     if cached is not None and cached.id == event_id:
         return cached
-    event = db.session.get(Event, event_id)
+    event = db.session.get(Event, event_id, options=_WITH_EVENT)
     if event is None:
         abort(404)
     g.event = event
@@ -25,9 +32,15 @@ def load_event(event_id: int) -> Event:
 
 
 def load_occurrence(event: Event, occurrence_id: int) -> Occurrence:
+    """The date, kept for the request like the event (the access check loads it, then the view
+    asks again: the session holds it only weakly, so it would be read twice)."""
+    cached = g.get("occurrence")
+    if cached is not None and cached.id == occurrence_id and cached.event_id == event.id:
+        return cached
     occurrence = db.session.get(Occurrence, occurrence_id)
     if occurrence is None or occurrence.event_id != event.id:
         abort(404)
+    g.occurrence = occurrence
     return occurrence
 
 
@@ -56,6 +69,20 @@ def can_organize_org(slug: str, **_kwargs) -> bool:
 
 
 def load(event_id: int, occurrence_id: int) -> tuple[Event, Occurrence]:
+    """The event (with `_WITH_EVENT`) and its date, in one statement the first time a request
+    asks (404 when either is missing or the date is another event's), then kept for it."""
+    cached = g.get("event")
+    if cached is None or cached.id != event_id:
+        row = db.session.execute(
+            sa.select(Event, Occurrence)
+            .outerjoin(Occurrence, sa.and_(Occurrence.id == occurrence_id,
+                                           Occurrence.event_id == Event.id))
+            .where(Event.id == event_id)
+            .options(*_WITH_EVENT)
+        ).unique().first()  # fmt: skip
+        if row is None or row[1] is None:
+            abort(404)
+        g.event, g.occurrence = row
     event = load_event(event_id)
     return event, load_occurrence(event, occurrence_id)
 

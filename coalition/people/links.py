@@ -23,6 +23,8 @@ class PrivateLink:
     key: str
     #: The page the link opens (its endpoint takes the token).
     endpoint: str
+    #: Loader options for the row (what its page reads next, in the same statement).
+    options: tuple = ()
 
     def token(self, row) -> str:
         return make_token(self.purpose, {self.key: row.id, "s": row.manage_secret})
@@ -35,7 +37,7 @@ class PrivateLink:
         payload = read_token(self.purpose, token, max_age=None)
         if not isinstance(payload, dict):
             raise TokenError("invalid")
-        row = db.session.get(self.model, payload.get(self.key))
+        row = db.session.get(self.model, payload.get(self.key), options=self.options)
         if row is None or row.erased_at is not None or row.manage_secret != payload.get("s"):
             raise TokenError("invalid")
         return row

@@ -504,20 +504,33 @@ def skip_reason(alert: Alert, responder: Responder, now: datetime, reach: _Reach
     return None
 
 
-def _roster_of(alert: Alert, *, not_alerted: bool = False,
-               contacts: bool = True) -> list[Responder]:  # fmt: skip
+#: What deciding whether a responder is alerted reads of them (`skip_reason`, `_Reach`), and
+#: what the dispatcher's page shows of a skipped one: no contact, nothing else decrypted.
+_MATCH_COLUMNS = (Responder.id, Responder.name, Responder.is_paused, Responder.towns,
+                  Responder.roles, Responder.languages, Responder.is_always,
+                  Responder.weekly_hours, Responder.zone, Responder.use_sms,
+                  Responder.phone_hash, Responder.email_hash)  # fmt: skip
+
+
+def _roster_of(alert: Alert, *, not_alerted: bool = False, contacts: bool = True) -> list:
     """The organization's responders; `not_alerted`: only those the alert has not reached;
-    without `contacts`, read without their email and phone (a list that names them only)."""
-    query = sa.select(Responder).where(Responder.org_id == alert.org_id).order_by(Responder.id)
+    without `contacts`, plain rows of `_MATCH_COLUMNS` (a list that names them only: no
+    email or phone read, no ORM object)."""
+    query = (sa.select(Responder) if contacts else sa.select(*_MATCH_COLUMNS)).where(
+        Responder.org_id == alert.org_id
+    )
     if not_alerted:
-        alerted = sa.select(Answer.id).where(
-            Answer.alert_id == alert.id, Answer.responder_id == Responder.id
+        # NOT IN a hashed list of the alert's responders: one pass over each table whatever
+        # the planner guesses of their sizes (a correlated NOT EXISTS ran as a nested loop,
+        # 800 x 800 rows, when the statistics predated the alert's answers).
+        alerted = sa.select(Answer.responder_id).where(
+            Answer.alert_id == alert.id, Answer.responder_id.is_not(None)
         )
-        query = query.where(~alerted.exists())
-    if not contacts:
-        query = query.options(sa.orm.defer(Responder.email, raiseload=True),
-                              sa.orm.defer(Responder.phone, raiseload=True))  # fmt: skip
-    return list(db.session.scalars(query))
+        query = query.where(Responder.id.not_in(alerted))
+    query = query.order_by(Responder.id)
+    if contacts:
+        return list(db.session.scalars(query))
+    return list(db.session.execute(query))
 
 
 def _nearest_first(alert: Alert, responders: list[Responder]) -> list[Responder]:
@@ -867,63 +880,83 @@ LIVE_ORDER = ("arrived", "going", "alerted", "left", "cant")
 PHONE_SHOWN = ("going", "arrived")
 
 
-#: The most people the live list names among those who have not answered yet (the count says
-#: how many; an alert to hundreds names those who answered, and the first of the others).
+#: The most people the live list shows a line each among those who have not answered yet; the
+#: others are named together under a count, folded (an alert to hundreds lists everyone who
+#: answered in full, and the silent ones mostly as a number).
 WAITING_SHOWN = 50
 
 
-def live_answers(alert: Alert) -> list[LiveAnswer]:
+@dataclass(frozen=True)
+class LiveList:
+    """The dispatcher's live list: its lines (everyone who answered, and the first
+    WAITING_SHOWN of those who have not) and the names of the other silent ones."""
+
+    lines: list[LiveAnswer]
+    more_waiting: list[str | None]
+
+
+def live_answers(alert: Alert) -> LiveList:
     """The dispatcher's live list in one query, in `LIVE_ORDER` then by when they said they
-    were going (else when they were alerted): everyone who answered, and the first
-    WAITING_SHOWN of those who have not. Only the names and phones shown are decrypted."""
+    were going (else when they were alerted). Phones are read (and decrypted) only of those on
+    the way or there."""
     order = sa.case({state: n for n, state in enumerate(LIVE_ORDER)}, value=Answer.state, else_=9)
     when = sa.func.coalesce(Answer.going_at, Answer.alerted_at)
-    ranked = (
-        sa.select(Answer.id, sa.func.row_number()
-                  .over(partition_by=Answer.state, order_by=(when, Answer.id)).label("n"))
-        .where(Answer.alert_id == alert.id)
-        .subquery()
-    )  # fmt: skip
     rows = db.session.execute(
         sa.select(Answer.state, Responder.name,
                   sa.case((Answer.state.in_(PHONE_SHOWN), Responder.phone)),
                   Answer.eta_minutes, Answer.arrived_at)
-        .join(ranked, ranked.c.id == Answer.id)
         .outerjoin(Responder, Responder.id == Answer.responder_id)
-        .where(sa.or_(Answer.state != AnswerState.alerted.value, ranked.c.n <= WAITING_SHOWN))
+        .where(Answer.alert_id == alert.id)
         .order_by(order, when, Answer.id)
     )  # fmt: skip
-    return [LiveAnswer(*row) for row in rows]
+    lines: list[LiveAnswer] = []
+    more: list[str | None] = []
+    waiting = 0
+    for row in rows:
+        if row[0] == AnswerState.alerted:
+            waiting += 1
+            if waiting > WAITING_SHOWN:
+                more.append(row[1])
+                continue
+        lines.append(LiveAnswer(*row))
+    return LiveList(lines, more)
+
+
+def live_state(alert: Alert) -> tuple[str, Tally]:
+    """What the live list depends on, and its counts by state, in one aggregate query.
+
+    The version changes whenever an answer is added, answered (each state's count, the latest
+    time of each kind, the ETAs) or erased, or a responder edits their name or number or
+    leaves: it is the ETag of the list that the dispatcher's page fetches every few seconds,
+    and the key of the list rendered once for every dispatcher (`rapid/live.py`)."""
+    by_state = [sa.func.count(sa.case((Answer.state == state.value, 1))) for state in AnswerState]
+    row = db.session.execute(
+        sa.select(sa.func.count(Answer.id), sa.func.count(Answer.responder_id),
+                  sa.func.max(Answer.answered_at), sa.func.max(Answer.alerted_at),
+                  sa.func.max(Answer.going_at), sa.func.max(Answer.arrived_at),
+                  sa.func.max(Answer.left_at), sa.func.sum(Answer.eta_minutes),
+                  sa.func.max(Responder.updated_at), *by_state)
+        .outerjoin(Responder, Responder.id == Answer.responder_id)
+        .where(Answer.alert_id == alert.id)
+    ).one()  # fmt: skip
+    counts = Tally(alerted=int(row[0]))
+    for state, number in zip(AnswerState, row[-len(by_state) :], strict=True):
+        if state == AnswerState.alerted:
+            counts.waiting = int(number)
+        else:
+            setattr(counts, state.value, int(number))
+    parts = [str(alert.id), *(v.isoformat() if isinstance(v, datetime) else str(v) for v in row)]
+    return "-".join(parts), counts
 
 
 def live_tally(alert: Alert) -> Tally:
     """The answers counted by state in SQL (the live list may not name everyone)."""
-    counts = Tally()
-    for state, number in db.session.execute(
-        sa.select(Answer.state, sa.func.count()).where(Answer.alert_id == alert.id)
-        .group_by(Answer.state)
-    ):  # fmt: skip
-        counts.alerted += number
-        if state == AnswerState.alerted:
-            counts.waiting = number
-        elif state in AnswerState.__members__:
-            setattr(counts, state, number)
-    return counts
+    return live_state(alert)[1]
 
 
 def live_version(alert: Alert) -> str:
-    """What the live list depends on, in one aggregate query: it changes whenever an answer is
-    added, answered or erased, or a responder edits their name or number or leaves (the ETag
-    of the list that the dispatcher's page fetches every few seconds)."""
-    row = db.session.execute(
-        sa.select(sa.func.count(Answer.id), sa.func.count(Answer.responder_id),
-                  sa.func.max(Answer.answered_at), sa.func.max(Answer.alerted_at),
-                  sa.func.sum(Answer.eta_minutes), sa.func.max(Responder.updated_at))
-        .outerjoin(Responder, Responder.id == Answer.responder_id)
-        .where(Answer.alert_id == alert.id)
-    ).one()  # fmt: skip
-    parts = [str(alert.id), *(v.isoformat() if isinstance(v, datetime) else str(v) for v in row)]
-    return "-".join(parts)
+    """`live_state`'s version alone."""
+    return live_state(alert)[0]
 
 
 # Reports and erasure ----------------------------------------------------------------------------

@@ -24,8 +24,10 @@ def is_dispatcher(org: Organization, user) -> bool:
     """Dispatches for `org` (an active member organization)."""
     if user is None or not getattr(user, "is_authenticated", False) or not org.is_active:
         return False
-    for membership in org.memberships:
-        if membership.user_id == user.id and membership.is_dispatcher:
+    # The person's own memberships (a few, loaded once a request), not the organization's
+    # (hundreds of rows for a big one, on every look at the alert page and its refresh).
+    for membership in user.memberships:
+        if membership.org_id == org.id and membership.is_dispatcher:
             return True
     return is_coalition_dispatcher(user)
 

@@ -14,6 +14,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from coalition.access import access, admin, public, signed_in
 from coalition.auth.models import User
@@ -36,6 +37,7 @@ from coalition.rapid.forms import (
     UpdateForm,
 )
 from coalition.rapid.labels import KIND_LABELS, ROLE_LABELS, STATE_LABELS
+from coalition.rapid.live import live_lists
 from coalition.rapid.models import Alert, Answer, CoalitionDispatcher, Responder
 from coalition.rapid.permissions import (
     can_dispatch,
@@ -217,22 +219,26 @@ def new_alert(slug: str):
     return _page("rapid/new_alert.html", status, org=org, form=form, towns=towns)
 
 
-def _alert_context(org, alert):
-    tally = ops.live_tally(alert)
-    answers = ops.live_answers(alert)
-    return {
-        "org": org,
-        "alert": alert,
-        "answers": answers,
-        "alerted_count": tally.alerted,
-        "tally": tally,
-        # Those not named among the people who have not answered yet.
-        "waiting_unnamed": tally.waiting - sum(1 for a in answers if a.state == "alerted"),
-        "zone": ZoneInfo(alert.zone),
-        "now": utcnow(),
-        # Each state's name once, not once a line.
-        "state_names": {state: str(label) for state, label in STATE_LABELS.items()},
-    }
+def _live(alert) -> tuple[str, ops.Tally, str]:
+    """The live list's version, counts and HTML: one aggregate query, then the list rendered
+    for every dispatcher once per version and language (`rapid/live.py`): a look at an
+    unchanged list reads and decrypts nothing more."""
+    version, tally = ops.live_state(alert)
+    language = str(get_locale() or "en")
+
+    def render() -> str:
+        found = ops.live_answers(alert)
+        return render_template(
+            "rapid/_answers.html",
+            alert=alert,
+            tally=tally,
+            answers=found.lines,
+            more_waiting=found.more_waiting,
+            # Each state's name once, not once a line.
+            state_names={state: str(label) for state, label in STATE_LABELS.items()},
+        )
+
+    return version, tally, live_lists().get(alert.id, language, version, utcnow(), render)
 
 
 @bp.route("/orgs/<slug>/rapid/alerts/<int:alert_id>")
@@ -242,14 +248,19 @@ def alert(slug: str, alert_id: int):
     org, alert = load_org(slug), g.alert
     ops.audit(current_user, org, "view_alert", alert)
     commit_keeping_loaded(db.session)
+    _version, tally, live = _live(alert)
     return _page(
         "rapid/alert.html",
+        org=org,
+        alert=alert,
+        tally=tally,
+        alerted_count=tally.alerted,
+        live=Markup(live),
         update_form=UpdateForm(),
         more_form=EmptyForm(),
         skipped=_skipped_groups(alert) if alert.is_open else [],
         close_form=CloseForm(),
         refresh_seconds=current_app.config.get("RAPID_REFRESH_SECONDS", 5),
-        **_alert_context(org, alert),
     )
 
 
@@ -349,14 +360,14 @@ def alert_answers(slug: str, alert_id: int):
         ops.audit(current_user, org, "view_alert", alert)
         commit_keeping_loaded(db.session)
     # The list changes only when an answer or a responder does: rapid.js sends the ETag back
-    # and an unchanged list is a 304 without a body (one aggregate query, nothing decrypted).
-    etag = hashlib.sha256(
-        f"{ops.live_version(alert)}|{get_locale()}".encode()
-    ).hexdigest()[:32]  # fmt: skip
+    # and an unchanged list is a 304 without a body (one aggregate query, nothing decrypted);
+    # a changed one is rendered once for every dispatcher (`_live`).
+    version, _tally = ops.live_state(alert)
+    etag = hashlib.sha256(f"{version}|{get_locale()}".encode()).hexdigest()[:32]
     if request.if_none_match.contains(etag):
         response = private(("", 304))
     else:
-        response = _page("rapid/_answers.html", **_alert_context(org, alert))
+        response = private((_live(alert)[2], 200))
     response.set_etag(etag)
     return response
 

@@ -25,8 +25,9 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 
-#: Alerts × languages kept per process (an open alert's list is ~50 KB at 800 responders).
-SLOTS = 64
+#: Pieces kept per process (an open alert's list is ~50 KB at 800 responders; three pieces an
+#: alert and language).
+SLOTS = 192
 #: The oldest copy served, even when its version still matches.
 MAX_AGE = timedelta(seconds=60)
 
@@ -39,21 +40,19 @@ class _Copy:
 
 
 class LiveLists:
-    """Rendered lists by (alert id, language): the latest version of each, least recently seen
-    dropped first."""
+    """Rendered pieces by key (alert id first, then the language and the piece): the latest
+    version of each, least recently seen dropped first."""
 
     def __init__(self, slots: int = SLOTS, max_age: timedelta = MAX_AGE):
         self.slots = slots
         self.max_age = max_age
-        self._copies: OrderedDict[tuple[int, str], _Copy] = OrderedDict()
+        self._copies: OrderedDict[tuple, _Copy] = OrderedDict()
         self._lock = threading.Lock()
         #: Renders since the process started (tests read it: a hit renders nothing).
         self.renders = 0
 
-    def get(self, alert_id: int, language: str, version: str, now: datetime,
-            render: Callable[[], str]) -> str:  # fmt: skip
-        """The list of this version, rendered now unless a fresh enough copy is kept."""
-        key = (alert_id, language)
+    def get(self, key: tuple, version: str, now: datetime, render: Callable[[], str]) -> str:
+        """The piece of this version, rendered now unless a fresh enough copy is kept."""
         with self._lock:
             copy = self._copies.get(key)
             if copy is not None:
@@ -70,12 +69,6 @@ class LiveLists:
             while len(self._copies) > self.slots:
                 self._copies.popitem(last=False)
         return html
-
-    def forget(self, alert_id: int) -> None:
-        """Drop every copy of an alert (closed, erased)."""
-        with self._lock:
-            for key in [k for k in self._copies if k[0] == alert_id]:
-                del self._copies[key]
 
 
 def live_lists() -> LiveLists:

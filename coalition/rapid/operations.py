@@ -49,6 +49,7 @@ from coalition.rsvps.models import RSVP
 from coalition.rsvps.operations import lock_occurrence, record_access
 from coalition.shortlinks.operations import short_answer_url
 from coalition.sms import numbers
+from coalition.sms.models import SmsNumber
 from coalition.sms.operations import queue_sms
 from coalition.tokens import make_token, read_token
 from coalition.urls import external_url
@@ -922,41 +923,94 @@ def live_answers(alert: Alert) -> LiveList:
     return LiveList(lines, more)
 
 
-def live_state(alert: Alert) -> tuple[str, Tally]:
-    """What the live list depends on, and its counts by state, in one aggregate query.
+def _versions(items) -> str:
+    return "-".join(v.isoformat() if isinstance(v, datetime) else str(v) for v in items)
 
-    The version changes whenever an answer is added, answered (each state's count, the latest
-    time of each kind, the ETAs) or erased, or a responder edits their name or number or
-    leaves: it is the ETag of the list that the dispatcher's page fetches every few seconds,
-    and the key of the list rendered once for every dispatcher (`rapid/live.py`)."""
+
+@dataclass(frozen=True)
+class LiveState:
+    """What the dispatcher's page shows depends on, read in one aggregate query (versions:
+    strings that change whenever what they stand for does)."""
+
+    #: The live list: the answers (each state's count, the latest time of each kind, the
+    #: ETAs, who left the roster) and the roster's names and numbers.
+    version: str
+    tally: Tally
+    #: The responders not alerted, but for the time: the live list's version, the roster
+    #: (pauses, towns, roles, languages, hours, contacts) and what texts reach.
+    skipped_version: str = ""
+    #: The updates sent (added, never changed).
+    updates_version: str = ""
+    updates: int = 0
+
+
+def live_state(alert: Alert, *, page: bool = False) -> LiveState:
+    """`LiveState` in one statement; `page`: with the skipped and the updates' versions too
+    (the page; its refresh needs the live list's only)."""
     by_state = [sa.func.count(sa.case((Answer.state == state.value, 1))) for state in AnswerState]
+    roster = (
+        sa.select(sa.func.count(Responder.id), sa.func.max(Responder.updated_at))
+        .where(Responder.org_id == alert.org_id)
+    )  # fmt: skip
+    columns = [
+        sa.func.count(Answer.id), sa.func.count(Answer.responder_id),
+        sa.func.max(Answer.answered_at), sa.func.max(Answer.alerted_at),
+        sa.func.max(Answer.going_at), sa.func.max(Answer.arrived_at),
+        sa.func.max(Answer.left_at), sa.func.sum(Answer.eta_minutes),
+        roster.with_only_columns(sa.func.count(Responder.id)).scalar_subquery(),
+        roster.with_only_columns(sa.func.max(Responder.updated_at)).scalar_subquery(),
+    ]  # fmt: skip
+    extra = []
+    if page:
+        # What texts reach, of the roster's numbers only (by their keyed hashes).
+        numbers_of = (
+            sa.select(sa.func.count())
+            .select_from(Responder)
+            .join(SmsNumber, SmsNumber.number_key == Responder.phone_hash)
+            .where(Responder.org_id == alert.org_id)
+        )
+        updates_of = sa.select(sa.func.count(AlertUpdate.id), sa.func.max(AlertUpdate.id)).where(
+            AlertUpdate.alert_id == alert.id
+        )
+        extra = [
+            numbers_of.with_only_columns(sa.func.count()).scalar_subquery(),
+            numbers_of.with_only_columns(sa.func.max(SmsNumber.updated_at)).scalar_subquery(),
+            updates_of.with_only_columns(sa.func.count(AlertUpdate.id)).scalar_subquery(),
+            updates_of.with_only_columns(sa.func.max(AlertUpdate.id)).scalar_subquery(),
+        ]
     row = db.session.execute(
-        sa.select(sa.func.count(Answer.id), sa.func.count(Answer.responder_id),
-                  sa.func.max(Answer.answered_at), sa.func.max(Answer.alerted_at),
-                  sa.func.max(Answer.going_at), sa.func.max(Answer.arrived_at),
-                  sa.func.max(Answer.left_at), sa.func.sum(Answer.eta_minutes),
-                  sa.func.max(Responder.updated_at), *by_state)
-        .outerjoin(Responder, Responder.id == Answer.responder_id)
-        .where(Answer.alert_id == alert.id)
-    ).one()  # fmt: skip
-    counts = Tally(alerted=int(row[0]))
-    for state, number in zip(AnswerState, row[-len(by_state) :], strict=True):
+        sa.select(*columns, *by_state, *extra).where(Answer.alert_id == alert.id)
+    ).one()
+    values = list(row)
+    live, states, extra_values = (
+        values[: len(columns)],
+        values[len(columns) : len(columns) + len(by_state)],
+        values[len(columns) + len(by_state) :],
+    )
+    counts = Tally(alerted=int(live[0]))
+    for state, number in zip(AnswerState, states, strict=True):
         if state == AnswerState.alerted:
             counts.waiting = int(number)
         else:
             setattr(counts, state.value, int(number))
-    parts = [str(alert.id), *(v.isoformat() if isinstance(v, datetime) else str(v) for v in row)]
-    return "-".join(parts), counts
+    version = _versions([alert.id, *live, *states])
+    if not page:
+        return LiveState(version, counts)
+    return LiveState(
+        version, counts,
+        skipped_version=f"{version}|{_versions(extra_values[:2])}|{numbers.sms_available()}",
+        updates_version=_versions(extra_values[2:]), updates=int(extra_values[2] or 0),
+    )  # fmt: skip
 
 
 def live_tally(alert: Alert) -> Tally:
     """The answers counted by state in SQL (the live list may not name everyone)."""
-    return live_state(alert)[1]
+    return live_state(alert).tally
 
 
 def live_version(alert: Alert) -> str:
     """`live_state`'s version alone."""
-    return live_state(alert)[0]
+    return live_state(alert).version
 
 
 # Reports and erasure ----------------------------------------------------------------------------

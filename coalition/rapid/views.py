@@ -219,48 +219,88 @@ def new_alert(slug: str):
     return _page("rapid/new_alert.html", status, org=org, form=form, towns=towns)
 
 
-def _live(alert) -> tuple[str, ops.Tally, str]:
-    """The live list's version, counts and HTML: one aggregate query, then the list rendered
-    for every dispatcher once per version and language (`rapid/live.py`): a look at an
-    unchanged list reads and decrypts nothing more."""
-    version, tally = ops.live_state(alert)
-    language = str(get_locale() or "en")
+def _live(alert, state: ops.LiveState) -> str:
+    """The live list's HTML, rendered for every dispatcher once per version and language
+    (`rapid/live.py`): a look at an unchanged list reads and decrypts nothing more."""
 
     def render() -> str:
         found = ops.live_answers(alert)
         return render_template(
             "rapid/_answers.html",
             alert=alert,
-            tally=tally,
+            tally=state.tally,
             answers=found.lines,
             more_waiting=found.more_waiting,
             # Each state's name once, not once a line.
             state_names={state: str(label) for state, label in STATE_LABELS.items()},
         )
 
-    return version, tally, live_lists().get(alert.id, language, version, utcnow(), render)
+    key = (alert.id, str(get_locale() or "en"), "answers")
+    return live_lists().get(key, state.version, utcnow(), render)
+
+
+def _skipped(alert, state: ops.LiveState) -> str:
+    """The responders not alerted, by reason, rendered once per minute (weekly hours are kept
+    to the minute), version of the answers, roster and text reach, and language: the rules of
+    hundreds of responders are not evaluated again on every look. Empty when nobody was
+    skipped or the alert is closed."""
+    if not alert.is_open:
+        return ""
+    now = utcnow()
+    minute = now.replace(second=0, microsecond=0)
+
+    def render() -> str:
+        groups = _skipped_groups(alert, now)
+        if not groups:
+            return ""
+        return render_template("rapid/_skipped.html", alert=alert, skipped=groups,
+                               alerted_count=state.tally.alerted)  # fmt: skip
+
+    version = f"{state.skipped_version}|{minute.isoformat()}|{alert.needed}"
+    key = (alert.id, str(get_locale() or "en"), "skipped")
+    return live_lists().get(key, version, now, render)
+
+
+def _updates(alert, state: ops.LiveState) -> str:
+    """The updates sent, rendered once per update sent (none: nothing read)."""
+    if not state.updates:
+        return ""
+
+    def render() -> str:
+        return render_template("rapid/_updates.html", alert=alert, updates=alert.updates)
+
+    key = (alert.id, str(get_locale() or "en"), "updates")
+    return live_lists().get(key, state.updates_version, utcnow(), render)
 
 
 @bp.route("/orgs/<slug>/rapid/alerts/<int:alert_id>")
 @access(can_dispatch_alert)
 def alert(slug: str, alert_id: int):
-    """Who is going, their ETA, who arrived; updates and closing. Audited."""
+    """Who is going, their ETA, who arrived, who was not alerted and why; updates and closing.
+    Audited."""
     org, alert = load_org(slug), g.alert
+    # Everything shown is read first (one aggregate query, then only what changed since the
+    # last look), then the look is recorded and committed before the page is written: one
+    # transaction, and rendering reads nothing more.
+    state = ops.live_state(alert, page=True)
+    live, skipped, updates = _live(alert, state), _skipped(alert, state), _updates(alert, state)
     ops.audit(current_user, org, "view_alert", alert)
     commit_keeping_loaded(db.session)
-    _version, tally, live = _live(alert)
     return _page(
         "rapid/alert.html",
         org=org,
         alert=alert,
-        tally=tally,
-        alerted_count=tally.alerted,
+        alerted_count=state.tally.alerted,
         live=Markup(live),
+        skipped=Markup(skipped),
+        updates=Markup(updates),
         update_form=UpdateForm(),
         more_form=EmptyForm(),
-        skipped=_skipped_groups(alert) if alert.is_open else [],
         close_form=CloseForm(),
         refresh_seconds=current_app.config.get("RAPID_REFRESH_SECONDS", 5),
+        # The header's link: whoever passed `can_dispatch_alert` dispatches for this active
+        # organization (asked again, it would be one more query after the commit).
+        dispatches=lambda: True,
     )
 
 
@@ -300,10 +340,10 @@ def _skip_label(reason: ops.SkipReason, count: int, alert: Alert) -> str:
     return labels[reason]
 
 
-def _skipped_groups(alert: Alert) -> list[dict]:
+def _skipped_groups(alert: Alert, now) -> list[dict]:
     """The responders not alerted, by reason: a label with the count, the names (this page is
     the dispatchers' only), and whether they may be alerted anyway."""
-    found = ops.skipped(alert, utcnow(), contacts=False)
+    found = ops.skipped(alert, now, contacts=False)
     return [
         {
             "reason": reason.value,
@@ -362,12 +402,12 @@ def alert_answers(slug: str, alert_id: int):
     # The list changes only when an answer or a responder does: rapid.js sends the ETag back
     # and an unchanged list is a 304 without a body (one aggregate query, nothing decrypted);
     # a changed one is rendered once for every dispatcher (`_live`).
-    version, _tally = ops.live_state(alert)
-    etag = hashlib.sha256(f"{version}|{get_locale()}".encode()).hexdigest()[:32]
+    state = ops.live_state(alert)
+    etag = hashlib.sha256(f"{state.version}|{get_locale()}".encode()).hexdigest()[:32]
     if request.if_none_match.contains(etag):
         response = private(("", 304))
     else:
-        response = private((_live(alert)[2], 200))
+        response = private((_live(alert, state), 200))
     response.set_etag(etag)
     return response
 

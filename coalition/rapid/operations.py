@@ -948,6 +948,8 @@ def live_state(alert: Alert, *, page: bool = False) -> LiveState:
     """`LiveState` in one statement; `page`: with the skipped and the updates' versions too
     (the page; its refresh needs the live list's only)."""
     by_state = [sa.func.count(sa.case((Answer.state == state.value, 1))) for state in AnswerState]
+    state_code = sa.case({state.value: n + 1 for n, state in enumerate(AnswerState)},
+                         value=Answer.state, else_=0)  # fmt: skip
     roster = (
         sa.select(sa.func.count(Responder.id), sa.func.max(Responder.updated_at))
         .where(Responder.org_id == alert.org_id)
@@ -957,6 +959,9 @@ def live_state(alert: Alert, *, page: bool = False) -> LiveState:
         sa.func.max(Answer.answered_at), sa.func.max(Answer.alerted_at),
         sa.func.max(Answer.going_at), sa.func.max(Answer.arrived_at),
         sa.func.max(Answer.left_at), sa.func.sum(Answer.eta_minutes),
+        # Which answer is in which state, with which ETA (two people trading places in the
+        # same instant leave the counts and the latest times as they were, not these sums).
+        sa.func.sum(Answer.id * state_code), sa.func.sum(Answer.id * Answer.eta_minutes),
         roster.with_only_columns(sa.func.count(Responder.id)).scalar_subquery(),
         roster.with_only_columns(sa.func.max(Responder.updated_at)).scalar_subquery(),
     ]  # fmt: skip

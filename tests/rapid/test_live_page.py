@@ -121,7 +121,8 @@ def test_the_kept_list_changes_with_every_answer_and_edit(client, org, dispatche
         assert "Person 0</strong>: No answer yet" in text
     first, second, _third = _answers(alert)
     ops.answer(first, "going", eta_minutes=10, now=moment)
-    ops.answer(second, "cant", now=moment)
+    ops.answer(second, "going", eta_minutes=10, now=moment)
+    ops.answer(second, "cant", now=moment)  # changed their mind (their ETA stays recorded)
     db.session.commit()
     for text in looks():
         assert "Person 0</strong>: On my way, ETA 10 min" in text
@@ -151,6 +152,15 @@ def test_the_kept_list_changes_with_every_answer_and_edit(client, org, dispatche
     for text in looks():
         assert "(left the roster)</strong>: Arrived" in text and "Renamed" not in text
         assert phone(1) not in text
+    # The updates sent: each shown from the look after it.
+    assert "Updates sent" not in client.get(url).text
+    ops.send_update(alert, dispatcher, "Bring water", "all")
+    db.session.commit()
+    assert "Bring water" in client.get(url).text
+    ops.send_update(alert, dispatcher, "Police left", "going")
+    db.session.commit()
+    page = client.get(url).text
+    assert "Bring water" in page and "Police left" in page
 
 
 def test_the_kept_skipped_list_follows_the_clock_pauses_stops_and_alerts(
@@ -179,10 +189,11 @@ def test_the_kept_skipped_list_follows_the_clock_pauses_stops_and_alerts(
     page = client.get(url).text
     assert "1 paused their alerts" in page and "1 can go now, not alerted yet" in page
     ops.set_paused(texted, False)
+    db.session.commit()
+    assert "2 can go now, not alerted yet" in client.get(url).text
     numbers.opt_out(phone(3))
     db.session.commit()
     page = client.get(url).text
-    assert "paused their alerts" not in page
     assert "1 cannot be reached (texts stopped or failed, no email)" in page
     # Gus alerted anyway: out of the skipped, into the live list.
     form = client.get(url).text

@@ -74,3 +74,38 @@ class LiveLists:
 def live_lists() -> LiveLists:
     """This app's lists (one store per app: tests each get their own)."""
     return current_app.extensions.setdefault("rapid.live_lists", LiveLists())
+
+
+class Opened:
+    """Names and numbers of the dispatchers' lists, decrypted once per process: by their Fernet
+    token, which opens to one value forever (an edit writes a new token, so an entry is never
+    wrong, only unused). A list rendered again after an answer then decrypts only the people it
+    had not named yet, not all of them again. Bounded; in memory only, like the pieces above
+    (which hold the same names)."""
+
+    def __init__(self, max_items: int = 20_000):
+        self.max_items = max_items
+        self._values: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def open(self, token: str | None) -> str | None:
+        if token is None:
+            return None
+        with self._lock:
+            value = self._values.get(token)
+            if value is not None:
+                self._values.move_to_end(token)
+                return value
+        from coalition.crypto import keys
+
+        value = keys().decrypt(token)
+        with self._lock:
+            self._values[token] = value
+            while len(self._values) > self.max_items:
+                self._values.popitem(last=False)
+        return value
+
+
+def opened() -> Opened:
+    """This app's decrypted names and numbers (one per app: tests each get their own)."""
+    return current_app.extensions.setdefault("rapid.opened", Opened())

@@ -13,6 +13,7 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -35,6 +36,7 @@ from coalition.mail.operations import queue_email
 from coalition.orgs.models import Organization
 from coalition.rapid.availability import is_available
 from coalition.rapid.labels import KIND_LABELS
+from coalition.rapid.live import opened
 from coalition.rapid.models import (
     Alert,
     AlertMessage,
@@ -505,9 +507,30 @@ def skip_reason(alert: Alert, responder: Responder, now: datetime, reach: _Reach
     return None
 
 
-#: What deciding whether a responder is alerted reads of them (`skip_reason`, `_Reach`), and
-#: what the dispatcher's page shows of a skipped one: no contact, nothing else decrypted.
-_MATCH_COLUMNS = (Responder.id, Responder.name, Responder.is_paused, Responder.towns,
+def _token(column):
+    """An encrypted column read as its stored token (opened with `live.opened`)."""
+    return sa.type_coerce(column, sa.Text).label(column.key)
+
+
+class _MatchRow(NamedTuple):
+    """What deciding whether a responder is alerted reads of them (`skip_reason`, `_Reach`),
+    and what the dispatcher's page shows of a skipped one: no contact, only the name opened."""
+
+    id: int
+    name: str
+    is_paused: bool
+    towns: list
+    roles: list
+    languages: list
+    is_always: bool
+    weekly_hours: list
+    zone: str
+    use_sms: bool
+    phone_hash: str | None
+    email_hash: str | None
+
+
+_MATCH_COLUMNS = (Responder.id, _token(Responder.name), Responder.is_paused, Responder.towns,
                   Responder.roles, Responder.languages, Responder.is_always,
                   Responder.weekly_hours, Responder.zone, Responder.use_sms,
                   Responder.phone_hash, Responder.email_hash)  # fmt: skip
@@ -515,8 +538,8 @@ _MATCH_COLUMNS = (Responder.id, Responder.name, Responder.is_paused, Responder.t
 
 def _roster_of(alert: Alert, *, not_alerted: bool = False, contacts: bool = True) -> list:
     """The organization's responders; `not_alerted`: only those the alert has not reached;
-    without `contacts`, plain rows of `_MATCH_COLUMNS` (a list that names them only: no
-    email or phone read, no ORM object)."""
+    without `contacts`, `_MatchRow`s (a list that names them only: no email or phone read,
+    no ORM object)."""
     query = (sa.select(Responder) if contacts else sa.select(*_MATCH_COLUMNS)).where(
         Responder.org_id == alert.org_id
     )
@@ -531,7 +554,8 @@ def _roster_of(alert: Alert, *, not_alerted: bool = False, contacts: bool = True
     query = query.order_by(Responder.id)
     if contacts:
         return list(db.session.scalars(query))
-    return list(db.session.execute(query))
+    open_ = opened().open
+    return [_MatchRow(row[0], open_(row[1]), *row[2:]) for row in db.session.execute(query)]
 
 
 def _nearest_first(alert: Alert, responders: list[Responder]) -> list[Responder]:
@@ -903,23 +927,24 @@ def live_answers(alert: Alert) -> LiveList:
     order = sa.case({state: n for n, state in enumerate(LIVE_ORDER)}, value=Answer.state, else_=9)
     when = sa.func.coalesce(Answer.going_at, Answer.alerted_at)
     rows = db.session.execute(
-        sa.select(Answer.state, Responder.name,
-                  sa.case((Answer.state.in_(PHONE_SHOWN), Responder.phone)),
+        sa.select(Answer.state, _token(Responder.name),
+                  sa.case((Answer.state.in_(PHONE_SHOWN), _token(Responder.phone))),
                   Answer.eta_minutes, Answer.arrived_at)
         .outerjoin(Responder, Responder.id == Answer.responder_id)
         .where(Answer.alert_id == alert.id)
         .order_by(order, when, Answer.id)
     )  # fmt: skip
+    open_ = opened().open
     lines: list[LiveAnswer] = []
     more: list[str | None] = []
     waiting = 0
-    for row in rows:
-        if row[0] == AnswerState.alerted:
+    for state, name, phone, eta, arrived_at in rows:
+        if state == AnswerState.alerted:
             waiting += 1
             if waiting > WAITING_SHOWN:
-                more.append(row[1])
+                more.append(open_(name))
                 continue
-        lines.append(LiveAnswer(*row))
+        lines.append(LiveAnswer(state, open_(name), open_(phone), eta, arrived_at))
     return LiveList(lines, more)
 
 

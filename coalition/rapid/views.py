@@ -14,7 +14,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from coalition.access import access, admin, public, signed_in
 from coalition.auth.models import User
@@ -225,18 +225,41 @@ def _live(alert, state: ops.LiveState) -> str:
 
     def render() -> str:
         found = ops.live_answers(alert)
+        left = _("(left the roster)")
         return render_template(
             "rapid/_answers.html",
-            alert=alert,
             tally=state.tally,
-            answers=found.lines,
-            more_waiting=found.more_waiting,
-            # Each state's name once, not once a line.
-            state_names={state: str(label) for state, label in STATE_LABELS.items()},
+            lines=_answer_lines(found.lines, alert.zone, left),
+            more_waiting=Markup(", ").join(left if n is None else n for n in found.more_waiting),
+            waiting_folded=len(found.more_waiting),
         )
 
     key = (alert.id, str(get_locale() or "en"), "answers")
     return live_lists().get(key, state.version, utcnow(), render)
+
+
+def _answer_lines(answers: list[ops.LiveAnswer], zone: str, left: str) -> Markup:
+    """The live list's lines, written here rather than by a template loop (hundreds of lines:
+    each label translated and escaped once, not once a line; names and numbers escaped)."""
+    labels = {state: str(escape(label)) for state, label in STATE_LABELS.items()}
+    left = str(escape(left))
+    etas: dict[int, str] = {}
+    lines = []
+    for a in answers:
+        details = ""
+        if a.state == "going" and a.eta_minutes:
+            if a.eta_minutes not in etas:
+                etas[a.eta_minutes] = ", " + str(escape(_("ETA %(n)d min", n=a.eta_minutes)))
+            details = etas[a.eta_minutes]
+        elif a.state == "arrived" and a.arrived_at:
+            details = " " + str(escape(_time(a.arrived_at, zone)))
+        if a.phone:
+            phone = str(escape(a.phone))
+            details += f' · <a href="tel:{phone}">{phone}</a>'
+        name = left if a.name is None else str(escape(a.name))
+        lines.append(f'  <li class="rapid-{escape(a.state)!s}"><strong>{name}</strong>: '
+                     f"{labels[a.state]}{details}</li>\n")  # fmt: skip
+    return Markup("".join(lines))
 
 
 def _skipped(alert, state: ops.LiveState) -> str:

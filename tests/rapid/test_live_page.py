@@ -254,3 +254,19 @@ def test_the_kept_pieces_stay_in_the_process_in_each_language(client, org, dispa
     spanish = client.get(url).text
     assert "Zelda 0</strong>: Voy en camino" in spanish
     assert "On my way" not in spanish
+
+
+def test_names_and_numbers_in_the_live_list_are_escaped(client, org, dispatcher):
+    """The list's lines are written in Python, not by the template: still escaped."""
+    add_responder(org, phone=phone(1), name="<script>alert(1)</script>")
+    for n in range(ops.WAITING_SHOWN + 1):
+        add_responder(org, phone=phone(100 + n), name=f"<b>Silent {n}</b>")
+    alert = ops.open_alert(org, dispatcher, alert_input())
+    ops.answer(_answers(alert)[0], "going", eta_minutes=5)
+    db.session.commit()
+    client.login(dispatcher.email)
+    url = f"/orgs/{org.slug}/rapid/alerts/{alert.id}"
+    for text in (client.get(url).text, client.get(f"{url}/answers").text):
+        assert "<script>alert(1)" not in text and "<b>Silent" not in text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;</strong>: On my way, ETA 5 min" in text
+        assert f"&lt;b&gt;Silent {ops.WAITING_SHOWN}&lt;/b&gt;" in text

@@ -8,6 +8,7 @@ at once or not at all; the worker's delivery then sends it.
 from __future__ import annotations
 
 import enum
+import functools
 import secrets
 import statistics
 from collections import defaultdict
@@ -969,16 +970,19 @@ class LiveState:
     updates: int = 0
 
 
-def live_state(alert: Alert, *, page: bool = False) -> LiveState:
-    """`LiveState` in one statement; `page`: with the skipped and the updates' versions too
-    (the page; its refresh needs the live list's only)."""
-    by_state = [sa.func.count(sa.case((Answer.state == state.value, 1))) for state in AnswerState]
+#: How many columns of `_live_statement` stand for the live list (then one count per state).
+_LIVE_COLUMNS = 12
+
+
+@functools.cache
+def _live_statement(page: bool) -> sa.Select:
+    """`live_state`'s query, built once (bound to :alert_id and :org_id on each look: the page
+    and its refresh are asked every few seconds by every dispatcher)."""
+    alert_id = sa.bindparam("alert_id", type_=sa.Integer)
+    org_id = sa.bindparam("org_id", type_=sa.Integer)
     state_code = sa.case({state.value: n + 1 for n, state in enumerate(AnswerState)},
                          value=Answer.state, else_=0)  # fmt: skip
-    roster = (
-        sa.select(sa.func.count(Responder.id), sa.func.max(Responder.updated_at))
-        .where(Responder.org_id == alert.org_id)
-    )  # fmt: skip
+    roster = sa.select(Responder.id).where(Responder.org_id == org_id)
     columns = [
         sa.func.count(Answer.id), sa.func.count(Answer.responder_id),
         sa.func.max(Answer.answered_at), sa.func.max(Answer.alerted_at),
@@ -987,36 +991,41 @@ def live_state(alert: Alert, *, page: bool = False) -> LiveState:
         # Which answer is in which state, with which ETA (two people trading places in the
         # same instant leave the counts and the latest times as they were, not these sums).
         sa.func.sum(Answer.id * state_code), sa.func.sum(Answer.id * Answer.eta_minutes),
+        # The roster: names and numbers (an edit moves `updated_at`), who joined or left.
         roster.with_only_columns(sa.func.count(Responder.id)).scalar_subquery(),
         roster.with_only_columns(sa.func.max(Responder.updated_at)).scalar_subquery(),
     ]  # fmt: skip
-    extra = []
+    assert len(columns) == _LIVE_COLUMNS
+    columns += [sa.func.count(sa.case((Answer.state == state.value, 1))) for state in AnswerState]
     if page:
         # What texts reach, of the roster's numbers only (by their keyed hashes).
         numbers_of = (
             sa.select(sa.func.count())
             .select_from(Responder)
             .join(SmsNumber, SmsNumber.number_key == Responder.phone_hash)
-            .where(Responder.org_id == alert.org_id)
+            .where(Responder.org_id == org_id)
         )
-        updates_of = sa.select(sa.func.count(AlertUpdate.id), sa.func.max(AlertUpdate.id)).where(
-            AlertUpdate.alert_id == alert.id
-        )
-        extra = [
-            numbers_of.with_only_columns(sa.func.count()).scalar_subquery(),
+        updates_of = sa.select(sa.func.count()).where(AlertUpdate.alert_id == alert_id)
+        columns += [
+            numbers_of.scalar_subquery(),
             numbers_of.with_only_columns(sa.func.max(SmsNumber.updated_at)).scalar_subquery(),
-            updates_of.with_only_columns(sa.func.count(AlertUpdate.id)).scalar_subquery(),
+            updates_of.scalar_subquery(),
             updates_of.with_only_columns(sa.func.max(AlertUpdate.id)).scalar_subquery(),
         ]
-    row = db.session.execute(
-        sa.select(*columns, *by_state, *extra).where(Answer.alert_id == alert.id)
-    ).one()
-    values = list(row)
-    live, states, extra_values = (
-        values[: len(columns)],
-        values[len(columns) : len(columns) + len(by_state)],
-        values[len(columns) + len(by_state) :],
+    return sa.select(*columns).where(Answer.alert_id == alert_id)
+
+
+def live_state(alert: Alert, *, page: bool = False) -> LiveState:
+    """`LiveState` in one statement; `page`: with the skipped and the updates' versions too
+    (the page; its refresh needs the live list's only)."""
+    values = list(
+        db.session.execute(
+            _live_statement(page), {"alert_id": alert.id, "org_id": alert.org_id}
+        ).one()
     )
+    states_end = _LIVE_COLUMNS + len(AnswerState)
+    live, states = values[:_LIVE_COLUMNS], values[_LIVE_COLUMNS:states_end]
+    extra = values[states_end:]
     counts = Tally(alerted=int(live[0]))
     for state, number in zip(AnswerState, states, strict=True):
         if state == AnswerState.alerted:
@@ -1028,8 +1037,8 @@ def live_state(alert: Alert, *, page: bool = False) -> LiveState:
         return LiveState(version, counts)
     return LiveState(
         version, counts,
-        skipped_version=f"{version}|{_versions(extra_values[:2])}|{numbers.sms_available()}",
-        updates_version=_versions(extra_values[2:]), updates=int(extra_values[2] or 0),
+        skipped_version=f"{version}|{_versions(extra[:2])}|{numbers.sms_available()}",
+        updates_version=_versions(extra[2:]), updates=int(extra[2] or 0),
     )  # fmt: skip
 
 

@@ -2,12 +2,15 @@
 
     BENCH_DATABASE_URL=... PYTHONPATH=$PWD .venv/bin/python bench/profile_page.py \
         /orgs/bench-0/rapid/alerts/1 --who dispatcher [--requests 50] [--top 15]
+        [--after-answer 1]
 
 The data set is the one `calendar_bench.py --reset` (or `--prepare-only`) made; the app runs
 with the bench's production settings (`bench_app.bench_config`), signed in through the real
 forms as `--who` (member, organizer, lead, dispatcher; none: anonymous). Prints the mean time
 and SQL statements per request, then the top of the profile by own time and by cumulative
-time.
+time. `--after-answer ALERT_ID`: before each request, one answer of that alert changes (between
+"On my way" and "Can't", put back at the end): the first look after an answer, which renders
+the live list again, instead of a look at an unchanged alert.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import os
 import pstats
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +39,37 @@ from coalition import create_app  # noqa: E402
 from coalition.extensions import db  # noqa: E402
 
 
+def _unchanged(restore: bool = False) -> None:
+    """No change between requests."""
+
+
+def _answer_changer(app, alert_id: int):
+    """A function that turns one answer of the alert between "going" and "cant" (committed),
+    and puts it back as it was with `restore=True`."""
+    from coalition.rapid.models import Answer
+
+    with app.app_context():
+        answer_id, state, eta = db.session.execute(
+            sa.select(Answer.id, Answer.state, Answer.eta_minutes)
+            .where(Answer.alert_id == alert_id, Answer.state.in_(("going", "cant")))
+            .order_by(Answer.id)
+            .limit(1)
+        ).one()
+
+    def change(restore: bool = False) -> None:
+        with app.app_context():
+            answer = db.session.get(Answer, answer_id)
+            if restore:
+                answer.state, answer.eta_minutes = state, eta
+            else:
+                answer.state = "cant" if answer.state == "going" else "going"
+                answer.eta_minutes = 10 if answer.state == "going" else None
+            answer.answered_at = datetime.now(UTC)
+            db.session.commit()
+
+    return change
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path")
@@ -43,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=15)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL"))
+    parser.add_argument("--after-answer", type=int, metavar="ALERT_ID")
     args = parser.parse_args(argv)
     if not args.database_url:
         parser.error("--database-url or BENCH_DATABASE_URL is needed (the bench's data set)")
@@ -51,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.who:
         signed_in.client_sign_in(app, client, args.who)
     headers = {"Accept-Language": "en"}
+    change = _answer_changer(app, args.after_answer) if args.after_answer else _unchanged
     for _ in range(3):  # lazy imports, template compilation, connection pool
         response = client.get(args.path, headers=headers)
         if response.status_code != 200:
@@ -63,16 +100,22 @@ def main(argv: list[str] | None = None) -> int:
     sa.event.listen(engine, "before_cursor_execute", listener)
     client.get(args.path, headers=headers)
     sa.event.remove(engine, "before_cursor_execute", listener)
-    began = time.perf_counter()
+    plain = 0.0
     for _ in range(args.requests):
+        change()
+        began = time.perf_counter()
         client.get(args.path, headers=headers)
-    plain = (time.perf_counter() - began) / args.requests
+        plain += time.perf_counter() - began
+    plain /= args.requests
     profiler = cProfile.Profile()
-    profiler.enable()
     for _ in range(args.requests):
+        change()
+        profiler.enable()
         client.get(args.path, headers=headers)
-    profiler.disable()
-    print(f"{args.path}: {plain * 1000:.1f} ms a request (unprofiled, mean of {args.requests}), "
+        profiler.disable()
+    change(restore=True)
+    what = "after an answer each" if args.after_answer else "unprofiled"
+    print(f"{args.path}: {plain * 1000:.1f} ms a request ({what}, mean of {args.requests}), "
           f"{len(statements)} SQL statements, {len(response.data):,} bytes")  # fmt: skip
     for order in ("tottime", "cumulative"):
         out = io.StringIO()

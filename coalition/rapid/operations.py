@@ -8,11 +8,13 @@ at once or not at all; the worker's delivery then sends it.
 from __future__ import annotations
 
 import enum
+import functools
 import secrets
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -35,6 +37,7 @@ from coalition.mail.operations import queue_email
 from coalition.orgs.models import Organization
 from coalition.rapid.availability import is_available
 from coalition.rapid.labels import KIND_LABELS
+from coalition.rapid.live import opened
 from coalition.rapid.models import (
     Alert,
     AlertMessage,
@@ -49,6 +52,7 @@ from coalition.rsvps.models import RSVP
 from coalition.rsvps.operations import lock_occurrence, record_access
 from coalition.shortlinks.operations import short_answer_url
 from coalition.sms import numbers
+from coalition.sms.models import SmsNumber
 from coalition.sms.operations import queue_sms
 from coalition.tokens import make_token, read_token
 from coalition.urls import external_url
@@ -504,20 +508,55 @@ def skip_reason(alert: Alert, responder: Responder, now: datetime, reach: _Reach
     return None
 
 
-def _roster_of(alert: Alert, *, not_alerted: bool = False,
-               contacts: bool = True) -> list[Responder]:  # fmt: skip
+def _token(column):
+    """An encrypted column read as its stored token (opened with `live.opened`)."""
+    return sa.type_coerce(column, sa.Text).label(column.key)
+
+
+class _MatchRow(NamedTuple):
+    """What deciding whether a responder is alerted reads of them (`skip_reason`, `_Reach`),
+    and what the dispatcher's page shows of a skipped one: no contact, only the name opened."""
+
+    id: int
+    name: str
+    is_paused: bool
+    towns: list
+    roles: list
+    languages: list
+    is_always: bool
+    weekly_hours: list
+    zone: str
+    use_sms: bool
+    phone_hash: str | None
+    email_hash: str | None
+
+
+_MATCH_COLUMNS = (Responder.id, _token(Responder.name), Responder.is_paused, Responder.towns,
+                  Responder.roles, Responder.languages, Responder.is_always,
+                  Responder.weekly_hours, Responder.zone, Responder.use_sms,
+                  Responder.phone_hash, Responder.email_hash)  # fmt: skip
+
+
+def _roster_of(alert: Alert, *, not_alerted: bool = False, contacts: bool = True) -> list:
     """The organization's responders; `not_alerted`: only those the alert has not reached;
-    without `contacts`, read without their email and phone (a list that names them only)."""
-    query = sa.select(Responder).where(Responder.org_id == alert.org_id).order_by(Responder.id)
+    without `contacts`, `_MatchRow`s (a list that names them only: no email or phone read,
+    no ORM object)."""
+    query = (sa.select(Responder) if contacts else sa.select(*_MATCH_COLUMNS)).where(
+        Responder.org_id == alert.org_id
+    )
     if not_alerted:
-        alerted = sa.select(Answer.id).where(
-            Answer.alert_id == alert.id, Answer.responder_id == Responder.id
+        # NOT IN a hashed list of the alert's responders: one pass over each table whatever
+        # the planner guesses of their sizes (a correlated NOT EXISTS ran as a nested loop,
+        # 800 x 800 rows, when the statistics predated the alert's answers).
+        alerted = sa.select(Answer.responder_id).where(
+            Answer.alert_id == alert.id, Answer.responder_id.is_not(None)
         )
-        query = query.where(~alerted.exists())
-    if not contacts:
-        query = query.options(sa.orm.defer(Responder.email, raiseload=True),
-                              sa.orm.defer(Responder.phone, raiseload=True))  # fmt: skip
-    return list(db.session.scalars(query))
+        query = query.where(Responder.id.not_in(alerted))
+    query = query.order_by(Responder.id)
+    if contacts:
+        return list(db.session.scalars(query))
+    open_ = opened().open
+    return [_MatchRow(row[0], open_(row[1]), *row[2:]) for row in db.session.execute(query)]
 
 
 def _nearest_first(alert: Alert, responders: list[Responder]) -> list[Responder]:
@@ -867,63 +906,150 @@ LIVE_ORDER = ("arrived", "going", "alerted", "left", "cant")
 PHONE_SHOWN = ("going", "arrived")
 
 
-#: The most people the live list names among those who have not answered yet (the count says
-#: how many; an alert to hundreds names those who answered, and the first of the others).
+#: The most people the live list shows a line each among those who have not answered yet; the
+#: others are named together under a count, folded (an alert to hundreds lists everyone who
+#: answered in full, and the silent ones mostly as a number).
 WAITING_SHOWN = 50
 
 
-def live_answers(alert: Alert) -> list[LiveAnswer]:
+@dataclass(frozen=True)
+class LiveList:
+    """The dispatcher's live list: its lines (everyone who answered, and the first
+    WAITING_SHOWN of those who have not) and the names of the other silent ones."""
+
+    lines: list[LiveAnswer]
+    more_waiting: list[str | None]
+
+
+def live_answers(alert: Alert) -> LiveList:
     """The dispatcher's live list in one query, in `LIVE_ORDER` then by when they said they
-    were going (else when they were alerted): everyone who answered, and the first
-    WAITING_SHOWN of those who have not. Only the names and phones shown are decrypted."""
+    were going (else when they were alerted). Phones are read (and decrypted) only of those on
+    the way or there."""
     order = sa.case({state: n for n, state in enumerate(LIVE_ORDER)}, value=Answer.state, else_=9)
     when = sa.func.coalesce(Answer.going_at, Answer.alerted_at)
-    ranked = (
-        sa.select(Answer.id, sa.func.row_number()
-                  .over(partition_by=Answer.state, order_by=(when, Answer.id)).label("n"))
-        .where(Answer.alert_id == alert.id)
-        .subquery()
-    )  # fmt: skip
     rows = db.session.execute(
-        sa.select(Answer.state, Responder.name,
-                  sa.case((Answer.state.in_(PHONE_SHOWN), Responder.phone)),
+        sa.select(Answer.state, _token(Responder.name),
+                  sa.case((Answer.state.in_(PHONE_SHOWN), _token(Responder.phone))),
                   Answer.eta_minutes, Answer.arrived_at)
-        .join(ranked, ranked.c.id == Answer.id)
         .outerjoin(Responder, Responder.id == Answer.responder_id)
-        .where(sa.or_(Answer.state != AnswerState.alerted.value, ranked.c.n <= WAITING_SHOWN))
+        .where(Answer.alert_id == alert.id)
         .order_by(order, when, Answer.id)
     )  # fmt: skip
-    return [LiveAnswer(*row) for row in rows]
+    open_ = opened().open
+    lines: list[LiveAnswer] = []
+    more: list[str | None] = []
+    waiting = 0
+    for state, name, phone, eta, arrived_at in rows:
+        if state == AnswerState.alerted:
+            waiting += 1
+            if waiting > WAITING_SHOWN:
+                more.append(open_(name))
+                continue
+        lines.append(LiveAnswer(state, open_(name), open_(phone), eta, arrived_at))
+    return LiveList(lines, more)
+
+
+def _versions(items) -> str:
+    return "-".join(v.isoformat() if isinstance(v, datetime) else str(v) for v in items)
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """What the dispatcher's page shows depends on, read in one aggregate query (versions:
+    strings that change whenever what they stand for does)."""
+
+    #: The live list: the answers (each state's count, the latest time of each kind, the
+    #: ETAs, who left the roster) and the roster's names and numbers.
+    version: str
+    tally: Tally
+    #: The responders not alerted, but for the time: the live list's version, the roster
+    #: (pauses, towns, roles, languages, hours, contacts) and what texts reach.
+    skipped_version: str = ""
+    #: The updates sent (added, never changed).
+    updates_version: str = ""
+    updates: int = 0
+
+
+#: How many columns of `_live_statement` stand for the live list (then one count per state).
+_LIVE_COLUMNS = 12
+
+
+@functools.cache
+def _live_statement(page: bool) -> sa.Select:
+    """`live_state`'s query, built once (bound to :alert_id and :org_id on each look: the page
+    and its refresh are asked every few seconds by every dispatcher)."""
+    alert_id = sa.bindparam("alert_id", type_=sa.Integer)
+    org_id = sa.bindparam("org_id", type_=sa.Integer)
+    state_code = sa.case({state.value: n + 1 for n, state in enumerate(AnswerState)},
+                         value=Answer.state, else_=0)  # fmt: skip
+    roster = sa.select(Responder.id).where(Responder.org_id == org_id)
+    columns = [
+        sa.func.count(Answer.id), sa.func.count(Answer.responder_id),
+        sa.func.max(Answer.answered_at), sa.func.max(Answer.alerted_at),
+        sa.func.max(Answer.going_at), sa.func.max(Answer.arrived_at),
+        sa.func.max(Answer.left_at), sa.func.sum(Answer.eta_minutes),
+        # Which answer is in which state, with which ETA (two people trading places in the
+        # same instant leave the counts and the latest times as they were, not these sums).
+        sa.func.sum(Answer.id * state_code), sa.func.sum(Answer.id * Answer.eta_minutes),
+        # The roster: names and numbers (an edit moves `updated_at`), who joined or left.
+        roster.with_only_columns(sa.func.count(Responder.id)).scalar_subquery(),
+        roster.with_only_columns(sa.func.max(Responder.updated_at)).scalar_subquery(),
+    ]  # fmt: skip
+    assert len(columns) == _LIVE_COLUMNS
+    columns += [sa.func.count(sa.case((Answer.state == state.value, 1))) for state in AnswerState]
+    if page:
+        # What texts reach, of the roster's numbers only (by their keyed hashes).
+        numbers_of = (
+            sa.select(sa.func.count())
+            .select_from(Responder)
+            .join(SmsNumber, SmsNumber.number_key == Responder.phone_hash)
+            .where(Responder.org_id == org_id)
+        )
+        updates_of = sa.select(sa.func.count()).where(AlertUpdate.alert_id == alert_id)
+        columns += [
+            numbers_of.scalar_subquery(),
+            numbers_of.with_only_columns(sa.func.max(SmsNumber.updated_at)).scalar_subquery(),
+            updates_of.scalar_subquery(),
+            updates_of.with_only_columns(sa.func.max(AlertUpdate.id)).scalar_subquery(),
+        ]
+    return sa.select(*columns).where(Answer.alert_id == alert_id)
+
+
+def live_state(alert: Alert, *, page: bool = False) -> LiveState:
+    """`LiveState` in one statement; `page`: with the skipped and the updates' versions too
+    (the page; its refresh needs the live list's only)."""
+    values = list(
+        db.session.execute(
+            _live_statement(page), {"alert_id": alert.id, "org_id": alert.org_id}
+        ).one()
+    )
+    states_end = _LIVE_COLUMNS + len(AnswerState)
+    live, states = values[:_LIVE_COLUMNS], values[_LIVE_COLUMNS:states_end]
+    extra = values[states_end:]
+    counts = Tally(alerted=int(live[0]))
+    for state, number in zip(AnswerState, states, strict=True):
+        if state == AnswerState.alerted:
+            counts.waiting = int(number)
+        else:
+            setattr(counts, state.value, int(number))
+    version = _versions([alert.id, *live, *states])
+    if not page:
+        return LiveState(version, counts)
+    return LiveState(
+        version, counts,
+        skipped_version=f"{version}|{_versions(extra[:2])}|{numbers.sms_available()}",
+        updates_version=_versions(extra[2:]), updates=int(extra[2] or 0),
+    )  # fmt: skip
 
 
 def live_tally(alert: Alert) -> Tally:
     """The answers counted by state in SQL (the live list may not name everyone)."""
-    counts = Tally()
-    for state, number in db.session.execute(
-        sa.select(Answer.state, sa.func.count()).where(Answer.alert_id == alert.id)
-        .group_by(Answer.state)
-    ):  # fmt: skip
-        counts.alerted += number
-        if state == AnswerState.alerted:
-            counts.waiting = number
-        elif state in AnswerState.__members__:
-            setattr(counts, state, number)
-    return counts
+    return live_state(alert).tally
 
 
 def live_version(alert: Alert) -> str:
-    """What the live list depends on, in one aggregate query: it changes whenever an answer is
-    added, answered or erased, or a responder edits their name or number or leaves (the ETag
-    of the list that the dispatcher's page fetches every few seconds)."""
-    row = db.session.execute(
-        sa.select(sa.func.count(Answer.id), sa.func.count(Answer.responder_id),
-                  sa.func.max(Answer.answered_at), sa.func.max(Answer.alerted_at),
-                  sa.func.sum(Answer.eta_minutes), sa.func.max(Responder.updated_at))
-        .outerjoin(Responder, Responder.id == Answer.responder_id)
-        .where(Answer.alert_id == alert.id)
-    ).one()  # fmt: skip
-    parts = [str(alert.id), *(v.isoformat() if isinstance(v, datetime) else str(v) for v in row)]
-    return "-".join(parts)
+    """`live_state`'s version alone."""
+    return live_state(alert).version
 
 
 # Reports and erasure ----------------------------------------------------------------------------

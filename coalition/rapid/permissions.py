@@ -24,8 +24,10 @@ def is_dispatcher(org: Organization, user) -> bool:
     """Dispatches for `org` (an active member organization)."""
     if user is None or not getattr(user, "is_authenticated", False) or not org.is_active:
         return False
-    for membership in org.memberships:
-        if membership.user_id == user.id and membership.is_dispatcher:
+    # The person's own memberships (a few, loaded once a request), not the organization's
+    # (hundreds of rows for a big one, on every look at the alert page and its refresh).
+    for membership in user.memberships:
+        if membership.org_id == org.id and membership.is_dispatcher:
             return True
     return is_coalition_dispatcher(user)
 
@@ -71,11 +73,20 @@ def can_invite_responders(slug: str, **_kwargs) -> bool:
 def can_dispatch_alert(slug: str, alert_id: int, **_kwargs) -> bool:
     """A dispatcher of the organization the alert belongs to (404 for an alert of another; only
     dispatchers learn whether an alert exists)."""
-    org = load_org(slug)
+    # The organization and the alert in one query (the live page and its refresh are asked
+    # every few seconds by every dispatcher).
+    found = db.session.execute(
+        sa.select(Organization, Alert)
+        .outerjoin(Alert, sa.and_(Alert.id == alert_id, Alert.org_id == Organization.id))
+        .where(Organization.slug == slug)
+    ).first()
+    if found is not None and found[0].is_active:
+        g.org = found[0]  # `load_org`'s cache for the request: an active one is everyone's
+    org = load_org(slug)  # 404 for an organization not there for this person
     if not is_dispatcher(org, current_user):
         return False
-    alert = db.session.get(Alert, alert_id)
-    if alert is None or alert.org_id != org.id:
+    alert = found[1] if found is not None else None
+    if alert is None:
         abort(404)
     g.alert = alert
     return True

@@ -14,6 +14,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from coalition.access import access, admin, public, signed_in
 from coalition.auth.models import User
@@ -36,6 +37,7 @@ from coalition.rapid.forms import (
     UpdateForm,
 )
 from coalition.rapid.labels import KIND_LABELS, ROLE_LABELS, STATE_LABELS
+from coalition.rapid.live import live_lists
 from coalition.rapid.models import Alert, Answer, CoalitionDispatcher, Responder
 from coalition.rapid.permissions import (
     can_dispatch,
@@ -217,39 +219,111 @@ def new_alert(slug: str):
     return _page("rapid/new_alert.html", status, org=org, form=form, towns=towns)
 
 
-def _alert_context(org, alert):
-    tally = ops.live_tally(alert)
-    answers = ops.live_answers(alert)
-    return {
-        "org": org,
-        "alert": alert,
-        "answers": answers,
-        "alerted_count": tally.alerted,
-        "tally": tally,
-        # Those not named among the people who have not answered yet.
-        "waiting_unnamed": tally.waiting - sum(1 for a in answers if a.state == "alerted"),
-        "zone": ZoneInfo(alert.zone),
-        "now": utcnow(),
-        # Each state's name once, not once a line.
-        "state_names": {state: str(label) for state, label in STATE_LABELS.items()},
-    }
+def _live(alert, state: ops.LiveState) -> str:
+    """The live list's HTML, rendered for every dispatcher once per version and language
+    (`rapid/live.py`): a look at an unchanged list reads and decrypts nothing more."""
+
+    def render() -> str:
+        found = ops.live_answers(alert)
+        left = _("(left the roster)")
+        return render_template(
+            "rapid/_answers.html",
+            tally=state.tally,
+            lines=_answer_lines(found.lines, alert.zone, left),
+            more_waiting=Markup(", ").join(left if n is None else n for n in found.more_waiting),
+            waiting_folded=len(found.more_waiting),
+        )
+
+    key = (alert.id, str(get_locale() or "en"), "answers")
+    return live_lists().get(key, state.version, utcnow(), render)
+
+
+def _answer_lines(answers: list[ops.LiveAnswer], zone: str, left: str) -> Markup:
+    """The live list's lines, written here rather than by a template loop (hundreds of lines:
+    each label translated and escaped once, not once a line; names and numbers escaped)."""
+    labels = {state: str(escape(label)) for state, label in STATE_LABELS.items()}
+    left = str(escape(left))
+    etas: dict[int, str] = {}
+    lines = []
+    for a in answers:
+        details = ""
+        if a.state == "going" and a.eta_minutes:
+            if a.eta_minutes not in etas:
+                etas[a.eta_minutes] = ", " + str(escape(_("ETA %(n)d min", n=a.eta_minutes)))
+            details = etas[a.eta_minutes]
+        elif a.state == "arrived" and a.arrived_at:
+            details = " " + str(escape(_time(a.arrived_at, zone)))
+        if a.phone:
+            phone = str(escape(a.phone))
+            details += f' · <a href="tel:{phone}">{phone}</a>'
+        name = left if a.name is None else str(escape(a.name))
+        lines.append(f'  <li class="rapid-{escape(a.state)!s}"><strong>{name}</strong>: '
+                     f"{labels[a.state]}{details}</li>\n")  # fmt: skip
+    return Markup("".join(lines))
+
+
+def _skipped(alert, state: ops.LiveState) -> str:
+    """The responders not alerted, by reason, rendered once per minute (weekly hours are kept
+    to the minute), version of the answers, roster and text reach, and language: the rules of
+    hundreds of responders are not evaluated again on every look. Empty when nobody was
+    skipped or the alert is closed."""
+    if not alert.is_open:
+        return ""
+    now = utcnow()
+    minute = now.replace(second=0, microsecond=0)
+
+    def render() -> str:
+        groups = _skipped_groups(alert, now)
+        if not groups:
+            return ""
+        return render_template("rapid/_skipped.html", alert=alert, skipped=groups,
+                               alerted_count=state.tally.alerted)  # fmt: skip
+
+    version = f"{state.skipped_version}|{minute.isoformat()}|{alert.needed}"
+    key = (alert.id, str(get_locale() or "en"), "skipped")
+    return live_lists().get(key, version, now, render)
+
+
+def _updates(alert, state: ops.LiveState) -> str:
+    """The updates sent, rendered once per update sent (none: nothing read)."""
+    if not state.updates:
+        return ""
+
+    def render() -> str:
+        return render_template("rapid/_updates.html", alert=alert, updates=alert.updates)
+
+    key = (alert.id, str(get_locale() or "en"), "updates")
+    return live_lists().get(key, state.updates_version, utcnow(), render)
 
 
 @bp.route("/orgs/<slug>/rapid/alerts/<int:alert_id>")
 @access(can_dispatch_alert)
 def alert(slug: str, alert_id: int):
-    """Who is going, their ETA, who arrived; updates and closing. Audited."""
+    """Who is going, their ETA, who arrived, who was not alerted and why; updates and closing.
+    Audited."""
     org, alert = load_org(slug), g.alert
+    # Everything shown is read first (one aggregate query, then only what changed since the
+    # last look), then the look is recorded and committed before the page is written: one
+    # transaction, and rendering reads nothing more.
+    state = ops.live_state(alert, page=True)
+    live, skipped, updates = _live(alert, state), _skipped(alert, state), _updates(alert, state)
     ops.audit(current_user, org, "view_alert", alert)
     commit_keeping_loaded(db.session)
     return _page(
         "rapid/alert.html",
+        org=org,
+        alert=alert,
+        alerted_count=state.tally.alerted,
+        live=Markup(live),
+        skipped=Markup(skipped),
+        updates=Markup(updates),
         update_form=UpdateForm(),
         more_form=EmptyForm(),
-        skipped=_skipped_groups(alert) if alert.is_open else [],
         close_form=CloseForm(),
         refresh_seconds=current_app.config.get("RAPID_REFRESH_SECONDS", 5),
-        **_alert_context(org, alert),
+        # The header's link: whoever passed `can_dispatch_alert` dispatches for this active
+        # organization (asked again, it would be one more query after the commit).
+        dispatches=lambda: True,
     )
 
 
@@ -289,10 +363,10 @@ def _skip_label(reason: ops.SkipReason, count: int, alert: Alert) -> str:
     return labels[reason]
 
 
-def _skipped_groups(alert: Alert) -> list[dict]:
+def _skipped_groups(alert: Alert, now) -> list[dict]:
     """The responders not alerted, by reason: a label with the count, the names (this page is
     the dispatchers' only), and whether they may be alerted anyway."""
-    found = ops.skipped(alert, utcnow(), contacts=False)
+    found = ops.skipped(alert, now, contacts=False)
     return [
         {
             "reason": reason.value,
@@ -349,14 +423,14 @@ def alert_answers(slug: str, alert_id: int):
         ops.audit(current_user, org, "view_alert", alert)
         commit_keeping_loaded(db.session)
     # The list changes only when an answer or a responder does: rapid.js sends the ETag back
-    # and an unchanged list is a 304 without a body (one aggregate query, nothing decrypted).
-    etag = hashlib.sha256(
-        f"{ops.live_version(alert)}|{get_locale()}".encode()
-    ).hexdigest()[:32]  # fmt: skip
+    # and an unchanged list is a 304 without a body (one aggregate query, nothing decrypted);
+    # a changed one is rendered once for every dispatcher (`_live`).
+    state = ops.live_state(alert)
+    etag = hashlib.sha256(f"{state.version}|{get_locale()}".encode()).hexdigest()[:32]
     if request.if_none_match.contains(etag):
         response = private(("", 304))
     else:
-        response = _page("rapid/_answers.html", **_alert_context(org, alert))
+        response = private((_live(alert, state), 200))
     response.set_etag(etag)
     return response
 

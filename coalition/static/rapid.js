@@ -14,7 +14,15 @@ document.addEventListener("DOMContentLoaded", function () {
         etag = response.headers.get("ETag") || null;
         return response.text();
       })
-      .then(function (html) { if (html !== null) box.innerHTML = html; })
+      .then(function (html) {
+        if (html === null) return;
+        // The folded list of those who have not answered stays open if the dispatcher opened it.
+        var folded = box.querySelector("details.rapid-waiting");
+        var open = folded && folded.open;
+        box.innerHTML = html;
+        folded = box.querySelector("details.rapid-waiting");
+        if (folded && open) folded.open = true;
+      })
       .catch(function () {})
       .then(function () { window.setTimeout(refresh, every); });
   }

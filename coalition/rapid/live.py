@@ -25,11 +25,15 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 
+from coalition.db import utcnow
+
 #: Pieces kept per process (an open alert's list is ~50 KB at 800 responders; three pieces an
 #: alert and language).
 SLOTS = 192
 #: The oldest copy served, even when its version still matches.
 MAX_AGE = timedelta(seconds=60)
+#: How long a decrypted name or number is kept in a process after it was opened.
+NAMES_MAX_AGE = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -80,27 +84,38 @@ class Opened:
     """Names and numbers of the dispatchers' lists, decrypted once per process: by their Fernet
     token, which opens to one value forever (an edit writes a new token, so an entry is never
     wrong, only unused). A list rendered again after an answer then decrypts only the people it
-    had not named yet, not all of them again. Bounded; in memory only, like the pieces above
-    (which hold the same names)."""
+    had not named yet, not all of them again. Bounded in number and in time: a value is kept
+    at most `NAMES_MAX_AGE` after it was opened (a responder who left, an erased answer, is
+    not held in memory beyond that); in memory only, like the pieces above."""
 
-    def __init__(self, max_items: int = 20_000):
+    def __init__(self, max_items: int = 20_000, max_age: timedelta = NAMES_MAX_AGE):
         self.max_items = max_items
-        self._values: OrderedDict[str, str] = OrderedDict()
+        self.max_age = max_age
+        self._values: OrderedDict[str, tuple[str, datetime]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def open(self, token: str | None) -> str | None:
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def open(self, token: str | None, now: datetime | None = None) -> str | None:
         if token is None:
             return None
+        now = now or utcnow()
         with self._lock:
-            value = self._values.get(token)
-            if value is not None:
-                self._values.move_to_end(token)
-                return value
+            # Oldest first (insertion order): drop what has been kept too long.
+            while self._values:
+                _token, (_value, opened_at) = next(iter(self._values.items()))
+                if opened_at > now - self.max_age:
+                    break
+                self._values.popitem(last=False)
+            kept = self._values.get(token)
+            if kept is not None:
+                return kept[0]
         from coalition.crypto import keys
 
         value = keys().decrypt(token)
         with self._lock:
-            self._values[token] = value
+            self._values[token] = (value, now)
             while len(self._values) > self.max_items:
                 self._values.popitem(last=False)
         return value

@@ -270,3 +270,24 @@ def test_names_and_numbers_in_the_live_list_are_escaped(client, org, dispatcher)
         assert "<script>alert(1)" not in text and "<b>Silent" not in text
         assert "&lt;script&gt;alert(1)&lt;/script&gt;</strong>: On my way, ETA 5 min" in text
         assert f"&lt;b&gt;Silent {ops.WAITING_SHOWN}&lt;/b&gt;" in text
+
+
+def test_decrypted_names_are_not_held_in_the_process_beyond_ten_minutes(app):
+    """The per-process store of opened names answers without decrypting again, and forgets
+    each name ten minutes after it was opened (a responder who left is not held on)."""
+    from coalition.crypto import keys
+    from coalition.rapid.live import Opened
+
+    store = Opened()
+    opened_at = datetime(2027, 3, 1, 15, 0, tzinfo=UTC)
+    with app.app_context():
+        ana, beto = keys().encrypt("Ana"), keys().encrypt("Beto")
+        assert store.open(ana, opened_at) == "Ana"
+        assert store.open(beto, opened_at + timedelta(minutes=5)) == "Beto"
+        assert len(store) == 2
+        assert store.open(ana, opened_at + timedelta(minutes=9)) == "Ana"
+        assert len(store) == 2
+        # Ten minutes after Ana was opened: she is dropped at the next look, Beto kept.
+        assert store.open(beto, opened_at + timedelta(minutes=10, seconds=1)) == "Beto"
+        assert len(store) == 1
+        assert store.open(None) is None

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from coalition.core.paging import Numbered
 from coalition.crypto import phone_hash
 from coalition.db import utcnow
 from coalition.delegations.models import Delegation
@@ -126,33 +127,13 @@ def attendees(occurrence: Occurrence, *, query: str = "") -> list[RSVP]:
 
 
 @dataclass
-class AttendeePage:
+class AttendeePage(Numbered):
     """One page of the attendee list, with what its pager needs."""
 
     items: list
     page: int
     total: int
     per_page: int = PAGE_SIZE
-
-    @property
-    def pages(self) -> int:
-        return -(-self.total // self.per_page)
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 def _with_total(statement, limit: int, offset: int = 0) -> tuple[list, int | None]:

@@ -11,7 +11,6 @@ A row holds nothing personal: every organizer of the organization sees the same 
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -22,6 +21,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import aliased
 
 from coalition.core.fragments import cached_many
+from coalition.core.paging import Numbered
 from coalition.db import utcnow
 from coalition.events.models import (
     CosponsorStatus,
@@ -71,7 +71,7 @@ class OrgEventRow:
 
 
 @dataclass(frozen=True)
-class OrgEventsPage:
+class OrgEventsPage(Numbered):
     """One page, with what the pager and the invitations button need."""
 
     rows: list[OrgEventRow]
@@ -79,26 +79,6 @@ class OrgEventsPage:
     total: int
     invitations: int
     per_page: int = PER_PAGE
-
-    @property
-    def pages(self) -> int:
-        return math.ceil(self.total / self.per_page) if self.total else 0
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int | None:
-        return self.page - 1 if self.has_prev else None
-
-    @property
-    def next_num(self) -> int | None:
-        return self.page + 1 if self.has_next else None
 
 
 @functools.cache

@@ -909,20 +909,22 @@ def _mail(helper: Helper, *, kind: str, subject, template: str, headers=None, ab
     )  # fmt: skip
 
 
+def _signed_up_on(occurrences) -> list[Helper]:
+    """The helpers still signed up (not erased) on these dates."""
+    if not occurrences:
+        return []
+    query = sa.select(Helper).where(
+        Helper.occurrence_id.in_([o.id for o in occurrences]),
+        Helper.status == HelperStatus.signed_up,
+        Helper.erased_at.is_(None),
+    )
+    return list(db.session.scalars(query))
+
+
 def notify_cancellation(occurrences, reason: str) -> None:
     """The date (or the whole event) is cancelled: tell its signed-up helpers (called by
     `reminders.notices.notify_cancellation`, with the attendees' notices)."""
-    ids = [o.id for o in occurrences if o.end_at > utcnow()]
-    if not ids:
-        return
-    helpers = db.session.scalars(
-        sa.select(Helper).where(
-            Helper.occurrence_id.in_(ids),
-            Helper.status == HelperStatus.signed_up,
-            Helper.erased_at.is_(None),
-        )
-    )
-    for helper in helpers:
+    for helper in _signed_up_on([o for o in occurrences if o.end_at > utcnow()]):
         title = helper.occurrence.event.translation(helper.language).title
         _mail(helper, kind="helper_cancelled", template="volunteers/cancelled",
               subject=_l("Cancelled: %(title)s", title=title), reason=reason)  # fmt: skip
@@ -932,17 +934,8 @@ def notify_restored(occurrences) -> None:
     """A date (or the whole event) that was cancelled is on again (a subscribed source listed it
     again): tell its helpers, still signed up, that their shift stands (called by
     `reminders.notices.notify_restored`, with the attendees' notices)."""
-    ids = [o.id for o in occurrences if not o.is_cancelled and o.end_at > utcnow()]
-    if not ids:
-        return
-    helpers = db.session.scalars(
-        sa.select(Helper).where(
-            Helper.occurrence_id.in_(ids),
-            Helper.status == HelperStatus.signed_up,
-            Helper.erased_at.is_(None),
-        )
-    )
-    for helper in helpers:
+    upcoming = [o for o in occurrences if not o.is_cancelled and o.end_at > utcnow()]
+    for helper in _signed_up_on(upcoming):
         title = helper.occurrence.event.translation(helper.language).title
         _mail(helper, kind="helper_restored", template="volunteers/restored",
               subject=_l("Back on: %(title)s", title=title))  # fmt: skip

@@ -95,17 +95,20 @@ def _open(token: str, keys: list[Key]) -> tuple[Key | None, bytes | None]:
     return None, None
 
 
-def _rows(connection: sa.Connection, table: sa.TableClause) -> Iterator[sa.Row]:
-    last_id = None
+def _rows(connection: sa.Connection, table: sa.TableClause, key: str) -> Iterator[sa.Row]:
+    """Every row, a batch at a time in the order of `key` (the table's one-column primary key:
+    `id`, or e.g. `event_id` for a table of one row per event)."""
+    column = table.c[key]
+    last = None
     while True:
-        query = sa.select(table).order_by(table.c.id).limit(BATCH)
-        if last_id is not None:
-            query = query.where(table.c.id > last_id)
+        query = sa.select(table).order_by(column).limit(BATCH)
+        if last is not None:
+            query = query.where(column > last)
         rows = connection.execute(query).all()
         if not rows:
             return
         yield from rows
-        last_id = rows[-1].id
+        last = getattr(rows[-1], key)
 
 
 def scan(connection: sa.Connection, metadata: sa.MetaData, keys: list[Key]) -> KeyScan:
@@ -129,8 +132,9 @@ def scan(connection: sa.Connection, metadata: sa.MetaData, keys: list[Key]) -> K
             and HASHED_COLUMNS[(table_name, name)][0] in present
         }
         columns = [*names, *(hash_name for hash_name, _kind in hashed.values())]
-        table = sa.table(table_name, sa.column("id"), *(sa.column(name) for name in columns))
-        for row in _rows(connection, table):
+        (key,) = [column.name for column in metadata.tables[table_name].primary_key]
+        table = sa.table(table_name, sa.column(key), *(sa.column(name) for name in columns))
+        for row in _rows(connection, table, key):
             for name in names:
                 token = getattr(row, name)
                 if token is None:

@@ -4,6 +4,7 @@ Twilio server (texts and signed replies)."""
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime
 
 import pytest
 
@@ -69,3 +70,18 @@ def alert_input(**overrides) -> ops.AlertInput:
     }
     values.update(overrides)
     return ops.AlertInput(**values)
+
+
+#: Monday 15 March 2027, 22:30 New York time (EDT): outside "Mon-Fri 8-18" hours.
+LATE = datetime(2027, 3, 16, 2, 30, tzinfo=UTC)
+DAYTIME = [[d, "08:00", "18:00"] for d in range(5)]
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The moment the dispatcher's pages read as "now"."""
+
+    def set_to(moment: datetime) -> None:
+        monkeypatch.setattr("coalition.rapid.views.utcnow", lambda: moment)
+
+    return set_to

@@ -6,7 +6,6 @@ must change with every answer, edit, pause, STOP and minute that changes what it
 import re
 from datetime import UTC, datetime, timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from coalition.extensions import db
@@ -15,21 +14,7 @@ from coalition.rapid.live import live_lists
 from coalition.rapid.models import Answer
 from coalition.rsvps.models import AuditEntry
 from coalition.sms import numbers
-from tests.rapid.conftest import add_responder, alert_input, phone
-
-#: Monday 15 March 2027, 22:30 New York time: outside "Mon-Fri 8-18".
-LATE = datetime(2027, 3, 16, 2, 30, tzinfo=UTC)
-DAYTIME = [[d, "08:00", "18:00"] for d in range(5)]
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """The moment the dispatcher's pages read as "now"."""
-
-    def set_to(moment: datetime) -> None:
-        monkeypatch.setattr("coalition.rapid.views.utcnow", lambda: moment)
-
-    return set_to
+from tests.rapid.conftest import DAYTIME, LATE, add_responder, alert_input, phone
 
 
 def _without_tokens(page: str) -> str:

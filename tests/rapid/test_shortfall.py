@@ -3,7 +3,6 @@ skipped anyway, and reads every time with its date."""
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from coalition.extensions import db
@@ -13,21 +12,7 @@ from coalition.rapid import operations as ops
 from coalition.rapid.models import Answer
 from coalition.sms import numbers
 from tests.factories import member_of
-from tests.rapid.conftest import add_responder, alert_input, phone
-
-#: Monday 15 March 2027, 22:30 New York time (EDT): outside "Mon-Fri 8-18" hours.
-LATE = datetime(2027, 3, 16, 2, 30, tzinfo=UTC)
-DAYTIME = [[d, "08:00", "18:00"] for d in range(5)]
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """The dispatcher's pages read "now" here (no time-machine in this project)."""
-
-    def set_to(moment: datetime) -> None:
-        monkeypatch.setattr("coalition.rapid.views.utcnow", lambda: moment)
-
-    return set_to
+from tests.rapid.conftest import DAYTIME, LATE, add_responder, alert_input, phone
 
 
 def _roster(org):

@@ -2,7 +2,7 @@
 
     BENCH_DATABASE_URL=... PYTHONPATH=$PWD .venv/bin/python bench/profile_page.py \
         /orgs/bench-0/rapid/alerts/1 --who dispatcher [--requests 50] [--top 15]
-        [--after-answer 1]
+        [--after-answer 1] [--sql]
 
 The data set is the one `calendar_bench.py --reset` (or `--prepare-only`) made; the app runs
 with the bench's production settings (`bench_app.bench_config`), signed in through the real
@@ -10,7 +10,8 @@ forms as `--who` (member, organizer, lead, dispatcher; none: anonymous). Prints 
 and SQL statements per request, then the top of the profile by own time and by cumulative
 time. `--after-answer ALERT_ID`: before each request, one answer of that alert changes (between
 "On my way" and "Can't", put back at the end): the first look after an answer, which renders
-the live list again, instead of a look at an unchanged alert.
+the live list again, instead of a look at an unchanged alert. `--sql`: each statement of one
+request, with the time from sending it to its answer.
 """
 
 from __future__ import annotations
@@ -79,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL"))
     parser.add_argument("--after-answer", type=int, metavar="ALERT_ID")
+    parser.add_argument("--sql", action="store_true",
+                        help="print each statement of one request with its time")  # fmt: skip
     args = parser.parse_args(argv)
     if not args.database_url:
         parser.error("--database-url or BENCH_DATABASE_URL is needed (the bench's data set)")
@@ -96,10 +99,23 @@ def main(argv: list[str] | None = None) -> int:
     statements: list[str] = []
     with app.app_context():
         engine = db.engine
-    listener = lambda *_a: statements.append("")  # noqa: E731
-    sa.event.listen(engine, "before_cursor_execute", listener)
+    timings: list[float] = []
+
+    def before(_conn, _cursor, statement, *_a) -> None:
+        statements.append(statement)
+        timings.append(time.perf_counter())
+
+    def after(*_a) -> None:
+        timings[-1] = time.perf_counter() - timings[-1]
+
+    sa.event.listen(engine, "before_cursor_execute", before)
+    sa.event.listen(engine, "after_cursor_execute", after)
     client.get(args.path, headers=headers)
-    sa.event.remove(engine, "before_cursor_execute", listener)
+    sa.event.remove(engine, "before_cursor_execute", before)
+    sa.event.remove(engine, "after_cursor_execute", after)
+    if args.sql:
+        for statement, took in zip(statements, timings, strict=True):
+            print(f"--- {took * 1000:.2f} ms\n{statement}")
     plain = 0.0
     for _ in range(args.requests):
         change()

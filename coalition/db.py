@@ -9,6 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import MappedColumn, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+#: `onupdate` of a `revision` column: one more on every UPDATE, in the statement itself (so
+#: bulk updates raise it too, and two concurrent ones both count).
+NEXT_REVISION = sa.literal_column("revision + 1")
+
 
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC (a callable default, never evaluated at import)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -35,11 +36,15 @@ class Counts:
     leads: int = 0
     #: Delegations waiting for the hosts' approval: {"id", "name", "town"}.
     waiting_delegations: list = field(default_factory=list)
+    #: Changes with any change to the date's RSVPs or delegations (a row added, edited, erased
+    #: or deleted): the version of the lists kept rendered (`core/kept.py`).
+    version: str = ""
 
 
 def counts(occurrence: Occurrence) -> Counts:
     """Everything the organizers count, in two GROUP BY queries (by status and language, by
-    delegation) whatever the size of the date."""
+    delegation) whatever the size of the date, and the version of what they count: each
+    group's number of rows, highest id and sum of revisions (every UPDATE raises a row's)."""
     result = Counts()
     confirmed = RSVP.status == RSVPStatus.confirmed
 
@@ -48,15 +53,17 @@ def counts(occurrence: Occurrence) -> Counts:
 
     needs = {"interpretation": 0, "childcare": 0, "ride": 0}
     by_language: dict[str, int] = {}
-    for status, language, number, people, *row in db.session.execute(
+    groups = db.session.execute(
         sa.select(RSVP.status, RSVP.language, sa.func.count(), sa.func.sum(RSVP.party_size),
                   confirmed_sum(RSVP.needs_interpretation), confirmed_sum(RSVP.needs_childcare),
                   confirmed_sum(RSVP.needs_ride),
-                  confirmed_sum(RSVP.checked_in_at.is_not(None), RSVP.party_size))
+                  confirmed_sum(RSVP.checked_in_at.is_not(None), RSVP.party_size),
+                  sa.func.max(RSVP.id), sa.func.sum(RSVP.revision))
         .where(RSVP.occurrence_id == occurrence.id)
         .group_by(RSVP.status, RSVP.language)
         .order_by(RSVP.status, RSVP.language)
-    ):  # fmt: skip
+    ).all()  # fmt: skip
+    for status, language, number, people, *row in groups:
         people = int(people or 0)
         total = result.by_status.setdefault(status.value, {"rsvps": 0, "people": 0})
         total["rsvps"] += number
@@ -78,6 +85,7 @@ def counts(occurrence: Occurrence) -> Counts:
             Delegation.is_approved,
             Delegation.id,
             Delegation.erased_at,
+            Delegation.revision,
         )
         .outerjoin(RSVP, sa.and_(RSVP.delegation_id == Delegation.id, confirmed))
         .where(Delegation.occurrence_id == occurrence.id)
@@ -98,7 +106,12 @@ def counts(occurrence: Occurrence) -> Counts:
         for r in rows
         if not r.is_approved and r.erased_at is None
     ]
+    result.version = _digest((groups, [(r.id, r.revision) for r in rows]))
     return result
+
+
+def _digest(value) -> str:
+    return hashlib.blake2b(repr(value).encode(), digest_size=16).hexdigest()
 
 
 #: Attendees on one page of the organizers' list (a search finds anyone; the CSV holds all).
@@ -190,8 +203,11 @@ def attendee_page(occurrence: Occurrence, *, query: str = "", page: int = 1) -> 
         found, (RSVP.status, sa.func.lower(RSVP.name), RSVP.id), _LISTED, PAGE_SIZE,
         (page - 1) * PAGE_SIZE, outer=((Delegation, Delegation.id == RSVP.delegation_id),),
     )  # fmt: skip
-    if total is None:  # nobody, or a page past the end
+    if total is None:  # nobody, or a page past the end (an old link): then the last page
         total = db.session.scalar(found.with_only_columns(sa.func.count(RSVP.id)))
+        last = -(-total // PAGE_SIZE)
+        if total and page > last:
+            return attendee_page(occurrence, query=query, page=last)
     return AttendeePage(items, page, total)
 
 
@@ -355,22 +371,39 @@ class Unreachable:
         return self.total > 0
 
 
-def unreachable_by_text(occurrence: Occurrence) -> Unreachable:
+def _phone_only(occurrence: Occurrence):
+    return _audience_statement(occurrence, "all", None).where(
+        RSVP.email.is_(None), RSVP.phone.is_not(None)
+    )
+
+
+def unreachable_reasons(occurrence: Occurrence) -> dict[int, tuple] | None:
+    """Why texts do not reach each attendee (confirmed or waiting) who gave only a phone, by
+    RSVP id: (why, code) for those whose number is known to fail (one query, by the numbers'
+    keyed hashes, nothing decrypted); None when this site sends no texts (then every one of
+    them: "texts_off")."""
+    if not numbers.sms_available():
+        return None
+    keys = db.session.execute(
+        _phone_only(occurrence).with_only_columns(RSVP.id, RSVP.phone_hash)
+    ).all()
+    known = numbers.problems_by_key(key for _id, key in keys)
+    return {rsvp_id: known[key] for rsvp_id, key in keys if key in known}
+
+
+def unreachable_by_text(occurrence: Occurrence, why: dict | bool | None = False) -> Unreachable:
     """Attendees (confirmed or waiting) who gave only a phone that texts do not reach: opted
     out, invalid, undelivered, or texts are off. For those who may see attendees only.
 
     The same people as `audience_of(occurrence).none` with a phone, found by the numbers' keyed
-    hashes: only the numbers named on the page are decrypted (three queries however many)."""
-    phone_only = _audience_statement(occurrence, "all", None).where(
-        RSVP.email.is_(None), RSVP.phone.is_not(None)
-    )
-    if numbers.sms_available():
-        keys = db.session.execute(phone_only.with_only_columns(RSVP.id, RSVP.phone_hash)).all()
-        known = numbers.problems_by_key(key for _id, key in keys)
-        why = {rsvp_id: known[key] for rsvp_id, key in keys if key in known}
-    else:
-        why = None  # every one of them: "texts_off"
+    hashes (`unreachable_reasons`, read here unless given): only the numbers named on the page
+    are decrypted (three queries however many)."""
+    if why is False:
+        why = unreachable_reasons(occurrence)
+    phone_only = _phone_only(occurrence)
     listed = phone_only if why is None else phone_only.where(RSVP.id.in_(list(why)))
+    if why == {}:  # texts reach every one of them
+        return Unreachable()
     shown, total = _page_rows(listed, (sa.func.lower(RSVP.name), RSVP.id),
                               (RSVP.id, RSVP.name, RSVP.phone), UNREACHABLE_SHOWN)  # fmt: skip
     return Unreachable(

@@ -7,19 +7,21 @@ import io
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
+from markupsafe import Markup
 
 from coalition.access import access
 from coalition.core.errors import action_refused
 from coalition.core.forms import EmptyForm
+from coalition.core.kept import kept_copies
 from coalition.core.message_form import message_form
 from coalition.core.responses import PRIVATE_HEADERS
 from coalition.dashboard import operations as ops
 from coalition.dashboard.forms import DecisionForm, WalkInForm
-from coalition.db import commit_look
+from coalition.db import commit_look, utcnow
 from coalition.delegations import operations as delegation_ops
 from coalition.delegations.models import Delegation
 from coalition.events.models import Event, Occurrence
@@ -70,26 +72,57 @@ def occurrence(event_id: int, occurrence_id: int):
         commit_look(db.session)
     may_decide = event.can_manage(current_user)
     query = (request.args.get("q") or "").strip()[:80]
-    page = (
-        ops.attendee_page(occ, query=query, page=request.args.get("page", 1, type=int))
-        if show_list else None
-    )  # fmt: skip
     counts = ops.counts(occ)
     body = render_template(
         "dashboard/occurrence.html", event=event, occurrence=occ, counts=counts,
-        page=page, query=query, show_list=show_list, button=EmptyForm(),
+        query=query, show_list=show_list, button=EmptyForm(),
         decide_form=DecisionForm(), may_decide=may_decide,
         # No request waits when the counts have none (erased or not): no query then.
         pending=ops.pending_requests(occ)
         if may_decide and "pending" in counts.by_status else ([], 0),
         waiting_delegations=counts.waiting_delegations if may_decide else [],
         failures=ops.failed_deliveries(occ) if show_list else [],
-        unreachable=ops.unreachable_by_text(occ) if show_list else None,
-        reasons={why: str(text) for why, text in ops.UNREACHABLE_REASONS.items()},
-        status_names=status_names() if show_list else None,
-        needs_labels=needs_labels() if show_list else None,
+        unreachable=_unreachable(event, occ, counts) if show_list else "",
+        attendee_table=_attendee_table(
+            event, occ, counts, query, request.args.get("page", 1, type=int)
+        ) if show_list else "",
     )  # fmt: skip
     return Response(body, headers=PRIVATE_HEADERS)
+
+
+def _attendee_table(event, occ, counts: ops.Counts, query: str, page: int) -> Markup:
+    """One page of the attendee list, rendered once per version of the date's RSVPs, search,
+    page and language, and kept in this process (`core/kept.py`): another look, by the same
+    organizer or another, decrypts and writes nothing again until an RSVP changes."""
+
+    def render() -> str:
+        return render_template(
+            "dashboard/_attendee_table.html", event=event, occurrence=occ, query=query,
+            page=ops.attendee_page(occ, query=query, page=page),
+            status_names=status_names(), needs_labels=needs_labels(),
+        )  # fmt: skip
+
+    key = (occ.id, str(get_locale() or "en"), "attendees", query, page)
+    return Markup(kept_copies("dashboard").get(key, counts.version, utcnow(), render))
+
+
+def _unreachable(event, occ, counts: ops.Counts) -> Markup:
+    """Who texts cannot reach, rendered once per version of the date's RSVPs, of what is
+    known about their numbers (read on every look: a STOP changes no RSVP) and language."""
+    why = ops.unreachable_reasons(occ)
+
+    def render() -> str:
+        found = ops.unreachable_by_text(occ, why)
+        if not found:
+            return ""
+        return render_template(
+            "dashboard/_unreachable.html", unreachable=found,
+            reasons={why: str(text) for why, text in ops.UNREACHABLE_REASONS.items()},
+        )  # fmt: skip
+
+    version = f"{counts.version}|{'off' if why is None else sorted(why.items())}"
+    key = (occ.id, str(get_locale() or "en"), "unreachable")
+    return Markup(kept_copies("dashboard").get(key, version, utcnow(), render))
 
 
 #: A spreadsheet runs a cell that starts like a formula; people type their own names here.

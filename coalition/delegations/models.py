@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coalition.crypto import EncryptedString
-from coalition.db import UTCDateTime, enum_column, utcnow
+from coalition.db import NEXT_REVISION, UTCDateTime, enum_column, utcnow
 from coalition.events.models import ended_before
 from coalition.extensions import db
 from coalition.people import PersonalRecord, new_secret, register
@@ -78,6 +78,8 @@ class Delegation(db.Model):
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: Raised by every UPDATE of the row (`RSVP.revision`): part of the roster's version.
+    revision: Mapped[int] = mapped_column(default=0, server_default="0", onupdate=NEXT_REVISION)
 
     occurrence: Mapped[Occurrence] = relationship()
     sponsor_org: Mapped[Organization | None] = relationship()

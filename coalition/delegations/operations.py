@@ -303,6 +303,33 @@ def approve(delegation: Delegation) -> None:
     delegation.is_approved = True
 
 
+@dataclass(frozen=True)
+class RosterState:
+    """What the roster counts, and the version of what it lists."""
+
+    #: Members on the way (confirmed or on the waitlist), the lead not included.
+    headcount: int
+    #: Changes with any change to the delegation or to any of its RSVPs (added, edited,
+    #: erased, deleted: every UPDATE raises a row's revision).
+    version: str
+
+
+def roster_state(delegation: Delegation) -> RosterState:
+    """The roster's headcount and version, in one aggregate query (no member read)."""
+    on_the_way = sa.and_(
+        RSVP.erased_at.is_(None), RSVP.status.in_([RSVPStatus.confirmed, RSVPStatus.waitlisted])
+    )
+    row = db.session.execute(
+        sa.select(Delegation.revision, sa.func.count(RSVP.id), sa.func.max(RSVP.id),
+                  sa.func.sum(RSVP.revision),
+                  sa.func.sum(sa.case((on_the_way, RSVP.party_size), else_=0)))
+        .outerjoin(RSVP, RSVP.delegation_id == Delegation.id)
+        .where(Delegation.id == delegation.id)
+        .group_by(Delegation.id)
+    ).one()  # fmt: skip
+    return RosterState(headcount=int(row[4] or 0), version=repr(tuple(row[:4])))
+
+
 def join_url(delegation: Delegation) -> str:
     return external_url(
         "delegations.join", delegation_id=delegation.id, secret=delegation.join_secret

@@ -10,12 +10,14 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
 from coalition.access import access, public
 from coalition.core.forms import EmptyForm
+from coalition.core.kept import kept_copies
 from coalition.core.private_links import PrivateLink
 from coalition.core.responses import invalid_link, private
-from coalition.db import commit_look
+from coalition.db import commit_look, utcnow
 from coalition.delegations import operations as ops
 from coalition.delegations.forms import (
     TRAVEL_LABELS,
@@ -197,18 +199,42 @@ def _roster(
         delegation.occurrence.event.host_org_id, "view_roster", delegation_id=delegation.id,
     )  # fmt: skip
     commit_look(db.session)
-    members = _members(delegation)
-    # Each row's remove button posts to its own address: built once, the id put in per row.
-    remove_url = url_for("delegations.remove_member", token=token, rsvp_id=_ID_SLOT)
+    state = ops.roster_state(delegation)
+    button = EmptyForm()
     return private((render_template(
-        "delegations/lead.html", delegation=delegation, members=members, token=token,
-        headcount=sum(m.party_size for m in members if m.status != RSVPStatus.pending),
+        "delegations/lead.html", delegation=delegation, token=token,
+        headcount=state.headcount,
+        roster_rows=_roster_rows(delegation, token, state, button),
         join_url=ops.join_url(delegation), lead_url=ops.lead_url(delegation),
         travel_labels=TRAVEL_LABELS, occurrence=delegation.occurrence,
-        event=delegation.occurrence.event, button=EmptyForm(), message_form=MessageForm(),
-        guest_form=guest_form or GuestForm(), needs_labels=needs_labels(),
-        remove_url=remove_url.split(str(_ID_SLOT)),
+        event=delegation.occurrence.event, button=button, message_form=MessageForm(),
+        guest_form=guest_form or GuestForm(),
     ), status))  # fmt: skip
+
+
+#: Where each row's CSRF field goes in a kept roster (a name holding it is escaped, so never
+#: matches).
+_CSRF_SLOT = "<csrf-slot/>"
+
+
+def _roster_rows(delegation: Delegation, token: str, state: ops.RosterState, button) -> Markup:
+    """The lead's and members' rows, rendered once per version of the roster, link and language
+    and kept in this process (`core/kept.py`): another look decrypts and writes nothing again
+    until a member or the delegation changes. The CSRF field, the viewer's own, is put in
+    here."""
+
+    def render() -> str:
+        # Each row's remove button posts to its own address: built once, the id put in per row.
+        remove_url = url_for("delegations.remove_member", token=token, rsvp_id=_ID_SLOT)
+        return render_template(
+            "delegations/_roster_rows.html", delegation=delegation, members=_members(delegation),
+            needs_labels=needs_labels(), remove_url=remove_url.split(str(_ID_SLOT)),
+            csrf_slot=Markup(_CSRF_SLOT),
+        )  # fmt: skip
+
+    key = (delegation.id, str(get_locale() or "en"), "roster", token)
+    rows = kept_copies("delegations").get(key, state.version, utcnow(), render)
+    return Markup(rows.replace(_CSRF_SLOT, str(button.csrf_token())))
 
 
 #: A member id no row has, put in a URL built once and replaced by each row's id.

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coalition.db import UTCDateTime, enum_column, utcnow
+from coalition.db import NEXT_REVISION, UTCDateTime, enum_column, utcnow
 from coalition.events.models import ended_before
 from coalition.extensions import db
 from coalition.people import ERASED, Contact, PersonalRecord, register, unique_contact
@@ -84,6 +84,10 @@ class RSVP(Contact, db.Model):
     is_walk_in: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: Raised by every UPDATE of the row, the ORM's and bulk ones (erasure): with the number of
+    #: rows and the highest id, the version of a list that shows them (`core/kept.py`), which
+    #: a clock cannot give (two edits in one tick, two servers' clocks apart).
+    revision: Mapped[int] = mapped_column(default=0, server_default="0", onupdate=NEXT_REVISION)
 
     occurrence: Mapped[Occurrence] = relationship()
     user: Mapped[User | None] = relationship()

@@ -215,7 +215,10 @@ def test_a_series_registered_count_and_a_dates_series_rsvps_do_not_subtract_to_a
                 f"{where}: {series_rsvps} series RSVPs over {held} dates, {registered} "
                 f"registered: {abs(gap)} RSVP(s) of someone who cancelled or came late"
             )
-    if change == "late":
+    if change == "cancelled":
+        # Every date held the cancelled registration's RSVP: 10 on each, withheld everywhere.
+        assert shown["api, date 3"][2] == shown["api"][2] == {"withheld": True}
+    else:
         # Only the second date differs: the two last ones (11 each) are still given.
         assert shown["api, dates 3-4"] == (2, SERIES_PEOPLE + 1, 2 * (SERIES_PEOPLE + 1))
         assert shown["csv, date 4"] == (1, SERIES_PEOPLE + 1, SERIES_PEOPLE + 1)

@@ -8,6 +8,11 @@ Filters choose whole dates, so the difference of two reports is the figures of s
 figure over several dates is withheld too when one of its dates hides it on its own
 (`figures.build` collects them), so that no two filter combinations subtract down to a small
 figure of one date (differencing).
+
+Two figures shown apart, one counting (nearly) the same people as the other or a part of them
+(RSVPs and RSVPs checked in; a series' registrations and each of its dates' RSVPs from series
+registrations), must not differ by a small number either (`apart_by_few`): the figure that
+would give the gap back is withheld, and, where it is a date's, any sum over that date.
 """
 
 from __future__ import annotations
@@ -42,6 +47,13 @@ def min_cell() -> int:
 def small(value: int, minimum: int) -> bool:
     """Zero tells nothing about a person; 1 to minimum-1 might."""
     return 0 < value < minimum
+
+
+def apart_by_few(whole: int, part: int, minimum: int) -> bool:
+    """Two figures of which one counts a part of the other's people (or nearly: a series'
+    registrations and the RSVPs one date has from them, some of which may be cancelled ones'),
+    both to be shown: a gap of 1 to minimum-1, either way, would be a handful of people."""
+    return small(abs(whole - part), minimum)
 
 
 def protect(

@@ -41,6 +41,13 @@ NESTED = (
     ("rsvps", "checked_in"), ("people", "checked_in_people"), ("rsvps", "series_rsvps"),
     ("waitlisted", "promoted"), ("rsvps", "cancelled"),
 )  # fmt: skip
+#: (series figure, date total): a series registration has one RSVP on each date of the series
+#: (from its first date after registering), so each date's total counts again the people the
+#: series' figure counts: a small gap between them on one date would be a handful of people
+#: (registered 9, a date's RSVPs from series registrations 10: one cancelled registration;
+#: 11 and 10: one registered late). The date's total is withheld, and so is any sum over it
+#: (`build`); the series' figure stays (the share of those who came to all rests on it).
+SERIES_NESTED = (("registrations", "series_rsvps"),)
 #: The Nth "On my way" whose time rapid response figures give besides the first.
 #: The pages and the CSV name it in words ("the third “On my way”"): change them with it.
 NTH_GOING = 3
@@ -229,9 +236,10 @@ def build(filters: Filters, *, with_rapid: bool = True, now: datetime | None = N
     org_names = dict(db.session.execute(sa.select(Organization.id, Organization.name)).all())
     totals, breakdowns = _tally(held, org_names)
     report = Report(totals=totals, breakdowns=breakdowns)
+    minimum = cells.min_cell()
+    report.withheld_totals.update(_apart_from_series(held, minimum))
     if len(held) > 1:
         # Differencing: what one date hides on its own stays hidden in any sum over it.
-        minimum = cells.min_cell()
         for row in held:
             one_totals, one_breakdowns = _tally([row], org_names)
             alone = protected(Report(totals=one_totals, breakdowns=one_breakdowns), minimum)
@@ -243,6 +251,35 @@ def build(filters: Filters, *, with_rapid: bool = True, now: datetime | None = N
         report.rapid = rapid_months(filters)
         report.rapid_towns = rapid_towns(filters)
     return report
+
+
+def _apart_from_series(held: list[DateFigures], minimum: int) -> set[str]:
+    """The totals (`SERIES_NESTED`) that one of the `held` dates would give a small gap back
+    with beside its series' figures (the whole series', or its year's for a series with no
+    end): withheld on that date and in any sum over it. Read whatever the filters, as another
+    filter would show the series' figures."""
+    event_ids = {r.event_id for r in held if r.event_id is not None}
+    found: dict[int, list[SeriesFigures]] = defaultdict(list)
+    if event_ids:
+        query = sa.select(SeriesFigures).where(SeriesFigures.event_id.in_(event_ids))
+        for row in db.session.scalars(query):
+            found[row.event_id].append(row)
+    if not found:
+        return set()
+    query = sa.select(Event).where(Event.id.in_(found.keys()))
+    zones = {event.id: event.zone for event in db.session.scalars(query)}
+    withheld = set()
+    for row in held:
+        year = row.start_at.astimezone(zones.get(row.event_id) or _zone()).year
+        for series_row in found.get(row.event_id, ()):
+            if series_row.year not in (None, year):
+                continue
+            withheld.update(
+                total for whole, total in SERIES_NESTED
+                if cells.apart_by_few(getattr(series_row, whole), getattr(row, total) or 0,
+                                      minimum)
+            )  # fmt: skip
+    return withheld
 
 
 def _series(filters: Filters, rows: list[DateFigures], now: datetime | None = None) -> list[dict]:
@@ -367,8 +404,8 @@ def protected(report: Report, minimum: int | None = None) -> Protected:
         values = {n: report.totals[n] for n in group}
         totals.update(cells.protect(values, minimum, withheld=withheld & set(group)))
     for whole, part in NESTED:
-        gap = report.totals[whole] - report.totals[part]
-        if cells.small(gap, minimum) and not totals[whole].hidden and not totals[part].hidden:
+        apart = cells.apart_by_few(report.totals[whole], report.totals[part], minimum)
+        if apart and not totals[whole].hidden and not totals[part].hidden:
             totals[part] = cells.WITHHELD
     breakdowns = {
         name: cells.protect(

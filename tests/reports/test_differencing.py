@@ -4,8 +4,12 @@ one person at a workshop, one responder of another organization)."""
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 import time_machine
 
@@ -17,10 +21,12 @@ from coalition.orgs.models import Membership, OrgRole
 from coalition.rapid import operations as rapid_ops
 from coalition.reports.figures import NOT_PEOPLE
 from coalition.rsvps import operations as rsvp_ops
+from coalition.sessions import series
+from coalition.sessions.models import SeriesRegistration
 from coalition.settings.operations import set_setting
 from tests.factories import OrganizationFactory, UserFactory, make_event
 from tests.rapid.conftest import add_responder, alert_input
-from tests.reports.helpers import four_dialogues, hold_and_purge
+from tests.reports.helpers import SERIES_PEOPLE, four_dialogues, hold_and_purge
 
 LATER = datetime(2027, 6, 1, 12, tzinfo=UTC)
 MINIMUM = 5
@@ -121,3 +127,98 @@ def test_no_two_nested_filter_combinations_subtract_down_to_a_few_people(client,
         for key in a.keys() & b.keys():
             gap = a[key] - b[key]
             assert not 0 < gap < MINIMUM, f"{key}: {a[key]} - {b[key]} singles out {gap}"
+
+
+def _figure(text: str) -> int | None:
+    """A number as the page or the CSV shows it, None when hidden or withheld."""
+    text = text.strip()
+    return int(text) if text.isdigit() else None
+
+
+def _from_api(report: dict) -> tuple:
+    (row,) = report["series"]
+    totals = report["totals"]
+    return totals["dates"], row["registrations"], totals["series_rsvps"]
+
+
+def _from_csv(text: str) -> tuple:
+    found = {}
+    for figure, _row, value in csv.reader(io.StringIO(text.lstrip("\ufeff"))):
+        found[figure] = _figure(value)
+    return (found["Dates held"], found["Registered for the series"],
+            found["RSVPs from series registrations"])  # fmt: skip
+
+
+def _from_page(html: str) -> tuple:
+    def total(label: str) -> int | None:
+        return _figure(re.search(rf'<th scope="row">{label}</th><td>([^<]*)</td>', html)[1])
+
+    registered = re.search(r"registered for the series: ([^)]*)\)", html)[1]
+    return total("Dates held"), _figure(registered), total("RSVPs from series registrations")
+
+
+@pytest.mark.parametrize("change", ["cancelled", "late"])
+def test_a_series_registered_count_and_a_dates_series_rsvps_do_not_subtract_to_a_few(
+    client, db, change
+):
+    """Registered for the series 9, a date's RSVPs from series registrations 10: one person
+    cancelled their registration (after coming twice). Registered 11, the second date's
+    series RSVPs 10: one person registered after it. Every date of a series holds one RSVP per
+    registration, so each output showing both (page, CSV, API; one date, or several with the
+    number of dates beside them) must not differ by a handful."""
+    org = OrganizationFactory()
+    season = four_dialogues(org)
+    dates = sorted(season.event.occurrences, key=lambda o: o.start_at)
+    if change == "cancelled":
+        # The last registration (not checked in at the later dates by `hold`) cancels, after
+        # the second dialogue: its RSVPs of the two later dates are cancelled.
+        with time_machine.travel(dates[1].end_at + timedelta(hours=2), tick=False):
+            last = db.session.get(SeriesRegistration, season.registration_ids[-1])
+            series.cancel_all(last)
+            db.session.commit()
+    else:
+        with time_machine.travel(dates[1].end_at + timedelta(hours=2), tick=False):
+            series.register(season.event,
+                            rsvp_ops.RSVPInput(name="Late", email="late@example.org"),
+                            notify=False)  # fmt: skip
+            db.session.commit()
+    hold_and_purge(season)
+    admin = UserFactory(is_admin=True)
+    db.session.commit()
+    shown = {}
+    with time_machine.travel(LATER, tick=False):
+        client.login(admin.email)
+        shown["api"] = _from_api(client.get("/api/v1/reports/coalition").get_json())
+        shown["page"] = _from_page(client.get("/admin/reports").get_data(as_text=True))
+        shown["csv"] = _from_csv(client.get("/admin/reports?format=csv").get_data(as_text=True))
+        for first in (2, 3):  # the three, the two last dates
+            period = f"?from={dates[first - 1].start_at.date()}&to={dates[-1].start_at.date()}"
+            api = client.get(f"/api/v1/reports/coalition{period}").get_json()
+            shown[f"api, dates {first}-4"] = _from_api(api)
+        for n, occurrence in enumerate(dates, 1):
+            day = occurrence.start_at.date().isoformat()
+            api = client.get(f"/api/v1/reports/coalition?from={day}&to={day}").get_json()
+            shown[f"api, date {n}"] = _from_api(api)
+            url = f"/events/{season.event.id}/occurrences/{occurrence.id}/report"
+            shown[f"page, date {n}"] = _from_page(client.get(url).get_data(as_text=True))
+            shown[f"csv, date {n}"] = _from_csv(
+                client.get(f"{url}?format=csv").get_data(as_text=True)
+            )
+    registered = SERIES_PEOPLE - 1 if change == "cancelled" else SERIES_PEOPLE + 1
+    assert {where: figures[1] for where, figures in shown.items()} == dict.fromkeys(
+        shown, registered
+    )
+    for where, (held, registered, series_rsvps) in shown.items():
+        if isinstance(series_rsvps, int):
+            gap = series_rsvps - held * registered
+            assert not 0 < abs(gap) < MINIMUM, (
+                f"{where}: {series_rsvps} series RSVPs over {held} dates, {registered} "
+                f"registered: {abs(gap)} RSVP(s) of someone who cancelled or came late"
+            )
+    if change == "cancelled":
+        # Every date held the cancelled registration's RSVP: 10 on each, withheld everywhere.
+        assert shown["api, date 3"][2] == shown["api"][2] == {"withheld": True}
+    else:
+        # Only the second date differs: the two last ones (11 each) are still given.
+        assert shown["api, dates 3-4"] == (2, SERIES_PEOPLE + 1, 2 * (SERIES_PEOPLE + 1))
+        assert shown["csv, date 4"] == (1, SERIES_PEOPLE + 1, SERIES_PEOPLE + 1)

@@ -200,28 +200,21 @@ def _roster(
     )  # fmt: skip
     commit_look(db.session)
     state = ops.roster_state(delegation)
-    button = EmptyForm()
     return private((render_template(
         "delegations/lead.html", delegation=delegation, token=token,
-        headcount=state.headcount,
-        roster_rows=_roster_rows(delegation, token, state, button),
+        headcount=state.headcount, roster_rows=_roster_rows(delegation, token, state),
         join_url=ops.join_url(delegation), lead_url=ops.lead_url(delegation),
         travel_labels=TRAVEL_LABELS, occurrence=delegation.occurrence,
-        event=delegation.occurrence.event, button=button, message_form=MessageForm(),
+        event=delegation.occurrence.event, button=EmptyForm(), message_form=MessageForm(),
         guest_form=guest_form or GuestForm(),
     ), status))  # fmt: skip
 
 
-#: Where each row's CSRF field goes in a kept roster (a name holding it is escaped, so never
-#: matches).
-_CSRF_SLOT = "<csrf-slot/>"
-
-
-def _roster_rows(delegation: Delegation, token: str, state: ops.RosterState, button) -> Markup:
+def _roster_rows(delegation: Delegation, token: str, state: ops.RosterState) -> Markup:
     """The lead's and members' rows, rendered once per version of the roster, link and language
     and kept in this process (`core/kept.py`): another look decrypts and writes nothing again
-    until a member or the delegation changes. The CSRF field, the viewer's own, is put in
-    here."""
+    until a member or the delegation changes (the remove buttons submit one form outside them,
+    which holds the viewer's own CSRF field)."""
 
     def render() -> str:
         # Each row's remove button posts to its own address: built once, the id put in per row.
@@ -229,12 +222,10 @@ def _roster_rows(delegation: Delegation, token: str, state: ops.RosterState, but
         return render_template(
             "delegations/_roster_rows.html", delegation=delegation, members=_members(delegation),
             needs_labels=needs_labels(), remove_url=remove_url.split(str(_ID_SLOT)),
-            csrf_slot=Markup(_CSRF_SLOT),
         )  # fmt: skip
 
     key = (delegation.id, str(get_locale() or "en"), "roster", token)
-    rows = kept_copies("delegations").get(key, state.version, utcnow(), render)
-    return Markup(rows.replace(_CSRF_SLOT, str(button.csrf_token())))
+    return Markup(kept_copies("delegations").get(key, state.version, utcnow(), render))
 
 
 #: A member id no row has, put in a URL built once and replaced by each row's id.

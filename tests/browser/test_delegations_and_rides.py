@@ -53,6 +53,13 @@ def test_a_lead_edits_the_delegation_and_adds_an_elder_on_a_phone(live, visitor)
     assert "Vó Benedita" in page.content() and "Sem telefone nem e-mail" in page.content()
     checked(tab)
     shot(tab, "delegation-lead-pt")
+    # Each row's button submits the one form that holds the CSRF field, to its own address.
+    row = page.locator("tr", has_text="Vó Benedita")
+    with page.expect_navigation():
+        row.get_by_role("button", name="Remover").click()
+    assert page.url.endswith(lead)
+    assert "Vó Benedita" not in page.locator("table").inner_text()
+    checked(tab)
 
 
 def test_a_driver_takes_a_rider_from_another_town_on_a_phone(live, visitor):

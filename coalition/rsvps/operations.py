@@ -777,8 +777,9 @@ def close_waitlists(now: datetime | None = None) -> int:
 
 def record_access(user: User | None, org_id: int, action: str, *, occurrence_id=None,
                   delegation_id=None, detail: str | None = None) -> None:  # fmt: skip
-    db.session.add(
-        AuditEntry(
+    # A plain INSERT (no object for the session to track and flush): every look writes one.
+    db.session.execute(
+        sa.insert(AuditEntry).values(
             user_id=user.id if user is not None else None,
             org_id=org_id,
             occurrence_id=occurrence_id,

@@ -10,9 +10,10 @@ figure over several dates is withheld too when one of its dates hides it on its 
 figure of one date (differencing).
 
 Two figures shown apart, one counting (nearly) the same people as the other or a part of them
-(RSVPs and RSVPs checked in; a series' registrations and each of its dates' RSVPs from series
-registrations), must not differ by a small number either (`apart_by_few`): the figure that
-would give the gap back is withheld, and, where it is a date's, any sum over that date.
+(RSVPs and RSVPs checked in; a series' registrations and each of its dates' RSVPs; those who
+came to all its dates and each date's check-ins: `figures.NESTED`, `figures.SERIES_NESTED`),
+must not differ by a small number either (`apart_by_few`): the figure that would give the gap
+back is withheld, and, where it is a date's, any sum over that date.
 """
 
 from __future__ import annotations

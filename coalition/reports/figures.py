@@ -41,13 +41,25 @@ NESTED = (
     ("rsvps", "checked_in"), ("people", "checked_in_people"), ("rsvps", "series_rsvps"),
     ("waitlisted", "promoted"), ("rsvps", "cancelled"),
 )  # fmt: skip
-#: (series figure, date total): a series registration has one RSVP on each date of the series
-#: (from its first date after registering), so each date's total counts again the people the
-#: series' figure counts: a small gap between them on one date would be a handful of people
-#: (registered 9, a date's RSVPs from series registrations 10: one cancelled registration;
-#: 11 and 10: one registered late). The date's total is withheld, and so is any sum over it
-#: (`build`); the series' figure stays (the share of those who came to all rests on it).
-SERIES_NESTED = (("registrations", "series_rsvps"),)
+#: (series figures, date totals): every person the series' figures count (added together:
+#: they count different people) is counted again in each of those totals of each of its dates,
+#: or nearly: a series registration has one RSVP on each date of the series (from its first
+#: date after registering), and whoever came to all (registered, or opted in) was checked in
+#: at each. A small gap between them on one date would be a handful of people: registered 9,
+#: a date's RSVPs from series registrations 10 (one cancelled registration; 11 and 10: one
+#: registered late); registered 10, a date's RSVPs 13 (3 RSVPed for that date only); 5 came to
+#: all, 7 checked in on a date (2 came that day who did not come to all). Where the series'
+#: figures are shown (`_came_to_all`), the date's total is withheld, and so is any sum over it
+#: (`build`); the series' figures stay (the share of those who came to all rests on them).
+SERIES_NESTED = (
+    (("registrations",), ("series_rsvps", "rsvps", "people")),
+    (("came_to_all",),
+     ("series_rsvps", "rsvps", "people", "checked_in", "checked_in_people")),
+    (("opted_in_came_to_all",), ("rsvps", "people", "checked_in", "checked_in_people")),
+    (("came_to_all", "opted_in_came_to_all"),
+     ("rsvps", "people", "checked_in", "checked_in_people")),
+    (("registrations", "opted_in_came_to_all"), ("rsvps", "people")),
+)  # fmt: skip
 #: The Nth "On my way" whose time rapid response figures give besides the first.
 #: The pages and the CSV name it in words ("the third “On my way”"): change them with it.
 NTH_GOING = 3
@@ -274,12 +286,29 @@ def _apart_from_series(held: list[DateFigures], minimum: int) -> set[str]:
         for series_row in found.get(row.event_id, ()):
             if series_row.year not in (None, year):
                 continue
-            withheld.update(
-                total for whole, total in SERIES_NESTED
-                if cells.apart_by_few(getattr(series_row, whole), getattr(row, total) or 0,
-                                      minimum)
-            )  # fmt: skip
+            shown = _series_shown(series_row, minimum)
+            for wholes, totals in SERIES_NESTED:
+                if not all(name in shown for name in wholes):
+                    continue
+                whole = sum(shown[name] for name in wholes)
+                withheld.update(
+                    total for total in totals
+                    if cells.apart_by_few(whole, getattr(row, total) or 0, minimum)
+                )  # fmt: skip
     return withheld
+
+
+def _series_shown(row: SeriesFigures, minimum: int) -> dict[str, int]:
+    """The figures of a series that `SERIES_NESTED` compares with its dates' totals: the number
+    registered (whatever its size), and those who came to all (registered, or opted
+    in) where `_came_to_all` shows them (as a number, or as a share beside the number they
+    are a share of, which gives them back)."""
+    shown = {"registrations": row.registrations}
+    for whole, part in (("registrations", "came_to_all"), ("opted_in", "opted_in_came_to_all")):
+        whole_cell, part_cell, _ = _came_to_all(getattr(row, whole), getattr(row, part), minimum)
+        if not (whole_cell.hidden or part_cell.hidden):
+            shown[part] = part_cell.value
+    return shown
 
 
 def _series(filters: Filters, rows: list[DateFigures], now: datetime | None = None) -> list[dict]:

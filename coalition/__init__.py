@@ -29,6 +29,7 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     register_template_helpers(app)
     register_signal_receivers(app)
     register_short_links(app)
+    register_user_flags(app)
     register_notices(app)
     return app
 
@@ -135,6 +136,14 @@ def register_signal_receivers(app: Flask) -> None:
         rapid_receivers,
     ):
         receivers.connect()
+
+
+def register_user_flags(app: Flask) -> None:
+    """What every page asks of the signed-in person, read with their account (auth.loader)."""
+    from coalition.auth.loader import add_user_flag
+    from coalition.rapid.permissions import dispatches_clause
+
+    add_user_flag("dispatches", dispatches_clause)
 
 
 def register_short_links(app: Flask) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import Flask, request
@@ -31,9 +32,15 @@ def init_login(app: Flask) -> None:
             return None
         if not 0 < number < 2**31:  # an INTEGER key; never sent to the database
             return None
-        user = db.session.execute(_signed_in_user(User), {"user_id": number}).unique().scalar()
-        if user is None or str(user.session_version) != version:
+        row = (
+            db.session.execute(_signed_in_user(User, tuple(_FLAGS)), {"user_id": number})
+            .unique()
+            .first()
+        )
+        if row is None or str(row[0].session_version) != version:
             return None
+        user = row[0]
+        user.loaded_flags = dict(zip(_FLAGS, row[1:], strict=True))
         return user
 
     @login_manager.request_loader
@@ -53,16 +60,29 @@ def init_login(app: Flask) -> None:
         return user
 
 
+#: What other features ask of every signed-in person on every page (the header's "Rapid
+#: response" link...), read in the user's own statement: name -> a function of the users.id
+#: column giving a boolean SQL expression. Registered by the app factory (`add_user_flag`);
+#: the values are kept on `user.loaded_flags` for the request.
+_FLAGS: dict[str, Callable] = {}
+
+
+def add_user_flag(name: str, clause: Callable) -> None:
+    _FLAGS[name] = clause
+    _signed_in_user.cache_clear()
+
+
 @functools.cache
-def _signed_in_user(user_class) -> sa.Select:
-    """The user with their memberships and those organizations, in one statement: what every
-    page of a signed-in person asks next (the header, two-factor, members-only events, an
-    organization's pages; `Organization.role_of` uses these memberships when they are loaded)."""
+def _signed_in_user(user_class, flags: tuple[str, ...] = ()) -> sa.Select:
+    """The user with their memberships and those organizations, and the registered flags, in
+    one statement: what every page of a signed-in person asks next (the header, two-factor,
+    members-only events, an organization's pages; `Organization.role_of` uses these
+    memberships when they are loaded)."""
     memberships = user_class.memberships
     # The organization by the relationship's own mapper: orgs is a sibling layer of auth.
     org = sa.inspect(user_class).relationships["memberships"].mapper.class_.org
     return (
-        sa.select(user_class)
+        sa.select(user_class, *(_FLAGS[name](user_class.id).label(name) for name in flags))
         .where(user_class.id == sa.bindparam("user_id"))
         .options(joinedload(memberships).joinedload(org))
     )

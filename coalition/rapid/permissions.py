@@ -42,22 +42,32 @@ def dispatched_orgs(user) -> list[Organization]:
     return list(db.session.scalars(query.order_by(Organization.name)))
 
 
-def dispatches_anywhere(user) -> bool:
-    """`dispatched_orgs(user)` is not empty, in one query (the header's link on every page)."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
+def dispatches_clause(user_id) -> sa.ColumnElement[bool]:
+    """Whether the user `user_id` (a column or value) dispatches for any active organization:
+    `dispatched_orgs(user)` is not empty, as one SQL expression."""
     coalition_wide = sa.select(CoalitionDispatcher.user_id).where(
-        CoalitionDispatcher.user_id == user.id
+        CoalitionDispatcher.user_id == user_id
     )
     active = sa.select(Organization.id).where(Organization.status == "active")
     member = active.join(Membership).where(
-        Membership.user_id == user.id, Membership.is_dispatcher.is_(True)
+        Membership.user_id == user_id, Membership.is_dispatcher.is_(True)
     )
-    return bool(
-        db.session.scalar(
-            sa.select(sa.or_(sa.and_(coalition_wide.exists(), active.exists()), member.exists()))
-        )
+    inner = (CoalitionDispatcher, Organization, Membership)
+    return sa.or_(
+        sa.and_(coalition_wide.correlate_except(*inner).exists(), active.exists()),
+        member.correlate_except(*inner).exists(),
     )
+
+
+def dispatches_anywhere(user) -> bool:
+    """`dispatched_orgs(user)` is not empty (the header's link on every page): read with the
+    signed-in user's own statement (`auth.loader`'s flag "dispatches"), else in one query."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    flags = getattr(user, "loaded_flags", None) or {}
+    if "dispatches" in flags:
+        return bool(flags["dispatches"])
+    return bool(db.session.scalar(sa.select(dispatches_clause(user.id))))
 
 
 def can_dispatch(slug: str, **_kwargs) -> bool:

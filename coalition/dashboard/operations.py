@@ -39,6 +39,11 @@ class Counts:
     #: Changes with any change to the date's RSVPs or delegations (a row added, edited, erased
     #: or deleted): the version of the lists kept rendered (`core/kept.py`).
     version: str = ""
+    #: How many sessions and helper roles the date has, and reminders about it that could not
+    #: be delivered: their panels read nothing more when there are none.
+    sessions: int = 0
+    roles: int = 0
+    failed: int = 0
 
 
 def counts(occurrence: Occurrence) -> Counts:
@@ -53,16 +58,27 @@ def counts(occurrence: Occurrence) -> Counts:
 
     needs = {"interpretation": 0, "childcare": 0, "ride": 0}
     by_language: dict[str, int] = {}
-    groups = db.session.execute(
-        sa.select(RSVP.status, RSVP.language, sa.func.count(), sa.func.sum(RSVP.party_size),
-                  confirmed_sum(RSVP.needs_interpretation), confirmed_sum(RSVP.needs_childcare),
-                  confirmed_sum(RSVP.needs_ride),
-                  confirmed_sum(RSVP.checked_in_at.is_not(None), RSVP.party_size),
-                  sa.func.max(RSVP.id), sa.func.sum(RSVP.revision))
+    grouped = (
+        sa.select(RSVP.status, RSVP.language, sa.func.count().label("number"),
+                  sa.func.sum(RSVP.party_size).label("people"),
+                  confirmed_sum(RSVP.needs_interpretation).label("interpretation"),
+                  confirmed_sum(RSVP.needs_childcare).label("childcare"),
+                  confirmed_sum(RSVP.needs_ride).label("ride"),
+                  confirmed_sum(RSVP.checked_in_at.is_not(None), RSVP.party_size).label("came"),
+                  sa.func.max(RSVP.id).label("last"), sa.func.sum(RSVP.revision).label("edits"))
         .where(RSVP.occurrence_id == occurrence.id)
         .group_by(RSVP.status, RSVP.language)
-        .order_by(RSVP.status, RSVP.language)
+        .subquery()
+    )  # fmt: skip
+    # The panels' numbers on every row, and one row even for a date nobody RSVPed to.
+    rows = db.session.execute(
+        sa.select(*_panel_counts(occurrence.id), *(grouped.c[name] for name in _GROUP_COLUMNS))
+        .select_from(sa.select(sa.literal(1).label("one")).subquery())
+        .outerjoin(grouped, sa.true())
+        .order_by(grouped.c.status, grouped.c.language)
     ).all()  # fmt: skip
+    result.sessions, result.roles, result.failed = rows[0][:3]
+    groups = [tuple(row[3:]) for row in rows if row.status is not None]
     for status, language, number, people, *row in groups:
         people = int(people or 0)
         total = result.by_status.setdefault(status.value, {"rsvps": 0, "people": 0})
@@ -108,6 +124,33 @@ def counts(occurrence: Occurrence) -> Counts:
     ]
     result.version = _digest((groups, [(r.id, r.revision) for r in rows]))
     return result
+
+
+_GROUP_COLUMNS = ("status", "language", "number", "people", "interpretation", "childcare",
+                  "ride", "came", "last", "edits")  # fmt: skip
+
+
+def _panel_counts(occurrence_id: int) -> tuple:
+    """The date's sessions, helper roles and undelivered reminders, counted (three scalar
+    subqueries, run once per statement)."""
+    from coalition.mail.models import EmailStatus, OutgoingEmail
+    from coalition.reminders.models import Reminder
+    from coalition.sessions.models import EventSession
+    from coalition.volunteers.models import VolunteerRole
+
+    def count(statement):
+        return statement.with_only_columns(sa.func.count()).scalar_subquery()
+
+    return (
+        count(sa.select(EventSession).where(EventSession.occurrence_id == occurrence_id)),
+        count(sa.select(VolunteerRole).where(VolunteerRole.occurrence_id == occurrence_id)),
+        count(
+            sa.select(OutgoingEmail)
+            .join(Reminder, Reminder.email_id == OutgoingEmail.id)
+            .where(Reminder.occurrence_id == occurrence_id,
+                   OutgoingEmail.status == EmailStatus.failed)
+        ),
+    )  # fmt: skip
 
 
 def _digest(value) -> str:

@@ -81,7 +81,9 @@ def occurrence(event_id: int, occurrence_id: int):
         pending=ops.pending_requests(occ)
         if may_decide and "pending" in counts.by_status else ([], 0),
         waiting_delegations=counts.waiting_delegations if may_decide else [],
-        failures=ops.failed_deliveries(occ) if show_list else [],
+        failures=ops.failed_deliveries(occ) if show_list and counts.failed else [],
+        # The sessions' and helpers' panels read nothing when the date has none.
+        session_count=counts.sessions, role_count=counts.roles,
         unreachable=_unreachable(event, occ, counts) if show_list else "",
         attendee_table=_attendee_table(
             event, occ, counts, query, request.args.get("page", 1, type=int)

@@ -63,6 +63,7 @@ def register_extensions(app: Flask) -> None:
     from coalition import access, breaker, crypto, i18n, models  # noqa: F401  (models: tables)
     from coalition.auth.loader import init_login
     from coalition.core import render_cache
+    from coalition.db import end_reads_with_commit
     from coalition.extensions import babel, csrf, db, limiter, mail, migrate
 
     crypto.init_app(app)  # refuses to start without valid CONTACT_KEYS and CONTACT_HASH_KEY
@@ -81,6 +82,8 @@ def register_extensions(app: Flask) -> None:
     render_cache.init_app(app)  # a replay answers before the access rule (see its docstring)
     access.init_app(app)
     _enable_sqlite_foreign_keys(app)
+    with app.app_context():
+        end_reads_with_commit(app, db)
 
 
 def _enable_sqlite_foreign_keys(app: Flask) -> None:

@@ -105,7 +105,7 @@ def test_the_rapid_response_link_follows_the_roles_of_the_moment(client, db, que
     hub = 'href="/rapid"'
 
     def shown() -> bool:
-        count, _statements = _count(client, queries, "/calendar")
+        _count(client, queries, "/calendar")
         return hub in client.get("/calendar").text
 
     assert not shown()

@@ -124,10 +124,15 @@ def end_reads_with_commit(app, db) -> None:
     @app.teardown_request
     def _end(exc) -> None:
         session = db.session()
-        if exc is not None or not session.in_transaction():
+        transaction = session.get_transaction()
+        # A failed flush leaves the transaction inactive: rolled back as before.
+        if exc is not None or transaction is None or not transaction.is_active:
             return
         if session.new or session.dirty or session.deleted:
             return
-        if session.connection().info.get("wrote", True):
+        try:
+            wrote = session.connection().info.get("wrote", True)
+        except sa.exc.SQLAlchemyError:  # whatever is wrong, the rollback that follows ends it
             return
-        session.commit()
+        if not wrote:
+            session.commit()

@@ -59,3 +59,27 @@ def test_a_request_that_failed_after_writing_is_rolled_back(app, client, db, on_
     assert client.get("/test-write-then-fail").status_code == 500
     db.session.remove()
     assert db.session.get(Event, event.id).capacity != 99
+
+
+def test_a_failed_flush_caught_by_the_view_is_rolled_back(app, client, db, on_postgres):
+    """A view that catches an integrity error and answers 400 leaves an inactive transaction:
+    the request ends as before, without an error of its own."""
+    from coalition.orgs.models import Organization
+
+    first = make_event(title="Vigil for the detained").host_org
+    db.session.commit()
+
+    @app.route("/test-duplicate")
+    def _duplicate():
+        db.session.add(Organization(name="Copy", slug=first.slug))
+        try:
+            db.session.flush()
+        except sa.exc.IntegrityError:
+            return "taken", 400
+        return "saved", 200
+
+    app.view_functions["_duplicate"].access_rule = lambda **_: True
+    assert client.get("/test-duplicate").status_code == 400
+    assert client.get("/calendar").status_code == 200
+    db.session.remove()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Organization)) == 1

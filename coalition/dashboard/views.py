@@ -84,7 +84,7 @@ def occurrence(event_id: int, occurrence_id: int):
         failures=ops.failed_deliveries(occ) if show_list and counts.failed else [],
         # The sessions' and helpers' panels read nothing when the date has none.
         session_count=counts.sessions, role_count=counts.roles,
-        unreachable=_unreachable(event, occ, counts) if show_list else "",
+        unreachable=_unreachable(occ, counts) if show_list else "",
         attendee_table=_attendee_table(
             event, occ, counts, query, request.args.get("page", 1, type=int)
         ) if show_list else "",
@@ -108,7 +108,7 @@ def _attendee_table(event, occ, counts: ops.Counts, query: str, page: int) -> Ma
     return Markup(kept_copies("dashboard").get(key, counts.version, utcnow(), render))
 
 
-def _unreachable(event, occ, counts: ops.Counts) -> Markup:
+def _unreachable(occ, counts: ops.Counts) -> Markup:
     """Who texts cannot reach, rendered once per version of the date's RSVPs, of what is
     known about their numbers (read on every look: a STOP changes no RSVP) and language."""
     why = ops.unreachable_reasons(occ)

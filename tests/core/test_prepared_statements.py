@@ -43,43 +43,40 @@ def test_a_page_that_only_reads_is_planned_once(client, db, on_postgres):
     assert any("FROM events" in s or "FROM occurrences" in s for s in prepared), prepared
 
 
-def test_a_request_that_failed_after_writing_is_rolled_back(app, client, db, on_postgres):
+def test_a_request_that_failed_after_writing_is_rolled_back(app, db, on_postgres):
     event = make_event(title="Vigil for the detained")
     db.session.commit()
-
-    @app.route("/test-write-then-fail")
-    def _write_then_fail():
-        row = db.session.get(Event, event.id)
-        row.capacity = 99
+    with app.test_request_context("/"):
+        db.session.get(Event, event.id).capacity = 99
         db.session.flush()
-        raise RuntimeError("after the write")
-
-    app.view_functions["_write_then_fail"].access_rule = lambda **_: True
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-    assert client.get("/test-write-then-fail").status_code == 500
-    db.session.remove()
+        app.do_teardown_request(RuntimeError("after the write"))
+        db.session.remove()
     assert db.session.get(Event, event.id).capacity != 99
 
 
-def test_a_failed_flush_caught_by_the_view_is_rolled_back(app, client, db, on_postgres):
+def test_writes_not_committed_by_a_request_that_answered_are_rolled_back(app, db, on_postgres):
+    """A form refused after an autoflush (its changes written, not committed) is not saved."""
+    event = make_event(title="Vigil for the detained")
+    db.session.commit()
+    with app.test_request_context("/"):
+        db.session.get(Event, event.id).capacity = 99
+        db.session.execute(sa.select(Event.id)).all()  # autoflush: the UPDATE is sent
+        app.do_teardown_request(None)
+        db.session.remove()
+    assert db.session.get(Event, event.id).capacity != 99
+
+
+def test_a_failed_flush_caught_by_the_view_ends_quietly(app, db, on_postgres):
     """A view that catches an integrity error and answers 400 leaves an inactive transaction:
-    the request ends as before, without an error of its own."""
+    the request ends with the rollback, as before, without an error of its own."""
     from coalition.orgs.models import Organization
 
     first = make_event(title="Vigil for the detained").host_org
     db.session.commit()
-
-    @app.route("/test-duplicate")
-    def _duplicate():
+    with app.test_request_context("/"):
         db.session.add(Organization(name="Copy", slug=first.slug))
-        try:
+        with pytest.raises(sa.exc.IntegrityError):
             db.session.flush()
-        except sa.exc.IntegrityError:
-            return "taken", 400
-        return "saved", 200
-
-    app.view_functions["_duplicate"].access_rule = lambda **_: True
-    assert client.get("/test-duplicate").status_code == 400
-    assert client.get("/calendar").status_code == 200
-    db.session.remove()
+        app.do_teardown_request(None)  # raised PendingRollbackError before
+        db.session.remove()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Organization)) == 1

@@ -434,15 +434,12 @@ def unreachable_reasons(occurrence: Occurrence) -> dict[int, tuple] | None:
     return {rsvp_id: known[key] for rsvp_id, key in keys if key in known}
 
 
-def unreachable_by_text(occurrence: Occurrence, why: dict | bool | None = False) -> Unreachable:
+def unreachable_by_text(occurrence: Occurrence, why: dict[int, tuple] | None) -> Unreachable:
     """Attendees (confirmed or waiting) who gave only a phone that texts do not reach: opted
     out, invalid, undelivered, or texts are off. For those who may see attendees only.
 
-    The same people as `audience_of(occurrence).none` with a phone, found by the numbers' keyed
-    hashes (`unreachable_reasons`, read here unless given): only the numbers named on the page
-    are decrypted (three queries however many)."""
-    if why is False:
-        why = unreachable_reasons(occurrence)
+    The same people as `audience_of(occurrence).none` with a phone, by `unreachable_reasons`
+    (read by the page on every look): only the numbers named on the page are decrypted."""
     phone_only = _phone_only(occurrence)
     listed = phone_only if why is None else phone_only.where(RSVP.id.in_(list(why)))
     if why == {}:  # texts reach every one of them

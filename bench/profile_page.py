@@ -2,7 +2,7 @@
 
     BENCH_DATABASE_URL=... PYTHONPATH=$PWD .venv/bin/python bench/profile_page.py \
         /orgs/bench-0/rapid/alerts/1 --who dispatcher [--requests 50] [--top 15]
-        [--after-answer 1] [--sql]
+        [--after-answer 1] [--sql] [--no-render-cache]
 
 The data set is the one `calendar_bench.py --reset` (or `--prepare-only`) made; the app runs
 with the bench's production settings (`bench_app.bench_config`), signed in through the real
@@ -80,12 +80,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL"))
     parser.add_argument("--after-answer", type=int, metavar="ALERT_ID")
+    parser.add_argument("--no-render-cache", action="store_true",
+                        help="render cache off: what the first visitor after a change gets")  # fmt: skip
     parser.add_argument("--sql", action="store_true",
                         help="print each statement of one request with its time")  # fmt: skip
     args = parser.parse_args(argv)
     if not args.database_url:
         parser.error("--database-url or BENCH_DATABASE_URL is needed (the bench's data set)")
-    app = create_app(bench_config(args.database_url, redis_url=args.redis_url))
+    app = create_app(
+        bench_config(
+            args.database_url, redis_url=args.redis_url, render_cache=not args.no_render_cache
+        )
+    )
     client = _Client(app)
     if args.who:
         signed_in.client_sign_in(app, client, args.who)

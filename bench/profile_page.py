@@ -7,7 +7,8 @@
 The data set is the one `calendar_bench.py --reset` (or `--prepare-only`) made; the app runs
 with the bench's production settings (`bench_app.bench_config`), signed in through the real
 forms as `--who` (member, organizer, lead, dispatcher; none: anonymous). Prints the mean time
-and SQL statements per request, then the top of the profile by own time and by cumulative
+(and this process's CPU time: steadier than the clock on a busy machine) and SQL statements
+per request, then the top of the profile by own time and by cumulative
 time. `--after-answer ALERT_ID`: before each request, one answer of that alert changes (between
 "On my way" and "Can't", put back at the end): the first look after an answer, which renders
 the live list again, instead of a look at an unchanged alert. `--sql`: each statement of one
@@ -81,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL"))
     parser.add_argument("--after-answer", type=int, metavar="ALERT_ID")
     parser.add_argument("--no-render-cache", action="store_true",
-                        help="render cache off: what the first visitor after a change gets")  # fmt: skip
+                        help="what the first visitor after a change gets")  # fmt: skip
     parser.add_argument("--sql", action="store_true",
                         help="print each statement of one request with its time")  # fmt: skip
     args = parser.parse_args(argv)
@@ -122,13 +123,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.sql:
         for statement, took in zip(statements, timings, strict=True):
             print(f"--- {took * 1000:.2f} ms\n{statement}")
-    plain = 0.0
+    plain = cpu = 0.0
     for _ in range(args.requests):
         change()
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         client.get(args.path, headers=headers)
         plain += time.perf_counter() - began
+        cpu += time.process_time() - began_cpu
     plain /= args.requests
+    cpu /= args.requests
     profiler = cProfile.Profile()
     for _ in range(args.requests):
         change()
@@ -137,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         profiler.disable()
     change(restore=True)
     what = "after an answer each" if args.after_answer else "unprofiled"
-    print(f"{args.path}: {plain * 1000:.1f} ms a request ({what}, mean of {args.requests}), "
+    print(f"{args.path}: {plain * 1000:.1f} ms a request ({what}, mean of {args.requests}; "
+          f"{cpu * 1000:.2f} ms of this process's CPU, the database's not counted), "
           f"{len(statements)} SQL statements, {len(response.data):,} bytes")  # fmt: skip
     for order in ("tottime", "cumulative"):
         out = io.StringIO()

@@ -20,9 +20,10 @@ Pieces live in the render cache's store (Redis when configured, else each proces
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+import hashlib
+from collections.abc import Callable, Hashable, Mapping, Sequence
 
-from flask import current_app, g
+from flask import current_app, g, render_template, request
 from flask_babel import get_locale
 from markupsafe import Markup
 
@@ -82,3 +83,30 @@ def template_fragment(name: str, parts: Sequence[Hashable], *, caller: Callable[
     """`{% call fragment("name", parts) %}…{% endcall %}` in a template: the body is rendered
     only when the piece is not stored yet (its queries too, when it makes them)."""
     return cached(name, parts, caller)
+
+
+def cached_templates(
+    name: str, templates: Mapping[str, str], **context: object
+) -> dict[str, Markup]:
+    """Templates that show nothing but what they are given (the filter form, the feed links):
+    each rendered with `context` (and the app's context processors) and stored under `name`,
+    its template, the visitor's language and a digest of `context`, the endpoint and the
+    coalition's name. One store lookup for all of them.
+
+    Everything in `context` must have a `repr` that names its content (dates, strings, lists,
+    dicts, dataclasses): the digest is taken from it, so that two visitors given the same
+    values share the pieces and different values never do."""
+    given = sorted(context.items())
+    material = repr(
+        (request.endpoint, request.script_root, current_app.config["COALITION_NAME"], given)
+    )
+    digest = hashlib.blake2b(material.encode(), digest_size=16).hexdigest()
+
+    def render(template: str) -> Callable[[], str]:
+        return lambda: render_template(template, **context)
+
+    names = list(templates)
+    pieces = cached_many(
+        name, [((part, templates[part], digest), render(templates[part])) for part in names]
+    )
+    return dict(zip(names, pieces, strict=True))

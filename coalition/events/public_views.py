@@ -19,6 +19,7 @@ from coalition import calendar_version
 from coalition.access import access, public
 from coalition.calendar_version import ATTENDANCE, PUBLIC, UPCOMING
 from coalition.core.errors import action_refused
+from coalition.core.fragments import cached_templates
 from coalition.core.render_cache import render_cached
 from coalition.db import utcnow
 from coalition.events.cards import Card, dates_query, read_cards, render_cards
@@ -170,15 +171,22 @@ def calendar():
         longest=longest_occurrence(),
     )
     page = _page(query, cursor)
+    args = _link_args(filters)
+    pieces = cached_templates(
+        "calendar-tools",
+        {"tools": "events/public/_tools.html", "links": "feeds/_links.html"},
+        filters=filters,
+        choices=filter_choices(),
+        args=args,
+        feed_url=_feed_url(filters),
+    )
     return render_template(
         "events/public/calendar.html",
         days=_cards_by_day(page.items),
         page=page,
         cursor_name="after",
-        filters=filters,
-        choices=filter_choices(),
-        feed_url=_feed_url(filters),
-        args=_link_args(filters),
+        pieces=pieces,
+        args=args,
     )
 
 
@@ -194,14 +202,21 @@ def past():
         filters, user=current_user, zone=_zone(), before=utcnow(), descending=True, cursor=cursor
     )
     page = _page(query, cursor)
+    args = _link_args(filters)
+    pieces = cached_templates(
+        "calendar-tools",
+        {"tools": "events/public/_tools.html"},
+        filters=filters,
+        choices=filter_choices(),
+        args=args,
+    )
     return render_template(
         "events/public/past.html",
         days=_cards_by_day(page.items, newest_first=True),
         page=page,
         cursor_name="before",
-        filters=filters,
-        choices=filter_choices(),
-        args=_link_args(filters),
+        pieces=pieces,
+        args=args,
     )
 
 
@@ -231,21 +246,30 @@ def month():
     weeks = calendar_module.Calendar(firstweekday=6).monthdatescalendar(year, month_number)
     args = _link_args(filters)
     cells = render_cells(weeks, by_day, more, first=first, today=today, args=args)
-    previous = (first - timedelta(days=1)).replace(day=1)
-    following = last + timedelta(days=1)
+    pieces = cached_templates(
+        "month-tools",
+        {
+            "head": "events/public/_month_head.html",
+            "weekdays": "events/public/_month_weekdays.html",
+            "links": "feeds/_links.html",
+        },
+        first=first,
+        previous=(first - timedelta(days=1)).replace(day=1),
+        following=last + timedelta(days=1),
+        week=weeks[0],
+        filters=filters,
+        choices=filter_choices(),
+        args=args,
+        feed_url=_feed_url(filters),
+        keep={"year": first.year, "month": first.month},
+    )
     return render_template(
         "events/public/month.html",
         weeks=weeks,
         by_day=by_day,
         cells=cells,
         first=first,
-        previous=previous,
-        following=following,
-        filters=filters,
-        choices=filter_choices(),
-        args=args,
-        feed_url=_feed_url(filters),
-        keep={"year": first.year, "month": first.month},
+        pieces=pieces,
     )
 
 

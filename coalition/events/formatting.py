@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_interval, format_time
@@ -50,7 +51,14 @@ def format_when(
 
 
 def format_day(day, locale: str | None = None) -> str:
-    return format_date(day, "full", locale=_locale(locale))
+    """ "Thursday, November 26, 2026": a listing's day heading."""
+    return _day_heading(day, locale or str(get_locale() or "en"))
+
+
+@lru_cache(maxsize=4096)
+def _day_heading(day, locale: str) -> str:
+    # A pure function of the day and the language, asked for by every listing's headings.
+    return format_date(day, "full", locale=date_locale(locale))
 
 
 def format_clock(moment: datetime, zone: ZoneInfo, locale: str | None = None) -> str:

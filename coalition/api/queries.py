@@ -1,9 +1,11 @@
 """The API's reads: listed events and their next dates, in a fixed number of queries.
 
 Everything starts from the calendar's own clauses over materialized occurrence rows
-(`first_matching_dates`, `_window`), so the API lists exactly what the calendar shows (same
-filters, same visibility rules) and never expands a recurrence rule per request. Each event's
-JSON is stored by `api/listing.py`; the events themselves are read only for those not stored.
+(`first_matching_dates`, `window_clauses`), so the API lists exactly what the calendar shows
+(same filters, same visibility rules) and never expands a recurrence rule per request. The two
+statements of a list are made once per process for each filter shape, with placeholders for
+the request's values (`_statement`). Each event's JSON is stored by `api/listing.py`; the
+events themselves are read only for those not stored.
 """
 
 from __future__ import annotations
@@ -21,10 +23,13 @@ from coalition.events.models import Event, EventCosponsor, Occurrence
 from coalition.events.queries import (
     CalendarFilters,
     Cursor,
-    _window,
+    Placeholders,
+    event_filter_values,
     first_matching_dates,
     longest_occurrence,
     visible_events_clause,
+    window_clauses,
+    window_values,
 )
 from coalition.extensions import db
 
@@ -89,69 +94,87 @@ def list_events(
     and their next dates with what names each event's JSON (`load_events` reads the events
     themselves, for those whose JSON is not stored)."""
     after = None if filters.start else now
-    anchors = first_matching_dates(filters, zone=zone, after=after, longest=longest_occurrence())
+    window = window_values(filters, zone=zone, after=after, before=None,
+                           longest=longest_occurrence())  # fmt: skip
+    values = {**event_filter_values(filters), **window, "limit": per_page + 1}
     if cursor is not None:
-        anchors = anchors.where(cursor.beyond())
-    rows = db.session.execute(anchors.limit(per_page + 1)).all()
+        values.update(c_start=cursor.start_at, c_id=cursor.id)
+    rows = db.session.execute(_statement("anchors", values, first_matching_dates), values).all()
     following = Cursor(rows[per_page - 1].start_at, rows[per_page - 1].id) if len(rows) > per_page \
         else None  # fmt: skip
     ids = [row.event_id for row in rows[:per_page]]
     if not ids:
         return EventPage(events=[], next_cursor=None)
-    # The page's events are listed (the anchors' query saw to it): only their dates' own
-    # conditions are left to check (the event's town only for a city filter).
-    dates = sa.select(Occurrence).where(
-        *_window(Occurrence, filters, zone=zone, after=after, before=None,
-                 longest=longest_occurrence())
-    )  # fmt: skip
-    if filters.cities:
-        dates = dates.join(Occurrence.event)
-    listed = _first_occurrences(dates, ids)
+    listed = _first_occurrences(window, ids)
     return EventPage(events=[listed[i] for i in ids if i in listed], next_cursor=following)
 
 
+#: Statements by their kind and shape (the names of the values they compare with): each is made
+#: once per process, with placeholders, and run with each request's values. Made afresh, the
+#: statements cost more to build than the database takes to answer them.
+_STATEMENTS: dict[tuple, sa.Select] = {}
+#: Shapes are few (which filters are given, how many languages); this bounds them anyway.
+_MAX_STATEMENTS = 256
+
+
+def _statement(kind: str, values: dict, make) -> sa.Select:
+    """The statement `make(placeholders)` for values named as `values` are."""
+    key = (kind, frozenset(values))
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        placeholders = Placeholders(values)
+        statement = make(placeholders)
+        placeholders.check()
+        if len(_STATEMENTS) >= _MAX_STATEMENTS:
+            _STATEMENTS.clear()
+        _STATEMENTS[key] = statement
+    return statement
+
+
 def _first_occurrences(
-    matching: sa.Select, ids: list[int], limit: int = NEXT_OCCURRENCES
+    window: dict, ids: list[int], limit: int = NEXT_OCCURRENCES
 ) -> dict[int, Listed]:
-    """The first `limit` matching dates of each event in `ids`, with their events' keys, in
-    one query."""
-    rank = sa.func.row_number().over(
-        partition_by=Occurrence.event_id, order_by=(Occurrence.start_at, Occurrence.id)
-    )
-    ranked = (
-        matching.with_only_columns(Occurrence.id.label("id"), rank.label("rank"))
-        .where(Occurrence.event_id.in_(ids))
-        .subquery()
-    )
-    columns = [c for c in card_columns() if c.key in _KEY_COLUMNS]
-    rows = db.session.execute(
-        sa.select(*columns)
-        .join(Occurrence.event)
-        .where(Occurrence.id.in_(sa.select(ranked.c.id).where(ranked.c.rank <= limit)))
-        .order_by(Occurrence.start_at, Occurrence.id)
-    )
+    """The first `limit` dates of each event in `ids` matching `window` (`window_values`: the
+    page's events are listed, only their dates' own conditions are left to check), with their
+    events' keys, in one query."""
+    values = {**window, "ids": ids, "rank": limit}
+    rows = db.session.execute(_statement("dates", values, _dates_statement), values)
     listed: dict[int, Listed] = {}
-    for row in rows:
-        item = listed.get(row.event_id)
+    for date_id, event_id, start_at, is_cancelled, *keys in rows:
+        item = listed.get(event_id)
         if item is None:
-            item = listed[row.event_id] = Listed(
-                event_id=row.event_id,
-                revision=row.revision,
-                type_id=row.type_id,
-                host_org_id=row.host_org_id,
-                cosponsors_changed=row.cosponsors_changed,
-                location_visibility=row.location_visibility,
-                location_reveal_hours=row.location_reveal_hours,
-                dates=[],
-            )
-        item.dates.append(Dated(row.id, row.event_id, row.start_at, row.is_cancelled))
+            item = listed[event_id] = Listed(event_id, *keys, dates=[])
+        item.dates.append(Dated(date_id, event_id, start_at, is_cancelled))
     return listed
 
 
-_KEY_COLUMNS = frozenset(
-    {"id", "event_id", "start_at", "is_cancelled", "revision", "type_id", "host_org_id",
-     "cosponsors_changed", "location_visibility", "location_reveal_hours"}
-)  # fmt: skip
+def _dates_statement(v: Placeholders) -> sa.Select:
+    rank = sa.func.row_number().over(
+        partition_by=Occurrence.event_id, order_by=(Occurrence.start_at, Occurrence.id)
+    )
+    matching = sa.select(Occurrence.id.label("id"), rank.label("rank")).where(
+        *window_clauses(Occurrence, v), Occurrence.event_id.in_(v["ids"])
+    )
+    if "f_cities" in v:  # the event's town
+        matching = matching.join(Occurrence.event)
+    ranked = matching.subquery()
+    columns = {c.key: c for c in card_columns()}
+    return (
+        sa.select(*(columns[key] for key in _KEY_COLUMNS))
+        .join(Occurrence.event)
+        .where(
+            Occurrence.id.in_(
+                sa.select(ranked.c.id).where(ranked.c.rank <= v.typed("rank", sa.Integer))
+            )
+        )
+        .order_by(Occurrence.start_at, Occurrence.id)
+    )
+
+
+#: The columns `_first_occurrences` reads: a date's, then its event's `Listed` fields in order.
+_KEY_COLUMNS = ("id", "event_id", "start_at", "is_cancelled", "revision", "type_id",
+                "host_org_id", "cosponsors_changed", "location_visibility",
+                "location_reveal_hours")  # fmt: skip
 
 
 def load_events(listed: list[Listed]) -> tuple[dict[int, Event], dict[int, list[Occurrence]]]:

@@ -6,9 +6,11 @@ events, and events of suspended organizations cannot leak into one listing and n
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -167,42 +169,64 @@ def visible_events_clause(user: User | None = None, *, include_members: bool | N
 def _event_filter_clauses(filters: CalendarFilters) -> list:
     """Conditions on the event. Sub-queries are correlated EXISTS, so that a listing read in
     date order probes a few index entries per row instead of hashing every matching row first."""
-    clauses = []
+    return event_filter_clauses(Given(event_filter_values(filters)))
+
+
+def event_filter_values(filters: CalendarFilters) -> dict[str, Any]:
+    """What the conditions on the event compare with, by name: a name only when its condition
+    applies (`event_filter_clauses`)."""
+    values: dict[str, Any] = {}
     if filters.type_ids:
-        clauses.append(Event.type_id.in_(filters.type_ids))
+        values["f_types"] = list(filters.type_ids)
     if filters.org_ids:
+        values["f_orgs"] = list(filters.org_ids)
+    if filters.languages:
+        values["f_languages"] = list(filters.languages)
+        for n, code in enumerate(filters.languages):
+            values[f"f_spoken_{n}"] = f'%"{code}"%'
+    if filters.text:
+        values["f_text"] = f"%{_escape_like(filters.text.lower())}%"
+    return values
+
+
+def event_filter_clauses(v: Given | Placeholders) -> list:
+    """`_event_filter_clauses` from its values (`event_filter_values`), given or to be given."""
+    clauses = []
+    if "f_types" in v:
+        clauses.append(Event.type_id.in_(v["f_types"]))
+    if "f_orgs" in v:
         clauses.append(
             sa.or_(
-                Event.host_org_id.in_(filters.org_ids),
+                Event.host_org_id.in_(v["f_orgs"]),
                 sa.exists().where(
                     EventCosponsor.event_id == Event.id,
-                    EventCosponsor.org_id.in_(filters.org_ids),
+                    EventCosponsor.org_id.in_(v["f_orgs"]),
                     EventCosponsor.status == CosponsorStatus.accepted,
                 ),
             )
         )
-    if filters.languages:
+    if "f_languages" in v:
         spoken = [
-            sa.cast(Event.languages, sa.Text).like(f'%"{code}"%') for code in filters.languages
+            sa.cast(Event.languages, sa.Text).like(v[f"f_spoken_{n}"])
+            for n in itertools.takewhile(lambda n: f"f_spoken_{n}" in v, itertools.count())
         ]
         clauses.append(
             sa.or_(
-                Event.primary_language.in_(filters.languages),
+                Event.primary_language.in_(v["f_languages"]),
                 *spoken,
                 sa.exists().where(
                     EventTranslation.event_id == Event.id,
-                    EventTranslation.language.in_(filters.languages),
+                    EventTranslation.language.in_(v["f_languages"]),
                 ),
             )
         )
-    if filters.text:
-        like = f"%{_escape_like(filters.text.lower())}%"
+    if "f_text" in v:
         clauses.append(
             sa.exists().where(
                 EventTranslation.event_id == Event.id,
                 sa.or_(
-                    sa.func.lower(EventTranslation.title).like(like, escape="\\"),
-                    sa.func.lower(EventTranslation.description).like(like, escape="\\"),
+                    sa.func.lower(EventTranslation.title).like(v["f_text"], escape="\\"),
+                    sa.func.lower(EventTranslation.description).like(v["f_text"], escape="\\"),
                 ),
             )
         )
@@ -277,22 +301,101 @@ def _window(
 ) -> list:
     """Conditions on the date itself: its place (for a city filter), the filter's days (a date
     matches a day it overlaps) and "not over by `after`" / "started before `before`"."""
-    clauses = []
+    values = window_values(filters, zone=zone, after=after, before=before, longest=longest)
+    return window_clauses(occurrence, Given(values))
+
+
+def window_values(
+    filters: CalendarFilters,
+    *,
+    zone: ZoneInfo,
+    after: datetime | None,
+    before: datetime | None,
+    longest: timedelta | None,
+) -> dict[str, Any]:
+    """What the conditions on the date compare with, by name: a name only when its condition
+    applies (`window_clauses`)."""
+    values: dict[str, Any] = {}
     if filters.cities:
+        values["f_cities"] = [c.lower() for c in filters.cities]
+    start, end = _day_bounds(filters, zone)
+    for name, moment in (("f_after", after), ("f_start", start)):
+        if moment is not None:
+            values[name] = moment
+            if longest is not None:  # the same condition, in a form an index can seek
+                values[f"{name}_seek"] = moment - longest
+    if before is not None:
+        values["f_before"] = before
+    if end is not None:
+        values["f_end"] = end
+    return values
+
+
+def window_clauses(occurrence, v: Given | Placeholders) -> list:
+    """`_window` from its values (`window_values`), given or to be given."""
+    clauses = []
+    if "f_cities" in v:
         # The town is public in every place mode (events/privacy.py): only the place is hidden.
         city = sa.func.lower(sa.func.coalesce(occurrence.city, Event.city))
-        clauses.append(city.in_([c.lower() for c in filters.cities]))
-    start, end = _day_bounds(filters, zone)
-    for moment in (after, start):
-        if moment is not None:
-            clauses.append(occurrence.end_at >= moment)
-            if longest is not None:  # the same condition, in a form an index can seek
-                clauses.append(occurrence.start_at >= moment - longest)
-    if before is not None:
-        clauses.append(occurrence.start_at < before)
-    if end is not None:
-        clauses.append(occurrence.start_at < end)
+        clauses.append(city.in_(v["f_cities"]))
+    for name in ("f_after", "f_start"):
+        if name in v:
+            clauses.append(occurrence.end_at >= v[name])
+            if f"{name}_seek" in v:
+                clauses.append(occurrence.start_at >= v[f"{name}_seek"])
+    if "f_before" in v:
+        clauses.append(occurrence.start_at < v["f_before"])
+    if "f_end" in v:
+        clauses.append(occurrence.start_at < v["f_end"])
     return clauses
+
+
+class Given:
+    """The values a statement compares with, as they are: a statement made for one request."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.values = values
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.values
+
+    def __getitem__(self, name: str):
+        return self.values[name]
+
+    def typed(self, name: str, type_):
+        return sa.literal(self.values[name], type_)
+
+
+class Placeholders:
+    """Named placeholders for the values a statement compares with: a statement made once for
+    every request whose values have the same names (its shape), the values given when it runs
+    (`session.execute(statement, values)`). A placeholder has no value of its own: a statement
+    run without one fails rather than compare with another request's."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.names = frozenset(values)
+        self._lists = frozenset(name for name, value in values.items() if isinstance(value, list))
+        self._binds: dict[str, sa.BindParameter] = {}
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.names
+
+    def __getitem__(self, name: str):
+        return self.typed(name, None)
+
+    def typed(self, name: str, type_):
+        if name not in self.names:
+            raise KeyError(name)
+        if name not in self._binds:
+            self._binds[name] = sa.bindparam(name, type_=type_, expanding=name in self._lists)
+        return self._binds[name]
+
+    def check(self) -> None:
+        """Every value has its placeholder (else the shape does not say what the statement
+        compares with)."""
+        unused = self.names - set(self._binds)
+        if unused:
+            raise ValueError(f"values with no placeholder: {sorted(unused)}")
 
 
 @dataclass(frozen=True)
@@ -377,18 +480,14 @@ def occurrences_query(
     return query.order_by(*order)
 
 
-def first_matching_dates(
-    filters: CalendarFilters,
-    *,
-    zone: ZoneInfo,
-    after: datetime | None,
-    longest: timedelta | None,
-) -> sa.Select:
-    """Publicly listed dates matching `filters` that are their event's first such date not
-    cancelled (or, when all its matching dates are cancelled, its first one): each listed event
-    once, in date order, found by reading dates in order rather than grouping all of them."""
+def first_matching_dates(v: Given | Placeholders) -> sa.Select:
+    """Publicly listed dates matching the filters whose values are `v` (`event_filter_values`
+    and `window_values`), from the cursor (`c_start`, `c_id`) when given, that are their
+    event's first such date not cancelled (or, when all its matching dates are cancelled, its
+    first one): each listed event once, in date order, found by reading dates in order rather
+    than grouping all of them. At most `limit` rows."""
     earlier = aliased(Occurrence)
-    window = _window(earlier, filters, zone=zone, after=after, before=None, longest=longest)
+    window = window_clauses(earlier, v)
     same_event = [earlier.event_id == Occurrence.event_id, *window]
     this = sa.tuple_(Occurrence.start_at, Occurrence.id)
     before_this = sa.tuple_(earlier.start_at, earlier.id) < this
@@ -406,17 +505,21 @@ def first_matching_dates(
             ~sa.exists().where(*same_event, live, after_this),
         ),
     )
-    return (
+    query = (
         sa.select(Occurrence.id, Occurrence.event_id, Occurrence.start_at)
         .join(Occurrence.event)
         .where(
             visible_events_clause(include_members=False),
-            *_event_filter_clauses(filters),
-            *_window(Occurrence, filters, zone=zone, after=after, before=None, longest=longest),
+            *event_filter_clauses(v),
+            *window_clauses(Occurrence, v),
             anchor,
         )
-        .order_by(Occurrence.start_at, Occurrence.id)
     )
+    if "c_start" in v:
+        query = query.where(
+            this > sa.tuple_(v.typed("c_start", UTCDateTime), v.typed("c_id", sa.Integer))
+        )
+    return query.order_by(Occurrence.start_at, Occurrence.id).limit(v.typed("limit", sa.Integer))
 
 
 def events_query(filters: CalendarFilters, *, user: User | None = None) -> sa.Select:

@@ -144,6 +144,66 @@ def test_pagination_links_to_the_next_page_with_the_same_filters(client):
     assert response.status_code == 400 and "damaged" in response.get_json()["error"]["message"]
 
 
+def test_requests_of_the_same_shape_answer_their_own_values(client, db):
+    # The API makes each statement once for a shape (which filters are given, how many
+    # languages) and runs it with each request's values: requests alike in all but their
+    # values must not answer each other's events.
+    valley = OrganizationFactory(slug="valley")
+    worcester = OrganizationFactory(slug="worcester", city="Worcester")
+    make_event(valley, title="Boston rally", texts={"en": ("Boston rally", "Loud.")},
+               languages=["en"], start_date=date(2027, 5, 1))  # fmt: skip
+    make_event(worcester, title="Worcester vigil", type_slug="vigil", city="Worcester",
+               texts={"en": ("Worcester vigil", "Quiet.")}, languages=["en", "es"],
+               start_date=date(2027, 6, 1))  # fmt: skip
+    make_event(worcester, title="Fowòm", type_slug="forum", city="Lowell", languages=["ht"],
+               texts={"ht": ("Fowòm", "")}, primary_language="ht",
+               start_date=date(2027, 7, 1))  # fmt: skip
+    make_event(valley, title="Monthly meeting", type_slug="meeting", languages=["en"],
+               texts={"en": ("Monthly meeting", "")}, start_date=date(2027, 1, 7),
+               recurrence=RecurrenceSpec(Frequency.monthly_weekday, count=12))  # fmt: skip
+    make_event(valley, title="Members", visibility=EventVisibility.members)
+    alike = [
+        ("?type=rally", ["Boston rally"]),
+        ("?type=vigil", ["Worcester vigil"]),
+        ("?type=rally&type=meeting", ["Monthly meeting", "Boston rally"]),
+        ("?type=vigil&type=forum", ["Worcester vigil", "Fowòm"]),
+        ("?org=valley", ["Monthly meeting", "Boston rally"]),
+        ("?org=worcester", ["Worcester vigil", "Fowòm"]),
+        ("?lang=es", ["Worcester vigil"]),
+        ("?lang=ht", ["Fowòm"]),
+        ("?lang=es&lang=ht", ["Worcester vigil", "Fowòm"]),
+        ("?lang=pt&lang=ht", ["Fowòm"]),
+        ("?city=worcester", ["Worcester vigil"]),
+        ("?city=lowell", ["Fowòm"]),
+        ("?q=loud", ["Boston rally"]),
+        ("?q=quiet", ["Worcester vigil"]),
+        ("?from=2027-05-01&to=2027-05-02", ["Boston rally"]),
+        ("?from=2027-06-01&to=2027-06-30", ["Worcester vigil", "Monthly meeting"]),
+        ("?per_page=1", ["Monthly meeting"]),
+        ("?per_page=2", ["Monthly meeting", "Boston rally"]),
+    ]
+    for query, titles in alike + alike:  # twice: each statement made before it runs again
+        assert _titles(client, query) == titles, query
+
+    pages = []
+    page = client.get("/api/v1/events?per_page=1").get_json()
+    while page["next"]:
+        page = client.get(page["next"]).get_json()
+        pages.append([e["title"] for e in page["events"]])
+    assert pages == [["Boston rally"], ["Worcester vigil"], ["Fowòm"]]
+    # The series' next dates from each request's own start.
+    for month in (3, 9, 3):
+        [data] = _events(client, f"?type=meeting&from=2027-{month:02}-01")
+        starts = [datetime.fromisoformat(o["start"]).month for o in data["next_occurrences"]]
+        assert starts == list(range(month, min(month + 5, 13))), month
+
+    member_of(valley, OrgRole.member, email="member@example.org")
+    client.login("member@example.org")
+    assert _titles(client, "?org=valley") == ["Monthly meeting", "Boston rally"]
+    client.logout()
+    assert _titles(client, "?org=valley") == ["Monthly meeting", "Boston rally"]
+
+
 @pytest.mark.parametrize(
     "query",
     ["?per_page=101", "?per_page=0", "?after=0", "?after=20270101T000000000000-x",

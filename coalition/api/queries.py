@@ -4,7 +4,7 @@ Everything starts from the calendar's own clauses over materialized occurrence r
 (`first_matching_dates`, `window_clauses`), so the API lists exactly what the calendar shows
 (same filters, same visibility rules) and never expands a recurrence rule per request. The two
 statements of a list are made once per process for each filter shape, with placeholders for
-the request's values (`_statement`). Each event's JSON is stored by `api/listing.py`; the
+the request's values (`shaped_statement`). Each event's JSON is stored by `api/listing.py`; the
 events themselves are read only for those not stored.
 """
 
@@ -27,6 +27,7 @@ from coalition.events.queries import (
     event_filter_values,
     first_matching_dates,
     longest_occurrence,
+    shaped_statement,
     visible_events_clause,
     window_clauses,
     window_values,
@@ -99,7 +100,8 @@ def list_events(
     values = {**event_filter_values(filters), **window, "limit": per_page + 1}
     if cursor is not None:
         values.update(c_start=cursor.start_at, c_id=cursor.id)
-    rows = db.session.execute(_statement("anchors", values, first_matching_dates), values).all()
+    anchors = shaped_statement("anchors", values, first_matching_dates)
+    rows = db.session.execute(anchors, values).all()
     following = Cursor(rows[per_page - 1].start_at, rows[per_page - 1].id) if len(rows) > per_page \
         else None  # fmt: skip
     ids = [row.event_id for row in rows[:per_page]]
@@ -109,28 +111,6 @@ def list_events(
     return EventPage(events=[listed[i] for i in ids if i in listed], next_cursor=following)
 
 
-#: Statements by their kind and shape (the names of the values they compare with): each is made
-#: once per process, with placeholders, and run with each request's values. Made afresh, the
-#: statements cost more to build than the database takes to answer them.
-_STATEMENTS: dict[tuple, sa.Select] = {}
-#: Shapes are few (which filters are given, how many languages); this bounds them anyway.
-_MAX_STATEMENTS = 256
-
-
-def _statement(kind: str, values: dict, make) -> sa.Select:
-    """The statement `make(placeholders)` for values named as `values` are."""
-    key = (kind, frozenset(values))
-    statement = _STATEMENTS.get(key)
-    if statement is None:
-        placeholders = Placeholders(values)
-        statement = make(placeholders)
-        placeholders.check()
-        if len(_STATEMENTS) >= _MAX_STATEMENTS:
-            _STATEMENTS.clear()
-        _STATEMENTS[key] = statement
-    return statement
-
-
 def _first_occurrences(
     window: dict, ids: list[int], limit: int = NEXT_OCCURRENCES
 ) -> dict[int, Listed]:
@@ -138,7 +118,7 @@ def _first_occurrences(
     page's events are listed, only their dates' own conditions are left to check), with their
     events' keys, in one query."""
     values = {**window, "ids": ids, "rank": limit}
-    rows = db.session.execute(_statement("dates", values, _dates_statement), values)
+    rows = db.session.execute(shaped_statement("dates", values, _dates_statement), values)
     listed: dict[int, Listed] = {}
     for date_id, event_id, start_at, is_cancelled, *keys in rows:
         item = listed.get(event_id)

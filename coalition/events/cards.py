@@ -37,14 +37,19 @@ from coalition.events.models import (
     EventType,
     LocationVisibility,
     Occurrence,
+    is_coalition_member,
 )
 from coalition.events.queries import (
     CalendarFilters,
     Cursor,
-    _event_filter_clauses,
-    _window,
+    Placeholders,
+    event_filter_clauses,
+    event_filter_values,
     per_version,
+    shaped_statement,
     visible_events_clause,
+    window_clauses,
+    window_values,
 )
 from coalition.extensions import db
 from coalition.orgs.models import Organization
@@ -180,11 +185,6 @@ def cards_from(rows: Iterable, now: datetime | None = None) -> list[Card]:
     ]
 
 
-def read_cards(query: sa.Select, now: datetime | None = None) -> list[Card]:
-    """The cards of a query selecting `card_columns()`."""
-    return cards_from(db.session.execute(query).all(), now)
-
-
 @dataclass(frozen=True)
 class Names:
     """Names and change markers of organizations and event types, by id."""
@@ -309,33 +309,57 @@ def _stamp(moment: datetime | date | None) -> str:
     return "-" if moment is None else moment.isoformat()
 
 
-def dates_query(
+def read_dates(
     filters: CalendarFilters,
     *,
     user: User | None,
     zone: ZoneInfo,
+    limit: int,
     after: datetime | None = None,
     before: datetime | None = None,
     descending: bool = False,
     cursor: Cursor | None = None,
     longest: timedelta | None = None,
-) -> sa.Select:
-    """`occurrences_query` as card rows: the listed dates matching `filters`, in date order from
-    `cursor` when given, with only the columns a card needs."""
+) -> list[Card]:
+    """The cards of the first `limit` listed dates matching `filters`, in date order (newest
+    first when `descending`) from `cursor` when given. The statement is made once per process
+    for each shape of filters (`shaped_statement`) and run with this request's values.
+
+    Pass `longest` (`longest_occurrence()`) to let the database seek on the start of what is
+    not over yet instead of reading the dates before it."""
+    values = {
+        **event_filter_values(filters),
+        **window_values(filters, zone=zone, after=after, before=before, longest=longest),
+        "limit": limit,
+    }
+    if cursor is not None:
+        values.update(c_start=cursor.start_at, c_id=cursor.id)
+    members = is_coalition_member(user)
+
+    def make(v: Placeholders) -> sa.Select:
+        return _dates_statement(v, include_members=members, descending=descending)
+
+    statement = shaped_statement(("cards", members, descending), values, make)
+    return cards_from(db.session.execute(statement, values).all())
+
+
+def _dates_statement(v: Placeholders, *, include_members: bool, descending: bool) -> sa.Select:
     query = (
         sa.select(*card_columns())
         .join(Occurrence.event)
         .where(
-            visible_events_clause(user),
-            *_event_filter_clauses(filters),
-            *_window(Occurrence, filters, zone=zone, after=after, before=before, longest=longest),
+            visible_events_clause(include_members=include_members),
+            *event_filter_clauses(v),
+            *window_clauses(Occurrence, v),
         )
     )
-    if cursor is not None:
-        query = query.where(cursor.beyond(descending=descending))
+    if "c_start" in v:
+        key = sa.tuple_(Occurrence.start_at, Occurrence.id)
+        here = sa.tuple_(v.typed("c_start", UTCDateTime), v.typed("c_id", sa.Integer))
+        query = query.where(key < here if descending else key > here)
     order = (Occurrence.start_at.desc(), Occurrence.id.desc()) if descending else (
         Occurrence.start_at, Occurrence.id)  # fmt: skip
-    return query.order_by(*order)
+    return query.order_by(*order).limit(v.typed("limit", sa.Integer))
 
 
 def next_dates_query(*, include_members: bool) -> sa.Select:

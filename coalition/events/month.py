@@ -15,17 +15,23 @@ from sqlalchemy.dialects import postgresql
 
 from coalition.auth.models import User
 from coalition.core.fragments import cached_many
+from coalition.db import UTCDateTime
 from coalition.events.models import (
     Event,
     EventStatus,
     EventTranslation,
     Occurrence,
+    is_coalition_member,
 )
 from coalition.events.queries import (
     CalendarFilters,
-    _event_filter_clauses,
-    _window,
+    Placeholders,
+    event_filter_clauses,
+    event_filter_values,
+    shaped_statement,
     visible_events_clause,
+    window_clauses,
+    window_values,
 )
 from coalition.extensions import db
 
@@ -74,26 +80,6 @@ def month_occurrences(
     own index seek that reads what a cell shows along the way (reading ids first and joining
     back cost the database a third more), so a month costs the same with 10,000 or 100,000
     events."""
-    base = replace(filters, start=None, end=None)
-    shown = (
-        sa.select(
-            Occurrence.id,
-            Occurrence.event_id,
-            Occurrence.start_at,
-            Occurrence.is_cancelled,
-            Event.status,
-            Event.timezone,
-            Event.is_all_day,
-            Event.primary_language,
-            Event.host_org_id,
-            Event.revision,
-        )
-        .join(Occurrence.event)
-        .where(visible_events_clause(user), *_event_filter_clauses(base))
-        .where(*_window(Occurrence, base, zone=zone, after=None, before=None, longest=None))
-        .order_by(Occurrence.start_at, Occurrence.id)
-        .limit(per_day + 1)
-    )
     bounds = [
         (
             datetime.combine(day, time(0, 0), tzinfo=zone).astimezone(UTC),
@@ -104,39 +90,29 @@ def month_occurrences(
     ]
     if not bounds:
         return [], set()
-    if db.engine.dialect.name == "postgresql":
-        # One LATERAL seek per day: planned once, whatever the number of days.
-        moments = postgresql.ARRAY(sa.DateTime(timezone=True))
-        grid = (
-            sa.func.unnest(
-                sa.literal([b[0] for b in bounds], moments),
-                sa.literal([b[1] for b in bounds], moments),
-                sa.literal([b[2] for b in bounds], postgresql.ARRAY(sa.Integer)),
-            )
-            .table_valued("day_start", "day_end", "day")
-            .render_derived(name="grid")
+    base = replace(filters, start=None, end=None)  # the grid's days are the dates' bounds
+    values = {
+        **event_filter_values(base),
+        **window_values(base, zone=zone, after=None, before=None, longest=None),
+        "limit": per_day + 1,
+    }
+    dialect = db.engine.dialect.name
+    if dialect == "postgresql":
+        values.update(
+            day_starts=[b[0] for b in bounds],
+            day_ends=[b[1] for b in bounds],
+            days=[b[2] for b in bounds],
         )
-        seek = shown.where(
-            Occurrence.start_at >= grid.c.day_start, Occurrence.start_at < grid.c.day_end
-        ).lateral("seek")
-        picked = (
-            sa.select(grid.c.day, seek)
-            .select_from(grid)
-            .join(seek, sa.true())
-            .order_by(grid.c.day, seek.c.start_at, seek.c.id)
-        )
-    else:  # SQLite plans a UNION ALL of one seek per day quickly
-        branches = [
-            sa.select(
-                shown.add_columns(sa.literal(day).label("day"))
-                .where(Occurrence.start_at >= start, Occurrence.start_at < end)
-                .subquery()
-            )
-            for start, end, day in bounds
-        ]
-        union = sa.union_all(*branches).subquery()
-        picked = sa.select(union).order_by(union.c.day, union.c.start_at, union.c.id)
-    rows = db.session.execute(picked).all()
+    else:  # one branch per day, its bounds named by position
+        for n, (start, end, day) in enumerate(bounds):
+            values.update({f"start_{n}": start, f"end_{n}": end, f"day_{n}": day})
+    members = is_coalition_member(user)
+
+    def make(v: Placeholders) -> sa.Select:
+        return _month_statement(v, include_members=members, dialect=dialect, days=len(bounds))
+
+    statement = shaped_statement(("month", members, dialect), values, make)
+    rows = db.session.execute(statement, values).all()
     counts: dict[int, int] = {}
     entries: list[MonthEntry] = []
     for row in rows:
@@ -230,3 +206,66 @@ def render_cells(
         for d in days
     ]
     return dict(zip(days, cached_many("month-cell", items), strict=True))
+
+
+def _month_statement(
+    v: Placeholders, *, include_members: bool, dialect: str, days: int
+) -> sa.Select:
+    """`month_occurrences`'s statement: each day's first `limit` dates, with what a cell shows."""
+    shown = (
+        sa.select(
+            Occurrence.id,
+            Occurrence.event_id,
+            Occurrence.start_at,
+            Occurrence.is_cancelled,
+            Event.status,
+            Event.timezone,
+            Event.is_all_day,
+            Event.primary_language,
+            Event.host_org_id,
+            Event.revision,
+        )
+        .join(Occurrence.event)
+        .where(
+            visible_events_clause(include_members=include_members),
+            *event_filter_clauses(v),
+            *window_clauses(Occurrence, v),
+        )
+        .order_by(Occurrence.start_at, Occurrence.id)
+        .limit(v.typed("limit", sa.Integer))
+    )
+    if dialect == "postgresql":
+        # One LATERAL seek per day: planned once, whatever the number of days.
+        moments = postgresql.ARRAY(sa.DateTime(timezone=True))
+        grid = (
+            sa.func.unnest(
+                v.typed("day_starts", moments),
+                v.typed("day_ends", moments),
+                v.typed("days", postgresql.ARRAY(sa.Integer)),
+            )
+            .table_valued("day_start", "day_end", "day")
+            .render_derived(name="grid")
+        )
+        seek = shown.where(
+            Occurrence.start_at >= grid.c.day_start, Occurrence.start_at < grid.c.day_end
+        ).lateral("seek")
+        return (
+            sa.select(grid.c.day, seek)
+            .select_from(grid)
+            .join(seek, sa.true())
+            .order_by(grid.c.day, seek.c.start_at, seek.c.id)
+        )
+    # SQLite plans a UNION ALL of one seek per day quickly.
+    branches = [
+        sa.select(
+            shown.add_columns(v.typed(f"day_{n}", sa.Integer).label("day"))
+            .where(
+                Occurrence.start_at >= v.typed(f"start_{n}", UTCDateTime),
+                Occurrence.start_at < v.typed(f"end_{n}", UTCDateTime),
+            )
+            .subquery()
+        )
+        for n in range(days)
+    ]
+    union = sa.union_all(*branches).subquery()
+    return sa.select(union).order_by(union.c.day, union.c.start_at, union.c.id)

@@ -22,7 +22,7 @@ from coalition.core.errors import action_refused
 from coalition.core.fragments import cached_templates
 from coalition.core.render_cache import render_cached
 from coalition.db import utcnow
-from coalition.events.cards import Card, dates_query, read_cards, render_cards
+from coalition.events.cards import Card, read_dates, render_cards
 from coalition.events.models import Event, EventCosponsor, EventType, Occurrence
 from coalition.events.month import month_occurrences, render_cells
 from coalition.events.privacy import location_for
@@ -119,8 +119,11 @@ class Page:
     is_first: bool
 
 
-def _page(query: sa.Select, cursor: Cursor | None) -> Page:
-    rows = read_cards(query.limit(PER_PAGE + 1))
+def _page(filters: CalendarFilters, cursor: Cursor | None, **bounds) -> Page:
+    """A page of the listing from `cursor` (`bounds`: `read_dates`'s)."""
+    rows = read_dates(
+        filters, user=current_user, zone=_zone(), limit=PER_PAGE + 1, cursor=cursor, **bounds
+    )
     items = list(rows[:PER_PAGE])
     following = Cursor.of(items[-1]) if len(rows) > PER_PAGE else None
     return Page(items=items, next_cursor=following, is_first=cursor is None)
@@ -162,15 +165,7 @@ def calendar():
     if error:
         return error
     now = None if filters.start else utcnow()
-    query = dates_query(
-        filters,
-        user=current_user,
-        zone=_zone(),
-        after=now,
-        cursor=cursor,
-        longest=longest_occurrence(),
-    )
-    page = _page(query, cursor)
+    page = _page(filters, cursor, after=now, longest=longest_occurrence())
     args = _link_args(filters)
     pieces = cached_templates(
         "calendar-tools",
@@ -198,10 +193,7 @@ def past():
     filters, cursor, error = _parse_or_none("before")
     if error:
         return error
-    query = dates_query(
-        filters, user=current_user, zone=_zone(), before=utcnow(), descending=True, cursor=cursor
-    )
-    page = _page(query, cursor)
+    page = _page(filters, cursor, before=utcnow(), descending=True)
     args = _link_args(filters)
     pieces = cached_templates(
         "calendar-tools",
@@ -443,7 +435,12 @@ def upcoming_for_home(limit: int = 8) -> list[Occurrence]:
 def upcoming_for_org(org: Organization, limit: int = 10) -> list[Markup]:
     """The cards of the organization's next dates (its public page, `orgs/show.html`)."""
     filters = CalendarFilters(org_ids=[org.id])
-    query = dates_query(
-        filters, user=current_user, zone=_zone(), after=utcnow(), longest=longest_occurrence()
+    cards = read_dates(
+        filters,
+        user=current_user,
+        zone=_zone(),
+        limit=limit,
+        after=utcnow(),
+        longest=longest_occurrence(),
     )
-    return render_cards(read_cards(query.limit(limit)))
+    return render_cards(cards)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -350,6 +351,30 @@ def window_clauses(occurrence, v: Given | Placeholders) -> list:
     return clauses
 
 
+#: Statements by their kind and shape (the names of the values they compare with): each is made
+#: once per process, with placeholders, and run with each request's values. Made afresh, the
+#: statements cost more to build than the database takes to answer them.
+_STATEMENTS: dict[tuple, sa.Select] = {}
+#: Shapes are few (which filters are given, how many languages); this bounds them anyway.
+_MAX_STATEMENTS = 256
+
+
+def shaped_statement(kind: Hashable, values: dict, make: Callable[[Placeholders], Any]):
+    """The statement `make(placeholders)` for values named as `values` are, made once per
+    process for each `kind` (which also names what is not a value: who may see what, the
+    order) and shape; run it with `session.execute(statement, values)`."""
+    key = (kind, frozenset(values))
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        placeholders = Placeholders(values)
+        statement = make(placeholders)
+        placeholders.check()
+        if len(_STATEMENTS) >= _MAX_STATEMENTS:
+            _STATEMENTS.clear()
+        _STATEMENTS[key] = statement
+    return statement
+
+
 class Given:
     """The values a statement compares with, as they are: a statement made for one request."""
 
@@ -387,7 +412,9 @@ class Placeholders:
         if name not in self.names:
             raise KeyError(name)
         if name not in self._binds:
-            self._binds[name] = sa.bindparam(name, type_=type_, expanding=name in self._lists)
+            # A list is an IN's items, unless it is one ARRAY value (`unnest` of the month grid).
+            expanding = name in self._lists and not isinstance(type_, sa.ARRAY)
+            self._binds[name] = sa.bindparam(name, type_=type_, expanding=expanding)
         return self._binds[name]
 
     def check(self) -> None:

@@ -66,3 +66,24 @@ def test_with_the_fragment_cache_off_every_piece_is_rendered(app):
         fragments.cached("card", (1,), render)
         fragments.cached("card", (1,), render)
     assert render.calls == 2
+
+
+def test_each_piece_is_counted_as_a_hit_or_a_miss(app):
+    from coalition.counters import PROCESS
+
+    def count(result: str) -> float:
+        return (
+            PROCESS.get_sample_value(
+                "coalition_cache_lookups_total", {"cache": "fragment", "result": result}
+            )
+            or 0.0
+        )
+
+    hits, misses = count("hit"), count("miss")
+    with app.test_request_context("/"):
+        fragments.cached_many("card", [((n,), Renders(f"<li>{n}</li>")) for n in (0, 1)])
+        fragments.cached_many("card", [((n,), Renders(f"<li>{n}</li>")) for n in range(5)])
+        g.csrf_token = "token-of-one-visitor"  # never stored: a miss each time
+        fragments.cached("form", (1,), Renders("<input value='token-of-one-visitor'>"))
+        fragments.cached("form", (1,), Renders("<input value='token-of-one-visitor'>"))
+    assert (count("hit") - hits, count("miss") - misses) == (2, 7)

@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL"))
     parser.add_argument("--after-answer", type=int, metavar="ALERT_ID")
     parser.add_argument("--no-render-cache", action="store_true",
-                        help="render cache off: what the first visitor after a change gets")  # fmt: skip
+                        help="render cache off: the first visitor after a change")  # fmt: skip
     parser.add_argument("--sql", action="store_true",
                         help="print each statement of one request with its time")  # fmt: skip
     args = parser.parse_args(argv)

@@ -64,9 +64,10 @@ CACHE_RESULTS = {
 }
 
 
-def cache_lookup(cache: str, result: str) -> None:
+def cache_lookup(cache: str, result: str, count: int = 1) -> None:
+    """`count` lookups of `cache` with that result (a page's pieces are counted at once)."""
     assert result in CACHE_RESULTS[cache], (cache, result)
-    CACHE_LOOKUPS.labels(cache, result).inc()
+    CACHE_LOOKUPS.labels(cache, result).inc(count)
 
 
 def feed_built(mode: str, seconds: float) -> None:

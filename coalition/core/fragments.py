@@ -58,16 +58,21 @@ def cached_many(
     found = store.get_many(keys)
     pieces: list[Markup] = []
     new: dict[str, bytes] = {}
+    misses = 0
     for key, stored, (_, render) in zip(keys, found, items, strict=True):
         if stored is not None:
-            metrics.cache_lookup("fragment", "hit")
             pieces.append(Markup(stored.decode()))
             continue
-        metrics.cache_lookup("fragment", "miss")
+        misses += 1
         html = str(render())
         if _storable(html):
             new[key] = html.encode()
         pieces.append(Markup(html))
+    # Counted once per call (fifty pieces of a listing: two counter updates, not fifty).
+    if misses < len(items):
+        metrics.cache_lookup("fragment", "hit", len(items) - misses)
+    if misses:
+        metrics.cache_lookup("fragment", "miss", misses)
     if new:
         store.set_many(new, ttl=int(current_app.config["FRAGMENT_CACHE_SECONDS"]))
     return pieces

@@ -63,7 +63,7 @@ def register_extensions(app: Flask) -> None:
     from coalition import access, breaker, crypto, i18n, models  # noqa: F401  (models: tables)
     from coalition.auth.loader import init_login
     from coalition.core import render_cache
-    from coalition.db import end_reads_with_commit
+    from coalition.db import commit_looks_without_flush_wait, end_reads_with_commit
     from coalition.extensions import babel, csrf, db, limiter, mail, migrate
 
     crypto.init_app(app)  # refuses to start without valid CONTACT_KEYS and CONTACT_HASH_KEY
@@ -84,6 +84,7 @@ def register_extensions(app: Flask) -> None:
     _enable_sqlite_foreign_keys(app)
     with app.app_context():
         end_reads_with_commit(app, db)
+        commit_looks_without_flush_wait(db.engine)
 
 
 def _enable_sqlite_foreign_keys(app: Flask) -> None:

@@ -72,17 +72,42 @@ def unique_where_set(name: str, *columns: str, where: str | None = None) -> sa.I
 
 
 def commit_look(session) -> None:
-    """Commit the audit row of a look at personal data (an attendee list, a roster) before its
-    rows are read, without waiting for the disk: on PostgreSQL the transaction does not wait for
-    the WAL flush (`synchronous_commit = off`, this transaction only). The row is committed,
-    visible to every other connection and written within a fraction of a second (three WAL
-    writer rounds at most); only a crash of PostgreSQL itself in that moment could lose it.
-    The flush (1-10 ms on a busy disk) would otherwise hold a worker on every look. Keeps
-    what the request loaded, as `commit_keeping_loaded`."""
+    """Commit the audit row of a look at personal data (an attendee list, a roster, an alert's
+    responders) before the page is shown, without waiting for the disk: on PostgreSQL the
+    transaction does not wait for the WAL flush (`synchronous_commit = off`, this transaction
+    only). The row is committed, visible to every other connection and written within a
+    fraction of a second (three WAL writer rounds at most); only a crash of PostgreSQL itself
+    in that moment could lose it. The flush (1-10 ms on a busy disk) would otherwise hold a
+    worker on every look. The setting goes with the COMMIT, in one message
+    (`commit_looks_without_flush_wait`). Keeps what the request loaded, as
+    `commit_keeping_loaded`."""
     session = session() if callable(session) else session
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text("SET LOCAL synchronous_commit TO off"))
+        session.connection().info[_LOOK] = True
     commit_keeping_loaded(session)
+
+
+#: Marks the connection's transaction as a look's (cleared when the next one begins).
+_LOOK = "commit_look"
+
+
+def commit_looks_without_flush_wait(engine) -> None:
+    """The engine's side of `commit_look` (PostgreSQL), installed once at start: a transaction
+    marked as a look's ends with `SET LOCAL synchronous_commit TO off; COMMIT`, sent as one
+    message after everything the session does before committing (psycopg's own COMMIT then
+    finds no transaction open and sends nothing). Without it a look would still be committed,
+    waiting for the flush."""
+    if engine.dialect.name != "postgresql":
+        return
+
+    @sa.event.listens_for(engine, "begin")
+    def _unmarked(connection) -> None:
+        connection.info.pop(_LOOK, None)
+
+    @sa.event.listens_for(engine, "commit")
+    def _commit(connection) -> None:
+        if connection.info.pop(_LOOK, False):
+            connection.exec_driver_sql("SET LOCAL synchronous_commit TO off; COMMIT")
 
 
 def commit_keeping_loaded(session) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -47,38 +50,17 @@ class Counts:
 
 
 def counts(occurrence: Occurrence) -> Counts:
-    """Everything the organizers count, in two GROUP BY queries (by status and language, by
-    delegation) whatever the size of the date, and the version of what they count: each
-    group's number of rows, highest id and sum of revisions (every UPDATE raises a row's)."""
+    """Everything the organizers count, in one statement of two GROUP BY queries (by status and
+    language, by delegation) whatever the size of the date, and the version of what they count:
+    each group's number of rows, highest id and sum of revisions (every UPDATE raises a
+    row's)."""
     result = Counts()
-    confirmed = RSVP.status == RSVPStatus.confirmed
-
-    def confirmed_sum(condition, value=1):
-        return sa.func.sum(sa.case((condition, value), else_=0))
-
     needs = {"interpretation": 0, "childcare": 0, "ride": 0}
     by_language: dict[str, int] = {}
-    grouped = (
-        sa.select(RSVP.status, RSVP.language, sa.func.count().label("number"),
-                  sa.func.sum(RSVP.party_size).label("people"),
-                  confirmed_sum(RSVP.needs_interpretation).label("interpretation"),
-                  confirmed_sum(RSVP.needs_childcare).label("childcare"),
-                  confirmed_sum(RSVP.needs_ride).label("ride"),
-                  confirmed_sum(RSVP.checked_in_at.is_not(None), RSVP.party_size).label("came"),
-                  sa.func.max(RSVP.id).label("last"), sa.func.sum(RSVP.revision).label("edits"))
-        .where(RSVP.occurrence_id == occurrence.id)
-        .group_by(RSVP.status, RSVP.language)
-        .subquery()
-    )  # fmt: skip
-    # The panels' numbers on every row, and one row even for a date nobody RSVPed to.
-    rows = db.session.execute(
-        sa.select(*_panel_counts(occurrence.id), *(grouped.c[name] for name in _GROUP_COLUMNS))
-        .select_from(sa.select(sa.literal(1).label("one")).subquery())
-        .outerjoin(grouped, sa.true())
-        .order_by(grouped.c.status, grouped.c.language)
-    ).all()  # fmt: skip
+    rows = db.session.execute(_counts_statement(), {"occurrence_id": occurrence.id}).all()
     result.sessions, result.roles, result.failed = rows[0][:3]
-    groups = [tuple(row[3:]) for row in rows if row.status is not None]
+    groups = [tuple(row[3:_DELEGATION_START]) for row in rows if row.status is not None]
+    delegations = [_Delegated(*row[_DELEGATION_START:]) for row in rows if row.id is not None]
     for status, language, number, people, *row in groups:
         people = int(people or 0)
         total = result.by_status.setdefault(status.value, {"rsvps": 0, "people": 0})
@@ -92,45 +74,92 @@ def counts(occurrence: Occurrence) -> Counts:
     result.needs = needs
     result.headcount = result.by_status.get("confirmed", {}).get("people", 0)
     result.by_language = by_language
-    rows = db.session.execute(
-        sa.select(
-            Delegation.name,
-            Delegation.town,
-            Delegation.expected_headcount,
-            sa.func.coalesce(sa.func.sum(RSVP.party_size), 0),
-            Delegation.is_approved,
-            Delegation.id,
-            Delegation.erased_at,
-            Delegation.revision,
-        )
-        .outerjoin(RSVP, sa.and_(RSVP.delegation_id == Delegation.id, confirmed))
-        .where(Delegation.occurrence_id == occurrence.id)
-        .group_by(Delegation.id)
-        .order_by(Delegation.town, Delegation.name)
-    ).all()
-    result.leads = sum(1 for r in rows if r.is_approved)
+    result.leads = sum(1 for d in delegations if d.is_approved)
     result.by_delegation = [
-        {"name": r[0], "town": r[1], "expected": r[2], "confirmed": int(r[3])} for r in rows
+        {"name": d.name, "town": d.town, "expected": d.expected, "confirmed": int(d.confirmed)}
+        for d in delegations
     ]
     # Members of the delegations from each town (confirmed people; the leads are not RSVPs).
     towns: dict = {}
-    for r in rows:
-        towns[r.town] = towns.get(r.town, 0) + int(r[3])
+    for d in delegations:
+        towns[d.town] = towns.get(d.town, 0) + int(d.confirmed)
     result.by_town = sorted(towns.items(), key=lambda item: (item[0] is None, item[0] or ""))
     result.waiting_delegations = [
-        {"id": r.id, "name": r.name, "town": r.town}
-        for r in rows
-        if not r.is_approved and r.erased_at is None
+        {"id": d.id, "name": d.name, "town": d.town}
+        for d in delegations
+        if not d.is_approved and d.erased_at is None
     ]
-    result.version = _digest((groups, [(r.id, r.revision) for r in rows]))
+    result.version = _digest((groups, [(d.id, d.revision) for d in delegations]))
     return result
+
+
+class _Delegated(NamedTuple):
+    """A delegation of the date, as `counts` reads it."""
+
+    name: str
+    town: str | None
+    expected: int | None
+    confirmed: int
+    is_approved: bool
+    id: int
+    erased_at: datetime | None
+    revision: int
+
+
+@functools.cache
+def _counts_statement() -> sa.Select:
+    """`counts`' statement, built once per process (the date is the bound parameter
+    `occurrence_id`): the panels' numbers, the RSVPs grouped by status and language, and the
+    delegations with their confirmed people."""
+    occurrence_id = sa.bindparam("occurrence_id", type_=sa.Integer)
+    confirmed = RSVP.status == RSVPStatus.confirmed
+
+    def confirmed_sum(condition, value=1):
+        return sa.func.sum(sa.case((condition, value), else_=0))
+
+    grouped = (
+        sa.select(RSVP.status, RSVP.language, sa.func.count().label("number"),
+                  sa.func.sum(RSVP.party_size).label("people"),
+                  confirmed_sum(RSVP.needs_interpretation).label("interpretation"),
+                  confirmed_sum(RSVP.needs_childcare).label("childcare"),
+                  confirmed_sum(RSVP.needs_ride).label("ride"),
+                  confirmed_sum(RSVP.checked_in_at.is_not(None), RSVP.party_size).label("came"),
+                  sa.func.max(RSVP.id).label("last"), sa.func.sum(RSVP.revision).label("edits"))
+        .where(RSVP.occurrence_id == occurrence_id)
+        .group_by(RSVP.status, RSVP.language)
+        .subquery("grouped")
+    )  # fmt: skip
+    delegated = (
+        sa.select(Delegation.name, Delegation.town,
+                  Delegation.expected_headcount.label("expected"),
+                  sa.func.coalesce(sa.func.sum(RSVP.party_size), 0).label("confirmed"),
+                  Delegation.is_approved, Delegation.id, Delegation.erased_at,
+                  Delegation.revision)
+        .outerjoin(RSVP, sa.and_(RSVP.delegation_id == Delegation.id, confirmed))
+        .where(Delegation.occurrence_id == occurrence_id)
+        .group_by(Delegation.id)
+        .subquery("delegated")
+    )  # fmt: skip
+    # Both lists in one answer, their rows one after the other (a full join on false pairs no
+    # row of one with a row of the other); the panels' numbers on every row, and one row even
+    # for a date with neither RSVPs nor delegations.
+    both = grouped.join(delegated, sa.false(), full=True)
+    return (
+        sa.select(*_panel_counts(occurrence_id), *(grouped.c[name] for name in _GROUP_COLUMNS),
+                  *(delegated.c[name] for name in _Delegated._fields))
+        .select_from(sa.select(sa.literal(1).label("one")).subquery())
+        .outerjoin(both, sa.true())
+        .order_by(grouped.c.status, grouped.c.language, delegated.c.town, delegated.c.name)
+    )  # fmt: skip
 
 
 _GROUP_COLUMNS = ("status", "language", "number", "people", "interpretation", "childcare",
                   "ride", "came", "last", "edits")  # fmt: skip
+#: Where a row's delegation columns start: after the panels' three numbers and the groups'.
+_DELEGATION_START = 3 + len(_GROUP_COLUMNS)
 
 
-def _panel_counts(occurrence_id: int) -> tuple:
+def _panel_counts(occurrence_id) -> tuple:
     """The date's sessions, helper roles and undelivered reminders, counted (three scalar
     subqueries, run once per statement)."""
     from coalition.mail.models import EmailStatus, OutgoingEmail

@@ -64,19 +64,17 @@ def _audit(event, occurrence, action: str, detail: str | None = None) -> None:
 @bp.route(f"{PREFIX}/attendees")
 @access(can_see_counts)
 def occurrence(event_id: int, occurrence_id: int):
-    """Counts for hosts and co-sponsors; the attendee list for those it is shared with."""
+    """Counts for hosts and co-sponsors; the attendee list for those it is shared with. A look at
+    the list is recorded in the transaction that read what the page shows and committed last,
+    before the page is sent (one BEGIN and one COMMIT a request)."""
     event, occ = load(event_id, occurrence_id)
     show_list = can_see_attendees(event, current_user)
-    if show_list:  # recorded (and committed) before the rows are loaded for display
-        _audit(event, occ, "view_attendees")
-        commit_look(db.session)
     may_decide = event.can_manage(current_user)
     query = (request.args.get("q") or "").strip()[:80]
     counts = ops.counts(occ)
     body = render_template(
         "dashboard/occurrence.html", event=event, occurrence=occ, counts=counts,
-        query=query, show_list=show_list, button=EmptyForm(),
-        decide_form=DecisionForm(), may_decide=may_decide,
+        query=query, show_list=show_list, may_decide=may_decide,
         # No request waits when the counts have none (erased or not): no query then.
         pending=ops.pending_requests(occ)
         if may_decide and "pending" in counts.by_status else ([], 0),
@@ -89,6 +87,9 @@ def occurrence(event_id: int, occurrence_id: int):
             event, occ, counts, query, request.args.get("page", 1, type=int)
         ) if show_list else "",
     )  # fmt: skip
+    if show_list:  # no page without its look committed
+        _audit(event, occ, "view_attendees")
+        commit_look(db.session)
     return Response(body, headers=PRIVATE_HEADERS)
 
 

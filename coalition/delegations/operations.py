@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -316,18 +317,24 @@ class RosterState:
 
 def roster_state(delegation: Delegation) -> RosterState:
     """The roster's headcount and version, in one aggregate query (no member read)."""
+    row = db.session.execute(_roster_state_statement(), {"delegation_id": delegation.id}).one()
+    return RosterState(headcount=int(row[4] or 0), version=repr(tuple(row[:4])))
+
+
+@functools.cache
+def _roster_state_statement() -> sa.Select:
+    """`roster_state`'s statement, built once per process (`delegation_id` bound)."""
     on_the_way = sa.and_(
         RSVP.erased_at.is_(None), RSVP.status.in_([RSVPStatus.confirmed, RSVPStatus.waitlisted])
     )
-    row = db.session.execute(
+    return (
         sa.select(Delegation.revision, sa.func.count(RSVP.id), sa.func.max(RSVP.id),
                   sa.func.sum(RSVP.revision),
                   sa.func.sum(sa.case((on_the_way, RSVP.party_size), else_=0)))
         .outerjoin(RSVP, RSVP.delegation_id == Delegation.id)
-        .where(Delegation.id == delegation.id)
+        .where(Delegation.id == sa.bindparam("delegation_id", type_=sa.Integer))
         .group_by(Delegation.id)
-    ).one()  # fmt: skip
-    return RosterState(headcount=int(row[4] or 0), version=repr(tuple(row[:4])))
+    )  # fmt: skip
 
 
 def join_url(delegation: Delegation) -> str:

@@ -193,21 +193,25 @@ def _members(delegation) -> list[sa.Row]:
 def _roster(
     delegation: Delegation, token: str, *, guest_form: GuestForm | None = None, status: int = 200
 ):
-    """The lead's roster page; every view of it is written to the audit log."""
+    """The lead's roster page; every view of it is written to the audit log, committed before
+    the page is shown (in the transaction that read what it shows: one round of BEGIN and
+    COMMIT)."""
+    state = ops.roster_state(delegation)
+    body = render_template(
+        "delegations/lead.html", delegation=delegation, token=token,
+        headcount=state.headcount, roster_rows=_roster_rows(delegation, token, state),
+        join_url=ops.join_url(delegation), lead_url=ops.lead_url(delegation),
+        travel_labels=TRAVEL_LABELS, occurrence=delegation.occurrence,
+        event=delegation.occurrence.event, guest_form=guest_form,
+        # The forms' fields are stored fragments: a form is made only to render them again.
+        new_guest_form=GuestForm, new_message_form=MessageForm,
+    )  # fmt: skip
     rsvp_ops.record_access(
         current_user if current_user.is_authenticated else None,
         delegation.occurrence.event.host_org_id, "view_roster", delegation_id=delegation.id,
     )  # fmt: skip
     commit_look(db.session)
-    state = ops.roster_state(delegation)
-    return private((render_template(
-        "delegations/lead.html", delegation=delegation, token=token,
-        headcount=state.headcount, roster_rows=_roster_rows(delegation, token, state),
-        join_url=ops.join_url(delegation), lead_url=ops.lead_url(delegation),
-        travel_labels=TRAVEL_LABELS, occurrence=delegation.occurrence,
-        event=delegation.occurrence.event, button=EmptyForm(), message_form=MessageForm(),
-        guest_form=guest_form or GuestForm(),
-    ), status))  # fmt: skip
+    return private((body, status))
 
 
 def _roster_rows(delegation: Delegation, token: str, state: ops.RosterState) -> Markup:

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 from flask import abort, g
 from flask_login import current_user
@@ -73,18 +75,31 @@ def load(event_id: int, occurrence_id: int) -> tuple[Event, Occurrence]:
     asks (404 when either is missing or the date is another event's), then kept for it."""
     cached = g.get("event")
     if cached is None or cached.id != event_id:
-        row = db.session.execute(
-            sa.select(Event, Occurrence)
-            .outerjoin(Occurrence, sa.and_(Occurrence.id == occurrence_id,
-                                           Occurrence.event_id == Event.id))
-            .where(Event.id == event_id)
-            .options(*_WITH_EVENT)
-        ).unique().first()  # fmt: skip
+        row = (
+            db.session.execute(
+                _event_with_date(), {"event_id": event_id, "occurrence_id": occurrence_id}
+            )
+            .unique()
+            .first()
+        )
         if row is None or row[1] is None:
             abort(404)
         g.event, g.occurrence = row
     event = load_event(event_id)
     return event, load_occurrence(event, occurrence_id)
+
+
+@functools.cache
+def _event_with_date() -> sa.Select:
+    """`load`'s statement, built once per process (`event_id` and `occurrence_id` bound)."""
+    occurrence_id = sa.bindparam("occurrence_id", type_=sa.Integer)
+    return (
+        sa.select(Event, Occurrence)
+        .outerjoin(Occurrence, sa.and_(Occurrence.id == occurrence_id,
+                                       Occurrence.event_id == Event.id))
+        .where(Event.id == sa.bindparam("event_id", type_=sa.Integer))
+        .options(*_WITH_EVENT)
+    )  # fmt: skip
 
 
 def can_see_attendees(event: Event, user) -> bool:

@@ -3,6 +3,8 @@ dispatchers named by admins. Only they see a roster or an alert (access rules be
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 from flask import abort, g
 from flask_login import current_user
@@ -85,11 +87,7 @@ def can_dispatch_alert(slug: str, alert_id: int, **_kwargs) -> bool:
     dispatchers learn whether an alert exists)."""
     # The organization and the alert in one query (the live page and its refresh are asked
     # every few seconds by every dispatcher).
-    found = db.session.execute(
-        sa.select(Organization, Alert)
-        .outerjoin(Alert, sa.and_(Alert.id == alert_id, Alert.org_id == Organization.id))
-        .where(Organization.slug == slug)
-    ).first()
+    found = db.session.execute(_org_with_alert(), {"slug": slug, "alert_id": alert_id}).first()
     if found is not None and found[0].is_active:
         g.org = found[0]  # `load_org`'s cache for the request: an active one is everyone's
     org = load_org(slug)  # 404 for an organization not there for this person
@@ -100,6 +98,17 @@ def can_dispatch_alert(slug: str, alert_id: int, **_kwargs) -> bool:
         abort(404)
     g.alert = alert
     return True
+
+
+@functools.cache
+def _org_with_alert() -> sa.Select:
+    """`can_dispatch_alert`'s statement, built once per process (`slug`, `alert_id` bound)."""
+    alert_id = sa.bindparam("alert_id", type_=sa.Integer)
+    return (
+        sa.select(Organization, Alert)
+        .outerjoin(Alert, sa.and_(Alert.id == alert_id, Alert.org_id == Organization.id))
+        .where(Organization.slug == sa.bindparam("slug", type_=sa.String))
+    )
 
 
 def can_invite_trainees(event_id: int, occurrence_id: int, **_kwargs) -> bool:

@@ -21,7 +21,7 @@ from coalition.auth.models import User
 from coalition.core.errors import action_refused
 from coalition.core.forms import EmptyForm
 from coalition.core.responses import invalid_link, private
-from coalition.db import commit_keeping_loaded, utcnow
+from coalition.db import commit_look, utcnow
 from coalition.events.permissions import load as load_occurrence_of
 from coalition.extensions import db, limiter
 from coalition.orgs.permissions import can_manage_org, load_org
@@ -308,7 +308,7 @@ def alert(slug: str, alert_id: int):
     state = ops.live_state(alert, page=True)
     live, skipped, updates = _live(alert, state), _skipped(alert, state), _updates(alert, state)
     ops.audit(current_user, org, "view_alert", alert)
-    commit_keeping_loaded(db.session)
+    commit_look(db.session)
     return _page(
         "rapid/alert.html",
         org=org,
@@ -317,9 +317,9 @@ def alert(slug: str, alert_id: int):
         live=Markup(live),
         skipped=Markup(skipped),
         updates=Markup(updates),
-        update_form=UpdateForm(),
-        more_form=EmptyForm(),
-        close_form=CloseForm(),
+        # The forms' fields are stored fragments: a form is made only to render them again.
+        new_update_form=UpdateForm,
+        new_close_form=CloseForm,
         refresh_seconds=current_app.config.get("RAPID_REFRESH_SECONDS", 5),
         # The header's link: whoever passed `can_dispatch_alert` dispatches for this active
         # organization (asked again, it would be one more query after the commit).
@@ -421,7 +421,7 @@ def alert_answers(slug: str, alert_id: int):
     )
     if last is None or last.replace(tzinfo=last.tzinfo or UTC) < utcnow() - POLL_AUDIT_EVERY:
         ops.audit(current_user, org, "view_alert", alert)
-        commit_keeping_loaded(db.session)
+        commit_look(db.session)
     # The list changes only when an answer or a responder does: rapid.js sends the ETag back
     # and an unchanged list is a 304 without a body (one aggregate query, nothing decrypted);
     # a changed one is rendered once for every dispatcher (`_live`).

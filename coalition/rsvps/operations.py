@@ -777,14 +777,19 @@ def close_waitlists(now: datetime | None = None) -> int:
 
 def record_access(user: User | None, org_id: int, action: str, *, occurrence_id=None,
                   delegation_id=None, detail: str | None = None) -> None:  # fmt: skip
-    # A plain INSERT (no object for the session to track and flush): every look writes one.
+    # A plain INSERT (no object for the session to track and flush), of a statement made once,
+    # its values bound: every look writes one.
     db.session.execute(
-        sa.insert(AuditEntry).values(
-            user_id=user.id if user is not None else None,
-            org_id=org_id,
-            occurrence_id=occurrence_id,
-            delegation_id=delegation_id,
-            action=action,
-            detail=detail,
-        )
+        _RECORD_ACCESS,
+        {
+            "user_id": user.id if user is not None else None,
+            "org_id": org_id,
+            "occurrence_id": occurrence_id,
+            "delegation_id": delegation_id,
+            "action": action,
+            "detail": detail,
+        },
     )
+
+
+_RECORD_ACCESS = sa.insert(AuditEntry.__table__)

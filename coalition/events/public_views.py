@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar as calendar_module
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -142,18 +143,35 @@ def _parse_or_none(cursor_name: str = "after"):
 @render_cached(PUBLIC, UPCOMING)
 def home():
     """The home page: the next big actions, what is coming, the member organizations."""
-    orgs = db.session.scalars(
-        sa.select(Organization)
-        .where(Organization.status == OrgStatus.active)
-        .order_by(sa.func.lower(Organization.name))
-    ).all()
+    orgs = [
+        OrgLink(*row)
+        for row in db.session.execute(
+            sa.select(Organization.id, Organization.slug, Organization.name, Organization.city)
+            .where(Organization.status == OrgStatus.active)
+            .order_by(sa.func.lower(Organization.name))
+        )
+    ]
     home = home_page(current_user, _zone())
+    pieces = cached_templates(
+        "home",
+        {"join": "events/public/_home_join.html", "orgs": "events/public/_home_orgs.html"},
+        orgs=orgs,
+    )
     return render_template(
         "events/public/home.html",
-        orgs=orgs,
+        pieces=pieces,
         actions=render_cards(home.actions, series_next=True),
         coming=render_cards(home.coming, series_next=True),
     )
+
+
+class OrgLink(NamedTuple):
+    """An active organization as the home page lists it."""
+
+    id: int
+    slug: str
+    name: str
+    city: str | None
 
 
 @bp.route("/calendar")

@@ -119,3 +119,24 @@ def test_pieces_given_the_same_values_are_rendered_once(app):
     assert first == again
     assert 'value="rally" checked' in first["tools"]
     assert 'value="rally" checked' not in other["tools"]
+
+
+def test_the_home_pages_member_organizations_follow_every_change(client, db):
+    from coalition.orgs.models import OrgStatus
+
+    valley = OrganizationFactory(name="Valley Workers Center", city="Holyoke")
+    harbor = OrganizationFactory(name="Harbor Janitors Local")
+    page = _page(client, "/")
+    assert "Valley Workers Center" in page and "Holyoke" in page
+    assert "Harbor Janitors Local" in page
+    valley.name, valley.city = "Valley Workers United", "Springfield"
+    harbor.status = OrgStatus.suspended
+    OrganizationFactory(name="Riverside Tenants")
+    db.session.commit()
+    page = _page(client, "/")
+    assert "Valley Workers United" in page and "Springfield" in page
+    assert "Valley Workers Center" not in page and "Holyoke" not in page
+    assert "Harbor Janitors Local" not in page
+    assert "Riverside Tenants" in page
+    spanish = _page(client, "/", **{"Accept-Language": "es"})
+    assert "Cómo participar" in spanish and "How to join" not in spanish

@@ -112,11 +112,17 @@ def _applied_until() -> datetime | None:
 
 
 def _mark_applied(until: datetime) -> None:
-    row = db.session.get(CalendarVersion, CLOCK_KEY)
-    if row is None:
-        db.session.add(CalendarVersion(key=CLOCK_KEY, version=0, changed_at=until))
+    """One statement, row made or moved: two workers started together both mark the first run
+    (a read then an INSERT let the second one fail on the row the first had just made)."""
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
     else:
-        row.changed_at = until
+        from sqlalchemy.dialects.sqlite import insert
+    db.session.execute(
+        insert(CalendarVersion)
+        .values(key=CLOCK_KEY, version=0, changed_at=until)
+        .on_conflict_do_update(index_elements=[CalendarVersion.key], set_={"changed_at": until})
+    )
 
 
 def apply_due(now: datetime | None = None) -> int:

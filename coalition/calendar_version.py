@@ -205,7 +205,8 @@ def _do_orm_execute(state) -> None:
         bump(state.session, *keys)
 
 
-def _upsert(dialect: str):
+def upsert_insert(dialect: str):
+    """The `insert` with `on_conflict_do_update` of `dialect` (PostgreSQL or SQLite)."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
@@ -220,7 +221,7 @@ def _before_commit(session: Session) -> None:
     keys = session.info.pop(_PENDING, None)
     if not keys:
         return
-    insert = _upsert(session.get_bind().dialect.name)
+    insert = upsert_insert(session.get_bind().dialect.name)
     now = utcnow()
     for key in sorted(keys):
         statement = insert(CalendarVersion).values(

@@ -114,10 +114,7 @@ def _applied_until() -> datetime | None:
 def _mark_applied(until: datetime) -> None:
     """One statement, row made or moved: two workers started together both mark the first run
     (a read then an INSERT let the second one fail on the row the first had just made)."""
-    if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = calendar_version.upsert_insert(db.engine.dialect.name)
     db.session.execute(
         insert(CalendarVersion)
         .values(key=CLOCK_KEY, version=0, changed_at=until)
